@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { ApiKeyService } from '../auth/api-key.service.js';
+import type { Logger } from '../logging/logger.js';
+import type { Queues } from '../queue/queues.js';
+import type { SessionConfigService } from '../sessions/session-config.service.js';
+import { handleError } from './error-handler.js';
+import { requireApiKey } from './plugins/auth.plugin.js';
+import { registerBullBoard } from './plugins/bull-board.plugin.js';
+import { registerDocs } from './plugins/docs.plugin.js';
+import { healthRoutes, type ReadinessProbe } from './routes/health.routes.js';
+import { keysRoutes } from './routes/keys.routes.js';
+import { sessionsRoutes } from './routes/sessions.routes.js';
+import { ApiKeyResponse } from './schemas/api-key.schema.js';
+import { ErrorResponse } from './schemas/common.schema.js';
+import { SessionConfigResponse } from './schemas/session.schema.js';
+import type { ApiServer } from './server-types.js';
+
+export interface ApiDeps {
+  logger: Logger;
+  http: { bodyLimit: number; trustProxy: boolean };
+  version: string;
+  apiKeys: ApiKeyService;
+  sessions: SessionConfigService;
+  queues: Queues;
+  probes: readonly ReadinessProbe[];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** The HTTP app, without listening: the api role listens, tests call `app.inject`. */
+export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
+  const app = Fastify({
+    // Typed as Fastify's base logger so the instance matches ApiServer (pino's own type is wider).
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+    loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    bodyLimit: deps.http.bodyLimit,
+    trustProxy: deps.http.trustProxy,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: { code: 'ROUTE_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0] ?? ''}.` } }),
+  );
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.addSchema(ErrorResponse);
+  app.addSchema(SessionConfigResponse);
+  app.addSchema(ApiKeyResponse);
+  await registerDocs(app, deps.version);
+
+  app.register(healthRoutes(deps.probes));
+  await registerBullBoard(app, { queues: deps.queues, apiKeys: deps.apiKeys });
+
+  await app.register(
+    (api, _options, done) => {
+      api.decorateRequest('principal', null as never);
+      api.addHook('onRequest', requireApiKey(deps.apiKeys));
+      keysRoutes(deps.apiKeys)(api);
+      sessionsRoutes(deps.sessions)(api);
+      done();
+    },
+    { prefix: '/api' },
+  );
+
+  return app;
+}

@@ -1,0 +1,71 @@
+import { Type } from 'typebox';
+import type { ApiServer } from '../server-types.js';
+
+export interface ReadinessProbe {
+  name: string;
+  check(): Promise<void>;
+}
+
+const ReadyResponse = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready')]),
+  checks: Type.Record(Type.String(), Type.Object({ ok: Type.Boolean(), error: Type.Optional(Type.String()) })),
+});
+
+const PROBE_TIMEOUT_MS = 2_000;
+
+/** /health: the process answers. /ready: so do the database and Redis. Neither needs a key. */
+export function healthRoutes(probes: readonly ReadinessProbe[]) {
+  return function register(app: ApiServer): void {
+    app.get(
+      '/health',
+      {
+        schema: {
+          tags: ['Operations'],
+          summary: 'Liveness: the process is up',
+          security: [],
+          response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+        },
+      },
+      () => ({ status: 'ok' as const }),
+    );
+
+    app.get(
+      '/ready',
+      {
+        schema: {
+          tags: ['Operations'],
+          summary: 'Readiness: the database and Redis answer',
+          security: [],
+          response: { 200: ReadyResponse, 503: ReadyResponse },
+        },
+      },
+      async (_request, reply) => {
+        const checks: Record<string, { ok: boolean; error?: string }> = {};
+        await Promise.all(
+          probes.map(async (probe) => {
+            try {
+              await withTimeout(probe.check(), PROBE_TIMEOUT_MS);
+              checks[probe.name] = { ok: true };
+            } catch (error) {
+              checks[probe.name] = { ok: false, error: error instanceof Error ? error.message : 'failed' };
+            }
+          }),
+        );
+        const ready = Object.values(checks).every((check) => check.ok);
+        return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+      },
+    );
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`no answer within ${ms} ms`));
+    }, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => {
+    clearTimeout(timer);
+  });
+}

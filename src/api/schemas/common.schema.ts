@@ -1,0 +1,37 @@
+import { Type, type TSchema } from 'typebox';
+
+export const ErrorResponse = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'Machine-readable, stable error code.' }),
+      message: Type.String({ description: 'For people; may change.' }),
+      details: Type.Optional(Type.Unknown()),
+      errorId: Type.Optional(Type.String({ description: 'Quote it when reporting a 500; it is in the logs.' })),
+    }),
+  },
+  { $id: 'ErrorResponse', description: 'Every error has this shape.' },
+);
+
+const errorRef = (description: string): TSchema => Type.Unsafe({ $ref: 'ErrorResponse#', description });
+
+/** The error responses a route can give, for its schema (and so for OpenAPI). */
+export const errors = {
+  400: errorRef('VALIDATION_FAILED (with details listing each field) or another bad-request code.'),
+  401: errorRef('API_KEY_MISSING or API_KEY_INVALID.'),
+  403: errorRef('ADMIN_REQUIRED or BUSINESS_UNIT_FORBIDDEN.'),
+  404: errorRef('The resource does not exist or is not visible to this key.'),
+  409: errorRef('Conflicts with an existing resource.'),
+} as const;
+
+export function errorResponses<const S extends keyof typeof errors>(...statuses: S[]): Pick<typeof errors, S> {
+  const picked: Partial<typeof errors> = {};
+  for (const status of statuses) Object.assign(picked, { [status]: errors[status] });
+  return picked as Pick<typeof errors, S>;
+}
+
+export const BusinessUnit = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^\\S(.*\\S)?$',
+  description: 'Business unit (team) that owns the resource, e.g. "Marketing".',
+});

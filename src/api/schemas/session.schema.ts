@@ -1,0 +1,103 @@
+import { Type } from 'typebox';
+import { SESSION_ID_PATTERN } from '../../core/session-id.js';
+import { BusinessUnit } from './common.schema.js';
+
+export const SessionId = Type.String({
+  pattern: SESSION_ID_PATTERN,
+  description: 'Slug: lower-case letters, digits, "-" and "_", starting with a letter or digit, at most 64 characters.',
+  examples: ['marketing-promo'],
+});
+
+const Hour = Type.Integer({ minimum: 0, maximum: 23 });
+
+export const PacingInput = Type.Object(
+  {
+    minDelayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
+    maxDelayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
+    hourlyCap: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    dailyCap: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
+    window: Type.Optional(
+      Type.Object(
+        {
+          startHour: Hour,
+          endHour: Hour,
+          timezone: Type.String({ minLength: 1, maxLength: 64, examples: ['Asia/Jakarta'] }),
+        },
+        { additionalProperties: false, description: 'Send only between startHour (inclusive) and endHour (exclusive).' },
+      ),
+    ),
+    warmup: Type.Optional(
+      Type.Object(
+        {
+          initialDailyCap: Type.Integer({ minimum: 1 }),
+          dailyIncrease: Type.Integer({ minimum: 0 }),
+        },
+        { additionalProperties: false, description: 'Daily cap for a newly linked number, growing each day.' },
+      ),
+    ),
+    typing: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Boolean(),
+          msPerChar: Type.Integer({ minimum: 0, maximum: 1_000 }),
+          maxMs: Type.Integer({ minimum: 0, maximum: 60_000 }),
+        },
+        { additionalProperties: false, description: 'Show "typing…" before each message.' },
+      ),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: 'Sending policy. Omitted fields keep their current (or safe default) values.',
+  },
+);
+
+export const Pacing = Type.Object({
+  minDelayMs: Type.Integer(),
+  maxDelayMs: Type.Integer(),
+  hourlyCap: Type.Integer(),
+  dailyCap: Type.Integer(),
+  window: Type.Optional(Type.Object({ startHour: Type.Integer(), endHour: Type.Integer(), timezone: Type.String() })),
+  warmup: Type.Optional(Type.Object({ initialDailyCap: Type.Integer(), dailyIncrease: Type.Integer() })),
+  typing: Type.Optional(Type.Object({ enabled: Type.Boolean(), msPerChar: Type.Integer(), maxMs: Type.Integer() })),
+});
+
+const SandboxSettings = Type.Record(Type.String(), Type.Unknown(), {
+  description: 'Simulation settings for provider "sandbox".',
+});
+
+export const SessionConfigBody = Type.Object(
+  {
+    id: SessionId,
+    friendlyName: Type.String({ minLength: 1, maxLength: 200 }),
+    businessUnit: Type.Optional(BusinessUnit),
+    provider: Type.Optional(Type.Union([Type.Literal('baileys'), Type.Literal('sandbox')], { default: 'baileys' })),
+    pacing: Type.Optional(PacingInput),
+    sandbox: Type.Optional(SandboxSettings),
+  },
+  { additionalProperties: false },
+);
+
+export const SessionConfigPatchBody = Type.Object(
+  {
+    friendlyName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    businessUnit: Type.Optional(BusinessUnit),
+    pacing: Type.Optional(PacingInput),
+    sandbox: Type.Optional(SandboxSettings),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const SessionConfigResponse = Type.Object(
+  {
+    id: Type.String(),
+    friendlyName: Type.String(),
+    businessUnit: Type.String(),
+    provider: Type.String(),
+    pacing: Pacing,
+    sandbox: Type.Union([SandboxSettings, Type.Null()]),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'SessionConfig' },
+);

@@ -1,0 +1,75 @@
+import { buildApi } from '../api/app.js';
+import { createApiKeyService } from '../auth/api-key.service.js';
+import { createSessionConfigService } from '../sessions/session-config.service.js';
+import { startWorker } from '../worker/worker.js';
+import { resolveAdminKey } from './admin-key.js';
+import type { Lifecycle } from './lifecycle.js';
+import type { Runtime } from './runtime.js';
+import { VERSION } from './version.js';
+
+export type Role = 'api' | 'worker' | 'all';
+
+/** The api role: HTTP (REST, docs, Bull Board). It never parses big files or holds a WhatsApp socket. */
+export async function startApi(runtime: Runtime, lifecycle: Lifecycle): Promise<{ url: string }> {
+  const { config, logger, store, clock } = runtime;
+  const admin = resolveAdminKey(config.adminApiKey, config.dataDir);
+  announceAdminKey(admin);
+
+  const apiKeys = createApiKeyService({
+    repository: store.apiKeys,
+    adminApiKey: admin.key,
+    clock,
+    onTouchError: (error) => {
+      logger.warn({ err: error }, 'could not record API key use');
+    },
+  });
+  const app = await buildApi({
+    logger,
+    http: config.http,
+    version: VERSION,
+    apiKeys,
+    sessions: createSessionConfigService({ repository: store.sessions, clock }),
+    queues: runtime.queues,
+    probes: [
+      { name: 'database', check: () => runtime.database.ping() },
+      { name: 'redis', check: async () => {
+          await runtime.redis.client.ping();
+        },
+      },
+    ],
+  });
+  lifecycle.defer('http', () => app.close());
+  const url = await app.listen({ host: config.http.host, port: config.http.port });
+  logger.info({ url, docs: `${url}/api/docs` }, 'api listening');
+  return { url };
+}
+
+export async function startRole(role: Role, runtime: Runtime, lifecycle: Lifecycle): Promise<void> {
+  switch (role) {
+    case 'api':
+      await startApi(runtime, lifecycle);
+      return;
+    case 'worker':
+      await startWorker(runtime, lifecycle);
+      return;
+    case 'all':
+      await startWorker(runtime, lifecycle);
+      await startApi(runtime, lifecycle);
+      return;
+  }
+}
+
+/**
+ * The one time a secret is printed: when it was just generated. It goes to the terminal,
+ * not through the logger, so log shipping never carries it.
+ */
+function announceAdminKey(admin: ReturnType<typeof resolveAdminKey>): void {
+  if (admin.source === 'generated') {
+    process.stdout.write(
+      `\nAdmin API key (generated, shown once): ${admin.key}\n` +
+        `It is kept in ${String(admin.file)} (mode 0600); set ADMIN_API_KEY to use your own.\n\n`,
+    );
+  } else if (admin.source === 'file') {
+    process.stdout.write(`Admin API key: the one kept in ${String(admin.file)}\n`);
+  }
+}

@@ -1,0 +1,72 @@
+import path from 'node:path';
+import type { Config } from '../config/config.js';
+import { systemClock, type Clock } from '../infra/clock.js';
+import { startLocalRedis } from '../infra/local-redis.js';
+import { closeRedis, createRedis, type Redis } from '../infra/redis.js';
+import { maskUrl, type Logger } from '../logging/logger.js';
+import { closeQueues, createQueues, type Queues } from '../queue/queues.js';
+import { createDatabase, type DatabaseHandle } from '../store/database.js';
+import { migrateToLatest } from '../store/migrate.js';
+import { createStore, type Store } from '../store/store.js';
+import type { Lifecycle } from './lifecycle.js';
+
+export interface RedisAccess {
+  url: string;
+  prefix: string;
+  /** For our own keys: every key is prefixed with `<prefix>:`. */
+  client: Redis;
+  /** A new connection for BullMQ (which needs its own, unprefixed, never giving up). */
+  newBullmqConnection(name: string): Redis;
+}
+
+/** What both roles share: config, logger, database, Redis, queues, clock. */
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  database: DatabaseHandle;
+  store: Store;
+  redis: RedisAccess;
+  queues: Queues;
+}
+
+export async function createRuntime(config: Config, logger: Logger, lifecycle: Lifecycle): Promise<Runtime> {
+  const log = logger.child({ component: 'runtime' });
+
+  let redisUrl = config.redis.url;
+  if (redisUrl === undefined) {
+    const local = await startLocalRedis({ bin: config.redis.serverBin, dir: path.join(config.dataDir, 'redis'), log });
+    lifecycle.defer('redis-server', () => local.stop());
+    redisUrl = local.url;
+  }
+
+  const database = createDatabase(config.database);
+  lifecycle.defer('database', () => database.close());
+  await migrateToLatest(database, log);
+  log.info(
+    config.database.kind === 'sqlite'
+      ? { database: 'sqlite', file: config.database.file }
+      : { database: 'postgres', url: maskUrl(config.database.url) },
+    'database ready',
+  );
+
+  const url = redisUrl;
+  const client = createRedis(url, { prefix: config.redis.prefix, name: 'app', log });
+  lifecycle.defer('redis:app', () => closeRedis(client));
+  const redis: RedisAccess = {
+    url,
+    prefix: config.redis.prefix,
+    client,
+    newBullmqConnection(name) {
+      const connection = createRedis(url, { name, log, forBullmq: true });
+      lifecycle.defer(`redis:${name}`, () => closeRedis(connection));
+      return connection;
+    },
+  };
+  await client.ping();
+
+  const queues = createQueues(redis.newBullmqConnection('queues'), config.redis.prefix);
+  lifecycle.defer('queues', () => closeQueues(queues));
+
+  return { config, logger, clock: systemClock, database, store: createStore(database), redis, queues };
+}

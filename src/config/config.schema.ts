@@ -1,0 +1,104 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/**
+ * The whole environment, in one schema. Every variable is documented in `.env.example`.
+ * Nothing else in the codebase reads `process.env`.
+ */
+export const envSchema = z.object({
+  ROLE: z.enum(['api', 'worker', 'all']).default('all'),
+  PORT: port(3000),
+  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  DATA_DIR: z.string().trim().min(1).default('./data'),
+  DATABASE_URL: optionalString,
+  REDIS_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+      .optional(),
+  ),
+  REDIS_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits and _ . : - only (1-64 characters)')
+    .default('wab'),
+  REDIS_SERVER_BIN: z.string().trim().min(1).default('redis-server'),
+  ADMIN_API_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  DEFAULT_COUNTRY: z
+    .string()
+    .trim()
+    .transform((value) => value.toUpperCase())
+    .pipe(z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter ISO 3166 country code, e.g. ID'))
+    .default('ID'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+  BODY_LIMIT_BYTES: positiveInt(1_048_576),
+  TRUST_PROXY: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((value) => value === 'true' || value === '1'),
+}).superRefine((env, context) => {
+  if (env.ROLE !== 'all' && env.REDIS_URL === undefined) {
+    context.addIssue({
+      code: 'custom',
+      path: ['REDIS_URL'],
+      message: `is required for role "${env.ROLE}" (only role "all" starts a private redis-server)`,
+    });
+  }
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export type DatabaseTarget =
+  | { kind: 'sqlite'; file: string }
+  | { kind: 'postgres'; url: string };
+
+export interface Config {
+  role: Env['ROLE'];
+  http: { host: string; port: number; bodyLimit: number; trustProxy: boolean };
+  dataDir: string;
+  database: DatabaseTarget;
+  redis: { url: string | undefined; prefix: string; serverBin: string };
+  adminApiKey: string | undefined;
+  defaultCountry: string;
+  logLevel: Env['LOG_LEVEL'];
+  shutdownTimeoutMs: number;
+}
+
+/** `postgres://…` selects PostgreSQL; anything else is a SQLite file (`sqlite:` / `file:` prefixes allowed). */
+export function resolveDatabaseTarget(databaseUrl: string | undefined, dataDir: string): DatabaseTarget {
+  if (databaseUrl === undefined) {
+    return { kind: 'sqlite', file: path.resolve(dataDir, 'wab.sqlite') };
+  }
+  if (/^postgres(ql)?:\/\//i.test(databaseUrl)) {
+    return { kind: 'postgres', url: databaseUrl };
+  }
+  const file = databaseUrl.replace(/^(sqlite|file):(\/\/)?/i, '');
+  return { kind: 'sqlite', file: file === ':memory:' ? file : path.resolve(file) };
+}
+
+export function toConfig(env: Env): Config {
+  const dataDir = path.resolve(env.DATA_DIR);
+  return {
+    role: env.ROLE,
+    http: { host: env.HOST, port: env.PORT, bodyLimit: env.BODY_LIMIT_BYTES, trustProxy: env.TRUST_PROXY },
+    dataDir,
+    database: resolveDatabaseTarget(env.DATABASE_URL, dataDir),
+    redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX, serverBin: env.REDIS_SERVER_BIN },
+    adminApiKey: env.ADMIN_API_KEY,
+    defaultCountry: env.DEFAULT_COUNTRY,
+    logLevel: env.LOG_LEVEL,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  };
+}

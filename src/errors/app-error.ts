@@ -1,0 +1,88 @@
+/**
+ * Typed domain errors. Services throw these; one error handler (api/error-handler.ts) maps them
+ * to `{ error: { code, message, details? } }` with the status below. Anything that is not an
+ * AppError is a 500 with an error id.
+ */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
+
+export abstract class AppError extends Error {
+  abstract readonly status: ErrorStatus;
+  abstract readonly code: string;
+  constructor(
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationFailed extends AppError {
+  readonly status = 400;
+  readonly code = 'VALIDATION_FAILED';
+}
+
+export class Unauthorized extends AppError {
+  readonly status = 401;
+  constructor(
+    readonly code: 'API_KEY_MISSING' | 'API_KEY_INVALID' | 'TICKET_INVALID',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class Forbidden extends AppError {
+  readonly status = 403;
+  constructor(
+    message: string,
+    readonly code = 'FORBIDDEN',
+    details?: unknown,
+  ) {
+    super(message, details);
+  }
+}
+
+export class NotFound extends AppError {
+  readonly status = 404;
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class Conflict extends AppError {
+  readonly status = 409;
+  constructor(
+    readonly code: string,
+    message: string,
+    details?: unknown,
+  ) {
+    super(message, details);
+  }
+}
+
+export class Unavailable extends AppError {
+  readonly status = 503;
+  readonly code = 'SERVICE_UNAVAILABLE';
+}
+
+export class SessionNotFound extends NotFound {
+  constructor(id: string) {
+    super('SESSION_NOT_FOUND', `Session "${id}" does not exist.`);
+  }
+}
+
+export class SessionAlreadyExists extends Conflict {
+  constructor(id: string) {
+    super('SESSION_EXISTS', `A session with id "${id}" already exists.`);
+  }
+}
+
+export class ApiKeyNotFound extends NotFound {
+  constructor(id: string) {
+    super('API_KEY_NOT_FOUND', `API key "${id}" does not exist.`);
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * Every queue and job the product knows, with its payload type. Both roles import this file:
+ * the api to enqueue, the worker to consume. A worker that lacks a handler for a job named
+ * here refuses to start (see worker/processors.ts). Payloads carry ids only.
+ */
+export interface JobCatalogue {
+  maintenance: {
+    'purge-revoked-keys': { olderThanDays: number };
+  };
+}
+
+export type QueueName = keyof JobCatalogue;
+export type JobName<Q extends QueueName> = Extract<keyof JobCatalogue[Q], string>;
+export type JobPayload<Q extends QueueName, J extends JobName<Q>> = JobCatalogue[Q][J];
+
+export const QUEUES: { [Q in QueueName]: readonly JobName<Q>[] } = {
+  maintenance: ['purge-revoked-keys'],
+};
+
+export const QUEUE_NAMES = Object.keys(QUEUES) as QueueName[];

@@ -1,0 +1,42 @@
+import SQLite from 'better-sqlite3';
+import { Migrator } from 'kysely';
+import type { Logger } from '../logging/logger.js';
+import type { DatabaseHandle } from './database.js';
+import { migrationProvider } from './migrations/index.js';
+
+const MIGRATION_LOCK_TIMEOUT_MS = 300_000;
+
+/**
+ * Brings the schema up to date. Safe when several processes start at once on one database:
+ * PostgreSQL serialises the runs with Kysely's advisory lock; for SQLite we hold an exclusive
+ * lock on a side file, which the operating system releases if the holder dies. The loser waits,
+ * then finds nothing left to do.
+ */
+export async function migrateToLatest(handle: DatabaseHandle, log: Logger): Promise<void> {
+  const release = handle.target.kind === 'sqlite' ? lockSqlite(handle.target.file) : () => undefined;
+  try {
+    const migrator = new Migrator({ db: handle.db, provider: migrationProvider });
+    const { error, results } = await migrator.migrateToLatest();
+    for (const result of results ?? []) {
+      if (result.status === 'Success') log.info({ migration: result.migrationName }, 'migration applied');
+      if (result.status === 'Error') log.error({ migration: result.migrationName }, 'migration failed');
+    }
+    if (error !== undefined) {
+      throw error instanceof Error ? error : new Error(`migration failed: ${JSON.stringify(error)}`);
+    }
+  } finally {
+    release();
+  }
+}
+
+function lockSqlite(file: string): () => void {
+  if (file === ':memory:') return () => undefined;
+  const lock = new SQLite(`${file}.migrate-lock`);
+  // Waits while another process holds it; a long migration elsewhere is worth waiting for.
+  lock.pragma(`busy_timeout = ${MIGRATION_LOCK_TIMEOUT_MS}`);
+  lock.exec('BEGIN EXCLUSIVE');
+  return () => {
+    lock.exec('COMMIT');
+    lock.close();
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * Table types shared by SQLite and PostgreSQL. Timestamps are ISO-8601 UTC strings and
+ * JSON documents are text, so both dialects store and return exactly the same values.
+ */
+export interface Database {
+  session_configs: SessionConfigTable;
+  api_keys: ApiKeyTable;
+}
+
+export interface SessionConfigTable {
+  id: string;
+  friendly_name: string;
+  business_unit: string;
+  provider: string;
+  /** JSON: the pacing policy (filled by the blasts issue). */
+  pacing: string | null;
+  /** JSON: sandbox simulation settings, for provider `sandbox`. */
+  sandbox: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  name: string;
+  /** First characters of the secret, shown in listings so a user can tell keys apart. */
+  prefix: string;
+  /** SHA-256 of the secret (hex). The secret itself is never stored. */
+  hash: string;
+  role: string;
+  business_unit: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}

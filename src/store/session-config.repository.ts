@@ -1,0 +1,90 @@
+import type { Selectable } from 'kysely';
+import type { PacingPolicy } from '../core/pacing.js';
+import { defaultPacing } from '../core/pacing.js';
+import { isProviderKind, type SessionConfig } from '../core/session-config.js';
+import { SessionAlreadyExists } from '../errors/app-error.js';
+import type { Db } from './database.js';
+import type { SessionConfigTable } from './schema.js';
+import { isUniqueViolation } from './unique-violation.js';
+
+export type SessionConfigPatch = Partial<Pick<SessionConfig, 'friendlyName' | 'businessUnit' | 'pacing' | 'sandbox'>>;
+
+export interface SessionConfigRepository {
+  /** @throws SessionAlreadyExists */
+  insert(config: SessionConfig): Promise<void>;
+  get(id: string): Promise<SessionConfig | undefined>;
+  list(filter: { businessUnit?: string | undefined }): Promise<SessionConfig[]>;
+  update(id: string, patch: SessionConfigPatch, updatedAt: string): Promise<SessionConfig | undefined>;
+  delete(id: string): Promise<boolean>;
+}
+
+export function createSessionConfigRepository(db: Db): SessionConfigRepository {
+  return {
+    async insert(config) {
+      try {
+        await db.insertInto('session_configs').values(toRow(config)).execute();
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new SessionAlreadyExists(config.id);
+        throw error;
+      }
+    },
+
+    async get(id) {
+      const row = await db.selectFrom('session_configs').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && fromRow(row);
+    },
+
+    async list({ businessUnit }) {
+      let query = db.selectFrom('session_configs').selectAll().orderBy('id');
+      if (businessUnit !== undefined) query = query.where('business_unit', '=', businessUnit);
+      return (await query.execute()).map(fromRow);
+    },
+
+    async update(id, patch, updatedAt) {
+      const values: Partial<SessionConfigTable> = { updated_at: updatedAt };
+      if (patch.friendlyName !== undefined) values.friendly_name = patch.friendlyName;
+      if (patch.businessUnit !== undefined) values.business_unit = patch.businessUnit;
+      if (patch.pacing !== undefined) values.pacing = JSON.stringify(patch.pacing);
+      if (patch.sandbox !== undefined) values.sandbox = patch.sandbox === null ? null : JSON.stringify(patch.sandbox);
+      const row = await db
+        .updateTable('session_configs')
+        .set(values)
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      return row && fromRow(row);
+    },
+
+    async delete(id) {
+      const result = await db.deleteFrom('session_configs').where('id', '=', id).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    },
+  };
+}
+
+function toRow(config: SessionConfig): SessionConfigTable {
+  return {
+    id: config.id,
+    friendly_name: config.friendlyName,
+    business_unit: config.businessUnit,
+    provider: config.provider,
+    pacing: JSON.stringify(config.pacing),
+    sandbox: config.sandbox === null ? null : JSON.stringify(config.sandbox),
+    created_at: config.createdAt,
+    updated_at: config.updatedAt,
+  };
+}
+
+function fromRow(row: Selectable<SessionConfigTable>): SessionConfig {
+  const provider = isProviderKind(row.provider) ? row.provider : 'baileys';
+  return {
+    id: row.id,
+    friendlyName: row.friendly_name,
+    businessUnit: row.business_unit,
+    provider,
+    pacing: row.pacing === null ? defaultPacing(provider) : (JSON.parse(row.pacing) as PacingPolicy),
+    sandbox: row.sandbox === null ? null : (JSON.parse(row.sandbox) as Record<string, unknown>),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

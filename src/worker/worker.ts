@@ -1,0 +1,41 @@
+import { Worker } from 'bullmq';
+import type { Lifecycle } from '../app/lifecycle.js';
+import type { Runtime } from '../app/runtime.js';
+import { QUEUE_NAMES } from '../queue/queue-catalogue.js';
+import { maintenanceProcessors } from './maintenance.processor.js';
+import { assertEveryJobHandled, dispatcher, type Processors } from './processors.js';
+
+const REVOKED_KEY_RETENTION_DAYS = 30;
+
+/** The worker role: a BullMQ consumer per queue of the catalogue, and the recurring jobs. */
+export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promise<void> {
+  const log = runtime.logger.child({ component: 'worker' });
+  const processors: Processors = {
+    maintenance: maintenanceProcessors({ store: runtime.store, clock: runtime.clock, log }),
+  };
+  assertEveryJobHandled(processors);
+
+  for (const queue of QUEUE_NAMES) {
+    const worker = new Worker(queue, dispatcher(queue, processors), {
+      connection: runtime.redis.newBullmqConnection(`worker:${queue}`),
+      prefix: runtime.redis.prefix,
+      concurrency: 1,
+    });
+    worker.on('failed', (job, error) => {
+      log.warn({ queue, job: job?.name, jobId: job?.id, err: error }, 'job failed');
+    });
+    worker.on('error', (error) => {
+      log.error({ queue, err: error }, 'worker error');
+    });
+    // Closing waits for the jobs in hand to finish, so nothing is left half-done.
+    lifecycle.defer(`worker:${queue}`, () => worker.close());
+  }
+
+  // Idempotent: every worker declares the same schedule; BullMQ keeps one.
+  await runtime.queues.maintenance.upsertJobScheduler(
+    'purge-revoked-keys',
+    { every: 86_400_000 },
+    { name: 'purge-revoked-keys', data: { olderThanDays: REVOKED_KEY_RETENTION_DAYS } },
+  );
+  log.info({ queues: QUEUE_NAMES }, 'worker started');
+}
