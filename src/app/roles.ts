@@ -1,29 +1,27 @@
 import { buildApi } from '../api/app.js';
+import type { ApiServer } from '../api/server-types.js';
 import { createApiKeyService } from '../auth/api-key.service.js';
 import { createSessionConfigService } from '../sessions/session-config.service.js';
 import { startWorker } from '../worker/worker.js';
-import { resolveAdminKey } from './admin-key.js';
+import { resolveAdminKey, type AdminKey } from './admin-key.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Runtime } from './runtime.js';
 import { VERSION } from './version.js';
 
 export type Role = 'api' | 'worker' | 'all';
 
-/** The api role: HTTP (REST, docs, Bull Board). It never parses big files or holds a WhatsApp socket. */
-export async function startApi(runtime: Runtime, lifecycle: Lifecycle): Promise<{ url: string }> {
+/** The HTTP app over a runtime, not yet listening (tests call `app.inject`). */
+export async function createApiApp(runtime: Runtime, adminKey: AdminKey): Promise<ApiServer> {
   const { config, logger, store, clock } = runtime;
-  const admin = resolveAdminKey(config.adminApiKey, config.dataDir);
-  announceAdminKey(admin);
-
   const apiKeys = createApiKeyService({
     repository: store.apiKeys,
-    adminApiKey: admin.key,
+    adminApiKey: adminKey.key,
     clock,
     onTouchError: (error) => {
       logger.warn({ err: error }, 'could not record API key use');
     },
   });
-  const app = await buildApi({
+  return buildApi({
     logger,
     http: config.http,
     version: VERSION,
@@ -32,12 +30,22 @@ export async function startApi(runtime: Runtime, lifecycle: Lifecycle): Promise<
     queues: runtime.queues,
     probes: [
       { name: 'database', check: () => runtime.database.ping() },
-      { name: 'redis', check: async () => {
+      {
+        name: 'redis',
+        check: async () => {
           await runtime.redis.client.ping();
         },
       },
     ],
   });
+}
+
+/** The api role: HTTP (REST, docs, Bull Board). It never parses big files or holds a WhatsApp socket. */
+export async function startApi(runtime: Runtime, lifecycle: Lifecycle): Promise<{ url: string }> {
+  const { config, logger } = runtime;
+  const adminKey = resolveAdminKey(config.adminApiKey, config.dataDir);
+  announceAdminKey(adminKey);
+  const app = await createApiApp(runtime, adminKey);
   lifecycle.defer('http', () => app.close());
   const url = await app.listen({ host: config.http.host, port: config.http.port });
   logger.info({ url, docs: `${url}/api/docs` }, 'api listening');
@@ -63,7 +71,7 @@ export async function startRole(role: Role, runtime: Runtime, lifecycle: Lifecyc
  * The one time a secret is printed: when it was just generated. It goes to the terminal,
  * not through the logger, so log shipping never carries it.
  */
-function announceAdminKey(admin: ReturnType<typeof resolveAdminKey>): void {
+function announceAdminKey(admin: AdminKey): void {
   if (admin.source === 'generated') {
     process.stdout.write(
       `\nAdmin API key (generated, shown once): ${admin.key}\n` +

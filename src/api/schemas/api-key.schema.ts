@@ -1,11 +1,12 @@
 import { Type } from 'typebox';
-import { BusinessUnit } from './common.schema.js';
+import { API_KEY_ROLES } from '../../core/api-key.js';
+import { BusinessUnit, StringEnum } from './common.schema.js';
 
 export const ApiKeyBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200, description: 'Who or what uses the key, e.g. "marketing frontend".' }),
     role: Type.Optional(
-      Type.Union([Type.Literal('admin'), Type.Literal('operator')], {
+      StringEnum(API_KEY_ROLES, {
         default: 'operator',
         description: 'admin keys may also manage keys; operator keys may not.',
       }),

@@ -1,4 +1,4 @@
-import { Type, type TSchema } from 'typebox';
+import { Type, type TSchema, type TUnsafe } from 'typebox';
 
 export const ErrorResponse = Type.Object(
   {
@@ -35,3 +35,11 @@ export const BusinessUnit = Type.String({
   pattern: '^\\S(.*\\S)?$',
   description: 'Business unit (team) that owns the resource, e.g. "Marketing".',
 });
+
+/** A string from a fixed set, as a plain JSON-schema `enum` (one clear error, one OpenAPI enum). */
+export function StringEnum<const T extends readonly string[]>(
+  values: T,
+  options: { default?: T[number]; description?: string } = {},
+): TUnsafe<T[number]> {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
+import { PROVIDERS } from '../../core/session-config.js';
 import { SESSION_ID_PATTERN } from '../../core/session-id.js';
-import { BusinessUnit } from './common.schema.js';
+import { BusinessUnit, StringEnum } from './common.schema.js';
 
 export const SessionId = Type.String({
   pattern: SESSION_ID_PATTERN,
@@ -71,7 +72,7 @@ export const SessionConfigBody = Type.Object(
     id: SessionId,
     friendlyName: Type.String({ minLength: 1, maxLength: 200 }),
     businessUnit: Type.Optional(BusinessUnit),
-    provider: Type.Optional(Type.Union([Type.Literal('baileys'), Type.Literal('sandbox')], { default: 'baileys' })),
+    provider: Type.Optional(StringEnum(PROVIDERS, { default: 'baileys' })),
     pacing: Type.Optional(PacingInput),
     sandbox: Type.Optional(SandboxSettings),
   },

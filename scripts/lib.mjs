@@ -1,0 +1,70 @@
+// Helpers for the npm scripts: they bring what the product needs (a build, a redis-server)
+// so that `npm ci && npm start` and `npm ci && npm test` work on a machine with only Node.js.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** Compiles TypeScript when dist/ is missing or older than src/. */
+export function ensureBuilt() {
+  const entry = path.join(root, 'dist', 'main.js');
+  const inputs = [path.join(root, 'src')];
+  const newestInput = Math.max(
+    ...inputs.map(newestMtime),
+    fs.statSync(path.join(root, 'package.json')).mtimeMs,
+    fs.statSync(path.join(root, 'tsconfig.build.json')).mtimeMs,
+  );
+  if (fs.existsSync(entry) && newestMtime(path.join(root, 'dist')) >= newestInput) return;
+  console.log('Building (tsc)…');
+  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error('The build failed.');
+    process.exit(result.status ?? 1);
+  }
+}
+
+function onPath(bin) {
+  return spawnSync('sh', ['-c', `command -v "${bin}"`], { encoding: 'utf8' }).status === 0;
+}
+
+/**
+ * A redis-server binary is needed when REDIS_URL is unset (the product, or the tests, start a
+ * private one). On the PATH: fine. Else, as root with apt-get: install Debian's package.
+ * Else: say exactly what to run.
+ */
+export function ensureRedisServer({ needed = !process.env.REDIS_URL } = {}) {
+  const bin = process.env.REDIS_SERVER_BIN || 'redis-server';
+  if (!needed || onPath(bin)) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (isRoot && onPath('apt-get')) {
+    console.log('redis-server is not installed; installing Debian\'s package (apt-get install redis-server)…');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+    const install =
+      update.status === 0 &&
+      spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'redis-server'], { stdio: 'inherit', env });
+    if (install && install.status === 0 && onPath(bin)) return;
+  }
+  console.error(
+    [
+      'redis-server was not found, and it is needed when REDIS_URL is unset.',
+      'Install it, then run the command again:',
+      '    Debian/Ubuntu: sudo apt-get install -y redis-server',
+      '    macOS:         brew install redis',
+      'or use a Redis you already run: REDIS_URL=redis://127.0.0.1:6379',
+    ].join('\n'),
+  );
+  process.exit(1);
+}

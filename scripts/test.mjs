@@ -1,0 +1,21 @@
+// `npm test`: build (the end-to-end tests start the built product), make sure Redis can be had,
+// run the three tiers (unit, integration, e2e), and say plainly what was skipped.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { ensureBuilt, ensureRedisServer, root } from './lib.mjs';
+
+ensureBuilt();
+// The tests use TEST_REDIS_URL, else a Redis on 127.0.0.1:6379, else a private redis-server.
+ensureRedisServer({ needed: !process.env.TEST_REDIS_URL });
+
+const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
+const result = spawnSync(process.execPath, [vitest, 'run', ...process.argv.slice(2)], { stdio: 'inherit', cwd: root });
+
+if (!process.env.TEST_POSTGRES_URL) {
+  console.log(
+    '\nNOTE: the PostgreSQL tests were SKIPPED (TEST_POSTGRES_URL is unset).\n' +
+      '      To run them: TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres npm test\n' +
+      '      (a role that may CREATE DATABASE; each test makes and drops its own database).',
+  );
+}
+process.exit(result.status ?? 1);

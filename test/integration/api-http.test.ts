@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_KEY, asAdmin, startTestApi, withKey, type TestApi } from '../support/harness.js';
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await startTestApi();
+});
+afterAll(async () => {
+  await api.close();
+});
+
+type ErrorBody = { error: { code: string } };
+
+describe('HTTP behaviour', () => {
+  it('answers /health and /ready without a key', async () => {
+    expect((await api.app.inject({ method: 'GET', url: '/health' })).json()).toEqual({ status: 'ok' });
+    const ready = await api.app.inject({ method: 'GET', url: '/ready' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ status: 'ready', checks: { database: { ok: true }, redis: { ok: true } } });
+  });
+
+  it('maps malformed requests to clear 4xx codes', async () => {
+    const cases = [
+      { payload: '{"id":', type: 'application/json', status: 400, code: 'INVALID_JSON' },
+      { payload: 'id=x', type: 'application/x-www-form-urlencoded', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+      { payload: JSON.stringify({ id: 'x', friendlyName: 'y'.repeat(2_000_000) }), type: 'application/json', status: 413, code: 'PAYLOAD_TOO_LARGE' },
+      { payload: '[]', type: 'application/json', status: 400, code: 'VALIDATION_FAILED' },
+      { payload: 'null', type: 'application/json', status: 400, code: 'VALIDATION_FAILED' },
+    ];
+    for (const { payload, type, status, code } of cases) {
+      const response = await api.app.inject({
+        method: 'POST',
+        url: '/api/sessions/config',
+        headers: { ...asAdmin, 'content-type': type },
+        payload,
+      });
+      expect({ status: response.statusCode, code: response.json<ErrorBody>().error.code }).toEqual({ status, code });
+    }
+  });
+
+  it('answers an unknown route with 404 ROUTE_NOT_FOUND', async () => {
+    const response = await api.app.inject({ method: 'GET', url: '/api/nothing-here', headers: asAdmin });
+    expect(response.statusCode).toBe(404);
+    expect(response.json<ErrorBody>().error.code).toBe('ROUTE_NOT_FOUND');
+  });
+
+  it('echoes a sane request id and makes one otherwise', async () => {
+    const given = await api.app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'abc-123' } });
+    expect(given.headers['x-request-id']).toBe('abc-123');
+    const hostile = await api.app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'bad\nid' } });
+    expect(hostile.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('serves Swagger UI and an OpenAPI document of every /api route with its errors', async () => {
+    const ui = await api.app.inject({ method: 'GET', url: '/api/docs/' });
+    expect(ui.statusCode).toBe(200);
+    expect(ui.headers['content-type']).toContain('text/html');
+    const doc = (await api.app.inject({ method: 'GET', url: '/api/docs/json' })).json<{
+      openapi: string;
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    }>();
+    expect(doc.openapi).toMatch(/^3\./);
+    const operations = Object.entries(doc.paths)
+      .filter(([route]) => route.startsWith('/api/'))
+      .flatMap(([route, methods]) => Object.entries(methods).map(([method, op]) => ({ route, method, op })));
+    expect(operations.map(({ method, route }) => `${method} ${route}`).sort()).toEqual(
+      [
+        'delete /api/keys/{id}',
+        'delete /api/sessions/{id}',
+        'get /api/keys',
+        'get /api/sessions',
+        'get /api/sessions/{id}',
+        'patch /api/sessions/{id}',
+        'post /api/keys',
+        'post /api/sessions/config',
+      ].sort(),
+    );
+    for (const { op } of operations) expect(Object.keys(op.responses)).toContain('401');
+  });
+
+  it('keeps Bull Board for admins: basic auth with the admin key, or the key header', async () => {
+    const anonymous = await api.app.inject({ method: 'GET', url: '/admin/queues' });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.headers['www-authenticate']).toContain('Basic');
+    const basic = Buffer.from(`admin:${ADMIN_KEY}`).toString('base64');
+    const page = await api.app.inject({ method: 'GET', url: '/admin/queues', headers: { authorization: `Basic ${basic}` } });
+    expect(page.statusCode).toBe(200);
+    const queues = await api.app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: withKey(ADMIN_KEY) });
+    expect(queues.json<{ queues: { name: string }[] }>().queues.map((queue) => queue.name)).toContain('maintenance');
+
+    const created = await api.app.inject({ method: 'POST', url: '/api/keys', headers: asAdmin, payload: { name: 'operator' } });
+    const operator = created.json<{ secret: string }>().secret;
+    const refused = await api.app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: withKey(operator) });
+    expect(refused.statusCode).toBe(401);
+  });
+});

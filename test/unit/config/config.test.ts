@@ -1,0 +1,84 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../../src/config/config.js';
+
+describe('loadConfig', () => {
+  it('gives a runnable single-machine product with no variables at all', () => {
+    const config = loadConfig({});
+    expect(config.role).toBe('all');
+    expect(config.http.port).toBe(3000);
+    expect(config.dataDir).toBe(path.resolve('./data'));
+    expect(config.database).toEqual({ kind: 'sqlite', file: path.resolve('./data/wab.sqlite') });
+    expect(config.redis.url).toBeUndefined();
+    expect(config.redis.prefix).toBe('wab');
+    expect(config.adminApiKey).toBeUndefined();
+    expect(config.defaultCountry).toBe('ID');
+    expect(config.logLevel).toBe('info');
+  });
+
+  it('lists every bad variable in one error, without repeating secrets', () => {
+    const error = (() => {
+      try {
+        loadConfig({
+          PORT: 'eighty',
+          LOG_LEVEL: 'loud',
+          DEFAULT_COUNTRY: 'Indonesia',
+          ADMIN_API_KEY: 'short-secret-value',
+          REDIS_URL: 'http://user:hunter2@host',
+          REDIS_PREFIX: 'has space',
+        });
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems.map((problem) => problem.split(':')[0]).sort()).toEqual(
+      ['ADMIN_API_KEY', 'DEFAULT_COUNTRY', 'LOG_LEVEL', 'PORT', 'REDIS_PREFIX', 'REDIS_URL'].sort(),
+    );
+    expect((error as ConfigError).message).not.toContain('short-secret-value');
+    expect((error as ConfigError).message).not.toContain('hunter2');
+    expect((error as ConfigError).message).toContain('"eighty"');
+  });
+
+  it('needs REDIS_URL for the api and worker roles, which never start their own Redis', () => {
+    expect(() => loadConfig({}, { role: 'api' })).toThrow(/REDIS_URL: is required for role "api"/);
+    expect(() => loadConfig({}, { role: 'worker' })).toThrow(/REDIS_URL/);
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }, { role: 'worker' }).role).toBe('worker');
+  });
+
+  it('takes the role from the command line over ROLE, and refuses an unknown one', () => {
+    expect(loadConfig({ ROLE: 'worker', REDIS_URL: 'redis://x:1' }, { role: 'api' }).role).toBe('api');
+    expect(() => loadConfig({}, { role: 'scheduler' })).toThrow(/ROLE/);
+  });
+
+  it('reads DATABASE_URL as PostgreSQL or as a SQLite file', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/wab' }).database).toEqual({
+      kind: 'postgres',
+      url: 'postgres://u:p@db:5432/wab',
+    });
+    expect(loadConfig({ DATABASE_URL: 'postgresql://db/wab' }).database.kind).toBe('postgres');
+    expect(loadConfig({ DATABASE_URL: 'sqlite:/var/lib/wab/db.sqlite' }).database).toEqual({
+      kind: 'sqlite',
+      file: '/var/lib/wab/db.sqlite',
+    });
+    expect(loadConfig({ DATABASE_URL: 'custom.sqlite' }).database).toEqual({
+      kind: 'sqlite',
+      file: path.resolve('custom.sqlite'),
+    });
+  });
+
+  it('normalises the country code and accepts an admin key of 32 characters or more', () => {
+    const config = loadConfig({ DEFAULT_COUNTRY: 'my', ADMIN_API_KEY: 'k'.repeat(32) });
+    expect(config.defaultCountry).toBe('MY');
+    expect(config.adminApiKey).toBe('k'.repeat(32));
+  });
+
+  it('treats empty variables (as left by a copied .env.example) as unset', () => {
+    const config = loadConfig({ REDIS_URL: '', ADMIN_API_KEY: '', DATABASE_URL: '' });
+    expect(config.redis.url).toBeUndefined();
+    expect(config.adminApiKey).toBeUndefined();
+    expect(config.database.kind).toBe('sqlite');
+  });
+});
