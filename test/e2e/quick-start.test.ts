@@ -131,9 +131,9 @@ describe.each(databases)('several processes on one $kind database', ({ skip, cre
     started.forEach(track);
     const [one, two] = started;
 
-    const created = await call(one!.url, adminKey, 'POST', '/api/sessions/config', { id: 'shared', friendlyName: 'Shared', businessUnit: 'Ops' });
+    const created = await call(one.url, adminKey, 'POST', '/api/sessions/config', { id: 'shared', friendlyName: 'Shared', businessUnit: 'Ops' });
     expect(created.status).toBe(201);
-    const seen = await call(two!.url, adminKey, 'GET', '/api/sessions/shared');
+    const seen = await call(two.url, adminKey, 'GET', '/api/sessions/shared');
     expect(seen.status).toBe(200);
     const exits = await Promise.all(started.map(({ product }) => product.stop('SIGTERM')));
     expect(exits.map((exit) => exit.code)).toEqual([0, 0, 0]);

@@ -19,7 +19,7 @@ describe('principal scoping', () => {
   it('refuses to write into another unit with a 403 code', () => {
     expect(() => {
       assertCanWriteUnit(marketing, 'Finance');
-    }).toThrowError(expect.objectContaining({ status: 403, code: 'BUSINESS_UNIT_FORBIDDEN' }) as Error);
+    }).toThrow(expect.objectContaining({ status: 403, code: 'BUSINESS_UNIT_FORBIDDEN' }) as Error);
     expect(() => {
       assertCanWriteUnit(marketing, 'Marketing');
     }).not.toThrow();
