@@ -5,6 +5,7 @@
 export interface Database {
   session_configs: SessionConfigTable;
   api_keys: ApiKeyTable;
+  wa_auth: WaAuthTable;
 }
 
 export interface SessionConfigTable {
@@ -32,4 +33,12 @@ export interface ApiKeyTable {
   created_at: string;
   last_used_at: string | null;
   revoked_at: string | null;
+}
+
+export interface WaAuthTable {
+  session_id: string;
+  /** `creds`, or a signal key type (`pre-key`, `session`, `lid-mapping`, `device-list`, `tctoken`, …). */
+  category: string;
+  key_id: string;
+  value: string;
 }

@@ -1,4 +1,6 @@
+import type { AuthStateStore } from '../providers/auth-state.store.js';
 import { createApiKeyRepository, type ApiKeyRepository } from './api-key.repository.js';
+import { createAuthStateRepository } from './auth-state.repository.js';
 import type { DatabaseHandle } from './database.js';
 import { createSessionConfigRepository, type SessionConfigRepository } from './session-config.repository.js';
 
@@ -6,11 +8,13 @@ import { createSessionConfigRepository, type SessionConfigRepository } from './s
 export interface Store {
   sessions: SessionConfigRepository;
   apiKeys: ApiKeyRepository;
+  authState: AuthStateStore;
 }
 
 export function createStore(handle: DatabaseHandle): Store {
   return {
     sessions: createSessionConfigRepository(handle.db),
     apiKeys: createApiKeyRepository(handle.db),
+    authState: createAuthStateRepository(handle.db),
   };
 }

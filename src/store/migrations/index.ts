@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.js';
+import * as m0002 from './0002-wa-auth.js';
 
 /**
  * Every migration, in order. Migrations are code (not files found at run time), so the
@@ -7,6 +8,7 @@ import * as m0001 from './0001-initial.js';
  */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
+  '0002-wa-auth': m0002,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,101 @@
+/**
+ * The messaging provider: one live WhatsApp account (or its simulation), behind the narrow set
+ * of calls the product makes. Implementations: `baileys` (WhatsApp Web) and `sandbox`. One
+ * contract test suite (test/contract/provider.contract.ts) runs against both.
+ *
+ * Phone numbers crossing this interface are E.164 with the leading `+` (e.g. `+6281234567890`).
+ */
+
+/** What a provider reports about its link. `paused` is decided by the session manager, never here. */
+export type LinkStatus = 'connecting' | 'qr' | 'connected' | 'disconnected' | 'logged_out' | 'failed';
+
+export type ProviderEvent =
+  /** A new QR code to scan (the raw string; rendering is the caller's job). */
+  | { type: 'qr'; qr: string; expiresInMs: number }
+  /** A pairing code to type on the phone, when linking by phone number. */
+  | { type: 'pairing-code'; code: string }
+  | {
+      type: 'status';
+      status: LinkStatus;
+      /** Why: a disconnect reason, e.g. `restart_required`, `connection_replaced`, `logged_out`. */
+      reason?: string;
+      /** The linked account, once connected. */
+      me?: { phone: string; name?: string };
+    }
+  /** A receipt for a message we sent, keyed by the message id we chose. */
+  | { type: 'receipt'; messageId: string; to: string; status: 'delivered' | 'read'; at: string }
+  /** A message someone sent to this account (phone resolved from LID where needed). */
+  | { type: 'inbound'; from: string; text: string; messageId: string; at: string }
+  /** WhatsApp signals that sending should stop: rate-overlimit, ban, or unlinked account. */
+  | { type: 'restricted'; reason: 'rate_limited' | 'banned' | 'logged_out'; detail?: string };
+
+export type ProviderEventSink = (event: ProviderEvent) => void;
+
+export type MediaKind = 'image' | 'video' | 'document';
+
+export interface MediaInput {
+  kind: MediaKind;
+  data: Buffer;
+  mimetype: string;
+  fileName?: string;
+}
+
+/** Media uploaded once and reusable across messages (an opaque handle of the provider). */
+export interface PreparedMedia {
+  readonly kind: MediaKind;
+  readonly handle: unknown;
+}
+
+export interface OutgoingMessage {
+  /** Chosen by the caller, derived from (blast, recipient): a retry reuses it. */
+  messageId: string;
+  to: string;
+  text: string;
+  /** With media, `text` is its caption. */
+  media?: PreparedMedia;
+}
+
+export interface SendResult {
+  messageId: string;
+  /** ISO time the provider accepted the message. */
+  at: string;
+}
+
+/** How a failed call should be treated by the caller. */
+export type ProviderErrorKind =
+  | 'transient' // retry with backoff
+  | 'permanent' // fail this message, go on
+  | 'not_on_whatsapp' // skip this recipient
+  | 'not_connected' // the account is not linked right now
+  | 'restricted'; // stop sending from this account
+
+export class ProviderError extends Error {
+  constructor(
+    readonly kind: ProviderErrorKind,
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+    this.name = 'ProviderError';
+  }
+}
+
+export interface ConnectOptions {
+  /** Link by pairing code instead of QR (only while the account is not linked yet). */
+  phoneNumber?: string;
+}
+
+export interface MessagingProvider {
+  /** Starts linking/connecting; progress arrives as events. Resolves once started, not once connected. */
+  connect(options?: ConnectOptions): Promise<void>;
+  send(message: OutgoingMessage): Promise<SendResult>;
+  prepareMedia(media: MediaInput): Promise<PreparedMedia>;
+  /** Which numbers have WhatsApp. */
+  checkNumbers(phones: readonly string[]): Promise<Map<string, boolean>>;
+  /** Shows (or stops showing) "typing…" to a recipient. */
+  setTyping(to: string, typing: boolean): Promise<void>;
+  /** Unlinks the account and forgets its credentials. */
+  logout(): Promise<void>;
+  /** Disconnects, keeping the credentials for the next connect (possibly on another worker). */
+  close(): Promise<void>;
+}
