@@ -5,6 +5,8 @@ import type { ApiKeyService } from '../auth/api-key.service.js';
 import type { Logger } from '../logging/logger.js';
 import type { Queues } from '../queue/queues.js';
 import type { SessionConfigService } from '../sessions/session-config.service.js';
+import type { SessionControlService } from '../sessions/session-control.service.js';
+import type { EventEnvelope } from '../events/event-catalogue.js';
 import { handleError } from './error-handler.js';
 import { requireApiKey } from './plugins/auth.plugin.js';
 import { registerBullBoard } from './plugins/bull-board.plugin.js';
@@ -12,6 +14,9 @@ import { registerDocs } from './plugins/docs.plugin.js';
 import { healthRoutes, type ReadinessProbe } from './routes/health.routes.js';
 import { keysRoutes } from './routes/keys.routes.js';
 import { sessionsRoutes } from './routes/sessions.routes.js';
+import { wsTicketRoutes } from './routes/ws-ticket.routes.js';
+import { registerWsGateway } from './ws/ws-gateway.js';
+import type { TicketGrant, WsTickets } from './ws/ws-tickets.js';
 import { ApiKeyResponse } from './schemas/api-key.schema.js';
 import { ErrorResponse } from './schemas/common.schema.js';
 import { SessionConfigResponse } from './schemas/session.schema.js';
@@ -23,6 +28,10 @@ export interface ApiDeps {
   version: string;
   apiKeys: ApiKeyService;
   sessions: SessionConfigService;
+  control: SessionControlService;
+  tickets: WsTickets;
+  /** Starts delivering cross-process events; returns the function that stops it. */
+  subscribeEvents: (onEvent: (envelope: EventEnvelope) => void) => Promise<() => Promise<void>>;
   queues: Queues;
   probes: readonly ReadinessProbe[];
 }
@@ -59,6 +68,15 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   await registerDocs(app, deps.version);
 
   app.register(healthRoutes(deps.probes));
+  const gateway = await registerWsGateway(app, {
+    tickets: deps.tickets,
+    log: deps.logger.child({ component: 'ws' }),
+    onOpen: (grant, send) => sendSnapshot(grant, send, deps),
+  });
+  const unsubscribe = await deps.subscribeEvents((envelope) => {
+    gateway.dispatch(envelope);
+  });
+  app.addHook('onClose', unsubscribe);
   await registerBullBoard(app, { queues: deps.queues, apiKeys: deps.apiKeys });
 
   await app.register(
@@ -66,11 +84,39 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
       api.decorateRequest('principal', null as never);
       api.addHook('onRequest', requireApiKey(deps.apiKeys));
       keysRoutes(deps.apiKeys)(api);
-      sessionsRoutes(deps.sessions)(api);
+      sessionsRoutes(deps.sessions, deps.control)(api);
+      wsTicketRoutes(deps.tickets, deps.sessions)(api);
       done();
     },
     { prefix: '/api' },
   );
 
   return app;
+}
+
+/** A new socket first gets the current status of what it watches, so it never starts blind. */
+async function sendSnapshot(grant: TicketGrant, send: (envelope: EventEnvelope) => void, deps: ApiDeps): Promise<void> {
+  if (grant.blastId !== undefined) return;
+  const principal = grant.businessUnit === null
+    ? ({ kind: 'admin', keyId: null } as const)
+    : ({ kind: 'operator', keyId: 'ws-ticket', businessUnit: grant.businessUnit } as const);
+  const configs =
+    grant.sessionId === undefined
+      ? await deps.sessions.list(principal, {})
+      : [await deps.sessions.get(principal, grant.sessionId)];
+  for (const config of configs) {
+    const view = await deps.control.view(config);
+    send({
+      event: 'session:status',
+      data: {
+        sessionId: view.id,
+        status: view.status,
+        reason: view.statusReason,
+        phone: view.linkedPhone,
+        name: view.linkedName,
+        at: view.statusAt ?? new Date().toISOString(),
+      },
+      scope: { businessUnit: view.businessUnit, sessionId: view.id },
+    });
+  }
 }

@@ -2,6 +2,9 @@ import { buildApi } from '../api/app.js';
 import type { ApiServer } from '../api/server-types.js';
 import { createApiKeyService } from '../auth/api-key.service.js';
 import { createSessionConfigService } from '../sessions/session-config.service.js';
+import { createSessionControlService } from '../sessions/session-control.service.js';
+import { subscribeToEvents } from '../events/event-bus.js';
+import { WsTickets } from '../api/ws/ws-tickets.js';
 import { startWorker } from '../worker/worker.js';
 import { resolveAdminKey, type AdminKey } from './admin-key.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -27,6 +30,17 @@ export async function createApiApp(runtime: Runtime, adminKey: AdminKey): Promis
     version: VERSION,
     apiKeys,
     sessions: createSessionConfigService({ repository: store.sessions, clock }),
+    control: createSessionControlService({
+      store,
+      live: runtime.live,
+      leases: runtime.leases,
+      redis: runtime.redis.client,
+      prefix: config.redis.prefix,
+      clock,
+    }),
+    tickets: new WsTickets(runtime.redis.client, config.wsTicketTtlMs),
+    subscribeEvents: (onEvent) =>
+      subscribeToEvents(runtime.redis.newSubscriber('events'), config.redis.prefix, logger.child({ component: 'events' }), onEvent),
     queues: runtime.queues,
     probes: [
       { name: 'database', check: () => runtime.database.ping() },

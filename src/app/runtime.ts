@@ -5,6 +5,9 @@ import { startLocalRedis } from '../infra/local-redis.js';
 import { closeRedis, createRedis, type Redis } from '../infra/redis.js';
 import { maskUrl, type Logger } from '../logging/logger.js';
 import { closeQueues, createQueues, type Queues } from '../queue/queues.js';
+import { createEventPublisher, type EventPublisher } from '../events/event-bus.js';
+import { LiveStatusStore } from '../sessions/live-status.js';
+import { SessionLeases } from '../sessions/session-leases.js';
 import { createDatabase, type DatabaseHandle } from '../store/database.js';
 import { migrateToLatest } from '../store/migrate.js';
 import { createStore, type Store } from '../store/store.js';
@@ -17,6 +20,8 @@ export interface RedisAccess {
   client: Redis;
   /** A new connection for BullMQ (which needs its own, unprefixed, never giving up). */
   newBullmqConnection(name: string): Redis;
+  /** A new connection for pub/sub subscriptions (a subscribed connection can do nothing else). */
+  newSubscriber(name: string): Redis;
 }
 
 /** What both roles share: config, logger, database, Redis, queues, clock. */
@@ -28,6 +33,9 @@ export interface Runtime {
   store: Store;
   redis: RedisAccess;
   queues: Queues;
+  events: EventPublisher;
+  live: LiveStatusStore;
+  leases: SessionLeases;
 }
 
 export async function createRuntime(config: Config, logger: Logger, lifecycle: Lifecycle): Promise<Runtime> {
@@ -62,11 +70,27 @@ export async function createRuntime(config: Config, logger: Logger, lifecycle: L
       lifecycle.defer(`redis:${name}`, () => closeRedis(connection));
       return connection;
     },
+    newSubscriber(name) {
+      const connection = createRedis(url, { name, log });
+      lifecycle.defer(`redis:${name}`, () => closeRedis(connection));
+      return connection;
+    },
   };
   await client.ping();
 
   const queues = createQueues(redis.newBullmqConnection('queues'), config.redis.prefix);
   lifecycle.defer('queues', () => closeQueues(queues));
 
-  return { config, logger, clock: systemClock, database, store: createStore(database), redis, queues };
+  return {
+    config,
+    logger,
+    clock: systemClock,
+    database,
+    store: createStore(database),
+    redis,
+    queues,
+    events: createEventPublisher(client, config.redis.prefix),
+    live: new LiveStatusStore(client),
+    leases: new SessionLeases(client, config.sessions.workerId, config.sessions.leaseTtlMs),
+  };
 }

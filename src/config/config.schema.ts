@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -44,6 +45,11 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
   BODY_LIMIT_BYTES: positiveInt(1_048_576),
+  WORKER_ID: optionalString.pipe(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).optional()),
+  MAX_SESSIONS_PER_WORKER: positiveInt(50),
+  SESSION_LEASE_TTL_MS: z.coerce.number().int().min(1_000).max(300_000).default(15_000),
+  SESSION_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).max(300_000).default(2_000),
+  WS_TICKET_TTL_MS: z.coerce.number().int().min(1_000).max(60_000).default(30_000),
   TRUST_PROXY: z
     .enum(['true', 'false', '1', '0'])
     .default('false')
@@ -74,6 +80,8 @@ export interface Config {
   defaultCountry: string;
   logLevel: Env['LOG_LEVEL'];
   shutdownTimeoutMs: number;
+  sessions: { workerId: string; maxPerWorker: number; leaseTtlMs: number; reconcileIntervalMs: number };
+  wsTicketTtlMs: number;
 }
 
 /** `postgres://…` selects PostgreSQL; anything else is a SQLite file (`sqlite:` / `file:` prefixes allowed). */
@@ -100,5 +108,12 @@ export function toConfig(env: Env): Config {
     defaultCountry: env.DEFAULT_COUNTRY,
     logLevel: env.LOG_LEVEL,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    sessions: {
+      workerId: env.WORKER_ID ?? `${os.hostname()}-${process.pid}`,
+      maxPerWorker: env.MAX_SESSIONS_PER_WORKER,
+      leaseTtlMs: env.SESSION_LEASE_TTL_MS,
+      reconcileIntervalMs: env.SESSION_RECONCILE_INTERVAL_MS,
+    },
+    wsTicketTtlMs: env.WS_TICKET_TTL_MS,
   };
 }

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * Table types shared by SQLite and PostgreSQL. Timestamps are ISO-8601 UTC strings and
  * JSON documents are text, so both dialects store and return exactly the same values.
@@ -6,6 +8,7 @@ export interface Database {
   session_configs: SessionConfigTable;
   api_keys: ApiKeyTable;
   wa_auth: WaAuthTable;
+  sandbox_outbox: SandboxOutboxTable;
 }
 
 export interface SessionConfigTable {
@@ -19,6 +22,10 @@ export interface SessionConfigTable {
   sandbox: string | null;
   created_at: string;
   updated_at: string;
+  /** `connected` | `disconnected`: what the workers should make of this session. */
+  desired_state: Generated<string>;
+  /** Link by pairing code with this number instead of a QR code. */
+  pairing_phone: string | null;
 }
 
 export interface ApiKeyTable {
@@ -41,4 +48,19 @@ export interface WaAuthTable {
   category: string;
   key_id: string;
   value: string;
+}
+
+export interface SandboxOutboxTable {
+  session_id: string;
+  message_id: string;
+  /** Order of first acceptance. */
+  seq: number;
+  recipient: string;
+  text: string;
+  media_kind: string | null;
+  media_ref: string | null;
+  first_at: string;
+  last_at: string;
+  /** How many times the same message id was sent again after the first (WhatsApp shows it once). */
+  repeats: number;
 }

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { PacingPolicy } from '../core/pacing.js';
 import { defaultPacing } from '../core/pacing.js';
 import { isProviderKind, type SessionConfig } from '../core/session-config.js';
@@ -16,7 +16,14 @@ export interface SessionConfigRepository {
   list(filter: { businessUnit?: string | undefined }): Promise<SessionConfig[]>;
   update(id: string, patch: SessionConfigPatch, updatedAt: string): Promise<SessionConfig | undefined>;
   delete(id: string): Promise<boolean>;
+  /** Whether workers should keep the session connected (and link it by pairing code with `pairingPhone`). */
+  setDesiredState(id: string, state: DesiredState, pairingPhone: string | null): Promise<boolean>;
+  getDesiredState(id: string): Promise<{ state: DesiredState; pairingPhone: string | null } | undefined>;
+  /** Ids of the sessions that should be connected, in id order. */
+  listWanted(): Promise<string[]>;
 }
+
+export type DesiredState = 'connected' | 'disconnected';
 
 export function createSessionConfigRepository(db: Db): SessionConfigRepository {
   return {
@@ -41,7 +48,7 @@ export function createSessionConfigRepository(db: Db): SessionConfigRepository {
     },
 
     async update(id, patch, updatedAt) {
-      const values: Partial<SessionConfigTable> = { updated_at: updatedAt };
+      const values: Updateable<SessionConfigTable> = { updated_at: updatedAt };
       if (patch.friendlyName !== undefined) values.friendly_name = patch.friendlyName;
       if (patch.businessUnit !== undefined) values.business_unit = patch.businessUnit;
       if (patch.pacing !== undefined) values.pacing = JSON.stringify(patch.pacing);
@@ -59,10 +66,38 @@ export function createSessionConfigRepository(db: Db): SessionConfigRepository {
       const result = await db.deleteFrom('session_configs').where('id', '=', id).executeTakeFirst();
       return result.numDeletedRows > 0n;
     },
+
+    async setDesiredState(id, state, pairingPhone) {
+      const result = await db
+        .updateTable('session_configs')
+        .set({ desired_state: state, pairing_phone: pairingPhone })
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async getDesiredState(id) {
+      const row = await db
+        .selectFrom('session_configs')
+        .select(['desired_state', 'pairing_phone'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row && { state: row.desired_state === 'connected' ? 'connected' : 'disconnected', pairingPhone: row.pairing_phone };
+    },
+
+    async listWanted() {
+      const rows = await db
+        .selectFrom('session_configs')
+        .select('id')
+        .where('desired_state', '=', 'connected')
+        .orderBy('id')
+        .execute();
+      return rows.map((row) => row.id);
+    },
   };
 }
 
-function toRow(config: SessionConfig): SessionConfigTable {
+function toRow(config: SessionConfig): Insertable<SessionConfigTable> {
   return {
     id: config.id,
     friendly_name: config.friendlyName,

@@ -1,6 +1,7 @@
 import type { AuthStateStore } from '../providers/auth-state.store.js';
 import { createApiKeyRepository, type ApiKeyRepository } from './api-key.repository.js';
 import { createAuthStateRepository } from './auth-state.repository.js';
+import { createSandboxOutboxRepository, type SandboxOutboxRepository } from './sandbox-outbox.repository.js';
 import type { DatabaseHandle } from './database.js';
 import { createSessionConfigRepository, type SessionConfigRepository } from './session-config.repository.js';
 
@@ -9,6 +10,7 @@ export interface Store {
   sessions: SessionConfigRepository;
   apiKeys: ApiKeyRepository;
   authState: AuthStateStore;
+  sandboxOutbox: SandboxOutboxRepository;
 }
 
 export function createStore(handle: DatabaseHandle): Store {
@@ -16,5 +18,6 @@ export function createStore(handle: DatabaseHandle): Store {
     sessions: createSessionConfigRepository(handle.db),
     apiKeys: createApiKeyRepository(handle.db),
     authState: createAuthStateRepository(handle.db),
+    sandboxOutbox: createSandboxOutboxRepository(handle.db),
   };
 }

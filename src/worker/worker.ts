@@ -4,11 +4,13 @@ import type { Runtime } from '../app/runtime.js';
 import { QUEUE_NAMES } from '../queue/queue-catalogue.js';
 import { maintenanceProcessors } from './maintenance.processor.js';
 import { assertEveryJobHandled, dispatcher, type Processors } from './processors.js';
+import { createProviders } from './providers.js';
+import { SessionManager } from './session-manager.js';
 
 const REVOKED_KEY_RETENTION_DAYS = 30;
 
 /** The worker role: a BullMQ consumer per queue of the catalogue, and the recurring jobs. */
-export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promise<void> {
+export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promise<SessionManager> {
   const log = runtime.logger.child({ component: 'worker' });
   const processors: Processors = {
     maintenance: maintenanceProcessors({ store: runtime.store, clock: runtime.clock, log }),
@@ -31,11 +33,29 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
     lifecycle.defer(`worker:${queue}`, () => worker.close());
   }
 
+  const sessions = new SessionManager({
+    workerId: runtime.config.sessions.workerId,
+    store: runtime.store,
+    leases: runtime.leases,
+    live: runtime.live,
+    events: runtime.events,
+    createProvider: createProviders(runtime),
+    subscriber: runtime.redis.newSubscriber('session-commands'),
+    prefix: runtime.redis.prefix,
+    clock: runtime.clock,
+    log: runtime.logger.child({ component: 'sessions' }),
+    maxSessions: runtime.config.sessions.maxPerWorker,
+    reconcileIntervalMs: runtime.config.sessions.reconcileIntervalMs,
+  });
+  await sessions.start();
+  lifecycle.defer('sessions', () => sessions.stop());
+
   // Idempotent: every worker declares the same schedule; BullMQ keeps one.
   await runtime.queues.maintenance.upsertJobScheduler(
     'purge-revoked-keys',
     { every: 86_400_000 },
     { name: 'purge-revoked-keys', data: { olderThanDays: REVOKED_KEY_RETENTION_DAYS } },
   );
-  log.info({ queues: QUEUE_NAMES }, 'worker started');
+  log.info({ queues: QUEUE_NAMES, workerId: runtime.config.sessions.workerId }, 'worker started');
+  return sessions;
 }

@@ -1,14 +1,16 @@
 import { Type } from 'typebox';
 import type { SessionConfigService } from '../../sessions/session-config.service.js';
+import type { Principal } from '../../auth/principal.js';
+import type { SessionControlService, SessionLiveView } from '../../sessions/session-control.service.js';
 import type { ApiServer } from '../server-types.js';
 import { BusinessUnit, errorResponses } from '../schemas/common.schema.js';
-import { SessionConfigBody, SessionConfigPatchBody, SessionId } from '../schemas/session.schema.js';
+import { SessionConfigBody, SessionConfigPatchBody, SessionId, SessionLiveResponse } from '../schemas/session.schema.js';
 
-const SessionRef = Type.Unsafe({ $ref: 'SessionConfig#' });
+const SessionRef = Type.Unsafe({ $ref: 'Session#' });
 const IdParams = Type.Object({ id: SessionId });
 const tags = ['Sessions'];
 
-export function sessionsRoutes(sessions: SessionConfigService) {
+export function sessionsRoutes(sessions: SessionConfigService, control: SessionControlService) {
   return function register(app: ApiServer): void {
     app.post(
       '/sessions/config',
@@ -24,7 +26,7 @@ export function sessionsRoutes(sessions: SessionConfigService) {
       },
       async (request, reply) => {
         const created = await sessions.create(request.principal, request.body);
-        return reply.code(201).send(created);
+        return reply.code(201).send(await control.view(created));
       },
     );
 
@@ -33,12 +35,15 @@ export function sessionsRoutes(sessions: SessionConfigService) {
       {
         schema: {
           tags,
-          summary: 'List sessions visible to this key',
+          summary: 'List sessions visible to this key, with their live status',
           querystring: Type.Object({ businessUnit: Type.Optional(BusinessUnit) }, { additionalProperties: false }),
           response: { 200: Type.Object({ items: Type.Array(SessionRef) }), ...errorResponses(400, 401) },
         },
       },
-      async (request) => ({ items: await sessions.list(request.principal, request.query) }),
+      async (request) => {
+        const configs = await sessions.list(request.principal, request.query);
+        return { items: await Promise.all(configs.map((config) => control.view(config))) };
+      },
     );
 
     app.get(
@@ -46,12 +51,12 @@ export function sessionsRoutes(sessions: SessionConfigService) {
       {
         schema: {
           tags,
-          summary: 'Get one session',
+          summary: 'Get one session: config, live status, owning worker, linked phone, last error',
           params: IdParams,
           response: { 200: SessionRef, ...errorResponses(400, 401, 404) },
         },
       },
-      (request) => sessions.get(request.principal, request.params.id),
+      async (request) => control.view(await sessions.get(request.principal, request.params.id)),
     );
 
     app.patch(
@@ -60,12 +65,13 @@ export function sessionsRoutes(sessions: SessionConfigService) {
         schema: {
           tags,
           summary: 'Change a session: name, business unit, pacing policy, sandbox settings',
+          description: 'Takes effect for the provider at its next connect; pacing applies to the next message.',
           params: IdParams,
           body: SessionConfigPatchBody,
           response: { 200: SessionRef, ...errorResponses(400, 401, 403, 404) },
         },
       },
-      (request) => sessions.update(request.principal, request.params.id, request.body),
+      async (request) => control.view(await sessions.update(request.principal, request.params.id, request.body)),
     );
 
     app.delete(
@@ -73,15 +79,147 @@ export function sessionsRoutes(sessions: SessionConfigService) {
       {
         schema: {
           tags,
-          summary: 'Delete a session config',
+          summary: 'Delete a session: its worker lets go, its stored credentials are forgotten',
           params: IdParams,
           response: { 204: Type.Null(), ...errorResponses(400, 401, 404) },
         },
       },
       async (request, reply) => {
         await sessions.delete(request.principal, request.params.id);
+        await control.forget(request.params.id);
         return reply.code(204).send(null);
       },
+    );
+
+    const liveAction = (
+      path: string,
+      summary: string,
+      description: string,
+      action: (request: { principal: Principal; id: string }) => Promise<SessionLiveView>,
+    ): void => {
+      app.post(
+        `/sessions/:id/${path}`,
+        {
+          schema: {
+            tags,
+            summary,
+            description,
+            params: IdParams,
+            response: { 202: SessionLiveResponse, ...errorResponses(400, 401, 404) },
+          },
+        },
+        async (request, reply) => reply.code(202).send(await action({ principal: request.principal, id: request.params.id })),
+      );
+    };
+
+    app.post(
+      '/sessions/:id/connect',
+      {
+        schema: {
+          tags,
+          summary: 'Connect (link) the account: a worker takes it and QR codes or a pairing code follow by WebSocket',
+          description:
+            'Open a WebSocket with a ticket for this session (GET /api/ws-ticket?sessionId=…) to receive qr:update, pairing:code and session:status. ' +
+            'With phoneNumber, an account not linked yet is linked by pairing code instead of QR.',
+          params: IdParams,
+          body: Type.Object(
+            { phoneNumber: Type.Optional(Type.String({ pattern: '^\\+?[0-9]{6,15}$', description: 'International format, digits only.' })) },
+            { additionalProperties: false },
+          ),
+          response: { 202: SessionLiveResponse, ...errorResponses(400, 401, 404) },
+        },
+        // The body is optional: a plain POST with no body links by QR code.
+        preValidation: (request, _reply, done) => {
+          request.body ??= {};
+          done();
+        },
+      },
+      async (request, reply) => {
+        const phone = request.body.phoneNumber;
+        const view = await control.connect(request.principal, request.params.id, phone === undefined ? undefined : `+${phone.replace(/^\+/, '')}`);
+        return reply.code(202).send(view);
+      },
+    );
+    liveAction('disconnect', 'Disconnect; the credentials are kept, so the next connect needs no QR', '', ({ principal, id }) =>
+      control.disconnect(principal, id),
+    );
+    liveAction('logout', 'Log out: unlink the account from the phone and forget its credentials', 'The next connect shows a new QR code.', ({ principal, id }) =>
+      control.logout(principal, id),
+    );
+
+    app.post(
+      '/sessions/:id/sandbox/scan',
+      {
+        schema: {
+          tags: ['Sandbox'],
+          summary: 'Sandbox only: simulate the phone scanning the current QR code',
+          params: IdParams,
+          response: { 202: Type.Object({ accepted: Type.Boolean() }), ...errorResponses(400, 401, 404, 409) },
+        },
+      },
+      async (request, reply) => {
+        await control.sandboxScan(request.principal, request.params.id);
+        return reply.code(202).send({ accepted: true });
+      },
+    );
+
+    app.post(
+      '/sessions/:id/sandbox/inbound',
+      {
+        schema: {
+          tags: ['Sandbox'],
+          summary: 'Sandbox only: simulate someone writing to the linked account (e.g. "STOP")',
+          params: IdParams,
+          body: Type.Object(
+            { from: Type.String({ pattern: '^\\+[0-9]{6,15}$' }), text: Type.String({ minLength: 1, maxLength: 4_096 }) },
+            { additionalProperties: false },
+          ),
+          response: { 202: Type.Object({ accepted: Type.Boolean() }), ...errorResponses(400, 401, 404, 409) },
+        },
+      },
+      async (request, reply) => {
+        await control.sandboxInbound(request.principal, request.params.id, request.body.from, request.body.text);
+        return reply.code(202).send({ accepted: true });
+      },
+    );
+
+    app.get(
+      '/sessions/:id/sandbox/outbox',
+      {
+        schema: {
+          tags: ['Sandbox'],
+          summary: 'Sandbox only: every message the sandbox accepted, one entry per message id',
+          description: '`repeats` counts sends that reused an id already accepted: WhatsApp shows such a message once.',
+          params: IdParams,
+          querystring: Type.Object(
+            {
+              limit: Type.Integer({ minimum: 1, maximum: 10_000, default: 100 }),
+              offset: Type.Integer({ minimum: 0, default: 0 }),
+            },
+            { additionalProperties: false },
+          ),
+          response: {
+            200: Type.Object({
+              items: Type.Array(
+                Type.Object({
+                  messageId: Type.String(),
+                  to: Type.String(),
+                  text: Type.String(),
+                  mediaKind: Type.Union([Type.String(), Type.Null()]),
+                  mediaRef: Type.Union([Type.String(), Type.Null()]),
+                  firstAt: Type.String(),
+                  lastAt: Type.String(),
+                  repeats: Type.Integer(),
+                }),
+              ),
+              total: Type.Integer(),
+              repeats: Type.Integer(),
+            }),
+            ...errorResponses(400, 401, 404, 409),
+          },
+        },
+      },
+      (request) => control.sandboxOutbox(request.principal, request.params.id, request.query),
     );
   };
 }

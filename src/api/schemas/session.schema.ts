@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { PROVIDERS } from '../../core/session-config.js';
+import { SESSION_STATUSES } from '../../events/event-catalogue.js';
 import { SESSION_ID_PATTERN } from '../../core/session-id.js';
 import { BusinessUnit, StringEnum } from './common.schema.js';
 
@@ -89,8 +90,24 @@ export const SessionConfigPatchBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 
+const LiveFields = {
+  status: StringEnum(SESSION_STATUSES, { description: 'Live status, as the owning worker reports it.' }),
+  statusReason: Type.Union([Type.String(), Type.Null()], { description: 'Why, e.g. a disconnect reason.' }),
+  owner: Type.Union([Type.String(), Type.Null()], { description: 'The worker holding the session now.' }),
+  linkedPhone: Type.Union([Type.String(), Type.Null()]),
+  linkedName: Type.Union([Type.String(), Type.Null()]),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  statusAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  desiredState: StringEnum(['connected', 'disconnected'] as const, {
+    description: 'What the workers keep it at: connected after /connect until /disconnect, /logout or a terminal failure.',
+  }),
+};
+
+export const SessionLiveResponse = Type.Object(LiveFields);
+
 export const SessionConfigResponse = Type.Object(
   {
+    ...LiveFields,
     id: Type.String(),
     friendlyName: Type.String(),
     businessUnit: Type.String(),
@@ -100,5 +117,5 @@ export const SessionConfigResponse = Type.Object(
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
   },
-  { $id: 'SessionConfig' },
+  { $id: 'Session' },
 );

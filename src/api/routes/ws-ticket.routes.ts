@@ -1,0 +1,40 @@
+import { Type } from 'typebox';
+import { scopedUnit } from '../../auth/principal.js';
+import type { SessionConfigService } from '../../sessions/session-config.service.js';
+import type { ApiServer } from '../server-types.js';
+import { errorResponses } from '../schemas/common.schema.js';
+import { SessionId } from '../schemas/session.schema.js';
+import type { WsTickets } from '../ws/ws-tickets.js';
+
+export function wsTicketRoutes(tickets: WsTickets, sessions: SessionConfigService) {
+  return function register(app: ApiServer): void {
+    app.get(
+      '/ws-ticket',
+      {
+        schema: {
+          tags: ['Live events'],
+          summary: 'A short-lived, single-use ticket to open the WebSocket: ws://host/?ticket=…',
+          description:
+            'With sessionId: that session\'s events, QR and pairing codes included. Without: the status events of every ' +
+            'session (and blast) this key may see, never QR codes. Any api instance accepts the ticket.',
+          querystring: Type.Object({ sessionId: Type.Optional(SessionId) }, { additionalProperties: false }),
+          response: {
+            200: Type.Object({
+              ticket: Type.String(),
+              expiresAt: Type.String({ format: 'date-time' }),
+              url: Type.String({ description: 'The WebSocket path to open with this ticket.' }),
+            }),
+            ...errorResponses(400, 401, 404),
+          },
+        },
+      },
+      async (request) => {
+        const { sessionId } = request.query;
+        let businessUnit = scopedUnit(request.principal) ?? null;
+        if (sessionId !== undefined) businessUnit = (await sessions.get(request.principal, sessionId)).businessUnit;
+        const issued = await tickets.issue(sessionId === undefined ? { businessUnit } : { businessUnit, sessionId });
+        return { ticket: issued.ticket, expiresAt: issued.expiresAt.toISOString(), url: `/?ticket=${issued.ticket}` };
+      },
+    );
+  };
+}

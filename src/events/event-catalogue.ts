@@ -1,0 +1,43 @@
+/**
+ * Every event that crosses processes (worker → Redis pub/sub → every api → WebSocket clients),
+ * with its payload. Both roles import this file; the WebSocket frame is `{event, data}`.
+ */
+export const SESSION_STATUSES = ['disconnected', 'connecting', 'qr', 'connected', 'logged_out', 'failed', 'paused'] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+export interface EventCatalogue {
+  'qr:update': { sessionId: string; qr: string; qrDataUrl: string; expiresAt: string };
+  'pairing:code': { sessionId: string; code: string; expiresAt: string };
+  'session:status': {
+    sessionId: string;
+    status: SessionStatus;
+    reason: string | null;
+    phone: string | null;
+    name: string | null;
+    at: string;
+  };
+}
+
+export type EventName = keyof EventCatalogue;
+
+export const EVENT_NAMES: readonly EventName[] = ['qr:update', 'pairing:code', 'session:status'];
+
+/** Events that carry a secret of the session (a code that links an account): only for its own ticket. */
+export const SESSION_PRIVATE_EVENTS: ReadonlySet<EventName> = new Set<EventName>(['qr:update', 'pairing:code']);
+
+/** Who may see an event: the unit it belongs to and the resources it is about. */
+export interface EventScope {
+  businessUnit: string;
+  sessionId?: string;
+  blastId?: string;
+}
+
+export interface EventEnvelope<N extends EventName = EventName> {
+  event: N;
+  data: EventCatalogue[N];
+  scope: EventScope;
+}
+
+export function isEventName(value: unknown): value is EventName {
+  return typeof value === 'string' && (EVENT_NAMES as readonly string[]).includes(value);
+}

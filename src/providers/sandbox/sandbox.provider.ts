@@ -1,0 +1,200 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../../infra/clock.js';
+import type { SandboxOutboxRepository } from '../../store/sandbox-outbox.repository.js';
+import type { AuthStateStore } from '../auth-state.store.js';
+import {
+  ProviderError,
+  type ConnectOptions,
+  type MediaInput,
+  type MessagingProvider,
+  type OutgoingMessage,
+  type PreparedMedia,
+  type ProviderEventSink,
+} from '../provider.js';
+import { chance, isOnWhatsApp, type SandboxSettings } from './sandbox-settings.js';
+
+interface SandboxCreds {
+  linked: true;
+  phone: string;
+  linkedAt: string;
+}
+
+/** What the sandbox adds to a provider: the other side of the link, for demos and tests. */
+export interface SandboxProvider extends MessagingProvider {
+  /** The simulated phone scanned the QR code (or typed the pairing code). */
+  scan(): Promise<void>;
+  /** Someone writes to the linked account. */
+  receive(from: string, text: string): void;
+}
+
+/**
+ * A provider that sends nothing: it links when told to, accepts messages into a durable outbox
+ * (one entry per message id, repeats counted, as WhatsApp shows a repeated id once), and plays
+ * back receipts, "not on WhatsApp", failures and restriction as its settings say.
+ */
+export function createSandboxProvider(deps: {
+  sessionId: string;
+  settings: SandboxSettings;
+  sink: ProviderEventSink;
+  authStore: AuthStateStore;
+  outbox: SandboxOutboxRepository;
+  clock: Clock;
+}): SandboxProvider {
+  const { sessionId, settings, sink, authStore, outbox, clock } = deps;
+  const timers = new Set<NodeJS.Timeout>();
+  const attempts = new Map<string, number>();
+  let state: 'idle' | 'linking' | 'connected' | 'closed' = 'idle';
+  let qrCount = 0;
+  let pairing = false;
+  let accepted: number | undefined;
+
+  // A function, not a comparison, where `state` may have changed during an await.
+  const isConnected = (): boolean => state === 'connected';
+  const later = (ms: number, action: () => void): void => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      action();
+    }, ms);
+    timers.add(timer);
+  };
+  const clearTimers = (): void => {
+    for (const timer of timers) clearTimeout(timer);
+    timers.clear();
+  };
+
+  const showQr = (): void => {
+    if (state !== 'linking') return;
+    qrCount += 1;
+    if (pairing) {
+      sink({ type: 'pairing-code', code: pairingCode(settings.seed, qrCount) });
+    } else {
+      sink({ type: 'qr', qr: `sandbox:${sessionId}:${settings.seed}:${qrCount}`, expiresInMs: settings.qrRotateMs });
+    }
+    sink({ type: 'status', status: 'qr' });
+    later(settings.qrRotateMs, showQr);
+  };
+
+  const goOnline = (creds: SandboxCreds): void => {
+    clearTimers();
+    state = 'connected';
+    sink({ type: 'status', status: 'connected', me: { phone: creds.phone, name: 'Sandbox' } });
+  };
+
+  const link = async (): Promise<void> => {
+    const creds: SandboxCreds = { linked: true, phone: settings.phone, linkedAt: clock.now().toISOString() };
+    await authStore.writeCreds(sessionId, JSON.stringify(creds));
+    goOnline(creds);
+  };
+
+  const acceptedSoFar = async (): Promise<number> => {
+    accepted ??= await outbox.count(sessionId);
+    return accepted;
+  };
+
+  const scheduleReceipts = (messageId: string, to: string): void => {
+    const { deliveryDelayMs, readDelayMs } = settings;
+    if (deliveryDelayMs === null) return;
+    later(deliveryDelayMs, () => {
+      sink({ type: 'receipt', messageId, to, status: 'delivered', at: clock.now().toISOString() });
+      if (readDelayMs === null) return;
+      later(readDelayMs, () => {
+        sink({ type: 'receipt', messageId, to, status: 'read', at: clock.now().toISOString() });
+      });
+    });
+  };
+
+  return {
+    async connect(options: ConnectOptions = {}) {
+      if (state === 'connected' || state === 'linking') return;
+      sink({ type: 'status', status: 'connecting' });
+      const stored = await authStore.readCreds(sessionId);
+      if (stored !== undefined) {
+        goOnline(JSON.parse(stored) as SandboxCreds);
+        return;
+      }
+      state = 'linking';
+      pairing = options.phoneNumber !== undefined;
+      showQr();
+      if (settings.linkMode === 'auto') later(settings.autoLinkMs, () => void link());
+    },
+
+    async scan() {
+      if (state === 'linking') await link();
+    },
+
+    receive(from, text) {
+      if (state !== 'connected') return;
+      sink({ type: 'inbound', from, text, messageId: `in-${createHash('sha1').update(`${from}:${text}:${Date.now()}`).digest('hex').slice(0, 16)}`, at: clock.now().toISOString() });
+    },
+
+    async send(message: OutgoingMessage) {
+      if (state !== 'connected') throw new ProviderError('not_connected', `Session ${sessionId} is not connected.`);
+      const attempt = (attempts.get(message.messageId) ?? 0) + 1;
+      attempts.set(message.messageId, attempt);
+      if (!isOnWhatsApp(settings, message.to)) {
+        throw new ProviderError('not_on_whatsapp', `${message.to} is not on WhatsApp.`);
+      }
+      if (settings.restrictAfterSends !== null && (await acceptedSoFar()) >= settings.restrictAfterSends) {
+        sink({ type: 'restricted', reason: 'rate_limited', detail: 'sandbox: restrictAfterSends reached' });
+        throw new ProviderError('restricted', 'rate-overlimit (simulated)');
+      }
+      if (chance(settings.seed, 'fail', message.messageId, attempt) < settings.transientFailureRate) {
+        throw new ProviderError('transient', 'simulated transient failure');
+      }
+      if (settings.sendLatencyMs > 0) await new Promise((resolve) => setTimeout(resolve, settings.sendLatencyMs));
+      if (!isConnected()) throw new ProviderError('not_connected', `Session ${sessionId} disconnected while sending.`);
+      const at = clock.now().toISOString();
+      const repeats = await outbox.record(sessionId, {
+        messageId: message.messageId,
+        to: message.to,
+        text: message.text,
+        mediaKind: message.media?.kind ?? null,
+        mediaRef: message.media ? String(message.media.handle) : null,
+        firstAt: at,
+      });
+      if (repeats === 0) {
+        accepted = (accepted ?? 0) + 1;
+        scheduleReceipts(message.messageId, message.to);
+      }
+      return { messageId: message.messageId, at };
+    },
+
+    prepareMedia(media: MediaInput): Promise<PreparedMedia> {
+      if (state !== 'connected') return Promise.reject(new ProviderError('not_connected', `Session ${sessionId} is not connected.`));
+      const digest = createHash('sha256').update(media.data).digest('hex');
+      return Promise.resolve({ kind: media.kind, handle: `sandbox-media:${digest}` });
+    },
+
+    checkNumbers(phones) {
+      if (state !== 'connected') return Promise.reject(new ProviderError('not_connected', `Session ${sessionId} is not connected.`));
+      return Promise.resolve(new Map(phones.map((phone) => [phone, isOnWhatsApp(settings, phone)])));
+    },
+
+    setTyping() {
+      if (state !== 'connected') return Promise.reject(new ProviderError('not_connected', `Session ${sessionId} is not connected.`));
+      return Promise.resolve();
+    },
+
+    async logout() {
+      clearTimers();
+      state = 'closed';
+      await authStore.clear(sessionId);
+      sink({ type: 'status', status: 'logged_out', reason: 'logged_out' });
+    },
+
+    close() {
+      if (state === 'closed') return Promise.resolve();
+      clearTimers();
+      state = 'closed';
+      sink({ type: 'status', status: 'disconnected', reason: 'closed' });
+      return Promise.resolve();
+    },
+  };
+}
+
+function pairingCode(seed: number, n: number): string {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTVWXYZ123456789';
+  let code = '';
+  for (let i = 0; i < 8; i++) code += alphabet[Math.floor(chance(seed, 'pair', n, i) * alphabet.length)] ?? 'A';
+  return `${code.slice(0, 4)}-${code.slice(4)}`;
+}

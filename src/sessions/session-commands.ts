@@ -1,0 +1,41 @@
+import type { Redis } from '../infra/redis.js';
+
+/**
+ * Orders from an api to the worker that owns a session. They only make things happen sooner:
+ * the durable desired state in the database is what workers reconcile towards, so a command
+ * lost in transit (pub/sub keeps nothing) is caught up by the next reconcile pass.
+ */
+export type SessionCommand =
+  | { type: 'reconcile'; sessionId: string }
+  | { type: 'logout'; sessionId: string }
+  | { type: 'sandbox-scan'; sessionId: string }
+  | { type: 'sandbox-inbound'; sessionId: string; from: string; text: string };
+
+export function commandsChannel(prefix: string): string {
+  return `${prefix}:session-commands`;
+}
+
+export async function sendSessionCommand(redis: Redis, prefix: string, command: SessionCommand): Promise<void> {
+  await redis.publish(commandsChannel(prefix), JSON.stringify(command));
+}
+
+export function parseSessionCommand(message: string): SessionCommand | undefined {
+  try {
+    const parsed = JSON.parse(message) as Partial<SessionCommand>;
+    if (typeof parsed.sessionId !== 'string') return undefined;
+    switch (parsed.type) {
+      case 'reconcile':
+      case 'logout':
+      case 'sandbox-scan':
+        return { type: parsed.type, sessionId: parsed.sessionId };
+      case 'sandbox-inbound':
+        return typeof parsed.from === 'string' && typeof parsed.text === 'string'
+          ? { type: parsed.type, sessionId: parsed.sessionId, from: parsed.from, text: parsed.text }
+          : undefined;
+      case undefined:
+        return undefined;
+    }
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,143 @@
+import { canSee, type Principal } from '../auth/principal.js';
+import type { SessionConfig } from '../core/session-config.js';
+import type { SessionStatus } from '../events/event-catalogue.js';
+import { Conflict, SessionNotFound } from '../errors/app-error.js';
+import type { Clock } from '../infra/clock.js';
+import type { Redis } from '../infra/redis.js';
+import type { OutboxPage } from '../store/sandbox-outbox.repository.js';
+import type { Store } from '../store/store.js';
+import type { LiveStatusStore } from './live-status.js';
+import { sendSessionCommand, type SessionCommand } from './session-commands.js';
+import type { SessionLeases } from './session-leases.js';
+
+/** What an operator sees of a session besides its config. */
+export interface SessionLiveView {
+  status: SessionStatus;
+  statusReason: string | null;
+  /** The worker holding the session now. */
+  owner: string | null;
+  linkedPhone: string | null;
+  linkedName: string | null;
+  lastError: string | null;
+  statusAt: string | null;
+  desiredState: 'connected' | 'disconnected';
+}
+
+export type SessionView = SessionConfig & SessionLiveView;
+
+const ERROR_STATUSES: ReadonlySet<SessionStatus> = new Set<SessionStatus>(['failed', 'logged_out', 'paused']);
+
+/**
+ * The api's side of live sessions: it records what should happen (durably) and tells the
+ * workers (Redis); it never holds a WhatsApp socket.
+ */
+export function createSessionControlService(deps: {
+  store: Store;
+  live: LiveStatusStore;
+  leases: SessionLeases;
+  redis: Redis;
+  prefix: string;
+  clock: Clock;
+}) {
+  const { store, live, leases } = deps;
+  const command = (message: SessionCommand): Promise<void> => sendSessionCommand(deps.redis, deps.prefix, message);
+
+  async function visible(principal: Principal, id: string): Promise<SessionConfig> {
+    const config = await store.sessions.get(id);
+    if (!config || !canSee(principal, config.businessUnit)) throw new SessionNotFound(id);
+    return config;
+  }
+
+  async function liveView(id: string): Promise<SessionLiveView> {
+    const [state, owner, desired] = await Promise.all([live.read(id), leases.owner(id), store.sessions.getDesiredState(id)]);
+    const desiredState = desired?.state ?? 'disconnected';
+    let status: SessionStatus = state?.status ?? 'disconnected';
+    let statusReason = state?.reason ?? null;
+    // A status written by a worker that no longer holds the lease is history, not the present.
+    const ownerGone = owner === undefined || (state?.owner != null && state.owner !== owner);
+    if (ownerGone && !ERROR_STATUSES.has(status)) {
+      status = desiredState === 'connected' ? 'connecting' : 'disconnected';
+      statusReason = desiredState === 'connected' ? 'awaiting_worker' : statusReason;
+    }
+    return {
+      status,
+      statusReason,
+      owner: owner ?? null,
+      linkedPhone: state?.phone ?? null,
+      linkedName: state?.name ?? null,
+      lastError: ERROR_STATUSES.has(status) ? statusReason : null,
+      statusAt: state?.at ?? null,
+      desiredState,
+    };
+  }
+
+  return {
+    async view(config: SessionConfig): Promise<SessionView> {
+      return { ...config, ...(await liveView(config.id)) };
+    },
+
+    async connect(principal: Principal, id: string, phoneNumber: string | undefined): Promise<SessionLiveView> {
+      await visible(principal, id);
+      await store.sessions.setDesiredState(id, 'connected', phoneNumber ?? null);
+      await command({ type: 'reconcile', sessionId: id });
+      return liveView(id);
+    },
+
+    async disconnect(principal: Principal, id: string): Promise<SessionLiveView> {
+      await visible(principal, id);
+      await store.sessions.setDesiredState(id, 'disconnected', null);
+      await command({ type: 'reconcile', sessionId: id });
+      return liveView(id);
+    },
+
+    /** Unlinks the account. With no worker holding it, the stored credentials are forgotten here. */
+    async logout(principal: Principal, id: string): Promise<SessionLiveView> {
+      await visible(principal, id);
+      await store.sessions.setDesiredState(id, 'disconnected', null);
+      if ((await leases.owner(id)) === undefined) {
+        await store.authState.clear(id);
+        await live.write(id, {
+          status: 'logged_out',
+          reason: 'logout_requested',
+          phone: null,
+          name: null,
+          owner: null,
+          at: deps.clock.now().toISOString(),
+        });
+      } else {
+        await command({ type: 'logout', sessionId: id });
+      }
+      return liveView(id);
+    },
+
+    async sandboxScan(principal: Principal, id: string): Promise<void> {
+      const config = await visible(principal, id);
+      if (config.provider !== 'sandbox') throw notSandbox(id);
+      await command({ type: 'sandbox-scan', sessionId: id });
+    },
+
+    async sandboxInbound(principal: Principal, id: string, from: string, text: string): Promise<void> {
+      const config = await visible(principal, id);
+      if (config.provider !== 'sandbox') throw notSandbox(id);
+      await command({ type: 'sandbox-inbound', sessionId: id, from, text });
+    },
+
+    async sandboxOutbox(principal: Principal, id: string, page: { limit: number; offset: number }): Promise<OutboxPage> {
+      const config = await visible(principal, id);
+      if (config.provider !== 'sandbox') throw notSandbox(id);
+      return store.sandboxOutbox.page(id, page);
+    },
+
+    /** Everything a deleted session leaves behind: its link, its credentials, its status. */
+    async forget(id: string): Promise<void> {
+      await command({ type: 'reconcile', sessionId: id });
+      await Promise.all([store.authState.clear(id), store.sandboxOutbox.clear(id), live.remove(id)]);
+    },
+  };
+}
+
+export type SessionControlService = ReturnType<typeof createSessionControlService>;
+
+function notSandbox(id: string): Conflict {
+  return new Conflict('NOT_SANDBOX', `Session "${id}" does not use the sandbox provider.`);
+}

@@ -1,0 +1,105 @@
+import { sql } from 'kysely';
+import type { Db } from './database.js';
+
+export interface OutboxEntry {
+  messageId: string;
+  to: string;
+  text: string;
+  mediaKind: string | null;
+  mediaRef: string | null;
+  firstAt: string;
+  lastAt: string;
+  repeats: number;
+}
+
+export interface OutboxPage {
+  items: OutboxEntry[];
+  total: number;
+  /** Sum of repeats: how many sends reused an id that was already accepted. */
+  repeats: number;
+}
+
+/**
+ * The sandbox provider's record of every message it accepted: one row per message id, as
+ * WhatsApp keeps one message per id from an account; a repeat only bumps `repeats`.
+ */
+export interface SandboxOutboxRepository {
+  /** Returns how many times this id had been accepted before (0 for a new message). */
+  record(sessionId: string, entry: Omit<OutboxEntry, 'lastAt' | 'repeats'>): Promise<number>;
+  page(sessionId: string, options: { limit: number; offset: number }): Promise<OutboxPage>;
+  count(sessionId: string): Promise<number>;
+  clear(sessionId: string): Promise<void>;
+}
+
+export function createSandboxOutboxRepository(db: Db): SandboxOutboxRepository {
+  return {
+    async record(sessionId, entry) {
+      // One statement, so concurrent senders of the same id cannot both insert it.
+      const row = await db
+        .insertInto('sandbox_outbox')
+        .values({
+          session_id: sessionId,
+          message_id: entry.messageId,
+          seq: sql<number>`(select coalesce(max(seq), 0) + 1 from sandbox_outbox where session_id = ${sessionId})`,
+          recipient: entry.to,
+          text: entry.text,
+          media_kind: entry.mediaKind,
+          media_ref: entry.mediaRef,
+          first_at: entry.firstAt,
+          last_at: entry.firstAt,
+          repeats: 0,
+        })
+        .onConflict((conflict) =>
+          conflict
+            .columns(['session_id', 'message_id'])
+            .doUpdateSet({ repeats: sql<number>`sandbox_outbox.repeats + 1`, last_at: entry.firstAt }),
+        )
+        .returning('repeats')
+        .executeTakeFirstOrThrow();
+      return row.repeats;
+    },
+
+    async page(sessionId, { limit, offset }) {
+      const rows = await db
+        .selectFrom('sandbox_outbox')
+        .selectAll()
+        .where('session_id', '=', sessionId)
+        .orderBy('seq')
+        .limit(limit)
+        .offset(offset)
+        .execute();
+      const totals = await db
+        .selectFrom('sandbox_outbox')
+        .select((eb) => [eb.fn.countAll<string | number>().as('total'), eb.fn.sum<string | number | null>('repeats').as('repeats')])
+        .where('session_id', '=', sessionId)
+        .executeTakeFirstOrThrow();
+      return {
+        items: rows.map((row) => ({
+          messageId: row.message_id,
+          to: row.recipient,
+          text: row.text,
+          mediaKind: row.media_kind,
+          mediaRef: row.media_ref,
+          firstAt: row.first_at,
+          lastAt: row.last_at,
+          repeats: row.repeats,
+        })),
+        total: Number(totals.total),
+        repeats: Number(totals.repeats ?? 0),
+      };
+    },
+
+    async count(sessionId) {
+      const row = await db
+        .selectFrom('sandbox_outbox')
+        .select((eb) => eb.fn.countAll<string | number>().as('total'))
+        .where('session_id', '=', sessionId)
+        .executeTakeFirstOrThrow();
+      return Number(row.total);
+    },
+
+    async clear(sessionId) {
+      await db.deleteFrom('sandbox_outbox').where('session_id', '=', sessionId).execute();
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import type { Runtime } from '../app/runtime.js';
+import { providerFactory, type ProviderFactory } from '../providers/provider-factory.js';
+import { ProviderError } from '../providers/provider.js';
+import { createSandboxProvider } from '../providers/sandbox/sandbox.provider.js';
+import { resolveSandboxSettings } from '../providers/sandbox/sandbox-settings.js';
+
+/** What stands behind each provider kind in this process. */
+export function createProviders(runtime: Runtime): ProviderFactory {
+  const { store, clock } = runtime;
+  return providerFactory({
+    sandbox: (config, sink) =>
+      createSandboxProvider({
+        sessionId: config.id,
+        settings: resolveSandboxSettings(config.id, config.sandbox),
+        sink,
+        authStore: store.authState,
+        outbox: store.sandboxOutbox,
+        clock,
+      }),
+    baileys: () => {
+      throw new ProviderError('permanent', 'TEMPORARY: baileys wiring pending');
+    },
+  });
+}

@@ -1,0 +1,290 @@
+import QRCode from 'qrcode';
+import type { SessionConfig } from '../core/session-config.js';
+import type { SessionStatus } from '../events/event-catalogue.js';
+import type { EventPublisher } from '../events/event-bus.js';
+import type { Clock } from '../infra/clock.js';
+import type { Redis } from '../infra/redis.js';
+import type { Logger } from '../logging/logger.js';
+import { isSandboxProvider, type ProviderFactory } from '../providers/provider-factory.js';
+import type { MessagingProvider, ProviderEvent } from '../providers/provider.js';
+import type { LiveStatusStore } from '../sessions/live-status.js';
+import { commandsChannel, parseSessionCommand, type SessionCommand } from '../sessions/session-commands.js';
+import type { Lease, SessionLeases } from '../sessions/session-leases.js';
+import type { Store } from '../store/store.js';
+
+interface Owned {
+  config: SessionConfig;
+  lease: Lease;
+  provider: MessagingProvider;
+  renewal: NodeJS.Timeout;
+  /** Set when we close it ourselves, so its "disconnected" is not taken for a failure. */
+  closing: boolean;
+  phone: string | null;
+  name: string | null;
+}
+
+/** A provider's message-level events (receipts, replies, restriction), for the sending engine. */
+export type SessionEventListener = (sessionId: string, businessUnit: string, event: ProviderEvent) => void;
+
+export interface SessionManagerDeps {
+  workerId: string;
+  store: Store;
+  leases: SessionLeases;
+  live: LiveStatusStore;
+  events: EventPublisher;
+  createProvider: ProviderFactory;
+  /** A connection of its own, for the command channel. */
+  subscriber: Redis;
+  prefix: string;
+  clock: Clock;
+  log: Logger;
+  maxSessions: number;
+  reconcileIntervalMs: number;
+}
+
+/** Statuses after which nobody should reconnect the session until someone asks again. */
+const TERMINAL: ReadonlySet<SessionStatus> = new Set<SessionStatus>(['logged_out', 'failed']);
+
+/**
+ * The worker's WhatsApp clients: takes sessions that should be connected and have no owner (up to
+ * maxSessions), holds a lease on each, relays their events, and lets go when asked, when the
+ * lease is lost, or when it stops. The database's desired state is the truth it reconciles to.
+ */
+export class SessionManager {
+  readonly #owned = new Map<string, Owned>();
+  readonly #listeners: SessionEventListener[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #reconciling: Promise<void> | undefined;
+  #again = false;
+  #stopped = false;
+
+  constructor(private readonly deps: SessionManagerDeps) {}
+
+  get ownedSessionIds(): string[] {
+    return [...this.#owned.keys()];
+  }
+
+  provider(sessionId: string): MessagingProvider | undefined {
+    return this.#owned.get(sessionId)?.provider;
+  }
+
+  onSessionEvent(listener: SessionEventListener): void {
+    this.#listeners.push(listener);
+  }
+
+  async start(): Promise<void> {
+    const channel = commandsChannel(this.deps.prefix);
+    this.deps.subscriber.on('message', (from: string, message: string) => {
+      if (from !== channel) return;
+      const command = parseSessionCommand(message);
+      if (command) void this.#handle(command);
+    });
+    await this.deps.subscriber.subscribe(channel);
+    await this.reconcile();
+    this.#timer = setInterval(() => void this.reconcile(), this.deps.reconcileIntervalMs);
+  }
+
+  /** One pass at a time; a request during a pass runs one more pass after it. */
+  reconcile(): Promise<void> {
+    if (this.#reconciling) {
+      this.#again = true;
+      return this.#reconciling;
+    }
+    this.#reconciling = (async () => {
+      do {
+        this.#again = false;
+        try {
+          await this.#reconcileOnce();
+        } catch (error) {
+          this.deps.log.warn({ err: error }, 'reconcile failed; will retry');
+        }
+      } while (this.#wantsAnotherPass());
+    })().finally(() => {
+      this.#reconciling = undefined;
+    });
+    return this.#reconciling;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    await this.#reconciling;
+    await this.deps.subscriber.unsubscribe(commandsChannel(this.deps.prefix)).catch(() => undefined);
+    // Release at once, so another worker can take over without waiting for the lease to expire.
+    await Promise.all(this.ownedSessionIds.map((id) => this.#letGo(id, 'disconnected', 'worker_stopped')));
+  }
+
+  #wantsAnotherPass(): boolean {
+    return this.#again && !this.#stopped;
+  }
+
+  /** A method, because the flag can change during any await. */
+  #isStopped(): boolean {
+    return this.#stopped;
+  }
+
+  async #reconcileOnce(): Promise<void> {
+    if (this.#stopped) return;
+    const wanted = new Set(await this.deps.store.sessions.listWanted());
+    for (const id of this.ownedSessionIds) {
+      if (!wanted.has(id)) await this.#letGo(id, 'disconnected', 'disconnect_requested');
+    }
+    for (const id of wanted) {
+      if (this.#isStopped() || this.#owned.size >= this.deps.maxSessions) break;
+      if (!this.#owned.has(id)) await this.#tryTake(id);
+    }
+  }
+
+  async #tryTake(sessionId: string): Promise<void> {
+    const lease = await this.deps.leases.acquire(sessionId);
+    if (!lease) return;
+    const [config, desired] = await Promise.all([
+      this.deps.store.sessions.get(sessionId),
+      this.deps.store.sessions.getDesiredState(sessionId),
+    ]);
+    if (!config || desired?.state !== 'connected' || this.#isStopped()) {
+      await this.deps.leases.release(lease);
+      return;
+    }
+    let provider: MessagingProvider;
+    try {
+      provider = this.deps.createProvider(config, (event) => {
+        this.#onProviderEvent(sessionId, event);
+      });
+    } catch (error) {
+      this.deps.log.error({ sessionId, err: error }, 'could not create the provider');
+      await this.deps.store.sessions.setDesiredState(sessionId, 'disconnected', null);
+      await this.deps.leases.release(lease);
+      return;
+    }
+    const renewal = setInterval(() => void this.#renew(sessionId), Math.max(250, Math.floor(this.deps.leases.ttlMs / 3)));
+    this.#owned.set(sessionId, { config, lease, provider, renewal, closing: false, phone: null, name: null });
+    this.deps.log.info({ sessionId, token: lease.token }, 'took session');
+    try {
+      await provider.connect(desired.pairingPhone === null ? {} : { phoneNumber: desired.pairingPhone });
+    } catch (error) {
+      this.deps.log.warn({ sessionId, err: error }, 'connect failed');
+      await this.#letGo(sessionId, 'failed', error instanceof Error ? error.message : 'connect failed');
+    }
+  }
+
+  async #renew(sessionId: string): Promise<void> {
+    const owned = this.#owned.get(sessionId);
+    if (!owned) return;
+    let held = false;
+    try {
+      held = await this.deps.leases.renew(owned.lease);
+    } catch (error) {
+      this.deps.log.warn({ sessionId, err: error }, 'lease renewal failed');
+    }
+    if (held || this.#owned.get(sessionId) !== owned) return;
+    // Someone else may own it now: stop touching it, say nothing on its behalf.
+    this.deps.log.warn({ sessionId }, 'lost the session lease; letting go');
+    clearInterval(owned.renewal);
+    this.#owned.delete(sessionId);
+    owned.closing = true;
+    await owned.provider.close().catch(() => undefined);
+  }
+
+  async #letGo(sessionId: string, status: SessionStatus, reason: string): Promise<void> {
+    const owned = this.#owned.get(sessionId);
+    if (!owned) return;
+    this.#owned.delete(sessionId);
+    owned.closing = true;
+    clearInterval(owned.renewal);
+    await owned.provider.close().catch((error: unknown) => {
+      this.deps.log.warn({ sessionId, err: error }, 'provider close failed');
+    });
+    await this.#report(owned, status, reason, null);
+    await this.deps.leases.release(owned.lease).catch(() => undefined);
+  }
+
+  async #handle(command: SessionCommand): Promise<void> {
+    try {
+      const owned = this.#owned.get(command.sessionId);
+      switch (command.type) {
+        case 'reconcile':
+          await this.reconcile();
+          return;
+        case 'logout':
+          if (!owned) return;
+          owned.closing = true;
+          await owned.provider.logout();
+          await this.#letGo(command.sessionId, 'logged_out', 'logout_requested');
+          return;
+        case 'sandbox-scan':
+          if (owned && isSandboxProvider(owned.provider)) await owned.provider.scan();
+          return;
+        case 'sandbox-inbound':
+          if (owned && isSandboxProvider(owned.provider)) owned.provider.receive(command.from, command.text);
+          return;
+      }
+    } catch (error) {
+      this.deps.log.warn({ command: command.type, sessionId: command.sessionId, err: error }, 'session command failed');
+    }
+  }
+
+  #onProviderEvent(sessionId: string, event: ProviderEvent): void {
+    const owned = this.#owned.get(sessionId);
+    if (!owned) return;
+    void this.#relay(owned, event).catch((error: unknown) => {
+      this.deps.log.warn({ sessionId, event: event.type, err: error }, 'could not relay a provider event');
+    });
+  }
+
+  async #relay(owned: Owned, event: ProviderEvent): Promise<void> {
+    const { id: sessionId, businessUnit } = owned.config;
+    const scope = { businessUnit, sessionId };
+    switch (event.type) {
+      case 'qr': {
+        const expiresAt = new Date(this.deps.clock.now().getTime() + event.expiresInMs).toISOString();
+        const qrDataUrl = await QRCode.toDataURL(event.qr, { errorCorrectionLevel: 'M', margin: 2, width: 264 });
+        await this.deps.events.publish('qr:update', { sessionId, qr: event.qr, qrDataUrl, expiresAt }, scope);
+        return;
+      }
+      case 'pairing-code': {
+        const expiresAt = new Date(this.deps.clock.now().getTime() + 60_000).toISOString();
+        await this.deps.events.publish('pairing:code', { sessionId, code: event.code, expiresAt }, scope);
+        return;
+      }
+      case 'status': {
+        if (event.me) {
+          owned.phone = event.me.phone;
+          owned.name = event.me.name ?? null;
+        }
+        if (owned.closing) return;
+        if (TERMINAL.has(event.status) || event.reason === 'connection_replaced') {
+          // Nobody should bring it back by itself: an operator has to connect it again.
+          await this.deps.store.sessions.setDesiredState(sessionId, 'disconnected', null);
+          await this.#letGo(sessionId, event.status, event.reason ?? event.status);
+          return;
+        }
+        await this.#report(owned, event.status, event.reason ?? null, owned.lease.workerId);
+        return;
+      }
+      case 'restricted':
+        await this.#report(owned, 'paused', `restricted:${event.reason}`, owned.lease.workerId);
+        this.#emit(sessionId, businessUnit, event);
+        return;
+      case 'receipt':
+      case 'inbound':
+        this.#emit(sessionId, businessUnit, event);
+        return;
+    }
+  }
+
+  #emit(sessionId: string, businessUnit: string, event: ProviderEvent): void {
+    for (const listener of this.#listeners) listener(sessionId, businessUnit, event);
+  }
+
+  async #report(owned: Owned, status: SessionStatus, reason: string | null, owner: string | null): Promise<void> {
+    const at = this.deps.clock.now().toISOString();
+    const { id: sessionId, businessUnit } = owned.config;
+    await this.deps.live.write(sessionId, { status, reason, phone: owned.phone, name: owned.name, owner, at });
+    await this.deps.events.publish(
+      'session:status',
+      { sessionId, status, reason, phone: owned.phone, name: owned.name, at },
+      { businessUnit, sessionId },
+    );
+  }
+}

@@ -1,0 +1,159 @@
+import fs from 'node:fs';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { apiClient } from '../support/http.js';
+import { sqliteDatabase, tempDir } from '../support/databases.js';
+import { startApiProduct, startProduct, type ProductProcess } from '../support/product.js';
+import { deletePrefix, uniquePrefix } from '../support/redis.js';
+import { EventSocket, isStatus, UpgradeRefused } from '../support/ws-client.js';
+
+const ADMIN = 'e2e-sessions-admin-key-0123456789abcdef';
+const running: ProductProcess[] = [];
+const sockets: EventSocket[] = [];
+const cleanups: (() => Promise<void> | void)[] = [];
+
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.close();
+  await Promise.all(running.splice(0).map((product) => product.stop('SIGKILL')));
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+function environment(extra: Record<string, string> = {}): Record<string, string> {
+  const database = sqliteDatabase();
+  const prefix = uniquePrefix('sessions');
+  const redisUrl = inject('redisUrl');
+  const dataDir = tempDir('sessions-data');
+  cleanups.push(
+    () => database.drop(),
+    () => deletePrefix(redisUrl, prefix),
+    () => {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  );
+  return { DATABASE_URL: database.url, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, ADMIN_API_KEY: ADMIN, DATA_DIR: dataDir, ...extra };
+}
+
+async function openSocket(url: string, query: string): Promise<EventSocket> {
+  const ticket = await apiClient(url, ADMIN)<{ ticket: string }>('GET', `/api/ws-ticket${query}`);
+  expect(ticket.status).toBe(200);
+  const socket = await EventSocket.open(url, ticket.json.ticket);
+  sockets.push(socket);
+  return socket;
+}
+
+describe('linking a sandbox account over HTTP and WebSocket', () => {
+  it('shows a QR code (a real PNG) to its ticket holder, then connected after the simulated scan', async () => {
+    const { product, url } = await startApiProduct('all', environment());
+    running.push(product);
+    const call = apiClient(url, ADMIN);
+    expect((await call('POST', '/api/sessions/config', { id: 'demo', friendlyName: 'Demo', businessUnit: 'Ops', provider: 'sandbox' })).status).toBe(201);
+    expect((await call('POST', '/api/sessions/config', { id: 'other', friendlyName: 'Other', businessUnit: 'Ops', provider: 'sandbox' })).status).toBe(201);
+
+    const own = await openSocket(url, '?sessionId=demo');
+    const general = await openSocket(url, '');
+    const foreign = await openSocket(url, '?sessionId=other');
+
+    const connect = await call<{ desiredState: string }>('POST', '/api/sessions/demo/connect');
+    expect(connect.status).toBe(202);
+    expect(connect.json.desiredState).toBe('connected');
+
+    const qr = await own.waitFor((frame) => frame.event === 'qr:update', 'qr:update');
+    expect(qr.data.sessionId).toBe('demo');
+    expect(typeof qr.data.qr).toBe('string');
+    const dataUrl = String(qr.data.qrDataUrl);
+    expect(dataUrl.startsWith('data:image/png;base64,')).toBe(true);
+    const png = Buffer.from(dataUrl.slice('data:image/png;base64,'.length), 'base64');
+    expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    expect(Date.parse(String(qr.data.expiresAt))).toBeGreaterThan(Date.now());
+
+    expect((await call('POST', '/api/sessions/demo/sandbox/scan')).status).toBe(202);
+    const connected = await own.waitFor(isStatus('demo', 'connected'), 'session:status connected');
+    expect(connected.data.phone).toMatch(/^\+\d+$/);
+    await general.waitFor(isStatus('demo', 'connected'), 'the general socket to see the status');
+
+    // QR codes are for their own session's ticket only.
+    expect(general.frames.some((frame) => frame.event === 'qr:update')).toBe(false);
+    expect(foreign.frames.some((frame) => frame.event === 'qr:update')).toBe(false);
+
+    const view = await call<{ status: string; owner: string | null; linkedPhone: string | null }>('GET', '/api/sessions/demo');
+    expect(view.json).toMatchObject({ status: 'connected', linkedPhone: connected.data.phone });
+    expect(view.json.owner).toEqual(expect.any(String));
+
+    expect((await call('POST', '/api/sessions/demo/disconnect')).status).toBe(202);
+    await own.waitFor(isStatus('demo', 'disconnected'), 'disconnected');
+    // Credentials were kept: connecting again needs no QR.
+    const framesBefore = own.frames.length;
+    await call('POST', '/api/sessions/demo/connect');
+    await own.waitFor((frame) => own.frames.indexOf(frame) >= framesBefore && isStatus('demo', 'connected')(frame), 'connected again');
+    expect(own.frames.slice(framesBefore).some((frame) => frame.event === 'qr:update')).toBe(false);
+
+    expect((await call('POST', '/api/sessions/demo/logout')).status).toBe(202);
+    await own.waitFor(isStatus('demo', 'logged_out'), 'logged_out');
+    const after = await call<{ status: string; desiredState: string }>('GET', '/api/sessions/demo');
+    expect(after.json).toMatchObject({ status: 'logged_out', desiredState: 'disconnected' });
+  });
+
+  it('refuses missing, reused, unknown and foreign-unit tickets', async () => {
+    const { product, url } = await startApiProduct('api', environment());
+    running.push(product);
+    const call = apiClient(url, ADMIN);
+    const refused = async (ticket: string): Promise<number> => {
+      try {
+        sockets.push(await EventSocket.open(url, ticket));
+        return 101;
+      } catch (error) {
+        if (error instanceof UpgradeRefused) return error.status;
+        throw error;
+      }
+    };
+    expect(await refused('')).toBe(401);
+    expect(await refused('x'.repeat(43))).toBe(401);
+    const { json } = await call<{ ticket: string; expiresAt: string }>('GET', '/api/ws-ticket');
+    expect(Date.parse(json.expiresAt) - Date.now()).toBeLessThanOrEqual(60_000);
+    expect(await refused(json.ticket)).toBe(101);
+    expect(await refused(json.ticket)).toBe(401);
+
+    await call('POST', '/api/sessions/config', { id: 'finance-1', friendlyName: 'F', businessUnit: 'Finance', provider: 'sandbox' });
+    const key = await call<{ secret: string }>('POST', '/api/keys', { name: 'mkt', businessUnit: 'Marketing' });
+    const scoped = apiClient(url, key.json.secret);
+    expect((await scoped('GET', '/api/ws-ticket?sessionId=finance-1')).status).toBe(404);
+    expect((await call('GET', '/api/ws-ticket?sessionId=..%2Fx')).status).toBe(400);
+  });
+});
+
+describe('failover between workers', () => {
+  it('brings a linked session back on the other worker, without a QR, within lease TTL + 5 s', async () => {
+    const leaseTtlMs = 3_000;
+    const env = environment({ SESSION_LEASE_TTL_MS: String(leaseTtlMs), SESSION_RECONCILE_INTERVAL_MS: '500' });
+    const api = await startApiProduct('api', env);
+    running.push(api.product);
+    const workers = ['w-one', 'w-two'].map((id) => startProduct('worker', { ...env, WORKER_ID: id }));
+    running.push(...workers);
+    await Promise.all(workers.map((worker) => worker.waitForLog('started')));
+
+    const call = apiClient(api.url, ADMIN);
+    await call('POST', '/api/sessions/config', { id: 'failover', friendlyName: 'F', businessUnit: 'Ops', provider: 'sandbox' });
+    const socket = await openSocket(api.url, '?sessionId=failover');
+    await call('POST', '/api/sessions/failover/connect');
+    await socket.waitFor((frame) => frame.event === 'qr:update', 'qr');
+    await call('POST', '/api/sessions/failover/sandbox/scan');
+    await socket.waitFor(isStatus('failover', 'connected'), 'connected');
+
+    const owner = (await call<{ owner: string }>('GET', '/api/sessions/failover')).json.owner;
+    const victim = workers[owner === 'w-one' ? 0 : 1]!;
+    const survivor = owner === 'w-one' ? 'w-two' : 'w-one';
+    const framesBefore = socket.frames.length;
+    const killedAt = Date.now();
+    await victim.stop('SIGKILL');
+
+    await socket.waitFor(
+      (frame) => socket.frames.indexOf(frame) >= framesBefore && isStatus('failover', 'connected')(frame),
+      'connected on the survivor',
+      leaseTtlMs + 5_000,
+    );
+    const failoverMs = Date.now() - killedAt;
+    console.log(`failover: connected again on ${survivor} ${failoverMs} ms after SIGKILL (lease TTL ${leaseTtlMs} ms)`);
+    expect(failoverMs).toBeLessThan(leaseTtlMs + 5_000);
+    expect(socket.frames.slice(framesBefore).some((frame) => frame.event === 'qr:update')).toBe(false);
+    expect((await call<{ owner: string }>('GET', '/api/sessions/failover')).json.owner).toBe(survivor);
+  });
+});

@@ -1,0 +1,12 @@
+/** A small JSON client for the product's HTTP API, as scripts and frontends call it. */
+export function apiClient(baseUrl: string, key: string) {
+  return async function call<T = unknown>(method: string, route: string, body?: unknown): Promise<{ status: number; json: T }> {
+    const response = await fetch(`${baseUrl}${route}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, json: (text ? JSON.parse(text) : undefined) as T };
+  };
+}
