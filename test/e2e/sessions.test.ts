@@ -157,3 +157,39 @@ describe('failover between workers', () => {
     expect((await call<{ owner: string }>('GET', '/api/sessions/failover')).json.owner).toBe(survivor);
   });
 });
+
+describe('capacity', () => {
+  it('holds 50 sandbox sessions on one worker', async () => {
+    const env = environment({ SESSION_RECONCILE_INTERVAL_MS: '500' });
+    const api = await startApiProduct('api', env);
+    const worker = startProduct('worker', { ...env, WORKER_ID: 'big-worker' });
+    running.push(api.product, worker);
+    await worker.waitForLog('started');
+    const call = apiClient(api.url, ADMIN);
+    const ids = Array.from({ length: 50 }, (_, i) => `s${String(i).padStart(2, '0')}`);
+    for (const id of ids) {
+      const created = await call('POST', '/api/sessions/config', {
+        id,
+        friendlyName: id,
+        businessUnit: 'Ops',
+        provider: 'sandbox',
+        sandbox: { linkMode: 'auto', autoLinkMs: 10 },
+      });
+      expect(created.status).toBe(201);
+    }
+    const rssMb = (): number => {
+      const status = fs.readFileSync(`/proc/${String(worker.child.pid)}/status`, 'utf8');
+      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024;
+    };
+    const idleMb = rssMb();
+    const general = await openSocket(api.url, '');
+    await Promise.all(ids.map((id) => call('POST', `/api/sessions/${id}/connect`)));
+    await Promise.all(ids.map((id) => general.waitFor(isStatus(id, 'connected'), `${id} connected`, 30_000)));
+
+    const list = await call<{ items: { status: string; owner: string }[] }>('GET', '/api/sessions');
+    expect(list.json.items.filter((s) => s.status === 'connected' && s.owner === 'big-worker')).toHaveLength(50);
+    const heldMb = rssMb();
+    console.log(`worker RSS: ${idleMb.toFixed(1)} MB idle, ${heldMb.toFixed(1)} MB holding 50 connected sandbox sessions`);
+    expect(heldMb).toBeLessThan(512);
+  });
+});
