@@ -31,6 +31,10 @@ class TransactionalDdlSqliteDialect extends SqliteDialect {
 
 export const SQLITE_BUSY_TIMEOUT_MS = 15_000;
 
+// PostgreSQL's bigint (sizes, counts) arrives as a string by default; ours all fit a JS number,
+// and SQLite returns numbers, so both dialects hand the repositories the same values.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
 export function openSqlite(file: string): SQLite.Database {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   const connection = new SQLite(file);

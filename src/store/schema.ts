@@ -9,6 +9,11 @@ export interface Database {
   api_keys: ApiKeyTable;
   wa_auth: WaAuthTable;
   sandbox_outbox: SandboxOutboxTable;
+  blobs: BlobTable;
+  blob_chunks: BlobChunkTable;
+  lists: ListTable;
+  list_recipients: ListRecipientTable;
+  list_rejects: ListRejectTable;
 }
 
 export interface SessionConfigTable {
@@ -63,4 +68,65 @@ export interface SandboxOutboxTable {
   last_at: string;
   /** How many times the same message id was sent again after the first (WhatsApp shows it once). */
   repeats: number;
+}
+
+export interface BlobTable {
+  sha256: string;
+  size: number;
+  created_at: string;
+}
+
+export interface BlobChunkTable {
+  sha256: string;
+  seq: number;
+  data: Buffer;
+}
+
+export interface ListTable {
+  id: string;
+  name: string;
+  business_unit: string;
+  /** importing | ready | failed */
+  status: string;
+  error_code: string | null;
+  error_message: string | null;
+  /** JSON */
+  error_details: string | null;
+  file_name: string;
+  file_size: number;
+  file_type: string | null;
+  blob_sha256: string;
+  phone_column: string | null;
+  default_country: string;
+  /** JSON: [{ header, key }] of the columns that became template variables. */
+  columns: string | null;
+  header_row: number | null;
+  rows: Generated<number>;
+  valid: Generated<number>;
+  duplicates: Generated<number>;
+  invalid: Generated<number>;
+  blank: Generated<number>;
+  created_at: string;
+  updated_at: string;
+  completed_at: string | null;
+}
+
+export interface ListRecipientTable {
+  list_id: string;
+  /** Order in the list (1-based). */
+  seq: number;
+  /** The row as the user sees it in the sheet. */
+  row_number: number;
+  phone: string;
+  /** JSON: { columnKey: value } */
+  vars: string;
+}
+
+export interface ListRejectTable {
+  list_id: string;
+  row_number: number;
+  raw_value: string;
+  /** INVALID_PHONE | MISSING_PHONE | DUPLICATE */
+  reason: string;
+  duplicate_of_row: number | null;
 }

@@ -2,6 +2,8 @@ import type { AuthStateStore } from '../providers/auth-state.store.js';
 import { createApiKeyRepository, type ApiKeyRepository } from './api-key.repository.js';
 import { createAuthStateRepository } from './auth-state.repository.js';
 import { createSandboxOutboxRepository, type SandboxOutboxRepository } from './sandbox-outbox.repository.js';
+import { createBlobRepository, type BlobRepository } from './blob.repository.js';
+import { createListRepository, type ListRepository } from './list.repository.js';
 import type { DatabaseHandle } from './database.js';
 import { createSessionConfigRepository, type SessionConfigRepository } from './session-config.repository.js';
 
@@ -11,6 +13,8 @@ export interface Store {
   apiKeys: ApiKeyRepository;
   authState: AuthStateStore;
   sandboxOutbox: SandboxOutboxRepository;
+  blobs: BlobRepository;
+  lists: ListRepository;
 }
 
 export function createStore(handle: DatabaseHandle): Store {
@@ -19,5 +23,7 @@ export function createStore(handle: DatabaseHandle): Store {
     apiKeys: createApiKeyRepository(handle.db),
     authState: createAuthStateRepository(handle.db),
     sandboxOutbox: createSandboxOutboxRepository(handle.db),
+    blobs: createBlobRepository(handle.db),
+    lists: createListRepository(handle.db),
   };
 }

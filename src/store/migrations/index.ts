@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-wa-auth.js';
 import * as m0003 from './0003-session-runtime.js';
+import * as m0004 from './0004-lists.js';
 
 /**
  * Every migration, in order. Migrations are code (not files found at run time), so the
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-wa-auth': m0002,
   '0003-session-runtime': m0003,
+  '0004-lists': m0004,
 };
 
 export const migrationProvider: MigrationProvider = {

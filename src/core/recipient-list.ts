@@ -1,0 +1,55 @@
+/** A recipient list as the product shows it. */
+export type ListStatus = 'importing' | 'ready' | 'failed';
+
+export interface ListCounts {
+  /** Data rows seen below the header (blank ones included). */
+  rows: number;
+  valid: number;
+  duplicates: number;
+  invalid: number;
+  blank: number;
+}
+
+export interface ListColumn {
+  /** As written in the sheet's header row. */
+  header: string;
+  /** The template variable it becomes: `{key}`. */
+  key: string;
+}
+
+export interface RecipientList {
+  id: string;
+  name: string;
+  businessUnit: string;
+  status: ListStatus;
+  error: { code: string; message: string; details?: unknown } | null;
+  fileName: string;
+  fileSize: number;
+  fileType: 'xlsx' | 'csv' | null;
+  phoneColumn: string | null;
+  defaultCountry: string;
+  columns: ListColumn[];
+  headerRow: number | null;
+  counts: ListCounts;
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+}
+
+export type RejectReason = 'INVALID_PHONE' | 'MISSING_PHONE' | 'DUPLICATE';
+
+export interface ListReject {
+  rowNumber: number;
+  rawValue: string;
+  reason: RejectReason;
+  duplicateOfRow: number | null;
+}
+
+export interface ListRecipient {
+  seq: number;
+  rowNumber: number;
+  phone: string;
+  vars: Record<string, string>;
+}
+
+export const EMPTY_COUNTS: Readonly<ListCounts> = Object.freeze({ rows: 0, valid: 0, duplicates: 0, invalid: 0, blank: 0 });

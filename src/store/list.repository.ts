@@ -1,0 +1,267 @@
+import type { Selectable } from 'kysely';
+import type { ListColumn, ListCounts, ListRecipient, ListReject, RecipientList, RejectReason } from '../core/recipient-list.js';
+import type { Db } from './database.js';
+import type { ListTable } from './schema.js';
+
+export interface NewList {
+  id: string;
+  name: string;
+  businessUnit: string;
+  fileName: string;
+  fileSize: number;
+  blobSha256: string;
+  phoneColumn: string | null;
+  defaultCountry: string;
+  createdAt: string;
+}
+
+export interface ImportProgress {
+  counts: ListCounts;
+  fileType?: 'xlsx' | 'csv';
+  columns?: ListColumn[];
+  headerRow?: number;
+  phoneColumn?: string;
+}
+
+export interface ListRepository {
+  create(list: NewList): Promise<void>;
+  get(id: string): Promise<(RecipientList & { blobSha256: string }) | undefined>;
+  list(filter: { businessUnit?: string | undefined; limit: number; offset: number }): Promise<{ items: RecipientList[]; total: number }>;
+  delete(id: string): Promise<boolean>;
+  /** Starts an import over: a retried job must not find the rows of an earlier attempt. */
+  resetImport(id: string, at: string): Promise<void>;
+  progress(id: string, progress: ImportProgress, at: string): Promise<void>;
+  complete(id: string, progress: ImportProgress, at: string): Promise<void>;
+  fail(id: string, error: { code: string; message: string; details?: unknown }, counts: ListCounts, at: string): Promise<void>;
+  /** Inserts recipients; returns the phones that were already in the list (not inserted). */
+  insertRecipients(listId: string, recipients: readonly ListRecipient[]): Promise<Set<string>>;
+  firstRowsOf(listId: string, phones: readonly string[]): Promise<Map<string, number>>;
+  insertRejects(listId: string, rejects: readonly ListReject[]): Promise<void>;
+  recipients(listId: string, page: { limit: number; offset: number }): Promise<{ items: ListRecipient[]; total: number }>;
+  rejects(listId: string, page: { limit: number; offset: number }): Promise<{ items: ListReject[]; total: number }>;
+}
+
+export function createListRepository(db: Db): ListRepository {
+  const count = async (table: 'list_recipients' | 'list_rejects', listId: string): Promise<number> => {
+    const row = await db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<string | number>().as('total'))
+      .where('list_id', '=', listId)
+      .executeTakeFirstOrThrow();
+    return Number(row.total);
+  };
+
+  return {
+    async create(list) {
+      await db
+        .insertInto('lists')
+        .values({
+          id: list.id,
+          name: list.name,
+          business_unit: list.businessUnit,
+          status: 'importing',
+          file_name: list.fileName,
+          file_size: list.fileSize,
+          blob_sha256: list.blobSha256,
+          phone_column: list.phoneColumn,
+          default_country: list.defaultCountry,
+          created_at: list.createdAt,
+          updated_at: list.createdAt,
+          error_code: null,
+          error_message: null,
+          error_details: null,
+          file_type: null,
+          columns: null,
+          header_row: null,
+          completed_at: null,
+        })
+        .execute();
+    },
+
+    async get(id) {
+      const row = await db.selectFrom('lists').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && { ...fromRow(row), blobSha256: row.blob_sha256 };
+    },
+
+    async list({ businessUnit, limit, offset }) {
+      let query = db.selectFrom('lists');
+      if (businessUnit !== undefined) query = query.where('business_unit', '=', businessUnit);
+      const rows = await query.selectAll().orderBy('created_at', 'desc').orderBy('id').limit(limit).offset(offset).execute();
+      const total = await query.select((eb) => eb.fn.countAll<string | number>().as('total')).executeTakeFirstOrThrow();
+      return { items: rows.map(fromRow), total: Number(total.total) };
+    },
+
+    async delete(id) {
+      return db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('list_recipients').where('list_id', '=', id).execute();
+        await trx.deleteFrom('list_rejects').where('list_id', '=', id).execute();
+        const result = await trx.deleteFrom('lists').where('id', '=', id).executeTakeFirst();
+        return result.numDeletedRows > 0n;
+      });
+    },
+
+    async resetImport(id, at) {
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('list_recipients').where('list_id', '=', id).execute();
+        await trx.deleteFrom('list_rejects').where('list_id', '=', id).execute();
+        await trx
+          .updateTable('lists')
+          .set({ status: 'importing', rows: 0, valid: 0, duplicates: 0, invalid: 0, blank: 0, error_code: null, error_message: null, error_details: null, updated_at: at })
+          .where('id', '=', id)
+          .execute();
+      });
+    },
+
+    async progress(id, progress, at) {
+      await db.updateTable('lists').set(progressValues(progress, at)).where('id', '=', id).execute();
+    },
+
+    async complete(id, progress, at) {
+      await db
+        .updateTable('lists')
+        .set({ ...progressValues(progress, at), status: 'ready', completed_at: at })
+        .where('id', '=', id)
+        .execute();
+    },
+
+    async fail(id, error, counts, at) {
+      await db
+        .updateTable('lists')
+        .set({
+          ...progressValues({ counts }, at),
+          status: 'failed',
+          error_code: error.code,
+          error_message: error.message,
+          error_details: error.details === undefined ? null : JSON.stringify(error.details),
+          completed_at: at,
+        })
+        .where('id', '=', id)
+        .execute();
+    },
+
+    async insertRecipients(listId, recipients) {
+      if (recipients.length === 0) return new Set();
+      const inserted = await db
+        .insertInto('list_recipients')
+        .values(
+          recipients.map((recipient) => ({
+            list_id: listId,
+            seq: recipient.seq,
+            row_number: recipient.rowNumber,
+            phone: recipient.phone,
+            vars: JSON.stringify(recipient.vars),
+          })),
+        )
+        .onConflict((conflict) => conflict.columns(['list_id', 'phone']).doNothing())
+        .returning('phone')
+        .execute();
+      const added = new Set(inserted.map((row) => row.phone));
+      return new Set(recipients.map((recipient) => recipient.phone).filter((phone) => !added.has(phone)));
+    },
+
+    async firstRowsOf(listId, phones) {
+      if (phones.length === 0) return new Map();
+      const rows = await db
+        .selectFrom('list_recipients')
+        .select(['phone', 'row_number'])
+        .where('list_id', '=', listId)
+        .where('phone', 'in', phones)
+        .execute();
+      return new Map(rows.map((row) => [row.phone, row.row_number]));
+    },
+
+    async insertRejects(listId, rejects) {
+      if (rejects.length === 0) return;
+      await db
+        .insertInto('list_rejects')
+        .values(
+          rejects.map((reject) => ({
+            list_id: listId,
+            row_number: reject.rowNumber,
+            raw_value: reject.rawValue,
+            reason: reject.reason,
+            duplicate_of_row: reject.duplicateOfRow,
+          })),
+        )
+        .execute();
+    },
+
+    async recipients(listId, { limit, offset }) {
+      const rows = await db
+        .selectFrom('list_recipients')
+        .selectAll()
+        .where('list_id', '=', listId)
+        .orderBy('seq')
+        .limit(limit)
+        .offset(offset)
+        .execute();
+      return {
+        items: rows.map((row) => ({ seq: row.seq, rowNumber: row.row_number, phone: row.phone, vars: JSON.parse(row.vars) as Record<string, string> })),
+        total: await count('list_recipients', listId),
+      };
+    },
+
+    async rejects(listId, { limit, offset }) {
+      const rows = await db
+        .selectFrom('list_rejects')
+        .selectAll()
+        .where('list_id', '=', listId)
+        .orderBy('row_number')
+        .limit(limit)
+        .offset(offset)
+        .execute();
+      return {
+        items: rows.map((row) => ({
+          rowNumber: row.row_number,
+          rawValue: row.raw_value,
+          reason: row.reason as RejectReason,
+          duplicateOfRow: row.duplicate_of_row,
+        })),
+        total: await count('list_rejects', listId),
+      };
+    },
+  };
+}
+
+function progressValues(progress: ImportProgress, at: string) {
+  return {
+    rows: progress.counts.rows,
+    valid: progress.counts.valid,
+    duplicates: progress.counts.duplicates,
+    invalid: progress.counts.invalid,
+    blank: progress.counts.blank,
+    updated_at: at,
+    ...(progress.fileType === undefined ? {} : { file_type: progress.fileType }),
+    ...(progress.columns === undefined ? {} : { columns: JSON.stringify(progress.columns) }),
+    ...(progress.headerRow === undefined ? {} : { header_row: progress.headerRow }),
+    ...(progress.phoneColumn === undefined ? {} : { phone_column: progress.phoneColumn }),
+  };
+}
+
+function fromRow(row: Selectable<ListTable>): RecipientList {
+  return {
+    id: row.id,
+    name: row.name,
+    businessUnit: row.business_unit,
+    status: row.status as RecipientList['status'],
+    error:
+      row.error_code === null
+        ? null
+        : {
+            code: row.error_code,
+            message: row.error_message ?? '',
+            ...(row.error_details === null ? {} : { details: JSON.parse(row.error_details) as unknown }),
+          },
+    fileName: row.file_name,
+    fileSize: row.file_size,
+    fileType: row.file_type as RecipientList['fileType'],
+    phoneColumn: row.phone_column,
+    defaultCountry: row.default_country,
+    columns: row.columns === null ? [] : (JSON.parse(row.columns) as ListColumn[]),
+    headerRow: row.header_row,
+    counts: { rows: row.rows, valid: row.valid, duplicates: row.duplicates, invalid: row.invalid, blank: row.blank },
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    completedAt: row.completed_at,
+  };
+}
