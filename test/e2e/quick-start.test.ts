@@ -117,7 +117,11 @@ describe.each(databases)('several processes on one $kind database', ({ skip, cre
     const redisUrl = inject('redisUrl');
     cleanups.push(() => database.drop(), () => deletePrefix(redisUrl, prefix));
     const adminKey = 'e2e-admin-key-0123456789abcdefghijklmnopq';
-    const env = { DATABASE_URL: database.url, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, ADMIN_API_KEY: adminKey, DATA_DIR: tempDir('multi') };
+    const dataDir = tempDir('multi');
+    cleanups.push(() => {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    });
+    const env = { DATABASE_URL: database.url, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, ADMIN_API_KEY: adminKey, DATA_DIR: dataDir };
 
     const started = await Promise.all([
       startApiProduct('api', env),
