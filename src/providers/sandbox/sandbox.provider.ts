@@ -25,6 +25,8 @@ export interface SandboxProvider extends MessagingProvider {
   scan(): Promise<void>;
   /** Someone writes to the linked account. */
   receive(from: string, text: string): void;
+  /** The recipient's phone acknowledges a message now (beside the automatic, delayed receipts). */
+  acknowledge(messageId: string, status: 'delivered' | 'read'): void;
 }
 
 /**
@@ -43,6 +45,8 @@ export function createSandboxProvider(deps: {
   const { sessionId, settings, sink, authStore, outbox, clock } = deps;
   const timers = new Set<NodeJS.Timeout>();
   const attempts = new Map<string, number>();
+  /** Who each accepted message went to, for receipts; bounded by what one run sends. */
+  const sentTo = new Map<string, string>();
   let state: 'idle' | 'linking' | 'connected' | 'closed' = 'idle';
   let qrCount = 0;
   let pairing = false;
@@ -127,6 +131,12 @@ export function createSandboxProvider(deps: {
       sink({ type: 'inbound', from, text, messageId: `in-${createHash('sha1').update(`${from}:${text}:${Date.now()}`).digest('hex').slice(0, 16)}`, at: clock.now().toISOString() });
     },
 
+    acknowledge(messageId, status) {
+      const to = sentTo.get(messageId);
+      if (to === undefined || state !== 'connected') return;
+      sink({ type: 'receipt', messageId, to, status, at: clock.now().toISOString() });
+    },
+
     async send(message: OutgoingMessage) {
       if (state !== 'connected') throw new ProviderError('not_connected', `Session ${sessionId} is not connected.`);
       const attempt = (attempts.get(message.messageId) ?? 0) + 1;
@@ -152,6 +162,7 @@ export function createSandboxProvider(deps: {
         mediaRef: message.media ? String(message.media.handle) : null,
         firstAt: at,
       });
+      sentTo.set(message.messageId, message.to);
       if (repeats === 0) {
         accepted = (accepted ?? 0) + 1;
         scheduleReceipts(message.messageId, message.to);
