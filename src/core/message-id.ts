@@ -1,0 +1,11 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The WhatsApp message id of a (blast, recipient): the same every time it is computed, so a
+ * resend after a crash carries the id of the first attempt and WhatsApp (and the sandbox) shows
+ * the message once. Shaped like the ids WhatsApp Web makes (`3EB0` + upper-case hex).
+ */
+export function messageIdFor(blastId: string, recipientSeq: number): string {
+  const digest = createHash('sha256').update(`${blastId}:${recipientSeq}`).digest('hex').toUpperCase();
+  return `3EB0${digest.slice(0, 18)}`;
+}
