@@ -1,6 +1,6 @@
 import type { Runtime } from '../app/runtime.js';
 import { providerFactory, type ProviderFactory } from '../providers/provider-factory.js';
-import { ProviderError } from '../providers/provider.js';
+import { createBaileysProvider } from '../providers/baileys/baileys.provider.js';
 import { createSandboxProvider } from '../providers/sandbox/sandbox.provider.js';
 import { resolveSandboxSettings } from '../providers/sandbox/sandbox-settings.js';
 
@@ -17,8 +17,7 @@ export function createProviders(runtime: Runtime): ProviderFactory {
         outbox: store.sandboxOutbox,
         clock,
       }),
-    baileys: () => {
-      throw new ProviderError('permanent', 'TEMPORARY: baileys wiring pending');
-    },
+    baileys: (config, sink) =>
+      createBaileysProvider({ sessionId: config.id, authStore: store.authState, sink, logger: runtime.logger, clock }),
   });
 }

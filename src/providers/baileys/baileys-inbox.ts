@@ -1,0 +1,96 @@
+import { normalizeMessageContent, proto, type BaileysEventMap, type WAMessageKey } from 'baileys';
+import type { ProviderEvent } from '../provider.js';
+import type { AddressBook } from './address-book.js';
+import { isPersonJid } from './baileys-jids.js';
+
+type Receipt = Extract<ProviderEvent, { type: 'receipt' }>;
+type Inbound = Extract<ProviderEvent, { type: 'inbound' }>;
+
+export interface InboxContext {
+  book: AddressBook;
+  lookupLid: (lid: string) => Promise<string | null>;
+  now: () => Date;
+  /** Told about what could not be attributed (nothing else is lost silently). */
+  dropped: (what: 'receipt' | 'inbound', messageId: string) => void;
+}
+
+const { DELIVERY_ACK, READ, PLAYED } = proto.WebMessageInfo.Status;
+
+/** Seconds since the epoch, as protobuf hands them over (a number or a Long). */
+type Timestamp = number | { toNumber(): number } | null | undefined;
+
+function isoAt(timestamp: Timestamp, now: () => Date): string {
+  const seconds = typeof timestamp === 'number' ? timestamp : (timestamp?.toNumber() ?? 0);
+  return seconds > 0 ? new Date(seconds * 1000).toISOString() : now().toISOString();
+}
+
+function learnFromKey(book: AddressBook, key: WAMessageKey): void {
+  book.learn(key.remoteJid, key.remoteJidAlt);
+  book.learn(key.participant, key.participantAlt);
+}
+
+/**
+ * Turns a batch of baileys events into the provider's receipts and inbound messages, learning
+ * LID ↔ phone pairs on the way (mappings first, so the same batch can already use them).
+ */
+export async function translateEvents(events: Partial<BaileysEventMap>, ctx: InboxContext): Promise<ProviderEvent[]> {
+  const { book } = ctx;
+  const lid = events['lid-mapping.update'];
+  if (lid) book.learn(lid.lid, lid.pn);
+  for (const pair of events['messaging-history.set']?.lidPnMappings ?? []) book.learn(pair.lid, pair.pn);
+  for (const message of events['messages.upsert']?.messages ?? []) learnFromKey(book, message.key);
+
+  const out: ProviderEvent[] = [];
+  const upsert = events['messages.upsert'];
+  if (upsert?.type === 'notify') {
+    for (const message of upsert.messages) {
+      const inbound = await toInbound(message, ctx);
+      if (inbound) out.push(inbound);
+    }
+  }
+  for (const { key, update } of events['messages.update'] ?? []) {
+    const status = update.status === DELIVERY_ACK ? 'delivered' : update.status === READ || update.status === PLAYED ? 'read' : undefined;
+    if (!key.fromMe || !key.id || status === undefined) continue;
+    const receipt = await toReceipt(key.id, status, key.remoteJid, isoAt(update.messageTimestamp, ctx.now), ctx);
+    if (receipt) out.push(receipt);
+  }
+  for (const { key, receipt } of events['message-receipt.update'] ?? []) {
+    if (!key.fromMe || !key.id) continue;
+    const read = receipt.readTimestamp ?? receipt.playedTimestamp;
+    const [status, at] = read ? (['read', read] as const) : (['delivered', receipt.receiptTimestamp] as const);
+    if (!at) continue;
+    const translated = await toReceipt(key.id, status, receipt.userJid, isoAt(at, ctx.now), ctx);
+    if (translated) out.push(translated);
+  }
+  return out;
+}
+
+async function toReceipt(
+  messageId: string,
+  status: Receipt['status'],
+  jid: string | null | undefined,
+  at: string,
+  ctx: InboxContext,
+): Promise<Receipt | undefined> {
+  // The number we sent to is the truth; the jid may be a LID the campaign never saw.
+  const to = ctx.book.sentTo(messageId) ?? (await ctx.book.phoneOf(jid, ctx.lookupLid));
+  if (to === undefined) {
+    ctx.dropped('receipt', messageId);
+    return undefined;
+  }
+  return { type: 'receipt', messageId, to, status, at };
+}
+
+async function toInbound(message: BaileysEventMap['messages.upsert']['messages'][number], ctx: InboxContext): Promise<Inbound | undefined> {
+  const { key } = message;
+  if (key.fromMe || !key.id || !isPersonJid(key.remoteJid)) return undefined;
+  const content = normalizeMessageContent(message.message);
+  const text = content?.conversation ?? content?.extendedTextMessage?.text;
+  if (!text) return undefined;
+  const from = (await ctx.book.phoneOf(key.remoteJidAlt, ctx.lookupLid)) ?? (await ctx.book.phoneOf(key.remoteJid, ctx.lookupLid));
+  if (from === undefined) {
+    ctx.dropped('inbound', key.id);
+    return undefined;
+  }
+  return { type: 'inbound', from, text, messageId: key.id, at: isoAt(message.messageTimestamp, ctx.now) };
+}

@@ -1,0 +1,247 @@
+import type { BaileysEventMap, ConnectionState, proto } from 'baileys';
+import type { Logger } from '../../logging/logger.js';
+import type { Clock } from '../../infra/clock.js';
+import type { AuthStateStore } from '../auth-state.store.js';
+import { ProviderError, type ConnectOptions, type ProviderEventSink } from '../provider.js';
+import type { AddressBook } from './address-book.js';
+import { statusCodeOf } from './baileys-errors.js';
+import { translateEvents } from './baileys-inbox.js';
+import { isE164 } from './baileys-jids.js';
+import { socketConfig, type BaileysSocketLike, type CreateBaileysSocket } from './baileys-socket.js';
+import { formatPairingCode, linkedAccount, qrTtl, timelockRestriction } from './connection-signals.js';
+import { clearAuthState, loadDbAuthState, type BaileysLogger, type DbAuthState } from './db-auth-state.js';
+import { DEFAULT_RECONNECT, FRESH_COUNTERS, decideReconnect, type ReconnectOptions } from './reconnect-policy.js';
+
+export interface BaileysLink {
+  connect(options: ConnectOptions): Promise<void>;
+  /** The socket, only while the link is open. */
+  openSocket(): BaileysSocketLike | undefined;
+  logout(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Attempt {
+  sock: BaileysSocketLike;
+  detach: () => void;
+  qrs: number;
+  pairingRequested: boolean;
+}
+
+/**
+ * One session's WhatsApp Web link over successive baileys sockets: a socket lives until it closes,
+ * then reconnect-policy.ts says whether a new one follows, when, and what the operator is told.
+ * Events of a socket that is no longer current are ignored, so a late close cannot act twice.
+ */
+export function createBaileysLink(deps: {
+  sessionId: string;
+  authStore: AuthStateStore;
+  sink: ProviderEventSink;
+  log: Logger;
+  socketLog: BaileysLogger;
+  createSocket: CreateBaileysSocket;
+  random: () => number;
+  clock: Clock;
+  book: AddressBook;
+  reconnect: Partial<ReconnectOptions>;
+  getMessage: (id: string) => proto.IMessage | undefined;
+}): BaileysLink {
+  const { sessionId, authStore, sink, log, book } = deps;
+  const policy = { ...DEFAULT_RECONNECT, ...deps.reconnect };
+  let running = false;
+  let auth: DbAuthState | undefined;
+  let current: Attempt | undefined;
+  let open = false;
+  let counters = FRESH_COUNTERS;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let pairingPhone: string | undefined;
+  /** Bumped by every connect and stop, so a connect that was overtaken while reading creds gives up. */
+  let generation = 0;
+
+  const stop = (): Attempt | undefined => {
+    const attempt = current;
+    generation += 1;
+    running = false;
+    open = false;
+    current = undefined;
+    attempt?.detach();
+    if (retryTimer) clearTimeout(retryTimer);
+    retryTimer = undefined;
+    return attempt;
+  };
+
+  // Batches are handled one at a time, in order: a `read` must not overtake its `delivered`.
+  let queue: Promise<void> = Promise.resolve();
+
+  const start = (): void => {
+    if (!running || !auth) return;
+    let sock: BaileysSocketLike;
+    try {
+      sock = deps.createSocket(socketConfig({ auth: auth.state, logger: deps.socketLog, getMessage: deps.getMessage }));
+    } catch (error) {
+      log.warn({ err: error }, 'could not create a baileys socket');
+      void onDisconnect(undefined);
+      return;
+    }
+    const attempt: Attempt = { sock, detach: () => undefined, qrs: 0, pairingRequested: false };
+    current = attempt;
+    attempt.detach = sock.ev.process((events) => {
+      queue = queue.then(() => onEvents(attempt, events));
+      return queue;
+    });
+  };
+
+  const onEvents = async (attempt: Attempt, events: Partial<BaileysEventMap>): Promise<void> => {
+    try {
+      const creds = events['creds.update'];
+      if (creds && auth && attempt === current) {
+        Object.assign(auth.state.creds, creds);
+        await auth.saveCreds();
+      }
+      const update = events['connection.update'];
+      if (update && attempt === current) await onConnection(attempt, update);
+      const translated = await translateEvents(events, {
+        book,
+        lookupLid: (lid) => attempt.sock.signalRepository.lidMapping.getPNForLID(lid).catch(() => null),
+        now: () => deps.clock.now(),
+        dropped: (what, messageId) => {
+          log.warn({ what, messageId }, 'could not tell which phone number this is from');
+        },
+      });
+      for (const event of translated) sink(event);
+    } catch (error) {
+      log.warn({ err: error }, 'could not handle baileys events');
+    }
+  };
+
+  const onConnection = async (attempt: Attempt, update: Partial<ConnectionState>): Promise<void> => {
+    if (update.qr) showQr(attempt, update.qr);
+    const restricted = timelockRestriction(update.reachoutTimeLock);
+    if (restricted) sink(restricted);
+    if (update.connection === 'open') {
+      open = true;
+      counters = FRESH_COUNTERS;
+      const me = linkedAccount(attempt.sock.user ?? auth?.state.creds.me);
+      sink({ type: 'status', status: 'connected', ...(me ? { me } : {}) });
+    }
+    if (update.connection === 'close') await onClose(attempt, statusCodeOf(update.lastDisconnect?.error));
+  };
+
+  const showQr = (attempt: Attempt, qr: string): void => {
+    attempt.qrs += 1;
+    if (pairingPhone !== undefined && auth?.state.creds.registered !== true) {
+      // baileys wants the pairing code asked for once the socket can show a QR.
+      if (!attempt.pairingRequested) {
+        attempt.pairingRequested = true;
+        void requestPairingCode(attempt, pairingPhone);
+      }
+      return;
+    }
+    sink({ type: 'qr', qr, expiresInMs: qrTtl(attempt.qrs) });
+    if (attempt.qrs === 1) sink({ type: 'status', status: 'qr' });
+  };
+
+  const requestPairingCode = async (attempt: Attempt, digits: string): Promise<void> => {
+    try {
+      const code = await attempt.sock.requestPairingCode(digits);
+      if (attempt !== current) return;
+      sink({ type: 'pairing-code', code: formatPairingCode(code) });
+      sink({ type: 'status', status: 'qr' });
+    } catch (error) {
+      if (attempt !== current) return;
+      log.warn({ err: error }, 'pairing code request failed');
+      stop();
+      await attempt.sock.end(undefined).catch(() => undefined);
+      sink({ type: 'status', status: 'failed', reason: 'pairing_code_failed' });
+    }
+  };
+
+  const onClose = (attempt: Attempt, statusCode: number | undefined): Promise<void> => {
+    attempt.detach();
+    current = undefined;
+    open = false;
+    return onDisconnect(statusCode);
+  };
+
+  const onDisconnect = async (statusCode: number | undefined): Promise<void> => {
+    const decision = decideReconnect(statusCode, counters, deps.random, policy);
+    counters = decision.counters;
+    log.info({ statusCode, reason: decision.reason, action: decision.action, counters }, 'baileys connection closed');
+    if (decision.action === 'reconnect') {
+      if (decision.delayMs === 0) {
+        sink({ type: 'status', status: 'connecting', reason: decision.reason });
+        start();
+        return;
+      }
+      sink({ type: 'status', status: 'disconnected', reason: decision.reason });
+      retryTimer = setTimeout(() => {
+        retryTimer = undefined;
+        if (!running) return;
+        sink({ type: 'status', status: 'connecting', reason: decision.reason });
+        start();
+      }, decision.delayMs);
+      return;
+    }
+    const authAtStop = auth;
+    stop();
+    if (decision.clearCredentials) await forget(authAtStop);
+    if (decision.restricted) sink({ type: 'restricted', reason: decision.restricted, detail: decision.reason });
+    sink({ type: 'status', status: decision.status, reason: decision.reason });
+  };
+
+  const forget = async (state: DbAuthState | undefined): Promise<void> => {
+    await state?.flush();
+    await clearAuthState(authStore, sessionId);
+    if (auth === state) auth = undefined;
+  };
+
+  return {
+    async connect(options) {
+      if (running) return;
+      if (options.phoneNumber !== undefined && !isE164(options.phoneNumber)) {
+        throw new ProviderError('permanent', `${options.phoneNumber} is not an E.164 phone number.`);
+      }
+      running = true;
+      const mine = ++generation;
+      counters = FRESH_COUNTERS;
+      pairingPhone = options.phoneNumber?.slice(1);
+      sink({ type: 'status', status: 'connecting' });
+      let loaded: DbAuthState;
+      try {
+        // Read afresh: another worker may have changed the creds since this one last held them.
+        loaded = await loadDbAuthState(authStore, sessionId, deps.socketLog);
+      } catch (error) {
+        if (mine === generation) running = false;
+        throw new ProviderError('transient', 'could not read the stored WhatsApp credentials', error);
+      }
+      if (mine !== generation) return;
+      auth = loaded;
+      start();
+    },
+
+    openSocket: () => (open ? current?.sock : undefined),
+
+    async logout() {
+      const attempt = stop();
+      if (attempt) {
+        try {
+          await attempt.sock.logout();
+        } catch (error) {
+          log.warn({ err: error }, 'logout request failed; forgetting the credentials anyway');
+          await attempt.sock.end(undefined).catch(() => undefined);
+        }
+      }
+      await forget(auth);
+      sink({ type: 'status', status: 'logged_out', reason: 'logged_out' });
+    },
+
+    async close() {
+      const wasRunning = running;
+      const attempt = stop();
+      await attempt?.sock.end(undefined).catch((error: unknown) => {
+        log.warn({ err: error }, 'closing the socket failed');
+      });
+      await auth?.flush();
+      if (wasRunning) sink({ type: 'status', status: 'disconnected', reason: 'closed' });
+    },
+  };
+}
