@@ -130,7 +130,8 @@ export function sessionsRoutes(sessions: SessionConfigService, control: SessionC
         },
         // The body is optional: a plain POST with no body links by QR code.
         preValidation: (request, _reply, done) => {
-          request.body ??= {};
+          const raw = request as { body: unknown };
+          raw.body ??= {};
           done();
         },
       },
