@@ -14,6 +14,14 @@ import { registerDocs } from './plugins/docs.plugin.js';
 import { healthRoutes, type ReadinessProbe } from './routes/health.routes.js';
 import { keysRoutes } from './routes/keys.routes.js';
 import { sessionsRoutes } from './routes/sessions.routes.js';
+import { listsRoutes } from './routes/lists.routes.js';
+import { suppressionsRoutes } from './routes/suppressions.routes.js';
+import { templatesRoutes } from './routes/templates.routes.js';
+import type { TemplatePreviewService } from '../templates/template-preview.service.js';
+import type { SuppressionService } from '../lists/suppression.service.js';
+import { ListResponse } from './schemas/list.schema.js';
+import type { ListService } from '../lists/list.service.js';
+import multipart from '@fastify/multipart';
 import { wsTicketRoutes } from './routes/ws-ticket.routes.js';
 import { registerWsGateway } from './ws/ws-gateway.js';
 import type { TicketGrant, WsTickets } from './ws/ws-tickets.js';
@@ -29,6 +37,10 @@ export interface ApiDeps {
   apiKeys: ApiKeyService;
   sessions: SessionConfigService;
   control: SessionControlService;
+  lists: ListService;
+  suppressions: SuppressionService;
+  previews: TemplatePreviewService;
+  maxUploadBytes: number;
   tickets: WsTickets;
   /** Starts delivering cross-process events; returns the function that stops it. */
   subscribeEvents: (onEvent: (envelope: EventEnvelope) => void) => Promise<() => Promise<void>>;
@@ -65,6 +77,11 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   app.addSchema(ErrorResponse);
   app.addSchema(SessionConfigResponse);
   app.addSchema(ApiKeyResponse);
+  app.addSchema(ListResponse);
+  // Uploads are streamed part by part; these bound what one request may carry.
+  await app.register(multipart, {
+    limits: { fileSize: deps.maxUploadBytes, files: 2, fields: 20, fieldSize: 65_536, parts: 24, headerPairs: 100 },
+  });
   await registerDocs(app, deps.version);
 
   app.register(healthRoutes(deps.probes));
@@ -86,6 +103,9 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
       keysRoutes(deps.apiKeys)(api);
       sessionsRoutes(deps.sessions, deps.control)(api);
       wsTicketRoutes(deps.tickets, deps.sessions)(api);
+      listsRoutes(deps.lists)(api);
+      suppressionsRoutes(deps.suppressions, deps.lists)(api);
+      templatesRoutes(deps.previews)(api);
       done();
     },
     { prefix: '/api' },

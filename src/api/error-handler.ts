@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { TemplateError } from '../core/template.js';
 import { AppError } from '../errors/app-error.js';
 
 interface ErrorBody {
@@ -15,6 +16,12 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
   FST_ERR_CTP_INSTANCE_ALREADY_STARTED: 'BAD_REQUEST',
   FST_ERR_BAD_URL: 'BAD_URL',
+  FST_REQ_FILE_TOO_LARGE: 'UPLOAD_TOO_LARGE',
+  FST_FILES_LIMIT: 'TOO_MANY_FILES',
+  FST_FIELDS_LIMIT: 'TOO_MANY_FIELDS',
+  FST_PARTS_LIMIT: 'TOO_MANY_PARTS',
+  FST_PROTO_VIOLATION: 'BAD_REQUEST',
+  FST_INVALID_MULTIPART_CONTENT_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_ASYNC_CONSTRAINT: 'BAD_REQUEST',
 };
 
@@ -34,6 +41,12 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
 }
 
 export function toResponse(error: FastifyError): { status: number; body: ErrorBody } {
+  if (error instanceof TemplateError) {
+    return {
+      status: error.code === 'TEMPLATE_SYNTAX' ? 400 : 422,
+      body: { error: { code: error.code, message: error.message, details: error.details } },
+    };
+  }
   if (error instanceof AppError) {
     const body: ErrorBody = { error: { code: error.code, message: error.message } };
     if (error.details !== undefined) body.error.details = error.details;

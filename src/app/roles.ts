@@ -5,6 +5,10 @@ import { createSessionConfigService } from '../sessions/session-config.service.j
 import { createSessionControlService } from '../sessions/session-control.service.js';
 import { subscribeToEvents } from '../events/event-bus.js';
 import { WsTickets } from '../api/ws/ws-tickets.js';
+import { createListService } from '../lists/list.service.js';
+import { createSuppressionService } from '../lists/suppression.service.js';
+import { createTemplatePreviewService } from '../templates/template-preview.service.js';
+import { normalizePhone } from '../core/phone.js';
 import { startWorker } from '../worker/worker.js';
 import { resolveAdminKey, type AdminKey } from './admin-key.js';
 import type { Lifecycle } from './lifecycle.js';
@@ -24,6 +28,13 @@ export async function createApiApp(runtime: Runtime, adminKey: AdminKey): Promis
       logger.warn({ err: error }, 'could not record API key use');
     },
   });
+  const lists = createListService({
+    store,
+    queues: runtime.queues,
+    clock,
+    defaultCountry: config.defaultCountry,
+    maxUploadBytes: config.uploads.maxBytes,
+  });
   return buildApi({
     logger,
     http: config.http,
@@ -39,6 +50,10 @@ export async function createApiApp(runtime: Runtime, adminKey: AdminKey): Promis
       clock,
     }),
     tickets: new WsTickets(runtime.redis.client, config.wsTicketTtlMs),
+    lists,
+    suppressions: createSuppressionService({ store, clock, normalizePhone, defaultCountry: config.defaultCountry }),
+    previews: createTemplatePreviewService({ lists }),
+    maxUploadBytes: config.uploads.maxBytes,
     subscribeEvents: (onEvent) =>
       subscribeToEvents(runtime.redis.newSubscriber('events'), config.redis.prefix, logger.child({ component: 'events' }), onEvent),
     queues: runtime.queues,

@@ -45,6 +45,10 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
   BODY_LIMIT_BYTES: positiveInt(1_048_576),
+  UPLOAD_MAX_BYTES: positiveInt(50 * 1024 * 1024),
+  IMPORT_MAX_ROWS: positiveInt(1_000_000),
+  XLSX_MAX_UNCOMPRESSED_BYTES: positiveInt(1024 * 1024 * 1024),
+  XLSX_MAX_COMPRESSION_RATIO: positiveInt(200),
   WORKER_ID: optionalString.pipe(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).optional()),
   MAX_SESSIONS_PER_WORKER: positiveInt(50),
   SESSION_LEASE_TTL_MS: z.coerce.number().int().min(1_000).max(300_000).default(15_000),
@@ -82,6 +86,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   sessions: { workerId: string; maxPerWorker: number; leaseTtlMs: number; reconcileIntervalMs: number };
   wsTicketTtlMs: number;
+  uploads: { maxBytes: number };
+  imports: { maxRows: number; maxUncompressedBytes: number; maxCompressionRatio: number };
 }
 
 /** `postgres://…` selects PostgreSQL; anything else is a SQLite file (`sqlite:` / `file:` prefixes allowed). */
@@ -115,5 +121,11 @@ export function toConfig(env: Env): Config {
       reconcileIntervalMs: env.SESSION_RECONCILE_INTERVAL_MS,
     },
     wsTicketTtlMs: env.WS_TICKET_TTL_MS,
+    uploads: { maxBytes: env.UPLOAD_MAX_BYTES },
+    imports: {
+      maxRows: env.IMPORT_MAX_ROWS,
+      maxUncompressedBytes: env.XLSX_MAX_UNCOMPRESSED_BYTES,
+      maxCompressionRatio: env.XLSX_MAX_COMPRESSION_RATIO,
+    },
   };
 }

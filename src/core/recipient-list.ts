@@ -17,9 +17,13 @@ export interface ListColumn {
   key: string;
 }
 
+/** `suppression`: an uploaded opt-out list, whose numbers join the unit's suppressions once imported. */
+export type ListPurpose = 'recipients' | 'suppression';
+
 export interface RecipientList {
   id: string;
   name: string;
+  purpose: ListPurpose;
   businessUnit: string;
   status: ListStatus;
   error: { code: string; message: string; details?: unknown } | null;

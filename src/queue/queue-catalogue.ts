@@ -4,6 +4,10 @@
  * here refuses to start (see worker/processors.ts). Payloads carry ids only.
  */
 export interface JobCatalogue {
+  imports: {
+    /** Reads an uploaded spreadsheet into a recipient list. */
+    'import-list': { listId: string };
+  };
   maintenance: {
     'purge-revoked-keys': { olderThanDays: number };
   };
@@ -14,6 +18,7 @@ export type JobName<Q extends QueueName> = Extract<keyof JobCatalogue[Q], string
 export type JobPayload<Q extends QueueName, J extends JobName<Q>> = JobCatalogue[Q][J];
 
 export const QUEUES: { [Q in QueueName]: readonly JobName<Q>[] } = {
+  imports: ['import-list'],
   maintenance: ['purge-revoked-keys'],
 };
 

@@ -1,11 +1,12 @@
 import type { Selectable } from 'kysely';
-import type { ListColumn, ListCounts, ListRecipient, ListReject, RecipientList, RejectReason } from '../core/recipient-list.js';
+import type { ListColumn, ListCounts, ListPurpose, ListRecipient, ListReject, RecipientList, RejectReason } from '../core/recipient-list.js';
 import type { Db } from './database.js';
 import type { ListTable } from './schema.js';
 
 export interface NewList {
   id: string;
   name: string;
+  purpose: ListPurpose;
   businessUnit: string;
   fileName: string;
   fileSize: number;
@@ -26,7 +27,7 @@ export interface ImportProgress {
 export interface ListRepository {
   create(list: NewList): Promise<void>;
   get(id: string): Promise<(RecipientList & { blobSha256: string }) | undefined>;
-  list(filter: { businessUnit?: string | undefined; limit: number; offset: number }): Promise<{ items: RecipientList[]; total: number }>;
+  list(filter: { businessUnit?: string | undefined; purpose?: ListPurpose | undefined; limit: number; offset: number }): Promise<{ items: RecipientList[]; total: number }>;
   delete(id: string): Promise<boolean>;
   /** Starts an import over: a retried job must not find the rows of an earlier attempt. */
   resetImport(id: string, at: string): Promise<void>;
@@ -58,6 +59,7 @@ export function createListRepository(db: Db): ListRepository {
         .values({
           id: list.id,
           name: list.name,
+          purpose: list.purpose,
           business_unit: list.businessUnit,
           status: 'importing',
           file_name: list.fileName,
@@ -83,9 +85,10 @@ export function createListRepository(db: Db): ListRepository {
       return row && { ...fromRow(row), blobSha256: row.blob_sha256 };
     },
 
-    async list({ businessUnit, limit, offset }) {
+    async list({ businessUnit, purpose, limit, offset }) {
       let query = db.selectFrom('lists');
       if (businessUnit !== undefined) query = query.where('business_unit', '=', businessUnit);
+      if (purpose !== undefined) query = query.where('purpose', '=', purpose);
       const rows = await query.selectAll().orderBy('created_at', 'desc').orderBy('id').limit(limit).offset(offset).execute();
       const total = await query.select((eb) => eb.fn.countAll<string | number>().as('total')).executeTakeFirstOrThrow();
       return { items: rows.map(fromRow), total: Number(total.total) };
@@ -242,6 +245,7 @@ function fromRow(row: Selectable<ListTable>): RecipientList {
   return {
     id: row.id,
     name: row.name,
+    purpose: row.purpose as ListPurpose,
     businessUnit: row.business_unit,
     status: row.status as RecipientList['status'],
     error:

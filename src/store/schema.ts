@@ -14,6 +14,7 @@ export interface Database {
   lists: ListTable;
   list_recipients: ListRecipientTable;
   list_rejects: ListRejectTable;
+  suppressions: SuppressionTable;
 }
 
 export interface SessionConfigTable {
@@ -109,6 +110,8 @@ export interface ListTable {
   created_at: string;
   updated_at: string;
   completed_at: string | null;
+  /** recipients | suppression */
+  purpose: Generated<string>;
 }
 
 export interface ListRecipientTable {
@@ -129,4 +132,13 @@ export interface ListRejectTable {
   /** INVALID_PHONE | MISSING_PHONE | DUPLICATE */
   reason: string;
   duplicate_of_row: number | null;
+}
+
+export interface SuppressionTable {
+  business_unit: string;
+  phone: string;
+  reason: string | null;
+  /** api | import | reply (an opt-out keyword) */
+  source: string;
+  created_at: string;
 }

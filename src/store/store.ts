@@ -4,6 +4,7 @@ import { createAuthStateRepository } from './auth-state.repository.js';
 import { createSandboxOutboxRepository, type SandboxOutboxRepository } from './sandbox-outbox.repository.js';
 import { createBlobRepository, type BlobRepository } from './blob.repository.js';
 import { createListRepository, type ListRepository } from './list.repository.js';
+import { createSuppressionRepository, type SuppressionRepository } from './suppression.repository.js';
 import type { DatabaseHandle } from './database.js';
 import { createSessionConfigRepository, type SessionConfigRepository } from './session-config.repository.js';
 
@@ -15,6 +16,7 @@ export interface Store {
   sandboxOutbox: SandboxOutboxRepository;
   blobs: BlobRepository;
   lists: ListRepository;
+  suppressions: SuppressionRepository;
 }
 
 export function createStore(handle: DatabaseHandle): Store {
@@ -25,5 +27,6 @@ export function createStore(handle: DatabaseHandle): Store {
     sandboxOutbox: createSandboxOutboxRepository(handle.db),
     blobs: createBlobRepository(handle.db),
     lists: createListRepository(handle.db),
+    suppressions: createSuppressionRepository(handle.db),
   };
 }

@@ -2,6 +2,9 @@ import { Worker } from 'bullmq';
 import type { Lifecycle } from '../app/lifecycle.js';
 import type { Runtime } from '../app/runtime.js';
 import { QUEUE_NAMES } from '../queue/queue-catalogue.js';
+import path from 'node:path';
+import { createImportTools } from '../lists/import-tools.js';
+import { importProcessors } from './import.processor.js';
 import { maintenanceProcessors } from './maintenance.processor.js';
 import { assertEveryJobHandled, dispatcher, type Processors } from './processors.js';
 import { createProviders } from './providers.js';
@@ -13,6 +16,17 @@ const REVOKED_KEY_RETENTION_DAYS = 30;
 export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promise<SessionManager> {
   const log = runtime.logger.child({ component: 'worker' });
   const processors: Processors = {
+    imports: importProcessors({
+      store: runtime.store,
+      clock: runtime.clock,
+      log: runtime.logger.child({ component: 'imports' }),
+      tools: createImportTools({
+        maxRows: runtime.config.imports.maxRows + 1, // the header row counts as a row for the reader
+        maxUncompressedBytes: runtime.config.imports.maxUncompressedBytes,
+        maxCompressionRatio: runtime.config.imports.maxCompressionRatio,
+      }),
+      tmpDir: path.join(runtime.config.dataDir, 'tmp'),
+    }),
     maintenance: maintenanceProcessors({ store: runtime.store, clock: runtime.clock, log }),
   };
   assertEveryJobHandled(processors);

@@ -92,6 +92,21 @@ describe('linking a sandbox account over HTTP and WebSocket', () => {
     expect(after.json).toMatchObject({ status: 'logged_out', desiredState: 'disconnected' });
   });
 
+  it('links by pairing code when connect carries a phone number', async () => {
+    const { product, url } = await startApiProduct('all', environment());
+    running.push(product);
+    const call = apiClient(url, ADMIN);
+    await call('POST', '/api/sessions/config', { id: 'paired', friendlyName: 'P', businessUnit: 'Ops', provider: 'sandbox' });
+    const socket = await openSocket(url, '?sessionId=paired');
+    expect((await call('POST', '/api/sessions/paired/connect', { phoneNumber: '+6281234567890' })).status).toBe(202);
+    const code = await socket.waitFor((frame) => frame.event === 'pairing:code', 'pairing:code');
+    expect(code.data).toMatchObject({ sessionId: 'paired', code: expect.stringMatching(/^[A-Z0-9]{4}-[A-Z0-9]{4}$/) as string });
+    expect(socket.frames.some((frame) => frame.event === 'qr:update')).toBe(false);
+    await call('POST', '/api/sessions/paired/sandbox/scan');
+    await socket.waitFor(isStatus('paired', 'connected'), 'connected');
+    expect((await call('POST', '/api/sessions/paired/connect', { phoneNumber: 'call-me' })).status).toBe(400);
+  });
+
   it('refuses missing, reused, unknown and foreign-unit tickets', async () => {
     const { product, url } = await startApiProduct('api', environment());
     running.push(product);

@@ -3,6 +3,7 @@ import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-wa-auth.js';
 import * as m0003 from './0003-session-runtime.js';
 import * as m0004 from './0004-lists.js';
+import * as m0005 from './0005-suppressions.js';
 
 /**
  * Every migration, in order. Migrations are code (not files found at run time), so the
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-wa-auth': m0002,
   '0003-session-runtime': m0003,
   '0004-lists': m0004,
+  '0005-suppressions': m0005,
 };
 
 export const migrationProvider: MigrationProvider = {

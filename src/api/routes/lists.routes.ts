@@ -1,0 +1,153 @@
+import type {} from '@fastify/multipart';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { Value } from 'typebox/value';
+import { ValidationFailed } from '../../errors/app-error.js';
+import type { ListService } from '../../lists/list.service.js';
+import { UploadRejected } from '../../lists/upload-check.js';
+import type { StoredBlob } from '../../store/blob.repository.js';
+import type { ApiServer } from '../server-types.js';
+import { BusinessUnit, errorResponses } from '../schemas/common.schema.js';
+import { ListFields, ListUploadBody, Page, RecipientItem, RejectItem } from '../schemas/list.schema.js';
+
+const ListRef = Type.Unsafe({ $ref: 'List#' });
+const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+const tags = ['Lists'];
+
+export function listsRoutes(lists: ListService) {
+  return function register(app: ApiServer): void {
+    app.post(
+      '/lists',
+      {
+        schema: {
+          tags,
+          summary: 'Upload a recipient list (.xlsx or .csv); the import runs in the background',
+          description:
+            'Answers 202 at once with the list id; follow GET /api/lists/{id} until status is ready or failed. ' +
+            'Errors: 413 UPLOAD_TOO_LARGE, 415 UNSUPPORTED_FILE_TYPE (by content, not name), 400 FILE_REQUIRED / VALIDATION_FAILED. ' +
+            'File problems found while reading (NO_PHONE_COLUMN, ZIP_BOMB, TOO_MANY_ROWS, CORRUPT_FILE…) fail the list with that code.',
+          consumes: ['multipart/form-data'],
+          body: ListUploadBody,
+          response: {
+            202: Type.Object({ listId: Type.String(), status: Type.String() }),
+            ...errorResponses(400, 401, 403),
+            413: Type.Unsafe({ $ref: 'ErrorResponse#' }),
+            415: Type.Unsafe({ $ref: 'ErrorResponse#' }),
+          },
+        },
+        // The body is a stream read below; its schema is for the documentation only.
+        validatorCompiler: () => () => true,
+      },
+      async (request, reply) => {
+        const { fields, blob, fileName } = await readUpload(request, lists);
+        const created = await lists.create(request.principal, fields, blob, fileName);
+        return reply.code(202).send({ listId: created.id, status: created.status });
+      },
+    );
+
+    app.get(
+      '/lists',
+      {
+        schema: {
+          tags,
+          summary: 'Lists visible to this key, newest first',
+          querystring: Type.Object({ ...Page.properties, businessUnit: Type.Optional(BusinessUnit) }, { additionalProperties: false }),
+          response: { 200: Type.Object({ items: Type.Array(ListRef), total: Type.Integer() }), ...errorResponses(400, 401) },
+        },
+      },
+      (request) => lists.list(request.principal, request.query),
+    );
+
+    app.get(
+      '/lists/:id',
+      {
+        schema: {
+          tags,
+          summary: 'A list: status, counts (growing while importing), columns usable as variables',
+          params: IdParams,
+          response: { 200: ListRef, ...errorResponses(400, 401, 404) },
+        },
+      },
+      (request) => lists.get(request.principal, request.params.id),
+    );
+
+    app.get(
+      '/lists/:id/recipients',
+      {
+        schema: {
+          tags,
+          summary: 'The recipients of a list, in sheet order',
+          params: IdParams,
+          querystring: Page,
+          response: { 200: Type.Object({ items: Type.Array(RecipientItem), total: Type.Integer() }), ...errorResponses(400, 401, 404) },
+        },
+      },
+      (request) => lists.recipients(request.principal, request.params.id, request.query),
+    );
+
+    app.get(
+      '/lists/:id/rejects',
+      {
+        schema: {
+          tags,
+          summary: 'Rows that were not taken, with the sheet row number and the reason',
+          params: IdParams,
+          querystring: Page,
+          response: { 200: Type.Object({ items: Type.Array(RejectItem), total: Type.Integer() }), ...errorResponses(400, 401, 404) },
+        },
+      },
+      (request) => lists.rejects(request.principal, request.params.id, request.query),
+    );
+
+    app.delete(
+      '/lists/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Delete a list and its recipients',
+          params: IdParams,
+          response: { 204: Type.Null(), ...errorResponses(400, 401, 404) },
+        },
+      },
+      async (request, reply) => {
+        await lists.delete(request.principal, request.params.id);
+        return reply.code(204).send(null);
+      },
+    );
+  };
+}
+
+/** Streams the file part into storage and collects the text fields, in whatever order they come. */
+export async function readUpload(
+  request: FastifyRequest,
+  lists: ListService,
+): Promise<{ fields: Record<string, string>; blob: StoredBlob; fileName: string }> {
+  if (!request.isMultipart()) {
+    throw new UploadRejected('UNSUPPORTED_FILE_TYPE', 'Send multipart/form-data with the spreadsheet in the "file" field.', 415);
+  }
+  const fields: Record<string, string> = {};
+  let blob: StoredBlob | undefined;
+  let fileName = '';
+  for await (const part of request.parts()) {
+    if (part.type === 'file') {
+      if (part.fieldname !== 'file' || blob !== undefined) {
+        part.file.resume();
+        throw new ValidationFailed('Send one file, in the "file" field.', [{ field: part.fieldname, message: 'unexpected file' }]);
+      }
+      fileName = part.filename.slice(0, 255) || 'upload';
+      blob = await lists.storeUpload({ stream: part.file, fileName });
+    } else {
+      fields[part.fieldname] = typeof part.value === 'string' ? part.value : String(part.value);
+    }
+  }
+  if (blob === undefined) throw new UploadRejected('FILE_REQUIRED', 'Attach the spreadsheet in the "file" field.', 400);
+  if (!Value.Check(ListFields, fields)) {
+    const details = [...Value.Errors(ListFields, fields)].map((error) => {
+      const extra = (error.params as { additionalProperties?: unknown }).additionalProperties;
+      const field = error.instancePath.replace(/^\//, '') || (Array.isArray(extra) ? extra.map(String).join(', ') : 'fields');
+      return { field, message: Array.isArray(extra) ? 'is not a known field' : error.message };
+    });
+    throw new ValidationFailed('The list fields are invalid.', details);
+  }
+  return { fields, blob, fileName };
+}

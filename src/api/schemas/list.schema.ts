@@ -1,0 +1,80 @@
+import { Type } from 'typebox';
+import { BusinessUnit, StringEnum } from './common.schema.js';
+
+export const ListFields = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    phoneColumn: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Header of the phone column; found by its name when omitted.' })),
+    defaultCountry: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO country for numbers without a country code; DEFAULT_COUNTRY when omitted.' })),
+    businessUnit: Type.Optional(BusinessUnit),
+  },
+  { additionalProperties: false },
+);
+
+/** For the OpenAPI document only: multipart bodies are streamed, not validated as a whole. */
+export const ListUploadBody = Type.Object({
+  file: Type.String({ format: 'binary', description: '.xlsx or .csv (type by content); first sheet, header row, one recipient per row.' }),
+  name: Type.Optional(Type.String()),
+  phoneColumn: Type.Optional(Type.String()),
+  defaultCountry: Type.Optional(Type.String()),
+  businessUnit: Type.Optional(Type.String()),
+});
+
+const Counts = Type.Object({
+  rows: Type.Integer({ description: 'Data rows read so far below the header, blank ones included.' }),
+  valid: Type.Integer(),
+  duplicates: Type.Integer(),
+  invalid: Type.Integer(),
+  blank: Type.Integer(),
+});
+
+export const ListResponse = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    purpose: StringEnum(['recipients', 'suppression'] as const, { description: 'suppression: an opt-out list, added to the unit\'s suppressions when imported.' }),
+    businessUnit: Type.String(),
+    status: StringEnum(['importing', 'ready', 'failed'] as const),
+    error: Type.Union([
+      Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
+      Type.Null(),
+    ]),
+    fileName: Type.String(),
+    fileSize: Type.Integer(),
+    fileType: Type.Union([Type.String(), Type.Null()]),
+    phoneColumn: Type.Union([Type.String(), Type.Null()]),
+    defaultCountry: Type.String(),
+    columns: Type.Array(
+      Type.Object({ header: Type.String(), key: Type.String({ description: 'Use as {key} in a message template.' }) }),
+      { description: 'The columns available as template variables (the phone column is {phone}).' },
+    ),
+    headerRow: Type.Union([Type.Integer(), Type.Null()]),
+    counts: Counts,
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+    completedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  },
+  { $id: 'List' },
+);
+
+export const Page = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 1_000, default: 100 }),
+    offset: Type.Integer({ minimum: 0, default: 0 }),
+  },
+  { additionalProperties: false },
+);
+
+export const RecipientItem = Type.Object({
+  seq: Type.Integer(),
+  rowNumber: Type.Integer({ description: 'The row as the sheet shows it.' }),
+  phone: Type.String({ description: 'E.164' }),
+  vars: Type.Record(Type.String(), Type.String()),
+});
+
+export const RejectItem = Type.Object({
+  rowNumber: Type.Integer({ description: 'The row as the sheet shows it.' }),
+  rawValue: Type.String(),
+  reason: StringEnum(['INVALID_PHONE', 'MISSING_PHONE', 'DUPLICATE'] as const),
+  duplicateOfRow: Type.Union([Type.Integer(), Type.Null()], { description: 'For DUPLICATE: the row that was kept.' }),
+});

@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+import { Readable, pipeline } from 'node:stream';
+import { CsvError, parse } from 'csv-parse';
+import { sniffDelimiter } from './csv-sniff.js';
+import { ImportError, isImportError, isSystemError } from './import-errors.js';
+import { cellTooLarge, RowGate } from './row-gate.js';
+import { resolveLimits, type ReadLimits, type SheetRow } from './sheet-reader.js';
+
+const SNIFF_BYTES = 64 * 1024;
+
+/**
+ * Streams the records of a UTF-8 CSV file (delimiter sniffed, BOM dropped, quoted fields with
+ * line breaks and doubled quotes, CRLF or LF, rows of any length). Text that is not valid UTF-8
+ * is refused rather than decoded with replacement characters, so a name never comes out garbled:
+ * the user is told to save as "CSV UTF-8".
+ */
+export async function* readCsvRows(filePath: string, limits: Partial<ReadLimits> = {}): AsyncGenerator<SheetRow, void, undefined> {
+  const resolved = resolveLimits(limits);
+  const delimiter = sniffDelimiter(await readSample(filePath));
+  const parser = parse({
+    delimiter,
+    relax_column_count: true,
+    // A stray quote inside an unquoted field (5'11") is text, as Excel reads it.
+    relax_quotes: true,
+    skip_empty_lines: false,
+    // The parser's limit is per record; fields are checked one by one below.
+    max_record_size: Math.min(resolved.maxCellChars * resolved.maxColumns, 64 * 1024 * 1024),
+  });
+  // pipeline() hands back the parser and destroys every stage when one fails or the consumer stops.
+  const records = pipeline(Readable.from(decodedText(filePath, resolved)), parser, () => undefined);
+  const gate = new RowGate(resolved);
+  const ready: SheetRow[] = [];
+  let recordNumber = 0;
+  try {
+    for await (const record of records) {
+      recordNumber += 1;
+      gate.accept(recordNumber, record as string[], ready);
+      for (const row of ready) yield row;
+      ready.length = 0;
+    }
+  } catch (error) {
+    throw asCsvError(error, recordNumber + 1, resolved);
+  } finally {
+    records.destroy();
+  }
+}
+
+async function* decodedText(filePath: string, limits: ReadLimits): AsyncGenerator<string> {
+  // fatal: invalid UTF-8 throws instead of turning into U+FFFD; the BOM is dropped by default.
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let bytes = 0;
+  for await (const chunk of fs.createReadStream(filePath)) {
+    const buffer = chunk as Buffer;
+    bytes += buffer.length;
+    if (bytes > limits.maxUncompressedBytes) {
+      throw new ImportError('ZIP_BOMB', `The file is larger than ${limits.maxUncompressedBytes} bytes.`, { limit: limits.maxUncompressedBytes });
+    }
+    const text = decoder.decode(buffer, { stream: true });
+    if (text !== '') yield text;
+  }
+  const tail = decoder.decode();
+  if (tail !== '') yield tail;
+}
+
+async function readSample(filePath: string): Promise<string> {
+  const handle = await fs.promises.open(filePath, 'r');
+  try {
+    const buffer = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
+    // Not fatal here: the sample may end mid-character, and the full read checks the encoding.
+    return new TextDecoder('utf-8').decode(buffer.subarray(0, bytesRead));
+  } finally {
+    await handle.close();
+  }
+}
+
+function asCsvError(error: unknown, recordNumber: number, limits: ReadLimits): unknown {
+  if (isImportError(error) || isSystemError(error)) return error;
+  if (error instanceof CsvError) {
+    if (error.code === 'CSV_MAX_RECORD_SIZE') return cellTooLarge(recordNumber, undefined, limits.maxCellChars);
+    return new ImportError('CORRUPT_FILE', `The CSV file cannot be read: ${error.message}`, { code: error.code, recordNumber }, { cause: error });
+  }
+  if (error instanceof TypeError && 'code' in error && error.code === 'ERR_ENCODING_INVALID_ENCODED_DATA') {
+    return new ImportError('UNSUPPORTED_FILE_TYPE', 'The CSV file is not UTF-8 text. Save it as "CSV UTF-8".', { recordNumber }, { cause: error });
+  }
+  return error;
+}

@@ -1,0 +1,124 @@
+import type { Readable } from 'node:stream';
+import yauzl from 'yauzl';
+import type { Entry, ZipFile } from 'yauzl';
+import { corruptFile, ImportError, isImportError, isSystemError } from './import-errors.js';
+import type { ReadLimits } from './sheet-reader.js';
+
+/** A workbook has a dozen parts; thousands means a crafted file, and each entry costs memory. */
+const MAX_ENTRIES = 10_000;
+/** Small parts compress very well; the ratio only says "bomb" past this size. */
+const RATIO_GRACE_BYTES = 1024 * 1024;
+
+/** Entries of an open zip by lower-cased name (OPC part names are case-insensitive). */
+export interface ZipArchive {
+  find(name: string): Entry | undefined;
+  /** The entry's bytes, inflated and metered against the budget as they arrive. */
+  inflate(entry: Entry, budget: InflateBudget, maxBytes?: number): AsyncGenerator<Buffer>;
+  close(): void;
+}
+
+export async function openZip(filePath: string): Promise<ZipArchive> {
+  let zip: ZipFile;
+  try {
+    zip = await yauzl.openPromise(filePath, { lazyEntries: true, autoClose: false, validateEntrySizes: true });
+  } catch (error) {
+    throw asZipError(error, '(zip directory)');
+  }
+  // yauzl reports a failed fd close as an 'error' event; unheard, it would crash the process.
+  zip.on('error', () => undefined);
+  try {
+    if (zip.entryCount > MAX_ENTRIES) throw new ImportError('CORRUPT_FILE', 'The file has too many parts to be a workbook.', { entries: zip.entryCount });
+    const byName = new Map<string, Entry>();
+    for (const entry of await listEntries(zip)) byName.set(entry.fileName.toLowerCase(), entry);
+    return {
+      find: (name) => byName.get(name.toLowerCase()),
+      inflate: (entry, budget, maxBytes) => inflateEntry(zip, entry, budget, maxBytes),
+      close: () => {
+        zip.close();
+      },
+    };
+  } catch (error) {
+    zip.close();
+    throw asZipError(error, '(zip directory)');
+  }
+}
+
+function listEntries(zip: ZipFile): Promise<Entry[]> {
+  return new Promise((resolve, reject) => {
+    const entries: Entry[] = [];
+    zip.on('entry', (entry: Entry) => {
+      if (!entry.fileName.endsWith('/')) entries.push(entry);
+      zip.readEntry();
+    });
+    zip.once('end', () => {
+      resolve(entries);
+    });
+    zip.once('error', reject);
+    zip.readEntry();
+  });
+}
+
+async function* inflateEntry(zip: ZipFile, entry: Entry, budget: InflateBudget, maxBytes?: number): AsyncGenerator<Buffer> {
+  const meter = budget.meter(entry, maxBytes);
+  let stream: Readable;
+  try {
+    stream = await zip.openReadStreamPromise(entry);
+  } catch (error) {
+    throw asZipError(error, entry.fileName);
+  }
+  try {
+    for await (const chunk of stream) {
+      const buffer = chunk as Buffer;
+      meter(buffer.length);
+      yield buffer;
+    }
+  } catch (error) {
+    throw asZipError(error, entry.fileName);
+  } finally {
+    // Leaving for-await already destroys the stream; said again so that the release of yauzl's
+    // hold on the file descriptor, when the consumer stops early, does not hang on that detail.
+    stream.destroy();
+  }
+}
+
+function asZipError(error: unknown, part: string): unknown {
+  if (isImportError(error) || isSystemError(error)) return error;
+  // yauzl's own check that an entry does not inflate past the size its header claims.
+  if (error instanceof Error && error.message.startsWith('too many bytes in the stream')) {
+    return zipBomb('An entry inflates to more than its header says.', { part });
+  }
+  return corruptFile(part, error);
+}
+
+export function zipBomb(message: string, details: Record<string, unknown>): ImportError {
+  return new ImportError('ZIP_BOMB', `The file expands to too much data: ${message}`, details);
+}
+
+/**
+ * Inflated bytes across every entry read from one file. Header sizes are only claims: they
+ * refuse the obvious at once, and the bytes are counted again as they actually arrive.
+ */
+export class InflateBudget {
+  private total = 0;
+
+  constructor(private readonly limits: Pick<ReadLimits, 'maxUncompressedBytes' | 'maxCompressionRatio'>) {}
+
+  meter(entry: Pick<Entry, 'fileName' | 'compressedSize' | 'uncompressedSize'>, maxBytes = Infinity): (bytes: number) => void {
+    const part = entry.fileName;
+    const ratioCap = Math.max(RATIO_GRACE_BYTES, entry.compressedSize * this.limits.maxCompressionRatio);
+    const check = (size: number, total: number): void => {
+      if (size > maxBytes) throw zipBomb(`${part} is larger than ${maxBytes} bytes.`, { part, limit: maxBytes });
+      if (total > this.limits.maxUncompressedBytes) {
+        throw zipBomb(`more than ${this.limits.maxUncompressedBytes} bytes in total.`, { part, limit: this.limits.maxUncompressedBytes });
+      }
+      if (size > ratioCap) throw zipBomb(`${part} is compressed more than ${this.limits.maxCompressionRatio}:1.`, { part, ratio: this.limits.maxCompressionRatio });
+    };
+    check(entry.uncompressedSize, this.total + entry.uncompressedSize);
+    let inflated = 0;
+    return (bytes) => {
+      inflated += bytes;
+      this.total += bytes;
+      check(inflated, this.total);
+    };
+  }
+}

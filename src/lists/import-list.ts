@@ -1,0 +1,169 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import type { ListColumn, ListCounts, ListRecipient, ListReject } from '../core/recipient-list.js';
+import type { Clock } from '../infra/clock.js';
+import type { Logger } from '../logging/logger.js';
+import type { Store } from '../store/store.js';
+
+/** The pieces of the import that live elsewhere (readers in src/import, rules in src/core). */
+export interface ImportTools {
+  detectFileType(file: string): Promise<'xlsx' | 'csv'>;
+  readRows(file: string, type: 'xlsx' | 'csv'): AsyncIterable<{ rowNumber: number; cells: string[] }>;
+  buildColumns(headers: string[]): ListColumn[];
+  findPhoneColumn(headers: string[], requested: string | undefined): { index: number } | { error: string; seen: string[] };
+  normalizePhone(raw: string, country: string): { ok: true; e164: string } | { ok: false; reason: 'MISSING_PHONE' | 'INVALID_PHONE' };
+  /** Failures that are the file's fault (a code for the user), as opposed to ours. */
+  asImportFailure(error: unknown): { code: string; message: string; details?: unknown } | undefined;
+}
+
+const BATCH_ROWS = 1_000;
+const PROGRESS_EVERY_MS = 500;
+
+/**
+ * Reads an uploaded spreadsheet into its list: header, phone column, E.164 numbers, duplicates
+ * and rejects with their row numbers, every other column as a variable. Streams end to end and
+ * writes in batches, so memory stays flat for any file size. Safe to run again: it starts over.
+ */
+export async function importList(
+  listId: string,
+  deps: { store: Store; tools: ImportTools; clock: Clock; log: Logger; tmpDir: string },
+): Promise<void> {
+  const { store, tools, clock } = deps;
+  const list = await store.lists.get(listId);
+  if (!list) return; // deleted meanwhile
+  const now = (): string => clock.now().toISOString();
+  await store.lists.resetImport(listId, now());
+
+  fs.mkdirSync(deps.tmpDir, { recursive: true });
+  const file = path.join(deps.tmpDir, `import-${listId}-${randomUUID()}`);
+  const counts: ListCounts = { rows: 0, valid: 0, duplicates: 0, invalid: 0, blank: 0 };
+  try {
+    await pipeline(Readable.from(store.blobs.read(list.blobSha256)), fs.createWriteStream(file, { mode: 0o600 }));
+    const fileType = await tools.detectFileType(file);
+    const rows = tools.readRows(file, fileType);
+
+    let header: { columns: ListColumn[]; phoneIndex: number; rowNumber: number } | undefined;
+    let batch = new Batch();
+    let seq = 0;
+    let lastProgress = Date.now();
+
+    for await (const row of rows) {
+      const cells = row.cells.map((cell) => cell.trim());
+      const blank = cells.every((cell) => cell === '');
+      if (!header) {
+        if (blank) continue;
+        const found = tools.findPhoneColumn(cells, list.phoneColumn ?? undefined);
+        if ('error' in found) {
+          await store.lists.fail(listId, phoneColumnError(found, list.phoneColumn), counts, now());
+          return;
+        }
+        const columns = tools.buildColumns(cells);
+        header = { columns, phoneIndex: found.index, rowNumber: row.rowNumber };
+        const phoneColumn = columns[found.index]?.header ?? '';
+        await store.lists.progress(listId, { counts, fileType, columns: variableColumns(columns, found.index), headerRow: row.rowNumber, phoneColumn }, now());
+        continue;
+      }
+      counts.rows += 1;
+      if (blank) {
+        counts.blank += 1;
+        continue;
+      }
+      const raw = cells[header.phoneIndex] ?? '';
+      const phone = tools.normalizePhone(raw, list.defaultCountry);
+      if (!phone.ok) {
+        counts.invalid += 1;
+        batch.rejects.push({ rowNumber: row.rowNumber, rawValue: raw, reason: phone.reason, duplicateOfRow: null });
+      } else {
+        const earlier = batch.firstRow.get(phone.e164);
+        if (earlier === undefined) {
+          batch.firstRow.set(phone.e164, row.rowNumber);
+          batch.raw.set(row.rowNumber, raw);
+          batch.recipients.push({ seq: ++seq, rowNumber: row.rowNumber, phone: phone.e164, vars: variables(header.columns, header.phoneIndex, cells) });
+        } else {
+          counts.duplicates += 1;
+          batch.rejects.push({ rowNumber: row.rowNumber, rawValue: raw, reason: 'DUPLICATE', duplicateOfRow: earlier });
+        }
+      }
+      if (batch.size() >= BATCH_ROWS) {
+        await flush(listId, batch, counts, store);
+        batch = new Batch();
+        if (Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
+          await store.lists.progress(listId, { counts }, now());
+          lastProgress = Date.now();
+        }
+      }
+    }
+    await flush(listId, batch, counts, store);
+    if (!header) {
+      await store.lists.fail(listId, { code: 'EMPTY_FILE', message: 'The file has no rows.' }, counts, now());
+      return;
+    }
+    if (list.purpose === 'suppression') await store.suppressions.addFromList(listId, list.businessUnit, now());
+    await store.lists.complete(listId, { counts }, now());
+    deps.log.info({ listId, ...counts }, 'list imported');
+  } catch (error) {
+    const failure = tools.asImportFailure(error);
+    if (!failure) throw error;
+    await store.lists.fail(listId, failure, counts, now());
+    deps.log.info({ listId, code: failure.code }, 'list import refused');
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}
+
+class Batch {
+  recipients: ListRecipient[] = [];
+  rejects: ListReject[] = [];
+  /** First row of each number within this batch; earlier batches are asked of the database. */
+  firstRow = new Map<string, number>();
+  /** The cell as written, for a reject found only when the batch meets the database. */
+  raw = new Map<number, string>();
+  size(): number {
+    return this.recipients.length + this.rejects.length;
+  }
+}
+
+async function flush(listId: string, batch: Batch, counts: ListCounts, store: Store): Promise<void> {
+  const already = await store.lists.insertRecipients(listId, batch.recipients);
+  if (already.size > 0) {
+    const firstRows = await store.lists.firstRowsOf(listId, [...already]);
+    for (const recipient of batch.recipients) {
+      if (!already.has(recipient.phone)) continue;
+      batch.rejects.push({
+        rowNumber: recipient.rowNumber,
+        rawValue: batch.raw.get(recipient.rowNumber) ?? recipient.phone,
+        reason: 'DUPLICATE',
+        duplicateOfRow: firstRows.get(recipient.phone) ?? null,
+      });
+    }
+  }
+  counts.valid += batch.recipients.length - already.size;
+  counts.duplicates += already.size;
+  await store.lists.insertRejects(listId, batch.rejects);
+}
+
+function variableColumns(columns: ListColumn[], phoneIndex: number): ListColumn[] {
+  return columns.filter((_, index) => index !== phoneIndex);
+}
+
+function variables(columns: ListColumn[], phoneIndex: number, cells: string[]): Record<string, string> {
+  const vars: Record<string, string> = {};
+  columns.forEach((column, index) => {
+    if (index !== phoneIndex) vars[column.key] = cells[index] ?? '';
+  });
+  return vars;
+}
+
+function phoneColumnError(found: { error: string; seen: string[] }, requested: string | null) {
+  return {
+    code: found.error,
+    message:
+      requested === null
+        ? `No phone column found. Name it e.g. "phone" or "whatsapp", or say which it is with phoneColumn. Headers seen: ${found.seen.join(', ')}.`
+        : `The column "${requested}" is not in the file. Headers seen: ${found.seen.join(', ')}.`,
+    details: { headersSeen: found.seen },
+  };
+}

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { assertCanWriteUnit, canSee, scopedUnit, type Principal } from '../auth/principal.js';
+import { isValidCountry } from '../core/phone.js';
+import type { ListPurpose, RecipientList } from '../core/recipient-list.js';
+import { NotFound, ValidationFailed } from '../errors/app-error.js';
+import type { Clock } from '../infra/clock.js';
+import { enqueue, type Queues } from '../queue/queues.js';
+import { BlobTooLarge, type StoredBlob } from '../store/blob.repository.js';
+import type { Store } from '../store/store.js';
+import { UploadRejected, assertSpreadsheetHead } from './upload-check.js';
+
+export interface ListUpload {
+  stream: Readable;
+  fileName: string;
+}
+
+export interface CreateListInput {
+  purpose?: ListPurpose;
+  name?: string | undefined;
+  phoneColumn?: string | undefined;
+  defaultCountry?: string | undefined;
+  businessUnit?: string | undefined;
+}
+
+export class ListNotFound extends NotFound {
+  constructor(id: string) {
+    super('LIST_NOT_FOUND', `List "${id}" does not exist.`);
+  }
+}
+
+/**
+ * Recipient lists. The api only stores the upload (by content hash) and queues the import; the
+ * worker parses it. A list is visible to keys of its business unit.
+ */
+export function createListService(deps: { store: Store; queues: Queues; clock: Clock; defaultCountry: string; maxUploadBytes: number }) {
+  const { store, clock } = deps;
+
+  async function visible(principal: Principal, id: string): Promise<RecipientList & { blobSha256: string }> {
+    const list = await store.lists.get(id);
+    if (!list || !canSee(principal, list.businessUnit)) throw new ListNotFound(id);
+    return list;
+  }
+
+  return {
+    /** Checks what can be checked before the upload is read, so a bad request costs nothing. */
+    validate(principal: Principal, input: CreateListInput): { businessUnit: string; defaultCountry: string } {
+      const businessUnit = input.businessUnit ?? scopedUnit(principal);
+      const problems: { field: string; message: string }[] = [];
+      if (businessUnit === undefined) problems.push({ field: 'businessUnit', message: 'is required for a key of every unit' });
+      const defaultCountry = (input.defaultCountry ?? deps.defaultCountry).toUpperCase();
+      if (!isValidCountry(defaultCountry)) problems.push({ field: 'defaultCountry', message: `"${defaultCountry}" is not a supported ISO country code` });
+      if (problems.length > 0 || businessUnit === undefined) throw new ValidationFailed('The list request is invalid.', problems);
+      assertCanWriteUnit(principal, businessUnit);
+      return { businessUnit, defaultCountry };
+    },
+
+    /** Stores the file and queues its import: answers at once, the worker does the reading. */
+    async create(principal: Principal, input: CreateListInput, blob: StoredBlob, fileName: string): Promise<RecipientList> {
+      const { businessUnit, defaultCountry } = this.validate(principal, input);
+      assertSpreadsheetHead(blob.head, blob.size);
+      const id = randomUUID();
+      await store.lists.create({
+        id,
+        name: input.name ?? fileName,
+        purpose: input.purpose ?? 'recipients',
+        businessUnit,
+        fileName,
+        fileSize: blob.size,
+        blobSha256: blob.sha256,
+        phoneColumn: input.phoneColumn ?? null,
+        defaultCountry,
+        createdAt: clock.now().toISOString(),
+      });
+      // The job id is the list id: a repeated enqueue is the same job.
+      await enqueue(deps.queues, 'imports', 'import-list', { listId: id }, {
+        jobId: `list-${id}`,
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 2_000 },
+        removeOnComplete: 1_000,
+        removeOnFail: 5_000,
+      });
+      const created = await store.lists.get(id);
+      if (!created) throw new ListNotFound(id);
+      return created;
+    },
+
+    async storeUpload(upload: ListUpload): Promise<StoredBlob> {
+      try {
+        return await store.blobs.put(upload.stream, { maxBytes: deps.maxUploadBytes, now: clock.now().toISOString() });
+      } catch (error) {
+        if (error instanceof BlobTooLarge) throw new UploadRejected('UPLOAD_TOO_LARGE', `The file is larger than ${deps.maxUploadBytes} bytes.`, 413);
+        throw error;
+      }
+    },
+
+    get: (principal: Principal, id: string): Promise<RecipientList> => visible(principal, id),
+
+    list(principal: Principal, filter: { businessUnit?: string | undefined; limit: number; offset: number }) {
+      const unit = scopedUnit(principal);
+      if (unit !== undefined && filter.businessUnit !== undefined && filter.businessUnit !== unit) {
+        return Promise.resolve({ items: [], total: 0 });
+      }
+      return store.lists.list({ ...filter, businessUnit: unit ?? filter.businessUnit });
+    },
+
+    async recipients(principal: Principal, id: string, page: { limit: number; offset: number }) {
+      await visible(principal, id);
+      return store.lists.recipients(id, page);
+    },
+
+    async rejects(principal: Principal, id: string, page: { limit: number; offset: number }) {
+      await visible(principal, id);
+      return store.lists.rejects(id, page);
+    },
+
+    async delete(principal: Principal, id: string): Promise<void> {
+      await visible(principal, id);
+      await store.lists.delete(id);
+    },
+  };
+}
+
+export type ListService = ReturnType<typeof createListService>;

@@ -1,0 +1,36 @@
+import type { Job } from 'bullmq';
+import type { Clock } from '../infra/clock.js';
+import type { Logger } from '../logging/logger.js';
+import { importList, type ImportTools } from '../lists/import-list.js';
+import type { Store } from '../store/store.js';
+import type { Processors } from './processors.js';
+
+/** The imports queue: one spreadsheet at a time per worker, retried a few times for our own failures. */
+export function importProcessors(deps: {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  tools: ImportTools;
+  tmpDir: string;
+}): Processors['imports'] {
+  return {
+    'import-list': async ({ listId }, job: Job) => {
+      try {
+        await importList(listId, deps);
+      } catch (error) {
+        // The file's faults are recorded on the list by importList; this is ours (database, disk…).
+        const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        deps.log.error({ listId, err: error, lastAttempt }, 'list import failed');
+        if (lastAttempt) {
+          await deps.store.lists.fail(
+            listId,
+            { code: 'IMPORT_FAILED', message: 'The import failed on our side; try uploading again.' },
+            { rows: 0, valid: 0, duplicates: 0, invalid: 0, blank: 0 },
+            deps.clock.now().toISOString(),
+          );
+        }
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readCsvRows } from '../../../src/import/csv-reader.js';
+import { ImportError } from '../../../src/import/import-errors.js';
+import type { ReadLimits } from '../../../src/import/sheet-reader.js';
+import { ARABIC, EMOJI, collect, failure, fixtureDir, openDescriptorsFor, writeText } from '../../fixtures/spreadsheets.js';
+
+const dir = fixtureDir();
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+let counter = 0;
+const csv = (content: string | Buffer): string => writeText(path.join(dir, `f${++counter}.csv`), content);
+const read = (content: string | Buffer, limits: Partial<ReadLimits> = {}) => collect(readCsvRows(csv(content), limits));
+
+async function codeOf(content: string | Buffer, limits: Partial<ReadLimits> = {}): Promise<string> {
+  const error = await failure(read(content, limits));
+  expect(error).toBeInstanceOf(ImportError);
+  return (error as ImportError).code;
+}
+
+describe('csv reader', () => {
+  it('Excel "CSV UTF-8" in a European locale: BOM, semicolons, CRLF, decimal commas', async () => {
+    const rows = await read('\uFEFFName;Phone;Amount\r\nJosé;+62 812-3456-7890;1,50\r\nAnna;628123456789;2,75\r\n');
+    expect(rows).toEqual([
+      { rowNumber: 1, cells: ['Name', 'Phone', 'Amount'] },
+      { rowNumber: 2, cells: ['José', '+62 812-3456-7890', '1,50'] },
+      { rowNumber: 3, cells: ['Anna', '628123456789', '2,75'] },
+    ]);
+  });
+
+  it('tab-delimited', async () => {
+    expect((await read('phone\tname\n628111\tAna\n')).map((r) => r.cells)).toEqual([['phone', 'name'], ['628111', 'Ana']]);
+  });
+
+  it('pipe-delimited', async () => {
+    expect((await read('phone|name\n628111|Ana\n')).map((r) => r.cells)).toEqual([['phone', 'name'], ['628111', 'Ana']]);
+  });
+
+  it('quoted fields with commas, doubled quotes and line breaks; rowNumber counts records, not lines', async () => {
+    const rows = await read('phone,note\n628111,"Hello, ""friend""\nsee you"\n628222,plain\n');
+    expect(rows).toEqual([
+      { rowNumber: 1, cells: ['phone', 'note'] },
+      { rowNumber: 2, cells: ['628111', 'Hello, "friend"\nsee you'] },
+      { rowNumber: 3, cells: ['628222', 'plain'] },
+    ]);
+  });
+
+  it('ragged rows, trailing empty cells dropped, a stray quote inside a field kept as text', async () => {
+    const rows = await read('phone,name,city\n628111\n628222,Ana,Bandung,extra\n628333,,\n628444,5\'11" tall\n');
+    expect(rows.map((r) => r.cells)).toEqual([['phone', 'name', 'city'], ['628111'], ['628222', 'Ana', 'Bandung', 'extra'], ['628333'], ['628444', '5\'11" tall']]);
+  });
+
+  it('blank lines inside are yielded as blank rows, trailing ones are not', async () => {
+    const rows = await read('\nphone\n628111\n\n628222\n\n\n');
+    expect(rows).toEqual([
+      { rowNumber: 1, cells: [] },
+      { rowNumber: 2, cells: ['phone'] },
+      { rowNumber: 3, cells: ['628111'] },
+      { rowNumber: 4, cells: [] },
+      { rowNumber: 5, cells: ['628222'] },
+    ]);
+  });
+
+  it('Arabic and emoji, and a file with no final newline', async () => {
+    expect((await read(`phone,name\n966501234567,${ARABIC}\n628111,${EMOJI}`)).map((r) => r.cells[1])).toEqual(['name', ARABIC, EMOJI]);
+  });
+
+  it('a single-column file is one column, not a failure to sniff', async () => {
+    expect((await read('phone\n628111\n628222\n')).map((r) => r.cells)).toEqual([['phone'], ['628111'], ['628222']]);
+  });
+
+  it('text that is not UTF-8 (Windows-1252 "CSV") is refused, not garbled', async () => {
+    const latin1 = Buffer.concat([Buffer.from('phone,name\n628111,Jos'), Buffer.from([0xe9]), Buffer.from('\n')]);
+    expect(await codeOf(latin1)).toBe('UNSUPPORTED_FILE_TYPE');
+  });
+
+  it('invalid UTF-8 far past the sniffed sample is still refused', async () => {
+    const big = Buffer.concat([Buffer.from('phone,name\n' + '628111,Ana\n'.repeat(20_000)), Buffer.from([0xc3, 0x28, 0x0a])]);
+    expect(await codeOf(big)).toBe('UNSUPPORTED_FILE_TYPE');
+  });
+
+  it('an unclosed quote is CORRUPT_FILE', async () => {
+    expect(await codeOf('phone,name\n628111,"Ana\n628222,Budi\n')).toBe('CORRUPT_FILE');
+  });
+
+  it('limits: rows, cell size, columns, total bytes', async () => {
+    const rows = 'phone\n' + '628111\n'.repeat(100);
+    expect(await codeOf(rows, { maxRows: 100 })).toBe('TOO_MANY_ROWS');
+    expect(await read(rows, { maxRows: 101 })).toHaveLength(101);
+    expect(await codeOf(`phone,note\n628111,${'x'.repeat(40_000)}\n`)).toBe('CELL_TOO_LARGE');
+    expect(await codeOf(`phone,note\n628111,"${'x'.repeat(300_000)}\n`, { maxColumns: 4 })).toBe('CELL_TOO_LARGE');
+    expect(await codeOf(`${'a,'.repeat(50)}a\n`, { maxColumns: 50 })).toBe('TOO_MANY_COLUMNS');
+    expect(await codeOf(rows, { maxUncompressedBytes: 100 })).toBe('ZIP_BOMB');
+  });
+
+  it('stops early and lets go of the file', async () => {
+    const file = csv('phone\n' + '628111\n'.repeat(200_000));
+    let seen = 0;
+    for await (const _row of readCsvRows(file)) if (++seen === 2) break;
+    expect(seen).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(openDescriptorsFor(file)).toBe(0);
+  });
+});

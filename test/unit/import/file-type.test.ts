@@ -1,0 +1,65 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { detectFileType } from '../../../src/import/file-type.js';
+import { ImportError } from '../../../src/import/import-errors.js';
+import { readSheet } from '../../../src/import/read-sheet.js';
+import { OLE_HEADER, collect, excelStyleWorkbook, failure, fixtureDir, pseudoRandomBytes, truncate, writeText, writeZip } from '../../fixtures/spreadsheets.js';
+
+const dir = fixtureDir();
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+const file = (name: string): string => path.join(dir, name);
+
+async function codeOf(target: string): Promise<string> {
+  const error = await failure(detectFileType(target));
+  expect(error).toBeInstanceOf(ImportError);
+  return (error as ImportError).code;
+}
+
+describe('detectFileType: by content, never by name', () => {
+  it('an xlsx named .csv is xlsx; text named .xlsx is csv', async () => {
+    expect(await detectFileType(await excelStyleWorkbook(file('book.csv')))).toBe('xlsx');
+    expect(await detectFileType(writeText(file('list.xlsx'), 'phone\n628111\n'))).toBe('csv');
+  });
+
+  it('UTF-8 text with a BOM, Arabic and emoji is csv, even when the sample cuts a character in two', async () => {
+    expect(await detectFileType(writeText(file('bom.csv'), '\uFEFFphone;name\n628;محمد 🎉\n'))).toBe('csv');
+    const cut = Buffer.from('a'.repeat(64 * 1024 - 1) + '🎉');
+    expect(await detectFileType(writeText(file('cut.csv'), cut))).toBe('csv');
+  });
+
+  it.each([
+    ['a legacy .xls', OLE_HEADER],
+    ['a PDF', Buffer.from('%PDF-1.4\n1 0 obj << >> endobj\n')],
+    ['a PNG', Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pseudoRandomBytes(100, 3)])],
+    ['a JPEG', Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), pseudoRandomBytes(100, 4)])],
+    ['binary garbage', pseudoRandomBytes(4096, 9)],
+    ['text with NUL bytes (UTF-16)', Buffer.from('\uFEFFphone,name\n', 'utf16le')],
+    ['Windows-1252 text', Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x0a, 0x4a, 0x6f, 0x73, 0xe9, 0x0a])],
+  ])('%s is UNSUPPORTED_FILE_TYPE', async (name, bytes) => {
+    expect(await codeOf(writeText(file(`${name}.xlsx`), bytes))).toBe('UNSUPPORTED_FILE_TYPE');
+  });
+
+  it('a zip that is not a workbook (a .docx) is UNSUPPORTED_FILE_TYPE', async () => {
+    const docx = await writeZip(file('letter.xlsx'), [['[Content_Types].xml', '<Types/>'], ['word/document.xml', '<w:document/>']]);
+    expect(await codeOf(docx)).toBe('UNSUPPORTED_FILE_TYPE');
+  });
+
+  it('a zip too damaged to list is CORRUPT_FILE; an empty file is EMPTY_FILE', async () => {
+    const broken = await excelStyleWorkbook(file('broken.xlsx'));
+    truncate(broken, 100);
+    expect(await codeOf(broken)).toBe('CORRUPT_FILE');
+    expect(await codeOf(writeText(file('empty.csv'), ''))).toBe('EMPTY_FILE');
+  });
+
+  it('readSheet detects the type itself when not told', async () => {
+    const rows = await collect(readSheet(await excelStyleWorkbook(file('auto.xlsx'))));
+    expect(rows[1]?.cells[1]).toBe('6281234567890');
+    expect(await collect(readSheet(writeText(file('auto.csv'), 'phone\n628\n')))).toEqual([
+      { rowNumber: 1, cells: ['phone'] },
+      { rowNumber: 2, cells: ['628'] },
+    ]);
+  });
+});
