@@ -16,11 +16,18 @@ export interface EventCatalogue {
     name: string | null;
     at: string;
   };
+  /** An import's progress (a few times a second at most) and its end (status ready or failed). */
+  'list:progress': {
+    listId: string;
+    status: 'importing' | 'ready' | 'failed';
+    counts: { rows: number; valid: number; duplicates: number; invalid: number; blank: number };
+    error: { code: string; message: string } | null;
+  };
 }
 
 export type EventName = keyof EventCatalogue;
 
-export const EVENT_NAMES: readonly EventName[] = ['qr:update', 'pairing:code', 'session:status'];
+export const EVENT_NAMES: readonly EventName[] = ['qr:update', 'pairing:code', 'session:status', 'list:progress'];
 
 /** Events that carry a secret of the session (a code that links an account): only for its own ticket. */
 export const SESSION_PRIVATE_EVENTS: ReadonlySet<EventName> = new Set<EventName>(['qr:update', 'pairing:code']);
@@ -30,6 +37,7 @@ export interface EventScope {
   businessUnit: string;
   sessionId?: string;
   blastId?: string;
+  listId?: string;
 }
 
 export interface EventEnvelope<N extends EventName = EventName> {

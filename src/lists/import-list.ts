@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import type { ListColumn, ListCounts, ListRecipient, ListReject } from '../core/recipient-list.js';
+import type { ListColumn, ListCounts, ListRecipient, ListReject, RecipientList } from '../core/recipient-list.js';
 import type { Clock } from '../infra/clock.js';
 import type { Logger } from '../logging/logger.js';
 import type { Store } from '../store/store.js';
@@ -19,6 +19,9 @@ export interface ImportTools {
   asImportFailure(error: unknown): { code: string; message: string; details?: unknown } | undefined;
 }
 
+/** Told of the list's state while it imports and when it ends. */
+export type ImportProgressListener = (list: RecipientList) => Promise<void>;
+
 const BATCH_ROWS = 1_000;
 const PROGRESS_EVERY_MS = 500;
 
@@ -29,12 +32,16 @@ const PROGRESS_EVERY_MS = 500;
  */
 export async function importList(
   listId: string,
-  deps: { store: Store; tools: ImportTools; clock: Clock; log: Logger; tmpDir: string },
+  deps: { store: Store; tools: ImportTools; clock: Clock; log: Logger; tmpDir: string; onProgress?: ImportProgressListener },
 ): Promise<void> {
   const { store, tools, clock } = deps;
   const list = await store.lists.get(listId);
   if (!list) return; // deleted meanwhile
   const now = (): string => clock.now().toISOString();
+  const report = async (): Promise<void> => {
+    const current = await store.lists.get(listId);
+    if (current && deps.onProgress) await deps.onProgress(current);
+  };
   await store.lists.resetImport(listId, now());
 
   fs.mkdirSync(deps.tmpDir, { recursive: true });
@@ -58,6 +65,7 @@ export async function importList(
         const found = tools.findPhoneColumn(cells, list.phoneColumn ?? undefined);
         if ('error' in found) {
           await store.lists.fail(listId, phoneColumnError(found, list.phoneColumn), counts, now());
+          await report();
           return;
         }
         const columns = tools.buildColumns(cells);
@@ -92,6 +100,7 @@ export async function importList(
         batch = new Batch();
         if (Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
           await store.lists.progress(listId, { counts }, now());
+          await report();
           lastProgress = Date.now();
         }
       }
@@ -99,15 +108,18 @@ export async function importList(
     await flush(listId, batch, counts, store);
     if (!header) {
       await store.lists.fail(listId, { code: 'EMPTY_FILE', message: 'The file has no rows.' }, counts, now());
+      await report();
       return;
     }
     if (list.purpose === 'suppression') await store.suppressions.addFromList(listId, list.businessUnit, now());
     await store.lists.complete(listId, { counts }, now());
+    await report();
     deps.log.info({ listId, ...counts }, 'list imported');
   } catch (error) {
     const failure = tools.asImportFailure(error);
     if (!failure) throw error;
     await store.lists.fail(listId, failure, counts, now());
+    await report();
     deps.log.info({ listId, code: failure.code }, 'list import refused');
   } finally {
     fs.rmSync(file, { force: true });

@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import type { Clock } from '../infra/clock.js';
 import type { Logger } from '../logging/logger.js';
-import { importList, type ImportTools } from '../lists/import-list.js';
+import { importList, type ImportProgressListener, type ImportTools } from '../lists/import-list.js';
 import type { Store } from '../store/store.js';
 import type { Processors } from './processors.js';
 
@@ -12,6 +12,7 @@ export function importProcessors(deps: {
   log: Logger;
   tools: ImportTools;
   tmpDir: string;
+  onProgress?: ImportProgressListener;
 }): Processors['imports'] {
   return {
     'import-list': async ({ listId }, job: Job) => {
@@ -28,6 +29,8 @@ export function importProcessors(deps: {
             { rows: 0, valid: 0, duplicates: 0, invalid: 0, blank: 0 },
             deps.clock.now().toISOString(),
           );
+          const list = await deps.store.lists.get(listId);
+          if (list && deps.onProgress) await deps.onProgress(list);
         }
         throw error;
       }

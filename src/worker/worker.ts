@@ -26,6 +26,12 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
         maxCompressionRatio: runtime.config.imports.maxCompressionRatio,
       }),
       tmpDir: path.join(runtime.config.dataDir, 'tmp'),
+      onProgress: (list) =>
+        runtime.events.publish(
+          'list:progress',
+          { listId: list.id, status: list.status, counts: list.counts, error: list.error && { code: list.error.code, message: list.error.message } },
+          { businessUnit: list.businessUnit, listId: list.id },
+        ),
     }),
     maintenance: maintenanceProcessors({ store: runtime.store, clock: runtime.clock, log }),
   };

@@ -1,0 +1,146 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { excelStyleWorkbook, fixtureDir, OLE_HEADER } from '../fixtures/spreadsheets.js';
+import { sqliteDatabase, tempDir } from '../support/databases.js';
+import { apiClient } from '../support/http.js';
+import { startApiProduct, type ProductProcess } from '../support/product.js';
+import { deletePrefix, uniquePrefix } from '../support/redis.js';
+import { EventSocket, type Frame } from '../support/ws-client.js';
+
+const ADMIN = 'e2e-lists-admin-key-0123456789abcdefghij';
+const running: ProductProcess[] = [];
+const sockets: EventSocket[] = [];
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.close();
+  await Promise.all(running.splice(0).map((product) => product.stop('SIGKILL')));
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+async function start(extra: Record<string, string> = {}): Promise<{ url: string; call: ReturnType<typeof apiClient>; events: EventSocket }> {
+  const database = sqliteDatabase();
+  const prefix = uniquePrefix('lists');
+  const redisUrl = inject('redisUrl');
+  const dataDir = tempDir('lists-data');
+  cleanups.push(() => database.drop(), () => deletePrefix(redisUrl, prefix), () => {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+  const { product, url } = await startApiProduct('all', { DATABASE_URL: database.url, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, ADMIN_API_KEY: ADMIN, DATA_DIR: dataDir, ...extra });
+  running.push(product);
+  const call = apiClient(url, ADMIN);
+  const ticket = await call<{ ticket: string }>('GET', '/api/ws-ticket');
+  const events = await EventSocket.open(url, ticket.json.ticket);
+  sockets.push(events);
+  return { url, call, events };
+}
+
+async function upload(url: string, route: string, file: { name: string; data: Buffer }, fields: Record<string, string>, key = ADMIN) {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  form.append('file', new Blob([file.data]), file.name);
+  const response = await fetch(`${url}${route}`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> & { error?: { code: string } } };
+}
+
+const finished = (listId: string) => (frame: Frame): boolean =>
+  frame.event === 'list:progress' && frame.data.listId === listId && frame.data.status !== 'importing';
+
+describe('recipient lists over HTTP', () => {
+  it('imports an uploaded workbook in the worker and tells the socket when it is ready', async () => {
+    const { url, call, events } = await start();
+    const dir = fixtureDir();
+    cleanups.push(() => {
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    const data = fs.readFileSync(await excelStyleWorkbook(path.join(dir, 'export.xlsx')));
+    // The name says .csv; the content is a workbook, and the content wins.
+    const created = await upload(url, '/api/lists', { name: 'export.csv', data }, { name: 'Pasien Oktober', businessUnit: 'Clinic' });
+    expect(created.status).toBe(202);
+    const listId = String(created.json.listId);
+
+    const done = await events.waitFor(finished(listId), 'list:progress ready');
+    expect(done.data).toMatchObject({ status: 'ready', counts: { valid: 2, duplicates: 1, invalid: 1 }, error: null });
+
+    const list = await call<Record<string, unknown>>('GET', `/api/lists/${listId}`);
+    expect(list.json).toMatchObject({ name: 'Pasien Oktober', status: 'ready', fileType: 'xlsx', phoneColumn: 'Phone', businessUnit: 'Clinic' });
+    const rejects = await call<{ items: unknown[]; total: number }>('GET', `/api/lists/${listId}/rejects`);
+    expect(rejects.json).toEqual({
+      total: 2,
+      items: [
+        { rowNumber: 3, rawValue: '6281234567890', reason: 'DUPLICATE', duplicateOfRow: 2 },
+        { rowNumber: 4, rawValue: '', reason: 'MISSING_PHONE', duplicateOfRow: null },
+      ],
+    });
+    const recipients = await call<{ items: { phone: string }[]; total: number }>('GET', `/api/lists/${listId}/recipients?limit=1&offset=1`);
+    expect(recipients.json).toMatchObject({ total: 2, items: [{ phone: '+628123456789' }] });
+
+    const preview = await call<{ unknownVariables: string[]; samples: { text: string }[] }>('POST', '/api/templates/preview', {
+      message: '{Hi|Hello} {name}, see you on {joined}. {voucher}',
+      listId,
+    });
+    expect(preview.status).toBe(200);
+    expect(preview.json.unknownVariables).toEqual(['voucher']);
+    expect(preview.json.samples[0]?.text).toMatch(/^(Hi|Hello) Budi Santoso, see you on 2023-01-01\. $/);
+    const syntax = await call<{ error: { code: string } }>('POST', '/api/templates/preview', { message: 'Hi {name' });
+    expect(syntax.status).toBe(400);
+    expect(syntax.json.error.code).toBe('TEMPLATE_SYNTAX');
+
+    const key = await call<{ secret: string }>('POST', '/api/keys', { name: 'other unit', businessUnit: 'Sales' });
+    expect((await apiClient(url, key.json.secret)('GET', `/api/lists/${listId}`)).status).toBe(404);
+    expect((await call('DELETE', `/api/lists/${listId}`)).status).toBe(204);
+    expect((await call('GET', `/api/lists/${listId}`)).status).toBe(404);
+  });
+
+  it('refuses what is not a spreadsheet, and what is too large, before any import', async () => {
+    const { url } = await start({ UPLOAD_MAX_BYTES: '1000' });
+    const xls = await upload(url, '/api/lists', { name: 'old.xls', data: OLE_HEADER }, { businessUnit: 'Clinic' });
+    expect(xls.status).toBe(415);
+    expect(xls.json.error?.code).toBe('UNSUPPORTED_FILE_TYPE');
+    const big = await upload(url, '/api/lists', { name: 'big.csv', data: Buffer.alloc(5_000, 0x41) }, { businessUnit: 'Clinic' });
+    expect(big.status).toBe(413);
+    expect(big.json.error?.code).toBe('UPLOAD_TOO_LARGE');
+    const noFile = await fetch(`${url}/api/lists`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` }, body: new FormData() });
+    expect(noFile.status).toBeGreaterThanOrEqual(400);
+    expect(noFile.status).toBeLessThan(500);
+    const json = await fetch(`${url}/api/lists`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(json.status).toBe(415);
+    const badField = await upload(url, '/api/lists', { name: 'a.csv', data: Buffer.from('phone\n0812\n') }, { businessUnit: 'Clinic', defaultCountry: 'XX' });
+    expect(badField.status).toBe(400);
+  });
+
+  it('fails a list whose file has no phone column, with a code the user can act on', async () => {
+    const { url, call, events } = await start();
+    const created = await upload(url, '/api/lists', { name: 'a.csv', data: Buffer.from('name;city\nAni;Jakarta\n') }, { businessUnit: 'Clinic' });
+    const done = await events.waitFor(finished(String(created.json.listId)), 'list failed');
+    expect(done.data).toMatchObject({ status: 'failed', error: { code: 'NO_PHONE_COLUMN' } });
+    const list = await call<{ error: { details: unknown } }>('GET', `/api/lists/${String(created.json.listId)}`);
+    expect(list.json.error.details).toEqual({ headersSeen: ['name', 'city'] });
+  });
+});
+
+describe('suppressions over HTTP', () => {
+  it('adds, lists, imports from a file and removes opt-outs per business unit', async () => {
+    const { url, call, events } = await start();
+    const added = await call<Record<string, unknown>>('POST', '/api/suppressions', { businessUnit: 'Clinic', phones: ['0812-3456-7890', '+6281234567890', 'nope'], reason: 'asked' });
+    expect(added.json).toEqual({ businessUnit: 'Clinic', added: 1, alreadySuppressed: 0, invalid: [{ value: 'nope', reason: 'INVALID_PHONE' }] });
+
+    const imported = await upload(url, '/api/suppressions/import', { name: 'optout.csv', data: Buffer.from('whatsapp\n081234567891\n081234567890\n') }, { businessUnit: 'Clinic' });
+    expect(imported.status).toBe(202);
+    await events.waitFor(finished(String(imported.json.listId)), 'suppression import');
+    const listed = await call<{ items: { phone: string; source: string }[]; total: number }>('GET', '/api/suppressions?businessUnit=Clinic');
+    expect(listed.json.total).toBe(2);
+    expect(listed.json.items.map((item) => [item.phone, item.source]).sort()).toEqual([
+      ['+6281234567890', 'api'],
+      ['+6281234567891', 'import'],
+    ]);
+
+    const key = await call<{ secret: string }>('POST', '/api/keys', { name: 'sales', businessUnit: 'Sales' });
+    const sales = apiClient(url, key.json.secret);
+    expect((await sales<{ total: number }>('GET', '/api/suppressions')).json.total).toBe(0);
+    expect((await sales('POST', '/api/suppressions', { businessUnit: 'Clinic', phones: ['+6281234567892'] })).status).toBe(403);
+
+    expect((await call('DELETE', '/api/suppressions/%2B6281234567890?businessUnit=Clinic')).status).toBe(204);
+    expect((await call('DELETE', '/api/suppressions/%2B6281234567890?businessUnit=Clinic')).status).toBe(404);
+  });
+});
