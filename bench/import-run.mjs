@@ -1,0 +1,53 @@
+// One measured run, in a plain `node` process of its own (the built product, no TypeScript
+// loader), so that its peak RSS (VmHWM) is the import's own:
+//   node bench/import-run.mjs pipeline <file>   our import: parse + normalise + dedupe + store (SQLite)
+//   node bench/import-run.mjs sheetjs <file>    SheetJS readFile + sheet_to_json, for comparison
+// Prints one JSON line: { rows, ms, peakRssMb }.
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const dist = new URL('../dist/', import.meta.url);
+const load = (module) => import(new URL(module, dist).href);
+
+function peakRssMb() {
+  const status = fs.readFileSync('/proc/self/status', 'utf8');
+  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function pipelineRun(file) {
+  const [{ systemClock }, { importList }, { createImportTools }, { createLogger }, { createDatabase }, { migrateToLatest }, { createStore }] =
+    await Promise.all(['infra/clock.js', 'lists/import-list.js', 'lists/import-tools.js', 'logging/logger.js', 'store/database.js', 'store/migrate.js', 'store/store.js'].map(load));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wab-bench-'));
+  const handle = createDatabase({ kind: 'sqlite', file: path.join(dir, 'bench.sqlite') });
+  await migrateToLatest(handle, createLogger('silent'));
+  const store = createStore(handle);
+  const blob = await store.blobs.put(fs.createReadStream(file), { maxBytes: 1024 ** 3, now: new Date().toISOString() });
+  const id = randomUUID();
+  await store.lists.create({
+    id, name: 'bench', purpose: 'recipients', businessUnit: 'Bench', fileName: path.basename(file), fileSize: blob.size,
+    blobSha256: blob.sha256, phoneColumn: null, defaultCountry: 'ID', createdAt: new Date().toISOString(),
+  });
+  const started = performance.now();
+  await importList(id, { store, tools: createImportTools({ maxRows: 2_000_000 }), clock: systemClock, log: createLogger('silent'), tmpDir: path.join(dir, 'tmp') });
+  const ms = performance.now() - started;
+  const list = await store.lists.get(id);
+  if (list?.status !== 'ready') throw new Error(`import ended ${String(list?.status)}: ${JSON.stringify(list?.error)}`);
+  await handle.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { rows: list.counts.valid, ms };
+}
+
+async function sheetjsRun(file) {
+  const XLSX = (await import('xlsx')).default;
+  const started = performance.now();
+  const workbook = XLSX.readFile(file);
+  const rows = XLSX.utils.sheet_to_json(workbook.Sheets[workbook.SheetNames[0]]);
+  return { rows: rows.length, ms: performance.now() - started };
+}
+
+const [mode, file] = process.argv.slice(2);
+if (!file || (mode !== 'pipeline' && mode !== 'sheetjs')) throw new Error('usage: import-run.mjs pipeline|sheetjs <file>');
+const result = mode === 'pipeline' ? await pipelineRun(file) : await sheetjsRun(file);
+console.log(JSON.stringify({ ...result, peakRssMb: Math.round(peakRssMb()) }));
