@@ -1,38 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { excelStyleWorkbook, fixtureDir, OLE_HEADER } from '../fixtures/spreadsheets.js';
-import { sqliteDatabase, tempDir } from '../support/databases.js';
+import { e2eHarness } from '../support/e2e.js';
 import { apiClient } from '../support/http.js';
-import { startApiProduct, type ProductProcess } from '../support/product.js';
-import { deletePrefix, uniquePrefix } from '../support/redis.js';
-import { EventSocket, type Frame } from '../support/ws-client.js';
+import { startApiProduct } from '../support/product.js';
+import type { EventSocket, Frame } from '../support/ws-client.js';
 
 const ADMIN = 'e2e-lists-admin-key-0123456789abcdefghij';
-const running: ProductProcess[] = [];
-const sockets: EventSocket[] = [];
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.close();
-  await Promise.all(running.splice(0).map((product) => product.stop('SIGKILL')));
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
+const { environment, openSocket, track, cleanups } = e2eHarness(ADMIN, 'lists');
 
 async function start(extra: Record<string, string> = {}): Promise<{ url: string; call: ReturnType<typeof apiClient>; events: EventSocket }> {
-  const database = sqliteDatabase();
-  const prefix = uniquePrefix('lists');
-  const redisUrl = inject('redisUrl');
-  const dataDir = tempDir('lists-data');
-  cleanups.push(() => database.drop(), () => deletePrefix(redisUrl, prefix), () => {
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
-  const { product, url } = await startApiProduct('all', { DATABASE_URL: database.url, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, ADMIN_API_KEY: ADMIN, DATA_DIR: dataDir, ...extra });
-  running.push(product);
-  const call = apiClient(url, ADMIN);
-  const ticket = await call<{ ticket: string }>('GET', '/api/ws-ticket');
-  const events = await EventSocket.open(url, ticket.json.ticket);
-  sockets.push(events);
-  return { url, call, events };
+  const { product, url } = await startApiProduct('all', environment(extra));
+  track(product);
+  return { url, call: apiClient(url, ADMIN), events: await openSocket(url) };
 }
 
 async function upload(url: string, route: string, file: { name: string; data: Buffer }, fields: Record<string, string>, key = ADMIN) {

@@ -1,49 +1,17 @@
 import fs from 'node:fs';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { e2eHarness } from '../support/e2e.js';
 import { apiClient } from '../support/http.js';
-import { sqliteDatabase, tempDir } from '../support/databases.js';
-import { startApiProduct, startProduct, type ProductProcess } from '../support/product.js';
-import { deletePrefix, uniquePrefix } from '../support/redis.js';
+import { startApiProduct, startProduct } from '../support/product.js';
 import { EventSocket, isStatus, UpgradeRefused } from '../support/ws-client.js';
 
 const ADMIN = 'e2e-sessions-admin-key-0123456789abcdef';
-const running: ProductProcess[] = [];
-const sockets: EventSocket[] = [];
-const cleanups: (() => Promise<void> | void)[] = [];
-
-afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.close();
-  await Promise.all(running.splice(0).map((product) => product.stop('SIGKILL')));
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
-function environment(extra: Record<string, string> = {}): Record<string, string> {
-  const database = sqliteDatabase();
-  const prefix = uniquePrefix('sessions');
-  const redisUrl = inject('redisUrl');
-  const dataDir = tempDir('sessions-data');
-  cleanups.push(
-    () => database.drop(),
-    () => deletePrefix(redisUrl, prefix),
-    () => {
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  );
-  return { DATABASE_URL: database.url, REDIS_URL: redisUrl, REDIS_PREFIX: prefix, ADMIN_API_KEY: ADMIN, DATA_DIR: dataDir, ...extra };
-}
-
-async function openSocket(url: string, query: string): Promise<EventSocket> {
-  const ticket = await apiClient(url, ADMIN)<{ ticket: string }>('GET', `/api/ws-ticket${query}`);
-  expect(ticket.status).toBe(200);
-  const socket = await EventSocket.open(url, ticket.json.ticket);
-  sockets.push(socket);
-  return socket;
-}
+const { environment, openSocket, track, keep } = e2eHarness(ADMIN, 'sessions');
 
 describe('linking a sandbox account over HTTP and WebSocket', () => {
   it('shows a QR code (a real PNG) to its ticket holder, then connected after the simulated scan', async () => {
     const { product, url } = await startApiProduct('all', environment());
-    running.push(product);
+    track(product);
     const call = apiClient(url, ADMIN);
     expect((await call('POST', '/api/sessions/config', { id: 'demo', friendlyName: 'Demo', businessUnit: 'Ops', provider: 'sandbox' })).status).toBe(201);
     expect((await call('POST', '/api/sessions/config', { id: 'other', friendlyName: 'Other', businessUnit: 'Ops', provider: 'sandbox' })).status).toBe(201);
@@ -94,7 +62,7 @@ describe('linking a sandbox account over HTTP and WebSocket', () => {
 
   it('links by pairing code when connect carries a phone number', async () => {
     const { product, url } = await startApiProduct('all', environment());
-    running.push(product);
+    track(product);
     const call = apiClient(url, ADMIN);
     await call('POST', '/api/sessions/config', { id: 'paired', friendlyName: 'P', businessUnit: 'Ops', provider: 'sandbox' });
     const socket = await openSocket(url, '?sessionId=paired');
@@ -109,11 +77,11 @@ describe('linking a sandbox account over HTTP and WebSocket', () => {
 
   it('refuses missing, reused, unknown and foreign-unit tickets', async () => {
     const { product, url } = await startApiProduct('api', environment());
-    running.push(product);
+    track(product);
     const call = apiClient(url, ADMIN);
     const refused = async (ticket: string): Promise<number> => {
       try {
-        sockets.push(await EventSocket.open(url, ticket));
+        keep(await EventSocket.open(url, ticket));
         return 101;
       } catch (error) {
         if (error instanceof UpgradeRefused) return error.status;
@@ -140,9 +108,9 @@ describe('failover between workers', () => {
     const leaseTtlMs = 3_000;
     const env = environment({ SESSION_LEASE_TTL_MS: String(leaseTtlMs), SESSION_RECONCILE_INTERVAL_MS: '500' });
     const api = await startApiProduct('api', env);
-    running.push(api.product);
+    track(api.product);
     const workers = ['w-one', 'w-two'].map((id) => startProduct('worker', { ...env, WORKER_ID: id }));
-    running.push(...workers);
+    track(...workers);
     await Promise.all(workers.map((worker) => worker.waitForLog('started')));
 
     const call = apiClient(api.url, ADMIN);
@@ -178,7 +146,7 @@ describe('capacity', () => {
     const env = environment({ SESSION_RECONCILE_INTERVAL_MS: '500' });
     const api = await startApiProduct('api', env);
     const worker = startProduct('worker', { ...env, WORKER_ID: 'big-worker' });
-    running.push(api.product, worker);
+    track(api.product, worker);
     await worker.waitForLog('started');
     const call = apiClient(api.url, ADMIN);
     const ids = Array.from({ length: 50 }, (_, i) => `s${String(i).padStart(2, '0')}`);

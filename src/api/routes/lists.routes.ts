@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { Value } from 'typebox/value';
 import { ValidationFailed } from '../../errors/app-error.js';
+import type { ListPurpose } from '../../core/recipient-list.js';
 import type { ListService } from '../../lists/list.service.js';
 import { UploadRejected } from '../../lists/upload-check.js';
 import type { StoredBlob } from '../../store/blob.repository.js';
@@ -16,34 +17,16 @@ const tags = ['Lists'];
 
 export function listsRoutes(lists: ListService) {
   return function register(app: ApiServer): void {
-    app.post(
-      '/lists',
-      {
-        schema: {
-          tags,
-          summary: 'Upload a recipient list (.xlsx or .csv); the import runs in the background',
-          description:
-            'Answers 202 at once with the list id; follow GET /api/lists/{id} until status is ready or failed. ' +
-            'Errors: 413 UPLOAD_TOO_LARGE, 415 UNSUPPORTED_FILE_TYPE (by content, not name), 400 FILE_REQUIRED / VALIDATION_FAILED. ' +
-            'File problems found while reading (NO_PHONE_COLUMN, ZIP_BOMB, TOO_MANY_ROWS, CORRUPT_FILE…) fail the list with that code.',
-          consumes: ['multipart/form-data'],
-          body: ListUploadBody,
-          response: {
-            202: Type.Object({ listId: Type.String(), status: Type.String() }),
-            ...errorResponses(400, 401, 403),
-            413: Type.Unsafe({ $ref: 'ErrorResponse#' }),
-            415: Type.Unsafe({ $ref: 'ErrorResponse#' }),
-          },
-        },
-        // The body is a stream read below; its schema is for the documentation only.
-        validatorCompiler: () => () => true,
-      },
-      async (request, reply) => {
-        const { fields, blob, fileName } = await readUpload(request, lists);
-        const created = await lists.create(request.principal, fields, blob, fileName);
-        return reply.code(202).send({ listId: created.id, status: created.status });
-      },
-    );
+    registerListUpload(app, lists, {
+      url: '/lists',
+      tags,
+      purpose: 'recipients',
+      summary: 'Upload a recipient list (.xlsx or .csv); the import runs in the background',
+      description:
+        'Answers 202 at once with the list id; follow GET /api/lists/{id} (or list:progress on the WebSocket) until status is ready or failed. ' +
+        'Errors: 413 UPLOAD_TOO_LARGE, 415 UNSUPPORTED_FILE_TYPE (by content, not name), 400 FILE_REQUIRED / VALIDATION_FAILED. ' +
+        'File problems found while reading (NO_PHONE_COLUMN, ZIP_BOMB, TOO_MANY_ROWS, CORRUPT_FILE…) fail the list with that code.',
+    });
 
     app.get(
       '/lists',
@@ -117,8 +100,41 @@ export function listsRoutes(lists: ListService) {
   };
 }
 
+/** A multipart upload that becomes a list (of recipients, or of opt-outs) and answers 202. */
+export function registerListUpload(
+  app: ApiServer,
+  lists: ListService,
+  route: { url: string; tags: string[]; summary: string; description: string; purpose: ListPurpose },
+): void {
+  app.post(
+    route.url,
+    {
+      schema: {
+        tags: route.tags,
+        summary: route.summary,
+        description: route.description,
+        consumes: ['multipart/form-data'],
+        body: ListUploadBody,
+        response: {
+          202: Type.Object({ listId: Type.String(), status: Type.String() }),
+          ...errorResponses(400, 401, 403),
+          413: Type.Unsafe({ $ref: 'ErrorResponse#' }),
+          415: Type.Unsafe({ $ref: 'ErrorResponse#' }),
+        },
+      },
+      // The body is a stream read below; its schema is for the documentation only.
+      validatorCompiler: () => () => true,
+    },
+    async (request, reply) => {
+      const { fields, blob, fileName } = await readUpload(request, lists);
+      const created = await lists.create(request.principal, { ...fields, purpose: route.purpose }, blob, fileName);
+      return reply.code(202).send({ listId: created.id, status: created.status });
+    },
+  );
+}
+
 /** Streams the file part into storage and collects the text fields, in whatever order they come. */
-export async function readUpload(
+async function readUpload(
   request: FastifyRequest,
   lists: ListService,
 ): Promise<{ fields: Record<string, string>; blob: StoredBlob; fileName: string }> {

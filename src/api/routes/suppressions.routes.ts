@@ -1,11 +1,10 @@
-import type {} from '@fastify/multipart';
 import { Type } from 'typebox';
 import type { ListService } from '../../lists/list.service.js';
 import type { SuppressionService } from '../../lists/suppression.service.js';
 import type { ApiServer } from '../server-types.js';
 import { BusinessUnit, errorResponses, StringEnum } from '../schemas/common.schema.js';
-import { ListUploadBody, Page } from '../schemas/list.schema.js';
-import { readUpload } from './lists.routes.js';
+import { Page } from '../schemas/list.schema.js';
+import { registerListUpload } from './lists.routes.js';
 
 const tags = ['Suppressions'];
 const Country = Type.String({ pattern: '^[A-Za-z]{2}$' });
@@ -88,29 +87,12 @@ export function suppressionsRoutes(suppressions: SuppressionService, lists: List
       },
     );
 
-    app.post(
-      '/suppressions/import',
-      {
-        schema: {
-          tags,
-          summary: 'Upload an opt-out spreadsheet (.xlsx/.csv): imported like a list, then added to the suppressions',
-          description: 'Answers 202 with the id of a list of purpose "suppression"; follow it with GET /api/lists/{id} (rejects included).',
-          consumes: ['multipart/form-data'],
-          body: ListUploadBody,
-          response: {
-            202: Type.Object({ listId: Type.String(), status: Type.String() }),
-            ...errorResponses(400, 401, 403),
-            413: Type.Unsafe({ $ref: 'ErrorResponse#' }),
-            415: Type.Unsafe({ $ref: 'ErrorResponse#' }),
-          },
-        },
-        validatorCompiler: () => () => true,
-      },
-      async (request, reply) => {
-        const { fields, blob, fileName } = await readUpload(request, lists);
-        const created = await lists.create(request.principal, { ...fields, purpose: 'suppression' }, blob, fileName);
-        return reply.code(202).send({ listId: created.id, status: created.status });
-      },
-    );
+    registerListUpload(app, lists, {
+      url: '/suppressions/import',
+      tags,
+      purpose: 'suppression',
+      summary: 'Upload an opt-out spreadsheet (.xlsx/.csv): imported like a list, then added to the suppressions',
+      description: 'Answers 202 with the id of a list of purpose "suppression"; follow it with GET /api/lists/{id} (rejects included).',
+    });
   };
 }
