@@ -12,6 +12,7 @@
  */
 import { isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { CountryCode, PhoneNumber } from 'libphonenumber-js/max';
+import { fastMobileE164 } from './phone-fast-path.js';
 
 export type PhoneResult = { ok: true; e164: string } | { ok: false; reason: 'MISSING_PHONE' | 'INVALID_PHONE' };
 
@@ -30,6 +31,13 @@ export function normalizePhone(raw: string, defaultCountry: string): PhoneResult
   if (!/^\+?\d+$/.test(digits) || digits.length > LONGEST_INPUT) return { ok: false, reason: 'INVALID_PHONE' };
 
   const country = defaultCountry.trim().toUpperCase();
+  const fast = fastMobileE164(digits, country);
+  if (fast !== undefined) return { ok: true, e164: fast };
+  return fullParse(digits, country);
+}
+
+/** Every reading libphonenumber allows, most likely first, preferring a mobile. */
+export function fullParse(digits: string, country: string): PhoneResult {
   const options: { defaultCountry?: CountryCode } = isSupportedCountry(country) ? { defaultCountry: country } : {};
   let fallback: PhoneNumber | undefined;
   for (const candidate of candidates(digits)) {
