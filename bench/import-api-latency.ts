@@ -11,7 +11,7 @@ import { startApiProduct } from '../test/support/product.js';
 export async function measureApiDuringImport(file: string): Promise<{ samples: number; p50: number; p99: number }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wab-bench-api-'));
   const key = 'bench-admin-key-0123456789abcdefghijklmnop';
-  const { product, url } = await startApiProduct('all', { DATA_DIR: dataDir, ADMIN_API_KEY: key, LOG_LEVEL: 'warn' });
+  const { product, url } = await startApiProduct('all', { DATA_DIR: dataDir, ADMIN_API_KEY: key, LOG_LEVEL: 'info' });
   try {
     const form = new FormData();
     form.append('businessUnit', 'Bench');

@@ -58,6 +58,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('phone', 'varchar(20)', (col) => col.notNull())
     .addColumn('vars', 'text', (col) => col.notNull())
     .addPrimaryKeyConstraint('list_recipients_pk', ['list_id', 'seq'])
+    // SQLite: the rows live in the primary key's tree, one tree fewer to write per recipient.
+    .$call((table) => (isPostgres ? table : table.modifyEnd(sql`without rowid`)))
     .execute();
   await db.schema
     .createIndex('list_recipients_phone')
