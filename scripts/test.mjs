@@ -9,7 +9,18 @@ ensureBuilt();
 ensureRedisServer({ needed: !process.env.TEST_REDIS_URL });
 
 const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
-const result = spawnSync(process.execPath, [vitest, 'run', ...process.argv.slice(2)], { stdio: 'inherit', cwd: root });
+const args = process.argv.slice(2);
+let result = spawnSync(process.execPath, [vitest, 'run', ...args], { stdio: 'inherit', cwd: root });
+
+// With PostgreSQL at hand, the end-to-end tier runs a second time with the product on it.
+if (result.status === 0 && args.length === 0 && process.env.TEST_POSTGRES_URL) {
+  console.log('\nEnd-to-end tests again, with the product on PostgreSQL (E2E_DATABASE=postgres):');
+  result = spawnSync(process.execPath, [vitest, 'run', '--project', 'e2e'], {
+    stdio: 'inherit',
+    cwd: root,
+    env: { ...process.env, E2E_DATABASE: 'postgres' },
+  });
+}
 
 if (!process.env.TEST_POSTGRES_URL) {
   console.log(

@@ -11,7 +11,7 @@ const ADMIN = 'e2e-lists-admin-key-0123456789abcdefghij';
 const { environment, openSocket, track, cleanups } = e2eHarness(ADMIN, 'lists');
 
 async function start(extra: Record<string, string> = {}): Promise<{ url: string; call: ReturnType<typeof apiClient>; events: EventSocket }> {
-  const { product, url } = await startApiProduct('all', environment(extra));
+  const { product, url } = await startApiProduct('all', await environment(extra));
   track(product);
   return { url, call: apiClient(url, ADMIN), events: await openSocket(url) };
 }

@@ -10,7 +10,7 @@ const { environment, openSocket, track, keep } = e2eHarness(ADMIN, 'sessions');
 
 describe('linking a sandbox account over HTTP and WebSocket', () => {
   it('shows a QR code (a real PNG) to its ticket holder, then connected after the simulated scan', async () => {
-    const { product, url } = await startApiProduct('all', environment());
+    const { product, url } = await startApiProduct('all', await environment());
     track(product);
     const call = apiClient(url, ADMIN);
     expect((await call('POST', '/api/sessions/config', { id: 'demo', friendlyName: 'Demo', businessUnit: 'Ops', provider: 'sandbox' })).status).toBe(201);
@@ -61,7 +61,7 @@ describe('linking a sandbox account over HTTP and WebSocket', () => {
   });
 
   it('links by pairing code when connect carries a phone number', async () => {
-    const { product, url } = await startApiProduct('all', environment());
+    const { product, url } = await startApiProduct('all', await environment());
     track(product);
     const call = apiClient(url, ADMIN);
     await call('POST', '/api/sessions/config', { id: 'paired', friendlyName: 'P', businessUnit: 'Ops', provider: 'sandbox' });
@@ -76,7 +76,7 @@ describe('linking a sandbox account over HTTP and WebSocket', () => {
   });
 
   it('refuses missing, reused, unknown and foreign-unit tickets', async () => {
-    const { product, url } = await startApiProduct('api', environment());
+    const { product, url } = await startApiProduct('api', await environment());
     track(product);
     const call = apiClient(url, ADMIN);
     const refused = async (ticket: string): Promise<number> => {
@@ -106,7 +106,7 @@ describe('linking a sandbox account over HTTP and WebSocket', () => {
 describe('failover between workers', () => {
   it('brings a linked session back on the other worker, without a QR, within lease TTL + 5 s', async () => {
     const leaseTtlMs = 3_000;
-    const env = environment({ SESSION_LEASE_TTL_MS: String(leaseTtlMs), SESSION_RECONCILE_INTERVAL_MS: '500' });
+    const env = await environment({ SESSION_LEASE_TTL_MS: String(leaseTtlMs), SESSION_RECONCILE_INTERVAL_MS: '500' });
     const api = await startApiProduct('api', env);
     track(api.product);
     const workers = ['w-one', 'w-two'].map((id) => startProduct('worker', { ...env, WORKER_ID: id }));
@@ -143,7 +143,7 @@ describe('failover between workers', () => {
 
 describe('capacity', () => {
   it('holds 50 sandbox sessions on one worker', async () => {
-    const env = environment({ SESSION_RECONCILE_INTERVAL_MS: '500' });
+    const env = await environment({ SESSION_RECONCILE_INTERVAL_MS: '500' });
     const api = await startApiProduct('api', env);
     const worker = startProduct('worker', { ...env, WORKER_ID: 'big-worker' });
     track(api.product, worker);

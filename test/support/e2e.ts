@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { afterEach, inject } from 'vitest';
-import { sqliteDatabase, tempDir } from './databases.js';
+import { postgresDatabase, sqliteDatabase, tempDir } from './databases.js';
 import { apiClient } from './http.js';
 import type { ProductProcess } from './product.js';
 import { deletePrefix, uniquePrefix } from './redis.js';
@@ -27,8 +27,10 @@ export function e2eHarness(adminKey: string, label: string) {
     track: (...products: ProductProcess[]): void => {
       running.push(...products);
     },
-    environment: (extra: Record<string, string> = {}): Record<string, string> => {
-      const database = sqliteDatabase();
+    /** SQLite, or with E2E_DATABASE=postgres (and TEST_POSTGRES_URL) a PostgreSQL database of its own. */
+    environment: async (extra: Record<string, string> = {}): Promise<Record<string, string>> => {
+      const postgresUrl = inject('postgresUrl');
+      const database = process.env.E2E_DATABASE === 'postgres' && postgresUrl !== '' ? await postgresDatabase(postgresUrl) : sqliteDatabase();
       const prefix = uniquePrefix(label);
       const redisUrl = inject('redisUrl');
       const dataDir = tempDir(`${label}-data`);
