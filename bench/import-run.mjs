@@ -2,7 +2,7 @@
 // loader), so that its peak RSS (VmHWM) is the import's own:
 //   node bench/import-run.mjs pipeline <file>   our import: parse + normalise + dedupe + store (SQLite)
 //   node bench/import-run.mjs sheetjs <file>    SheetJS readFile + sheet_to_json, for comparison
-// Prints one JSON line: { rows, ms, peakRssMb }.
+// Prints one JSON line: { rows, ms, peakRssMb, growthMb } (growth: peak RSS minus RSS once loaded).
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,10 +11,17 @@ import path from 'node:path';
 const dist = new URL('../dist/', import.meta.url);
 const load = (module) => import(new URL(module, dist).href);
 
-function peakRssMb() {
+function statusMb(field) {
   const status = fs.readFileSync('/proc/self/status', 'utf8');
-  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
 }
+const peakRssMb = () => statusMb('VmHWM');
+// RSS once the libraries are loaded, just before the measured part: what the load itself adds
+// is the peak minus this.
+let baselineMb = 0;
+const markBaseline = () => {
+  baselineMb = statusMb('VmRSS');
+};
 
 async function pipelineRun(file) {
   const [{ systemClock }, { importList }, { createImportTools }, { createLogger }, { createDatabase }, { migrateToLatest }, { createStore }] =
@@ -29,6 +36,7 @@ async function pipelineRun(file) {
     id, name: 'bench', purpose: 'recipients', businessUnit: 'Bench', fileName: path.basename(file), fileSize: blob.size,
     blobSha256: blob.sha256, phoneColumn: null, defaultCountry: 'ID', createdAt: new Date().toISOString(),
   });
+  markBaseline();
   const started = performance.now();
   await importList(id, { store, tools: createImportTools({ maxRows: 2_000_000 }), clock: systemClock, log: createLogger('silent'), tmpDir: path.join(dir, 'tmp') });
   const ms = performance.now() - started;
@@ -41,6 +49,7 @@ async function pipelineRun(file) {
 
 async function sheetjsRun(file) {
   const XLSX = (await import('xlsx')).default;
+  markBaseline();
   const started = performance.now();
   const workbook = XLSX.readFile(file);
   const rows = XLSX.utils.sheet_to_json(workbook.Sheets[workbook.SheetNames[0]]);
@@ -50,4 +59,4 @@ async function sheetjsRun(file) {
 const [mode, file] = process.argv.slice(2);
 if (!file || (mode !== 'pipeline' && mode !== 'sheetjs')) throw new Error('usage: import-run.mjs pipeline|sheetjs <file>');
 const result = mode === 'pipeline' ? await pipelineRun(file) : await sheetjsRun(file);
-console.log(JSON.stringify({ ...result, peakRssMb: Math.round(peakRssMb()) }));
+console.log(JSON.stringify({ ...result, peakRssMb: Math.round(peakRssMb()), growthMb: Math.round(peakRssMb() - baselineMb) }));
