@@ -11,6 +11,11 @@ export type Db = Kysely<Database>;
 export interface DatabaseHandle {
   db: Db;
   target: DatabaseTarget;
+  /**
+   * The SQLite connection under Kysely, for the few bulk paths where per-statement overhead
+   * dominates. Use it only inside `db.connection().execute(…)`, which holds the connection.
+   */
+  sqlite?: SQLite.Database;
   /** Answers when the database does; used by /ready. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -46,19 +51,19 @@ export function openSqlite(file: string): SQLite.Database {
 }
 
 export function createDatabase(target: DatabaseTarget): DatabaseHandle {
+  const sqlite = target.kind === 'sqlite' ? openSqlite(target.file) : undefined;
   const db =
-    target.kind === 'sqlite'
+    target.kind === 'postgres'
       ? new Kysely<Database>({
-          dialect: new TransactionalDdlSqliteDialect({ database: openSqlite(target.file) }),
-        })
-      : new Kysely<Database>({
           dialect: new PostgresDialect({
             pool: new pg.Pool({ connectionString: target.url, max: 10, connectionTimeoutMillis: 10_000 }),
           }),
-        });
+        })
+      : new Kysely<Database>({ dialect: new TransactionalDdlSqliteDialect({ database: sqlite ?? openSqlite(target.file) }) });
   return {
     db,
     target,
+    ...(sqlite === undefined ? {} : { sqlite }),
     ping: async () => {
       await sql`select 1`.execute(db);
     },

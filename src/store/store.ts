@@ -26,7 +26,7 @@ export function createStore(handle: DatabaseHandle): Store {
     authState: createAuthStateRepository(handle.db),
     sandboxOutbox: createSandboxOutboxRepository(handle.db),
     blobs: createBlobRepository(handle.db),
-    lists: createListRepository(handle.db),
+    lists: createListRepository(handle.db, handle.sqlite),
     suppressions: createSuppressionRepository(handle.db),
   };
 }

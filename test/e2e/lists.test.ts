@@ -97,6 +97,18 @@ describe('recipient lists over HTTP', () => {
     expect(done.data).toMatchObject({ status: 'failed', error: { code: 'NO_PHONE_COLUMN' } });
     const list = await call<{ error: { details: unknown } }>('GET', `/api/lists/${String(created.json.listId)}`);
     expect(list.json.error.details).toEqual({ headersSeen: ['name', 'city'] });
+
+    // A damaged workbook: the reader (in its own thread) refuses it, the worker lives on.
+    const dir = fixtureDir();
+    cleanups.push(() => {
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+    const whole = fs.readFileSync(await excelStyleWorkbook(path.join(dir, 'whole.xlsx')));
+    const damaged = await upload(url, '/api/lists', { name: 'damaged.xlsx', data: whole.subarray(0, Math.floor(whole.length * 0.6)) }, { businessUnit: 'Clinic' });
+    const refused = await events.waitFor(finished(String(damaged.json.listId)), 'damaged list failed');
+    expect(refused.data).toMatchObject({ status: 'failed', error: { code: 'CORRUPT_FILE' } });
+    const good = await upload(url, '/api/lists', { name: 'good.xlsx', data: whole }, { businessUnit: 'Clinic' });
+    expect((await events.waitFor(finished(String(good.json.listId)), 'good list')).data).toMatchObject({ status: 'ready' });
   });
 });
 
