@@ -29,6 +29,10 @@ import { ApiKeyResponse } from './schemas/api-key.schema.js';
 import { ErrorResponse } from './schemas/common.schema.js';
 import { SessionConfigResponse } from './schemas/session.schema.js';
 import type { ApiServer } from './server-types.js';
+import type { BlastService } from '../blasts/blast.service.js';
+import type { BlastControl } from '../blasts/blast-control.js';
+import { blastsRoutes } from './routes/blasts.routes.js';
+import { BlastResponse } from './schemas/blast.schema.js';
 
 export interface ApiDeps {
   logger: Logger;
@@ -40,6 +44,8 @@ export interface ApiDeps {
   lists: ListService;
   suppressions: SuppressionService;
   previews: TemplatePreviewService;
+  blasts: BlastService;
+  blastControl: BlastControl;
   maxUploadBytes: number;
   tickets: WsTickets;
   /** Starts delivering cross-process events; returns the function that stops it. */
@@ -78,6 +84,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   app.addSchema(SessionConfigResponse);
   app.addSchema(ApiKeyResponse);
   app.addSchema(ListResponse);
+  app.addSchema(BlastResponse);
   // Uploads are streamed part by part; these bound what one request may carry.
   await app.register(multipart, {
     limits: { fileSize: deps.maxUploadBytes, files: 2, fields: 20, fieldSize: 65_536, parts: 24, headerPairs: 100 },
@@ -102,10 +109,11 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
       api.addHook('onRequest', requireApiKey(deps.apiKeys));
       keysRoutes(deps.apiKeys)(api);
       sessionsRoutes(deps.sessions, deps.control)(api);
-      wsTicketRoutes(deps.tickets, deps.sessions)(api);
+      wsTicketRoutes(deps.tickets, deps.sessions, deps.blasts)(api);
       listsRoutes(deps.lists)(api);
       suppressionsRoutes(deps.suppressions, deps.lists)(api);
       templatesRoutes(deps.previews)(api);
+      blastsRoutes(deps.blasts, deps.blastControl)(api);
       done();
     },
     { prefix: '/api' },
@@ -116,10 +124,14 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
 
 /** A new socket first gets the current status of what it watches, so it never starts blind. */
 async function sendSnapshot(grant: TicketGrant, send: (envelope: EventEnvelope) => void, deps: ApiDeps): Promise<void> {
-  if (grant.blastId !== undefined) return;
   const principal = grant.businessUnit === null
     ? ({ kind: 'admin', keyId: null } as const)
     : ({ kind: 'operator', keyId: 'ws-ticket', businessUnit: grant.businessUnit } as const);
+  if (grant.blastId !== undefined) {
+    const blast = await deps.blasts.get(principal, grant.blastId);
+    send({ event: 'blast:progress', data: deps.blastControl.progressOf(blast), scope: { businessUnit: blast.businessUnit, blastId: blast.id } });
+    return;
+  }
   const configs =
     grant.sessionId === undefined
       ? await deps.sessions.list(principal, {})

@@ -10,6 +10,9 @@ import { createSuppressionService } from '../lists/suppression.service.js';
 import { createTemplatePreviewService } from '../templates/template-preview.service.js';
 import { normalizePhone } from '../core/phone.js';
 import { startWorker } from '../worker/worker.js';
+import { createBlastControl } from '../blasts/blast-control.js';
+import { createBlastService } from '../blasts/blast.service.js';
+import { createBlastSignals } from '../sending/blast-signals.js';
 import { resolveAdminKey, type AdminKey } from './admin-key.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Runtime } from './runtime.js';
@@ -35,6 +38,13 @@ export async function createApiApp(runtime: Runtime, adminKey: AdminKey): Promis
     defaultCountry: config.defaultCountry,
     maxUploadBytes: config.uploads.maxBytes,
   });
+  const blastControl = createBlastControl({
+    store,
+    events: runtime.events,
+    signals: createBlastSignals(runtime.redis.client, config.redis.prefix),
+    clock,
+    queues: runtime.queues,
+  });
   return buildApi({
     logger,
     http: config.http,
@@ -53,6 +63,8 @@ export async function createApiApp(runtime: Runtime, adminKey: AdminKey): Promis
     lists,
     suppressions: createSuppressionService({ store, clock, normalizePhone, defaultCountry: config.defaultCountry }),
     previews: createTemplatePreviewService({ lists }),
+    blasts: createBlastService({ store, lists, control: blastControl, queues: runtime.queues, clock, mediaMaxBytes: config.blasts.mediaMaxBytes }),
+    blastControl,
     maxUploadBytes: config.uploads.maxBytes,
     subscribeEvents: (onEvent) =>
       subscribeToEvents(runtime.redis.newSubscriber('events'), config.redis.prefix, logger.child({ component: 'events' }), onEvent),

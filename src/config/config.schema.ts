@@ -49,6 +49,13 @@ export const envSchema = z.object({
   IMPORT_MAX_ROWS: positiveInt(1_000_000),
   XLSX_MAX_UNCOMPRESSED_BYTES: positiveInt(1024 * 1024 * 1024),
   XLSX_MAX_COMPRESSION_RATIO: positiveInt(200),
+  MEDIA_MAX_BYTES: positiveInt(16 * 1024 * 1024),
+  OPT_OUT_KEYWORDS: z
+    .string()
+    .trim()
+    .default('STOP,UNSUBSCRIBE,BERHENTI')
+    .transform((value) => value.split(',').map((word) => word.trim()).filter((word) => word !== ''))
+    .pipe(z.array(z.string().max(40, 'each keyword at most 40 characters')).min(1, 'at least one keyword')),
   WORKER_ID: optionalString.pipe(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).optional()),
   MAX_SESSIONS_PER_WORKER: positiveInt(50),
   SESSION_LEASE_TTL_MS: z.coerce.number().int().min(1_000).max(300_000).default(15_000),
@@ -88,6 +95,7 @@ export interface Config {
   wsTicketTtlMs: number;
   uploads: { maxBytes: number };
   imports: { maxRows: number; maxUncompressedBytes: number; maxCompressionRatio: number };
+  blasts: { mediaMaxBytes: number; optOutKeywords: string[] };
 }
 
 /** `postgres://…` selects PostgreSQL; anything else is a SQLite file (`sqlite:` / `file:` prefixes allowed). */
@@ -127,5 +135,6 @@ export function toConfig(env: Env): Config {
       maxUncompressedBytes: env.XLSX_MAX_UNCOMPRESSED_BYTES,
       maxCompressionRatio: env.XLSX_MAX_COMPRESSION_RATIO,
     },
+    blasts: { mediaMaxBytes: env.MEDIA_MAX_BYTES, optOutKeywords: env.OPT_OUT_KEYWORDS },
   };
 }

@@ -59,3 +59,66 @@ function isValidTimeZone(timeZone: string): boolean {
     return false;
   }
 }
+
+/**
+ * A blast may only tighten its sessions' pace, never loosen it: the larger of the delays, the
+ * smaller of the caps, and its own window when it sets one.
+ */
+export function tightenPacing(base: PacingPolicy, override: Partial<PacingPolicy> | null | undefined): PacingPolicy {
+  if (!override) return base;
+  const minDelayMs = Math.max(base.minDelayMs, override.minDelayMs ?? 0);
+  return {
+    ...base,
+    minDelayMs,
+    maxDelayMs: Math.max(base.maxDelayMs, override.maxDelayMs ?? 0, minDelayMs),
+    hourlyCap: Math.min(base.hourlyCap, override.hourlyCap ?? Number.POSITIVE_INFINITY),
+    dailyCap: Math.min(base.dailyCap, override.dailyCap ?? Number.POSITIVE_INFINITY),
+    window: override.window ?? base.window,
+    typing: override.typing ?? base.typing,
+  };
+}
+
+const DAY_MS = 86_400_000;
+
+/** Today's daily cap: with warm-up, it starts low for a newly linked number and grows each day. */
+export function effectiveDailyCap(policy: PacingPolicy, linkedAt: Date | null, now: Date): number {
+  if (!policy.warmup || linkedAt === null) return policy.dailyCap;
+  const days = Math.max(0, Math.floor((now.getTime() - linkedAt.getTime()) / DAY_MS));
+  return Math.min(policy.dailyCap, policy.warmup.initialDailyCap + days * policy.warmup.dailyIncrease);
+}
+
+/** The delay before the next message, drawn uniformly from [minDelayMs, maxDelayMs]. */
+export function drawGapMs(policy: PacingPolicy, random: () => number = Math.random): number {
+  return Math.round(policy.minDelayMs + random() * (policy.maxDelayMs - policy.minDelayMs));
+}
+
+/** How long to show "typing…" before a message of this length (0 when typing is off). */
+export function typingMs(policy: PacingPolicy, textLength: number, forced = false): number {
+  const typing = policy.typing ?? (forced ? { enabled: true, msPerChar: 40, maxMs: 4_000 } : undefined);
+  if (!typing || (!typing.enabled && !forced)) return 0;
+  return Math.min(typing.maxMs, Math.round(textLength * typing.msPerChar));
+}
+
+/**
+ * 0 when `now` is inside the sending window (or there is none), else the ms until it opens. The
+ * window is `[startHour, endHour)` in its time zone and may run past midnight (22 → 6).
+ */
+export function msUntilWindowOpens(policy: PacingPolicy, now: Date): number {
+  const window = policy.window;
+  if (!window) return 0;
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: window.timezone,
+    hourCycle: 'h23',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(now);
+  const part = (type: string): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const hour = part('hour');
+  const sinceMidnightMs = ((hour * 60 + part('minute')) * 60 + part('second')) * 1000 + now.getMilliseconds();
+  const { startHour, endHour } = window;
+  const inside = startHour < endHour ? hour >= startHour && hour < endHour : hour >= startHour || hour < endHour;
+  if (inside) return 0;
+  const startMs = startHour * 3_600_000;
+  return startMs > sinceMidnightMs ? startMs - sinceMidnightMs : DAY_MS - sinceMidnightMs + startMs;
+}

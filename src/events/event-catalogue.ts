@@ -23,11 +23,44 @@ export interface EventCatalogue {
     counts: { rows: number; valid: number; duplicates: number; invalid: number; blank: number };
     error: { code: string; message: string } | null;
   };
+  'blast:started': { blastId: string; name: string; total: number; startedAt: string };
+  /** Coalesced: a few frames a second at most, never one per message. */
+  'blast:progress': BlastProgress;
+  'blast:paused': { blastId: string; reason: string; detail: string | null; at: string };
+  'blast:resumed': { blastId: string; at: string };
+  /** The blast ended: completed, cancelled or failed (with its error). */
+  'blast:completed': BlastProgress & { completedAt: string; error: { code: string; message: string } | null };
+}
+
+export interface BlastProgress {
+  blastId: string;
+  status: 'importing' | 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
+  total: number;
+  sent: number;
+  failed: number;
+  skipped: number;
+  delivered: number;
+  read: number;
+  pending: number;
+  /** Recipients finished per minute over the last minute; null until there is enough to measure. */
+  ratePerMinute: number | null;
+  /** When the last pending recipient should be done at that rate (ISO); null when unknown. */
+  eta: string | null;
 }
 
 export type EventName = keyof EventCatalogue;
 
-export const EVENT_NAMES: readonly EventName[] = ['qr:update', 'pairing:code', 'session:status', 'list:progress'];
+export const EVENT_NAMES: readonly EventName[] = [
+  'qr:update',
+  'pairing:code',
+  'session:status',
+  'list:progress',
+  'blast:started',
+  'blast:progress',
+  'blast:paused',
+  'blast:resumed',
+  'blast:completed',
+];
 
 /** Events that carry a secret of the session (a code that links an account): only for its own ticket. */
 export const SESSION_PRIVATE_EVENTS: ReadonlySet<EventName> = new Set<EventName>(['qr:update', 'pairing:code']);

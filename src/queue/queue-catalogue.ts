@@ -8,6 +8,12 @@ export interface JobCatalogue {
     /** Reads an uploaded spreadsheet into a recipient list. */
     'import-list': { listId: string };
   };
+  blasts: {
+    /** Copies a blast's recipients into its ledger once its list is ready, then starts or schedules it. */
+    'prepare-blast': { blastId: string };
+    /** A scheduled blast's start time (a delayed job). */
+    'start-blast': { blastId: string };
+  };
   maintenance: {
     'purge-revoked-keys': { olderThanDays: number };
   };
@@ -19,6 +25,7 @@ export type JobPayload<Q extends QueueName, J extends JobName<Q>> = JobCatalogue
 
 export const QUEUES: { [Q in QueueName]: readonly JobName<Q>[] } = {
   imports: ['import-list'],
+  blasts: ['prepare-blast', 'start-blast'],
   maintenance: ['purge-revoked-keys'],
 };
 

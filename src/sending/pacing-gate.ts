@@ -7,15 +7,18 @@ import type { Redis } from '../infra/redis.js';
  * and rolling hourly and daily caps kept as per-minute and per-hour buckets (bounded memory,
  * whatever the volume).
  *
- * Returns 0 when the send is booked, else how many ms to wait before asking again.
+ * Books up to ARGV[5] sends at once when the gap is 0 (a sandbox at full speed), else one.
+ * Returns {granted, waitMs}: waitMs is how long to wait before asking again when nothing was granted.
  */
 const RESERVE = `
 local now = tonumber(ARGV[1])
 local gap = tonumber(ARGV[2])
 local hourlyCap = tonumber(ARGV[3])
 local dailyCap = tonumber(ARGV[4])
+local want = tonumber(ARGV[5])
+if gap > 0 then want = 1 end
 local last = tonumber(redis.call('GET', KEYS[1]) or '0')
-if now < last + gap then return last + gap - now end
+if now < last + gap then return {0, last + gap - now} end
 
 local minute = math.floor(now / 60000)
 local hour = math.floor(now / 3600000)
@@ -34,16 +37,17 @@ local function sum(key, first)
   return total, oldest
 end
 local hourly, oldestMinute = sum(KEYS[2], minute - 59)
-if hourly >= hourlyCap then return (oldestMinute + 60) * 60000 - now end
+if hourly >= hourlyCap then return {0, (oldestMinute + 60) * 60000 - now} end
 local daily, oldestHour = sum(KEYS[3], hour - 23)
-if daily >= dailyCap then return (oldestHour + 24) * 3600000 - now end
+if daily >= dailyCap then return {0, (oldestHour + 24) * 3600000 - now} end
+local granted = math.min(want, hourlyCap - hourly, dailyCap - daily)
 
 redis.call('SET', KEYS[1], now, 'PX', math.max(gap, 1000) + 60000)
-redis.call('HINCRBY', KEYS[2], minute, 1)
+redis.call('HINCRBY', KEYS[2], minute, granted)
 redis.call('PEXPIRE', KEYS[2], 3660000)
-redis.call('HINCRBY', KEYS[3], hour, 1)
+redis.call('HINCRBY', KEYS[3], hour, granted)
 redis.call('PEXPIRE', KEYS[3], 90000000)
-return 0`;
+return {granted, 0}`;
 
 export class PacingGate {
   constructor(private readonly redis: Redis) {}
@@ -53,7 +57,23 @@ export class PacingGate {
    * message in [minDelayMs, maxDelayMs] by the caller (so tests can fix it).
    */
   async reserve(sessionId: string, policy: Pick<PacingPolicy, 'hourlyCap' | 'dailyCap'>, gapMs: number, nowMs: number, dailyCap = policy.dailyCap): Promise<number> {
-    const result = await this.redis.eval(
+    const { granted, waitMs } = await this.reserveMany(sessionId, policy, gapMs, nowMs, dailyCap, 1);
+    return granted > 0 ? 0 : waitMs;
+  }
+
+  /**
+   * Books up to `count` sends when the gap is 0, else one. `granted` may be fewer than asked
+   * (the caps); when it is 0, `waitMs` says how long until asking again makes sense.
+   */
+  async reserveMany(
+    sessionId: string,
+    policy: Pick<PacingPolicy, 'hourlyCap' | 'dailyCap'>,
+    gapMs: number,
+    nowMs: number,
+    dailyCap: number,
+    count: number,
+  ): Promise<{ granted: number; waitMs: number }> {
+    const result = (await this.redis.eval(
       RESERVE,
       3,
       `pacing:${sessionId}:last`,
@@ -63,8 +83,9 @@ export class PacingGate {
       String(gapMs),
       String(policy.hourlyCap),
       String(dailyCap),
-    );
-    return Number(result);
+      String(Math.max(1, count)),
+    )) as [number, number];
+    return { granted: result[0], waitMs: result[1] };
   }
 
   /** Sends booked in the last hour and day (rolling, to the minute and the hour). */

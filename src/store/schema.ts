@@ -15,6 +15,9 @@ export interface Database {
   list_recipients: ListRecipientTable;
   list_rejects: ListRejectTable;
   suppressions: SuppressionTable;
+  blasts: BlastTable;
+  blast_sessions: BlastSessionTable;
+  blast_recipients: BlastRecipientTable;
 }
 
 export interface SessionConfigTable {
@@ -32,6 +35,8 @@ export interface SessionConfigTable {
   desired_state: Generated<string>;
   /** Link by pairing code with this number instead of a QR code. */
   pairing_phone: string | null;
+  /** When the number was linked (for warm-up); null until then. */
+  linked_at: Generated<string | null>;
 }
 
 export interface ApiKeyTable {
@@ -141,4 +146,65 @@ export interface SuppressionTable {
   /** api | import | reply (an opt-out keyword) */
   source: string;
   created_at: string;
+}
+
+export interface BlastTable {
+  id: string;
+  name: string;
+  business_unit: string;
+  /** importing | scheduled | running | paused | completed | cancelled | failed */
+  status: string;
+  list_id: string;
+  message: string;
+  media_sha256: string | null;
+  media_kind: string | null;
+  media_mimetype: string | null;
+  media_file_name: string | null;
+  check_numbers: number;
+  typing: number;
+  /** JSON: a tighter pacing policy for this blast (any subset). */
+  pacing: string | null;
+  scheduled_at: string | null;
+  started_at: string | null;
+  completed_at: string | null;
+  pause_reason: string | null;
+  pause_detail: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  error_details: string | null;
+  total: Generated<number>;
+  /** Accepted by WhatsApp (delivered and read ones included). */
+  sent: Generated<number>;
+  failed: Generated<number>;
+  skipped: Generated<number>;
+  delivered: Generated<number>;
+  read: Generated<number>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface BlastSessionTable {
+  blast_id: string;
+  session_id: string;
+  paused_reason: string | null;
+}
+
+export interface BlastRecipientTable {
+  blast_id: string;
+  /** The recipient's seq in the list. */
+  seq: number;
+  phone: string;
+  /** pending | sending (claimed) | sent | delivered | read | failed | skipped */
+  status: string;
+  session_id: string | null;
+  /** The session lease's fencing token under which the row was claimed. */
+  claim_token: number | null;
+  attempts: Generated<number>;
+  reason: string | null;
+  detail: string | null;
+  message_id: string | null;
+  claimed_at: string | null;
+  sent_at: string | null;
+  delivered_at: string | null;
+  read_at: string | null;
 }

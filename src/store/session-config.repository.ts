@@ -21,12 +21,30 @@ export interface SessionConfigRepository {
   getDesiredState(id: string): Promise<{ state: DesiredState; pairingPhone: string | null } | undefined>;
   /** Ids of the sessions that should be connected, in id order. */
   listWanted(): Promise<string[]>;
+  /** Records when the number was first linked (kept while it stays linked), for warm-up. */
+  markLinked(id: string, at: string): Promise<void>;
+  /** The link is gone (logged out): a new link starts warm-up again. */
+  clearLinked(id: string): Promise<void>;
+  linkedAt(id: string): Promise<string | null>;
 }
 
 export type DesiredState = 'connected' | 'disconnected';
 
 export function createSessionConfigRepository(db: Db): SessionConfigRepository {
   return {
+    async markLinked(id, at) {
+      await db.updateTable('session_configs').set({ linked_at: at }).where('id', '=', id).where('linked_at', 'is', null).execute();
+    },
+
+    async clearLinked(id) {
+      await db.updateTable('session_configs').set({ linked_at: null }).where('id', '=', id).execute();
+    },
+
+    async linkedAt(id) {
+      const row = await db.selectFrom('session_configs').select('linked_at').where('id', '=', id).executeTakeFirst();
+      return row?.linked_at ?? null;
+    },
+
     async insert(config) {
       try {
         await db.insertInto('session_configs').values(toRow(config)).execute();

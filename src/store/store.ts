@@ -6,6 +6,7 @@ import { createBlobRepository, type BlobRepository } from './blob.repository.js'
 import { createListRepository, type ListRepository } from './list.repository.js';
 import { createSuppressionRepository, type SuppressionRepository } from './suppression.repository.js';
 import type { DatabaseHandle } from './database.js';
+import { createBlastRepository, type BlastRepository } from './blast.repository.js';
 import { createSessionConfigRepository, type SessionConfigRepository } from './session-config.repository.js';
 
 /** Every repository over one database; the one thing services receive from the store. */
@@ -17,6 +18,7 @@ export interface Store {
   blobs: BlobRepository;
   lists: ListRepository;
   suppressions: SuppressionRepository;
+  blasts: BlastRepository;
 }
 
 export function createStore(handle: DatabaseHandle): Store {
@@ -28,5 +30,6 @@ export function createStore(handle: DatabaseHandle): Store {
     blobs: createBlobRepository(handle.db),
     lists: createListRepository(handle.db, handle.sqlite),
     suppressions: createSuppressionRepository(handle.db),
+    blasts: createBlastRepository(handle.db, handle.target.kind),
   };
 }

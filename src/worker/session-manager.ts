@@ -23,7 +23,7 @@ interface Owned {
   name: string | null;
 }
 
-/** A provider's message-level events (receipts, replies, restriction), for the sending engine. */
+/** A provider's events (status, receipts, replies, restriction), for the sending engine. */
 export type SessionEventListener = (sessionId: string, businessUnit: string, event: ProviderEvent) => void;
 
 export interface SessionManagerDeps {
@@ -66,6 +66,12 @@ export class SessionManager {
 
   provider(sessionId: string): MessagingProvider | undefined {
     return this.#owned.get(sessionId)?.provider;
+  }
+
+  /** What the sending engine needs of an owned session: its client, config and lease token (for fencing its claims). */
+  owned(sessionId: string): { provider: MessagingProvider; config: SessionConfig; token: number } | undefined {
+    const owned = this.#owned.get(sessionId);
+    return owned && { provider: owned.provider, config: owned.config, token: owned.lease.token };
   }
 
   onSessionEvent(listener: SessionEventListener): void {
@@ -183,6 +189,7 @@ export class SessionManager {
     clearInterval(owned.renewal);
     this.#owned.delete(sessionId);
     owned.closing = true;
+    this.#emit(sessionId, owned.config.businessUnit, { type: 'status', status: 'disconnected', reason: 'lease_lost' });
     await owned.provider.close().catch(() => undefined);
   }
 
@@ -195,6 +202,7 @@ export class SessionManager {
     await owned.provider.close().catch((error: unknown) => {
       this.deps.log.warn({ sessionId, err: error }, 'provider close failed');
     });
+    this.#emit(sessionId, owned.config.businessUnit, { type: 'status', status: 'disconnected', reason: 'released' });
     await this.#report(owned, status, reason, null);
     await this.deps.leases.release(owned.lease).catch(() => undefined);
   }
@@ -210,6 +218,7 @@ export class SessionManager {
           if (!owned) return;
           owned.closing = true;
           await owned.provider.logout();
+          await this.deps.store.sessions.clearLinked(command.sessionId);
           await this.#letGo(command.sessionId, 'logged_out', 'logout_requested');
           return;
         case 'sandbox-scan':
@@ -253,6 +262,9 @@ export class SessionManager {
           owned.name = event.me.name ?? null;
         }
         if (owned.closing) return;
+        this.#emit(sessionId, businessUnit, event);
+        if (event.status === 'connected') await this.deps.store.sessions.markLinked(sessionId, this.deps.clock.now().toISOString());
+        if (event.status === 'logged_out') await this.deps.store.sessions.clearLinked(sessionId);
         if (TERMINAL.has(event.status) || event.reason === 'connection_replaced') {
           // Nobody should bring it back by itself: an operator has to connect it again.
           await this.deps.store.sessions.setDesiredState(sessionId, 'disconnected', null);

@@ -9,12 +9,26 @@ import { maintenanceProcessors } from './maintenance.processor.js';
 import { assertEveryJobHandled, dispatcher, type Processors } from './processors.js';
 import { createProviders } from './providers.js';
 import { SessionManager } from './session-manager.js';
+import { createBlastControl } from '../blasts/blast-control.js';
+import { enqueue } from '../queue/queues.js';
+import { BlastEngine } from '../sending/blast-engine.js';
+import { createBlastSignals } from '../sending/blast-signals.js';
+import { PacingGate } from '../sending/pacing-gate.js';
+import { blastProcessors } from './blast.processor.js';
 
 const REVOKED_KEY_RETENTION_DAYS = 30;
 
 /** The worker role: a BullMQ consumer per queue of the catalogue, and the recurring jobs. */
 export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promise<SessionManager> {
   const log = runtime.logger.child({ component: 'worker' });
+  const signals = createBlastSignals(runtime.redis.client, runtime.redis.prefix);
+  const control = createBlastControl({ store: runtime.store, events: runtime.events, signals, clock: runtime.clock, queues: runtime.queues });
+  /** A list's import ended: blasts waiting for it can be prepared (or failed with the list's error). */
+  const prepareWaitingBlasts = async (listId: string): Promise<void> => {
+    for (const blastId of await runtime.store.blasts.waitingForList(listId)) {
+      await enqueue(runtime.queues, 'blasts', 'prepare-blast', { blastId }, { jobId: `prepare-${blastId}`, attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: 1_000, removeOnFail: 5_000 });
+    }
+  };
   const processors: Processors = {
     imports: importProcessors({
       store: runtime.store,
@@ -26,13 +40,16 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
         maxCompressionRatio: runtime.config.imports.maxCompressionRatio,
       }),
       tmpDir: path.join(runtime.config.dataDir, 'tmp'),
-      onProgress: (list) =>
-        runtime.events.publish(
+      onProgress: async (list) => {
+        await runtime.events.publish(
           'list:progress',
           { listId: list.id, status: list.status, counts: list.counts, error: list.error && { code: list.error.code, message: list.error.message } },
           { businessUnit: list.businessUnit, listId: list.id },
-        ),
+        );
+        if (list.status !== 'importing') await prepareWaitingBlasts(list.id);
+      },
     }),
+    blasts: blastProcessors({ store: runtime.store, control, queues: runtime.queues, clock: runtime.clock }),
     maintenance: maintenanceProcessors({ store: runtime.store, clock: runtime.clock, log }),
   };
   assertEveryJobHandled(processors);
@@ -67,8 +84,24 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
     maxSessions: runtime.config.sessions.maxPerWorker,
     reconcileIntervalMs: runtime.config.sessions.reconcileIntervalMs,
   });
-  await sessions.start();
+  const engine = new BlastEngine({
+    store: runtime.store,
+    sessions,
+    gate: new PacingGate(runtime.redis.client),
+    control,
+    signals,
+    subscriber: runtime.redis.newSubscriber('blast-signals'),
+    prefix: runtime.redis.prefix,
+    clock: runtime.clock,
+    log: runtime.logger.child({ component: 'sending' }),
+    optOutKeywords: runtime.config.blasts.optOutKeywords,
+  });
+  // Started before the sessions, so it hears their first "connected"; stopped before them
+  // (closers run in reverse), so every message in hand is sent and recorded first.
+  await engine.start();
   lifecycle.defer('sessions', () => sessions.stop());
+  lifecycle.defer('sending', () => engine.stop());
+  await sessions.start();
 
   // Idempotent: every worker declares the same schedule; BullMQ keeps one.
   await runtime.queues.maintenance.upsertJobScheduler(

@@ -5,8 +5,9 @@ import type { ApiServer } from '../server-types.js';
 import { errorResponses } from '../schemas/common.schema.js';
 import { SessionId } from '../schemas/session.schema.js';
 import type { WsTickets } from '../ws/ws-tickets.js';
+import type { BlastService } from '../../blasts/blast.service.js';
 
-export function wsTicketRoutes(tickets: WsTickets, sessions: SessionConfigService) {
+export function wsTicketRoutes(tickets: WsTickets, sessions: SessionConfigService, blasts: BlastService) {
   return function register(app: ApiServer): void {
     app.get(
       '/ws-ticket',
@@ -15,9 +16,13 @@ export function wsTicketRoutes(tickets: WsTickets, sessions: SessionConfigServic
           tags: ['Live events'],
           summary: 'A short-lived, single-use ticket to open the WebSocket: ws://host/?ticket=…',
           description:
-            'With sessionId: that session\'s events, QR and pairing codes included. Without: the status events of every ' +
-            'session (and blast) this key may see, never QR codes. Any api instance accepts the ticket.',
-          querystring: Type.Object({ sessionId: Type.Optional(SessionId) }, { additionalProperties: false }),
+            'With sessionId: that session\'s events, QR and pairing codes included. With blastId: that blast\'s events ' +
+            '(blast:started, blast:progress, blast:paused, blast:resumed, blast:completed), starting with its current progress. ' +
+            'Without either: the status events of every session and blast this key may see, never QR codes. Any api instance accepts the ticket.',
+          querystring: Type.Object(
+            { sessionId: Type.Optional(SessionId), blastId: Type.Optional(Type.String({ format: 'uuid' })) },
+            { additionalProperties: false },
+          ),
           response: {
             200: Type.Object({
               ticket: Type.String(),
@@ -29,10 +34,15 @@ export function wsTicketRoutes(tickets: WsTickets, sessions: SessionConfigServic
         },
       },
       async (request) => {
-        const { sessionId } = request.query;
+        const { sessionId, blastId } = request.query;
         let businessUnit = scopedUnit(request.principal) ?? null;
         if (sessionId !== undefined) businessUnit = (await sessions.get(request.principal, sessionId)).businessUnit;
-        const issued = await tickets.issue(sessionId === undefined ? { businessUnit } : { businessUnit, sessionId });
+        if (blastId !== undefined) businessUnit = (await blasts.get(request.principal, blastId)).businessUnit;
+        const issued = await tickets.issue({
+          businessUnit,
+          ...(sessionId === undefined ? {} : { sessionId }),
+          ...(blastId === undefined ? {} : { blastId }),
+        });
         return { ticket: issued.ticket, expiresAt: issued.expiresAt.toISOString(), url: `/?ticket=${issued.ticket}` };
       },
     );

@@ -4,6 +4,7 @@ import * as m0002 from './0002-wa-auth.js';
 import * as m0003 from './0003-session-runtime.js';
 import * as m0004 from './0004-lists.js';
 import * as m0005 from './0005-suppressions.js';
+import * as m0006 from './0006-blasts.js';
 
 /**
  * Every migration, in order. Migrations are code (not files found at run time), so the
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-session-runtime': m0003,
   '0004-lists': m0004,
   '0005-suppressions': m0005,
+  '0006-blasts': m0006,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,262 @@
+import type {} from '@fastify/multipart';
+import type { FastifyRequest } from 'fastify';
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
+import type { BlastControl } from '../../blasts/blast-control.js';
+import type { BlastService, CreateBlastInput } from '../../blasts/blast.service.js';
+import type { Blast } from '../../core/blast.js';
+import { RECIPIENT_STATUSES } from '../../core/blast.js';
+import { ValidationFailed } from '../../errors/app-error.js';
+import type { StoredBlob } from '../../store/blob.repository.js';
+import type { ApiServer } from '../server-types.js';
+import { errorResponses, StringEnum } from '../schemas/common.schema.js';
+import { BlastFields, BlastQuery, BlastRecipientItem, BlastUploadBody } from '../schemas/blast.schema.js';
+
+const BlastRef = Type.Unsafe({ $ref: 'Blast#' });
+const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+const tags = ['Blasts'];
+const errorRef = (description: string) => Type.Unsafe({ $ref: 'ErrorResponse#', description });
+
+/** The blast as the API shows it: its figures at the top level, as in blast:progress. */
+export function blastView(blast: Blast, control: BlastControl) {
+  const { media, figures, ...rest } = blast;
+  const progress = control.progressOf(blast, blast.startedAt === null ? [] : [{ atMs: Date.parse(blast.startedAt), done: 0 }]);
+  return {
+    ...rest,
+    media,
+    ...figures,
+    ratePerMinute: blast.status === 'running' ? progress.ratePerMinute : null,
+    eta: blast.status === 'running' ? progress.eta : null,
+  };
+}
+
+export function blastsRoutes(blasts: BlastService, control: BlastControl) {
+  const view = (blast: Blast) => blastView(blast, control);
+  return function register(app: ApiServer): void {
+    app.post(
+      '/blasts',
+      {
+        schema: {
+          tags,
+          summary: 'Create a blast: a paced, personalised campaign from one or more sessions; answers 202 at once',
+          description:
+            'multipart/form-data (as documented) or a JSON body with listId. The recipients come from listId or from a recipientsFile ' +
+            'imported first. Follow GET /api/blasts/{id} or the WebSocket (GET /api/ws-ticket?blastId=…). Errors: 404 SESSION_NOT_FOUND / LIST_NOT_FOUND, ' +
+            '409 SESSION_NOT_LINKED / LIST_FAILED, 422 SESSION_OTHER_UNIT / TEMPLATE_UNKNOWN_VARIABLES / LIST_EMPTY, 400 TEMPLATE_SYNTAX / ' +
+            'RECIPIENTS_REQUIRED / SCHEDULE_IN_PAST / VALIDATION_FAILED, 413 UPLOAD_TOO_LARGE / MEDIA_TOO_LARGE, 415 UNSUPPORTED_FILE_TYPE / ' +
+            'UNSUPPORTED_MEDIA_TYPE. With a recipientsFile, a variable the file lacks fails the blast (status failed, error TEMPLATE_UNKNOWN_VARIABLES) ' +
+            'once imported, before anything is sent.',
+          consumes: ['multipart/form-data', 'application/json'],
+          body: BlastUploadBody,
+          response: {
+            202: Type.Object({ blastId: Type.String(), status: Type.String() }),
+            ...errorResponses(400, 401, 403, 404, 409),
+            413: errorRef('UPLOAD_TOO_LARGE or MEDIA_TOO_LARGE.'),
+            415: errorRef('UNSUPPORTED_FILE_TYPE or UNSUPPORTED_MEDIA_TYPE.'),
+            422: errorRef('TEMPLATE_UNKNOWN_VARIABLES, SESSION_OTHER_UNIT, LIST_OTHER_UNIT, LIST_EMPTY.'),
+          },
+        },
+        // Multipart bodies are streamed and checked below; the schema above is the documentation.
+        validatorCompiler: () => () => true,
+      },
+      async (request, reply) => {
+        const input = request.isMultipart() ? await readMultipart(request, blasts) : fromFields(checkFields(request.body));
+        const blast = await blasts.create(request.principal, input);
+        return reply.code(202).send({ blastId: blast.id, status: blast.status });
+      },
+    );
+
+    app.get(
+      '/blasts',
+      {
+        schema: {
+          tags,
+          summary: 'Blasts visible to this key, newest first; filter by status, session, unit',
+          querystring: BlastQuery,
+          response: { 200: Type.Object({ items: Type.Array(BlastRef), total: Type.Integer() }), ...errorResponses(400, 401) },
+        },
+      },
+      async (request) => {
+        const page = await blasts.list(request.principal, request.query);
+        return { items: page.items.map(view), total: page.total };
+      },
+    );
+
+    app.get(
+      '/blasts/:id',
+      {
+        schema: {
+          tags,
+          summary: 'A blast: status, figures (total, sent, failed, skipped, delivered, read, pending), rate and ETA',
+          params: IdParams,
+          response: { 200: BlastRef, ...errorResponses(400, 401, 404) },
+        },
+      },
+      async (request) => view(await blasts.get(request.principal, request.params.id)),
+    );
+
+    for (const action of ['pause', 'resume', 'cancel'] as const) {
+      app.post(
+        `/blasts/:id/${action}`,
+        {
+          schema: {
+            tags,
+            summary: {
+              pause: 'Pause a scheduled or running blast (the message in hand is finished)',
+              resume: 'Resume a paused blast (also gives sessions paused by a restriction another go)',
+              cancel: 'Cancel a blast: recipients not yet sent are skipped (CANCELLED); a scheduled one never starts',
+            }[action],
+            params: IdParams,
+            response: { 200: BlastRef, ...errorResponses(400, 401, 404, 409) },
+          },
+        },
+        async (request) => view(await blasts[action](request.principal, request.params.id)),
+      );
+    }
+
+    app.get(
+      '/blasts/:id/recipients',
+      {
+        schema: {
+          tags,
+          summary: 'Per-recipient outcomes, in list order: status, reason, timestamps',
+          params: IdParams,
+          querystring: Type.Object(
+            {
+              limit: Type.Integer({ minimum: 1, maximum: 1_000, default: 100 }),
+              offset: Type.Integer({ minimum: 0, default: 0 }),
+              status: Type.Optional(StringEnum(RECIPIENT_STATUSES)),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: Type.Object({ items: Type.Array(BlastRecipientItem), total: Type.Integer() }), ...errorResponses(400, 401, 404) },
+        },
+      },
+      (request) => blasts.recipients(request.principal, request.params.id, request.query),
+    );
+
+    for (const format of ['csv', 'xlsx'] as const) {
+      app.get(
+        `/blasts/:id/report.${format}`,
+        {
+          schema: {
+            tags,
+            summary: `The per-recipient report as ${format.toUpperCase()}, streamed (cells starting with = + - @ are escaped)`,
+            params: IdParams,
+            response: { 200: Type.String({ format: 'binary' }), ...errorResponses(400, 401, 404) },
+          },
+        },
+        async (request, reply) => {
+          const report = await blasts.report(request.principal, request.params.id, format);
+          return reply
+            .type(report.contentType)
+            .header('content-disposition', `attachment; filename="${report.fileName}"`)
+            .send(report.stream);
+        },
+      );
+    }
+  };
+}
+
+type Fields = Static<typeof BlastFields>;
+
+function checkFields(body: unknown): Fields {
+  if (!Value.Check(BlastFields, body)) {
+    const details = [...Value.Errors(BlastFields, body)].map((error) => {
+      const extra = (error.params as { additionalProperties?: unknown }).additionalProperties;
+      const field = error.instancePath.replace(/^\//, '') || (Array.isArray(extra) ? extra.map(String).join(', ') : 'body');
+      return { field, message: Array.isArray(extra) ? 'is not a known field' : error.message };
+    });
+    throw new ValidationFailed('The blast fields are invalid.', details);
+  }
+  return body;
+}
+
+function fromFields(fields: Fields, files: { recipients?: { blob: StoredBlob; fileName: string }; media?: { blob: StoredBlob; fileName: string } } = {}): CreateBlastInput {
+  const sessionIds = [...(fields.sessionId === undefined ? [] : [fields.sessionId]), ...(fields.sessionIds ?? [])];
+  return {
+    name: fields.name,
+    sessionIds,
+    message: fields.message,
+    listId: fields.listId,
+    recipientsFile: files.recipients && { ...files.recipients, phoneColumn: fields.phoneColumn, defaultCountry: fields.defaultCountry },
+    media: files.media,
+    scheduledAt: fields.scheduledAt,
+    checkNumbers: fields.checkNumbers,
+    typing: fields.typing,
+    pacing: fields.pacing,
+    businessUnit: fields.businessUnit,
+  };
+}
+
+const TRUE = new Set(['true', '1', 'yes', 'on']);
+const FALSE = new Set(['false', '0', 'no', 'off', '']);
+
+/** Multipart text fields into the JSON shape: booleans, the sessionIds list, the pacing JSON. */
+function convertFields(raw: Map<string, string[]>): unknown {
+  const out: Record<string, unknown> = {};
+  const problems: { field: string; message: string }[] = [];
+  for (const [name, values] of raw) {
+    const value = values[values.length - 1] ?? '';
+    switch (name) {
+      case 'checkNumbers':
+      case 'typing': {
+        const lowered = value.trim().toLowerCase();
+        if (TRUE.has(lowered)) out[name] = true;
+        else if (FALSE.has(lowered)) out[name] = false;
+        else problems.push({ field: name, message: 'must be true or false' });
+        break;
+      }
+      case 'sessionIds':
+        out[name] = values.flatMap((entry) => {
+          const trimmed = entry.trim();
+          if (trimmed.startsWith('[')) {
+            try {
+              const parsed = JSON.parse(trimmed) as unknown;
+              return Array.isArray(parsed) ? parsed.map(String) : [trimmed];
+            } catch {
+              problems.push({ field: name, message: 'is not a valid JSON array' });
+              return [];
+            }
+          }
+          return trimmed.split(',').map((id) => id.trim()).filter((id) => id !== '');
+        });
+        break;
+      case 'pacing':
+        try {
+          out[name] = JSON.parse(value) as unknown;
+        } catch {
+          problems.push({ field: name, message: 'must be a JSON object' });
+        }
+        break;
+      default:
+        out[name] = value;
+    }
+  }
+  if (problems.length > 0) throw new ValidationFailed('The blast fields are invalid.', problems);
+  return out;
+}
+
+/** Streams each file into storage as it arrives and collects the text fields, in whatever order they come. */
+async function readMultipart(request: FastifyRequest, blasts: BlastService): Promise<CreateBlastInput> {
+  const raw = new Map<string, string[]>();
+  const files: { recipients?: { blob: StoredBlob; fileName: string }; media?: { blob: StoredBlob; fileName: string } } = {};
+  for await (const part of request.parts()) {
+    if (part.type === 'file') {
+      const fileName = part.filename.slice(0, 255) || 'upload';
+      if (part.fieldname === 'recipientsFile' && !files.recipients) {
+        files.recipients = { blob: await blasts.storeRecipientsFile(part.file, fileName), fileName };
+      } else if (part.fieldname === 'media' && !files.media) {
+        files.media = { blob: await blasts.storeMedia(part.file), fileName };
+      } else {
+        part.file.resume();
+        throw new ValidationFailed('Send at most one recipientsFile and one media file.', [{ field: part.fieldname, message: 'unexpected file' }]);
+      }
+    } else {
+      const values = raw.get(part.fieldname) ?? [];
+      values.push(typeof part.value === 'string' ? part.value : String(part.value));
+      raw.set(part.fieldname, values);
+    }
+  }
+  return fromFields(checkFields(convertFields(raw)), files);
+}

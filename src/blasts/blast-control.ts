@@ -1,0 +1,120 @@
+import { isFinal, nextBlastStatus, type BlastEvent, type BlastStatus } from '../core/blast-state.js';
+import { doneOf, rateAndEta, type Blast } from '../core/blast.js';
+import type { BlastProgress } from '../events/event-catalogue.js';
+import type { EventPublisher } from '../events/event-bus.js';
+import type { Clock } from '../infra/clock.js';
+import type { Queues } from '../queue/queues.js';
+import type { BlastSignals } from '../sending/blast-signals.js';
+import type { StatusChange } from '../store/blast.repository.js';
+import type { Store } from '../store/store.js';
+
+const ALL_STATUSES: readonly BlastStatus[] = ['importing', 'scheduled', 'running', 'paused', 'completed', 'cancelled', 'failed'];
+
+/** The statuses from which `event` leads to `to`, by the state machine. */
+function sourcesOf(event: BlastEvent, to: BlastStatus): BlastStatus[] {
+  return ALL_STATUSES.filter((status) => nextBlastStatus(status, event) === to);
+}
+
+export function startJobId(blastId: string): string {
+  return `start-${blastId}`;
+}
+
+export type ProgressSample = { atMs: number; done: number };
+
+/**
+ * Every change of a blast's status, for the api and the worker alike: the state machine says
+ * whether it is allowed, the database row changes only if nobody moved it first (so of several
+ * workers exactly one announces it), then the event goes out and every worker is told.
+ */
+export function createBlastControl(deps: { store: Store; events: EventPublisher; signals: BlastSignals; clock: Clock; queues: Queues }) {
+  const { store, events, signals, clock } = deps;
+  const now = (): string => clock.now().toISOString();
+  const scope = (blast: Blast) => ({ businessUnit: blast.businessUnit, blastId: blast.id });
+
+  async function move(blastId: string, event: BlastEvent, to: BlastStatus, change: StatusChange = {}): Promise<boolean> {
+    const moved = await store.blasts.transition(blastId, sourcesOf(event, to), to, now(), change);
+    if (moved) await signals.changed(blastId);
+    return moved;
+  }
+
+  function progressOf(blast: Blast, samples: readonly ProgressSample[] = []): BlastProgress {
+    const nowMs = clock.now().getTime();
+    const figures = blast.figures;
+    const measured = rateAndEta([...samples, { atMs: nowMs, done: doneOf(figures) }], figures.pending, nowMs);
+    return { blastId: blast.id, status: blast.status, ...figures, ...measured };
+  }
+
+  async function announceEnd(blastId: string): Promise<void> {
+    const blast = await store.blasts.get(blastId);
+    if (!blast || !isFinal(blast.status)) return;
+    const progress = progressOf(blast);
+    await events.publish('blast:progress', progress, scope(blast));
+    await events.publish(
+      'blast:completed',
+      { ...progress, completedAt: blast.completedAt ?? now(), error: blast.error && { code: blast.error.code, message: blast.error.message } },
+      scope(blast),
+    );
+  }
+
+  return {
+    progressOf,
+
+    async publishProgress(blast: Blast, samples: readonly ProgressSample[]): Promise<void> {
+      await events.publish('blast:progress', progressOf(blast, samples), scope(blast));
+    },
+
+    /** importing → scheduled, once the recipients are in the ledger. */
+    imported: (blastId: string): Promise<boolean> => move(blastId, 'imported', 'scheduled'),
+
+    /** scheduled → running (the time came, or there was none). */
+    async start(blastId: string): Promise<boolean> {
+      const at = now();
+      if (!(await move(blastId, 'start', 'running', { startedAt: at }))) return false;
+      const blast = await store.blasts.get(blastId);
+      if (blast) await events.publish('blast:started', { blastId, name: blast.name, total: blast.figures.total, startedAt: at }, scope(blast));
+      return true;
+    },
+
+    async pause(blastId: string, reason: string, detail: string | null): Promise<boolean> {
+      if (!(await move(blastId, 'pause', 'paused', { pause: { reason, detail } }))) return false;
+      const blast = await store.blasts.get(blastId);
+      if (blast) await events.publish('blast:paused', { blastId, reason, detail, at: now() }, scope(blast));
+      return true;
+    },
+
+    /** paused → running; the sessions paused for this blast (e.g. after a restriction) are given another go. */
+    async resume(blastId: string): Promise<boolean> {
+      const before = await store.blasts.get(blastId);
+      if (before?.status !== 'paused') return false;
+      await store.blasts.resumeSessions(blastId);
+      const change: StatusChange = { pause: null, ...(before.startedAt === null ? { startedAt: now() } : {}) };
+      if (!(await move(blastId, 'resume', 'running', change))) return false;
+      await events.publish('blast:resumed', { blastId, at: now() }, scope(before));
+      return true;
+    },
+
+    /** Stops for good: recipients not yet sent are skipped (CANCELLED); one in flight still gets its outcome. */
+    async cancel(blastId: string): Promise<boolean> {
+      if (!(await move(blastId, 'cancel', 'cancelled', { completedAt: now(), pause: null }))) return false;
+      await deps.queues.blasts.remove(startJobId(blastId)).catch(() => 0);
+      await store.blasts.closeRows(blastId, { status: 'pending' }, { status: 'skipped', reason: 'CANCELLED', detail: 'The blast was cancelled.' }, now());
+      await announceEnd(blastId);
+      return true;
+    },
+
+    async fail(blastId: string, error: { code: string; message: string; details?: unknown }): Promise<boolean> {
+      if (!(await move(blastId, 'fail', 'failed', { completedAt: now(), error }))) return false;
+      await announceEnd(blastId);
+      return true;
+    },
+
+    /** running → completed, once nothing is left to send; exactly one caller wins. */
+    async complete(blastId: string): Promise<boolean> {
+      if (!(await move(blastId, 'finish', 'completed', { completedAt: now() }))) return false;
+      await announceEnd(blastId);
+      return true;
+    },
+  };
+}
+
+export type BlastControl = ReturnType<typeof createBlastControl>;

@@ -1,0 +1,263 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { canSee, scopedUnit, assertCanWriteUnit, type Principal } from '../auth/principal.js';
+import type { Blast, RecipientStatus } from '../core/blast.js';
+import type { BlastStatus } from '../core/blast-state.js';
+import { sniffMedia } from '../core/media-type.js';
+import { pacingProblems, tightenPacing, defaultPacing, type PacingPolicy } from '../core/pacing.js';
+import { assertKnownVariables, compileTemplate } from '../core/template.js';
+import { AppError, Conflict, NotFound, SessionNotFound, ValidationFailed, type ErrorStatus } from '../errors/app-error.js';
+import type { Clock } from '../infra/clock.js';
+import type { ListService } from '../lists/list.service.js';
+import { enqueue, type Queues } from '../queue/queues.js';
+import { csvReport, xlsxReport } from '../reports/report-writers.js';
+import { BlobTooLarge, type StoredBlob } from '../store/blob.repository.js';
+import type { RecipientRow } from '../store/blast.repository.js';
+import type { Store } from '../store/store.js';
+import type { BlastControl } from './blast-control.js';
+import { BUILT_IN_VARIABLES } from './prepare-blast.js';
+
+export const MAX_SESSIONS_PER_BLAST = 20;
+const MAX_SCHEDULE_AHEAD_MS = 366 * 86_400_000;
+
+export class BlastNotFound extends NotFound {
+  constructor(id: string) {
+    super('BLAST_NOT_FOUND', `Blast "${id}" does not exist.`);
+  }
+}
+
+export class BlastRefused extends AppError {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: ErrorStatus,
+    details?: unknown,
+  ) {
+    super(message, details);
+  }
+}
+
+export interface CreateBlastInput {
+  name?: string | undefined;
+  sessionIds: string[];
+  message: string;
+  listId?: string | undefined;
+  /** A spreadsheet uploaded with the blast: it becomes a list first. */
+  recipientsFile?: { blob: StoredBlob; fileName: string; phoneColumn?: string | undefined; defaultCountry?: string | undefined } | undefined;
+  media?: { blob: StoredBlob; fileName: string } | undefined;
+  scheduledAt?: string | undefined;
+  checkNumbers?: boolean | undefined;
+  typing?: boolean | undefined;
+  pacing?: Partial<PacingPolicy> | undefined;
+  businessUnit?: string | undefined;
+}
+
+export interface BlastListFilter {
+  status?: BlastStatus | undefined;
+  sessionId?: string | undefined;
+  businessUnit?: string | undefined;
+  limit: number;
+  offset: number;
+}
+
+const REPORT_HEADER = ['row', 'phone', 'status', 'reason', 'detail', 'session', 'message_id', 'attempts', 'sent_at', 'delivered_at', 'read_at'];
+
+function reportRow(row: RecipientRow): (string | number | null)[] {
+  return [row.rowNumber, row.phone, row.status, row.reason, row.detail, row.sessionId, row.messageId, row.attempts, row.sentAt, row.deliveredAt, row.readAt];
+}
+
+/**
+ * Blasts as the api sees them: checks everything that can be checked before answering (sessions,
+ * list, message variables, media type, schedule), stores the blast and hands it to the worker.
+ * A blast is visible to keys of its business unit.
+ */
+export function createBlastService(deps: {
+  store: Store;
+  lists: ListService;
+  control: BlastControl;
+  queues: Queues;
+  clock: Clock;
+  mediaMaxBytes: number;
+}) {
+  const { store, control, clock } = deps;
+
+  async function visible(principal: Principal, id: string): Promise<Blast> {
+    const blast = await store.blasts.get(id);
+    if (!blast || !canSee(principal, blast.businessUnit)) throw new BlastNotFound(id);
+    return blast;
+  }
+
+  async function checkSessions(principal: Principal, sessionIds: string[], unit: string | undefined): Promise<string> {
+    const problems: { field: string; message: string }[] = [];
+    if (sessionIds.length === 0) problems.push({ field: 'sessionId', message: 'give sessionId or sessionIds' });
+    if (sessionIds.length > MAX_SESSIONS_PER_BLAST) problems.push({ field: 'sessionIds', message: `at most ${MAX_SESSIONS_PER_BLAST} sessions` });
+    if (problems.length > 0) throw new ValidationFailed('The blast request is invalid.', problems);
+    let businessUnit = unit;
+    for (const id of sessionIds) {
+      const config = await store.sessions.get(id);
+      if (!config || !canSee(principal, config.businessUnit)) throw new SessionNotFound(id);
+      businessUnit ??= config.businessUnit;
+      if (config.businessUnit !== businessUnit) {
+        throw new BlastRefused('SESSION_OTHER_UNIT', `Session "${id}" belongs to business unit "${config.businessUnit}", not "${businessUnit}".`, 422, { sessionId: id });
+      }
+      if ((await store.sessions.linkedAt(id)) === null) {
+        throw new BlastRefused('SESSION_NOT_LINKED', `Session "${id}" has no linked WhatsApp account yet: connect it and scan the QR code first.`, 409, { sessionId: id });
+      }
+    }
+    if (businessUnit === undefined) throw new ValidationFailed('The blast request is invalid.', [{ field: 'sessionIds', message: 'required' }]);
+    assertCanWriteUnit(principal, businessUnit);
+    return businessUnit;
+  }
+
+  function checkSchedule(scheduledAt: string | undefined): string | null {
+    if (scheduledAt === undefined) return null;
+    const at = Date.parse(scheduledAt);
+    if (Number.isNaN(at)) throw new ValidationFailed('The blast request is invalid.', [{ field: 'scheduledAt', message: 'must be an ISO 8601 date-time' }]);
+    const nowMs = clock.now().getTime();
+    if (at <= nowMs) throw new BlastRefused('SCHEDULE_IN_PAST', `scheduledAt ${scheduledAt} is not in the future; omit it to start at once.`, 400);
+    if (at - nowMs > MAX_SCHEDULE_AHEAD_MS) throw new BlastRefused('SCHEDULE_TOO_FAR', 'scheduledAt is more than a year ahead.', 400);
+    return new Date(at).toISOString();
+  }
+
+  function checkPacing(pacing: Partial<PacingPolicy> | undefined): Partial<PacingPolicy> | null {
+    if (pacing === undefined) return null;
+    const problems = pacingProblems(tightenPacing(defaultPacing('sandbox'), pacing));
+    if (problems.length > 0) throw new ValidationFailed('The blast pacing is invalid.', problems.map((message) => ({ field: 'pacing', message })));
+    return pacing;
+  }
+
+  return {
+    /** Checks what can be checked before any upload is stored (the first text fields of a multipart). */
+    storeMedia: async (stream: Readable): Promise<StoredBlob> => {
+      try {
+        return await store.blobs.put(stream, { maxBytes: deps.mediaMaxBytes, now: clock.now().toISOString() });
+      } catch (error) {
+        if (error instanceof BlobTooLarge) throw new BlastRefused('MEDIA_TOO_LARGE', `The media file is larger than ${deps.mediaMaxBytes} bytes.`, 413);
+        throw error;
+      }
+    },
+
+    storeRecipientsFile: (stream: Readable, fileName: string): Promise<StoredBlob> => deps.lists.storeUpload({ stream, fileName }),
+
+    async create(principal: Principal, input: CreateBlastInput): Promise<Blast> {
+      const compiled = compileTemplate(input.message);
+      if ((input.listId === undefined) === (input.recipientsFile === undefined)) {
+        throw new BlastRefused(
+          input.listId === undefined ? 'RECIPIENTS_REQUIRED' : 'RECIPIENTS_AMBIGUOUS',
+          'Give the recipients either as listId or as a recipientsFile upload (one of them).',
+          400,
+        );
+      }
+      const businessUnit = await checkSessions(principal, [...new Set(input.sessionIds)], input.businessUnit ?? scopedUnit(principal));
+      const scheduledAt = checkSchedule(input.scheduledAt);
+      const pacing = checkPacing(input.pacing);
+
+      let media: { sha256: string; kind: 'image' | 'video' | 'document'; mimetype: string; fileName: string | null } | null = null;
+      if (input.media) {
+        const sniffed = sniffMedia(input.media.blob.head);
+        if (!sniffed) {
+          throw new BlastRefused('UNSUPPORTED_MEDIA_TYPE', 'The media is not a supported image (JPEG, PNG, WebP, GIF), video (MP4, 3GP, WebM) or document (PDF, Office, text).', 415);
+        }
+        media = { sha256: input.media.blob.sha256, kind: sniffed.kind, mimetype: sniffed.mimetype, fileName: input.media.fileName.slice(0, 255) || null };
+      }
+
+      let listId: string;
+      if (input.listId !== undefined) {
+        const list = await deps.lists.get(principal, input.listId);
+        if (list.businessUnit !== businessUnit) {
+          throw new BlastRefused('LIST_OTHER_UNIT', `List "${list.id}" belongs to business unit "${list.businessUnit}", not "${businessUnit}".`, 422);
+        }
+        if (list.purpose !== 'recipients') throw new BlastRefused('LIST_NOT_RECIPIENTS', 'That list is an opt-out list, not a recipient list.', 422);
+        if (list.status === 'failed') throw new Conflict('LIST_FAILED', `List "${list.id}" failed to import (${list.error?.code ?? 'unknown'}); upload it again.`);
+        if (list.status === 'ready') {
+          assertKnownVariables(compiled, [...BUILT_IN_VARIABLES, ...list.columns.map((column) => column.key)]);
+          if (list.counts.valid === 0) throw new BlastRefused('LIST_EMPTY', 'The recipient list has no valid phone number.', 422);
+        }
+        listId = list.id;
+      } else {
+        const file = input.recipientsFile;
+        if (!file) throw new BlastRefused('RECIPIENTS_REQUIRED', 'Give the recipients either as listId or as a recipientsFile upload.', 400);
+        const list = await deps.lists.create(
+          principal,
+          { name: input.name ?? file.fileName, phoneColumn: file.phoneColumn, defaultCountry: file.defaultCountry, businessUnit, purpose: 'recipients' },
+          file.blob,
+          file.fileName,
+        );
+        listId = list.id;
+      }
+
+      const id = randomUUID();
+      await store.blasts.create({
+        id,
+        name: input.name ?? `Blast ${clock.now().toISOString().slice(0, 16).replace('T', ' ')}`,
+        businessUnit,
+        status: 'importing',
+        listId,
+        message: input.message,
+        media,
+        sessionIds: [...new Set(input.sessionIds)],
+        checkNumbers: input.checkNumbers ?? false,
+        typing: input.typing ?? false,
+        pacing,
+        scheduledAt,
+        createdAt: clock.now().toISOString(),
+      });
+      // Idempotent: the import's end queues it again if the list is still importing now.
+      await enqueue(deps.queues, 'blasts', 'prepare-blast', { blastId: id }, { attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: 1_000, removeOnFail: 5_000 });
+      return visible(principal, id);
+    },
+
+    get: visible,
+
+    list(principal: Principal, filter: BlastListFilter) {
+      const unit = scopedUnit(principal);
+      if (unit !== undefined && filter.businessUnit !== undefined && filter.businessUnit !== unit) return Promise.resolve({ items: [], total: 0 });
+      return store.blasts.list({ ...filter, businessUnit: unit ?? filter.businessUnit });
+    },
+
+    async pause(principal: Principal, id: string): Promise<Blast> {
+      const blast = await visible(principal, id);
+      if (!(await control.pause(id, 'PAUSED_BY_USER', null))) throw notNow(blast, 'paused', ['scheduled', 'running']);
+      return visible(principal, id);
+    },
+
+    async resume(principal: Principal, id: string): Promise<Blast> {
+      const blast = await visible(principal, id);
+      if (!(await control.resume(id))) throw notNow(blast, 'resumed', ['paused']);
+      return visible(principal, id);
+    },
+
+    async cancel(principal: Principal, id: string): Promise<Blast> {
+      const blast = await visible(principal, id);
+      if (!(await control.cancel(id))) throw notNow(blast, 'cancelled', ['importing', 'scheduled', 'running', 'paused']);
+      return visible(principal, id);
+    },
+
+    async recipients(principal: Principal, id: string, filter: { status?: RecipientStatus | undefined; limit: number; offset: number }) {
+      await visible(principal, id);
+      return store.blasts.recipients(id, filter);
+    },
+
+    /** The per-recipient outcomes as a file, streamed page by page from the database. */
+    async report(principal: Principal, id: string, format: 'csv' | 'xlsx'): Promise<{ stream: Readable; fileName: string; contentType: string }> {
+      const blast = await visible(principal, id);
+      const rows = (async function* () {
+        for await (const row of store.blasts.allRecipients(id)) yield reportRow(row);
+      })();
+      const base = `blast-${blast.id.slice(0, 8)}-report`;
+      return format === 'csv'
+        ? { stream: csvReport({ header: REPORT_HEADER, rows }), fileName: `${base}.csv`, contentType: 'text/csv; charset=utf-8' }
+        : {
+            stream: xlsxReport({ header: REPORT_HEADER, rows, sheetName: 'Recipients' }),
+            fileName: `${base}.xlsx`,
+            contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+          };
+    },
+  };
+}
+
+function notNow(blast: Blast, verb: string, from: BlastStatus[]): Conflict {
+  return new Conflict('BLAST_STATE_CONFLICT', `The blast is ${blast.status}; only a blast that is ${from.join(' or ')} can be ${verb}.`, { status: blast.status });
+}
+
+export type BlastService = ReturnType<typeof createBlastService>;

@@ -1,0 +1,108 @@
+import type { PacingPolicy } from './pacing.js';
+import type { BlastStatus } from './blast-state.js';
+import type { MediaKind } from './media-type.js';
+
+/** A recipient's outcome in a blast. `sending` (claimed, outcome unknown) is shown as `pending`. */
+export const RECIPIENT_STATUSES = ['pending', 'sent', 'delivered', 'read', 'failed', 'skipped'] as const;
+export type RecipientStatus = (typeof RECIPIENT_STATUSES)[number];
+export type LedgerStatus = RecipientStatus | 'sending';
+
+/** Why a recipient failed or was skipped: machine-readable, with a human detail beside it. */
+export type RecipientReason =
+  | 'SUPPRESSED' // on the unit's opt-out list at send time
+  | 'NOT_ON_WHATSAPP'
+  | 'CANCELLED' // the blast was cancelled before it was sent
+  | 'SEND_FAILED' // transient errors outlasted the retries
+  | 'REJECTED' // the provider refused this message for good
+  | 'SESSION_LOST'; // claimed on an account that is gone; whether it went out is unknown, so it is not re-sent from another
+
+export interface BlastFigures {
+  total: number;
+  sent: number;
+  failed: number;
+  skipped: number;
+  delivered: number;
+  read: number;
+  pending: number;
+}
+
+export interface BlastMedia {
+  sha256: string;
+  kind: MediaKind;
+  mimetype: string;
+  fileName: string | null;
+}
+
+export interface BlastSessionState {
+  sessionId: string;
+  /** Why this session stopped sending for this blast, e.g. `restricted:rate_limited`; null when active. */
+  pausedReason: string | null;
+}
+
+export interface Blast {
+  id: string;
+  name: string;
+  businessUnit: string;
+  status: BlastStatus;
+  listId: string;
+  message: string;
+  media: BlastMedia | null;
+  sessions: BlastSessionState[];
+  checkNumbers: boolean;
+  typing: boolean;
+  pacing: Partial<PacingPolicy> | null;
+  scheduledAt: string | null;
+  startedAt: string | null;
+  completedAt: string | null;
+  pause: { reason: string; detail: string | null } | null;
+  error: { code: string; message: string; details?: unknown } | null;
+  figures: BlastFigures;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function figuresOf(counts: Omit<BlastFigures, 'pending'>): BlastFigures {
+  return { ...counts, pending: Math.max(0, counts.total - counts.sent - counts.failed - counts.skipped) };
+}
+
+/** Recipients with a final outcome (sent counts, whatever receipts follow). */
+export function doneOf(figures: BlastFigures): number {
+  return figures.sent + figures.failed + figures.skipped;
+}
+
+/**
+ * Messages per minute over the samples of the last minute (oldest first), and the estimated
+ * time left. Null while there is not enough to go on.
+ */
+export function rateAndEta(
+  samples: readonly { atMs: number; done: number }[],
+  pending: number,
+  nowMs: number,
+): { ratePerMinute: number | null; eta: string | null } {
+  const first = samples[0];
+  const last = samples[samples.length - 1];
+  if (!first || !last || last.atMs - first.atMs < 1_000 || last.done <= first.done) {
+    return { ratePerMinute: null, eta: pending === 0 ? new Date(nowMs).toISOString() : null };
+  }
+  const perMs = (last.done - first.done) / (last.atMs - first.atMs);
+  return {
+    ratePerMinute: Math.round(perMs * 60_000 * 10) / 10,
+    eta: new Date(nowMs + Math.round(pending / perMs)).toISOString(),
+  };
+}
+
+const DEFAULT_OPT_OUT = ['STOP', 'UNSUBSCRIBE', 'BERHENTI'];
+
+/**
+ * Whether a reply asks to stop: the whole message (trimmed, any case, trailing punctuation and
+ * emoji ignored) is one of the keywords. "stop!" opts out; "don't stop" does not.
+ */
+export function isOptOut(text: string, keywords: readonly string[] = DEFAULT_OPT_OUT): boolean {
+  const word = text
+    .normalize('NFKC')
+    .trim()
+    .replace(/[\s\p{P}\p{S}]+$/u, '')
+    .replace(/^[\s\p{P}\p{S}]+/u, '')
+    .toUpperCase();
+  return word !== '' && keywords.some((keyword) => keyword.toUpperCase() === word);
+}

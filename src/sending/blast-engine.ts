@@ -1,0 +1,291 @@
+import type { BlastControl, ProgressSample } from '../blasts/blast-control.js';
+import { doneOf, isOptOut, type Blast } from '../core/blast.js';
+import { effectiveDailyCap, tightenPacing, type PacingPolicy } from '../core/pacing.js';
+import type { SessionConfig } from '../core/session-config.js';
+import { compileTemplate, type CompiledTemplate } from '../core/template.js';
+import type { Clock } from '../infra/clock.js';
+import type { Redis } from '../infra/redis.js';
+import type { Logger } from '../logging/logger.js';
+import type { MessagingProvider, ProviderEvent } from '../providers/provider.js';
+import type { Receipt } from '../store/blast.repository.js';
+import type { Store } from '../store/store.js';
+import { blastSignalsChannel, type BlastSignals } from './blast-signals.js';
+import type { PacingGate } from './pacing-gate.js';
+import { SessionSender } from './session-sender.js';
+
+/** The part of the session manager the engine uses. */
+export interface OwnedSessions {
+  owned(sessionId: string): { provider: MessagingProvider; config: SessionConfig; token: number } | undefined;
+  onSessionEvent(listener: (sessionId: string, businessUnit: string, event: ProviderEvent) => void): void;
+}
+
+export interface BlastEngineDeps {
+  store: Store;
+  sessions: OwnedSessions;
+  gate: PacingGate;
+  control: BlastControl;
+  signals: BlastSignals;
+  /** A connection of its own, for the blast signals channel. */
+  subscriber: Redis;
+  prefix: string;
+  clock: Clock;
+  log: Logger;
+  optOutKeywords: readonly string[];
+  /** Most recipients one session takes at once when its pace allows (zero delay). */
+  claimBatch?: number;
+  /** How often an idle session looks for work when nobody signals any. */
+  pollMs?: number;
+  /** Backoff before each retry of a transient failure. */
+  retryDelaysMs?: readonly number[];
+  random?: () => number;
+}
+
+/** What a session needs to send for one blast, reloaded every few seconds or when the blast changes. */
+export interface SendContext {
+  blast: Blast;
+  compiled: CompiledTemplate;
+  policy: PacingPolicy;
+  dailyCap: number;
+  loadedAtMs: number;
+}
+
+const CONTEXT_TTL_MS = 5_000;
+const PROGRESS_EVERY_MS = 300;
+const RECEIPTS_EVERY_MS = 250;
+const RATE_WINDOW_MS = 60_000;
+const RECEIPT_TRIES = 20;
+
+/**
+ * The worker's sending engine: one sender loop per connected session it owns. A loop pulls
+ * recipients of the blasts its session serves from the database in windows, paces them through
+ * the shared Redis gate, and records every outcome durably before it is reported. Receipts,
+ * opt-out replies and restriction signals arrive here from the session manager; progress goes
+ * out coalesced, a few frames a second at most.
+ */
+export class BlastEngine {
+  readonly #senders = new Map<string, SessionSender>();
+  readonly #contexts = new Map<string, SendContext>();
+  readonly #dirty = new Set<string>();
+  readonly #samples = new Map<string, ProgressSample[]>();
+  #receipts: { receipt: Receipt; tries: number }[] = [];
+  #timers: NodeJS.Timeout[] = [];
+  #stopped = false;
+  #flushing: Promise<void> | undefined;
+
+  constructor(readonly deps: BlastEngineDeps) {}
+
+  get claimBatch(): number {
+    return this.deps.claimBatch ?? 100;
+  }
+
+  get pollMs(): number {
+    return this.deps.pollMs ?? 2_000;
+  }
+
+  get retryDelaysMs(): readonly number[] {
+    return this.deps.retryDelaysMs ?? [1_000, 4_000, 15_000];
+  }
+
+  async start(): Promise<void> {
+    const channel = blastSignalsChannel(this.deps.prefix);
+    this.deps.subscriber.on('message', (from: string, blastId: string) => {
+      if (from !== channel) return;
+      for (const key of this.#contexts.keys()) if (key.startsWith(`${blastId}:`)) this.#contexts.delete(key);
+      for (const sender of this.#senders.values()) sender.wake();
+    });
+    await this.deps.subscriber.subscribe(channel);
+    this.deps.sessions.onSessionEvent((sessionId, businessUnit, event) => {
+      this.#onSessionEvent(sessionId, businessUnit, event);
+    });
+    this.#timers = [
+      setInterval(() => void this.#flushProgress(), PROGRESS_EVERY_MS),
+      setInterval(() => void this.#flushReceipts(), RECEIPTS_EVERY_MS),
+    ];
+  }
+
+  /** Lets each loop finish the message in hand and record it; recipients not started stay pending. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await Promise.all([...this.#senders.values()].map((sender) => sender.stop()));
+    this.#senders.clear();
+    for (const timer of this.#timers) clearInterval(timer);
+    await this.deps.subscriber.unsubscribe(blastSignalsChannel(this.deps.prefix)).catch(() => undefined);
+    await this.#flushReceipts();
+    await this.#flushProgress();
+  }
+
+  isStopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** The blasts a session should send for now, oldest first. */
+  activeBlasts(sessionId: string): Promise<{ id: string; listId: string }[]> {
+    return this.deps.store.blasts.activeForSession(sessionId);
+  }
+
+  async context(blastId: string, config: SessionConfig): Promise<SendContext | undefined> {
+    const key = `${blastId}:${config.id}`;
+    const nowMs = this.deps.clock.now().getTime();
+    const cached = this.#contexts.get(key);
+    if (cached && nowMs - cached.loadedAtMs < CONTEXT_TTL_MS) return cached;
+    const [blast, session, linkedAt] = await Promise.all([
+      this.deps.store.blasts.get(blastId),
+      this.deps.store.sessions.get(config.id),
+      this.deps.store.sessions.linkedAt(config.id),
+    ]);
+    if (!blast || !session) return undefined;
+    const policy = tightenPacing(session.pacing, blast.pacing);
+    const context: SendContext = {
+      blast,
+      compiled: compileTemplate(blast.message),
+      policy,
+      dailyCap: effectiveDailyCap(policy, linkedAt === null ? null : new Date(linkedAt), new Date(nowMs)),
+      loadedAtMs: nowMs,
+    };
+    this.#contexts.set(key, context);
+    return context;
+  }
+
+  /** Outcomes were recorded for this blast: its progress goes out with the next frame. */
+  touched(blastId: string): void {
+    this.#dirty.add(blastId);
+  }
+
+  /**
+   * Ends the blast when nothing is left: no pending recipient, and no claimed one whose outcome
+   * may still come. Claimed rows of a session that will not come back (disconnected by an
+   * operator, deleted, logged out) fail as SESSION_LOST: whether WhatsApp got them is unknown,
+   * and sending them from another account could reach the person twice.
+   */
+  async finishIfDone(blastId: string): Promise<void> {
+    const { store, control } = this.deps;
+    const unfinished = await store.blasts.unfinished(blastId);
+    if (unfinished.pending > 0) return;
+    const lost: string[] = [];
+    for (const { sessionId } of unfinished.sending) {
+      if (this.#senders.has(sessionId)) return; // in flight here
+      const desired = await store.sessions.getDesiredState(sessionId);
+      if (desired?.state === 'connected') return; // its owner (maybe after a takeover) will finish them
+      lost.push(sessionId);
+    }
+    if (lost.length > 0) {
+      await store.blasts.closeRows(
+        blastId,
+        { status: 'sending', sessionIds: lost },
+        { status: 'failed', reason: 'SESSION_LOST', detail: 'Claimed by an account that was disconnected before its outcome was known.' },
+        this.deps.clock.now().toISOString(),
+      );
+    }
+    if (await control.complete(blastId)) this.deps.log.info({ blastId }, 'blast completed');
+  }
+
+  /**
+   * WhatsApp told this account to stop: the session stops sending for every blast it serves;
+   * a blast left with no session that may send is paused with SESSION_RESTRICTED.
+   */
+  async restricted(sessionId: string, reason: string, detail: string | undefined): Promise<void> {
+    const { store, control, signals, log } = this.deps;
+    log.warn({ sessionId, reason, detail }, 'session restricted: it stops sending');
+    for (const blastId of await store.blasts.liveBlastsOf(sessionId)) {
+      await store.blasts.pauseSession(blastId, sessionId, `restricted:${reason}`);
+      const blast = await store.blasts.get(blastId);
+      if (blast?.status === 'running' && blast.sessions.every((session) => session.pausedReason !== null)) {
+        await control.pause(blastId, 'SESSION_RESTRICTED', `Session ${sessionId}: ${detail ?? reason}`);
+      }
+      await signals.changed(blastId);
+    }
+  }
+
+  #onSessionEvent(sessionId: string, businessUnit: string, event: ProviderEvent): void {
+    if (this.#stopped) return;
+    switch (event.type) {
+      case 'status':
+        if (event.status === 'connected') this.#ensureSender(sessionId);
+        else void this.#senders.get(sessionId)?.stop();
+        return;
+      case 'receipt':
+        this.#receipts.push({ receipt: { messageId: event.messageId, status: event.status, at: event.at }, tries: 0 });
+        return;
+      case 'inbound':
+        void this.#optOut(sessionId, businessUnit, event.from, event.text);
+        return;
+      case 'restricted':
+        void this.restricted(sessionId, event.reason, event.detail).catch((error: unknown) => {
+          this.deps.log.error({ sessionId, err: error }, 'could not pause a restricted session');
+        });
+        return;
+      case 'qr':
+      case 'pairing-code':
+        return;
+    }
+  }
+
+  #ensureSender(sessionId: string): void {
+    const running = this.#senders.get(sessionId);
+    if (running && !running.isStopping()) return;
+    const sender = new SessionSender(this, sessionId);
+    this.#senders.set(sessionId, sender);
+    void sender
+      .run(running?.stop())
+      .catch((error: unknown) => {
+        this.deps.log.error({ sessionId, err: error }, 'sender loop crashed');
+      })
+      .finally(() => {
+        if (this.#senders.get(sessionId) === sender) this.#senders.delete(sessionId);
+      });
+  }
+
+  async #optOut(sessionId: string, businessUnit: string, from: string, text: string): Promise<void> {
+    if (!isOptOut(text, this.deps.optOutKeywords)) return;
+    try {
+      const added = await this.deps.store.suppressions.add([
+        { businessUnit, phone: from, reason: `replied "${text.trim().slice(0, 40)}"`, source: 'reply', createdAt: this.deps.clock.now().toISOString() },
+      ]);
+      this.deps.log.info({ sessionId, businessUnit, added }, 'opt-out reply: number suppressed');
+    } catch (error) {
+      this.deps.log.error({ sessionId, err: error }, 'could not record an opt-out');
+    }
+  }
+
+  async #flushReceipts(): Promise<void> {
+    if (this.#receipts.length === 0 || this.#flushing) return;
+    const batch = this.#receipts;
+    this.#receipts = [];
+    this.#flushing = (async () => {
+      try {
+        const { blastIds, unmatched } = await this.deps.store.blasts.applyReceipts(batch.map((item) => item.receipt));
+        for (const blastId of blastIds) this.touched(blastId);
+        // A receipt can overtake the write of its message's outcome: try it again a little later.
+        const tries = new Map(batch.map((item) => [item.receipt, item.tries]));
+        for (const receipt of unmatched) {
+          const tried = (tries.get(receipt) ?? 0) + 1;
+          if (tried < RECEIPT_TRIES) this.#receipts.push({ receipt, tries: tried });
+        }
+      } catch (error) {
+        this.deps.log.warn({ err: error, receipts: batch.length }, 'could not apply receipts; retrying');
+        this.#receipts.push(...batch);
+      }
+    })().finally(() => {
+      this.#flushing = undefined;
+    });
+    await this.#flushing;
+  }
+
+  async #flushProgress(): Promise<void> {
+    const blastIds = [...this.#dirty];
+    this.#dirty.clear();
+    for (const blastId of blastIds) {
+      try {
+        const blast = await this.deps.store.blasts.get(blastId);
+        if (!blast) continue;
+        const nowMs = this.deps.clock.now().getTime();
+        const samples = (this.#samples.get(blastId) ?? []).filter((sample) => nowMs - sample.atMs <= RATE_WINDOW_MS);
+        await this.deps.control.publishProgress(blast, samples);
+        samples.push({ atMs: nowMs, done: doneOf(blast.figures) });
+        this.#samples.set(blastId, samples);
+      } catch (error) {
+        this.deps.log.warn({ blastId, err: error }, 'could not publish progress');
+      }
+    }
+  }
+}

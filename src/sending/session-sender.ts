@@ -1,0 +1,267 @@
+import { drawGapMs, msUntilWindowOpens, typingMs } from '../core/pacing.js';
+import { messageIdFor } from '../core/message-id.js';
+import type { SessionConfig } from '../core/session-config.js';
+import { render } from '../core/template.js';
+import { ProviderError, type MessagingProvider, type PreparedMedia } from '../providers/provider.js';
+import type { ClaimedRecipient, Outcome } from '../store/blast.repository.js';
+import type { BlastEngine, SendContext } from './blast-engine.js';
+
+/** What one step for one blast came to. */
+type StepResult = { worked: true } | { worked: false; waitMs: number } | { stop: string };
+
+/** What sending one recipient came to. */
+type SendResult = { outcome: Outcome } | { stop: 'not_connected' | 'stopping' } | { stop: 'restricted'; detail: string };
+
+const MAX_IDLE_WAIT_MS = 60_000;
+
+/**
+ * One connected session's loop: for each running blast it serves, in turn, book a send with
+ * the pacing gate, claim that many recipients, send them under their fixed message ids and
+ * record the outcomes. Stops when the session goes (disconnect, lease lost) or the worker stops.
+ */
+export class SessionSender {
+  #stopping = false;
+  #wake: (() => void) | undefined;
+  #done: Promise<void> | undefined;
+  /** Recipients claimed by this session under an earlier lease, to send before new ones. */
+  readonly #carry = new Map<string, ClaimedRecipient[]>();
+  readonly #reclaimed = new Set<string>();
+  /** Media uploaded to WhatsApp once per blast by this session, then reused. */
+  readonly #media = new Map<string, PreparedMedia>();
+  #rotation = 0;
+
+  constructor(
+    private readonly engine: BlastEngine,
+    readonly sessionId: string,
+  ) {}
+
+  isStopping(): boolean {
+    return this.#stopping;
+  }
+
+  wake(): void {
+    this.#wake?.();
+  }
+
+  stop(): Promise<void> {
+    this.#stopping = true;
+    this.wake();
+    return this.#done ?? Promise.resolve();
+  }
+
+  /** Runs until stopped; `previous` is an earlier loop of the same session that must end first. */
+  run(previous?: Promise<void>): Promise<void> {
+    this.#done = (async () => {
+      await previous;
+      await this.#loop();
+    })();
+    return this.#done;
+  }
+
+  async #loop(): Promise<void> {
+    const { deps } = this.engine;
+    while (!this.#stopping) {
+      const owned = deps.sessions.owned(this.sessionId);
+      if (!owned) return;
+      const blasts = await this.engine.activeBlasts(this.sessionId);
+      if (blasts.length === 0) {
+        await this.#sleep(this.engine.pollMs);
+        continue;
+      }
+      let worked = false;
+      let waitMs = this.engine.pollMs;
+      const start = this.#rotation++ % blasts.length;
+      for (const blast of [...blasts.slice(start), ...blasts.slice(0, start)]) {
+        if (this.isStopping()) return;
+        const result = await this.#step(blast.id, owned);
+        if ('stop' in result) {
+          deps.log.info({ sessionId: this.sessionId, reason: result.stop }, 'sender stopped');
+          return;
+        }
+        if (result.worked) worked = true;
+        else waitMs = Math.min(waitMs, result.waitMs);
+      }
+      if (!worked) await this.#sleep(Math.min(Math.max(waitMs, 1), MAX_IDLE_WAIT_MS));
+    }
+  }
+
+  async #step(blastId: string, owned: { provider: MessagingProvider; config: SessionConfig; token: number }): Promise<StepResult> {
+    const { deps } = this.engine;
+    const { store, clock } = deps;
+    const context = await this.engine.context(blastId, owned.config);
+    if (context?.blast.status !== 'running') return { worked: false, waitMs: this.engine.pollMs };
+    const nowIso = (): string => clock.now().toISOString();
+
+    if (!this.#reclaimed.has(blastId)) {
+      this.#reclaimed.add(blastId);
+      const orphans = await store.blasts.reclaim(blastId, this.sessionId, owned.token, nowIso());
+      if (orphans.length > 0) {
+        deps.log.info({ blastId, sessionId: this.sessionId, count: orphans.length }, 're-sending recipients claimed before a crash, with their first message ids');
+        this.#carry.set(blastId, orphans);
+      }
+    }
+    const carried = this.#carry.get(blastId) ?? [];
+
+    const closedFor = msUntilWindowOpens(context.policy, clock.now());
+    if (closedFor > 0) return { worked: false, waitMs: closedFor };
+    if (carried.length === 0 && !(await store.blasts.hasPending(blastId))) {
+      await this.engine.finishIfDone(blastId);
+      return { worked: false, waitMs: this.engine.pollMs };
+    }
+
+    const gapMs = drawGapMs(context.policy, deps.random);
+    const { granted, waitMs } = await deps.gate.reserveMany(
+      this.sessionId,
+      context.policy,
+      gapMs,
+      clock.now().getTime(),
+      context.dailyCap,
+      this.engine.claimBatch,
+    );
+    if (granted === 0) return { worked: false, waitMs };
+
+    const recipients = carried.splice(0, granted);
+    if (recipients.length < granted) {
+      recipients.push(...(await store.blasts.claim(blastId, context.blast.listId, this.sessionId, owned.token, granted - recipients.length, nowIso())));
+    }
+    if (recipients.length === 0) return { worked: false, waitMs: 0 };
+    return this.#send(context, owned, recipients);
+  }
+
+  async #send(
+    context: SendContext,
+    owned: { provider: MessagingProvider; token: number },
+    recipients: ClaimedRecipient[],
+  ): Promise<StepResult> {
+    const { deps } = this.engine;
+    const { store, clock } = deps;
+    const blast = context.blast;
+    const suppressed = await store.suppressions.suppressed(blast.businessUnit, recipients.map((recipient) => recipient.phone));
+    const outcomes: Outcome[] = [];
+    const skip = (recipient: ClaimedRecipient, reason: 'SUPPRESSED' | 'NOT_ON_WHATSAPP', detail: string): void => {
+      outcomes.push({ seq: recipient.seq, status: 'skipped', reason, detail, messageId: null, attempts: recipient.attempts, at: clock.now().toISOString() });
+    };
+
+    let stop: Extract<SendResult, { stop: string }> | undefined;
+    let onWhatsApp: Map<string, boolean> | undefined;
+    if (blast.checkNumbers) {
+      const toCheck = recipients.filter((recipient) => !suppressed.has(recipient.phone)).map((recipient) => recipient.phone);
+      try {
+        onWhatsApp = toCheck.length > 0 ? await owned.provider.checkNumbers(toCheck) : new Map();
+      } catch (error) {
+        if (error instanceof ProviderError && error.kind === 'not_connected') stop = { stop: 'not_connected' };
+        else deps.log.warn({ blastId: blast.id, err: error }, 'number check failed; sending without it');
+      }
+    }
+
+    let next = 0;
+    for (; next < recipients.length && !stop; next++) {
+      const recipient = recipients[next];
+      if (!recipient) break;
+      if (suppressed.has(recipient.phone)) {
+        skip(recipient, 'SUPPRESSED', 'On the opt-out list of this business unit.');
+        continue;
+      }
+      if (onWhatsApp?.get(recipient.phone) === false) {
+        skip(recipient, 'NOT_ON_WHATSAPP', 'This number has no WhatsApp account.');
+        continue;
+      }
+      if (this.#stopping) {
+        stop = { stop: 'stopping' };
+        break;
+      }
+      const result = await this.#sendOne(context, owned.provider, recipient);
+      if ('stop' in result) {
+        stop = result;
+        break;
+      }
+      outcomes.push(result.outcome);
+    }
+
+    // Outcomes first (durable before anyone hears of them), then what was not sent goes back.
+    await store.blasts.recordOutcomes(blast.id, owned.token, outcomes);
+    if (outcomes.length > 0) this.engine.touched(blast.id);
+    const unsent = recipients.slice(next).map((recipient) => recipient.seq);
+    if (stop) await store.blasts.release(blast.id, owned.token, unsent);
+    if (stop?.stop === 'restricted') await this.engine.restricted(this.sessionId, 'rate_limited', stop.detail);
+    if (stop) return stop.stop === 'stopping' ? { stop: 'stopping' } : { stop: stop.stop };
+    return { worked: true };
+  }
+
+  async #sendOne(context: SendContext, provider: MessagingProvider, recipient: ClaimedRecipient): Promise<SendResult> {
+    const { deps } = this.engine;
+    const { clock } = deps;
+    const blast = context.blast;
+    const messageId = messageIdFor(blast.id, recipient.seq);
+    const text = render(context.compiled, { ...recipient.vars, phone: recipient.phone }, `${blast.id}:${recipient.seq}`);
+    const failed = (reason: 'SEND_FAILED' | 'REJECTED', detail: string, attempts: number): SendResult => ({
+      outcome: { seq: recipient.seq, status: 'failed', reason, detail: detail.slice(0, 500), messageId, attempts, at: clock.now().toISOString() },
+    });
+
+    let attempts = recipient.attempts;
+    for (let retry = 0; ; retry++) {
+      attempts += 1;
+      try {
+        const media = await this.#preparedMedia(context, provider);
+        const typing = typingMs(context.policy, text.length, blast.typing);
+        if (typing > 0) {
+          await provider.setTyping(recipient.phone, true);
+          await this.#sleep(typing);
+        }
+        const sent = await provider.send({ messageId, to: recipient.phone, text, ...(media ? { media } : {}) });
+        return { outcome: { seq: recipient.seq, status: 'sent', reason: null, detail: null, messageId, attempts, at: sent.at } };
+      } catch (error) {
+        const kind = error instanceof ProviderError ? error.kind : 'transient';
+        const detail = error instanceof Error ? error.message : String(error);
+        switch (kind) {
+          case 'not_connected':
+            return { stop: 'not_connected' };
+          case 'restricted':
+            return { stop: 'restricted', detail };
+          case 'not_on_whatsapp':
+            return { outcome: { seq: recipient.seq, status: 'skipped', reason: 'NOT_ON_WHATSAPP', detail, messageId: null, attempts, at: clock.now().toISOString() } };
+          case 'permanent':
+            return failed('REJECTED', detail, attempts);
+          case 'transient': {
+            const delay = this.engine.retryDelaysMs[retry];
+            if (delay === undefined) return failed('SEND_FAILED', detail, attempts);
+            deps.log.debug({ blastId: blast.id, seq: recipient.seq, attempts, err: error }, 'transient send failure; retrying');
+            await this.#sleep(delay);
+            if (this.#stopping) return { stop: 'stopping' };
+          }
+        }
+      }
+    }
+  }
+
+  async #preparedMedia(context: SendContext, provider: MessagingProvider): Promise<PreparedMedia | undefined> {
+    const media = context.blast.media;
+    if (!media) return undefined;
+    const ready = this.#media.get(context.blast.id);
+    if (ready) return ready;
+    const chunks: Buffer[] = [];
+    for await (const chunk of this.engine.deps.store.blobs.read(media.sha256)) chunks.push(chunk);
+    const prepared = await provider.prepareMedia({
+      kind: media.kind,
+      data: Buffer.concat(chunks),
+      mimetype: media.mimetype,
+      ...(media.fileName === null ? {} : { fileName: media.fileName }),
+    });
+    this.#media.set(context.blast.id, prepared);
+    return prepared;
+  }
+
+  /** Waits, unless woken (a signal, a stop) first. One sleep at a time: the loop is sequential. */
+  #sleep(ms: number): Promise<void> {
+    if (this.#stopping || ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        if (this.#wake === finish) this.#wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(finish, ms);
+      this.#wake = finish;
+    });
+  }
+}

@@ -1,0 +1,574 @@
+import { sql, type Selectable } from 'kysely';
+import type { Blast, BlastSessionState, LedgerStatus, RecipientReason, RecipientStatus } from '../core/blast.js';
+import { figuresOf } from '../core/blast.js';
+import type { BlastStatus } from '../core/blast-state.js';
+import type { MediaKind } from '../core/media-type.js';
+import type { PacingPolicy } from '../core/pacing.js';
+import type { Db } from './database.js';
+import type { BlastRecipientTable, BlastTable } from './schema.js';
+
+export interface NewBlast {
+  id: string;
+  name: string;
+  businessUnit: string;
+  status: 'importing';
+  listId: string;
+  message: string;
+  media: { sha256: string; kind: MediaKind; mimetype: string; fileName: string | null } | null;
+  sessionIds: readonly string[];
+  checkNumbers: boolean;
+  typing: boolean;
+  pacing: Partial<PacingPolicy> | null;
+  scheduledAt: string | null;
+  createdAt: string;
+}
+
+/** A recipient handed to a session to send, with its template values. */
+export interface ClaimedRecipient {
+  seq: number;
+  phone: string;
+  attempts: number;
+  vars: Record<string, string>;
+}
+
+export interface Outcome {
+  seq: number;
+  status: 'sent' | 'failed' | 'skipped';
+  reason: RecipientReason | null;
+  detail: string | null;
+  messageId: string | null;
+  attempts: number;
+  at: string;
+}
+
+export interface Receipt {
+  messageId: string;
+  status: 'delivered' | 'read';
+  at: string;
+}
+
+export interface RecipientRow {
+  seq: number;
+  rowNumber: number | null;
+  phone: string;
+  status: RecipientStatus;
+  reason: string | null;
+  detail: string | null;
+  sessionId: string | null;
+  messageId: string | null;
+  attempts: number;
+  sentAt: string | null;
+  deliveredAt: string | null;
+  readAt: string | null;
+}
+
+export interface BlastFilter {
+  status?: BlastStatus | undefined;
+  sessionId?: string | undefined;
+  businessUnit?: string | undefined;
+  limit: number;
+  offset: number;
+}
+
+/** The blast row's extra fields a status change may set at the same time. */
+export interface StatusChange {
+  startedAt?: string;
+  completedAt?: string;
+  pause?: { reason: string; detail: string | null } | null;
+  error?: { code: string; message: string; details?: unknown };
+}
+
+const IN_FLIGHT: LedgerStatus[] = ['pending', 'sending'];
+
+export interface BlastRepository {
+  create(blast: NewBlast): Promise<void>;
+  get(id: string): Promise<Blast | undefined>;
+  list(filter: BlastFilter): Promise<{ items: Blast[]; total: number }>;
+  /** Blasts still waiting for this list to import. */
+  waitingForList(listId: string): Promise<string[]>;
+  /** Moves a blast from one of `from` to `to`; false when it was in none of them (someone else moved it). */
+  transition(id: string, from: readonly BlastStatus[], to: BlastStatus, at: string, change?: StatusChange): Promise<boolean>;
+  /** Copies the list's recipients into the blast's ledger (again from scratch when repeated); returns the total. */
+  populate(id: string, listId: string, at: string): Promise<number>;
+  /** Running blasts this session sends for, oldest first (its paused ones left out). */
+  activeForSession(sessionId: string): Promise<{ id: string; listId: string }[]>;
+  /** Rows this session claimed under an earlier lease (a crash, a takeover): they are re-sent with the same ids. */
+  reclaim(blastId: string, sessionId: string, token: number, at: string): Promise<ClaimedRecipient[]>;
+  /** Whether any recipient still waits for a session (cheap: one index probe). */
+  hasPending(blastId: string): Promise<boolean>;
+  claim(blastId: string, listId: string, sessionId: string, token: number, limit: number, at: string): Promise<ClaimedRecipient[]>;
+  /** Puts claimed rows back for any session (they were certainly not sent). */
+  release(blastId: string, token: number, seqs: readonly number[]): Promise<void>;
+  /** Writes outcomes of rows still claimed under `token`, and the blast's figures, in one transaction. Returns how many were applied. */
+  recordOutcomes(blastId: string, token: number, outcomes: readonly Outcome[]): Promise<number>;
+  /** Applies receipts; returns the blasts touched and the receipts whose message was not (yet) known as sent. */
+  applyReceipts(receipts: readonly Receipt[]): Promise<{ blastIds: Set<string>; unmatched: Receipt[] }>;
+  /** How many rows are still pending or claimed. */
+  unfinished(id: string): Promise<{ pending: number; sending: { sessionId: string; count: number }[] }>;
+  /** Ends rows nobody will send: pending ones of a cancelled blast, claimed ones of lost sessions. */
+  closeRows(id: string, rows: { status: 'pending' } | { status: 'sending'; sessionIds: readonly string[] }, outcome: { status: 'skipped' | 'failed'; reason: RecipientReason; detail: string }, at: string): Promise<number>;
+  pauseSession(blastId: string, sessionId: string, reason: string | null): Promise<void>;
+  /** Clears every session's pause on this blast (an operator resumed it). */
+  resumeSessions(blastId: string): Promise<void>;
+  /** Running or paused blasts that send from this session. */
+  liveBlastsOf(sessionId: string): Promise<string[]>;
+  recipients(id: string, filter: { status?: RecipientStatus | undefined; limit: number; offset: number }): Promise<{ items: RecipientRow[]; total: number }>;
+  /** Every recipient in list order, read in pages (for reports of any size). */
+  allRecipients(id: string, pageSize?: number): AsyncIterable<RecipientRow>;
+}
+
+export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres'): BlastRepository {
+  const sessionsOf = async (ids: readonly string[]): Promise<Map<string, BlastSessionState[]>> => {
+    const map = new Map<string, BlastSessionState[]>();
+    if (ids.length === 0) return map;
+    const rows = await db.selectFrom('blast_sessions').selectAll().where('blast_id', 'in', ids).orderBy('session_id').execute();
+    for (const row of rows) {
+      const list = map.get(row.blast_id) ?? [];
+      list.push({ sessionId: row.session_id, pausedReason: row.paused_reason });
+      map.set(row.blast_id, list);
+    }
+    return map;
+  };
+
+  const withVars = async (listId: string, rows: { seq: number; phone: string; attempts: number }[]): Promise<ClaimedRecipient[]> => {
+    if (rows.length === 0) return [];
+    const vars = await db
+      .selectFrom('list_recipients')
+      .select(['seq', 'vars'])
+      .where('list_id', '=', listId)
+      .where('seq', 'in', rows.map((row) => row.seq))
+      .execute();
+    const bySeq = new Map(vars.map((row) => [row.seq, row.vars]));
+    return rows
+      .map((row) => ({ ...row, vars: JSON.parse(bySeq.get(row.seq) ?? '{}') as Record<string, string> }))
+      .sort((a, b) => a.seq - b.seq);
+  };
+
+  return {
+    async create(blast) {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('blasts')
+          .values({
+            id: blast.id,
+            name: blast.name,
+            business_unit: blast.businessUnit,
+            status: blast.status,
+            list_id: blast.listId,
+            message: blast.message,
+            media_sha256: blast.media?.sha256 ?? null,
+            media_kind: blast.media?.kind ?? null,
+            media_mimetype: blast.media?.mimetype ?? null,
+            media_file_name: blast.media?.fileName ?? null,
+            check_numbers: blast.checkNumbers ? 1 : 0,
+            typing: blast.typing ? 1 : 0,
+            pacing: blast.pacing === null ? null : JSON.stringify(blast.pacing),
+            scheduled_at: blast.scheduledAt,
+            started_at: null,
+            completed_at: null,
+            pause_reason: null,
+            pause_detail: null,
+            error_code: null,
+            error_message: null,
+            error_details: null,
+            created_at: blast.createdAt,
+            updated_at: blast.createdAt,
+          })
+          .execute();
+        await trx
+          .insertInto('blast_sessions')
+          .values(blast.sessionIds.map((sessionId) => ({ blast_id: blast.id, session_id: sessionId, paused_reason: null })))
+          .execute();
+      });
+    },
+
+    async get(id) {
+      const row = await db.selectFrom('blasts').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) return undefined;
+      return fromRow(row, (await sessionsOf([id])).get(id) ?? []);
+    },
+
+    async list({ status, sessionId, businessUnit, limit, offset }) {
+      let query = db.selectFrom('blasts');
+      if (status !== undefined) query = query.where('status', '=', status);
+      if (businessUnit !== undefined) query = query.where('business_unit', '=', businessUnit);
+      if (sessionId !== undefined) {
+        query = query.where('id', 'in', db.selectFrom('blast_sessions').select('blast_id').where('session_id', '=', sessionId));
+      }
+      const rows = await query.selectAll().orderBy('created_at', 'desc').orderBy('id').limit(limit).offset(offset).execute();
+      const total = await query.select((eb) => eb.fn.countAll<string | number>().as('total')).executeTakeFirstOrThrow();
+      const sessions = await sessionsOf(rows.map((row) => row.id));
+      return { items: rows.map((row) => fromRow(row, sessions.get(row.id) ?? [])), total: Number(total.total) };
+    },
+
+    async waitingForList(listId) {
+      const rows = await db.selectFrom('blasts').select('id').where('list_id', '=', listId).where('status', '=', 'importing').execute();
+      return rows.map((row) => row.id);
+    },
+
+    async transition(id, from, to, at, change = {}) {
+      const result = await db
+        .updateTable('blasts')
+        .set({
+          status: to,
+          updated_at: at,
+          ...(change.startedAt === undefined ? {} : { started_at: change.startedAt }),
+          ...(change.completedAt === undefined ? {} : { completed_at: change.completedAt }),
+          ...(change.pause === undefined ? {} : { pause_reason: change.pause?.reason ?? null, pause_detail: change.pause?.detail ?? null }),
+          ...(change.error === undefined
+            ? {}
+            : {
+                error_code: change.error.code,
+                error_message: change.error.message,
+                error_details: change.error.details === undefined ? null : JSON.stringify(change.error.details),
+              }),
+        })
+        .where('id', '=', id)
+        .where('status', 'in', [...from])
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async populate(id, listId, at) {
+      return db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('blast_recipients').where('blast_id', '=', id).execute();
+        await sql`
+          INSERT INTO blast_recipients (blast_id, seq, phone, status, attempts)
+          SELECT ${id}, seq, phone, 'pending', 0 FROM list_recipients WHERE list_id = ${listId}
+        `.execute(trx);
+        const counted = await trx
+          .selectFrom('blast_recipients')
+          .select((eb) => eb.fn.countAll<string | number>().as('total'))
+          .where('blast_id', '=', id)
+          .executeTakeFirstOrThrow();
+        const total = Number(counted.total);
+        await trx
+          .updateTable('blasts')
+          .set({ total, sent: 0, failed: 0, skipped: 0, delivered: 0, read: 0, updated_at: at })
+          .where('id', '=', id)
+          .execute();
+        return total;
+      });
+    },
+
+    async activeForSession(sessionId) {
+      return db
+        .selectFrom('blasts')
+        .innerJoin('blast_sessions', 'blast_sessions.blast_id', 'blasts.id')
+        .select(['blasts.id as id', 'blasts.list_id as listId'])
+        .where('blast_sessions.session_id', '=', sessionId)
+        .where('blast_sessions.paused_reason', 'is', null)
+        .where('blasts.status', '=', 'running')
+        .orderBy('blasts.created_at')
+        .execute();
+    },
+
+    async reclaim(blastId, sessionId, token, at) {
+      const blast = await db.selectFrom('blasts').select('list_id').where('id', '=', blastId).executeTakeFirst();
+      if (!blast) return [];
+      const rows = await db
+        .updateTable('blast_recipients')
+        .set({ claim_token: token, claimed_at: at })
+        .where('blast_id', '=', blastId)
+        .where('status', '=', 'sending')
+        .where('session_id', '=', sessionId)
+        .where('claim_token', '<>', token)
+        .returning(['seq', 'phone', 'attempts'])
+        .execute();
+      return withVars(blast.list_id, rows);
+    },
+
+    async hasPending(blastId) {
+      const row = await db
+        .selectFrom('blast_recipients')
+        .select('seq')
+        .where('blast_id', '=', blastId)
+        .where('status', '=', 'pending')
+        .limit(1)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
+    async claim(blastId, listId, sessionId, token, limit, at) {
+      let next = db
+        .selectFrom('blast_recipients')
+        .select('seq')
+        .where('blast_id', '=', blastId)
+        .where('status', '=', 'pending')
+        .orderBy('seq')
+        .limit(limit);
+      // Several workers claim at once on PostgreSQL: each takes rows nobody else is taking.
+      if (dialect === 'postgres') next = next.forUpdate().skipLocked();
+      const rows = await db
+        .updateTable('blast_recipients')
+        .set({ status: 'sending', session_id: sessionId, claim_token: token, claimed_at: at })
+        .where('blast_id', '=', blastId)
+        .where('seq', 'in', next)
+        .where('status', '=', 'pending')
+        .returning(['seq', 'phone', 'attempts'])
+        .execute();
+      return withVars(listId, rows);
+    },
+
+    async release(blastId, token, seqs) {
+      if (seqs.length === 0) return;
+      await db
+        .updateTable('blast_recipients')
+        .set({ status: 'pending', session_id: null, claim_token: null, claimed_at: null })
+        .where('blast_id', '=', blastId)
+        .where('claim_token', '=', token)
+        .where('status', '=', 'sending')
+        .where('seq', 'in', [...seqs])
+        .execute();
+    },
+
+    async recordOutcomes(blastId, token, outcomes) {
+      if (outcomes.length === 0) return 0;
+      return db.transaction().execute(async (trx) => {
+        const applied = { sent: 0, failed: 0, skipped: 0 };
+        for (const outcome of outcomes) {
+          const result = await trx
+            .updateTable('blast_recipients')
+            .set({
+              status: outcome.status,
+              reason: outcome.reason,
+              detail: outcome.detail,
+              message_id: outcome.messageId,
+              attempts: outcome.attempts,
+              sent_at: outcome.status === 'sent' ? outcome.at : null,
+            })
+            .where('blast_id', '=', blastId)
+            .where('seq', '=', outcome.seq)
+            .where('status', '=', 'sending')
+            .where('claim_token', '=', token)
+            .executeTakeFirst();
+          if (result.numUpdatedRows > 0n) applied[outcome.status] += 1;
+        }
+        const total = applied.sent + applied.failed + applied.skipped;
+        if (total > 0) {
+          await trx
+            .updateTable('blasts')
+            .set((eb) => ({
+              sent: eb('sent', '+', applied.sent),
+              failed: eb('failed', '+', applied.failed),
+              skipped: eb('skipped', '+', applied.skipped),
+            }))
+            .where('id', '=', blastId)
+            .execute();
+        }
+        return total;
+      });
+    },
+
+    async applyReceipts(receipts) {
+      const blastIds = new Set<string>();
+      const unmatched: Receipt[] = [];
+      if (receipts.length === 0) return { blastIds, unmatched };
+      await db.transaction().execute(async (trx) => {
+        const bump: Map<string, { delivered: number; read: number }> = new Map();
+        const add = (blastId: string, delivered: number, read: number): void => {
+          const figures = bump.get(blastId) ?? { delivered: 0, read: 0 };
+          figures.delivered += delivered;
+          figures.read += read;
+          bump.set(blastId, figures);
+        };
+        for (const receipt of receipts) {
+          const row = await trx
+            .selectFrom('blast_recipients')
+            .select(['blast_id', 'seq', 'status'])
+            .where('message_id', '=', receipt.messageId)
+            .executeTakeFirst();
+          if (!row) {
+            unmatched.push(receipt);
+            continue;
+          }
+          const from = row.status;
+          let delivered = 0;
+          let read = 0;
+          if (receipt.status === 'delivered' && from === 'sent') {
+            delivered = 1;
+            await trx
+              .updateTable('blast_recipients')
+              .set({ status: 'delivered', delivered_at: receipt.at })
+              .where('blast_id', '=', row.blast_id)
+              .where('seq', '=', row.seq)
+              .execute();
+          } else if (receipt.status === 'read' && (from === 'sent' || from === 'delivered')) {
+            delivered = from === 'sent' ? 1 : 0;
+            read = 1;
+            await trx
+              .updateTable('blast_recipients')
+              .set((eb) => ({ status: 'read', read_at: receipt.at, delivered_at: eb.fn.coalesce('delivered_at', eb.val(receipt.at)) }))
+              .where('blast_id', '=', row.blast_id)
+              .where('seq', '=', row.seq)
+              .execute();
+          }
+          if (delivered + read > 0) add(row.blast_id, delivered, read);
+        }
+        for (const [blastId, figures] of bump) {
+          blastIds.add(blastId);
+          await trx
+            .updateTable('blasts')
+            .set((eb) => ({ delivered: eb('delivered', '+', figures.delivered), read: eb('read', '+', figures.read) }))
+            .where('id', '=', blastId)
+            .execute();
+        }
+      });
+      return { blastIds, unmatched };
+    },
+
+    async unfinished(id) {
+      const rows = await db
+        .selectFrom('blast_recipients')
+        .select(['status', 'session_id', (eb) => eb.fn.countAll<string | number>().as('count')])
+        .where('blast_id', '=', id)
+        .where('status', 'in', IN_FLIGHT)
+        .groupBy(['status', 'session_id'])
+        .execute();
+      let pending = 0;
+      const sending: { sessionId: string; count: number }[] = [];
+      for (const row of rows) {
+        if (row.status === 'pending') pending += Number(row.count);
+        else sending.push({ sessionId: row.session_id ?? '', count: Number(row.count) });
+      }
+      return { pending, sending };
+    },
+
+    async closeRows(id, rows, outcome, at) {
+      return db.transaction().execute(async (trx) => {
+        let query = trx
+          .updateTable('blast_recipients')
+          .set({ status: outcome.status, reason: outcome.reason, detail: outcome.detail, claim_token: null })
+          .where('blast_id', '=', id)
+          .where('status', '=', rows.status);
+        if (rows.status === 'sending') query = query.where('session_id', 'in', [...rows.sessionIds]);
+        const result = await query.executeTakeFirst();
+        const closed = Number(result.numUpdatedRows);
+        if (closed > 0) {
+          await trx
+            .updateTable('blasts')
+            .set((eb) => (outcome.status === 'skipped' ? { skipped: eb('skipped', '+', closed) } : { failed: eb('failed', '+', closed) }))
+            .set({ updated_at: at })
+            .where('id', '=', id)
+            .execute();
+        }
+        return closed;
+      });
+    },
+
+    async pauseSession(blastId, sessionId, reason) {
+      await db
+        .updateTable('blast_sessions')
+        .set({ paused_reason: reason })
+        .where('blast_id', '=', blastId)
+        .where('session_id', '=', sessionId)
+        .execute();
+    },
+
+    async resumeSessions(blastId) {
+      await db.updateTable('blast_sessions').set({ paused_reason: null }).where('blast_id', '=', blastId).execute();
+    },
+
+    async liveBlastsOf(sessionId) {
+      const rows = await db
+        .selectFrom('blasts')
+        .innerJoin('blast_sessions', 'blast_sessions.blast_id', 'blasts.id')
+        .select('blasts.id as id')
+        .where('blast_sessions.session_id', '=', sessionId)
+        .where('blasts.status', 'in', ['running', 'paused'])
+        .execute();
+      return rows.map((row) => row.id);
+    },
+
+    async recipients(id, { status, limit, offset }) {
+      const statuses: LedgerStatus[] | undefined = status === undefined ? undefined : status === 'pending' ? ['pending', 'sending'] : [status];
+      let query = db.selectFrom('blast_recipients').where('blast_id', '=', id);
+      if (statuses) query = query.where('status', 'in', statuses);
+      const rows = await query.selectAll().orderBy('seq').limit(limit).offset(offset).execute();
+      const total = await query.select((eb) => eb.fn.countAll<string | number>().as('total')).executeTakeFirstOrThrow();
+      const rowNumbers = await rowNumbersOf(db, id, rows.map((row) => row.seq));
+      return { items: rows.map((row) => recipientFromRow(row, rowNumbers.get(row.seq) ?? null)), total: Number(total.total) };
+    },
+
+    async *allRecipients(id, pageSize = 1_000) {
+      let after = 0;
+      for (;;) {
+        const rows = await db
+          .selectFrom('blast_recipients')
+          .selectAll()
+          .where('blast_id', '=', id)
+          .where('seq', '>', after)
+          .orderBy('seq')
+          .limit(pageSize)
+          .execute();
+        if (rows.length === 0) return;
+        const rowNumbers = await rowNumbersOf(db, id, rows.map((row) => row.seq));
+        for (const row of rows) yield recipientFromRow(row, rowNumbers.get(row.seq) ?? null);
+        after = rows[rows.length - 1]?.seq ?? after;
+        if (rows.length < pageSize) return;
+      }
+    },
+  };
+}
+
+async function rowNumbersOf(db: Db, blastId: string, seqs: number[]): Promise<Map<number, number>> {
+  if (seqs.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('list_recipients')
+    .select(['seq', 'row_number'])
+    .where('list_id', '=', db.selectFrom('blasts').select('list_id').where('id', '=', blastId))
+    .where('seq', 'in', seqs)
+    .execute();
+  return new Map(rows.map((row) => [row.seq, row.row_number]));
+}
+
+function recipientFromRow(row: Selectable<BlastRecipientTable>, rowNumber: number | null): RecipientRow {
+  return {
+    seq: row.seq,
+    rowNumber,
+    phone: row.phone,
+    status: (row.status === 'sending' ? 'pending' : row.status) as RecipientStatus,
+    reason: row.reason,
+    detail: row.detail,
+    sessionId: row.session_id,
+    messageId: row.message_id,
+    attempts: row.attempts,
+    sentAt: row.sent_at,
+    deliveredAt: row.delivered_at,
+    readAt: row.read_at,
+  };
+}
+
+function fromRow(row: Selectable<BlastTable>, sessions: BlastSessionState[]): Blast {
+  return {
+    id: row.id,
+    name: row.name,
+    businessUnit: row.business_unit,
+    status: row.status as BlastStatus,
+    listId: row.list_id,
+    message: row.message,
+    media:
+      row.media_sha256 === null
+        ? null
+        : { sha256: row.media_sha256, kind: row.media_kind as MediaKind, mimetype: row.media_mimetype ?? 'application/octet-stream', fileName: row.media_file_name },
+    sessions,
+    checkNumbers: row.check_numbers === 1,
+    typing: row.typing === 1,
+    pacing: row.pacing === null ? null : (JSON.parse(row.pacing) as Partial<PacingPolicy>),
+    scheduledAt: row.scheduled_at,
+    startedAt: row.started_at,
+    completedAt: row.completed_at,
+    pause: row.pause_reason === null ? null : { reason: row.pause_reason, detail: row.pause_detail },
+    error:
+      row.error_code === null
+        ? null
+        : {
+            code: row.error_code,
+            message: row.error_message ?? '',
+            ...(row.error_details === null ? {} : { details: JSON.parse(row.error_details) as unknown }),
+          },
+    figures: figuresOf({ total: row.total, sent: row.sent, failed: row.failed, skipped: row.skipped, delivered: row.delivered, read: row.read }),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
