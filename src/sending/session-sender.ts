@@ -29,6 +29,8 @@ export class SessionSender {
   /** Media uploaded to WhatsApp once per blast by this session, then reused. */
   readonly #media = new Map<string, PreparedMedia>();
   #rotation = 0;
+  /** The delay drawn for the next message, kept until that message is booked (re-drawing on every wait would skew delays long). */
+  #gapMs: number | undefined;
 
   constructor(
     private readonly engine: BlastEngine,
@@ -109,7 +111,8 @@ export class SessionSender {
       return { worked: false, waitMs: this.engine.pollMs };
     }
 
-    const gapMs = drawGapMs(context.policy, deps.random);
+    const gapMs = Math.max(context.policy.minDelayMs, Math.min(context.policy.maxDelayMs, this.#gapMs ?? drawGapMs(context.policy, deps.random)));
+    this.#gapMs = gapMs;
     const { granted, waitMs } = await deps.gate.reserveMany(
       this.sessionId,
       context.policy,
@@ -119,6 +122,7 @@ export class SessionSender {
       this.engine.claimBatch,
     );
     if (granted === 0) return { worked: false, waitMs };
+    this.#gapMs = undefined;
 
     const recipients = carried.splice(0, granted);
     if (recipients.length < granted) {
