@@ -15,9 +15,15 @@ const HIGH_WATER_MARK = 64 * 1024;
 /** Excel runs a cell typed (or opened from CSV) with one of these first as a formula. */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
-/** Guards against formula injection: a text cell starting with = + - @ (or tab / carriage return) gets a leading apostrophe ' in CSV. */
+/** A signed number (an E.164 phone number, a negative amount) cannot run anything: it stays as it is. */
+const PLAIN_NUMBER = /^[+-]?\d+(\.\d+)?$/;
+
+/**
+ * Guards against formula injection: a text cell starting with = + - @ (or tab / carriage return)
+ * gets a leading apostrophe, unless it is only a signed number such as `+6281234567890`.
+ */
 export function escapeFormula(value: string): string {
-  return FORMULA_START.test(value) ? `'${value}` : value;
+  return FORMULA_START.test(value) && !PLAIN_NUMBER.test(value) ? `'${value}` : value;
 }
 
 /** RFC 4180 CSV, UTF-8 with BOM (so Excel opens Arabic/emoji correctly), CRLF line ends. */

@@ -1,27 +1,27 @@
 import type { BlastControl, ProgressSample } from '../blasts/blast-control.js';
-import { doneOf, isOptOut, type Blast } from '../core/blast.js';
-import { effectiveDailyCap, tightenPacing, type PacingPolicy } from '../core/pacing.js';
+import { doneOf, isOptOut } from '../core/blast.js';
+import { effectiveDailyCap, tightenPacing } from '../core/pacing.js';
 import type { SessionConfig } from '../core/session-config.js';
-import { compileTemplate, type CompiledTemplate } from '../core/template.js';
+import { compileTemplate } from '../core/template.js';
 import type { Clock } from '../infra/clock.js';
 import type { Redis } from '../infra/redis.js';
 import type { Logger } from '../logging/logger.js';
-import type { MessagingProvider, ProviderEvent } from '../providers/provider.js';
+import type { ProviderEvent } from '../providers/provider.js';
 import type { Receipt } from '../store/blast.repository.js';
 import type { Store } from '../store/store.js';
 import { blastSignalsChannel, type BlastSignals } from './blast-signals.js';
 import type { PacingGate } from './pacing-gate.js';
 import { SessionSender } from './session-sender.js';
+import type { OwnedSessions, SendContext, SenderHost } from './sender-host.js';
 
 /** The part of the session manager the engine uses. */
-export interface OwnedSessions {
-  owned(sessionId: string): { provider: MessagingProvider; config: SessionConfig; token: number } | undefined;
+export interface ManagedSessions extends OwnedSessions {
   onSessionEvent(listener: (sessionId: string, businessUnit: string, event: ProviderEvent) => void): void;
 }
 
 export interface BlastEngineDeps {
   store: Store;
-  sessions: OwnedSessions;
+  sessions: ManagedSessions;
   gate: PacingGate;
   control: BlastControl;
   signals: BlastSignals;
@@ -40,14 +40,6 @@ export interface BlastEngineDeps {
   random?: () => number;
 }
 
-/** What a session needs to send for one blast, reloaded every few seconds or when the blast changes. */
-export interface SendContext {
-  blast: Blast;
-  compiled: CompiledTemplate;
-  policy: PacingPolicy;
-  dailyCap: number;
-  loadedAtMs: number;
-}
 
 const CONTEXT_TTL_MS = 5_000;
 const PROGRESS_EVERY_MS = 300;
@@ -62,7 +54,7 @@ const RECEIPT_TRIES = 20;
  * opt-out replies and restriction signals arrive here from the session manager; progress goes
  * out coalesced, a few frames a second at most.
  */
-export class BlastEngine {
+export class BlastEngine implements SenderHost {
   readonly #senders = new Map<string, SessionSender>();
   readonly #contexts = new Map<string, SendContext>();
   readonly #dirty = new Set<string>();

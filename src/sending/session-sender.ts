@@ -4,7 +4,7 @@ import type { SessionConfig } from '../core/session-config.js';
 import { render } from '../core/template.js';
 import { ProviderError, type MessagingProvider, type PreparedMedia } from '../providers/provider.js';
 import type { ClaimedRecipient, Outcome } from '../store/blast.repository.js';
-import type { BlastEngine, SendContext } from './blast-engine.js';
+import type { SendContext, SenderHost } from './sender-host.js';
 
 /** What one step for one blast came to. */
 type StepResult = { worked: true } | { worked: false; waitMs: number } | { stop: string };
@@ -33,7 +33,7 @@ export class SessionSender {
   #gapMs: number | undefined;
 
   constructor(
-    private readonly engine: BlastEngine,
+    private readonly engine: SenderHost,
     readonly sessionId: string,
   ) {}
 
@@ -187,8 +187,12 @@ export class SessionSender {
     if (outcomes.length > 0) this.engine.touched(blast.id);
     const unsent = recipients.slice(next).map((recipient) => recipient.seq);
     if (stop) await store.blasts.release(blast.id, owned.token, unsent);
-    if (stop?.stop === 'restricted') await this.engine.restricted(this.sessionId, 'rate_limited', stop.detail);
-    if (stop) return stop.stop === 'stopping' ? { stop: 'stopping' } : { stop: stop.stop };
+    if (stop?.stop === 'restricted') {
+      // This session stops sending for the blasts it serves; the loop stays, for blasts it may still serve.
+      await this.engine.restricted(this.sessionId, 'rate_limited', stop.detail);
+      return { worked: false, waitMs: this.engine.pollMs };
+    }
+    if (stop) return { stop: stop.stop };
     return { worked: true };
   }
 

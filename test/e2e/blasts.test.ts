@@ -70,7 +70,7 @@ describe('blasts end to end (sandbox)', () => {
     expect(rows[0]).toEqual(['row', 'phone', 'status', 'reason', 'detail', 'session', 'message_id', 'attempts', 'sent_at', 'delivered_at', 'read_at']);
     expect(rows).toHaveLength(1_001);
     expect(rows.slice(1).every((row) => row[2] === 'read')).toBe(true);
-    expect(rows[1]?.slice(0, 2)).toEqual(['2', '+6281200000001']);
+    expect(rows[1]?.slice(0, 2)).toEqual(['2', '+6281200000001']); // a phone number is not escaped as a formula
 
     const xlsx = await fetch(`${url}/api/blasts/${blastId}/report.xlsx`, { headers: { authorization: `Bearer ${ADMIN}` } });
     expect(xlsx.status).toBe(200);

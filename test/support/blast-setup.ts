@@ -1,4 +1,4 @@
-import { apiClient } from './http.js';
+import type { apiClient } from './http.js';
 import type { EventSocket } from './ws-client.js';
 import { isStatus } from './ws-client.js';
 

@@ -68,7 +68,7 @@ describe('escapeFormula', () => {
   });
 
   it('leaves other text alone, an apostrophe or a formula character further in included', () => {
-    for (const text of ['', 'Budi', "'=1", ' =1', 'a=b', '6281234567890', 'محمد']) expect(escapeFormula(text)).toBe(text);
+    for (const text of ['', 'Budi', "'=1", ' =1', 'a=b', '6281234567890', 'محمد', '+6281234567890', '-12.5']) expect(escapeFormula(text)).toBe(text);
   });
 });
 
@@ -104,8 +104,8 @@ describe('csvReport', () => {
     }));
     expect(csv.toString('utf8')).toBe(
       "\uFEFF'=title,plain\r\n"
-      + "'=1+2,'+628123\r\n"
-      + "'-5,'@SUM(A1)\r\n"
+      + "'=1+2,+628123\r\n"
+      + "-5,'@SUM(A1)\r\n"
       + '"\'=HYPERLINK(""x"")",\'\tTab\r\n'
       + '"\'=1,2",-5\r\n',
     );
@@ -151,7 +151,7 @@ function sampleRow(i: number): Cell[] {
 
 /** What the project's reader gives back: escaped formulas, '' for a null between cells, trailing empties dropped. */
 function expectedCells(row: readonly Cell[]): string[] {
-  const cells = row.map((value) => (value === null ? '' : typeof value === 'number' ? String(value) : /^[=+\-@]/.test(value) ? `'${value}` : value));
+  const cells = row.map((value) => (value === null ? '' : typeof value === 'number' ? String(value) : /^[=+\-@]/.test(value) && !/^[+-]\d+$/.test(value) ? `'${value}` : value));
   while (cells.at(-1) === '') cells.pop();
   return cells;
 }

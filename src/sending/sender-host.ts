@@ -1,0 +1,36 @@
+import type { Blast } from '../core/blast.js';
+import type { PacingPolicy } from '../core/pacing.js';
+import type { SessionConfig } from '../core/session-config.js';
+import type { CompiledTemplate } from '../core/template.js';
+import type { Logger } from '../logging/logger.js';
+import type { Clock } from '../infra/clock.js';
+import type { MessagingProvider } from '../providers/provider.js';
+import type { Store } from '../store/store.js';
+import type { PacingGate } from './pacing-gate.js';
+
+/** What a session needs to send for one blast, reloaded every few seconds or when the blast changes. */
+export interface SendContext {
+  blast: Blast;
+  compiled: CompiledTemplate;
+  policy: PacingPolicy;
+  dailyCap: number;
+  loadedAtMs: number;
+}
+
+/** The part of the session manager the engine uses. */
+export interface OwnedSessions {
+  owned(sessionId: string): { provider: MessagingProvider; config: SessionConfig; token: number } | undefined;
+}
+
+/** What a session's sender loop asks of the engine that runs it. */
+export interface SenderHost {
+  readonly deps: { store: Store; sessions: OwnedSessions; gate: PacingGate; clock: Clock; log: Logger; random?: (() => number) | undefined };
+  readonly claimBatch: number;
+  readonly pollMs: number;
+  readonly retryDelaysMs: readonly number[];
+  activeBlasts(sessionId: string): Promise<{ id: string; listId: string }[]>;
+  context(blastId: string, config: SessionConfig): Promise<SendContext | undefined>;
+  touched(blastId: string): void;
+  finishIfDone(blastId: string): Promise<void>;
+  restricted(sessionId: string, reason: string, detail: string | undefined): Promise<void>;
+}
