@@ -101,8 +101,8 @@ export function isOptOut(text: string, keywords: readonly string[] = DEFAULT_OPT
   const word = text
     .normalize('NFKC')
     .trim()
-    .replace(/[\s\p{P}\p{S}]+$/u, '')
-    .replace(/^[\s\p{P}\p{S}]+/u, '')
+    .replace(/[\s\p{P}\p{S}\p{M}\p{Cf}]+$/u, '')
+    .replace(/^[\s\p{P}\p{S}\p{M}\p{Cf}]+/u, '')
     .toUpperCase();
   return word !== '' && keywords.some((keyword) => keyword.toUpperCase() === word);
 }

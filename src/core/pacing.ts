@@ -10,11 +10,19 @@ export interface PacingPolicy {
   hourlyCap: number;
   dailyCap: number;
   /** Sending window: only send between these hours (local to `timezone`). */
-  window?: { startHour: number; endHour: number; timezone: string } | undefined;
+  window?: SendingWindow | undefined;
+  /** A second window that must hold as well (a blast's own, inside its session's). */
+  alsoWindow?: SendingWindow | undefined;
   /** A newly linked number starts at `initialDailyCap` and grows by `dailyIncrease` each day. */
   warmup?: { initialDailyCap: number; dailyIncrease: number } | undefined;
   /** Show "typing…" before each message, for a time proportional to its length. */
   typing?: { enabled: boolean; msPerChar: number; maxMs: number } | undefined;
+}
+
+export interface SendingWindow {
+  startHour: number;
+  endHour: number;
+  timezone: string;
 }
 
 /** Conservative defaults for a real WhatsApp account: slow enough not to look like a bot. */
@@ -73,7 +81,9 @@ export function tightenPacing(base: PacingPolicy, override: Partial<PacingPolicy
     maxDelayMs: Math.max(base.maxDelayMs, override.maxDelayMs ?? 0, minDelayMs),
     hourlyCap: Math.min(base.hourlyCap, override.hourlyCap ?? Number.POSITIVE_INFINITY),
     dailyCap: Math.min(base.dailyCap, override.dailyCap ?? Number.POSITIVE_INFINITY),
-    window: override.window ?? base.window,
+    // Both windows hold: a blast narrows its sessions' hours, never widens them.
+    window: base.window ?? override.window,
+    alsoWindow: base.window && override.window ? override.window : undefined,
     typing: override.typing ?? base.typing,
   };
 }
@@ -100,25 +110,43 @@ export function typingMs(policy: PacingPolicy, textLength: number, forced = fals
 }
 
 /**
- * 0 when `now` is inside the sending window (or there is none), else the ms until it opens. The
- * window is `[startHour, endHour)` in its time zone and may run past midnight (22 → 6).
+ * 0 when `now` is inside the sending window(s) (or there is none), else the ms until they are
+ * all open. A window is `[startHour, endHour)` in its time zone and may run past midnight
+ * (22 → 6); days when the clocks change are handled.
  */
 export function msUntilWindowOpens(policy: PacingPolicy, now: Date): number {
-  const window = policy.window;
-  if (!window) return 0;
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone: window.timezone,
-    hourCycle: 'h23',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(now);
+  const windows = [policy.window, policy.alsoWindow].filter((window): window is SendingWindow => window !== undefined);
+  let waited = 0;
+  // Opening one window may land outside the other; a few rounds settle it (or give a day's wait).
+  for (let round = 0; round < 4; round++) {
+    const waits = windows.map((window) => waitForWindow(window, new Date(now.getTime() + waited)));
+    const longest = Math.max(0, ...waits);
+    if (longest === 0) return waited;
+    waited += longest;
+  }
+  return Math.min(waited, DAY_MS);
+}
+
+function localTime(timeZone: string, at: Date): { hour: number; sinceMidnightMs: number } {
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hourCycle: 'h23', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(at);
   const part = (type: string): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
   const hour = part('hour');
-  const sinceMidnightMs = ((hour * 60 + part('minute')) * 60 + part('second')) * 1000 + now.getMilliseconds();
+  return { hour, sinceMidnightMs: ((hour * 60 + part('minute')) * 60 + part('second')) * 1000 + at.getMilliseconds() };
+}
+
+function waitForWindow(window: SendingWindow, now: Date): number {
+  const { hour, sinceMidnightMs } = localTime(window.timezone, now);
   const { startHour, endHour } = window;
   const inside = startHour < endHour ? hour >= startHour && hour < endHour : hour >= startHour || hour < endHour;
   if (inside) return 0;
   const startMs = startHour * 3_600_000;
-  return startMs > sinceMidnightMs ? startMs - sinceMidnightMs : DAY_MS - sinceMidnightMs + startMs;
+  let wait = startMs > sinceMidnightMs ? startMs - sinceMidnightMs : DAY_MS - sinceMidnightMs + startMs;
+  // On a night the clocks change, the wall-clock difference is an hour off: correct it by
+  // looking at the local time at the computed instant.
+  const landed = localTime(window.timezone, new Date(now.getTime() + wait)).sinceMidnightMs;
+  let drift = startMs - landed;
+  if (drift > DAY_MS / 2) drift -= DAY_MS;
+  if (drift < -DAY_MS / 2) drift += DAY_MS;
+  wait += drift;
+  return Math.max(1, wait);
 }

@@ -13,6 +13,8 @@ type StepResult = { worked: true } | { worked: false; waitMs: number } | { stop:
 type SendResult = { outcome: Outcome } | { stop: 'not_connected' | 'stopping' } | { stop: 'restricted'; detail: string };
 
 const MAX_IDLE_WAIT_MS = 60_000;
+/** How much sending one claimed batch should hold at most, at the measured speed. */
+const BATCH_WORK_MS = 250;
 
 /**
  * One connected session's loop: for each running blast it serves, in turn, book a send with
@@ -31,6 +33,8 @@ export class SessionSender {
   #rotation = 0;
   /** The delay drawn for the next message, kept until that message is booked (re-drawing on every wait would skew delays long). */
   #gapMs: number | undefined;
+  /** Average time one send takes (ms): a batch is sized to about BATCH_WORK_MS of work, so pause and stop act quickly. */
+  #sendMs = 0;
 
   constructor(
     private readonly engine: SenderHost,
@@ -119,7 +123,7 @@ export class SessionSender {
       gapMs,
       clock.now().getTime(),
       context.dailyCap,
-      this.engine.claimBatch,
+      Math.max(1, Math.min(this.engine.claimBatch, Math.floor(BATCH_WORK_MS / Math.max(this.#sendMs, 0.1)))),
     );
     if (granted === 0) return { worked: false, waitMs };
     this.#gapMs = undefined;
@@ -174,7 +178,9 @@ export class SessionSender {
         stop = { stop: 'stopping' };
         break;
       }
+      const began = performance.now();
       const result = await this.#sendOne(context, owned.provider, recipient);
+      this.#sendMs = this.#sendMs * 0.8 + (performance.now() - began) * 0.2;
       if ('stop' in result) {
         stop = result;
         break;

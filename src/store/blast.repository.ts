@@ -290,23 +290,29 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres'): B
     },
 
     async claim(blastId, listId, sessionId, token, limit, at) {
-      let next = db
-        .selectFrom('blast_recipients')
-        .select('seq')
-        .where('blast_id', '=', blastId)
-        .where('status', '=', 'pending')
-        .orderBy('seq')
-        .limit(limit);
-      // Several workers claim at once on PostgreSQL: each takes rows nobody else is taking.
-      if (dialect === 'postgres') next = next.forUpdate().skipLocked();
-      const rows = await db
-        .updateTable('blast_recipients')
-        .set({ status: 'sending', session_id: sessionId, claim_token: token, claimed_at: at })
-        .where('blast_id', '=', blastId)
-        .where('seq', 'in', next)
-        .where('status', '=', 'pending')
-        .returning(['seq', 'phone', 'attempts'])
-        .execute();
+      // Pick the rows first, then update exactly those: as one UPDATE … WHERE seq IN (SELECT … LIMIT n),
+      // PostgreSQL may re-run the sub-select per row and take far more than n.
+      const rows = await db.transaction().execute(async (trx) => {
+        let pick = trx
+          .selectFrom('blast_recipients')
+          .select('seq')
+          .where('blast_id', '=', blastId)
+          .where('status', '=', 'pending')
+          .orderBy('seq')
+          .limit(limit);
+        // Several workers claim at once on PostgreSQL: each takes rows nobody else is taking.
+        if (dialect === 'postgres') pick = pick.forUpdate().skipLocked();
+        const seqs = (await pick.execute()).map((row) => row.seq);
+        if (seqs.length === 0) return [];
+        return trx
+          .updateTable('blast_recipients')
+          .set({ status: 'sending', session_id: sessionId, claim_token: token, claimed_at: at })
+          .where('blast_id', '=', blastId)
+          .where('seq', 'in', seqs)
+          .where('status', '=', 'pending')
+          .returning(['seq', 'phone', 'attempts'])
+          .execute();
+      });
       return withVars(listId, rows);
     },
 

@@ -1,0 +1,450 @@
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import type { Blast } from '../../src/core/blast.js';
+import { defaultPacing } from '../../src/core/pacing.js';
+import { createLogger } from '../../src/logging/logger.js';
+import type { NewBlast, Outcome, RecipientRow } from '../../src/store/blast.repository.js';
+import { createDatabase, type DatabaseHandle } from '../../src/store/database.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { createStore, type Store } from '../../src/store/store.js';
+import { databaseKinds, type TestDatabase } from '../support/databases.js';
+
+const log = createLogger('silent');
+const AT = '2026-03-01T10:00:00.000Z';
+const LATER = '2026-03-01T10:05:00.000Z';
+
+const phoneOf = (seq: number): string => `62812${String(10_000_000 + seq)}`;
+
+function newBlast(id: string, overrides: Partial<NewBlast> = {}): NewBlast {
+  return {
+    id,
+    name: `Blast ${id}`,
+    businessUnit: 'Marketing',
+    status: 'importing',
+    listId: 'list-1',
+    message: 'Hello {{name}}',
+    media: null,
+    sessionIds: ['s1'],
+    checkNumbers: false,
+    typing: false,
+    pacing: null,
+    scheduledAt: null,
+    createdAt: AT,
+    ...overrides,
+  };
+}
+
+function sent(seq: number, messageId: string): Outcome {
+  return { seq, status: 'sent', reason: null, detail: null, messageId, attempts: 1, at: LATER };
+}
+
+// The blast ledger is the truth of what was sent: every database must keep it the same way.
+describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $kind', ({ skip, create }) => {
+  let database: TestDatabase;
+  let handle: DatabaseHandle;
+  let store: Store;
+
+  beforeEach(async () => {
+    if (skip) return;
+    database = await create();
+    handle = createDatabase(database.target);
+    await migrateToLatest(handle, log);
+    store = createStore(handle);
+    for (const [id, businessUnit] of [['s1', 'Marketing'], ['s2', 'Marketing'], ['s3', 'Sales']] as const) {
+      await store.sessions.insert({
+        id,
+        friendlyName: `Account ${id}`,
+        businessUnit,
+        provider: 'sandbox',
+        pacing: defaultPacing('sandbox'),
+        sandbox: null,
+        createdAt: AT,
+        updatedAt: AT,
+      });
+    }
+  });
+  afterEach(async () => {
+    if (skip) return;
+    await handle.close();
+    await database.drop();
+  });
+
+  /** A ready list of `count` recipients: seq 1…count on sheet rows 2…count+1, each with a name. */
+  async function listOf(id: string, count: number): Promise<void> {
+    await store.lists.create({
+      id,
+      name: `List ${id}`,
+      purpose: 'recipients',
+      businessUnit: 'Marketing',
+      fileName: 'people.csv',
+      fileSize: 100,
+      blobSha256: 'a'.repeat(64),
+      phoneColumn: 'Phone',
+      defaultCountry: 'ID',
+      createdAt: AT,
+    });
+    const recipients = Array.from({ length: count }, (_, i) => ({ seq: i + 1, rowNumber: i + 2, phone: phoneOf(i + 1), vars: { name: `Person ${i + 1}` } }));
+    await store.lists.insertRecipients(id, recipients);
+    await store.lists.complete(id, { counts: { rows: count, valid: count, duplicates: 0, invalid: 0, blank: 0 } }, AT);
+  }
+
+  /** A blast over `list-1` (of `count` recipients), populated and running. */
+  async function runningBlast(id: string, count: number, overrides: Partial<NewBlast> = {}): Promise<void> {
+    if ((await store.lists.get('list-1')) === undefined) await listOf('list-1', count);
+    await store.blasts.create(newBlast(id, overrides));
+    await store.blasts.populate(id, 'list-1', AT);
+    expect(await store.blasts.transition(id, ['importing'], 'running', AT, { startedAt: AT })).toBe(true);
+  }
+
+  const figures = async (id: string): Promise<Blast['figures'] | undefined> => (await store.blasts.get(id))?.figures;
+  const unfinished = async (id: string): Promise<{ pending: number; sending: { sessionId: string; count: number }[] }> => {
+    const { pending, sending } = await store.blasts.unfinished(id);
+    return { pending, sending: [...sending].sort((a, b) => a.sessionId.localeCompare(b.sessionId)) };
+  };
+  const seqs = (rows: readonly { seq: number }[]): number[] => rows.map((row) => row.seq);
+  const statusOf = async (id: string, seq: number): Promise<RecipientRow | undefined> =>
+    (await store.blasts.recipients(id, { limit: 1, offset: seq - 1 })).items[0];
+
+  describe.skipIf(skip)('blasts', () => {
+    it('stores a blast and returns it exactly, sessions and JSON fields included', async () => {
+      const pacing = { minDelayMs: 30_000, window: { startHour: 22, endHour: 6, timezone: 'Asia/Jakarta' } };
+      const media = { sha256: 'b'.repeat(64), kind: 'image' as const, mimetype: 'image/png', fileName: 'promo.png' };
+      await store.blasts.create(newBlast('b1', { sessionIds: ['s2', 's1'], pacing, media, checkNumbers: true, typing: true, scheduledAt: LATER }));
+      expect(await store.blasts.get('b1')).toEqual({
+        id: 'b1',
+        name: 'Blast b1',
+        businessUnit: 'Marketing',
+        status: 'importing',
+        listId: 'list-1',
+        message: 'Hello {{name}}',
+        media,
+        sessions: [
+          { sessionId: 's1', pausedReason: null },
+          { sessionId: 's2', pausedReason: null },
+        ],
+        checkNumbers: true,
+        typing: true,
+        pacing,
+        scheduledAt: LATER,
+        startedAt: null,
+        completedAt: null,
+        pause: null,
+        error: null,
+        figures: { total: 0, sent: 0, failed: 0, skipped: 0, delivered: 0, read: 0, pending: 0 },
+        createdAt: AT,
+        updatedAt: AT,
+      });
+      expect(await store.blasts.get('missing')).toBeUndefined();
+    });
+
+    it('lists newest first, filtered by status, session and business unit, with the total', async () => {
+      await store.blasts.create(newBlast('b1', { createdAt: '2026-03-01T01:00:00.000Z', sessionIds: ['s1'] }));
+      await store.blasts.create(newBlast('b2', { createdAt: '2026-03-01T02:00:00.000Z', sessionIds: ['s1', 's2'] }));
+      await store.blasts.create(newBlast('b3', { createdAt: '2026-03-01T03:00:00.000Z', sessionIds: ['s3'], businessUnit: 'Sales' }));
+      await store.blasts.transition('b2', ['importing'], 'scheduled', AT);
+      const ids = (page: { items: Blast[] }): string[] => page.items.map((blast) => blast.id);
+
+      const all = await store.blasts.list({ limit: 2, offset: 0 });
+      expect(ids(all)).toEqual(['b3', 'b2']);
+      expect(all.total).toBe(3);
+      expect(all.items[1]?.sessions.map((session) => session.sessionId)).toEqual(['s1', 's2']);
+      expect(ids(await store.blasts.list({ limit: 2, offset: 2 }))).toEqual(['b1']);
+      expect(await store.blasts.list({ status: 'importing', limit: 10, offset: 0 })).toMatchObject({ total: 2, items: [{ id: 'b3' }, { id: 'b1' }] });
+      expect(await store.blasts.list({ sessionId: 's1', limit: 1, offset: 0 })).toMatchObject({ total: 2, items: [{ id: 'b2' }] });
+      expect(await store.blasts.list({ businessUnit: 'Marketing', status: 'scheduled', limit: 10, offset: 0 })).toMatchObject({ total: 1, items: [{ id: 'b2' }] });
+      expect(await store.blasts.list({ businessUnit: 'Sales', sessionId: 's1', limit: 10, offset: 0 })).toEqual({ items: [], total: 0 });
+      expect((await store.blasts.waitingForList('list-1')).sort()).toEqual(['b1', 'b3']);
+    });
+
+    it('moves only from the given statuses, with the fields that go with the move', async () => {
+      await store.blasts.create(newBlast('b1'));
+      expect(await store.blasts.transition('b1', ['importing'], 'scheduled', AT)).toBe(true);
+      expect(await store.blasts.transition('b1', ['importing'], 'failed', AT)).toBe(false);
+      expect(await store.blasts.transition('b1', ['scheduled', 'paused'], 'running', LATER, { startedAt: LATER })).toBe(true);
+      expect(await store.blasts.transition('b1', ['running'], 'paused', LATER, { pause: { reason: 'operator', detail: 'lunch' } })).toBe(true);
+      expect(await store.blasts.get('b1')).toMatchObject({ status: 'paused', startedAt: LATER, pause: { reason: 'operator', detail: 'lunch' }, updatedAt: LATER });
+      expect(await store.blasts.transition('b1', ['paused'], 'running', LATER, { pause: null })).toBe(true);
+      expect((await store.blasts.get('b1'))?.pause).toBeNull();
+      const error = { code: 'LIST_FAILED', message: 'The list could not be read', details: { row: 3 } };
+      expect(await store.blasts.transition('b1', ['running'], 'failed', LATER, { completedAt: LATER, error })).toBe(true);
+      expect(await store.blasts.get('b1')).toMatchObject({ status: 'failed', completedAt: LATER, error });
+      expect(await store.blasts.transition('missing', ['importing'], 'scheduled', AT)).toBe(false);
+    });
+  });
+
+  describe.skipIf(skip)('the recipient ledger', () => {
+    it('copies the list’s recipients as pending, and starts from scratch when populated again', async () => {
+      await listOf('list-1', 5);
+      await store.blasts.create(newBlast('b1'));
+      expect(await store.blasts.populate('b1', 'list-1', AT)).toBe(5);
+      expect(await figures('b1')).toEqual({ total: 5, sent: 0, failed: 0, skipped: 0, delivered: 0, read: 0, pending: 5 });
+      const page = await store.blasts.recipients('b1', { limit: 10, offset: 0 });
+      expect(page.total).toBe(5);
+      expect(page.items[0]).toEqual({
+        seq: 1,
+        rowNumber: 2,
+        phone: phoneOf(1),
+        status: 'pending',
+        reason: null,
+        detail: null,
+        sessionId: null,
+        messageId: null,
+        attempts: 0,
+        sentAt: null,
+        deliveredAt: null,
+        readAt: null,
+      });
+
+      await store.blasts.claim('b1', 'list-1', 's1', 1, 2, AT);
+      await store.blasts.recordOutcomes('b1', 1, [sent(1, 'm1')]);
+      await store.blasts.applyReceipts([{ messageId: 'm1', status: 'read', at: LATER }]);
+      expect(await store.blasts.populate('b1', 'list-1', LATER)).toBe(5);
+      expect(await figures('b1')).toEqual({ total: 5, sent: 0, failed: 0, skipped: 0, delivered: 0, read: 0, pending: 5 });
+      expect((await store.blasts.recipients('b1', { status: 'pending', limit: 10, offset: 0 })).items.every((row) => row.sessionId === null)).toBe(true);
+      expect(await store.blasts.hasPending('b1')).toBe(true);
+    });
+
+    // On PostgreSQL the claim's `seq IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)` must run once;
+    // planned as a nested-loop semi join it is rescanned per row and takes every pending row.
+    it('claims no more recipients than asked', async () => {
+      await runningBlast('b1', 50);
+      expect(seqs(await store.blasts.claim('b1', 'list-1', 's1', 1, 1, AT))).toEqual([1]);
+      expect(await unfinished('b1')).toEqual({ pending: 49, sending: [{ sessionId: 's1', count: 1 }] });
+    });
+
+    it('hands out each pending recipient once, in list order, with its template values', async () => {
+      await runningBlast('b1', 5);
+      const first = await store.blasts.claim('b1', 'list-1', 's1', 1, 2, AT);
+      expect(first).toEqual([
+        { seq: 1, phone: phoneOf(1), attempts: 0, vars: { name: 'Person 1' } },
+        { seq: 2, phone: phoneOf(2), attempts: 0, vars: { name: 'Person 2' } },
+      ]);
+      expect(seqs(await store.blasts.claim('b1', 'list-1', 's2', 2, 2, AT))).toEqual([3, 4]);
+      expect(seqs(await store.blasts.claim('b1', 'list-1', 's1', 1, 10, AT))).toEqual([5]);
+      expect(await store.blasts.claim('b1', 'list-1', 's1', 1, 10, AT)).toEqual([]);
+      expect(await store.blasts.hasPending('b1')).toBe(false);
+    });
+
+    it('never hands the same recipient to two concurrent claims', async () => {
+      await runningBlast('b1', 60);
+      const claimed: number[] = [];
+      for (let round = 0; round < 20 && claimed.length < 60; round++) {
+        const batches = await Promise.all(
+          [1, 2, 3, 4, 5, 6].map((token) => store.blasts.claim('b1', 'list-1', `s${String((token % 3) + 1)}`, token, 4, AT)),
+        );
+        for (const batch of batches) claimed.push(...seqs(batch));
+      }
+      expect(claimed).toHaveLength(60);
+      expect(new Set(claimed).size).toBe(60);
+      expect(await unfinished('b1')).toMatchObject({ pending: 0 });
+    });
+
+    it('writes outcomes only for rows still claimed under the same token, and counts them', async () => {
+      await runningBlast('b1', 5);
+      await store.blasts.claim('b1', 'list-1', 's1', 7, 4, AT);
+
+      // A stale lease (an earlier token) must not overwrite what the current holder does.
+      expect(await store.blasts.recordOutcomes('b1', 6, [sent(1, 'stale')])).toBe(0);
+      expect(await statusOf('b1', 1)).toMatchObject({ status: 'pending', messageId: null });
+      // A row that was never claimed is not written either.
+      expect(await store.blasts.recordOutcomes('b1', 7, [sent(5, 'unclaimed')])).toBe(0);
+
+      const outcomes: Outcome[] = [
+        sent(1, 'm1'),
+        { seq: 2, status: 'failed', reason: 'SEND_FAILED', detail: 'timed out', messageId: null, attempts: 3, at: LATER },
+        { seq: 3, status: 'skipped', reason: 'SUPPRESSED', detail: 'opted out', messageId: null, attempts: 0, at: LATER },
+        sent(9, 'no-such-row'),
+      ];
+      expect(await store.blasts.recordOutcomes('b1', 7, outcomes)).toBe(3);
+      expect(await figures('b1')).toEqual({ total: 5, sent: 1, failed: 1, skipped: 1, delivered: 0, read: 0, pending: 2 });
+      expect(await statusOf('b1', 1)).toMatchObject({ status: 'sent', messageId: 'm1', attempts: 1, sentAt: LATER, sessionId: 's1' });
+      expect(await statusOf('b1', 2)).toMatchObject({ status: 'failed', reason: 'SEND_FAILED', detail: 'timed out', attempts: 3, sentAt: null });
+      expect(await statusOf('b1', 3)).toMatchObject({ status: 'skipped', reason: 'SUPPRESSED', sentAt: null });
+
+      // Written once: a repeat (a retried job) changes nothing and counts nothing.
+      expect(await store.blasts.recordOutcomes('b1', 7, [sent(1, 'm1-again')])).toBe(0);
+      expect(await statusOf('b1', 1)).toMatchObject({ messageId: 'm1' });
+      expect((await figures('b1'))?.sent).toBe(1);
+      expect(await store.blasts.recordOutcomes('b1', 7, [])).toBe(0);
+    });
+
+    it('re-leases a session’s own claimed rows to its new token, and leaves other sessions’ rows alone', async () => {
+      await runningBlast('b1', 6);
+      await store.blasts.claim('b1', 'list-1', 's1', 1, 2, AT);
+      await store.blasts.claim('b1', 'list-1', 's2', 2, 2, AT);
+
+      const orphans = await store.blasts.reclaim('b1', 's1', 3, LATER);
+      expect(orphans).toEqual([
+        { seq: 1, phone: phoneOf(1), attempts: 0, vars: { name: 'Person 1' } },
+        { seq: 2, phone: phoneOf(2), attempts: 0, vars: { name: 'Person 2' } },
+      ]);
+      expect(await store.blasts.reclaim('b1', 's1', 3, LATER)).toEqual([]);
+      expect(await store.blasts.reclaim('missing', 's1', 4, LATER)).toEqual([]);
+
+      // The old lease is fenced off; the new one and the other session's are not.
+      expect(await store.blasts.recordOutcomes('b1', 1, [sent(1, 'old')])).toBe(0);
+      expect(await store.blasts.recordOutcomes('b1', 3, [sent(1, 'm1'), sent(3, 'wrong-session')])).toBe(1);
+      expect(await store.blasts.recordOutcomes('b1', 2, [sent(3, 'm3')])).toBe(1);
+      expect(await unfinished('b1')).toEqual({ pending: 2, sending: [{ sessionId: 's1', count: 1 }, { sessionId: 's2', count: 1 }] });
+    });
+
+    it('puts released rows back for any session', async () => {
+      await runningBlast('b1', 5);
+      await store.blasts.claim('b1', 'list-1', 's1', 1, 3, AT);
+      await store.blasts.release('b1', 2, [1, 2]); // not this token's rows: nothing happens
+      await store.blasts.release('b1', 1, []);
+      expect(await unfinished('b1')).toEqual({ pending: 2, sending: [{ sessionId: 's1', count: 3 }] });
+
+      await store.blasts.release('b1', 1, [1, 2]);
+      expect(await statusOf('b1', 1)).toMatchObject({ status: 'pending', sessionId: null });
+      expect(await unfinished('b1')).toEqual({ pending: 4, sending: [{ sessionId: 's1', count: 1 }] });
+      expect(seqs(await store.blasts.claim('b1', 'list-1', 's2', 5, 3, AT))).toEqual([1, 2, 4]);
+      expect(await store.blasts.recordOutcomes('b1', 1, [sent(1, 'released')])).toBe(0);
+    });
+  });
+
+  describe.skipIf(skip)('receipts', () => {
+    beforeEach(async () => {
+      await runningBlast('b1', 4);
+      await store.blasts.claim('b1', 'list-1', 's1', 1, 4, AT);
+      await store.blasts.recordOutcomes('b1', 1, [
+        sent(1, 'm1'),
+        sent(2, 'm2'),
+        sent(3, 'm3'),
+        { seq: 4, status: 'failed', reason: 'REJECTED', detail: null, messageId: 'm4', attempts: 1, at: LATER },
+      ]);
+    });
+
+    it('counts delivered then read once each', async () => {
+      const delivered = await store.blasts.applyReceipts([{ messageId: 'm1', status: 'delivered', at: '2026-03-01T10:06:00.000Z' }]);
+      expect(delivered).toEqual({ blastIds: new Set(['b1']), unmatched: [] });
+      expect(await figures('b1')).toMatchObject({ sent: 3, delivered: 1, read: 0 });
+      await store.blasts.applyReceipts([{ messageId: 'm1', status: 'read', at: '2026-03-01T10:07:00.000Z' }]);
+      expect(await figures('b1')).toMatchObject({ sent: 3, delivered: 1, read: 1, pending: 0 });
+      expect(await statusOf('b1', 1)).toMatchObject({ status: 'read', deliveredAt: '2026-03-01T10:06:00.000Z', readAt: '2026-03-01T10:07:00.000Z' });
+    });
+
+    it('counts a read without a delivered receipt as both', async () => {
+      await store.blasts.applyReceipts([{ messageId: 'm2', status: 'read', at: '2026-03-01T10:07:00.000Z' }]);
+      expect(await figures('b1')).toMatchObject({ delivered: 1, read: 1 });
+      expect(await statusOf('b1', 2)).toMatchObject({ status: 'read', deliveredAt: '2026-03-01T10:07:00.000Z', readAt: '2026-03-01T10:07:00.000Z' });
+    });
+
+    it('returns receipts for unknown messages as unmatched', async () => {
+      const receipt = { messageId: 'not-yet-recorded', status: 'delivered' as const, at: LATER };
+      const result = await store.blasts.applyReceipts([receipt, { messageId: 'm3', status: 'delivered', at: LATER }]);
+      expect(result).toEqual({ blastIds: new Set(['b1']), unmatched: [receipt] });
+      expect(await store.blasts.applyReceipts([])).toEqual({ blastIds: new Set(), unmatched: [] });
+    });
+
+    it('does not count a duplicate, a late delivered after read, or a receipt for a failed row', async () => {
+      await store.blasts.applyReceipts([
+        { messageId: 'm1', status: 'delivered', at: LATER },
+        { messageId: 'm1', status: 'delivered', at: LATER },
+        { messageId: 'm2', status: 'read', at: LATER },
+        { messageId: 'm2', status: 'read', at: LATER },
+      ]);
+      const again = await store.blasts.applyReceipts([
+        { messageId: 'm1', status: 'delivered', at: LATER },
+        { messageId: 'm2', status: 'delivered', at: LATER },
+        { messageId: 'm2', status: 'read', at: LATER },
+        { messageId: 'm4', status: 'read', at: LATER },
+      ]);
+      expect(again).toEqual({ blastIds: new Set(), unmatched: [] });
+      expect(await figures('b1')).toEqual({ total: 4, sent: 3, failed: 1, skipped: 0, delivered: 2, read: 1, pending: 0 });
+      expect(await statusOf('b1', 2)).toMatchObject({ status: 'read' });
+      expect(await statusOf('b1', 4)).toMatchObject({ status: 'failed', deliveredAt: null, readAt: null });
+    });
+  });
+
+  describe.skipIf(skip)('ending rows nobody will send', () => {
+    it('skips the pending rows of a cancelled blast and fails the claimed rows of a lost session', async () => {
+      await runningBlast('b1', 6);
+      await store.blasts.claim('b1', 'list-1', 's1', 1, 2, AT);
+      await store.blasts.claim('b1', 'list-1', 's2', 2, 1, AT);
+      expect(await unfinished('b1')).toEqual({ pending: 3, sending: [{ sessionId: 's1', count: 2 }, { sessionId: 's2', count: 1 }] });
+
+      expect(await store.blasts.closeRows('b1', { status: 'pending' }, { status: 'skipped', reason: 'CANCELLED', detail: 'cancelled by operator' }, LATER)).toBe(3);
+      expect(await figures('b1')).toEqual({ total: 6, sent: 0, failed: 0, skipped: 3, delivered: 0, read: 0, pending: 3 });
+      expect(await statusOf('b1', 6)).toMatchObject({ status: 'skipped', reason: 'CANCELLED', detail: 'cancelled by operator' });
+      expect((await store.blasts.get('b1'))?.updatedAt).toBe(LATER);
+
+      const lost = { status: 'failed' as const, reason: 'SESSION_LOST' as const, detail: 's1 was logged out' };
+      expect(await store.blasts.closeRows('b1', { status: 'sending', sessionIds: ['s1'] }, lost, LATER)).toBe(2);
+      expect(await unfinished('b1')).toEqual({ pending: 0, sending: [{ sessionId: 's2', count: 1 }] });
+      expect(await figures('b1')).toMatchObject({ failed: 2, skipped: 3, pending: 1 });
+      // The lost session's lease can no longer write over them.
+      expect(await store.blasts.recordOutcomes('b1', 1, [sent(1, 'late')])).toBe(0);
+      expect(await store.blasts.closeRows('b1', { status: 'pending' }, { status: 'skipped', reason: 'CANCELLED', detail: '' }, LATER)).toBe(0);
+    });
+  });
+
+  describe.skipIf(skip)('sessions of a blast', () => {
+    it('sends only running blasts from sessions that are not paused on them, oldest first', async () => {
+      await runningBlast('b1', 2, { sessionIds: ['s1', 's2'], createdAt: '2026-03-01T01:00:00.000Z' });
+      await runningBlast('b2', 2, { sessionIds: ['s1'], createdAt: '2026-03-01T02:00:00.000Z' });
+      await store.blasts.create(newBlast('b3', { sessionIds: ['s1'] }));
+      await store.blasts.transition('b3', ['importing'], 'scheduled', AT);
+      await runningBlast('b4', 2, { sessionIds: ['s1'] });
+      await store.blasts.transition('b4', ['running'], 'paused', AT);
+
+      expect(await store.blasts.activeForSession('s1')).toEqual([{ id: 'b1', listId: 'list-1' }, { id: 'b2', listId: 'list-1' }]);
+      expect((await store.blasts.liveBlastsOf('s1')).sort()).toEqual(['b1', 'b2', 'b4']);
+
+      await store.blasts.pauseSession('b1', 's1', 'restricted:rate_limited');
+      expect(await store.blasts.activeForSession('s1')).toEqual([{ id: 'b2', listId: 'list-1' }]);
+      expect(await store.blasts.activeForSession('s2')).toEqual([{ id: 'b1', listId: 'list-1' }]);
+      expect((await store.blasts.get('b1'))?.sessions).toEqual([
+        { sessionId: 's1', pausedReason: 'restricted:rate_limited' },
+        { sessionId: 's2', pausedReason: null },
+      ]);
+      // A paused session still belongs to the blast.
+      expect((await store.blasts.liveBlastsOf('s1')).sort()).toEqual(['b1', 'b2', 'b4']);
+
+      await store.blasts.resumeSessions('b1');
+      expect((await store.blasts.activeForSession('s1')).map((blast) => blast.id)).toEqual(['b1', 'b2']);
+      expect((await store.blasts.get('b1'))?.sessions.every((session) => session.pausedReason === null)).toBe(true);
+      expect(await store.blasts.activeForSession('s3')).toEqual([]);
+      expect(await store.blasts.liveBlastsOf('s3')).toEqual([]);
+    });
+  });
+
+  describe.skipIf(skip)('reading the ledger', () => {
+    beforeEach(async () => {
+      await runningBlast('b1', 7);
+      await store.blasts.claim('b1', 'list-1', 's1', 1, 4, AT);
+      await store.blasts.recordOutcomes('b1', 1, [
+        sent(3, 'm3'),
+        { seq: 4, status: 'failed', reason: 'NOT_ON_WHATSAPP', detail: null, messageId: null, attempts: 1, at: LATER },
+      ]);
+    });
+
+    it('pages recipients by status, claimed ones shown as pending', async () => {
+      const pending = await store.blasts.recipients('b1', { status: 'pending', limit: 3, offset: 0 });
+      expect(pending.total).toBe(5);
+      expect(pending.items.map((row) => [row.seq, row.status, row.sessionId])).toEqual([
+        [1, 'pending', 's1'],
+        [2, 'pending', 's1'],
+        [5, 'pending', null],
+      ]);
+      expect(seqs((await store.blasts.recipients('b1', { status: 'pending', limit: 3, offset: 3 })).items)).toEqual([6, 7]);
+      expect(await store.blasts.recipients('b1', { status: 'sent', limit: 10, offset: 0 })).toMatchObject({ total: 1, items: [{ seq: 3, rowNumber: 4, messageId: 'm3' }] });
+      expect(await store.blasts.recipients('b1', { status: 'failed', limit: 10, offset: 0 })).toMatchObject({ total: 1, items: [{ seq: 4, reason: 'NOT_ON_WHATSAPP' }] });
+      expect(await store.blasts.recipients('b1', { status: 'read', limit: 10, offset: 0 })).toEqual({ items: [], total: 0 });
+      const all = await store.blasts.recipients('b1', { limit: 2, offset: 6 });
+      expect(all).toMatchObject({ total: 7, items: [{ seq: 7, rowNumber: 8, phone: phoneOf(7) }] });
+    });
+
+    it('iterates every recipient in list order across pages', async () => {
+      for (const pageSize of [3, 7, 1_000]) {
+        const rows: RecipientRow[] = [];
+        for await (const row of store.blasts.allRecipients('b1', pageSize)) rows.push(row);
+        expect(seqs(rows), `page size ${String(pageSize)}`).toEqual([1, 2, 3, 4, 5, 6, 7]);
+        expect(rows.map((row) => row.rowNumber)).toEqual([2, 3, 4, 5, 6, 7, 8]);
+        expect(rows.map((row) => row.status)).toEqual(['pending', 'pending', 'sent', 'failed', 'pending', 'pending', 'pending']);
+      }
+      const none: RecipientRow[] = [];
+      for await (const row of store.blasts.allRecipients('missing', 3)) none.push(row);
+      expect(none).toEqual([]);
+    });
+  });
+});
