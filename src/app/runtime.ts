@@ -48,7 +48,9 @@ export async function createRuntime(config: Config, logger: Logger, lifecycle: L
     redisUrl = local.url;
   }
 
-  const database = createDatabase(config.database);
+  const database = createDatabase(config.database, (error) => {
+    log.warn({ err: error }, 'an idle database connection was closed by the server; it will be replaced');
+  });
   lifecycle.defer('database', () => database.close());
   await migrateToLatest(database, log);
   log.info(

@@ -50,16 +50,18 @@ export function openSqlite(file: string): SQLite.Database {
   return connection;
 }
 
-export function createDatabase(target: DatabaseTarget): DatabaseHandle {
+export function createDatabase(target: DatabaseTarget, onIdleError: (error: Error) => void = () => undefined): DatabaseHandle {
   const sqlite = target.kind === 'sqlite' ? openSqlite(target.file) : undefined;
-  const db =
-    target.kind === 'postgres'
-      ? new Kysely<Database>({
-          dialect: new PostgresDialect({
-            pool: new pg.Pool({ connectionString: target.url, max: 10, connectionTimeoutMillis: 10_000 }),
-          }),
-        })
-      : new Kysely<Database>({ dialect: new TransactionalDdlSqliteDialect({ database: sqlite ?? openSqlite(target.file) }) });
+  let db: Db;
+  if (target.kind === 'postgres') {
+    const pool = new pg.Pool({ connectionString: target.url, max: 10, connectionTimeoutMillis: 10_000 });
+    // An idle connection the server closed (a restart, a failover, an admin): the pool drops it and
+    // opens another when needed. Without a listener, node would treat it as a crash.
+    pool.on('error', onIdleError);
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  } else {
+    db = new Kysely<Database>({ dialect: new TransactionalDdlSqliteDialect({ database: sqlite ?? openSqlite(target.file) }) });
+  }
   return {
     db,
     target,

@@ -42,6 +42,19 @@ describe('pacing gate (Redis)', () => {
     expect(await gate.reserve('daily', policy, 0, T0 + 5 * 3_600_000)).toBe(19 * 3_600_000);
   });
 
+  it('books a batch at full speed only up to what the caps leave, and one at a time when there is a delay', async () => {
+    const policy = { hourlyCap: 150, dailyCap: 1_000 };
+    expect(await gate.reserveMany('batch', policy, 0, T0, 1_000, 100)).toEqual({ granted: 100, waitMs: 0 });
+    expect(await gate.reserveMany('batch', policy, 0, T0 + 1, 1_000, 100)).toEqual({ granted: 50, waitMs: 0 });
+    const full = await gate.reserveMany('batch', policy, 0, T0 + 2, 1_000, 100);
+    expect(full.granted).toBe(0);
+    expect(full.waitMs).toBeGreaterThan(0);
+    expect(await gate.reserveMany('paced', policy, 5_000, T0, 1_000, 100)).toEqual({ granted: 1, waitMs: 0 });
+    expect(await gate.reserveMany('paced', policy, 5_000, T0 + 1_000, 1_000, 100)).toEqual({ granted: 0, waitMs: 4_000 });
+    // A warm-up's lower daily cap for today wins over the policy's.
+    expect(await gate.reserveMany('warm', policy, 0, T0, 20, 100)).toEqual({ granted: 20, waitMs: 0 });
+  });
+
   it('serialises concurrent callers: one booking per gap, whoever asks', async () => {
     const policy = { hourlyCap: 1_000, dailyCap: 10_000 };
     const answers = await Promise.all(Array.from({ length: 20 }, () => gate.reserve('race', policy, 5_000, T0)));
