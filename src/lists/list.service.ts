@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { assertCanWriteUnit, canSee, scopedUnit, type Principal } from '../auth/principal.js';
 import { isValidCountry } from '../core/phone.js';
 import type { ListPurpose, RecipientList } from '../core/recipient-list.js';
-import { NotFound, ValidationFailed } from '../errors/app-error.js';
+import { Conflict, NotFound, ValidationFailed } from '../errors/app-error.js';
 import type { Clock } from '../infra/clock.js';
 import { enqueue, type Queues } from '../queue/queues.js';
 import { BlobTooLarge, type StoredBlob } from '../store/blob.repository.js';
@@ -116,6 +116,10 @@ export function createListService(deps: { store: Store; queues: Queues; clock: C
 
     async delete(principal: Principal, id: string): Promise<void> {
       await visible(principal, id);
+      const blasts = await store.blasts.unfinishedForList(id);
+      if (blasts.length > 0) {
+        throw new Conflict('LIST_IN_USE', 'A blast that has not ended sends to this list; cancel it or let it finish first.', { blastIds: blasts });
+      }
       await store.lists.delete(id);
     },
   };

@@ -84,6 +84,8 @@ export interface BlastRepository {
   create(blast: NewBlast): Promise<void>;
   get(id: string): Promise<Blast | undefined>;
   list(filter: BlastFilter): Promise<{ items: Blast[]; total: number }>;
+  /** Blasts not yet ended that send to this list (it must not be deleted under them). */
+  unfinishedForList(listId: string): Promise<string[]>;
   /** Blasts still waiting for this list to import. */
   waitingForList(listId: string): Promise<string[]>;
   /** Moves a blast from one of `from` to `to`; false when it was in none of them (someone else moved it). */
@@ -199,6 +201,16 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres'): B
       const total = await query.select((eb) => eb.fn.countAll<string | number>().as('total')).executeTakeFirstOrThrow();
       const sessions = await sessionsOf(rows.map((row) => row.id));
       return { items: rows.map((row) => fromRow(row, sessions.get(row.id) ?? [])), total: Number(total.total) };
+    },
+
+    async unfinishedForList(listId) {
+      const rows = await db
+        .selectFrom('blasts')
+        .select('id')
+        .where('list_id', '=', listId)
+        .where('status', 'not in', ['completed', 'cancelled', 'failed'])
+        .execute();
+      return rows.map((row) => row.id);
     },
 
     async waitingForList(listId) {

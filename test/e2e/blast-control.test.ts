@@ -58,6 +58,11 @@ describe('blast control', () => {
     expect((await call<BlastView>('POST', `/api/blasts/${blastId}/resume`)).json.status).toBe('running');
     await events.waitFor(on('blast:progress', blastId, (frame) => Number(frame.data.sent) > stopped.sent), 'sending again after resume');
 
+    // Its list cannot be deleted under it.
+    const listId = (await call<{ listId: string }>('GET', `/api/blasts/${blastId}`)).json.listId;
+    const inUse = await call<{ error: { code: string } }>('DELETE', `/api/lists/${listId}`);
+    expect([inUse.status, inUse.json.error.code]).toEqual([409, 'LIST_IN_USE']);
+
     const cancelled = await call<BlastView>('POST', `/api/blasts/${blastId}/cancel`);
     expect(cancelled.json.status).toBe('cancelled');
     const end = await events.waitFor(on('blast:completed', blastId), 'blast:completed (cancelled)');

@@ -89,7 +89,7 @@ export function listsRoutes(lists: ListService) {
           tags,
           summary: 'Delete a list and its recipients',
           params: IdParams,
-          response: { 204: Type.Null(), ...errorResponses(400, 401, 404) },
+          response: { 204: Type.Null(), ...errorResponses(400, 401, 404, 409) },
         },
       },
       async (request, reply) => {
