@@ -1,3 +1,4 @@
+import type SQLite from 'better-sqlite3';
 import { sql, type Selectable } from 'kysely';
 import type { Blast, BlastSessionState, LedgerStatus, RecipientReason, RecipientStatus } from '../core/blast.js';
 import { figuresOf } from '../core/blast.js';
@@ -119,7 +120,8 @@ export interface BlastRepository {
   allRecipients(id: string, pageSize?: number): AsyncIterable<RecipientRow>;
 }
 
-export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres'): BlastRepository {
+export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sqlite?: SQLite.Database): BlastRepository {
+  const sqliteOutcomes = sqlite && sqliteOutcomeWriter(sqlite);
   const sessionsOf = async (ids: readonly string[]): Promise<Map<string, BlastSessionState[]>> => {
     const map = new Map<string, BlastSessionState[]>();
     if (ids.length === 0) return map;
@@ -342,6 +344,8 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres'): B
 
     async recordOutcomes(blastId, token, outcomes) {
       if (outcomes.length === 0) return 0;
+      // Holding Kysely's connection, so no other query of this process runs in between.
+      if (sqliteOutcomes) return db.connection().execute(() => Promise.resolve(sqliteOutcomes(blastId, token, outcomes)));
       return db.transaction().execute(async (trx) => {
         const applied = { sent: 0, failed: 0, skipped: 0 };
         for (const outcome of outcomes) {
@@ -589,4 +593,38 @@ function fromRow(row: Selectable<BlastTable>, sessions: BlastSessionState[]): Bl
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+/**
+ * SQLite's sending hot path: one prepared statement per outcome inside one transaction (the
+ * query builder prepares every statement anew, which cost more than the write itself).
+ */
+function sqliteOutcomeWriter(sqlite: SQLite.Database): (blastId: string, token: number, outcomes: readonly Outcome[]) => number {
+  let update: SQLite.Statement<[string, string | null, string | null, string | null, number, string | null, string, number, number]> | undefined;
+  let bump: SQLite.Statement<[number, number, number, string]> | undefined;
+  return sqlite.transaction((blastId: string, token: number, outcomes: readonly Outcome[]) => {
+    // Prepared on first use: the repository exists before the migrations have made the tables.
+    update ??= sqlite.prepare(
+      "UPDATE blast_recipients SET status = ?, reason = ?, detail = ?, message_id = ?, attempts = ?, sent_at = ? WHERE blast_id = ? AND seq = ? AND status = 'sending' AND claim_token = ?",
+    );
+    bump ??= sqlite.prepare('UPDATE blasts SET sent = sent + ?, failed = failed + ?, skipped = skipped + ? WHERE id = ?');
+    const applied = { sent: 0, failed: 0, skipped: 0 };
+    for (const outcome of outcomes) {
+      const result = update.run(
+        outcome.status,
+        outcome.reason,
+        outcome.detail,
+        outcome.messageId,
+        outcome.attempts,
+        outcome.status === 'sent' ? outcome.at : null,
+        blastId,
+        outcome.seq,
+        token,
+      );
+      if (result.changes > 0) applied[outcome.status] += 1;
+    }
+    const total = applied.sent + applied.failed + applied.skipped;
+    if (total > 0) bump.run(applied.sent, applied.failed, applied.skipped, blastId);
+    return total;
+  });
 }

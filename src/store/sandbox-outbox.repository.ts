@@ -1,3 +1,4 @@
+import type SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import type { Db } from './database.js';
 
@@ -31,9 +32,11 @@ export interface SandboxOutboxRepository {
   clear(sessionId: string): Promise<void>;
 }
 
-export function createSandboxOutboxRepository(db: Db): SandboxOutboxRepository {
+export function createSandboxOutboxRepository(db: Db, sqlite?: SQLite.Database): SandboxOutboxRepository {
+  const sqliteRecord = sqlite && sqliteRecorder(sqlite);
   return {
     async record(sessionId, entry) {
+      if (sqliteRecord) return db.connection().execute(() => Promise.resolve(sqliteRecord(sessionId, entry)));
       // One statement, so concurrent senders of the same id cannot both insert it.
       const row = await db
         .insertInto('sandbox_outbox')
@@ -101,5 +104,20 @@ export function createSandboxOutboxRepository(db: Db): SandboxOutboxRepository {
     async clear(sessionId) {
       await db.deleteFrom('sandbox_outbox').where('session_id', '=', sessionId).execute();
     },
+  };
+}
+
+/** SQLite: the same statement, prepared once (the sandbox at full speed records thousands a second). */
+function sqliteRecorder(sqlite: SQLite.Database): (sessionId: string, entry: Omit<OutboxEntry, 'lastAt' | 'repeats'>) => number {
+  let insert: SQLite.Statement<[string, string, string, string, string, string | null, string | null, string, string, string], { repeats: number }> | undefined;
+  return (sessionId, entry) => {
+    insert ??= sqlite.prepare(
+      `INSERT INTO sandbox_outbox (session_id, message_id, seq, recipient, text, media_kind, media_ref, first_at, last_at, repeats)
+       VALUES (?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM sandbox_outbox WHERE session_id = ?), ?, ?, ?, ?, ?, ?, 0)
+       ON CONFLICT (session_id, message_id) DO UPDATE SET repeats = sandbox_outbox.repeats + 1, last_at = ?
+       RETURNING repeats`,
+    );
+    const row = insert.get(sessionId, entry.messageId, sessionId, entry.to, entry.text, entry.mediaKind, entry.mediaRef, entry.firstAt, entry.firstAt, entry.firstAt);
+    return row?.repeats ?? 0;
   };
 }

@@ -26,10 +26,10 @@ export function createStore(handle: DatabaseHandle): Store {
     sessions: createSessionConfigRepository(handle.db),
     apiKeys: createApiKeyRepository(handle.db),
     authState: createAuthStateRepository(handle.db),
-    sandboxOutbox: createSandboxOutboxRepository(handle.db),
+    sandboxOutbox: createSandboxOutboxRepository(handle.db, handle.sqlite),
     blobs: createBlobRepository(handle.db),
     lists: createListRepository(handle.db, handle.sqlite),
     suppressions: createSuppressionRepository(handle.db),
-    blasts: createBlastRepository(handle.db, handle.target.kind),
+    blasts: createBlastRepository(handle.db, handle.target.kind, handle.sqlite),
   };
 }
