@@ -1,3 +1,6 @@
+import type { BlastFigures } from '../core/blast.js';
+import type { BlastStatus } from '../core/blast-state.js';
+
 /**
  * Every event that crosses processes (worker → Redis pub/sub → every api → WebSocket clients),
  * with its payload. Both roles import this file; the WebSocket frame is `{event, data}`.
@@ -32,16 +35,9 @@ export interface EventCatalogue {
   'blast:completed': BlastProgress & { completedAt: string; error: { code: string; message: string } | null };
 }
 
-export interface BlastProgress {
+export interface BlastProgress extends BlastFigures {
   blastId: string;
-  status: 'importing' | 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
-  total: number;
-  sent: number;
-  failed: number;
-  skipped: number;
-  delivered: number;
-  read: number;
-  pending: number;
+  status: BlastStatus;
   /** Recipients finished per minute over the last minute; null until there is enough to measure. */
   ratePerMinute: number | null;
   /** When the last pending recipient should be done at that rate (ISO); null when unknown. */

@@ -7,6 +7,7 @@ import type { MediaKind } from '../core/media-type.js';
 import type { PacingPolicy } from '../core/pacing.js';
 import type { Db } from './database.js';
 import type { BlastRecipientTable, BlastTable } from './schema.js';
+import { storedError } from './stored-error.js';
 
 export interface NewBlast {
   id: string;
@@ -581,14 +582,7 @@ function fromRow(row: Selectable<BlastTable>, sessions: BlastSessionState[]): Bl
     startedAt: row.started_at,
     completedAt: row.completed_at,
     pause: row.pause_reason === null ? null : { reason: row.pause_reason, detail: row.pause_detail },
-    error:
-      row.error_code === null
-        ? null
-        : {
-            code: row.error_code,
-            message: row.error_message ?? '',
-            ...(row.error_details === null ? {} : { details: JSON.parse(row.error_details) as unknown }),
-          },
+    error: storedError(row),
     figures: figuresOf({ total: row.total, sent: row.sent, failed: row.failed, skipped: row.skipped, delivered: row.delivered, read: row.read }),
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -3,6 +3,7 @@ import type { Selectable } from 'kysely';
 import type { ListColumn, ListCounts, ListPurpose, ListRecipient, ListReject, RecipientList, RejectReason } from '../core/recipient-list.js';
 import type { Db } from './database.js';
 import type { ListTable } from './schema.js';
+import { storedError } from './stored-error.js';
 
 export interface NewList {
   id: string;
@@ -252,14 +253,7 @@ function fromRow(row: Selectable<ListTable>): RecipientList {
     purpose: row.purpose as ListPurpose,
     businessUnit: row.business_unit,
     status: row.status as RecipientList['status'],
-    error:
-      row.error_code === null
-        ? null
-        : {
-            code: row.error_code,
-            message: row.error_message ?? '',
-            ...(row.error_details === null ? {} : { details: JSON.parse(row.error_details) as unknown }),
-          },
+    error: storedError(row),
     fileName: row.file_name,
     fileSize: row.file_size,
     fileType: row.file_type as RecipientList['fileType'],

@@ -2,28 +2,10 @@ import { Type } from 'typebox';
 import { BLAST_STATUSES } from '../../core/blast-state.js';
 import { RECIPIENT_STATUSES } from '../../core/blast.js';
 import { BusinessUnit, StringEnum } from './common.schema.js';
+import { PacingInput } from './session.schema.js';
 
-const Pacing = Type.Object(
-  {
-    minDelayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
-    maxDelayMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
-    hourlyCap: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
-    dailyCap: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })),
-    window: Type.Optional(
-      Type.Object(
-        { startHour: Type.Integer({ minimum: 0, maximum: 23 }), endHour: Type.Integer({ minimum: 0, maximum: 24 }), timezone: Type.String({ minLength: 1, maxLength: 64 }) },
-        { additionalProperties: false },
-      ),
-    ),
-    typing: Type.Optional(
-      Type.Object(
-        { enabled: Type.Boolean(), msPerChar: Type.Integer({ minimum: 0, maximum: 1_000 }), maxMs: Type.Integer({ minimum: 0, maximum: 60_000 }) },
-        { additionalProperties: false },
-      ),
-    ),
-  },
-  { additionalProperties: false, description: 'Tightens the sessions\' pacing for this blast (never loosens it).' },
-);
+/** A blast may tighten its sessions' pacing (never loosen it); warm-up belongs to the account. */
+const Pacing = Type.Omit(PacingInput, ['warmup'], { additionalProperties: false, description: "Tightens the sessions' pacing for this blast (never loosens it)." });
 
 /** The blast's fields as sent in a JSON body, or as multipart text fields once converted. */
 export const BlastFields = Type.Object(
