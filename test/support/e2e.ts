@@ -27,10 +27,11 @@ export function e2eHarness(adminKey: string, label: string) {
     track: (...products: ProductProcess[]): void => {
       running.push(...products);
     },
-    /** SQLite, or with E2E_DATABASE=postgres (and TEST_POSTGRES_URL) a PostgreSQL database of its own. */
-    environment: async (extra: Record<string, string> = {}): Promise<Record<string, string>> => {
+    /** SQLite, or with E2E_DATABASE=postgres or `postgres: true` (and TEST_POSTGRES_URL) a PostgreSQL database of its own. */
+    environment: async (extra: Record<string, string> = {}, options: { postgres?: boolean } = {}): Promise<Record<string, string>> => {
       const postgresUrl = inject('postgresUrl');
-      const database = process.env.E2E_DATABASE === 'postgres' && postgresUrl !== '' ? await postgresDatabase(postgresUrl) : sqliteDatabase();
+      const wantsPostgres = options.postgres === true || process.env.E2E_DATABASE === 'postgres';
+      const database = wantsPostgres && postgresUrl !== '' ? await postgresDatabase(postgresUrl) : sqliteDatabase();
       const prefix = uniquePrefix(label);
       const redisUrl = inject('redisUrl');
       const dataDir = tempDir(`${label}-data`);
