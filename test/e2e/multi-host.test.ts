@@ -22,7 +22,6 @@ describe.skipIf(inject('postgresUrl') === '')('several hosts: two apis and two w
   it('runs a blast across both, survives a killed worker, and a SIGTERM releases everything within 10 s', async () => {
     const env = await environment({ SESSION_LEASE_TTL_MS: '1500', SESSION_RECONCILE_INTERVAL_MS: '300' }, { postgres: true });
     const [one, two] = await Promise.all([startApiProduct('api', env), startApiProduct('api', env)]);
-    if (!one || !two) throw new Error('apis did not start');
     track(one.product, two.product);
     expect(one.url).not.toBe(two.url);
     const startWorker = async (id: string): Promise<ProductProcess> => {
@@ -31,7 +30,7 @@ describe.skipIf(inject('postgresUrl') === '')('several hosts: two apis and two w
       await worker.waitForLog('worker started');
       return worker;
     };
-    const workers = await Promise.all([startWorker('host-1'), startWorker('host-2')]);
+    const [firstWorker, secondWorker] = await Promise.all([startWorker('host-1'), startWorker('host-2')]);
 
     // A ticket from one api opens the socket on the other.
     const call = apiClient(one.url, ADMIN);
@@ -43,7 +42,7 @@ describe.skipIf(inject('postgresUrl') === '')('several hosts: two apis and two w
     const first = await postBlast(one.url, ADMIN, { fields: { sessionIds: 'host-a,host-b', message: 'Hi {name}' }, recipientsFile: { name: 'r.csv', data: recipientsCsv(1_500) } });
     const firstId = String(first.json.blastId);
     await events.waitFor(on('blast:progress', firstId, (frame) => Number(frame.data.sent) >= 200), 'the first blast under way', 30_000);
-    await workers[0]?.stop('SIGKILL');
+    await firstWorker.stop('SIGKILL');
     const done = await events.waitFor(on('blast:completed', firstId), 'the first blast completed on the other worker', 60_000);
     expect(done.data).toMatchObject({ status: 'completed', sent: 1_500, failed: 0, pending: 0 });
     await exactlyOnce(call, ['host-a', 'host-b'], 1_500);
@@ -53,7 +52,7 @@ describe.skipIf(inject('postgresUrl') === '')('several hosts: two apis and two w
     const secondId = String(second.json.blastId);
     await events.waitFor(on('blast:progress', secondId, (frame) => Number(frame.data.sent) > 0), 'the second blast under way', 30_000);
     const termAt = Date.now();
-    const exit = await workers[1]?.stop('SIGTERM');
+    const exit = await secondWorker.stop('SIGTERM');
     const shutdownMs = Date.now() - termAt;
     console.log(`graceful shutdown of a sending worker: ${shutdownMs} ms`);
     expect(exit).toMatchObject({ code: 0 });
