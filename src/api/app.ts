@@ -33,6 +33,8 @@ import type { BlastService } from '../blasts/blast.service.js';
 import type { BlastControl } from '../blasts/blast-control.js';
 import { blastsRoutes } from './routes/blasts.routes.js';
 import { BlastResponse } from './schemas/blast.schema.js';
+import type { Metrics } from '../observability/metrics.js';
+import { registerMetricsRoute } from './plugins/metrics.plugin.js';
 
 export interface ApiDeps {
   logger: Logger;
@@ -52,6 +54,7 @@ export interface ApiDeps {
   subscribeEvents: (onEvent: (envelope: EventEnvelope) => void) => Promise<() => Promise<void>>;
   queues: Queues;
   probes: readonly ReadinessProbe[];
+  metrics: Metrics;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -79,6 +82,11 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  app.addHook('onResponse', async (request, reply) => {
+    // The route pattern, never the raw URL: ids would make a series per resource.
+    const route = request.routeOptions.url ?? 'unmatched';
+    deps.metrics.http.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
 
   app.addSchema(ErrorResponse);
   app.addSchema(SessionConfigResponse);
@@ -102,6 +110,10 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   });
   app.addHook('onClose', unsubscribe);
   await registerBullBoard(app, { queues: deps.queues, apiKeys: deps.apiKeys });
+  await registerMetricsRoute(app, { metrics: deps.metrics, apiKeys: deps.apiKeys });
+  deps.metrics.gauge('wab_websocket_clients', 'WebSocket clients connected to this api process.', [], (set) => {
+    set({}, gateway.clientCount());
+  });
 
   await app.register(
     (api, _options, done) => {

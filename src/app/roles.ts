@@ -69,6 +69,7 @@ export async function createApiApp(runtime: Runtime, adminKey: AdminKey): Promis
     subscribeEvents: (onEvent) =>
       subscribeToEvents(runtime.redis.newSubscriber('events'), config.redis.prefix, logger.child({ component: 'events' }), onEvent),
     queues: runtime.queues,
+    metrics: runtime.metrics,
     probes: [
       { name: 'database', check: () => runtime.database.ping() },
       {

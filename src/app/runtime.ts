@@ -12,6 +12,8 @@ import { createDatabase, type DatabaseHandle } from '../store/database.js';
 import { migrateToLatest } from '../store/migrate.js';
 import { createStore, type Store } from '../store/store.js';
 import type { Lifecycle } from './lifecycle.js';
+import { createMetrics, serveMetrics, type Metrics } from '../observability/metrics.js';
+import { QUEUE_NAMES } from '../queue/queue-catalogue.js';
 
 export interface RedisAccess {
   url: string;
@@ -36,6 +38,7 @@ export interface Runtime {
   events: EventPublisher;
   live: LiveStatusStore;
   leases: SessionLeases;
+  metrics: Metrics;
 }
 
 export async function createRuntime(config: Config, logger: Logger, lifecycle: Lifecycle): Promise<Runtime> {
@@ -83,16 +86,38 @@ export async function createRuntime(config: Config, logger: Logger, lifecycle: L
   const queues = createQueues(redis.newBullmqConnection('queues'), config.redis.prefix);
   lifecycle.defer('queues', () => closeQueues(queues));
 
+  const store = createStore(database);
+  const live = new LiveStatusStore(client);
+  const metrics = createMetrics(config.role);
+  metrics.gauge('wab_queue_jobs', 'Jobs in each queue by state (shared by every process).', ['queue', 'state'], async (set) => {
+    for (const name of QUEUE_NAMES) {
+      const counts = await queues[name].getJobCounts('waiting', 'active', 'delayed', 'failed');
+      for (const [state, count] of Object.entries(counts)) set({ queue: name, state }, count);
+    }
+  });
+  metrics.gauge('wab_session_status', 'Each session\'s live status (1 for its current one).', ['session', 'status'], async (set) => {
+    for (const session of await store.sessions.list({})) {
+      const status = (await live.read(session.id))?.status ?? 'disconnected';
+      set({ session: session.id, status }, 1);
+    }
+  });
+  if (config.metricsPort !== undefined) {
+    const server = await serveMetrics(metrics, config.metricsPort, config.http.host);
+    lifecycle.defer('metrics', () => new Promise<void>((resolve) => server.close(() => { resolve(); })));
+    log.info({ port: config.metricsPort }, 'metrics served');
+  }
+
   return {
     config,
     logger,
+    metrics,
     clock: systemClock,
     database,
-    store: createStore(database),
+    store,
     redis,
     queues,
     events: createEventPublisher(client, config.redis.prefix),
-    live: new LiveStatusStore(client),
+    live,
     leases: new SessionLeases(client, config.sessions.workerId, config.sessions.leaseTtlMs),
   };
 }

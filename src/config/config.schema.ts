@@ -50,6 +50,7 @@ export const envSchema = z.object({
   XLSX_MAX_UNCOMPRESSED_BYTES: positiveInt(1024 * 1024 * 1024),
   XLSX_MAX_COMPRESSION_RATIO: positiveInt(200),
   MEDIA_MAX_BYTES: positiveInt(16 * 1024 * 1024),
+  METRICS_PORT: optionalString.pipe(z.string().regex(/^[0-9]{1,5}$/, 'must be a port number').transform(Number).pipe(z.number().int().min(1).max(65_535)).optional()),
   OPT_OUT_KEYWORDS: z
     .string()
     .trim()
@@ -96,6 +97,8 @@ export interface Config {
   uploads: { maxBytes: number };
   imports: { maxRows: number; maxUncompressedBytes: number; maxCompressionRatio: number };
   blasts: { mediaMaxBytes: number; optOutKeywords: string[] };
+  /** Serve /metrics without auth on this port too (any role); the api always serves it to admins. */
+  metricsPort: number | undefined;
 }
 
 /** `postgres://…` selects PostgreSQL; anything else is a SQLite file (`sqlite:` / `file:` prefixes allowed). */
@@ -136,5 +139,6 @@ export function toConfig(env: Env): Config {
       maxCompressionRatio: env.XLSX_MAX_COMPRESSION_RATIO,
     },
     blasts: { mediaMaxBytes: env.MEDIA_MAX_BYTES, optOutKeywords: env.OPT_OUT_KEYWORDS },
+    metricsPort: env.METRICS_PORT,
   };
 }

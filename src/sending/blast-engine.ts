@@ -11,6 +11,7 @@ import type { Receipt } from '../store/blast.repository.js';
 import type { Store } from '../store/store.js';
 import { blastSignalsChannel, type BlastSignals } from './blast-signals.js';
 import type { PacingGate } from './pacing-gate.js';
+import type { Metrics } from '../observability/metrics.js';
 import { SessionSender } from './session-sender.js';
 import type { OwnedSessions, SendContext, SenderHost } from './sender-host.js';
 
@@ -38,6 +39,7 @@ export interface BlastEngineDeps {
   /** Backoff before each retry of a transient failure. */
   retryDelaysMs?: readonly number[];
   random?: () => number;
+  metrics?: Pick<Metrics, 'messages' | 'receipts'>;
 }
 
 
@@ -247,6 +249,8 @@ export class BlastEngine implements SenderHost {
       try {
         const { blastIds, unmatched } = await this.deps.store.blasts.applyReceipts(batch.map((item) => item.receipt));
         for (const blastId of blastIds) this.touched(blastId);
+        const missed = new Set(unmatched);
+        for (const { receipt } of batch) if (!missed.has(receipt)) this.deps.metrics?.receipts.inc({ status: receipt.status });
         // A receipt can overtake the write of its message's outcome: try it again a little later.
         const tries = new Map(batch.map((item) => [item.receipt, item.tries]));
         for (const receipt of unmatched) {

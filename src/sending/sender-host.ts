@@ -7,6 +7,7 @@ import type { Clock } from '../infra/clock.js';
 import type { MessagingProvider } from '../providers/provider.js';
 import type { Store } from '../store/store.js';
 import type { PacingGate } from './pacing-gate.js';
+import type { Metrics } from '../observability/metrics.js';
 
 /** What a session needs to send for one blast, reloaded every few seconds or when the blast changes. */
 export interface SendContext {
@@ -24,7 +25,7 @@ export interface OwnedSessions {
 
 /** What a session's sender loop asks of the engine that runs it. */
 export interface SenderHost {
-  readonly deps: { store: Store; sessions: OwnedSessions; gate: PacingGate; clock: Clock; log: Logger; random?: (() => number) | undefined };
+  readonly deps: { store: Store; sessions: OwnedSessions; gate: PacingGate; clock: Clock; log: Logger; random?: (() => number) | undefined; metrics?: Pick<Metrics, 'messages'> | undefined };
   readonly claimBatch: number;
   readonly pollMs: number;
   readonly retryDelaysMs: readonly number[];

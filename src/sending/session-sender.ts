@@ -191,6 +191,7 @@ export class SessionSender {
     // Outcomes first (durable before anyone hears of them), then what was not sent goes back.
     await store.blasts.recordOutcomes(blast.id, owned.token, outcomes);
     if (outcomes.length > 0) this.engine.touched(blast.id);
+    for (const outcome of outcomes) deps.metrics?.messages.inc({ session: this.sessionId, outcome: outcome.status });
     const unsent = recipients.slice(next).map((recipient) => recipient.seq);
     if (stop) await store.blasts.release(blast.id, owned.token, unsent);
     if (stop?.stop === 'restricted') {

@@ -46,7 +46,15 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
           { listId: list.id, status: list.status, counts: list.counts, error: list.error && { code: list.error.code, message: list.error.message } },
           { businessUnit: list.businessUnit, listId: list.id },
         );
-        if (list.status !== 'importing') await prepareWaitingBlasts(list.id);
+        if (list.status !== 'importing') {
+          const { importRows, importDuration } = runtime.metrics;
+          importRows.inc({ result: 'valid' }, list.counts.valid);
+          importRows.inc({ result: 'duplicate' }, list.counts.duplicates);
+          importRows.inc({ result: 'invalid' }, list.counts.invalid);
+          importRows.inc({ result: 'blank' }, list.counts.blank);
+          if (list.completedAt !== null) importDuration.observe({ status: list.status }, (Date.parse(list.completedAt) - Date.parse(list.createdAt)) / 1000);
+          await prepareWaitingBlasts(list.id);
+        }
       },
     }),
     blasts: blastProcessors({ store: runtime.store, control, queues: runtime.queues, clock: runtime.clock }),
@@ -60,7 +68,11 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
       prefix: runtime.redis.prefix,
       concurrency: 1,
     });
+    worker.on('completed', (job) => {
+      runtime.metrics.jobs.inc({ queue, job: job.name, outcome: 'completed' });
+    });
     worker.on('failed', (job, error) => {
+      runtime.metrics.jobs.inc({ queue, job: job?.name ?? 'unknown', outcome: 'failed' });
       log.warn({ queue, job: job?.name, jobId: job?.id, err: error }, 'job failed');
     });
     worker.on('error', (error) => {
@@ -95,6 +107,7 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
     clock: runtime.clock,
     log: runtime.logger.child({ component: 'sending' }),
     optOutKeywords: runtime.config.blasts.optOutKeywords,
+    metrics: runtime.metrics,
   });
   // Started before the sessions, so it hears their first "connected"; stopped before them
   // (closers run in reverse), so every message in hand is sent and recorded first.

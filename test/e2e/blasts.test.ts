@@ -76,6 +76,12 @@ describe('blasts end to end (sandbox)', () => {
     expect(xlsx.status).toBe(200);
     expect(Buffer.from(await xlsx.arrayBuffer()).subarray(0, 2).toString()).toBe('PK');
 
+    // Metrics count every outcome, by session.
+    const metrics = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();
+    const sentBySession = [...metrics.matchAll(/^wab_messages_total\{[^}]*outcome="sent"[^}]*\} (\d+)$/gm)].map((match) => Number(match[1]));
+    expect(sentBySession).toHaveLength(2);
+    expect(sentBySession.reduce((sum, count) => sum + count, 0)).toBe(1_000);
+
     const page = await call<{ items: { status: string; sentAt: string | null }[]; total: number }>('GET', `/api/blasts/${blastId}/recipients?status=read&limit=5`);
     expect(page.json.total).toBe(1_000);
     expect(page.json.items[0]?.sentAt).not.toBeNull();

@@ -120,4 +120,20 @@ describe('HTTP behaviour', () => {
     const refused = await api.app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: withKey(operator) });
     expect(refused.statusCode).toBe(401);
   });
+
+  it('serves Prometheus metrics to admins only: request durations by route pattern, queue depths, session status', async () => {
+    await api.app.inject({ method: 'GET', url: '/api/sessions/nobody', headers: asAdmin });
+    const metrics = await api.app.inject({ method: 'GET', url: '/metrics', headers: asAdmin });
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.headers['content-type']).toContain('text/plain');
+    expect(metrics.body).toMatch(/wab_http_request_duration_seconds_count\{[^}]*route="\/api\/sessions\/:id"[^}]*status="404"[^}]*\} 1/);
+    expect(metrics.body).toMatch(/wab_queue_jobs\{[^}]*queue="blasts"/);
+    expect(metrics.body).toContain('wab_websocket_clients');
+    expect(metrics.body).not.toContain('nobody');
+
+    const created = await api.app.inject({ method: 'POST', url: '/api/keys', headers: asAdmin, payload: { name: 'scraper' } });
+    const operator = created.json<{ secret: string }>().secret;
+    expect((await api.app.inject({ method: 'GET', url: '/metrics', headers: withKey(operator) })).statusCode).toBe(401);
+    expect((await api.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+  });
 });

@@ -36,7 +36,7 @@ export async function registerBullBoard(app: ApiServer, deps: { queues: Queues; 
   });
 }
 
-function basicAuthPassword(request: FastifyRequest): string | undefined {
+export function basicAuthPassword(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (typeof header !== 'string') return undefined;
   const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);

@@ -1,0 +1,23 @@
+import type { ApiKeyService } from '../../auth/api-key.service.js';
+import type { Metrics } from '../../observability/metrics.js';
+import type { ApiServer } from '../server-types.js';
+import { presentedKey } from './auth.plugin.js';
+import { basicAuthPassword } from './bull-board.plugin.js';
+
+/** `GET /metrics` (Prometheus text format) for admins: the admin key as a bearer token, X-API-Key or basic-auth password. */
+export async function registerMetricsRoute(app: ApiServer, deps: { metrics: Metrics; apiKeys: ApiKeyService }): Promise<void> {
+  await app.register((scope, _options, done) => {
+    scope.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      const secret = basicAuthPassword(request) ?? presentedKey(request);
+      const principal = secret === undefined ? undefined : await deps.apiKeys.authenticate(secret);
+      if (principal?.kind !== 'admin') {
+        return reply
+          .code(401)
+          .header('www-authenticate', 'Basic realm="metrics", charset="UTF-8"')
+          .send({ error: { code: 'ADMIN_REQUIRED', message: 'Metrics need the admin key.' } });
+      }
+      return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+    });
+    done();
+  });
+}
