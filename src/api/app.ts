@@ -35,10 +35,14 @@ import { blastsRoutes } from './routes/blasts.routes.js';
 import { BlastResponse } from './schemas/blast.schema.js';
 import type { Metrics } from '../observability/metrics.js';
 import { registerMetricsRoute } from './plugins/metrics.plugin.js';
+import { registerRateLimit } from './plugins/rate-limit.plugin.js';
+import type { Redis } from '../infra/redis.js';
 
 export interface ApiDeps {
   logger: Logger;
   http: { bodyLimit: number; trustProxy: boolean };
+  /** Requests per minute per API key on /api (the environment's admin key is not limited). */
+  rateLimit: { perMinute: number; adminKey: string; redis: Redis };
   version: string;
   apiKeys: ApiKeyService;
   sessions: SessionConfigService;
@@ -116,7 +120,8 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   });
 
   await app.register(
-    (api, _options, done) => {
+    async (api) => {
+      await registerRateLimit(api, deps.rateLimit);
       api.decorateRequest('principal', null as never);
       api.addHook('onRequest', requireApiKey(deps.apiKeys));
       keysRoutes(deps.apiKeys)(api);
@@ -126,7 +131,6 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
       suppressionsRoutes(deps.suppressions, deps.lists)(api);
       templatesRoutes(deps.previews)(api);
       blastsRoutes(deps.blasts, deps.blastControl)(api);
-      done();
     },
     { prefix: '/api' },
   );

@@ -48,6 +48,7 @@ export async function createApiApp(runtime: Runtime, adminKey: AdminKey): Promis
   return buildApi({
     logger,
     http: config.http,
+    rateLimit: { perMinute: config.http.rateLimitPerMinute, adminKey: adminKey.key, redis: runtime.redis.client },
     version: VERSION,
     apiKeys,
     sessions: createSessionConfigService({ repository: store.sessions, clock }),

@@ -50,6 +50,7 @@ export const envSchema = z.object({
   XLSX_MAX_UNCOMPRESSED_BYTES: positiveInt(1024 * 1024 * 1024),
   XLSX_MAX_COMPRESSION_RATIO: positiveInt(200),
   MEDIA_MAX_BYTES: positiveInt(16 * 1024 * 1024),
+  RATE_LIMIT_PER_MINUTE: positiveInt(1_200),
   METRICS_PORT: optionalString.pipe(z.string().regex(/^[0-9]{1,5}$/, 'must be a port number').transform(Number).pipe(z.number().int().min(1).max(65_535)).optional()),
   OPT_OUT_KEYWORDS: z
     .string()
@@ -84,7 +85,7 @@ export type DatabaseTarget =
 
 export interface Config {
   role: Env['ROLE'];
-  http: { host: string; port: number; bodyLimit: number; trustProxy: boolean };
+  http: { host: string; port: number; bodyLimit: number; trustProxy: boolean; rateLimitPerMinute: number };
   dataDir: string;
   database: DatabaseTarget;
   redis: { url: string | undefined; prefix: string; serverBin: string };
@@ -117,7 +118,7 @@ export function toConfig(env: Env): Config {
   const dataDir = path.resolve(env.DATA_DIR);
   return {
     role: env.ROLE,
-    http: { host: env.HOST, port: env.PORT, bodyLimit: env.BODY_LIMIT_BYTES, trustProxy: env.TRUST_PROXY },
+    http: { host: env.HOST, port: env.PORT, bodyLimit: env.BODY_LIMIT_BYTES, trustProxy: env.TRUST_PROXY, rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE },
     dataDir,
     database: resolveDatabaseTarget(env.DATABASE_URL, dataDir),
     redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX, serverBin: env.REDIS_SERVER_BIN },

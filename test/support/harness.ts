@@ -21,7 +21,7 @@ export interface TestApi {
 }
 
 /** The real api over real Redis (own prefix) and a real database (own file or database). */
-export async function startTestApi(database: TestDatabase = sqliteDatabase()): Promise<TestApi> {
+export async function startTestApi(database: TestDatabase = sqliteDatabase(), env: Record<string, string> = {}): Promise<TestApi> {
   const redisUrl = inject('redisUrl');
   const prefix = uniquePrefix('api');
   const dataDir = tempDir('data');
@@ -32,6 +32,7 @@ export async function startTestApi(database: TestDatabase = sqliteDatabase()): P
     DATA_DIR: dataDir,
     ADMIN_API_KEY: ADMIN_KEY,
     LOG_LEVEL: 'info',
+    ...env,
   });
   const logs: string[] = [];
   const sink = new Writable({
