@@ -9,6 +9,7 @@ import { RECIPIENT_STATUSES } from '../../core/blast.js';
 import { ValidationFailed } from '../../errors/app-error.js';
 import type { StoredBlob } from '../../store/blob.repository.js';
 import type { ApiServer } from '../server-types.js';
+import { multipartParts } from '../multipart-parts.js';
 import { errorResponses, StringEnum } from '../schemas/common.schema.js';
 import { BlastFields, BlastQuery, BlastRecipientItem, BlastUploadBody } from '../schemas/blast.schema.js';
 
@@ -241,7 +242,7 @@ function convertFields(raw: Map<string, string[]>): unknown {
 async function readMultipart(request: FastifyRequest, blasts: BlastService): Promise<CreateBlastInput> {
   const raw = new Map<string, string[]>();
   const files: { recipients?: { blob: StoredBlob; fileName: string }; media?: { blob: StoredBlob; fileName: string } } = {};
-  for await (const part of request.parts()) {
+  for await (const part of multipartParts(request)) {
     if (part.type === 'file') {
       const fileName = part.filename.slice(0, 255) || 'upload';
       if (part.fieldname === 'recipientsFile' && !files.recipients) {

@@ -8,6 +8,7 @@ import type { ListService } from '../../lists/list.service.js';
 import { UploadRejected } from '../../lists/upload-check.js';
 import type { StoredBlob } from '../../store/blob.repository.js';
 import type { ApiServer } from '../server-types.js';
+import { multipartParts } from '../multipart-parts.js';
 import { BusinessUnit, errorResponses } from '../schemas/common.schema.js';
 import { ListFields, ListUploadBody, Page, RecipientItem, RejectItem } from '../schemas/list.schema.js';
 
@@ -144,7 +145,7 @@ async function readUpload(
   const fields: Record<string, string> = {};
   let blob: StoredBlob | undefined;
   let fileName = '';
-  for await (const part of request.parts()) {
+  for await (const part of multipartParts(request)) {
     if (part.type === 'file') {
       if (part.fieldname !== 'file' || blob !== undefined) {
         part.file.resume();
