@@ -139,7 +139,7 @@ export function createBlastService(deps: {
 
     storeRecipientsFile: (stream: Readable, fileName: string): Promise<StoredBlob> => deps.lists.storeUpload({ stream, fileName }),
 
-    async create(principal: Principal, input: CreateBlastInput): Promise<Blast> {
+    async create(principal: Principal, input: CreateBlastInput, requestId?: string): Promise<Blast> {
       const compiled = compileTemplate(input.message);
       if ((input.listId === undefined) === (input.recipientsFile === undefined)) {
         throw new BlastRefused(
@@ -182,6 +182,7 @@ export function createBlastService(deps: {
           { name: input.name ?? file.fileName, phoneColumn: file.phoneColumn, defaultCountry: file.defaultCountry, businessUnit, purpose: 'recipients' },
           file.blob,
           file.fileName,
+          requestId,
         );
         listId = list.id;
       }
@@ -203,7 +204,7 @@ export function createBlastService(deps: {
         createdAt: clock.now().toISOString(),
       });
       // Idempotent: the import's end queues it again if the list is still importing now.
-      await enqueue(deps.queues, 'blasts', 'prepare-blast', { blastId: id }, { attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: 1_000, removeOnFail: 5_000 });
+      await enqueue(deps.queues, 'blasts', 'prepare-blast', { blastId: id, ...(requestId === undefined ? {} : { requestId }) }, { attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: 1_000, removeOnFail: 5_000 });
       return visible(principal, id);
     },
 

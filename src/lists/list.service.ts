@@ -56,7 +56,7 @@ export function createListService(deps: { store: Store; queues: Queues; clock: C
     },
 
     /** Stores the file and queues its import: answers at once, the worker does the reading. */
-    async create(principal: Principal, input: CreateListInput, blob: StoredBlob, fileName: string): Promise<RecipientList> {
+    async create(principal: Principal, input: CreateListInput, blob: StoredBlob, fileName: string, requestId?: string): Promise<RecipientList> {
       const { businessUnit, defaultCountry } = this.validate(principal, input);
       assertSpreadsheetHead(blob.head, blob.size);
       const id = randomUUID();
@@ -73,7 +73,7 @@ export function createListService(deps: { store: Store; queues: Queues; clock: C
         createdAt: clock.now().toISOString(),
       });
       // The job id is the list id: a repeated enqueue is the same job.
-      await enqueue(deps.queues, 'imports', 'import-list', { listId: id }, {
+      await enqueue(deps.queues, 'imports', 'import-list', { listId: id, ...(requestId === undefined ? {} : { requestId }) }, {
         jobId: `list-${id}`,
         attempts: 3,
         backoff: { type: 'exponential', delay: 2_000 },

@@ -1,16 +1,17 @@
 /**
  * Every queue and job the product knows, with its payload type. Both roles import this file:
  * the api to enqueue, the worker to consume. A worker that lacks a handler for a job named
- * here refuses to start (see worker/processors.ts). Payloads carry ids only.
+ * here refuses to start (see worker/processors.ts). Payloads carry ids only (and the id of the
+ * request that caused the job, so its logs can be followed from the api into the worker).
  */
 export interface JobCatalogue {
   imports: {
     /** Reads an uploaded spreadsheet into a recipient list. */
-    'import-list': { listId: string };
+    'import-list': { listId: string; requestId?: string };
   };
   blasts: {
     /** Copies a blast's recipients into its ledger once its list is ready, then starts or schedules it. */
-    'prepare-blast': { blastId: string };
+    'prepare-blast': { blastId: string; requestId?: string };
     /** A scheduled blast's start time (a delayed job). */
     'start-blast': { blastId: string };
   };

@@ -1,4 +1,4 @@
-import { Worker } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import type { Lifecycle } from '../app/lifecycle.js';
 import type { Runtime } from '../app/runtime.js';
 import { QUEUE_NAMES } from '../queue/queue-catalogue.js';
@@ -68,12 +68,18 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
       prefix: runtime.redis.prefix,
       concurrency: 1,
     });
+    // Each job's log lines carry the id of the request that caused it (x-request-id), if any.
+    const requestIdOf = (job: Job | undefined): unknown => (job?.data as { requestId?: unknown } | undefined)?.requestId;
+    worker.on('active', (job) => {
+      log.info({ queue, job: job.name, jobId: job.id, requestId: requestIdOf(job) }, 'job started');
+    });
     worker.on('completed', (job) => {
       runtime.metrics.jobs.inc({ queue, job: job.name, outcome: 'completed' });
+      log.info({ queue, job: job.name, jobId: job.id, requestId: requestIdOf(job) }, 'job completed');
     });
     worker.on('failed', (job, error) => {
       runtime.metrics.jobs.inc({ queue, job: job?.name ?? 'unknown', outcome: 'failed' });
-      log.warn({ queue, job: job?.name, jobId: job?.id, err: error }, 'job failed');
+      log.warn({ queue, job: job?.name, jobId: job?.id, requestId: requestIdOf(job), err: error }, 'job failed');
     });
     worker.on('error', (error) => {
       log.error({ queue, err: error }, 'worker error');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { linkedSandboxSessions, outboxOf, postBlast, recipientsCsv } from '../support/blast-setup.js';
 import { e2eHarness } from '../support/e2e.js';
 import { apiClient } from '../support/http.js';
-import { startApiProduct } from '../support/product.js';
+import { parseLog, startApiProduct } from '../support/product.js';
 import type { Frame } from '../support/ws-client.js';
 
 const ADMIN = 'e2e-blasts-admin-key-0123456789abcdefghij';
@@ -30,7 +30,7 @@ describe('blasts end to end (sandbox)', () => {
     const created = await postBlast(url, ADMIN, {
       fields: { name: 'October reminder', sessionIds: 'clinic-a,clinic-b', message: '{Hi|Hello} {name} from {city}!' },
       recipientsFile: { name: 'patients.csv', data: recipientsCsv(1_000) },
-    });
+    }, { 'x-request-id': 'e2e-october-reminder' });
     expect(created.status).toBe(202);
     expect(created.json.status).toBe('importing');
     const blastId = String(created.json.blastId);
@@ -75,6 +75,10 @@ describe('blasts end to end (sandbox)', () => {
     const xlsx = await fetch(`${url}/api/blasts/${blastId}/report.xlsx`, { headers: { authorization: `Bearer ${ADMIN}` } });
     expect(xlsx.status).toBe(200);
     expect(Buffer.from(await xlsx.arrayBuffer()).subarray(0, 2).toString()).toBe('PK');
+
+    // The request's id follows the work into the worker's jobs (the import and the preparation).
+    const jobLogs = product.lines.map((line) => parseLog(line)).filter((line) => line?.msg === 'job started' && line.requestId === 'e2e-october-reminder');
+    expect(jobLogs.map((line) => line?.job).sort()).toEqual(['import-list', 'prepare-blast']);
 
     // Metrics count every outcome, by session.
     const metrics = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();

@@ -41,12 +41,12 @@ export interface BlastForm {
 }
 
 /** POST /api/blasts as multipart, as the seed's frontend sends it. */
-export async function postBlast(url: string, key: string, form: BlastForm): Promise<{ status: number; json: Record<string, unknown> & { error?: { code: string } } }> {
+export async function postBlast(url: string, key: string, form: BlastForm, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> & { error?: { code: string } } }> {
   const body = new FormData();
   for (const [name, value] of Object.entries(form.fields)) body.append(name, value);
   if (form.recipientsFile) body.append('recipientsFile', new Blob([form.recipientsFile.data]), form.recipientsFile.name);
   if (form.media) body.append('media', new Blob([form.media.data]), form.media.name);
-  const response = await fetch(`${url}/api/blasts`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body });
+  const response = await fetch(`${url}/api/blasts`, { method: 'POST', headers: { authorization: `Bearer ${key}`, ...headers }, body });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> & { error?: { code: string } } };
 }
 

@@ -62,7 +62,7 @@ export function blastsRoutes(blasts: BlastService, control: BlastControl) {
       },
       async (request, reply) => {
         const input = request.isMultipart() ? await readMultipart(request, blasts) : fromFields(checkFields(request.body));
-        const blast = await blasts.create(request.principal, input);
+        const blast = await blasts.create(request.principal, input, request.id);
         return reply.code(202).send({ blastId: blast.id, status: blast.status });
       },
     );

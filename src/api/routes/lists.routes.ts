@@ -128,7 +128,7 @@ export function registerListUpload(
     },
     async (request, reply) => {
       const { fields, blob, fileName } = await readUpload(request, lists);
-      const created = await lists.create(request.principal, { ...fields, purpose: route.purpose }, blob, fileName);
+      const created = await lists.create(request.principal, { ...fields, purpose: route.purpose }, blob, fileName, request.id);
       return reply.code(202).send({ listId: created.id, status: created.status });
     },
   );
