@@ -14,7 +14,8 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv, overrides: { role?: string } = {}): Config {
-  const input: Record<string, string | undefined> = { ...env };
+  // An empty variable means "not set" (a `KEY=` line in .env, a compose pass-through of an unset one).
+  const input: Record<string, string | undefined> = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
   if (overrides.role !== undefined) input.ROLE = overrides.role;
   const parsed = envSchema.safeParse(input);
   if (!parsed.success) {

@@ -76,7 +76,11 @@ describe('loadConfig', () => {
   });
 
   it('treats empty variables (as left by a copied .env.example) as unset', () => {
-    const config = loadConfig({ REDIS_URL: '', ADMIN_API_KEY: '', DATABASE_URL: '' });
+    const config = loadConfig({ REDIS_URL: '', ADMIN_API_KEY: '', DATABASE_URL: '', LOG_LEVEL: '', DEFAULT_COUNTRY: ' ', PORT: '', METRICS_PORT: '' });
+    expect(config.logLevel).toBe('info');
+    expect(config.defaultCountry).toBe('ID');
+    expect(config.http.port).toBe(3000);
+    expect(config.metricsPort).toBeUndefined();
     expect(config.redis.url).toBeUndefined();
     expect(config.adminApiKey).toBeUndefined();
     expect(config.database.kind).toBe('sqlite');
