@@ -1,36 +1,55 @@
-# syntax=docker/dockerfile:1
-# Multi-stage build: compile TypeScript and the native better-sqlite3 addon in "build", keep only
-# production dependencies in "deps", and run as the unprivileged `node` user in "runtime".
-# redis-server is not in the image: use the compose file's redis service (or REDIS_URL).
+# Multi-stage build:
+#   build   - all dependencies, the native better-sqlite3 addon compiled/fetched, TypeScript -> dist/
+#             (also the target of docker-compose.dev.yml: tsx watch on the mounted source)
+#   deps    - the same node_modules pruned to production dependencies (the compiled addon stays)
+#   runtime - node_modules + dist + package.json, run as the unprivileged `node` user
+# redis-server is NOT in the image: use the compose file's redis service, or set REDIS_URL.
 
 FROM node:20-bookworm-slim AS build
+# Optional npm mirror: docker build --build-arg npm_config_registry=https://npm.example/ .
+ARG npm_config_registry=https://registry.npmjs.org/
 WORKDIR /app
+# python3, make and g++: node-gyp, when better-sqlite3 has no prebuilt binary for this platform.
+# hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund && npm rebuild better-sqlite3
+# npm runs better-sqlite3's install script during `npm ci` (prebuilt binary, else node-gyp). If the
+# npm in use skipped it (newer npm versions gate install scripts: see "allowScripts" in
+# package.json), rebuild it explicitly. Either way the addon must load before the build goes on.
+RUN npm ci --no-audit --no-fund \
+ && { node -e "require('better-sqlite3')(':memory:').close()" 2>/dev/null || npm rebuild better-sqlite3; } \
+ && node -e "require('better-sqlite3')(':memory:').close()" \
+ && npm cache clean --force
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
 
 FROM build AS deps
-RUN npm prune --omit=dev --no-audit --no-fund
+RUN npm prune --omit=dev --no-audit --no-fund \
+ && node -e "require('better-sqlite3')(':memory:').close()"
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     DATA_DIR=/app/data \
-    PORT=3000 \
-    HOST=0.0.0.0
+    HOST=0.0.0.0 \
+    PORT=3000
 WORKDIR /app
-COPY --from=deps --chown=node:node /app/node_modules ./node_modules
-COPY --from=build --chown=node:node /app/dist ./dist
-COPY --chown=node:node package.json ./
+# Code and dependencies stay owned by root (read-only to the app); only /app/data is writable.
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+# A new named volume mounted here starts with this directory's owner (node), so the SQLite
+# database, the generated admin key and import scratch files (data/tmp) are writable without root.
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 VOLUME ["/app/data"]
 EXPOSE 3000
+# /health is served by the api and all roles; compose disables the check for worker containers,
+# which have no HTTP listener (docker run -e ROLE=worker ...: add --no-healthcheck).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# The role comes from ROLE (api | worker | all); compose sets it per service.
+# The role comes from ROLE (api | worker | all, default all; compose sets it per service).
+# REDIS_URL is required: the image has no redis-server to start a private one.
 CMD ["node", "dist/main.js"]
