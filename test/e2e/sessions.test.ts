@@ -101,6 +101,20 @@ describe('linking a sandbox account over HTTP and WebSocket', () => {
     expect((await scoped('GET', '/api/ws-ticket?sessionId=finance-1')).status).toBe(404);
     expect((await call('GET', '/api/ws-ticket?sessionId=..%2Fx')).status).toBe(400);
   });
+
+  it('refuses a ticket once its expiry has passed, on any api', async () => {
+    const env = await environment({ WS_TICKET_TTL_MS: '1000' });
+    const issuer = await startApiProduct('api', env);
+    const other = await startApiProduct('api', env);
+    track(issuer.product, other.product);
+    const { json } = await apiClient(issuer.url, ADMIN)<{ ticket: string; expiresAt: string }>('GET', '/api/ws-ticket');
+    const expiresAt = Date.parse(json.expiresAt);
+    expect(expiresAt - Date.now()).toBeLessThanOrEqual(1_000);
+    // The expiry itself is what is under test: wait for the deadline the api announced, then a little.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now()) + 50));
+    await expect(EventSocket.open(other.url, json.ticket)).rejects.toMatchObject({ status: 401 });
+    await expect(EventSocket.open(issuer.url, json.ticket)).rejects.toMatchObject({ status: 401 });
+  });
 });
 
 describe('failover between workers', () => {
