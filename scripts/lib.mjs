@@ -16,22 +16,28 @@ function newestMtime(dir) {
   return newest;
 }
 
-/** Compiles TypeScript when dist/ is missing or older than src/. */
+/** Compiles TypeScript and the console (dist/web) when dist/ is missing or older than src/ or web/. */
 export function ensureBuilt() {
   const entry = path.join(root, 'dist', 'main.js');
-  const inputs = [path.join(root, 'src')];
+  const page = path.join(root, 'dist', 'web', 'index.html');
   const newestInput = Math.max(
-    ...inputs.map(newestMtime),
+    newestMtime(path.join(root, 'src')),
+    newestMtime(path.join(root, 'web')),
     fs.statSync(path.join(root, 'package.json')).mtimeMs,
     fs.statSync(path.join(root, 'tsconfig.build.json')).mtimeMs,
   );
-  if (fs.existsSync(entry) && newestMtime(path.join(root, 'dist')) >= newestInput) return;
-  console.log('Building (tsc)…');
-  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const result = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
-  if (result.status !== 0) {
-    console.error('The build failed.');
-    process.exit(result.status ?? 1);
+  if (fs.existsSync(entry) && fs.existsSync(page) && newestMtime(path.join(root, 'dist')) >= newestInput) return;
+  console.log('Building (tsc, then the console with vite)…');
+  const steps = [
+    [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.build.json')],
+    [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '-c', path.join(root, 'web', 'vite.config.ts'), '--logLevel', 'warn'],
+  ];
+  for (const step of steps) {
+    const result = spawnSync(process.execPath, step, { stdio: 'inherit', cwd: root });
+    if (result.status !== 0) {
+      console.error('The build failed.');
+      process.exit(result.status ?? 1);
+    }
   }
 }
 

@@ -36,6 +36,7 @@ import { BlastResponse } from './schemas/blast.schema.js';
 import type { Metrics } from '../observability/metrics.js';
 import { registerMetricsRoute } from './plugins/metrics.plugin.js';
 import { registerRateLimit } from './plugins/rate-limit.plugin.js';
+import { registerConsole } from './plugins/console.plugin.js';
 import type { Redis } from '../infra/redis.js';
 
 export interface ApiDeps {
@@ -59,6 +60,8 @@ export interface ApiDeps {
   queues: Queues;
   probes: readonly ReadinessProbe[];
   metrics: Metrics;
+  /** The operator console's build directory (index.html, assets/); undefined: no console. */
+  webDir?: string | undefined;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -106,6 +109,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   app.register(healthRoutes(deps.probes));
   const gateway = await registerWsGateway(app, {
     tickets: deps.tickets,
+    page: await registerConsole(app, deps.webDir),
     log: deps.logger.child({ component: 'ws' }),
     onOpen: (grant, send) => sendSnapshot(grant, send, deps),
   });

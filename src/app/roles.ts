@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { buildApi } from '../api/app.js';
 import type { ApiServer } from '../api/server-types.js';
 import { createApiKeyService } from '../auth/api-key.service.js';
@@ -67,6 +68,7 @@ export async function createApiApp(runtime: Runtime, adminKey: AdminKey): Promis
     blasts: createBlastService({ store, lists, control: blastControl, queues: runtime.queues, clock, mediaMaxBytes: config.blasts.mediaMaxBytes }),
     blastControl,
     maxUploadBytes: config.uploads.maxBytes,
+    webDir: config.webDir ?? fileURLToPath(new URL('../web', import.meta.url)),
     subscribeEvents: (onEvent) =>
       subscribeToEvents(runtime.redis.newSubscriber('events'), config.redis.prefix, logger.child({ component: 'events' }), onEvent),
     queues: runtime.queues,

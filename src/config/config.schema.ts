@@ -62,6 +62,8 @@ export const envSchema = z.object({
   MAX_SESSIONS_PER_WORKER: positiveInt(50),
   SESSION_LEASE_TTL_MS: z.coerce.number().int().min(1_000).max(300_000).default(15_000),
   SESSION_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).max(300_000).default(2_000),
+  /** The operator console's build (index.html + assets/); default: dist/web beside the product. */
+  WEB_DIR: optionalString,
   WS_TICKET_TTL_MS: z.coerce.number().int().min(1_000).max(60_000).default(30_000),
   TRUST_PROXY: z
     .enum(['true', 'false', '1', '0'])
@@ -95,6 +97,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   sessions: { workerId: string; maxPerWorker: number; leaseTtlMs: number; reconcileIntervalMs: number };
   wsTicketTtlMs: number;
+  /** Where the console's build is; undefined: dist/web beside the product. */
+  webDir: string | undefined;
   uploads: { maxBytes: number };
   imports: { maxRows: number; maxUncompressedBytes: number; maxCompressionRatio: number };
   blasts: { mediaMaxBytes: number; optOutKeywords: string[] };
@@ -133,6 +137,7 @@ export function toConfig(env: Env): Config {
       reconcileIntervalMs: env.SESSION_RECONCILE_INTERVAL_MS,
     },
     wsTicketTtlMs: env.WS_TICKET_TTL_MS,
+    webDir: env.WEB_DIR === undefined ? undefined : path.resolve(env.WEB_DIR),
     uploads: { maxBytes: env.UPLOAD_MAX_BYTES },
     imports: {
       maxRows: env.IMPORT_MAX_ROWS,

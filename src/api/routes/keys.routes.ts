@@ -10,6 +10,30 @@ const tags = ['API keys'];
 
 export function keysRoutes(apiKeys: ApiKeyService) {
   return function register(app: ApiServer): void {
+    app.get(
+      '/me',
+      {
+        schema: {
+          tags,
+          summary: 'Who this key is: admin or operator, and the business unit it is limited to (null: every unit)',
+          response: {
+            200: Type.Object({
+              admin: Type.Boolean(),
+              keyId: Type.Union([Type.String(), Type.Null()], { description: 'null for the environment\'s admin key' }),
+              businessUnit: Type.Union([Type.String(), Type.Null()]),
+            }),
+            ...errorResponses(401),
+          },
+        },
+      },
+      (request) => {
+        const principal = request.principal;
+        return principal.kind === 'admin'
+          ? { admin: true, keyId: principal.keyId, businessUnit: null }
+          : { admin: false, keyId: principal.keyId, businessUnit: principal.businessUnit };
+      },
+    );
+
     app.post(
       '/keys',
       {

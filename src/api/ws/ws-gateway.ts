@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SESSION_PRIVATE_EVENTS, type EventEnvelope } from '../../events/event-catalogue.js';
 import type { Logger } from '../../logging/logger.js';
 import type { ApiServer } from '../server-types.js';
+import type { ConsolePage } from '../plugins/console.plugin.js';
 import type { TicketGrant, WsTickets } from './ws-tickets.js';
 
 /** A client further behind than this is dropped rather than allowed to hold memory or others up. */
@@ -46,7 +47,7 @@ declare module 'fastify' {
  */
 export async function registerWsGateway(
   app: ApiServer,
-  deps: { tickets: WsTickets; log: Logger; onOpen?: (grant: TicketGrant, send: (envelope: EventEnvelope) => void) => Promise<void> },
+  deps: { tickets: WsTickets; log: Logger; page?: ConsolePage | undefined; onOpen?: (grant: TicketGrant, send: (envelope: EventEnvelope) => void) => Promise<void> },
 ): Promise<WsGateway> {
   const clients = new Set<Client>();
   await app.register(websocket, { options: { maxPayload: 4_096 } });
@@ -93,8 +94,11 @@ export async function registerWsGateway(
       }
       request.wsGrant = grant;
     },
-    handler: (_request, reply) =>
-      reply.send({ name: 'WA Blaster', docs: '/api/docs', websocket: 'ws://<host>/?ticket=<GET /api/ws-ticket>' }),
+    // A browser gets the operator console; anything else (or a build without it) a short guide.
+    handler: (request, reply) =>
+      deps.page !== undefined && (request.headers.accept ?? '').includes('text/html')
+        ? deps.page.send(reply)
+        : reply.send({ name: 'WA Blaster', console: '/', docs: '/api/docs', websocket: 'ws://<host>/?ticket=<GET /api/ws-ticket>' }),
     wsHandler: (socket, request) => {
       const grant = request.wsGrant;
       if (!grant) {

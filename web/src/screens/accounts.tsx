@@ -1,0 +1,5 @@
+import { PageHeader } from '../components/ui';
+
+export function AccountsScreen() {
+  return <PageHeader title="AccountsScreen" subtitle="Coming next." />;
+}
