@@ -1,5 +1,6 @@
 # Multi-stage build:
-#   build   - all dependencies, the native better-sqlite3 addon compiled/fetched, TypeScript -> dist/
+#   build   - all dependencies, the native better-sqlite3 addon compiled/fetched, TypeScript -> dist/,
+#             the console (web/) -> dist/web
 #             (also the target of docker-compose.dev.yml: tsx watch on the mounted source)
 #   deps    - the same node_modules pruned to production dependencies (the compiled addon stays)
 #   runtime - node_modules + dist + package.json, run as the unprivileged `node` user
@@ -24,6 +25,8 @@ RUN npm ci --no-audit --no-fund \
  && npm cache clean --force
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The operator console (Vite + Preact), built into dist/web and served by the api at /.
+COPY web ./web
 RUN npm run build
 
 FROM build AS deps

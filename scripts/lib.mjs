@@ -74,3 +74,24 @@ export function ensureRedisServer({ needed = !process.env.REDIS_URL } = {}) {
   );
   process.exit(1);
 }
+
+/**
+ * The console's browser tests drive Debian's Chromium (CHROMIUM_PATH, default /usr/bin/chromium).
+ * Missing: as root with apt-get, install it; else say how, and those tests are skipped.
+ */
+export function ensureChromium() {
+  const bin = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  if (fs.existsSync(bin)) return true;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (isRoot && onPath('apt-get') && !process.env.CHROMIUM_PATH) {
+    console.log('chromium is not installed; installing Debian\'s package for the console tests (apt-get install chromium)…');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    let install = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { stdio: 'inherit', env });
+    if (install.status !== 0) {
+      spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+      install = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { stdio: 'inherit', env });
+    }
+    if (fs.existsSync(bin)) return true;
+  }
+  return false;
+}
