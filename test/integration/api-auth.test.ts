@@ -54,6 +54,16 @@ describe('API keys and authentication', () => {
     expect(list.json<{ items: { id: string }[] }>().items.map((key) => key.id)).toContain(created.key.id);
   });
 
+  it('tells a key who it is (GET /api/me), so a client can show or hide admin screens', async () => {
+    const me = (headers: Record<string, string>) => api.app.inject({ method: 'GET', url: '/api/me', headers });
+    expect((await me(asAdmin)).json()).toEqual({ admin: true, keyId: null, businessUnit: null });
+    const scoped = await createKey({ name: 'sales', businessUnit: 'Sales' });
+    expect((await me(withKey(scoped.secret))).json()).toEqual({ admin: false, keyId: scoped.id, businessUnit: 'Sales' });
+    const admin = await createKey({ name: 'second admin', role: 'admin' });
+    expect((await me(withKey(admin.secret))).json()).toEqual({ admin: true, keyId: admin.id, businessUnit: null });
+    expect((await api.app.inject({ method: 'GET', url: '/api/me' })).statusCode).toBe(401);
+  });
+
   it('keeps key management to admin keys', async () => {
     const operator = await createKey({ name: 'ops' });
     const attempt = await api.app.inject({ method: 'POST', url: '/api/keys', headers: withKey(operator.secret), payload: { name: 'x' } });
