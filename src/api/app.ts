@@ -32,6 +32,7 @@ import type { ApiServer } from './server-types.js';
 import type { BlastService } from '../blasts/blast.service.js';
 import type { BlastControl } from '../blasts/blast-control.js';
 import { blastsRoutes } from './routes/blasts.routes.js';
+import { blastEstimateRoutes } from './routes/blast-estimate.routes.js';
 import { BlastResponse } from './schemas/blast.schema.js';
 import type { Metrics } from '../observability/metrics.js';
 import { registerMetricsRoute } from './plugins/metrics.plugin.js';
@@ -135,6 +136,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
       suppressionsRoutes(deps.suppressions, deps.lists)(api);
       templatesRoutes(deps.previews)(api);
       blastsRoutes(deps.blasts, deps.blastControl)(api);
+      blastEstimateRoutes(deps)(api);
     },
     { prefix: '/api' },
   );

@@ -76,6 +76,11 @@ export function createSessionControlService(deps: {
       return { ...config, ...(await liveView(config.id)) };
     },
 
+    /** When the session's WhatsApp account was linked (warm-up counts from it); null if it never was. */
+    linkedAt(id: string): Promise<string | null> {
+      return store.sessions.linkedAt(id);
+    },
+
     async connect(principal: Principal, id: string, phoneNumber: string | undefined): Promise<SessionLiveView> {
       await visible(principal, id);
       await store.sessions.setDesiredState(id, 'connected', phoneNumber ?? null);

@@ -1,0 +1,97 @@
+import type { Principal } from '../auth/principal.js';
+import { estimateBlast, type BlastEstimate, type EstimateSession } from '../core/blast-estimate.js';
+import { defaultPacing, pacingProblems, tightenPacing, type PacingPolicy } from '../core/pacing.js';
+import { ValidationFailed } from '../errors/app-error.js';
+import type { ListService } from '../lists/list.service.js';
+import type { SessionConfigService } from '../sessions/session-config.service.js';
+import type { SessionControlService } from '../sessions/session-control.service.js';
+import { MAX_SESSIONS_PER_BLAST } from './blast.service.js';
+
+export interface EstimateBlastInput {
+  sessionIds: string[];
+  recipients?: number | undefined;
+  listId?: string | undefined;
+  pacing?: Partial<PacingPolicy> | undefined;
+  typing?: boolean | undefined;
+  messageLength?: number | undefined;
+  scheduledAt?: string | undefined;
+}
+
+export interface BlastEstimateView extends Omit<BlastEstimate, 'sessions'> {
+  recipients: number | null;
+  startsAt: string;
+  sessions: (BlastEstimate['sessions'][number] & { friendlyName: string; status: string; linked: boolean })[];
+}
+
+/**
+ * The pace and duration a blast would have, before it is created: the sessions (visible to the
+ * key, as for POST /api/blasts), the recipients (a number, or a list's valid rows) and the
+ * blast's own pacing override, which only tightens.
+ */
+export function createBlastEstimateService(deps: {
+  sessions: SessionConfigService;
+  control: SessionControlService;
+  lists: ListService;
+  now?: () => Date;
+}) {
+  const now = deps.now ?? (() => new Date());
+  return {
+    async estimate(principal: Principal, input: EstimateBlastInput): Promise<BlastEstimateView> {
+      const sessionIds = [...new Set(input.sessionIds)];
+      const problems: { field: string; message: string }[] = [];
+      if (sessionIds.length === 0) problems.push({ field: 'sessionIds', message: 'give at least one session' });
+      if (sessionIds.length > MAX_SESSIONS_PER_BLAST) problems.push({ field: 'sessionIds', message: `at most ${MAX_SESSIONS_PER_BLAST} sessions` });
+      if (input.recipients !== undefined && input.listId !== undefined) problems.push({ field: 'listId', message: 'give recipients or listId, not both' });
+      // The same check as POST /api/blasts: the override must make sense on its own.
+      if (input.pacing) for (const message of pacingProblems(tightenPacing(defaultPacing('sandbox'), input.pacing))) problems.push({ field: 'pacing', message });
+      let startsAt = now();
+      if (input.scheduledAt !== undefined) {
+        const at = Date.parse(input.scheduledAt);
+        if (Number.isNaN(at)) problems.push({ field: 'scheduledAt', message: 'must be an ISO 8601 date-time' });
+        else if (at > startsAt.getTime()) startsAt = new Date(at);
+      }
+      if (problems.length > 0) throw new ValidationFailed('The estimate request is invalid.', problems);
+
+      // Each session as the key sees it: unknown or another unit's is SESSION_NOT_FOUND (404).
+      const sessions = await Promise.all(
+        sessionIds.map(async (id) => {
+          const config = await deps.sessions.get(principal, id);
+          const [view, linkedAt] = await Promise.all([deps.control.view(config), deps.control.linkedAt(id)]);
+          return { config, status: view.status, linkedAt };
+        }),
+      );
+
+      let recipients: number | null = input.recipients ?? null;
+      if (input.listId !== undefined) recipients = (await deps.lists.get(principal, input.listId)).counts.valid;
+
+      const estimate = estimateBlast({
+        sessions: sessions.map(({ config, linkedAt }): EstimateSession => ({
+          sessionId: config.id,
+          pacing: config.pacing,
+          linkedAt: linkedAt === null ? null : new Date(linkedAt),
+        })),
+        override: input.pacing,
+        typing: input.typing,
+        messageLength: input.messageLength,
+        recipients,
+        start: startsAt,
+      });
+      return {
+        ...estimate,
+        recipients,
+        startsAt: startsAt.toISOString(),
+        sessions: estimate.sessions.map((session, index) => {
+          const resolved = sessions[index];
+          return {
+            ...session,
+            friendlyName: resolved?.config.friendlyName ?? session.sessionId,
+            status: resolved?.status ?? 'disconnected',
+            linked: resolved?.linkedAt != null,
+          };
+        }),
+      };
+    },
+  };
+}
+
+export type BlastEstimateService = ReturnType<typeof createBlastEstimateService>;

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asAdmin, startTestApi, withKey, type TestApi } from '../support/harness.js';
+
+let api: TestApi;
+let clinicKey: string;
+let listId: string;
+
+type ErrorBody = { error: { code: string; message: string; details?: { field: string; message: string }[] } };
+interface Estimate {
+  recipients: number | null;
+  startsAt: string;
+  sessions: { sessionId: string; friendlyName: string; status: string; linked: boolean; pacing: Record<string, unknown>; ratePerHour: number; burstPerHour: number; perDay: number; dailyCapToday: number }[];
+  ratePerHour: number;
+  estimatedSeconds: number | null;
+  finishesAt: string | null;
+}
+
+const estimate = (payload: Record<string, unknown>, headers: Record<string, string> = asAdmin) =>
+  api.app.inject({ method: 'POST', url: '/api/blasts/estimate', headers, payload });
+
+beforeAll(async () => {
+  api = await startTestApi();
+  const session = async (id: string, businessUnit: string, pacing: Record<string, unknown>) => {
+    const created = await api.app.inject({ method: 'POST', url: '/api/sessions/config', headers: asAdmin, payload: { id, friendlyName: `Desk ${id}`, businessUnit, provider: 'sandbox', pacing } });
+    expect(created.statusCode).toBe(201);
+  };
+  await session('clinic-a', 'Clinic', { minDelayMs: 5_000, maxDelayMs: 15_000, hourlyCap: 1_000, dailyCap: 10_000 });
+  await session('clinic-b', 'Clinic', { minDelayMs: 5_000, maxDelayMs: 15_000, hourlyCap: 1_000, dailyCap: 10_000, warmup: { initialDailyCap: 50, dailyIncrease: 50 } });
+  await session('sales-a', 'Sales', {});
+  const { store } = api.runtime;
+  await store.sessions.markLinked('clinic-b', new Date(Date.now() - 86_400_000 - 60_000).toISOString());
+  const now = new Date().toISOString();
+  listId = randomUUID();
+  await store.lists.create({ id: listId, name: 'October', purpose: 'recipients', businessUnit: 'Clinic', fileName: 'x.csv', fileSize: 1, blobSha256: 'x', phoneColumn: null, defaultCountry: 'ID', createdAt: now });
+  await store.lists.complete(listId, { counts: { rows: 1_010, valid: 1_000, duplicates: 4, invalid: 6, blank: 0 }, columns: [] }, now);
+  clinicKey = (await api.app.inject({ method: 'POST', url: '/api/keys', headers: asAdmin, payload: { name: 'clinic', businessUnit: 'Clinic' } })).json<{ secret: string }>().secret;
+});
+afterAll(async () => {
+  await api.close();
+});
+
+describe('POST /api/blasts/estimate', () => {
+  it("counts a list's valid rows and gives each session's effective pace", async () => {
+    const response = await estimate({ sessionIds: ['clinic-a'], listId }, withKey(clinicKey));
+    expect(response.statusCode).toBe(200);
+    const body = response.json<Estimate>();
+    expect(body.recipients).toBe(1_000);
+    expect(body.sessions).toMatchObject([
+      { sessionId: 'clinic-a', friendlyName: 'Desk clinic-a', status: 'disconnected', linked: false, burstPerHour: 360, dailyCapToday: 10_000, pacing: { minDelayMs: 5_000, maxDelayMs: 15_000, hourlyCap: 1_000 } },
+    ]);
+    expect(body.ratePerHour).toBe(360);
+    // 1,000 messages at a mean of 10 s: about 10,000 s.
+    expect(body.estimatedSeconds).toBeGreaterThan(9_900);
+    expect(body.estimatedSeconds).toBeLessThan(10_100);
+    expect(Date.parse(body.finishesAt ?? '') - Date.parse(body.startsAt)).toBe((body.estimatedSeconds ?? 0) * 1000);
+  });
+
+  it("tightens with the blast's pacing, counts warm-up from the link, and spreads over two sessions", async () => {
+    const response = await estimate({ sessionIds: ['clinic-a', 'clinic-b'], recipients: 200, pacing: { hourlyCap: 100, minDelayMs: 1_000 } });
+    expect(response.statusCode).toBe(200);
+    const body = response.json<Estimate>();
+    expect(body.sessions.map((session) => session.pacing.hourlyCap)).toEqual([100, 100]);
+    expect(body.sessions.map((session) => session.pacing.minDelayMs)).toEqual([5_000, 5_000]);
+    expect(body.sessions[1]).toMatchObject({ linked: true, dailyCapToday: 100, perDay: 100 });
+    expect(body.ratePerHour).toBeCloseTo((2_400 + 100) / 24, 0);
+    // 100 from each session, at 360 an hour: about 1,000 s.
+    expect(body.estimatedSeconds).toBeGreaterThan(950);
+    expect(body.estimatedSeconds).toBeLessThan(1_050);
+  });
+
+  it('gives the pace without a duration when the recipients are not known yet', async () => {
+    const body = (await estimate({ sessionIds: ['clinic-a'], typing: true, messageLength: 500 })).json<Estimate>();
+    expect(body).toMatchObject({ recipients: null, estimatedSeconds: null, finishesAt: null });
+  });
+
+  it('answers 404 SESSION_NOT_FOUND for an unknown session or one of another unit', async () => {
+    for (const [sessionIds, headers] of [[['nobody'], asAdmin], [['sales-a'], withKey(clinicKey)]] as const) {
+      const response = await estimate({ sessionIds: [...sessionIds], recipients: 10 }, headers);
+      expect(response.statusCode).toBe(404);
+      expect(response.json<ErrorBody>().error.code).toBe('SESSION_NOT_FOUND');
+    }
+    const list = await estimate({ sessionIds: ['clinic-a'], listId: randomUUID() });
+    expect(list.json<ErrorBody>().error.code).toBe('LIST_NOT_FOUND');
+  });
+
+  it('answers 400 VALIDATION_FAILED for a bad request', async () => {
+    const bad: Record<string, unknown>[] = [
+      {},
+      { sessionIds: [] },
+      { sessionIds: ['clinic-a'], recipients: -1 },
+      { sessionIds: ['clinic-a'], recipients: 5, listId },
+      { sessionIds: ['clinic-a'], pacing: { hourlyCap: 500, dailyCap: 100 } },
+      { sessionIds: ['clinic-a'], pacing: { window: { startHour: 9, endHour: 17, timezone: 'Mars/Olympus' } } },
+      { sessionIds: ['clinic-a'], pacing: { warmup: { initialDailyCap: 1, dailyIncrease: 1 } } },
+      { sessionIds: ['clinic-a'], colour: 'red' },
+    ];
+    for (const payload of bad) {
+      const response = await estimate(payload);
+      expect({ payload, status: response.statusCode, code: response.json<Partial<ErrorBody>>().error?.code ?? response.body }).toEqual({ payload, status: 400, code: 'VALIDATION_FAILED' });
+    }
+    expect((await api.app.inject({ method: 'POST', url: '/api/blasts/estimate', payload: { sessionIds: ['clinic-a'] } })).statusCode).toBe(401);
+  });
+});
