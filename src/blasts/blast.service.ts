@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { canSee, scopedUnit, assertCanWriteUnit, type Principal } from '../auth/principal.js';
 import type { Blast, RecipientStatus } from '../core/blast.js';
 import type { BlastStatus } from '../core/blast-state.js';
+import { clampBucket, timelineRange } from '../core/blast-timeline.js';
 import { sniffMedia } from '../core/media-type.js';
 import { pacingProblems, tightenPacing, defaultPacing, type PacingPolicy } from '../core/pacing.js';
 import { assertKnownVariables, compileTemplate } from '../core/template.js';
@@ -58,6 +59,25 @@ export interface BlastListFilter {
   businessUnit?: string | undefined;
   limit: number;
   offset: number;
+}
+
+export interface TimelinePoint {
+  /** The bucket's start (ISO 8601). */
+  at: string;
+  sent: number;
+  failed: number;
+  delivered: number;
+  read: number;
+}
+
+export interface BlastTimeline {
+  bucketSeconds: number;
+  /** The first bucket's start. */
+  from: string;
+  /** The last bucket's end (exclusive). */
+  to: string;
+  /** One per bucket from `from` to `to`, empty ones included; none before the blast started. */
+  points: TimelinePoint[];
 }
 
 const REPORT_HEADER = ['row', 'phone', 'status', 'reason', 'detail', 'session', 'message_id', 'attempts', 'sent_at', 'delivered_at', 'read_at'];
@@ -237,6 +257,43 @@ export function createBlastService(deps: {
     async recipients(principal: Principal, id: string, filter: { status?: RecipientStatus | undefined; limit: number; offset: number }) {
       await visible(principal, id);
       return store.blasts.recipients(id, filter);
+    },
+
+    /**
+     * Sends, failures, deliveries and reads per time bucket, from the blast's start to now while it runs (or is
+     * paused), else to its last outcome or receipt (receipts go on arriving after it completes).
+     */
+    async timeline(principal: Principal, id: string, bucketSeconds?: number): Promise<BlastTimeline> {
+      const blast = await visible(principal, id);
+      const startMs = Date.parse(blast.startedAt ?? blast.createdAt);
+      let endMs = startMs;
+      if (blast.startedAt !== null) {
+        if (blast.status === 'running' || blast.status === 'paused') endMs = clock.now().getTime();
+        else {
+          const last = await store.blasts.lastActivity(id);
+          endMs = Math.max(Date.parse(blast.completedAt ?? blast.updatedAt), last === null ? startMs : Date.parse(last));
+        }
+      }
+      const range = timelineRange(startMs / 1_000, Math.max(startMs, endMs) / 1_000, bucketSeconds);
+      const iso = (seconds: number): string => new Date(seconds * 1_000).toISOString();
+      const window = { bucketSeconds: range.bucketSeconds, from: iso(range.fromSeconds), to: iso(range.fromSeconds + range.count * range.bucketSeconds) };
+      if (blast.startedAt === null) return { ...window, points: [] };
+      const points: TimelinePoint[] = Array.from({ length: range.count }, (_, index) => ({
+        at: iso(range.fromSeconds + index * range.bucketSeconds),
+        sent: 0,
+        failed: 0,
+        delivered: 0,
+        read: 0,
+      }));
+      for (const bucket of await store.blasts.timeline(id, { fromSeconds: range.fromSeconds, bucketSeconds: range.bucketSeconds })) {
+        const point = points[clampBucket(bucket.index, range)];
+        if (!point) continue;
+        point.sent += bucket.sent;
+        point.failed += bucket.failed;
+        point.delivered += bucket.delivered;
+        point.read += bucket.read;
+      }
+      return { ...window, points };
     },
 
     /** The per-recipient outcomes as a file, streamed page by page from the database. */

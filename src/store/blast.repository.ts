@@ -80,6 +80,15 @@ export interface StatusChange {
   error?: { code: string; message: string; details?: unknown };
 }
 
+/** One bucket of the timeline: what happened in [from + index × bucket, from + (index + 1) × bucket). */
+export interface TimelineBucket {
+  index: number;
+  sent: number;
+  failed: number;
+  delivered: number;
+  read: number;
+}
+
 const IN_FLIGHT: LedgerStatus[] = ['pending', 'sending'];
 
 export interface BlastRepository {
@@ -119,6 +128,13 @@ export interface BlastRepository {
   recipients(id: string, filter: { status?: RecipientStatus | undefined; limit: number; offset: number }): Promise<{ items: RecipientRow[]; total: number }>;
   /** Every recipient in list order, read in pages (for reports of any size). */
   allRecipients(id: string, pageSize?: number): AsyncIterable<RecipientRow>;
+  /**
+   * Sends (`sent_at`), failures (their claim time: the ledger keeps no failure time), deliveries and reads counted
+   * per bucket of `bucketSeconds` from `fromSeconds` (Unix time), in one grouped query; only buckets with something in them.
+   */
+  timeline(id: string, range: { fromSeconds: number; bucketSeconds: number }): Promise<TimelineBucket[]>;
+  /** The latest timestamp in the ledger (a send, a failure, a receipt), or null before anything happened. */
+  lastActivity(id: string): Promise<string | null>;
 }
 
 export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sqlite?: SQLite.Database): BlastRepository {
@@ -148,6 +164,12 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
       .map((row) => ({ ...row, vars: JSON.parse(bySeq.get(row.seq) ?? '{}') as Record<string, string> }))
       .sort((a, b) => a.seq - b.seq);
   };
+
+  /** Whole Unix seconds of an ISO 8601 text column, on either database. */
+  const epochOf = (column: string) =>
+    dialect === 'postgres'
+      ? sql`CAST(floor(extract(epoch from CAST(${sql.ref(column)} AS timestamptz))) AS bigint)`
+      : sql`CAST(strftime('%s', ${sql.ref(column)}) AS integer)`;
 
   return {
     async create(blast) {
@@ -530,6 +552,54 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
         after = rows[rows.length - 1]?.seq ?? after;
         if (rows.length < pageSize) return;
       }
+    },
+
+    async timeline(id, { fromSeconds, bucketSeconds }) {
+      const from = Math.floor(fromSeconds);
+      const bucket = Math.max(1, Math.floor(bucketSeconds));
+      const indexOf = (column: string) => sql`(${epochOf(column)} - CAST(${from} AS bigint)) / CAST(${bucket} AS bigint)`;
+      const events = (column: string, kind: 'sent' | 'failed' | 'delivered' | 'read') => {
+        const failed = kind === 'failed' ? sql`AND status = 'failed'` : sql``;
+        return sql`SELECT ${indexOf(column)} AS bucket, ${sql.lit(kind)} AS kind FROM blast_recipients
+          WHERE blast_id = ${id} AND ${sql.ref(column)} IS NOT NULL ${failed}`;
+      };
+      const result = await sql<{ bucket: number | string; sent: number | string; failed: number | string; delivered: number | string; read: number | string }>`
+        SELECT bucket,
+          SUM(CASE WHEN kind = 'sent' THEN 1 ELSE 0 END) AS sent,
+          SUM(CASE WHEN kind = 'failed' THEN 1 ELSE 0 END) AS failed,
+          SUM(CASE WHEN kind = 'delivered' THEN 1 ELSE 0 END) AS delivered,
+          SUM(CASE WHEN kind = 'read' THEN 1 ELSE 0 END) AS ${sql.ref('read')}
+        FROM (
+          ${events('sent_at', 'sent')}
+          UNION ALL ${events('claimed_at', 'failed')}
+          UNION ALL ${events('delivered_at', 'delivered')}
+          UNION ALL ${events('read_at', 'read')}
+        ) AS timeline_events
+        GROUP BY bucket
+        ORDER BY bucket
+      `.execute(db);
+      return result.rows.map((row) => ({
+        index: Number(row.bucket),
+        sent: Number(row.sent),
+        failed: Number(row.failed),
+        delivered: Number(row.delivered),
+        read: Number(row.read),
+      }));
+    },
+
+    async lastActivity(id) {
+      const row = await db
+        .selectFrom('blast_recipients')
+        .select((eb) => [
+          eb.fn.max('sent_at').as('sent'),
+          eb.fn.max('delivered_at').as('delivered'),
+          eb.fn.max('read_at').as('read'),
+          eb.fn.max(eb.case().when('status', '=', 'failed').then(eb.ref('claimed_at')).end()).as('failed'),
+        ])
+        .where('blast_id', '=', id)
+        .executeTakeFirst();
+      const times = [row?.sent, row?.delivered, row?.read, row?.failed].filter((at): at is string => typeof at === 'string');
+      return times.length === 0 ? null : times.reduce((latest, at) => (Date.parse(at) > Date.parse(latest) ? at : latest));
     },
   };
 }

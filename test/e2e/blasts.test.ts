@@ -89,6 +89,25 @@ describe('blasts end to end (sandbox)', () => {
     const page = await call<{ items: { status: string; sentAt: string | null }[]; total: number }>('GET', `/api/blasts/${blastId}/recipients?status=read&limit=5`);
     expect(page.json.total).toBe(1_000);
     expect(page.json.items[0]?.sentAt).not.toBeNull();
+
+    // The chart's timeline counts every send and receipt once, in round buckets from the start.
+    type Timeline = { bucketSeconds: number; from: string; to: string; points: { at: string; sent: number; failed: number; delivered: number; read: number }[] };
+    const timeline = await call<Timeline>('GET', `/api/blasts/${blastId}/timeline`);
+    expect(timeline.status).toBe(200);
+    const { bucketSeconds, from, to, points } = timeline.json;
+    expect(points.length).toBeGreaterThan(0);
+    expect(points.length).toBeLessThanOrEqual(120);
+    expect((Date.parse(from) / 1_000) % bucketSeconds).toBe(0);
+    expect(points[0]?.at).toBe(from);
+    expect(Date.parse(to)).toBe(Date.parse(from) + points.length * bucketSeconds * 1_000);
+    expect(Date.parse(from)).toBeLessThanOrEqual(Date.parse((blast.json as { startedAt: string }).startedAt));
+    const sum = (key: 'sent' | 'failed' | 'delivered' | 'read'): number => points.reduce((total, point) => total + point[key], 0);
+    expect({ sent: sum('sent'), failed: sum('failed'), delivered: sum('delivered'), read: sum('read') }).toEqual({ sent: 1_000, failed: 0, delivered: 1_000, read: 1_000 });
+    const fine = await call<Timeline>('GET', `/api/blasts/${blastId}/timeline?bucket=1`);
+    expect(fine.json.bucketSeconds).toBe(1);
+    expect(fine.json.points.reduce((total, point) => total + point.sent, 0)).toBe(1_000);
+    expect((await call('GET', `/api/blasts/${blastId}/timeline?bucket=0`)).status).toBe(400);
+    expect((await call('GET', '/api/blasts/00000000-0000-4000-8000-000000000000/timeline')).status).toBe(404);
   });
 
   it('refuses what cannot be sent before anything is, with a code for each case', async () => {

@@ -74,6 +74,7 @@ describe('HTTP behaviour', () => {
         'get /api/blasts/{id}/recipients',
         'get /api/blasts/{id}/report.csv',
         'get /api/blasts/{id}/report.xlsx',
+        'get /api/blasts/{id}/timeline',
         'get /api/keys',
         'get /api/lists',
         'get /api/lists/{id}',

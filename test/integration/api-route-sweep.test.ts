@@ -59,6 +59,7 @@ describe('route sweep', () => {
       ['GET', `/api/blasts/${blastId}`],
       ['GET', `/api/blasts/${blastId}/recipients`],
       ['GET', `/api/blasts/${blastId}/report.csv`],
+      ['GET', `/api/blasts/${blastId}/timeline`],
       ['POST', `/api/blasts/${blastId}/pause`],
       ['POST', `/api/blasts/${blastId}/cancel`],
       ['GET', '/api/ws-ticket?sessionId=sales-a'],

@@ -408,6 +408,66 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
     });
   });
 
+  describe.skipIf(skip)('the timeline', () => {
+    const at = (time: string): string => `2026-03-01T${time}Z`;
+    const seconds = (iso: string): number => Date.parse(iso) / 1_000;
+
+    beforeEach(async () => {
+      await runningBlast('b1', 8);
+      await store.blasts.claim('b1', 'list-1', 's1', 1, 5, at('10:00:10.500'));
+      await store.blasts.recordOutcomes('b1', 1, [
+        { ...sent(1, 'm1'), at: at('10:00:20.000') },
+        { ...sent(2, 'm2'), at: at('10:00:59.999') },
+        { ...sent(3, 'm3'), at: at('10:01:00.000') },
+        { seq: 4, status: 'failed', reason: 'REJECTED', detail: null, messageId: null, attempts: 3, at: at('10:04:00.000') },
+        { seq: 5, status: 'skipped', reason: 'SUPPRESSED', detail: null, messageId: null, attempts: 0, at: at('10:04:00.000') },
+      ]);
+      await store.blasts.claim('b1', 'list-1', 's2', 2, 2, at('10:01:05.000'));
+      await store.blasts.recordOutcomes('b1', 2, [
+        { ...sent(6, 'm6'), at: at('10:02:30.000') },
+        { seq: 7, status: 'failed', reason: 'REJECTED', detail: null, messageId: null, attempts: 1, at: at('10:01:06.000') },
+      ]);
+      await store.blasts.applyReceipts([
+        { messageId: 'm1', status: 'delivered', at: at('10:00:40.000') },
+        { messageId: 'm1', status: 'read', at: at('10:01:30.000') },
+        { messageId: 'm2', status: 'read', at: at('10:02:59.000') },
+        { messageId: 'm6', status: 'delivered', at: at('10:03:00.000') },
+      ]);
+      // Another blast's sends are not this one's.
+      await runningBlast('b2', 8);
+      await store.blasts.claim('b2', 'list-1', 's1', 3, 1, at('10:00:01.000'));
+      await store.blasts.recordOutcomes('b2', 3, [{ ...sent(1, 'other'), at: at('10:00:02.000') }]);
+    });
+
+    it('counts sends, failures (at their claim), deliveries and reads per bucket, in one query', async () => {
+      expect(await store.blasts.timeline('b1', { fromSeconds: seconds(at('10:00:00.000')), bucketSeconds: 60 })).toEqual([
+        { index: 0, sent: 2, failed: 1, delivered: 1, read: 0 },
+        { index: 1, sent: 1, failed: 1, delivered: 0, read: 1 },
+        { index: 2, sent: 1, failed: 0, delivered: 1, read: 1 },
+        { index: 3, sent: 0, failed: 0, delivered: 1, read: 0 },
+      ]);
+      // Whole seconds: 10:00:59.999 is in the bucket starting 10:00:30, 10:01:00 in the next.
+      expect(await store.blasts.timeline('b1', { fromSeconds: seconds(at('10:00:00.000')), bucketSeconds: 30 })).toEqual([
+        { index: 0, sent: 1, failed: 1, delivered: 0, read: 0 },
+        { index: 1, sent: 1, failed: 0, delivered: 1, read: 0 },
+        { index: 2, sent: 1, failed: 1, delivered: 0, read: 0 },
+        { index: 3, sent: 0, failed: 0, delivered: 0, read: 1 },
+        { index: 5, sent: 1, failed: 0, delivered: 1, read: 1 },
+        { index: 6, sent: 0, failed: 0, delivered: 1, read: 0 },
+      ]);
+      expect(await store.blasts.timeline('b1', { fromSeconds: seconds(at('10:00:00.000')), bucketSeconds: 3_600 })).toEqual([
+        { index: 0, sent: 4, failed: 2, delivered: 3, read: 2 },
+      ]);
+      expect(await store.blasts.timeline('missing', { fromSeconds: 0, bucketSeconds: 60 })).toEqual([]);
+    });
+
+    it('finds the latest send, failure or receipt', async () => {
+      expect(await store.blasts.lastActivity('b1')).toBe(at('10:03:00.000'));
+      expect(await store.blasts.lastActivity('b2')).toBe(at('10:00:02.000'));
+      expect(await store.blasts.lastActivity('missing')).toBeNull();
+    });
+  });
+
   describe.skipIf(skip)('reading the ledger', () => {
     beforeEach(async () => {
       await runningBlast('b1', 7);

@@ -5,6 +5,7 @@ import { Value } from 'typebox/value';
 import type { BlastControl } from '../../blasts/blast-control.js';
 import type { BlastService, CreateBlastInput } from '../../blasts/blast.service.js';
 import type { Blast } from '../../core/blast.js';
+import { MAX_BUCKET_SECONDS, MAX_BUCKETS, TARGET_BUCKETS } from '../../core/blast-timeline.js';
 import { RECIPIENT_STATUSES } from '../../core/blast.js';
 import { ValidationFailed } from '../../errors/app-error.js';
 import type { StoredBlob } from '../../store/blob.repository.js';
@@ -134,6 +135,44 @@ export function blastsRoutes(blasts: BlastService, control: BlastControl) {
         },
       },
       (request) => blasts.recipients(request.principal, request.params.id, request.query),
+    );
+
+    app.get(
+      '/blasts/:id/timeline',
+      {
+        schema: {
+          tags,
+          summary: 'Sends, failures, deliveries and reads per time bucket, for a chart of the blast over time',
+          description:
+            'Counted from the ledger: sent at sentAt, failed at the time its send began, delivered and read at their receipts. ' +
+            'From the start to now while running or paused, else to the last outcome or receipt. Buckets start on whole multiples ' +
+            `of bucketSeconds (Unix time); by default the smallest round size giving at most ${TARGET_BUCKETS} buckets. A size making more ` +
+            `than ${MAX_BUCKETS} buckets is raised (the answer says which was used). No points before the blast started.`,
+          params: IdParams,
+          querystring: Type.Object(
+            { bucket: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_BUCKET_SECONDS, description: 'Bucket size in seconds.' })) },
+            { additionalProperties: false },
+          ),
+          response: {
+            200: Type.Object({
+              bucketSeconds: Type.Integer(),
+              from: Type.String({ format: 'date-time', description: "The first bucket's start." }),
+              to: Type.String({ format: 'date-time', description: "The last bucket's end (exclusive)." }),
+              points: Type.Array(
+                Type.Object({
+                  at: Type.String({ format: 'date-time', description: "The bucket's start." }),
+                  sent: Type.Integer(),
+                  failed: Type.Integer(),
+                  delivered: Type.Integer(),
+                  read: Type.Integer(),
+                }),
+              ),
+            }),
+            ...errorResponses(400, 401, 404),
+          },
+        },
+      },
+      (request) => blasts.timeline(request.principal, request.params.id, request.query.bucket),
     );
 
     for (const format of ['csv', 'xlsx'] as const) {
