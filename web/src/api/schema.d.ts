@@ -2796,6 +2796,100 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/blasts/{id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sends, failures, deliveries and reads per time bucket, for a chart of the blast over time
+         * @description Counted from the ledger: sent at sentAt, failed at the time its send began, delivered and read at their receipts. From the start to now while running or paused, else to the last outcome or receipt. Buckets start on whole multiples of bucketSeconds (Unix time); by default the smallest round size giving at most 120 buckets. A size making more than 1000 buckets is raised (the answer says which was used). No points before the blast started.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Bucket size in seconds. */
+                    bucket?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            bucketSeconds: number;
+                            /**
+                             * Format: date-time
+                             * @description The first bucket's start.
+                             */
+                            from: string;
+                            /**
+                             * Format: date-time
+                             * @description The last bucket's end (exclusive).
+                             */
+                            to: string;
+                            points: {
+                                /**
+                                 * Format: date-time
+                                 * @description The bucket's start.
+                                 */
+                                at: string;
+                                sent: number;
+                                failed: number;
+                                delivered: number;
+                                read: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description VALIDATION_FAILED (with details listing each field) or another bad-request code. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description API_KEY_MISSING or API_KEY_INVALID. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The resource does not exist or is not visible to this key. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/blasts/{id}/report.csv": {
         parameters: {
             query?: never;
@@ -2920,6 +3014,174 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/blasts/estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A blast's effective pacing per session and its estimated duration, before creating it
+         * @description The sessions (as for POST /api/blasts), the recipients (a number, or listId for its valid rows) and the blast's pacing override, which only tightens. Reckons the delays, typing, hourly and daily caps (with warm-up) and sending windows, across days when it runs long; the sessions share the recipients. Errors: 404 SESSION_NOT_FOUND / LIST_NOT_FOUND, 400 VALIDATION_FAILED.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        sessionIds: string[];
+                        /** @description How many recipients; or give listId. */
+                        recipients?: number;
+                        /**
+                         * Format: uuid
+                         * @description Count the list's valid rows.
+                         */
+                        listId?: string;
+                        /** @description Tightens the sessions' pacing for this blast (never loosens it). */
+                        pacing?: {
+                            minDelayMs?: number;
+                            maxDelayMs?: number;
+                            hourlyCap?: number;
+                            dailyCap?: number;
+                            /** @description Send only between startHour (inclusive) and endHour (exclusive). */
+                            window?: {
+                                startHour: number;
+                                endHour: number;
+                                /** @example Asia/Jakarta */
+                                timezone: string;
+                            };
+                            /** @description Show "typing…" before each message. */
+                            typing?: {
+                                enabled: boolean;
+                                msPerChar: number;
+                                maxMs: number;
+                            };
+                        };
+                        /** @description The blast's typing flag (as in POST /api/blasts). */
+                        typing?: boolean;
+                        /** @description Characters of a message, for the typing time (default 120). */
+                        messageLength?: number;
+                        /**
+                         * Format: date-time
+                         * @description Start later: the windows and warm-up are reckoned from then.
+                         */
+                        scheduledAt?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Null when neither recipients nor listId was given. */
+                            recipients: number | null;
+                            /** Format: date-time */
+                            startsAt: string;
+                            sessions: {
+                                sessionId: string;
+                                friendlyName: string;
+                                /** @enum {string} */
+                                status: "disconnected" | "connecting" | "qr" | "connected" | "logged_out" | "failed" | "paused";
+                                /** @description A WhatsApp account was linked (POST /api/blasts refuses a session without one). */
+                                linked: boolean;
+                                /** @description The session's pacing tightened by the blast's override: what the blast is sent with. */
+                                pacing: {
+                                    minDelayMs: number;
+                                    maxDelayMs: number;
+                                    hourlyCap: number;
+                                    dailyCap: number;
+                                    window?: {
+                                        startHour: number;
+                                        endHour: number;
+                                        timezone: string;
+                                    };
+                                    warmup?: {
+                                        initialDailyCap: number;
+                                        dailyIncrease: number;
+                                    };
+                                    typing?: {
+                                        enabled: boolean;
+                                        msPerChar: number;
+                                        maxMs: number;
+                                    };
+                                    /** @description The blast's own window, when both it and the session set one: both hold. */
+                                    alsoWindow?: {
+                                        startHour: number;
+                                        endHour: number;
+                                        timezone: string;
+                                    };
+                                };
+                                /** @description Mean time per message: the delay drawn in [minDelayMs, maxDelayMs], or typing when longer. */
+                                perMessageMs: number;
+                                /** @description Messages per hour while sending: delays, typing and the hourly cap. */
+                                burstPerHour: number;
+                                /** @description Messages per day: the burst rate over the open hours, within the daily cap. */
+                                perDay: number;
+                                /** @description Messages per hour kept up all day (perDay / 24): delays, typing, both caps, warm-up and the window. */
+                                ratePerHour: number;
+                                /** @description The daily cap on the first day, warm-up included. */
+                                dailyCapToday: number;
+                                /** @description Hours a day the sending window(s) are open. */
+                                openHoursPerDay: number;
+                            }[];
+                            burstPerHour: number;
+                            perDay: number;
+                            /** @description The sum over the sessions. */
+                            ratePerHour: number;
+                            /** @description Time to send every recipient, across days when caps or windows stop it; null when the recipients are unknown or the windows never open. */
+                            estimatedSeconds: number | null;
+                            /** Format: date-time */
+                            finishesAt: string | null;
+                        };
+                    };
+                };
+                /** @description VALIDATION_FAILED (with details listing each field) or another bad-request code. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description API_KEY_MISSING or API_KEY_INVALID. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The resource does not exist or is not visible to this key. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
