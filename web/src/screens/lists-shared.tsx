@@ -1,0 +1,161 @@
+import { ApiError, describeError, type List } from '../api/client';
+import type { EventMap } from '../api/events';
+import { Alert, ProgressBar } from '../components/ui';
+import { formatNumber } from '../format';
+import { href } from '../router';
+
+// Parts shared by the Lists screens (lists.tsx, list-detail.tsx).
+
+export type ListProgress = EventMap['list:progress'];
+
+/**
+ * Rows a CSV uploaded from this tab is expected to have (its line count), so the import
+ * progress bar can show a share of a whole. The API does not know the total before the end;
+ * for an .xlsx (or a list uploaded elsewhere) the bar shows rows read without a whole.
+ */
+const expectedRows = new Map<string, number>();
+
+export function expectRows(listId: string, rows: number): void {
+  expectedRows.set(listId, rows);
+}
+
+export function expectedRowsOf(listId: string): number | undefined {
+  return expectedRows.get(listId);
+}
+
+const CSV_COUNT_MAX_BYTES = 64 * 1024 * 1024;
+
+/** Data rows of a CSV (lines after the header; quoted newlines make it an estimate), or undefined for anything else. */
+export async function estimateCsvRows(file: File): Promise<number | undefined> {
+  const looksCsv = /\.(csv|txt|tsv)$/i.test(file.name) || file.type === 'text/csv';
+  if (!looksCsv || file.size > CSV_COUNT_MAX_BYTES || file.size === 0) return undefined;
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let lines = 0;
+  for (const byte of bytes) if (byte === 10) lines += 1;
+  if (bytes[bytes.length - 1] !== 10) lines += 1;
+  return Math.max(0, lines - 1);
+}
+
+/** A list as its latest frame shows it (frames are fresher than the last GET while importing). */
+export function withProgress(list: List, progress: ListProgress | undefined): List {
+  if (progress === undefined || progress.listId !== list.id) return list;
+  return {
+    ...list,
+    status: progress.status,
+    counts: progress.counts,
+    error: progress.error ?? list.error,
+  };
+}
+
+/**
+ * The import's progress bar ("Import progress"): a share of the expected rows when they are
+ * known, else an indeterminate bar with the rows read so far; full once the import is done.
+ */
+export function ImportProgress(props: { list: List }) {
+  const { list } = props;
+  const rows = list.counts.rows;
+  if (list.status === 'ready') {
+    return <ProgressBar label="Import progress" value={1} max={1} detail={`Done: ${formatNumber(rows)} rows read`} />;
+  }
+  if (list.status === 'failed') {
+    return (
+      <ProgressBar label="Import progress" value={0} max={1} detail={`Stopped after ${formatNumber(rows)} rows`} />
+    );
+  }
+  const expected = expectedRowsOf(list.id);
+  if (expected !== undefined && expected > 0) {
+    const shown = Math.min(rows, expected);
+    return (
+      <ProgressBar
+        label="Import progress"
+        value={shown}
+        max={expected}
+        detail={`${formatNumber(rows)} of about ${formatNumber(expected)} rows`}
+      />
+    );
+  }
+  const text = rows === 0 ? 'Starting…' : `${formatNumber(rows)} rows read`;
+  return (
+    <div class="progress-wrap">
+      <div class="progress progress-indeterminate" role="progressbar" aria-label="Import progress" aria-valuetext={text}>
+        <div class="progress-fill" />
+      </div>
+      <span class="progress-text">{text}</span>
+    </div>
+  );
+}
+
+interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+function fieldProblems(details: unknown): FieldProblem[] {
+  if (!Array.isArray(details)) return [];
+  return details.filter((item): item is FieldProblem => {
+    if (typeof item !== 'object' || item === null) return false;
+    const record = item as Record<string, unknown>;
+    return typeof record.field === 'string' && typeof record.message === 'string';
+  });
+}
+
+function blastIdsOf(details: unknown): string[] {
+  if (typeof details !== 'object' || details === null) return [];
+  const ids = (details as { blastIds?: unknown }).blastIds;
+  return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
+}
+
+export function headersSeenOf(details: unknown): string[] {
+  if (typeof details !== 'object' || details === null) return [];
+  const seen = (details as { headersSeen?: unknown }).headersSeen;
+  return Array.isArray(seen) ? seen.filter((header): header is string => typeof header === 'string') : [];
+}
+
+/** An API error with its message and code, and what its details say (fields, blasts in the way). */
+export function ApiErrorAlert(props: { error: unknown; title: string }) {
+  const { error } = props;
+  if (error === undefined || error === null) return null;
+  const details = error instanceof ApiError ? error.details : undefined;
+  const problems = fieldProblems(details);
+  const blastIds = blastIdsOf(details);
+  return (
+    <Alert kind="error" title={props.title}>
+      <p class="alert-text">{describeError(error)}</p>
+      {problems.length > 0 && (
+        <ul class="alert-list">
+          {problems.map((problem) => (
+            <li key={problem.field}>
+              <code>{problem.field}</code> {problem.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      {blastIds.length > 0 && (
+        <p class="alert-text">
+          {blastIds.length === 1 ? 'The blast: ' : 'The blasts: '}
+          {blastIds.map((id, index) => (
+            <span key={id}>
+              {index > 0 && ', '}
+              <a href={href(`/blasts/${encodeURIComponent(id)}`)}>{id.slice(0, 8)}</a>
+            </span>
+          ))}
+        </p>
+      )}
+    </Alert>
+  );
+}
+
+export const REASONS: Record<string, string> = {
+  INVALID_PHONE: 'the cell is not a phone number that can receive messages',
+  MISSING_PHONE: 'the phone cell is empty (the rest of the row is not)',
+  DUPLICATE: 'the number is already on the list, in the row shown under “Duplicate of”',
+};
+
+const shortDateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** "24 Nov 2026, 18:16": for table cells, where the full date-time is too wide. */
+export function formatShortDateTime(iso: string | null | undefined): string {
+  if (iso === null || iso === undefined) return '—';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? '—' : shortDateTime.format(date);
+}
