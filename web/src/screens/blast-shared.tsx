@@ -1,0 +1,80 @@
+import type { Blast } from '../api/client';
+import type { Frame } from '../api/events';
+
+// What the blasts list and the blast detail share: statuses, figures from live frames, wording.
+
+export type BlastStatus = Blast['status'];
+
+export const BLAST_STATUSES: readonly BlastStatus[] = ['importing', 'scheduled', 'running', 'paused', 'completed', 'cancelled', 'failed'];
+
+/** Statuses after which nothing more is sent (receipts may still arrive). */
+export const FINAL_STATUSES: ReadonlySet<BlastStatus> = new Set(['completed', 'cancelled', 'failed']);
+
+/** Recipients with an outcome: sent (delivered and read included), failed or skipped. */
+export function doneOf(blast: Pick<Blast, 'sent' | 'failed' | 'skipped'>): number {
+  return blast.sent + blast.failed + blast.skipped;
+}
+
+/**
+ * A blast as a live frame of the WebSocket changes it (progress figures, status), or the same
+ * object when the frame is about another blast or says nothing new.
+ */
+export function applyFrame(blast: Blast, frame: Frame): Blast {
+  if (!('blastId' in frame.data) || frame.data.blastId !== blast.id) return blast;
+  if (frame.event === 'blast:progress' || frame.event === 'blast:completed') {
+    const { total, sent, failed, skipped, delivered, read, pending, ratePerMinute, eta, status } = frame.data;
+    // A rate and an ETA only mean something while it sends.
+    const sending = status === 'running';
+    const next: Blast = { ...blast, total, sent, failed, skipped, delivered, read, pending, status, ratePerMinute: sending ? ratePerMinute : null, eta: sending ? eta : null };
+    if (frame.event === 'blast:completed') {
+      next.completedAt = frame.data.completedAt;
+      next.error = frame.data.error;
+    }
+    return next;
+  }
+  if (frame.event === 'blast:started') return { ...blast, status: 'running', startedAt: blast.startedAt ?? frame.data.startedAt, total: frame.data.total };
+  if (frame.event === 'blast:paused') return { ...blast, status: 'paused', pause: { reason: frame.data.reason, detail: frame.data.detail }, ratePerMinute: null, eta: null };
+  if (frame.event === 'blast:resumed') return { ...blast, status: 'running', pause: null };
+  return blast;
+}
+
+const PAUSE_REASONS: Record<string, string> = {
+  PAUSED_BY_USER: 'Paused by an operator',
+  SESSION_RESTRICTED: 'Every account it sends from was restricted',
+};
+
+export function pauseReasonText(reason: string): string {
+  return PAUSE_REASONS[reason] ?? reason.replace(/_/g, ' ').toLowerCase();
+}
+
+/** A session's own pause on a blast, e.g. `restricted:rate_limited` → "restricted (rate limited)". */
+export function sessionPauseText(reason: string): string {
+  const [kind = reason, detail] = reason.split(':', 2);
+  const words = (text: string): string => text.replace(/_/g, ' ');
+  return detail === undefined ? words(kind) : `${words(kind)} (${words(detail)})`;
+}
+
+const shortDate = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+
+/** "Mar 1, 10:05": the year only matters on the detail page. */
+export function formatShort(iso: string | null | undefined): string {
+  if (iso === null || iso === undefined) return '—';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? '—' : shortDate.format(date);
+}
+
+export function formatRate(perMinute: number | null): string {
+  if (perMinute === null || !Number.isFinite(perMinute)) return '—';
+  return `${perMinute >= 10 ? Math.round(perMinute).toString() : perMinute.toFixed(1)} / min`;
+}
+
+const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const dayAndTime = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
+/** To the second: "10:05:23" today, "Mar 1, 10:05:23" another day. */
+export function formatMoment(iso: string | null | undefined): string {
+  if (iso === null || iso === undefined) return '—';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '—';
+  return date.toDateString() === new Date().toDateString() ? timeOfDay.format(date) : dayAndTime.format(date);
+}
