@@ -1,7 +1,6 @@
-import { readCsvRows } from './csv-reader.js';
 import { detectFileType } from './file-type.js';
 import type { ReadLimits, SheetFileType, SheetRow } from './sheet-reader.js';
-import { readXlsxRows } from './xlsx-reader.js';
+import { readXlsxBatches } from './xlsx-reader.js';
 
 export { detectFileType } from './file-type.js';
 export { ImportError, isImportError, type ImportErrorCode } from './import-errors.js';
@@ -16,6 +15,21 @@ export async function* readSheet(
   limits: Partial<ReadLimits> = {},
   fileType?: SheetFileType,
 ): AsyncGenerator<SheetRow, void, undefined> {
+  for await (const batch of readSheetBatches(filePath, limits, fileType)) yield* batch;
+}
+
+/** readSheet a batch of rows at a time (in order, never empty): one await per batch, not per row. */
+export async function* readSheetBatches(
+  filePath: string,
+  limits: Partial<ReadLimits> = {},
+  fileType?: SheetFileType,
+): AsyncGenerator<SheetRow[], void, undefined> {
   const type = fileType ?? (await detectFileType(filePath));
-  yield* type === 'xlsx' ? readXlsxRows(filePath, limits) : readCsvRows(filePath, limits);
+  if (type === 'xlsx') {
+    yield* readXlsxBatches(filePath, limits);
+  } else {
+    // Loaded when needed: the import process of an xlsx file does without the CSV parser.
+    const { readCsvBatches } = await import('./csv-reader.js');
+    yield* readCsvBatches(filePath, limits);
+  }
 }

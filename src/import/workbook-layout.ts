@@ -56,9 +56,10 @@ async function readWorkbook(zip: ZipArchive, entry: Entry, budget: InflateBudget
   const sheets: SheetRef[] = [];
   let date1904 = false;
   const handlers: XmlHandlers = {
-    open(name, attributes) {
-      if (name === 'workbookPr') date1904 = isTrue(attributes.date1904);
+    open(name, tag) {
+      if (name === 'workbookPr') date1904 = isTrue(tag.get('date1904'));
       if (name === 'sheet') {
+        const attributes = tag.all();
         const relId = relationshipId(attributes);
         if (relId !== undefined) sheets.push({ relId, hidden: attributes.state === 'hidden' || attributes.state === 'veryHidden' });
       }
@@ -91,7 +92,7 @@ async function readRelationships(zip: ZipArchive, entry: Entry, budget: InflateB
   const rels = new Map<string, Relationship>();
   const handlers: XmlHandlers = {
     open(name, attributes) {
-      const { Id: id, Type: type, Target: target, TargetMode: mode } = attributes;
+      const { Id: id, Type: type, Target: target, TargetMode: mode } = attributes.all();
       if (name !== 'Relationship' || id === undefined || type === undefined || target === undefined) return;
       if (mode === 'External') return;
       rels.set(id, { type, target: resolveTarget(folder, target) });

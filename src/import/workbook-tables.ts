@@ -48,10 +48,12 @@ export async function readDateStyles(zip: ZipArchive, entry: Entry, budget: Infl
   let inCellXfs = false;
   const handlers: XmlHandlers = {
     open(name, attributes) {
-      if (name === 'numFmt' && attributes.numFmtId !== undefined && attributes.formatCode !== undefined) {
-        customCodes.set(Number(attributes.numFmtId), attributes.formatCode);
+      const numFmtId = attributes.get('numFmtId');
+      const formatCode = attributes.get('formatCode');
+      if (name === 'numFmt' && numFmtId !== undefined && formatCode !== undefined) {
+        customCodes.set(Number(numFmtId), formatCode);
       } else if (name === 'cellXfs') inCellXfs = true;
-      else if (name === 'xf' && inCellXfs) formatIds.push(Number(attributes.numFmtId ?? '0'));
+      else if (name === 'xf' && inCellXfs) formatIds.push(Number(numFmtId ?? '0'));
     },
     close(name) {
       if (name === 'cellXfs') inCellXfs = false;

@@ -14,6 +14,11 @@ import { InflateBudget, openZip, type ZipArchive } from './zip-archive.js';
  * closes the file.
  */
 export async function* readXlsxRows(filePath: string, limits: Partial<ReadLimits> = {}): AsyncGenerator<SheetRow, void, undefined> {
+  for await (const batch of readXlsxBatches(filePath, limits)) yield* batch;
+}
+
+/** readXlsxRows a chunk of rows at a time: one await per inflated chunk instead of one per row. */
+export async function* readXlsxBatches(filePath: string, limits: Partial<ReadLimits> = {}): AsyncGenerator<SheetRow[], void, undefined> {
   const resolved = resolveLimits(limits);
   const zip = await openZip(filePath);
   try {
@@ -37,19 +42,14 @@ async function* streamSheet(
   budget: InflateBudget,
   context: SheetContext,
   limits: ReadLimits,
-): AsyncGenerator<SheetRow, void, undefined> {
+): AsyncGenerator<SheetRow[], void, undefined> {
   const rows = new SheetRows(context, new RowGate(limits));
   const feed = new XmlFeed(sheet.fileName, rows, maxTokenChars(limits));
   for await (const chunk of zip.inflate(sheet, budget)) {
     feed.write(chunk);
-    yield* drain(rows.ready);
+    // One inflated chunk holds at most a few thousand rows: the queue stays small.
+    if (rows.ready.length > 0) yield rows.ready.splice(0);
   }
   feed.end();
-  yield* drain(rows.ready);
-}
-
-function* drain(ready: SheetRow[]): Generator<SheetRow, void, undefined> {
-  // One inflated chunk holds at most a few thousand rows: the queue stays small.
-  for (const row of ready) yield row;
-  ready.length = 0;
+  if (rows.ready.length > 0) yield rows.ready.splice(0);
 }
