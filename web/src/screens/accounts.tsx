@@ -1,5 +1,282 @@
-import { PageHeader } from '../components/ui';
+import { useMemo, useState } from 'preact/hooks';
+import { api, call, describeError, type Session } from '../api/client';
+import type { EventMap } from '../api/events';
+import { identity } from '../auth';
+import { Button, Dialog, EmptyState, Loading, notify, PageHeader, StatusBadge } from '../components/ui';
+import { formatDateTime } from '../format';
+import { useLiveEvents, useResource } from '../hooks';
+import { ConnectPanel } from './accounts-connect';
+import { AccountForm } from './accounts-form';
+import { ErrorView, humanize, isRunning, pacingSummary } from './accounts-shared';
+import './accounts.css';
+
+// Accounts: every WhatsApp account (session) the key sees, its live status from the app-wide
+// stream, and what an operator does with it: add, edit, connect (QR or pairing code),
+// disconnect, log out, delete.
+
+type StatusFrame = EventMap['session:status'];
+type Action = 'disconnect' | 'logout' | 'delete' | 'scan';
+
+/** A session as the freshest of the last GET and the last status frame shows it. */
+function withLive(session: Session, frame: StatusFrame | undefined): Session {
+  if (frame === undefined || (session.statusAt !== null && frame.at < session.statusAt)) return session;
+  return { ...session, status: frame.status, statusReason: frame.reason, linkedPhone: frame.phone, linkedName: frame.name, statusAt: frame.at };
+}
+
+function providerLabel(provider: string): string {
+  if (provider === 'baileys') return 'WhatsApp';
+  if (provider === 'sandbox') return 'Sandbox';
+  return provider;
+}
 
 export function AccountsScreen() {
-  return <PageHeader title="AccountsScreen" subtitle="Coming next." />;
+  const sessions = useResource(() => call(api.GET('/api/sessions')), []);
+  const [frames, setFrames] = useState<Record<string, StatusFrame>>({});
+  const [editing, setEditing] = useState<Session | 'new' | undefined>(undefined);
+  const [connecting, setConnecting] = useState<Session | undefined>(undefined);
+  const [pending, setPending] = useState<{ id: string; action: Action } | undefined>(undefined);
+  const unitOfKey = identity.value?.businessUnit ?? null;
+
+  useLiveEvents((frame) => {
+    if (frame.event !== 'session:status') return;
+    const data = frame.data;
+    setFrames((current) => ({ ...current, [data.sessionId]: data }));
+    // An account added elsewhere (another tab, a script): fetch the list again.
+    if (sessions.data !== undefined && !sessions.data.items.some((item) => item.id === data.sessionId)) sessions.reload();
+  });
+
+  const rows = useMemo(() => (sessions.data?.items ?? []).map((session) => withLive(session, frames[session.id])), [sessions.data, frames]);
+  const units = useMemo(() => [...new Set(rows.map((row) => row.businessUnit))].sort(), [rows]);
+  const multiUnit = unitOfKey === null;
+
+  const act = async (session: Session, action: Action) => {
+    const name = `“${session.friendlyName}”`;
+    if (action === 'logout' && !window.confirm(`Log out ${name}? The phone is unlinked and the stored credentials are forgotten; connecting again needs a new QR scan.`)) return;
+    if (action === 'delete' && !window.confirm(`Delete ${name} (${session.id})? Its configuration and stored credentials are removed; this cannot be undone.`)) return;
+    setPending({ id: session.id, action });
+    const path = { params: { path: { id: session.id } } };
+    try {
+      switch (action) {
+        case 'disconnect':
+          await call(api.POST('/api/sessions/{id}/disconnect', path));
+          notify(`Disconnecting ${name}; its credentials are kept`);
+          break;
+        case 'logout':
+          await call(api.POST('/api/sessions/{id}/logout', path));
+          notify(`Logging out ${name}`);
+          break;
+        case 'delete':
+          await call(api.DELETE('/api/sessions/{id}', path));
+          notify(`Deleted ${name}`);
+          break;
+        case 'scan':
+          await call(api.POST('/api/sessions/{id}/sandbox/scan', path));
+          notify(`Simulated a scan for ${name}`);
+          break;
+      }
+      sessions.reload();
+    } catch (reason) {
+      const verb = { disconnect: 'disconnect', logout: 'log out', delete: 'delete', scan: 'simulate a scan for' }[action];
+      notify(`Could not ${verb} ${name}: ${describeError(reason)}`, 'error');
+    } finally {
+      setPending(undefined);
+    }
+  };
+
+  const busy = (session: Session, action: Action) => pending?.id === session.id && pending.action === action;
+
+  return (
+    <section class="acct-screen">
+      <PageHeader
+        title="Accounts"
+        subtitle={
+          unitOfKey === null
+            ? 'WhatsApp accounts (sessions), their live status and their sending pace.'
+            : `WhatsApp accounts of ${unitOfKey}, their live status and their sending pace.`
+        }
+        actions={
+          <Button
+            variant="primary"
+            onClick={() => {
+              setEditing('new');
+            }}
+          >
+            Add account
+          </Button>
+        }
+      />
+      <div class="panel">
+        <ErrorView error={sessions.error} title="The accounts could not be loaded" />
+        {sessions.data === undefined ? (
+          sessions.error === undefined ? (
+            <Loading label="Loading accounts…" />
+          ) : (
+            <Button onClick={sessions.reload}>Try again</Button>
+          )
+        ) : rows.length === 0 ? (
+          <EmptyState title="No accounts yet">Add one: a sandbox account to try things out, or a WhatsApp number to link by QR code.</EmptyState>
+        ) : (
+          <div class="table-wrap">
+            <table class="acct-table">
+              <caption class="sr-only">Accounts</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Account</th>
+                  {multiUnit && <th scope="col">Unit</th>}
+                  <th scope="col">Provider</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Linked phone</th>
+                  <th scope="col">Pacing</th>
+                  <th scope="col">
+                    <span class="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((session) => {
+                  const running = isRunning(session);
+                  const name = session.friendlyName;
+                  return (
+                    <tr key={session.id}>
+                      <th scope="row" class="acct-name-cell">
+                        <span class="acct-name">{name}</span>
+                        <code class="acct-id">{session.id}</code>
+                      </th>
+                      {multiUnit && (
+                        <td data-label="Unit">{session.businessUnit}</td>
+                      )}
+                      <td data-label="Provider">{providerLabel(session.provider)}</td>
+                      <td data-label="Status" class="acct-status-cell">
+                        <span aria-live="polite">
+                          <StatusBadge status={session.status} label={session.status} />
+                        </span>
+                        {session.statusReason !== null && session.status !== 'connected' && (
+                          <span class="acct-reason muted" title={formatDateTime(session.statusAt)}>
+                            {humanize(session.statusReason)}
+                          </span>
+                        )}
+                      </td>
+                      <td data-label="Linked phone">
+                        {session.linkedPhone ?? <span class="muted">—</span>}
+                        {session.linkedName !== null && <span class="acct-reason muted">{session.linkedName}</span>}
+                      </td>
+                      <td data-label="Pacing" class="acct-pacing">
+                        {pacingSummary(session.pacing).map((line) => (
+                          <span key={line}>{line}</span>
+                        ))}
+                      </td>
+                      <td class="acct-actions-cell">
+                        <div class="acct-actions">
+                          <div class="row-actions acct-actions-group">
+                            {!running && (
+                              <Button
+                                variant="primary"
+                                class="acct-btn"
+                                aria-label={`Connect ${name}`}
+                                onClick={() => {
+                                  setConnecting(session);
+                                }}
+                              >
+                                Connect
+                              </Button>
+                            )}
+                            {running && (session.status === 'qr' || session.status === 'connecting') && (
+                              <Button
+                                variant="primary"
+                                class="acct-btn"
+                                aria-label={`Show code for ${name}`}
+                                onClick={() => {
+                                  setConnecting(session);
+                                }}
+                              >
+                                Show code
+                              </Button>
+                            )}
+                            {session.provider === 'sandbox' && session.status === 'qr' && connecting === undefined && (
+                              <Button class="acct-btn" busy={busy(session, 'scan')} aria-label={`Simulate scan ${name}`} onClick={() => void act(session, 'scan')}>
+                                Simulate scan
+                              </Button>
+                            )}
+                            {running && (
+                              <Button class="acct-btn" busy={busy(session, 'disconnect')} aria-label={`Disconnect ${name}`} onClick={() => void act(session, 'disconnect')}>
+                                Disconnect
+                              </Button>
+                            )}
+                            <Button class="acct-btn" busy={busy(session, 'logout')} aria-label={`Log out ${name}`} onClick={() => void act(session, 'logout')}>
+                              Log out
+                            </Button>
+                          </div>
+                          <div class="row-actions acct-actions-group">
+                            <Button
+                              class="acct-btn"
+                              variant="ghost"
+                              aria-label={`Edit ${name}`}
+                              onClick={() => {
+                                setEditing(session);
+                              }}
+                            >
+                              Edit
+                            </Button>
+                            <Button class="acct-btn" variant="danger" busy={busy(session, 'delete')} aria-label={`Delete ${name}`} onClick={() => void act(session, 'delete')}>
+                              Delete
+                            </Button>
+                          </div>
+                        </div>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </div>
+
+      <Dialog
+        open={editing !== undefined}
+        wide
+        title={editing === 'new' || editing === undefined ? 'Add account' : `Edit ${editing.friendlyName}`}
+        onClose={() => {
+          setEditing(undefined);
+        }}
+      >
+        {editing !== undefined && (
+          <AccountForm
+            key={editing === 'new' ? 'new' : editing.id}
+            session={editing === 'new' ? undefined : editing}
+            units={units}
+            onCancel={() => {
+              setEditing(undefined);
+            }}
+            onSaved={(saved) => {
+              notify(editing === 'new' ? `Added “${saved.friendlyName}”` : `Saved “${saved.friendlyName}”`);
+              setEditing(undefined);
+              sessions.reload();
+            }}
+          />
+        )}
+      </Dialog>
+
+      <Dialog
+        open={connecting !== undefined}
+        title={connecting === undefined ? 'Connect' : `Connect ${connecting.friendlyName}`}
+        onClose={() => {
+          setConnecting(undefined);
+          sessions.reload();
+        }}
+      >
+        {connecting !== undefined && (
+          <ConnectPanel
+            key={connecting.id}
+            session={connecting}
+            onChanged={sessions.reload}
+            onClose={() => {
+              setConnecting(undefined);
+              sessions.reload();
+            }}
+          />
+        )}
+      </Dialog>
+    </section>
+  );
 }
