@@ -43,119 +43,131 @@ describe.skipIf(!browserAvailable())('operator console in Chromium', () => {
   it('links an account by QR, imports a sheet, runs a blast over two sessions to 100 %, downloads its report; a unit key sees only its unit', async () => {
     const { product, url } = await startApiProduct('all', await environment());
     track(product);
-    const call = apiClient(url, ADMIN);
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     const page = await context.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
-
-    // Sign-in: a wrong key is refused with a clear message, the right one gets in.
-    await page.goto(url);
-    await screenshot(page, '01-sign-in');
-    await page.getByLabel('API key').fill('not-a-real-key-0000000000000000000000');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('not valid');
-    await signInAs(page, url, ADMIN);
-
-    // Accounts: add a sandbox account, connect, see the QR, simulate the scan, see it connected.
-    await page.getByRole('button', { name: 'Add account' }).click();
-    await page.getByLabel('Session id').fill('sales-1');
-    await page.getByLabel('Friendly name').fill('Sales One');
-    await page.getByLabel('Business unit').fill('Sales');
-    await page.getByLabel('Provider').selectOption('sandbox');
-    await page.getByRole('button', { name: 'Save' }).click();
-    await page.getByRole('button', { name: 'Connect Sales One' }).click();
-    const qr = page.getByRole('img', { name: /^QR code/ });
-    await qr.waitFor();
-    expect(await qr.getAttribute('src')).toMatch(/^data:image\/png;base64,/);
-    await screenshot(page, '02-accounts-qr');
-    await page.getByRole('button', { name: 'Simulate scan' }).click();
-    await page.getByText('connected', { exact: true }).first().waitFor();
-    await page.keyboard.press('Escape');
-    await screenshot(page, '03-accounts-connected');
-    expect((await call<{ status: string }>('GET', '/api/sessions/sales-1')).json.status).toBe('connected');
-
-    // A second linked account, and pacing slow enough to watch, arranged over REST.
-    const events = await openSocket(url);
-    await linkedSandboxSessions(call, events, ['sales-2'], { businessUnit: 'Sales', pacing: FAST_PACING });
-    await call('PATCH', '/api/sessions/sales-1', { pacing: FAST_PACING });
-
-    // Lists: upload a sheet, see its counts and its rejects with the sheet's row numbers.
-    await page.getByRole('link', { name: 'Lists' }).click();
-    const sheet = customersCsv();
-    await page.getByLabel('Spreadsheet (.xlsx or .csv)').setInputFiles({ name: 'customers.csv', mimeType: 'text/csv', buffer: sheet });
-    await page.getByRole('button', { name: 'Upload' }).click();
-    await page.getByRole('button', { name: 'Delete list' }).waitFor();
-    await expect.poll(() => statValue(page, 'Valid'), { timeout: 20_000 }).toBe('20');
-    expect(await statValue(page, 'Rows')).toBe('22');
-    expect(await statValue(page, 'Invalid')).toBe('1');
-    expect(await statValue(page, 'Duplicates')).toBe('1');
-    const rejects = page.getByRole('table', { name: 'Rejects' });
-    await expect.poll(() => rejects.textContent()).toContain('INVALID_PHONE');
-    const rejectsText = (await rejects.textContent()) ?? '';
-    expect(rejectsText).toContain('12345');
-    expect(rejectsText).toContain('DUPLICATE');
-    await screenshot(page, '04-list-detail');
-
-    // New blast from that list: both sessions, a template with a variable, a preview of real rows.
-    await page.getByRole('link', { name: 'New blast with this list' }).click();
-    const sessions = page.getByRole('group', { name: 'Sessions' });
-    await sessions.getByLabel('Sales One').check();
-    await sessions.getByLabel('Sandbox sales-2').check();
-    await page.getByLabel('Message').fill('Hello {name} from {nope}');
-    await expect.poll(() => page.getByText('Unknown variable').count()).toBeGreaterThan(0);
-    await page.getByLabel('Message').fill('{Hi|Hello} {name}, see you in {city}!');
-    await expect.poll(() => page.getByRole('region', { name: 'Preview' }).textContent()).toContain('Customer 1');
-    await page.getByLabel('Blast name').fill('November promo');
-    await expect.poll(() => page.getByRole('region', { name: 'Estimate' }).textContent()).toContain('Estimated duration');
-    await screenshot(page, '05-new-blast');
-    await page.getByRole('button', { name: 'Start blast' }).click();
-
-    // Blast detail: the progress bar reaches 100 % from the live stream, then the report downloads.
-    await page.waitForURL(/#\/blasts\/[^/]+$/);
-    const blastId = decodeURIComponent(new URL(page.url()).hash.split('/').pop() ?? '');
-    const progress = page.getByRole('progressbar', { name: 'Blast progress' });
-    await expect.poll(() => progress.getAttribute('aria-valuenow'), { timeout: 60_000 }).toBe('100');
-    await page.getByText('completed', { exact: true }).first().waitFor();
-    expect(await statValue(page, 'Sent')).toBe('20');
-    expect(await statValue(page, 'Pending')).toBe('0');
-    await screenshot(page, '06-blast-detail');
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
-    const report = fs.readFileSync(await download.path(), 'utf8').replace(/^\uFEFF/, '').trim().split(/\r?\n/);
-    expect(report).toHaveLength(21);
-    const sent = (await outboxOf(call, 'sales-1')).total + (await outboxOf(call, 'sales-2')).total;
-    expect(sent).toBe(20);
-
-    // Keys (admin): create a unit-scoped key; the secret is shown once.
-    await page.getByRole('link', { name: 'API keys' }).click();
-    await page.getByLabel('Name').fill('marketing team');
-    await page.getByLabel('Business unit').fill('Marketing');
-    await page.getByRole('button', { name: 'Create key' }).click();
-    const secret = ((await page.getByTestId('new-key-secret').textContent()) ?? '').trim();
-    expect(secret.length).toBeGreaterThan(30);
-    await screenshot(page, '07-keys');
-    await page.getByRole('button', { name: 'Done' }).click();
-    await call('POST', '/api/sessions/config', { id: 'mkt-1', friendlyName: 'Marketing One', businessUnit: 'Marketing', provider: 'sandbox' });
-
-    // The unit key, on a phone-sized screen: its own account only; Sales' list and blast are invisible.
-    await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.setViewportSize({ width: 390, height: 800 });
-    await signInAs(page, url, secret);
-    await page.getByText('Marketing One').first().waitFor();
-    expect(await page.getByText('Sales One').count()).toBe(0);
-    expect(await page.getByRole('link', { name: 'API keys' }).count()).toBe(0);
-    await screenshot(page, '08-unit-key-accounts-390');
-    await page.getByRole('link', { name: 'Blasts' }).click();
-    await page.getByRole('heading', { level: 1 }).first().waitFor();
-    expect(await page.getByText('November promo').count()).toBe(0);
-    await page.getByRole('link', { name: 'Lists' }).click();
-    await page.getByRole('heading', { level: 1 }).first().waitFor();
-    expect(await page.getByText('customers.csv').count()).toBe(0);
-    await page.goto(`${url}/#/blasts/${encodeURIComponent(blastId)}`);
-    await expect.poll(() => page.getByRole('alert').first().textContent()).toMatch(/not found|BLAST_NOT_FOUND/i);
-    await screenshot(page, '09-unit-key-foreign-blast-390');
-
-    expect(pageErrors).toEqual([]);
-    await context.close();
+    try {
+      await story(page, url);
+    } catch (error) {
+      // What the page showed when a step failed: test-artifacts/console/failure.png.
+      await screenshot(page, 'failure').catch(() => undefined);
+      throw error;
+    } finally {
+      expect(pageErrors).toEqual([]);
+      await context.close();
+    }
   });
 });
+
+async function story(page: Page, url: string): Promise<void> {
+  const call = apiClient(url, ADMIN);
+
+  // Sign-in: a wrong key is refused with a clear message, the right one gets in.
+  await page.goto(url);
+  await screenshot(page, '01-sign-in');
+  await page.getByLabel('API key', { exact: true }).fill('not-a-real-key-0000000000000000000000');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('not valid');
+  await signInAs(page, url, ADMIN);
+
+  // Accounts: add a sandbox account, connect, see the QR, simulate the scan, see it connected.
+  await page.getByRole('button', { name: 'Add account' }).click();
+  await page.getByLabel('Session id', { exact: true }).fill('sales-1');
+  await page.getByLabel('Friendly name', { exact: true }).fill('Sales One');
+  await page.getByLabel('Business unit', { exact: true }).fill('Sales');
+  await page.getByLabel('Provider', { exact: true }).selectOption('sandbox');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Connect Sales One', exact: true }).click();
+  const qr = page.getByRole('img', { name: /^QR code/ });
+  await qr.waitFor();
+  expect(await qr.getAttribute('src')).toMatch(/^data:image\/png;base64,/);
+  await screenshot(page, '02-accounts-qr');
+  await page.getByRole('button', { name: 'Simulate scan' }).click();
+  await page.getByText('connected', { exact: true }).first().waitFor();
+  await page.keyboard.press('Escape');
+  await screenshot(page, '03-accounts-connected');
+  expect((await call<{ status: string }>('GET', '/api/sessions/sales-1')).json.status).toBe('connected');
+
+  // A second linked account, and pacing slow enough to watch, arranged over REST.
+  const events = await openSocket(url);
+  await linkedSandboxSessions(call, events, ['sales-2'], { businessUnit: 'Sales', pacing: FAST_PACING });
+  await call('PATCH', '/api/sessions/sales-1', { pacing: FAST_PACING });
+
+  // Lists: upload a sheet, see its counts and its rejects with the sheet's row numbers.
+  await page.getByRole('link', { name: 'Lists' }).click();
+  const sheet = customersCsv();
+  await page.getByLabel('Spreadsheet (.xlsx or .csv)', { exact: true }).setInputFiles({ name: 'customers.csv', mimeType: 'text/csv', buffer: sheet });
+  await page.getByLabel('Business unit', { exact: true }).fill('Sales');
+  await page.getByRole('button', { name: 'Upload', exact: true }).click();
+  await page.getByRole('button', { name: 'Delete list' }).waitFor();
+  await expect.poll(() => statValue(page, 'Valid'), { timeout: 20_000 }).toBe('20');
+  expect(await statValue(page, 'Rows')).toBe('22');
+  expect(await statValue(page, 'Invalid')).toBe('1');
+  expect(await statValue(page, 'Duplicates')).toBe('1');
+  const rejects = page.getByRole('table', { name: 'Rejects' });
+  await expect.poll(() => rejects.textContent()).toContain('INVALID_PHONE');
+  const rejectsText = (await rejects.textContent()) ?? '';
+  expect(rejectsText).toContain('12345');
+  expect(rejectsText).toContain('DUPLICATE');
+  await screenshot(page, '04-list-detail');
+
+  // New blast from that list: both sessions, a template with a variable, a preview of real rows.
+  await page.getByRole('link', { name: 'New blast with this list' }).click();
+  const sessions = page.getByRole('group', { name: 'Sessions' });
+  await sessions.getByLabel('Sales One', { exact: true }).check();
+  await sessions.getByLabel('Sandbox sales-2', { exact: true }).check();
+  await page.getByLabel('Message', { exact: true }).fill('Hello {name} from {nope}');
+  await expect.poll(() => page.getByText('Unknown variable').count()).toBeGreaterThan(0);
+  await page.getByLabel('Message', { exact: true }).fill('{Hi|Hello} {name}, see you in {city}!');
+  await expect.poll(() => page.getByRole('region', { name: 'Preview' }).textContent()).toMatch(/(Hi|Hello) Customer 1, see you in City 1!/);
+  expect(await page.getByText('Unknown variable').count()).toBe(0);
+  await page.getByLabel('Blast name', { exact: true }).fill('November promo');
+  await expect.poll(() => page.getByRole('region', { name: 'Estimate' }).textContent()).toContain('Estimated duration');
+  await screenshot(page, '05-new-blast');
+  await page.getByRole('button', { name: 'Start blast' }).click();
+
+  // Blast detail: the progress bar reaches 100 % from the live stream, then the report downloads.
+  await page.waitForURL(/#\/blasts\/(?!new)[^/?]+$/);
+  const blastId = decodeURIComponent(new URL(page.url()).hash.split('/').pop() ?? '');
+  const progress = page.getByRole('progressbar', { name: 'Blast progress' });
+  await expect.poll(() => progress.getAttribute('aria-valuenow'), { timeout: 60_000 }).toBe('100');
+  await page.getByText('completed', { exact: true }).first().waitFor();
+  expect(await statValue(page, 'Sent')).toBe('20');
+  expect(await statValue(page, 'Pending')).toBe('0');
+  await screenshot(page, '06-blast-detail');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+  const report = fs.readFileSync(await download.path(), 'utf8').replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+  expect(report).toHaveLength(21);
+  const sent = (await outboxOf(call, 'sales-1')).total + (await outboxOf(call, 'sales-2')).total;
+  expect(sent).toBe(20);
+
+  // Keys (admin): create a unit-scoped key; the secret is shown once.
+  await page.getByRole('link', { name: 'API keys' }).click();
+  await page.getByLabel('Name', { exact: true }).fill('marketing team');
+  await page.getByLabel('Business unit', { exact: true }).fill('Marketing');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const secret = ((await page.getByTestId('new-key-secret').textContent()) ?? '').trim();
+  expect(secret.length).toBeGreaterThan(30);
+  await screenshot(page, '07-keys');
+  await page.getByRole('button', { name: 'Done' }).click();
+  await call('POST', '/api/sessions/config', { id: 'mkt-1', friendlyName: 'Marketing One', businessUnit: 'Marketing', provider: 'sandbox' });
+
+  // The unit key, on a phone-sized screen: its own account only; Sales' list and blast are invisible.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.setViewportSize({ width: 390, height: 800 });
+  await signInAs(page, url, secret);
+  await page.getByText('Marketing One').first().waitFor();
+  expect(await page.getByText('Sales One').count()).toBe(0);
+  expect(await page.getByRole('link', { name: 'API keys' }).count()).toBe(0);
+  await screenshot(page, '08-unit-key-accounts-390');
+  await page.getByRole('link', { name: 'Blasts' }).click();
+  await page.getByRole('heading', { level: 1 }).first().waitFor();
+  expect(await page.getByText('November promo').count()).toBe(0);
+  await page.getByRole('link', { name: 'Lists' }).click();
+  await page.getByRole('heading', { level: 1 }).first().waitFor();
+  expect(await page.getByText('customers.csv').count()).toBe(0);
+  await page.goto(`${url}/#/blasts/${encodeURIComponent(blastId)}`);
+  await expect.poll(() => page.getByRole('alert').first().textContent()).toMatch(/not found|BLAST_NOT_FOUND/i);
+  await screenshot(page, '09-unit-key-foreign-blast-390');
+}
