@@ -172,5 +172,10 @@ async function sendSnapshot(grant: TicketGrant, send: (envelope: EventEnvelope) 
       },
       scope: { businessUnit: view.businessUnit, sessionId: view.id },
     });
+    // A session's own socket, opened while it waits for a scan, shows the current code at once.
+    if (grant.sessionId !== undefined && (view.status === 'qr' || view.status === 'connecting')) {
+      const code = await deps.control.currentCode(view.id);
+      if (code !== undefined) send({ ...code, scope: { businessUnit: view.businessUnit, sessionId: view.id } });
+    }
   }
 }

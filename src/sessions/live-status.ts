@@ -12,6 +12,12 @@ export interface LiveStatus {
 }
 
 const KEY = (sessionId: string): string => `session:${sessionId}:live`;
+const CODE_KEY = (sessionId: string): string => `session:${sessionId}:code`;
+
+/** The code that links the account right now (QR or pairing), kept until it expires. */
+export type LinkingCode =
+  | { event: 'qr:update'; data: { sessionId: string; qr: string; qrDataUrl: string; expiresAt: string } }
+  | { event: 'pairing:code'; data: { sessionId: string; code: string; expiresAt: string } };
 /** Outlives any owner by far; refreshed on every change. */
 const TTL_SECONDS = 7 * 24 * 3600;
 
@@ -47,6 +53,27 @@ export class LiveStatusStore {
   }
 
   async remove(sessionId: string): Promise<void> {
-    await this.redis.del(KEY(sessionId));
+    await this.redis.del(KEY(sessionId), CODE_KEY(sessionId));
+  }
+
+  /** Keeps the newest code until it expires, so a socket opened later still shows it at once. */
+  async writeCode(code: LinkingCode, ttlMs: number): Promise<void> {
+    if (ttlMs <= 0) return;
+    await this.redis.set(CODE_KEY(code.data.sessionId), JSON.stringify(code), 'PX', Math.ceil(ttlMs));
+  }
+
+  async readCode(sessionId: string): Promise<LinkingCode | undefined> {
+    const raw = await this.redis.get(CODE_KEY(sessionId));
+    if (raw === null) return undefined;
+    try {
+      return JSON.parse(raw) as LinkingCode;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Linked, logged out or stopped: the code no longer links anything. */
+  async clearCode(sessionId: string): Promise<void> {
+    await this.redis.del(CODE_KEY(sessionId));
   }
 }

@@ -6,7 +6,7 @@ import type { Clock } from '../infra/clock.js';
 import type { Redis } from '../infra/redis.js';
 import type { OutboxPage } from '../store/sandbox-outbox.repository.js';
 import type { Store } from '../store/store.js';
-import type { LiveStatusStore } from './live-status.js';
+import type { LinkingCode, LiveStatusStore } from './live-status.js';
 import { sendSessionCommand, type SessionCommand } from './session-commands.js';
 import type { SessionLeases } from './session-leases.js';
 
@@ -74,6 +74,11 @@ export function createSessionControlService(deps: {
   return {
     async view(config: SessionConfig): Promise<SessionView> {
       return { ...config, ...(await liveView(config.id)) };
+    },
+
+    /** The QR or pairing code that links the session now, if one is waiting to be scanned or typed. */
+    currentCode(id: string): Promise<LinkingCode | undefined> {
+      return live.readCode(id);
     },
 
     /** When the session's WhatsApp account was linked (warm-up counts from it); null if it never was. */

@@ -248,12 +248,16 @@ export class SessionManager {
       case 'qr': {
         const expiresAt = new Date(this.deps.clock.now().getTime() + event.expiresInMs).toISOString();
         const qrDataUrl = await QRCode.toDataURL(event.qr, { errorCorrectionLevel: 'M', margin: 2, width: 264 });
-        await this.deps.events.publish('qr:update', { sessionId, qr: event.qr, qrDataUrl, expiresAt }, scope);
+        const data = { sessionId, qr: event.qr, qrDataUrl, expiresAt };
+        await this.deps.live.writeCode({ event: 'qr:update', data }, event.expiresInMs);
+        await this.deps.events.publish('qr:update', data, scope);
         return;
       }
       case 'pairing-code': {
         const expiresAt = new Date(this.deps.clock.now().getTime() + 60_000).toISOString();
-        await this.deps.events.publish('pairing:code', { sessionId, code: event.code, expiresAt }, scope);
+        const data = { sessionId, code: event.code, expiresAt };
+        await this.deps.live.writeCode({ event: 'pairing:code', data }, 60_000);
+        await this.deps.events.publish('pairing:code', data, scope);
         return;
       }
       case 'status': {
@@ -293,6 +297,7 @@ export class SessionManager {
     const at = this.deps.clock.now().toISOString();
     const { id: sessionId, businessUnit } = owned.config;
     await this.deps.live.write(sessionId, { status, reason, phone: owned.phone, name: owned.name, owner, at });
+    if (status !== 'qr' && status !== 'connecting') await this.deps.live.clearCode(sessionId);
     await this.deps.events.publish(
       'session:status',
       { sessionId, status, reason, phone: owned.phone, name: owned.name, at },

@@ -33,10 +33,20 @@ describe('linking a sandbox account over HTTP and WebSocket', () => {
     expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
     expect(Date.parse(String(qr.data.expiresAt))).toBeGreaterThan(Date.now());
 
+    // A socket opened later (a page reloaded, a second operator) gets the waiting code at once.
+    const late = await openSocket(url, '?sessionId=demo');
+    const replayed = await late.waitFor((frame) => frame.event === 'qr:update', 'the current QR on a late socket');
+    expect(replayed.data.sessionId).toBe('demo');
+    expect(Date.parse(String(replayed.data.expiresAt))).toBeGreaterThan(Date.now());
+
     expect((await call('POST', '/api/sessions/demo/sandbox/scan')).status).toBe(202);
     const connected = await own.waitFor(isStatus('demo', 'connected'), 'session:status connected');
     expect(connected.data.phone).toMatch(/^\+\d+$/);
     await general.waitFor(isStatus('demo', 'connected'), 'the general socket to see the status');
+    // Once linked, the code is gone: a new socket gets the status and no code.
+    const afterLink = await openSocket(url, '?sessionId=demo');
+    await afterLink.waitFor(isStatus('demo', 'connected'), 'the status snapshot');
+    expect(afterLink.frames.some((frame) => frame.event === 'qr:update')).toBe(false);
 
     // QR codes are for their own session's ticket only.
     expect(general.frames.some((frame) => frame.event === 'qr:update')).toBe(false);
