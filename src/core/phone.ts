@@ -24,6 +24,7 @@ export function isValidCountry(code: string): boolean {
 const SEPARATORS = /[\s\u00ad\u200b-\u200f\u202a-\u202e\u2060\ufeff\-\u2010-\u2015\u2212.()[\]/]/g;
 const ARABIC_DIGITS = /[\u0660-\u0669\u06f0-\u06f9]/g;
 const LONGEST_INPUT = 40;
+const PLAIN = /^\+?\d+$/;
 
 export function normalizePhone(raw: string, defaultCountry: string): PhoneResult {
   const digits = cleanUp(raw);
@@ -69,6 +70,8 @@ function candidates(digits: string): string[] {
 }
 
 function cleanUp(raw: string): string {
+  // Already clean, as a numeric cell always is: nothing below would change it.
+  if (PLAIN.test(raw)) return raw;
   let text = raw.trim().replace(/^'+/, '').trim();
   const formula = /^="(.*)"$/.exec(text);
   if (formula) text = formula[1] ?? '';

@@ -1,5 +1,6 @@
 /** Turning the raw text of a cell into what the user saw, without a trip through a float. */
 
+const PLAIN_INTEGER = /^(?:[1-9]\d{0,14}|0)$/;
 const NUMBER = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 /** Excel keeps 15 significant digits; the 16th and 17th in the XML are binary noise (0.1+0.2). */
 const SIGNIFICANT_DIGITS = 15;
@@ -13,6 +14,8 @@ const MAX_EXPONENT = 400;
  * Text that is not a number is returned trimmed, unchanged.
  */
 export function numberText(raw: string): string {
+  // The common case, a whole number as Excel writes it (a phone number): already what the user saw.
+  if (PLAIN_INTEGER.test(raw)) return raw;
   const text = raw.trim();
   const match = NUMBER.exec(text);
   if (!match) return text;

@@ -5,13 +5,16 @@ import { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import type { ListColumn, ListCounts, ListRecipient, ListReject, RecipientList } from '../core/recipient-list.js';
 import type { Clock } from '../infra/clock.js';
-import type { Logger } from '../logging/logger.js';
-import type { Store } from '../store/store.js';
+import type { BlobRepository } from '../store/blob.repository.js';
+import type { ListRepository } from '../store/list.repository.js';
+import type { SuppressionRepository } from '../store/suppression.repository.js';
+import { PhoneIndex } from './phone-index.js';
 
 /** The pieces of the import that live elsewhere (readers in src/import, rules in src/core). */
 export interface ImportTools {
   detectFileType(file: string): Promise<'xlsx' | 'csv'>;
-  readRows(file: string, type: 'xlsx' | 'csv'): AsyncIterable<{ rowNumber: number; cells: string[] }>;
+  /** The rows a batch at a time, in order; the importer may change the cells arrays it is given. */
+  readRows(file: string, type: 'xlsx' | 'csv'): AsyncIterable<{ rowNumber: number; cells: string[] }[]>;
   buildColumns(headers: string[]): ListColumn[];
   findPhoneColumn(headers: string[], requested: string | undefined): { index: number } | { error: string; seen: string[] };
   normalizePhone(raw: string, country: string): { ok: true; e164: string } | { ok: false; reason: 'MISSING_PHONE' | 'INVALID_PHONE' };
@@ -19,20 +22,34 @@ export interface ImportTools {
   asImportFailure(error: unknown): { code: string; message: string; details?: unknown } | undefined;
 }
 
+/** What an import reads and writes: the full Store has it, and so does the lean SQLite store of the import process. */
+export interface ImportStore {
+  lists: Pick<ListRepository, 'get' | 'resetImport' | 'progress' | 'complete' | 'fail' | 'insertRecipients' | 'firstRowsOf' | 'insertRejects'>;
+  blobs: Pick<BlobRepository, 'read'>;
+  suppressions: Pick<SuppressionRepository, 'addFromList'>;
+}
+
+/** The one log line an import writes. */
+export interface ImportLog {
+  info(details: object, message: string): void;
+}
+
 /** Told of the list's state while it imports and when it ends. */
 export type ImportProgressListener = (list: RecipientList) => Promise<void>;
 
+/** Rows stored per transaction; larger batches stay longer in memory and save little time. */
 const BATCH_ROWS = 1_000;
 const PROGRESS_EVERY_MS = 500;
 
 /**
  * Reads an uploaded spreadsheet into its list: header, phone column, E.164 numbers, duplicates
  * and rejects with their row numbers, every other column as a variable. Streams end to end and
- * writes in batches, so memory stays flat for any file size. Safe to run again: it starts over.
+ * writes in batches; what grows with the file is only the index of numbers kept (PhoneIndex,
+ * 16–40 bytes a number). Safe to run again: it starts over.
  */
 export async function importList(
   listId: string,
-  deps: { store: Store; tools: ImportTools; clock: Clock; log: Logger; tmpDir: string; onProgress?: ImportProgressListener },
+  deps: { store: ImportStore; tools: ImportTools; clock: Clock; log: ImportLog; tmpDir: string; onProgress?: ImportProgressListener },
 ): Promise<void> {
   const { store, tools, clock } = deps;
   const list = await store.lists.get(listId);
@@ -50,49 +67,56 @@ export async function importList(
   try {
     await pipeline(Readable.from(store.blobs.read(list.blobSha256)), fs.createWriteStream(file, { mode: 0o600 }));
     const fileType = await tools.detectFileType(file);
-    const rows = tools.readRows(file, fileType);
 
-    let header: { columns: ListColumn[]; phoneIndex: number; rowNumber: number } | undefined;
+    let header: { columns: ListColumn[]; phoneIndex: number; rowNumber: number; variables: [number, string][] } | undefined;
     let batch = new Batch();
+    const seen = new PhoneIndex();
     let seq = 0;
     let lastProgress = Date.now();
 
-    for await (const row of rows) {
-      const cells = row.cells.map((cell) => cell.trim());
-      const blank = cells.every((cell) => cell === '');
-      if (!header) {
-        if (blank) continue;
-        const found = tools.findPhoneColumn(cells, list.phoneColumn ?? undefined);
-        if ('error' in found) {
-          await store.lists.fail(listId, phoneColumnError(found, list.phoneColumn), counts, now());
-          await report();
-          return;
+    for await (const rows of tools.readRows(file, fileType)) {
+      for (const row of rows) {
+        const cells = row.cells;
+        let blank = true;
+        for (let index = 0; index < cells.length; index += 1) {
+          const cell = (cells[index] ?? '').trim();
+          cells[index] = cell;
+          if (cell !== '') blank = false;
         }
-        const columns = tools.buildColumns(cells);
-        header = { columns, phoneIndex: found.index, rowNumber: row.rowNumber };
-        const phoneColumn = columns[found.index]?.header ?? '';
-        await store.lists.progress(listId, { counts, fileType, columns: variableColumns(columns, found.index), headerRow: row.rowNumber, phoneColumn }, now());
-        continue;
-      }
-      counts.rows += 1;
-      if (blank) {
-        counts.blank += 1;
-        continue;
-      }
-      const raw = cells[header.phoneIndex] ?? '';
-      const phone = tools.normalizePhone(raw, list.defaultCountry);
-      if (!phone.ok) {
-        counts.invalid += 1;
-        batch.rejects.push({ rowNumber: row.rowNumber, rawValue: raw, reason: phone.reason, duplicateOfRow: null });
-      } else {
-        const earlier = batch.firstRow.get(phone.e164);
-        if (earlier === undefined) {
-          batch.firstRow.set(phone.e164, row.rowNumber);
-          batch.raw.set(row.rowNumber, raw);
-          batch.recipients.push({ seq: ++seq, rowNumber: row.rowNumber, phone: phone.e164, vars: variables(header.columns, header.phoneIndex, cells) });
+        if (!header) {
+          if (blank) continue;
+          const found = tools.findPhoneColumn(cells, list.phoneColumn ?? undefined);
+          if ('error' in found) {
+            await store.lists.fail(listId, phoneColumnError(found, list.phoneColumn), counts, now());
+            await report();
+            return;
+          }
+          const columns = tools.buildColumns(cells);
+          const variables = columns.flatMap((column, index): [number, string][] => (index === found.index ? [] : [[index, column.key]]));
+          header = { columns, phoneIndex: found.index, rowNumber: row.rowNumber, variables };
+          const phoneColumn = columns[found.index]?.header ?? '';
+          await store.lists.progress(listId, { counts, fileType, columns: variableColumns(columns, found.index), headerRow: row.rowNumber, phoneColumn }, now());
+          continue;
+        }
+        counts.rows += 1;
+        if (blank) {
+          counts.blank += 1;
+          continue;
+        }
+        const raw = cells[header.phoneIndex] ?? '';
+        const phone = tools.normalizePhone(raw, list.defaultCountry);
+        if (!phone.ok) {
+          counts.invalid += 1;
+          batch.rejects.push({ rowNumber: row.rowNumber, rawValue: raw, reason: phone.reason, duplicateOfRow: null });
         } else {
-          counts.duplicates += 1;
-          batch.rejects.push({ rowNumber: row.rowNumber, rawValue: raw, reason: 'DUPLICATE', duplicateOfRow: earlier });
+          const earlier = seen.firstRowOrAdd(phone.e164, row.rowNumber);
+          if (earlier === undefined) {
+            batch.raw.set(row.rowNumber, raw);
+            batch.recipients.push({ seq: ++seq, rowNumber: row.rowNumber, phone: phone.e164, vars: variables(header.variables, cells) });
+          } else {
+            counts.duplicates += 1;
+            batch.rejects.push({ rowNumber: row.rowNumber, rawValue: raw, reason: 'DUPLICATE', duplicateOfRow: earlier });
+          }
         }
       }
       if (batch.size() >= BATCH_ROWS) {
@@ -129,16 +153,14 @@ export async function importList(
 class Batch {
   recipients: ListRecipient[] = [];
   rejects: ListReject[] = [];
-  /** First row of each number within this batch; earlier batches are asked of the database. */
-  firstRow = new Map<string, number>();
-  /** The cell as written, for a reject found only when the batch meets the database. */
+  /** The cell as written, for a reject found only when the batch meets the database (a number stored before the import). */
   raw = new Map<number, string>();
   size(): number {
     return this.recipients.length + this.rejects.length;
   }
 }
 
-async function flush(listId: string, batch: Batch, counts: ListCounts, store: Store): Promise<void> {
+async function flush(listId: string, batch: Batch, counts: ListCounts, store: ImportStore): Promise<void> {
   const already = await store.lists.insertRecipients(listId, batch.recipients);
   if (already.size > 0) {
     const firstRows = await store.lists.firstRowsOf(listId, [...already]);
@@ -161,11 +183,9 @@ function variableColumns(columns: ListColumn[], phoneIndex: number): ListColumn[
   return columns.filter((_, index) => index !== phoneIndex);
 }
 
-function variables(columns: ListColumn[], phoneIndex: number, cells: string[]): Record<string, string> {
+function variables(columns: readonly [number, string][], cells: string[]): Record<string, string> {
   const vars: Record<string, string> = {};
-  columns.forEach((column, index) => {
-    if (index !== phoneIndex) vars[column.key] = cells[index] ?? '';
-  });
+  for (const [index, key] of columns) vars[key] = cells[index] ?? '';
   return vars;
 }
 

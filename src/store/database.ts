@@ -1,10 +1,9 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import SQLite from 'better-sqlite3';
+import type SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DialectAdapter } from 'kysely';
 import pg from 'pg';
 import type { DatabaseTarget } from '../config/config.js';
 import type { Database } from './schema.js';
+import { openSqlite } from './sqlite.js';
 
 export type Db = Kysely<Database>;
 
@@ -34,21 +33,9 @@ class TransactionalDdlSqliteDialect extends SqliteDialect {
   }
 }
 
-export const SQLITE_BUSY_TIMEOUT_MS = 15_000;
-
 // PostgreSQL's bigint (sizes, counts) arrives as a string by default; ours all fit a JS number,
 // and SQLite returns numbers, so both dialects hand the repositories the same values.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
-
-export function openSqlite(file: string): SQLite.Database {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
-  const connection = new SQLite(file);
-  connection.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-  connection.pragma('journal_mode = WAL');
-  connection.pragma('synchronous = NORMAL');
-  connection.pragma('foreign_keys = ON');
-  return connection;
-}
 
 export function createDatabase(target: DatabaseTarget, onIdleError: (error: Error) => void = () => undefined): DatabaseHandle {
   const sqlite = target.kind === 'sqlite' ? openSqlite(target.file) : undefined;

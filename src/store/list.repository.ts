@@ -231,7 +231,7 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
   };
 }
 
-function progressValues(progress: ImportProgress, at: string) {
+export function progressValues(progress: ImportProgress, at: string) {
   return {
     rows: progress.counts.rows,
     valid: progress.counts.valid,
@@ -246,7 +246,7 @@ function progressValues(progress: ImportProgress, at: string) {
   };
 }
 
-function fromRow(row: Selectable<ListTable>): RecipientList {
+export function fromRow(row: Selectable<ListTable>): RecipientList {
   return {
     id: row.id,
     name: row.name,

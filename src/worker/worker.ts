@@ -3,7 +3,6 @@ import type { Lifecycle } from '../app/lifecycle.js';
 import type { Runtime } from '../app/runtime.js';
 import { QUEUE_NAMES } from '../queue/queue-catalogue.js';
 import path from 'node:path';
-import { createImportTools } from '../lists/import-tools.js';
 import { importProcessors } from './import.processor.js';
 import { maintenanceProcessors } from './maintenance.processor.js';
 import { assertEveryJobHandled, dispatcher, type Processors } from './processors.js';
@@ -34,11 +33,12 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
       store: runtime.store,
       clock: runtime.clock,
       log: runtime.logger.child({ component: 'imports' }),
-      tools: createImportTools({
+      database: runtime.config.database,
+      limits: {
         maxRows: runtime.config.imports.maxRows + 1, // the header row counts as a row for the reader
         maxUncompressedBytes: runtime.config.imports.maxUncompressedBytes,
         maxCompressionRatio: runtime.config.imports.maxCompressionRatio,
-      }),
+      },
       tmpDir: path.join(runtime.config.dataDir, 'tmp'),
       onProgress: async (list) => {
         await runtime.events.publish(

@@ -4,11 +4,12 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ListPurpose, RecipientList } from '../../src/core/recipient-list.js';
 import { systemClock } from '../../src/infra/clock.js';
-import { importList } from '../../src/lists/import-list.js';
+import { importList, type ImportStore } from '../../src/lists/import-list.js';
 import { createImportTools } from '../../src/lists/import-tools.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createDatabase, type DatabaseHandle } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
+import { createSqliteImportStore } from '../../src/store/sqlite-import-store.js';
 import { createStore, type Store } from '../../src/store/store.js';
 import {
   ARABIC,
@@ -33,6 +34,7 @@ import { sqliteDatabase, type TestDatabase } from '../support/databases.js';
 let database: TestDatabase;
 let handle: DatabaseHandle;
 let store: Store;
+let importStore: ImportStore;
 let dir: string;
 
 beforeEach(async () => {
@@ -68,7 +70,7 @@ async function importFile(
     createdAt: new Date().toISOString(),
   });
   const tools = createImportTools({ maxRows: (options.maxRows ?? 1_000_000) + 1, maxUncompressedBytes: 64 * 1024 * 1024, maxCompressionRatio: 200 });
-  await importList(id, { store, tools, clock: systemClock, log: createLogger('silent'), tmpDir: path.join(dir, 'tmp') });
+  await importList(id, { store: importStore, tools, clock: systemClock, log: createLogger('silent'), tmpDir: path.join(dir, 'tmp') });
   const list = await store.lists.get(id);
   if (!list) throw new Error('list vanished');
   return list;
@@ -77,162 +79,171 @@ async function importFile(
 const rejectsOf = async (list: RecipientList) => (await store.lists.rejects(list.id, { limit: 100, offset: 0 })).items;
 const recipientsOf = async (list: RecipientList) => (await store.lists.recipients(list.id, { limit: 100, offset: 0 })).items;
 
-describe('importing a campaign sheet as a hospital team would save it from Excel', () => {
-  it('takes every good row, and reports every other one with its sheet row number and reason', async () => {
-    const long = 'x'.repeat(500);
-    const strings = sharedStringsXml(['No', 'Nama Pasien', 'No. HP', 'Catatan', 'Budi', 'Siti', 'Ana', 'Dup', 'Bad', 'NoPhone', ARABIC, EMOJI, long, 'Garbage', '0812-3456-7891', '+62 812 3456 7890', '12345', "'081234567893", '(0812) 3456.7894', '+60123456789', 'call me', 'kontrol {tanggal}']);
-    const sheet = worksheetXml(
-      [
-        '<row r="1" spans="1:4"/>',
-        row(2, [s('A2', 0), s('B2', 1), s('C2', 2), s('D2', 3)]),
-        row(3, [n('A3', '1'), s('B3', 4), n('C3', '6281234567890'), s('D3', 21)]),
-        row(4, [n('A4', '2'), s('B4', 5), s('C4', 14)]),
-        row(5, [n('A5', '3'), s('B5', 6), n('C5', '6.2812345678920E+12')]),
-        row(6, [n('A6', '4'), s('B6', 7), s('C6', 15)]),
-        '<row r="7" spans="1:4"><c r="A7" s="1"/></row>',
-        row(8, [n('A8', '5'), s('B8', 8), s('C8', 16)]),
-        row(9, [n('A9', '6'), s('B9', 9)]),
-        row(10, [n('A10', '7'), s('B10', 10), s('C10', 17)]),
-        row(11, [n('A11', '8'), s('B11', 11), s('C11', 18)]),
-        row(12, [n('A12', '9'), s('B12', 12), s('C12', 19)]),
-        row(13, [n('A13', '10'), s('B13', 13), s('C13', 20)]),
-      ].join(''),
-    );
-    const list = await importFile(await sheetWorkbook(path.join(dir, 'pasien.xlsx'), sheet, strings));
+// The importer runs over the Kysely store (PostgreSQL's path, and any in-process import) and over
+// the lean SQLite store of the import process (the SQLite product's path): the same outcomes.
+describe.each(['kysely store', 'sqlite import store'] as const)('with the %s', (variant) => {
+  beforeEach(() => {
+    if (!handle.sqlite) throw new Error('the import tests run on SQLite');
+    importStore = variant === 'kysely store' ? store : createSqliteImportStore(handle.sqlite);
+  });
 
-    expect(list).toMatchObject({
-      status: 'ready',
-      error: null,
-      fileType: 'xlsx',
-      headerRow: 2,
-      phoneColumn: 'No. HP',
-      counts: { rows: 11, valid: 6, duplicates: 1, invalid: 3, blank: 1 },
+  describe('importing a campaign sheet as a hospital team would save it from Excel', () => {
+    it('takes every good row, and reports every other one with its sheet row number and reason', async () => {
+      const long = 'x'.repeat(500);
+      const strings = sharedStringsXml(['No', 'Nama Pasien', 'No. HP', 'Catatan', 'Budi', 'Siti', 'Ana', 'Dup', 'Bad', 'NoPhone', ARABIC, EMOJI, long, 'Garbage', '0812-3456-7891', '+62 812 3456 7890', '12345', "'081234567893", '(0812) 3456.7894', '+60123456789', 'call me', 'kontrol {tanggal}']);
+      const sheet = worksheetXml(
+        [
+          '<row r="1" spans="1:4"/>',
+          row(2, [s('A2', 0), s('B2', 1), s('C2', 2), s('D2', 3)]),
+          row(3, [n('A3', '1'), s('B3', 4), n('C3', '6281234567890'), s('D3', 21)]),
+          row(4, [n('A4', '2'), s('B4', 5), s('C4', 14)]),
+          row(5, [n('A5', '3'), s('B5', 6), n('C5', '6.2812345678920E+12')]),
+          row(6, [n('A6', '4'), s('B6', 7), s('C6', 15)]),
+          '<row r="7" spans="1:4"><c r="A7" s="1"/></row>',
+          row(8, [n('A8', '5'), s('B8', 8), s('C8', 16)]),
+          row(9, [n('A9', '6'), s('B9', 9)]),
+          row(10, [n('A10', '7'), s('B10', 10), s('C10', 17)]),
+          row(11, [n('A11', '8'), s('B11', 11), s('C11', 18)]),
+          row(12, [n('A12', '9'), s('B12', 12), s('C12', 19)]),
+          row(13, [n('A13', '10'), s('B13', 13), s('C13', 20)]),
+        ].join(''),
+      );
+      const list = await importFile(await sheetWorkbook(path.join(dir, 'pasien.xlsx'), sheet, strings));
+
+      expect(list).toMatchObject({
+        status: 'ready',
+        error: null,
+        fileType: 'xlsx',
+        headerRow: 2,
+        phoneColumn: 'No. HP',
+        counts: { rows: 11, valid: 6, duplicates: 1, invalid: 3, blank: 1 },
+      });
+      expect(list.columns).toEqual([
+        { header: 'No', key: 'no' },
+        { header: 'Nama Pasien', key: 'nama_pasien' },
+        { header: 'Catatan', key: 'catatan' },
+      ]);
+      expect(await rejectsOf(list)).toEqual([
+        { rowNumber: 6, rawValue: '+62 812 3456 7890', reason: 'DUPLICATE', duplicateOfRow: 3 },
+        { rowNumber: 8, rawValue: '12345', reason: 'INVALID_PHONE', duplicateOfRow: null },
+        { rowNumber: 9, rawValue: '', reason: 'MISSING_PHONE', duplicateOfRow: null },
+        { rowNumber: 13, rawValue: 'call me', reason: 'INVALID_PHONE', duplicateOfRow: null },
+      ]);
+      const recipients = await recipientsOf(list);
+      expect(recipients.map((r) => [r.rowNumber, r.phone])).toEqual([
+        [3, '+6281234567890'],
+        [4, '+6281234567891'],
+        [5, '+6281234567892'],
+        [10, '+6281234567893'],
+        [11, '+6281234567894'],
+        [12, '+60123456789'],
+      ]);
+      expect(recipients[0]?.vars).toEqual({ no: '1', nama_pasien: 'Budi', catatan: 'kontrol {tanggal}' });
+      expect(recipients[3]?.vars.nama_pasien).toBe(ARABIC);
+      expect(recipients[4]?.vars.nama_pasien).toBe(EMOJI);
+      expect(recipients[5]?.vars.nama_pasien).toBe(long);
     });
-    expect(list.columns).toEqual([
-      { header: 'No', key: 'no' },
-      { header: 'Nama Pasien', key: 'nama_pasien' },
-      { header: 'Catatan', key: 'catatan' },
-    ]);
-    expect(await rejectsOf(list)).toEqual([
-      { rowNumber: 6, rawValue: '+62 812 3456 7890', reason: 'DUPLICATE', duplicateOfRow: 3 },
-      { rowNumber: 8, rawValue: '12345', reason: 'INVALID_PHONE', duplicateOfRow: null },
-      { rowNumber: 9, rawValue: '', reason: 'MISSING_PHONE', duplicateOfRow: null },
-      { rowNumber: 13, rawValue: 'call me', reason: 'INVALID_PHONE', duplicateOfRow: null },
-    ]);
-    const recipients = await recipientsOf(list);
-    expect(recipients.map((r) => [r.rowNumber, r.phone])).toEqual([
-      [3, '+6281234567890'],
-      [4, '+6281234567891'],
-      [5, '+6281234567892'],
-      [10, '+6281234567893'],
-      [11, '+6281234567894'],
-      [12, '+60123456789'],
-    ]);
-    expect(recipients[0]?.vars).toEqual({ no: '1', nama_pasien: 'Budi', catatan: 'kontrol {tanggal}' });
-    expect(recipients[3]?.vars.nama_pasien).toBe(ARABIC);
-    expect(recipients[4]?.vars.nama_pasien).toBe(EMOJI);
-    expect(recipients[5]?.vars.nama_pasien).toBe(long);
+
+    it('reads the real-writer variants: Excel, LibreOffice (header on row 3), Google Sheets', async () => {
+      const excel = await importFile(await excelStyleWorkbook(path.join(dir, 'excel.xlsx')));
+      expect(excel).toMatchObject({ status: 'ready', headerRow: 1, phoneColumn: 'Phone' });
+      // B3 holds the same number in scientific notation (6.2812345678900E+12): a duplicate, not a new row.
+      expect((await recipientsOf(excel)).map((r) => [r.rowNumber, r.phone])).toEqual([
+        [2, '+6281234567890'],
+        [6, '+628123456789'],
+      ]);
+      expect(await rejectsOf(excel)).toEqual([
+        { rowNumber: 3, rawValue: '6281234567890', reason: 'DUPLICATE', duplicateOfRow: 2 },
+        { rowNumber: 4, rawValue: '', reason: 'MISSING_PHONE', duplicateOfRow: null },
+      ]);
+      expect((await recipientsOf(excel))[0]?.vars).toMatchObject({ name: 'Budi Santoso', joined: '2023-01-01', total: '3', active: 'TRUE', note: 'ok!' });
+
+      const libre = await importFile(await libreOfficeWorkbook(path.join(dir, 'libre.xlsx')));
+      expect(libre).toMatchObject({ status: 'ready', headerRow: 3, phoneColumn: 'Phone', counts: { rows: 2, valid: 2, duplicates: 0, invalid: 0, blank: 0 } });
+      expect((await recipientsOf(libre)).map((r) => [r.rowNumber, r.phone, r.vars])).toEqual([
+        [4, '+6281234567891', { name: 'Ani', born: '1992-01-01' }],
+        [5, '+6281234567892', { name: 'Rahman', born: 'TRUE' }],
+      ]);
+
+      const google = await importFile(await googleSheetsWorkbook(path.join(dir, 'google.xlsx')), { defaultCountry: 'US' });
+      expect(google.status).toBe('ready');
+      expect(google.headerRow).toBe(1);
+    });
   });
 
-  it('reads the real-writer variants: Excel, LibreOffice (header on row 3), Google Sheets', async () => {
-    const excel = await importFile(await excelStyleWorkbook(path.join(dir, 'excel.xlsx')));
-    expect(excel).toMatchObject({ status: 'ready', headerRow: 1, phoneColumn: 'Phone' });
-    // B3 holds the same number in scientific notation (6.2812345678900E+12): a duplicate, not a new row.
-    expect((await recipientsOf(excel)).map((r) => [r.rowNumber, r.phone])).toEqual([
-      [2, '+6281234567890'],
-      [6, '+628123456789'],
-    ]);
-    expect(await rejectsOf(excel)).toEqual([
-      { rowNumber: 3, rawValue: '6281234567890', reason: 'DUPLICATE', duplicateOfRow: 2 },
-      { rowNumber: 4, rawValue: '', reason: 'MISSING_PHONE', duplicateOfRow: null },
-    ]);
-    expect((await recipientsOf(excel))[0]?.vars).toMatchObject({ name: 'Budi Santoso', joined: '2023-01-01', total: '3', active: 'TRUE', note: 'ok!' });
+  describe('CSV files', () => {
+    it('sniffs ";" with a BOM, keeps quoted newlines, and normalises national numbers', async () => {
+      const csv = '\uFEFFNama;WhatsApp;Pesan\r\nAni;0812 3456 7890;"baris satu\r\nbaris dua"\r\nBeni;+62-812-3456-7890;dup\r\n;;\r\nCitra;08123;pendek\r\n';
+      const list = await importFile(writeText(path.join(dir, 'kontak.csv'), csv));
+      expect(list).toMatchObject({ status: 'ready', fileType: 'csv', phoneColumn: 'WhatsApp', counts: { rows: 4, valid: 1, duplicates: 1, invalid: 1, blank: 1 } });
+      const [ani] = await recipientsOf(list);
+      expect(ani).toMatchObject({ rowNumber: 2, phone: '+6281234567890', vars: { nama: 'Ani', pesan: 'baris satu\r\nbaris dua' } });
+      expect(await rejectsOf(list)).toEqual([
+        { rowNumber: 3, rawValue: '+62-812-3456-7890', reason: 'DUPLICATE', duplicateOfRow: 2 },
+        { rowNumber: 5, rawValue: '08123', reason: 'INVALID_PHONE', duplicateOfRow: null },
+      ]);
+    });
 
-    const libre = await importFile(await libreOfficeWorkbook(path.join(dir, 'libre.xlsx')));
-    expect(libre).toMatchObject({ status: 'ready', headerRow: 3, phoneColumn: 'Phone', counts: { rows: 2, valid: 2, duplicates: 0, invalid: 0, blank: 0 } });
-    expect((await recipientsOf(libre)).map((r) => [r.rowNumber, r.phone, r.vars])).toEqual([
-      [4, '+6281234567891', { name: 'Ani', born: '1992-01-01' }],
-      [5, '+6281234567892', { name: 'Rahman', born: 'TRUE' }],
-    ]);
-
-    const google = await importFile(await googleSheetsWorkbook(path.join(dir, 'google.xlsx')), { defaultCountry: 'US' });
-    expect(google.status).toBe('ready');
-    expect(google.headerRow).toBe(1);
-  });
-});
-
-describe('CSV files', () => {
-  it('sniffs ";" with a BOM, keeps quoted newlines, and normalises national numbers', async () => {
-    const csv = '\uFEFFNama;WhatsApp;Pesan\r\nAni;0812 3456 7890;"baris satu\r\nbaris dua"\r\nBeni;+62-812-3456-7890;dup\r\n;;\r\nCitra;08123;pendek\r\n';
-    const list = await importFile(writeText(path.join(dir, 'kontak.csv'), csv));
-    expect(list).toMatchObject({ status: 'ready', fileType: 'csv', phoneColumn: 'WhatsApp', counts: { rows: 4, valid: 1, duplicates: 1, invalid: 1, blank: 1 } });
-    const [ani] = await recipientsOf(list);
-    expect(ani).toMatchObject({ rowNumber: 2, phone: '+6281234567890', vars: { nama: 'Ani', pesan: 'baris satu\r\nbaris dua' } });
-    expect(await rejectsOf(list)).toEqual([
-      { rowNumber: 3, rawValue: '+62-812-3456-7890', reason: 'DUPLICATE', duplicateOfRow: 2 },
-      { rowNumber: 5, rawValue: '08123', reason: 'INVALID_PHONE', duplicateOfRow: null },
-    ]);
+    it('finds duplicates across import batches, naming the row that was kept', async () => {
+      const lines = ['phone,name'];
+      for (let i = 0; i < 2_500; i++) lines.push(`+628123400${String(i).padStart(4, '0')},n${i}`);
+      lines.push('+6281234000007,late duplicate');
+      const list = await importFile(writeText(path.join(dir, 'big.csv'), lines.join('\n')));
+      expect(list.counts).toEqual({ rows: 2_501, valid: 2_500, duplicates: 1, invalid: 0, blank: 0 });
+      expect(await rejectsOf(list)).toEqual([{ rowNumber: 2_502, rawValue: '+6281234000007', reason: 'DUPLICATE', duplicateOfRow: 9 }]);
+    });
   });
 
-  it('finds duplicates across import batches, naming the row that was kept', async () => {
-    const lines = ['phone,name'];
-    for (let i = 0; i < 2_500; i++) lines.push(`+628123400${String(i).padStart(4, '0')},n${i}`);
-    lines.push('+6281234000007,late duplicate');
-    const list = await importFile(writeText(path.join(dir, 'big.csv'), lines.join('\n')));
-    expect(list.counts).toEqual({ rows: 2_501, valid: 2_500, duplicates: 1, invalid: 0, blank: 0 });
-    expect(await rejectsOf(list)).toEqual([{ rowNumber: 2_502, rawValue: '+6281234000007', reason: 'DUPLICATE', duplicateOfRow: 9 }]);
-  });
-});
+  describe('files that cannot be imported fail their list with a clear code', () => {
+    it('NO_PHONE_COLUMN, naming the headers it saw', async () => {
+      const list = await importFile(writeText(path.join(dir, 'x.csv'), 'name,city\nAni,Jakarta\n'));
+      expect(list.status).toBe('failed');
+      expect(list.error).toMatchObject({ code: 'NO_PHONE_COLUMN', details: { headersSeen: ['name', 'city'] } });
+      expect(list.error?.message).toContain('name, city');
+    });
 
-describe('files that cannot be imported fail their list with a clear code', () => {
-  it('NO_PHONE_COLUMN, naming the headers it saw', async () => {
-    const list = await importFile(writeText(path.join(dir, 'x.csv'), 'name,city\nAni,Jakarta\n'));
-    expect(list.status).toBe('failed');
-    expect(list.error).toMatchObject({ code: 'NO_PHONE_COLUMN', details: { headersSeen: ['name', 'city'] } });
-    expect(list.error?.message).toContain('name, city');
-  });
+    it('PHONE_COLUMN_NOT_FOUND when the named column is not there', async () => {
+      const list = await importFile(writeText(path.join(dir, 'x.csv'), 'phone,name\n081234567890,Ani\n'), { phoneColumn: 'Mobile' });
+      expect(list.error?.code).toBe('PHONE_COLUMN_NOT_FOUND');
+    });
 
-  it('PHONE_COLUMN_NOT_FOUND when the named column is not there', async () => {
-    const list = await importFile(writeText(path.join(dir, 'x.csv'), 'phone,name\n081234567890,Ani\n'), { phoneColumn: 'Mobile' });
-    expect(list.error?.code).toBe('PHONE_COLUMN_NOT_FOUND');
-  });
+    it('uses the column the client names, even with an unusual header', async () => {
+      const list = await importFile(writeText(path.join(dir, 'x.csv'), 'id,Kontak Darurat,HP Ortu\n1,x,081234567890\n'), { phoneColumn: 'HP Ortu' });
+      expect(list).toMatchObject({ status: 'ready', phoneColumn: 'HP Ortu', counts: { valid: 1 } });
+    });
 
-  it('uses the column the client names, even with an unusual header', async () => {
-    const list = await importFile(writeText(path.join(dir, 'x.csv'), 'id,Kontak Darurat,HP Ortu\n1,x,081234567890\n'), { phoneColumn: 'HP Ortu' });
-    expect(list).toMatchObject({ status: 'ready', phoneColumn: 'HP Ortu', counts: { valid: 1 } });
-  });
+    it.each([
+      ['ZIP_BOMB', (file: string) => zipBombWorkbook(file, 200 * 1024 * 1024)],
+      ['UNSUPPORTED_FILE_TYPE', (file: string) => Promise.resolve(writeText(file, OLE_HEADER))],
+      ['CORRUPT_FILE', (file: string) => Promise.resolve(writeText(file, Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(100, 7)])))],
+    ])('%s', async (code, build) => {
+      const list = await importFile(await build(path.join(dir, 'hostile.xlsx')));
+      expect(list).toMatchObject({ status: 'failed', error: { code } });
+      expect(await recipientsOf(list)).toEqual([]);
+    });
 
-  it.each([
-    ['ZIP_BOMB', (file: string) => zipBombWorkbook(file, 200 * 1024 * 1024)],
-    ['UNSUPPORTED_FILE_TYPE', (file: string) => Promise.resolve(writeText(file, OLE_HEADER))],
-    ['CORRUPT_FILE', (file: string) => Promise.resolve(writeText(file, Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(100, 7)])))],
-  ])('%s', async (code, build) => {
-    const list = await importFile(await build(path.join(dir, 'hostile.xlsx')));
-    expect(list).toMatchObject({ status: 'failed', error: { code } });
-    expect(await recipientsOf(list)).toEqual([]);
-  });
+    it('TOO_MANY_ROWS over the configured limit', async () => {
+      const rows = ['phone', ...Array.from({ length: 20 }, (_, i) => `08123456${String(i).padStart(4, '0')}`)];
+      const list = await importFile(writeText(path.join(dir, 'x.csv'), rows.join('\n')), { maxRows: 10 });
+      expect(list).toMatchObject({ status: 'failed', error: { code: 'TOO_MANY_ROWS' } });
+    });
 
-  it('TOO_MANY_ROWS over the configured limit', async () => {
-    const rows = ['phone', ...Array.from({ length: 20 }, (_, i) => `08123456${String(i).padStart(4, '0')}`)];
-    const list = await importFile(writeText(path.join(dir, 'x.csv'), rows.join('\n')), { maxRows: 10 });
-    expect(list).toMatchObject({ status: 'failed', error: { code: 'TOO_MANY_ROWS' } });
+    it('EMPTY_FILE for a sheet with no rows at all', async () => {
+      const list = await importFile(await sheetWorkbook(path.join(dir, 'empty.xlsx'), worksheetXml(row(1, [inline('A1', '')]))));
+      expect(list).toMatchObject({ status: 'failed', error: { code: 'EMPTY_FILE' } });
+    });
   });
 
-  it('EMPTY_FILE for a sheet with no rows at all', async () => {
-    const list = await importFile(await sheetWorkbook(path.join(dir, 'empty.xlsx'), worksheetXml(row(1, [inline('A1', '')]))));
-    expect(list).toMatchObject({ status: 'failed', error: { code: 'EMPTY_FILE' } });
-  });
-});
-
-describe('suppression lists', () => {
-  it('adds the imported numbers to the unit\'s suppressions', async () => {
-    await store.suppressions.add([{ businessUnit: 'Clinic', phone: '+6281234567890', reason: null, source: 'api', createdAt: '2026-01-01T00:00:00.000Z' }]);
-    const list = await importFile(writeText(path.join(dir, 'optout.csv'), 'nomor hp\n081234567890\n081234567891\n'), { purpose: 'suppression' });
-    expect(list.status).toBe('ready');
-    const page = await store.suppressions.page({ businessUnit: 'Clinic', limit: 10, offset: 0 });
-    expect(page.items.map((item) => [item.phone, item.source]).sort()).toEqual([
-      ['+6281234567890', 'api'],
-      ['+6281234567891', 'import'],
-    ]);
+  describe('suppression lists', () => {
+    it('adds the imported numbers to the unit\'s suppressions', async () => {
+      await store.suppressions.add([{ businessUnit: 'Clinic', phone: '+6281234567890', reason: null, source: 'api', createdAt: '2026-01-01T00:00:00.000Z' }]);
+      const list = await importFile(writeText(path.join(dir, 'optout.csv'), 'nomor hp\n081234567890\n081234567891\n'), { purpose: 'suppression' });
+      expect(list.status).toBe('ready');
+      const page = await store.suppressions.page({ businessUnit: 'Clinic', limit: 10, offset: 0 });
+      expect(page.items.map((item) => [item.phone, item.source]).sort()).toEqual([
+        ['+6281234567890', 'api'],
+        ['+6281234567891', 'import'],
+      ]);
+    });
   });
 });

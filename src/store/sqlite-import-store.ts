@@ -1,0 +1,156 @@
+import type SQLite from 'better-sqlite3';
+import type { Selectable } from 'kysely';
+import type { ListRecipient, ListReject } from '../core/recipient-list.js';
+import type { ImportStore } from '../lists/import-list.js';
+import { fromRow, progressValues } from './list.repository.js';
+import type { ListTable } from './schema.js';
+
+/** Rows per multi-row INSERT: 100 × 5 parameters, well under SQLite's 32,766. */
+const ROWS_PER_STATEMENT = 100;
+
+/**
+ * What an import reads and writes, straight over better-sqlite3 with prepared statements: the
+ * SQLite side of the import process, which loads neither Kysely nor the other repositories, so
+ * that the process doing the import stays small. The same statements as the Kysely repositories
+ * (list, blob and suppression), which remain the reference and serve everything else; the import
+ * tests run the importer over both.
+ */
+export function createSqliteImportStore(sqlite: SQLite.Database): ImportStore {
+  const statements = new Map<string, SQLite.Statement>();
+  const prepare = (text: string): SQLite.Statement => {
+    let statement = statements.get(text);
+    if (!statement) {
+      statement = sqlite.prepare(text);
+      statements.set(text, statement);
+    }
+    return statement;
+  };
+  /** UPDATE lists SET … for the given values; the column names come from progressValues, not from input. */
+  const updateList = (id: string, values: Record<string, string | number | null>): void => {
+    const columns = Object.keys(values);
+    prepare(`UPDATE lists SET ${columns.map((column) => `${column} = ?`).join(', ')} WHERE id = ?`).run(...columns.map((column) => values[column] ?? null), id);
+  };
+  const insertMany = <T>(table: string, columns: readonly string[], items: readonly T[], values: (item: T) => unknown[]): number => {
+    const one = `(${columns.map(() => '?').join(', ')})`;
+    const head = `INSERT INTO ${table} (${columns.join(', ')}) VALUES `;
+    const many = prepare(head + Array<string>(ROWS_PER_STATEMENT).fill(one).join(', ') + conflictClause(table));
+    const single = prepare(head + one + conflictClause(table));
+    let changes = 0;
+    let start = 0;
+    for (; start + ROWS_PER_STATEMENT <= items.length; start += ROWS_PER_STATEMENT) {
+      const parameters: unknown[] = [];
+      for (let k = start; k < start + ROWS_PER_STATEMENT; k += 1) {
+        for (const value of values(items[k] as T)) parameters.push(value);
+      }
+      changes += many.run(parameters).changes;
+    }
+    for (; start < items.length; start += 1) changes += single.run(values(items[start] as T)).changes;
+    return changes;
+  };
+
+  const insertRecipients = sqlite.transaction((listId: string, recipients: readonly ListRecipient[]): Set<string> => {
+    const inserted = insertMany('list_recipients', ['list_id', 'seq', 'row_number', 'phone', 'vars'], recipients, (recipient) => [
+      listId,
+      recipient.seq,
+      recipient.rowNumber,
+      recipient.phone,
+      JSON.stringify(recipient.vars),
+    ]);
+    if (inserted === recipients.length) return new Set();
+    // Some numbers were in the list already (the importer dedupes, so only rows stored before the
+    // import): the rows of this batch are the ones stored under this batch's seq.
+    const already = new Set<string>();
+    const lookup = prepare('SELECT seq FROM list_recipients WHERE list_id = ? AND phone = ?');
+    for (const recipient of recipients) {
+      const row = lookup.get(listId, recipient.phone) as { seq: number } | undefined;
+      if (row?.seq !== recipient.seq) already.add(recipient.phone);
+    }
+    return already;
+  });
+  const insertRejects = sqlite.transaction((listId: string, rejects: readonly ListReject[]): void => {
+    insertMany('list_rejects', ['list_id', 'row_number', 'raw_value', 'reason', 'duplicate_of_row'], rejects, (reject) => [
+      listId,
+      reject.rowNumber,
+      reject.rawValue,
+      reject.reason,
+      reject.duplicateOfRow,
+    ]);
+  });
+  const resetImport = sqlite.transaction((id: string, at: string): void => {
+    prepare('DELETE FROM list_recipients WHERE list_id = ?').run(id);
+    prepare('DELETE FROM list_rejects WHERE list_id = ?').run(id);
+    updateList(id, { status: 'importing', rows: 0, valid: 0, duplicates: 0, invalid: 0, blank: 0, error_code: null, error_message: null, error_details: null, updated_at: at });
+  });
+  return {
+    lists: {
+      get(id) {
+        const row = prepare('SELECT * FROM lists WHERE id = ?').get(id) as Selectable<ListTable> | undefined;
+        return Promise.resolve(row && { ...fromRow(row), blobSha256: row.blob_sha256 });
+      },
+      resetImport(id, at) {
+        resetImport(id, at);
+        return Promise.resolve();
+      },
+      progress(id, values, at) {
+        updateList(id, progressValues(values, at));
+        return Promise.resolve();
+      },
+      complete(id, values, at) {
+        updateList(id, { ...progressValues(values, at), status: 'ready', completed_at: at });
+        return Promise.resolve();
+      },
+      fail(id, error, counts, at) {
+        updateList(id, {
+          ...progressValues({ counts }, at),
+          status: 'failed',
+          error_code: error.code,
+          error_message: error.message,
+          error_details: error.details === undefined ? null : JSON.stringify(error.details),
+          completed_at: at,
+        });
+        return Promise.resolve();
+      },
+      insertRecipients(listId, recipients) {
+        return Promise.resolve(recipients.length === 0 ? new Set<string>() : insertRecipients(listId, recipients));
+      },
+      firstRowsOf(listId, phones) {
+        const found = new Map<string, number>();
+        const lookup = prepare('SELECT row_number FROM list_recipients WHERE list_id = ? AND phone = ?');
+        for (const phone of phones) {
+          const row = lookup.get(listId, phone) as { row_number: number } | undefined;
+          if (row) found.set(phone, row.row_number);
+        }
+        return Promise.resolve(found);
+      },
+      insertRejects(listId, rejects) {
+        if (rejects.length > 0) insertRejects(listId, rejects);
+        return Promise.resolve();
+      },
+    },
+    blobs: {
+      async *read(sha256) {
+        const chunk = prepare('SELECT data FROM blob_chunks WHERE sha256 = ? AND seq = ?');
+        for (let seq = 0; ; seq++) {
+          const row = chunk.get(sha256, seq) as { data: Uint8Array } | undefined;
+          if (!row) return;
+          yield Buffer.from(row.data);
+          await Promise.resolve();
+        }
+      },
+    },
+    suppressions: {
+      addFromList(listId, businessUnit, at) {
+        const { changes } = prepare(
+          "INSERT INTO suppressions (business_unit, phone, reason, source, created_at) SELECT ?, phone, ?, 'import', ? FROM list_recipients WHERE list_id = ? " +
+            'ON CONFLICT (business_unit, phone) DO NOTHING',
+        ).run(businessUnit, `imported list ${listId}`, at, listId);
+        return Promise.resolve(changes);
+      },
+    },
+  };
+}
+
+/** Recipients keep the first of a number (as the Kysely repository's ON CONFLICT DO NOTHING); rejects are plain. */
+function conflictClause(table: string): string {
+  return table === 'list_recipients' ? ' ON CONFLICT (list_id, phone) DO NOTHING' : '';
+}
