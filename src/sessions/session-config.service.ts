@@ -10,11 +10,14 @@ export interface CreateSessionConfigInput {
   friendlyName: string;
   businessUnit?: string | undefined;
   provider?: ProviderKind | undefined;
-  pacing?: Partial<PacingPolicy> | undefined;
+  pacing?: PacingPatch | undefined;
   sandbox?: Record<string, unknown> | undefined;
 }
 
-export type UpdateSessionConfigInput = Omit<SessionConfigPatch, 'pacing'> & { pacing?: Partial<PacingPolicy> };
+export type UpdateSessionConfigInput = Omit<SessionConfigPatch, 'pacing'> & { pacing?: PacingPatch };
+
+/** Fields to change; `window: null` / `warmup: null` remove that rule. */
+export type PacingPatch = { [K in keyof PacingPolicy]?: PacingPolicy[K] | (K extends 'window' | 'warmup' ? null : never) };
 
 export interface SessionConfigService {
   create(principal: Principal, input: CreateSessionConfigInput): Promise<SessionConfig>;
@@ -94,8 +97,13 @@ export function createSessionConfigService(deps: {
   };
 }
 
-function mergePacing(base: PacingPolicy, patch: Partial<PacingPolicy> | undefined): PacingPolicy {
-  const merged: PacingPolicy = { ...base, ...patch };
+function mergePacing(base: PacingPolicy, patch: PacingPatch | undefined): PacingPolicy {
+  const { window, warmup, ...rest } = patch ?? {};
+  const merged: PacingPolicy = { ...base, ...rest };
+  if (window === null) delete merged.window;
+  else if (window !== undefined) merged.window = window;
+  if (warmup === null) delete merged.warmup;
+  else if (warmup !== undefined) merged.warmup = warmup;
   const problems = pacingProblems(merged);
   if (problems.length > 0) {
     throw new ValidationFailed(

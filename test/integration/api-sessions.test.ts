@@ -65,6 +65,24 @@ describe('session configs', () => {
     expect(created.json()).toMatchObject({ provider: 'sandbox', sandbox: {}, pacing: { minDelayMs: 0, maxDelayMs: 0 } });
   });
 
+  it('adds a sending window and a warm-up, then removes each with null, keeping the rest', async () => {
+    await api.app.inject({ method: 'POST', url: '/api/sessions/config', headers: asAdmin, payload: { id: 'windowed', friendlyName: 'W', businessUnit: 'Ops' } });
+    const patch = (pacing: Record<string, unknown>) =>
+      api.app.inject({ method: 'PATCH', url: '/api/sessions/windowed', headers: asAdmin, payload: { pacing } });
+    const set = await patch({ hourlyCap: 50, window: { startHour: 9, endHour: 17, timezone: 'Asia/Jakarta' }, warmup: { initialDailyCap: 20, dailyIncrease: 10 } });
+    expect(set.json()).toMatchObject({ pacing: { hourlyCap: 50, window: { startHour: 9 }, warmup: { initialDailyCap: 20 } } });
+    const noWindow = await patch({ window: null });
+    expect(noWindow.statusCode).toBe(200);
+    expect(noWindow.json<{ pacing: Record<string, unknown> }>().pacing).not.toHaveProperty('window');
+    expect(noWindow.json()).toMatchObject({ pacing: { hourlyCap: 50, warmup: { initialDailyCap: 20 } } });
+    const noWarmup = await patch({ warmup: null });
+    expect(noWarmup.json<{ pacing: Record<string, unknown> }>().pacing).not.toHaveProperty('warmup');
+    const stored = await api.app.inject({ method: 'GET', url: '/api/sessions/windowed', headers: asAdmin });
+    expect(stored.json<{ pacing: Record<string, unknown> }>().pacing).not.toHaveProperty('window');
+    expect(stored.json()).toMatchObject({ pacing: { hourlyCap: 50 } });
+    expect((await patch({ hourlyCap: null })).statusCode).toBe(400);
+  });
+
   it('answers a duplicate id with 409 SESSION_EXISTS', async () => {
     await create(asAdmin, { id: 'twice', friendlyName: 'One', businessUnit: 'Sales' });
     const again = await create(asAdmin, { id: 'twice', friendlyName: 'Two', businessUnit: 'Sales' });

@@ -54,6 +54,19 @@ export const PacingInput = Type.Object(
   },
 );
 
+/** For a session's own policy: `window: null` or `warmup: null` removes that rule. */
+export const SessionPacingInput = Type.Object(
+  {
+    ...PacingInput.properties,
+    window: Type.Optional(Type.Union([PacingInput.properties.window, Type.Null()])),
+    warmup: Type.Optional(Type.Union([PacingInput.properties.warmup, Type.Null()])),
+  },
+  {
+    additionalProperties: false,
+    description: 'Sending policy. Omitted fields keep their current (or safe default) values; window or warmup null removes that rule.',
+  },
+);
+
 export const Pacing = Type.Object({
   minDelayMs: Type.Integer(),
   maxDelayMs: Type.Integer(),
@@ -74,7 +87,7 @@ export const SessionConfigBody = Type.Object(
     friendlyName: Type.String({ minLength: 1, maxLength: 200 }),
     businessUnit: Type.Optional(BusinessUnit),
     provider: Type.Optional(StringEnum(PROVIDERS, { default: 'baileys' })),
-    pacing: Type.Optional(PacingInput),
+    pacing: Type.Optional(SessionPacingInput),
     sandbox: Type.Optional(SandboxSettings),
   },
   { additionalProperties: false },
@@ -84,7 +97,7 @@ export const SessionConfigPatchBody = Type.Object(
   {
     friendlyName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     businessUnit: Type.Optional(BusinessUnit),
-    pacing: Type.Optional(PacingInput),
+    pacing: Type.Optional(SessionPacingInput),
     sandbox: Type.Optional(SandboxSettings),
   },
   { additionalProperties: false, minProperties: 1 },

@@ -382,7 +382,7 @@ export interface paths {
                          * @enum {string}
                          */
                         provider?: "baileys" | "sandbox";
-                        /** @description Sending policy. Omitted fields keep their current (or safe default) values. */
+                        /** @description Sending policy. Omitted fields keep their current (or safe default) values; window or warmup null removes that rule. */
                         pacing?: {
                             minDelayMs?: number;
                             maxDelayMs?: number;
@@ -394,12 +394,12 @@ export interface paths {
                                 endHour: number;
                                 /** @example Asia/Jakarta */
                                 timezone: string;
-                            };
+                            } | null;
                             /** @description Daily cap for a newly linked number, growing each day. */
                             warmup?: {
                                 initialDailyCap: number;
                                 dailyIncrease: number;
-                            };
+                            } | null;
                             /** @description Show "typing…" before each message. */
                             typing?: {
                                 enabled: boolean;
@@ -667,7 +667,7 @@ export interface paths {
                         friendlyName?: string;
                         /** @description Business unit (team) that owns the resource, e.g. "Marketing". */
                         businessUnit?: string;
-                        /** @description Sending policy. Omitted fields keep their current (or safe default) values. */
+                        /** @description Sending policy. Omitted fields keep their current (or safe default) values; window or warmup null removes that rule. */
                         pacing?: {
                             minDelayMs?: number;
                             maxDelayMs?: number;
@@ -679,12 +679,12 @@ export interface paths {
                                 endHour: number;
                                 /** @example Asia/Jakarta */
                                 timezone: string;
-                            };
+                            } | null;
                             /** @description Daily cap for a newly linked number, growing each day. */
                             warmup?: {
                                 initialDailyCap: number;
                                 dailyIncrease: number;
-                            };
+                            } | null;
                             /** @description Show "typing…" before each message. */
                             typing?: {
                                 enabled: boolean;

@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useMemo, useRef, useState } from 'preact/hooks';
 import { api, call, type Pacing, type Session } from '../api/client';
+import type { paths } from '../api/schema';
 import { identity } from '../auth';
 import { Button, Field } from '../components/ui';
 import { ErrorView, formatDelay } from './accounts-shared';
@@ -158,6 +159,9 @@ function validate(values: Values, creating: boolean): { errors: Errors; pacing: 
   return { errors, pacing };
 }
 
+/** What PATCH /api/sessions/{id} takes as pacing (null removes the window or warm-up). */
+type PacingPatch = NonNullable<paths['/api/sessions/{id}']['patch']['requestBody']>['content']['application/json']['pacing'] & object;
+
 const FIELD_ORDER: FieldName[] = [
   'friendlyName',
   'id',
@@ -243,11 +247,14 @@ export function AccountForm(props: { session?: Session; units: readonly string[]
           }),
         );
       } else {
-        const body: { friendlyName?: string; businessUnit?: string; pacing: Pacing } = { pacing };
+        // Switched off is said explicitly: an omitted field keeps its current value; null removes a rule.
+        const patchPacing: PacingPatch = { ...pacing };
+        if (!values.windowOn && session.pacing.window !== undefined) patchPacing.window = null;
+        if (!values.warmupOn && session.pacing.warmup !== undefined) patchPacing.warmup = null;
+        const body: { friendlyName?: string; businessUnit?: string; pacing: PacingPatch } = { pacing: patchPacing };
         if (values.friendlyName.trim() !== session.friendlyName) body.friendlyName = values.friendlyName.trim();
         if (values.businessUnit.trim() !== session.businessUnit) body.businessUnit = values.businessUnit.trim();
-        // Typing switched off is said explicitly: an omitted field keeps its current value.
-        if (!values.typingOn && session.pacing.typing !== undefined) pacing.typing = { ...session.pacing.typing, enabled: false };
+        if (!values.typingOn && session.pacing.typing !== undefined) patchPacing.typing = { ...session.pacing.typing, enabled: false };
         saved = await call(api.PATCH('/api/sessions/{id}', { params: { path: { id: session.id } }, body }));
       }
       props.onSaved(saved);
@@ -285,8 +292,6 @@ export function AccountForm(props: { session?: Session; units: readonly string[]
     const value = Number(raw);
     return raw.trim() !== '' && Number.isInteger(value) && value >= 0 ? `= ${formatDelay(value)}` : 'Milliseconds';
   };
-  const windowLocked = !creating && session.pacing.window !== undefined;
-  const warmupLocked = !creating && session.pacing.warmup !== undefined;
   const scoped = unitOfKey !== null;
 
   return (
@@ -410,19 +415,13 @@ export function AccountForm(props: { session?: Session; units: readonly string[]
               id="acct-window-on"
               type="checkbox"
               checked={values.windowOn}
-              disabled={windowLocked || busy}
-              aria-describedby={windowLocked ? 'acct-window-locked' : undefined}
+              disabled={busy}
               onChange={(event) => {
                 setPacing('windowOn', event.currentTarget.checked);
               }}
             />
             Sending window
           </label>
-          {windowLocked && (
-            <small class="hint" id="acct-window-locked">
-              Once set, a window can be changed but not removed.
-            </small>
-          )}
           {values.windowOn && (
             <div class="acct-form-grid acct-form-grid-3">
               {numberInput('startHour', 'Start hour', { min: 0, max: 23, hint: '0–23, first hour sent.' })}
@@ -460,18 +459,16 @@ export function AccountForm(props: { session?: Session; units: readonly string[]
               id="acct-warmup-on"
               type="checkbox"
               checked={values.warmupOn}
-              disabled={warmupLocked || busy}
-              aria-describedby={warmupLocked ? 'acct-warmup-locked' : 'acct-warmup-note'}
+              disabled={busy}
+              aria-describedby="acct-warmup-note"
               onChange={(event) => {
                 setPacing('warmupOn', event.currentTarget.checked);
               }}
             />
             Warm-up
           </label>
-          <small class="hint" id={warmupLocked ? 'acct-warmup-locked' : 'acct-warmup-note'}>
-            {warmupLocked
-              ? 'Once set, a warm-up can be changed but not removed.'
-              : 'A newly linked number starts with a small daily cap that grows each day.'}
+          <small class="hint" id="acct-warmup-note">
+            A newly linked number starts with a small daily cap that grows each day.
           </small>
           {values.warmupOn && (
             <div class="acct-form-grid">
