@@ -31,6 +31,7 @@ export class SheetRows implements XmlHandlers {
   private cells: string[] | undefined;
   private column = -1;
   private cell: Cell | undefined;
+  private readonly spare: Cell = { column: 0, type: 'n', style: 0, value: '', inline: '' };
   private capture: 'value' | 'inline' | undefined;
   private inInline = false;
   private phoneticDepth = 0;
@@ -107,7 +108,15 @@ export class SheetRows implements XmlHandlers {
     const ref = attributes.get('r');
     const column = ref === undefined ? -1 : columnIndex(ref);
     this.column = column >= 0 ? column : this.column + 1;
-    this.cell = { column: this.column, type: attributes.get('t') ?? 'n', style: Number(attributes.get('s') ?? '0'), value: '', inline: '' };
+    // One Cell, reused: a sheet has millions of cells and only one is open at a time.
+    const cell = this.spare;
+    cell.column = this.column;
+    cell.type = attributes.get('t') ?? 'n';
+    const style = attributes.get('s');
+    cell.style = style === undefined ? 0 : Number(style);
+    cell.value = '';
+    cell.inline = '';
+    this.cell = cell;
   }
 
   private endCell(): void {

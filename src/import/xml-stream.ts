@@ -38,7 +38,9 @@ class MalformedXml extends Error {}
 export class XmlFeed {
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
   private pending = '';
+  /** The names of the open elements, as written and without their prefix. */
   private readonly open: string[] = [];
+  private readonly openLocal: string[] = [];
   private seenRoot = false;
   private sinceTag = 0;
   private readonly attributes = new TagAttributes();
@@ -124,12 +126,23 @@ export class XmlFeed {
   private endTag(s: string, lt: number): number {
     const gt = s.indexOf('>', lt + 2);
     if (gt === -1) return -1;
-    const name = s.slice(lt + 2, gt).trimEnd();
-    const expected = this.open.pop();
-    if (name !== expected) throw new MalformedXml(`</${name}> closes <${expected ?? ''}>`);
+    const depth = this.open.length - 1;
+    const expected = this.open[depth];
+    // Compared in place: the common `</c>` costs no new string.
+    let end = lt + 2 + (expected?.length ?? 0);
+    if (expected === undefined || end > gt || !s.startsWith(expected, lt + 2)) throw this.mismatch(s.slice(lt + 2, gt).trimEnd(), expected);
+    while (end < gt && isSpace(s.charCodeAt(end))) end += 1;
+    if (end !== gt) throw this.mismatch(s.slice(lt + 2, gt).trimEnd(), expected);
+    this.open.length = depth;
+    const local = this.openLocal[depth] ?? expected;
+    this.openLocal.length = depth;
     this.sinceTag = 0;
-    this.handlers.close(localName(name));
+    this.handlers.close(local);
     return gt + 1;
+  }
+
+  private mismatch(name: string, expected: string | undefined): MalformedXml {
+    return new MalformedXml(expected === undefined ? `</${name}> closes nothing` : `</${name}> closes <${expected}>`);
   }
 
   /** Comments and CDATA; a DOCTYPE (never in a workbook; the door to entity bombs) is refused. */
@@ -213,8 +226,12 @@ export class XmlFeed {
     this.sinceTag = 0;
     const local = localName(name);
     this.handlers.open(local, this.attributes);
-    if (selfClosing) this.handlers.close(local);
-    else this.open.push(name);
+    if (selfClosing) {
+      this.handlers.close(local);
+    } else {
+      this.open.push(name);
+      this.openLocal.push(local);
+    }
   }
 
   /** Not well-formed XML and undecodable bytes mean a damaged part; our own ImportErrors and bugs pass through. */

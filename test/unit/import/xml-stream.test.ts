@@ -43,7 +43,7 @@ function failure(xml: string): unknown {
 const SAMPLE =
   '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<x:worksheet xmlns:x="urn:x"><!-- a comment -->' +
   '<x:row r="1" spans=\'1:2\'><x:c r="A1" t="inlineStr"><x:is><x:t>Ana &amp; Budi &lt;3 &#x1F600; &#233;</x:t></x:is></x:c>' +
-  '<x:c r="B1" t="str" note="a &gt; b\tc" other = "x>y"><x:v><![CDATA[1 < 2 & 3]]></x:v></x:c><x:c r="C1"/></x:row></x:worksheet>';
+  '<x:c r="B1" t="str" note="a &gt; b\tc" other = "x>y"><x:v><![CDATA[1 < 2 & 3]]></x:v ></x:c><x:c r="C1"/></x:row></x:worksheet>';
 
 describe('XmlFeed, the tokenizer under the workbook readers', () => {
   it('gives the same events however the bytes are cut, UTF-8 sequences and entities included', () => {
@@ -79,6 +79,8 @@ describe('XmlFeed, the tokenizer under the workbook readers', () => {
     ['an unquoted attribute', '<x a=1/>'],
     ['< in an attribute', '<x a="<"/>'],
     ['mismatched tags', '<x><y></x></y>'],
+    ['a closing tag that only starts like the open one', '<x><yy></y></yy></x>'],
+    ['a closing tag with nothing open', '<x/></x>'],
     ['an unclosed root', '<x><y/>'],
     ['two roots', '<x/><y/>'],
     ['text outside the root', 'hello <x/>'],
