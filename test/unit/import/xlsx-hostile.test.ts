@@ -91,7 +91,7 @@ describe('xlsx reader: hostile and broken files', () => {
     expect(error).toMatchObject({ code: 'CELL_TOO_LARGE', details: { rowNumber: 2, column: 1, limit: 32_767 } });
   });
 
-  it('one enormous text node is refused before saxes buffers it whole', async () => {
+  it('one enormous text node is refused before it is held whole', async () => {
     const target = await sheetWorkbook(file('huge-token.xlsx'), worksheetXml(row(1, [inline('A1', incompressibleText(3 * 1024 * 1024))])));
     expect(await codeOf(target)).toBe('CELL_TOO_LARGE');
   });
