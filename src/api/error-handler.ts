@@ -37,6 +37,7 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   } else {
     request.log.info({ code: body.error.code, status }, 'request refused');
   }
+  if (status === 503) reply.header('retry-after', '1');
   return reply.code(status).type('application/json').send(body);
 }
 
@@ -67,6 +68,13 @@ export function toResponse(error: FastifyError): { status: number; body: ErrorBo
     return {
       status: 400,
       body: { error: { code: 'VALIDATION_FAILED', message: `The request ${where} is invalid.`, details } },
+    };
+  }
+  if (typeof error.code === 'string' && error.code.startsWith('SQLITE_BUSY')) {
+    // Another process held SQLite's write lock past the busy timeout: overloaded, not broken.
+    return {
+      status: 503,
+      body: { error: { code: 'DATABASE_BUSY', message: 'The database is busy; try again in a moment.' } },
     };
   }
   const statusCode = typeof error.statusCode === 'number' ? error.statusCode : 500;

@@ -8,6 +8,7 @@ import type { PacingPolicy } from '../core/pacing.js';
 import type { Db } from './database.js';
 import type { BlastRecipientTable, BlastTable } from './schema.js';
 import { storedError } from './stored-error.js';
+import { immediateTransaction } from './sqlite.js';
 
 export interface NewBlast {
   id: string;
@@ -666,7 +667,7 @@ function fromRow(row: Selectable<BlastTable>, sessions: BlastSessionState[]): Bl
 function sqliteOutcomeWriter(sqlite: SQLite.Database): (blastId: string, token: number, outcomes: readonly Outcome[]) => number {
   let update: SQLite.Statement<[string, string | null, string | null, string | null, number, string | null, string, number, number]> | undefined;
   let bump: SQLite.Statement<[number, number, number, string]> | undefined;
-  return sqlite.transaction((blastId: string, token: number, outcomes: readonly Outcome[]) => {
+  return immediateTransaction(sqlite, (blastId: string, token: number, outcomes: readonly Outcome[]) => {
     // Prepared on first use: the repository exists before the migrations have made the tables.
     update ??= sqlite.prepare(
       "UPDATE blast_recipients SET status = ?, reason = ?, detail = ?, message_id = ?, attempts = ?, sent_at = ? WHERE blast_id = ? AND seq = ? AND status = 'sending' AND claim_token = ?",

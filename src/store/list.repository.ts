@@ -4,6 +4,7 @@ import type { ListColumn, ListCounts, ListPurpose, ListRecipient, ListReject, Re
 import type { Db } from './database.js';
 import type { ListTable } from './schema.js';
 import { storedError } from './stored-error.js';
+import { immediateTransaction } from './sqlite.js';
 
 export interface NewList {
   id: string;
@@ -276,7 +277,7 @@ export function fromRow(row: Selectable<ListTable>): RecipientList {
 function sqliteRecipientInsert(sqlite: SQLite.Database): (listId: string, recipients: readonly ListRecipient[]) => Set<string> {
   // Prepared on first use: the repository exists before the migrations have made the table.
   let insert: SQLite.Statement<[string, number, number, string, string], { phone: string }> | undefined;
-  return sqlite.transaction((listId: string, recipients: readonly ListRecipient[]) => {
+  return immediateTransaction(sqlite, (listId: string, recipients: readonly ListRecipient[]) => {
     insert ??= sqlite.prepare(
       'INSERT INTO list_recipients (list_id, seq, row_number, phone, vars) VALUES (?, ?, ?, ?, ?) ON CONFLICT (list_id, phone) DO NOTHING RETURNING phone',
     );

@@ -4,6 +4,7 @@ import type { ListRecipient, ListReject } from '../core/recipient-list.js';
 import type { ImportStore } from '../lists/import-list.js';
 import { fromRow, progressValues } from './list.repository.js';
 import type { ListTable } from './schema.js';
+import { immediateTransaction } from './sqlite.js';
 
 /** Rows per multi-row INSERT: 100 × 5 parameters, well under SQLite's 32,766. */
 const ROWS_PER_STATEMENT = 100;
@@ -48,7 +49,7 @@ export function createSqliteImportStore(sqlite: SQLite.Database): ImportStore {
     return changes;
   };
 
-  const insertRecipients = sqlite.transaction((listId: string, recipients: readonly ListRecipient[]): Set<string> => {
+  const insertRecipients = immediateTransaction(sqlite, (listId: string, recipients: readonly ListRecipient[]): Set<string> => {
     const inserted = insertMany('list_recipients', ['list_id', 'seq', 'row_number', 'phone', 'vars'], recipients, (recipient) => [
       listId,
       recipient.seq,
@@ -67,7 +68,7 @@ export function createSqliteImportStore(sqlite: SQLite.Database): ImportStore {
     }
     return already;
   });
-  const insertRejects = sqlite.transaction((listId: string, rejects: readonly ListReject[]): void => {
+  const insertRejects = immediateTransaction(sqlite, (listId: string, rejects: readonly ListReject[]): void => {
     insertMany('list_rejects', ['list_id', 'row_number', 'raw_value', 'reason', 'duplicate_of_row'], rejects, (reject) => [
       listId,
       reject.rowNumber,
@@ -76,7 +77,7 @@ export function createSqliteImportStore(sqlite: SQLite.Database): ImportStore {
       reject.duplicateOfRow,
     ]);
   });
-  const resetImport = sqlite.transaction((id: string, at: string): void => {
+  const resetImport = immediateTransaction(sqlite, (id: string, at: string): void => {
     prepare('DELETE FROM list_recipients WHERE list_id = ?').run(id);
     prepare('DELETE FROM list_rejects WHERE list_id = ?').run(id);
     updateList(id, { status: 'importing', rows: 0, valid: 0, duplicates: 0, invalid: 0, blank: 0, error_code: null, error_message: null, error_details: null, updated_at: at });

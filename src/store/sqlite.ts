@@ -17,3 +17,13 @@ export function openSqlite(file: string): SQLite.Database {
   connection.pragma('foreign_keys = ON');
   return connection;
 }
+
+/**
+ * A function that runs `fn` in one transaction begun with BEGIN IMMEDIATE: it takes the write lock
+ * up front (waiting up to the busy timeout) instead of failing with "database is locked" when
+ * another process commits between its first read and its first write.
+ */
+export function immediateTransaction<A extends unknown[], R>(sqlite: SQLite.Database, fn: (...args: A) => R): (...args: A) => R {
+  const transaction = sqlite.transaction(fn);
+  return (...args: A) => transaction.immediate(...args);
+}
