@@ -86,6 +86,7 @@ async function story(page: Page, url: string): Promise<void> {
   await page.getByRole('button', { name: 'Simulate scan' }).click();
   await page.getByText('connected', { exact: true }).first().waitFor();
   await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'hidden' });
   await screenshot(page, '03-accounts-connected');
   expect((await call<{ status: string }>('GET', '/api/sessions/sales-1')).json.status).toBe('connected');
 
