@@ -93,7 +93,7 @@ export async function startApi(runtime: Runtime, lifecycle: Lifecycle): Promise<
   const app = await createApiApp(runtime, adminKey);
   lifecycle.defer('http', () => app.close());
   const url = await app.listen({ host: config.http.host, port: config.http.port });
-  logger.info({ url, docs: `${url}/api/docs` }, 'api listening');
+  logger.info({ url, console: `${url}/`, docs: `${url}/api/docs` }, 'api listening');
   return { url };
 }
 
