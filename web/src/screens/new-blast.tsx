@@ -7,6 +7,7 @@ import { useLiveEvents, useResource } from '../hooks';
 import { href, navigate, routeQuery } from '../router';
 import { EstimatePanel, PreviewPanel, type EstimateBody } from './new-blast-panels';
 import './new-blast.css';
+import { csvFileColumns, type FileColumn } from './new-blast-file';
 
 // New blast: sessions, a list or a file, the message with the list's columns as variables, a live
 // preview of real rows, media, schedule, the effective pacing and an estimated duration. Only the
@@ -79,6 +80,7 @@ export function NewBlastScreen() {
   const [listId, setListId] = useState<string>(() => routeQuery.value.get('listId') ?? '');
   const [file, setFile] = useState<File | undefined>(undefined);
   const [fileRows, setFileRows] = useState<number | undefined>(undefined);
+  const [fileColumns, setFileColumns] = useState<FileColumn[] | undefined>(undefined);
   const [message, setMessage] = useState('');
   const [name, setName] = useState('');
   const [schedule, setSchedule] = useState('');
@@ -157,14 +159,16 @@ export function NewBlastScreen() {
           ...(scheduleIso !== undefined && scheduledAt !== undefined && scheduledAt.getTime() > Date.now() ? { scheduledAt: scheduleIso } : {}),
         };
 
-  const variables = ['phone', ...(chosenList?.columns.map((column) => column.key) ?? [])];
+  const variables = ['phone', ...(chosenList?.columns ?? fileColumns ?? []).map((column) => column.key).filter((key) => key !== 'phone')];
 
   const chooseFile = (chosen: File | undefined) => {
     setFile(chosen);
     setFileRows(undefined);
+    setFileColumns(undefined);
     if (chosen !== undefined) {
       setListId('');
       void countCsvRows(chosen).then(setFileRows, () => { setFileRows(undefined); });
+      void csvFileColumns(chosen).then(setFileColumns, () => { setFileColumns(undefined); });
     }
   };
 
@@ -319,9 +323,9 @@ export function NewBlastScreen() {
             />
           </Field>
           <div class="nb-variables" id="nb-variables" role="group" aria-label="Variables">
-            <span class="hint">{chosenList === undefined ? 'Variables (choose a list for its columns):' : 'Insert a variable:'}</span>
+            <span class="hint">{chosenList === undefined && fileColumns === undefined ? 'Variables (choose a list for its columns):' : 'Insert a variable:'}</span>
             {variables.map((key) => {
-              const header = chosenList?.columns.find((column) => column.key === key)?.header;
+              const header = (chosenList?.columns ?? fileColumns)?.find((column) => column.key === key)?.header;
               return (
                 <button key={key} type="button" class="nb-chip" title={header === undefined ? undefined : `Column “${header}”`} aria-label={`Insert {${key}}`} onClick={() => { insertVariable(key); }}>
                   {`{${key}}`}
