@@ -58,6 +58,53 @@ describe.skipIf(!browserAvailable())('operator console in Chromium', () => {
       await context.close();
     }
   });
+
+  it('works from the keyboard alone, with a visible focus ring, and every form control has a label', async () => {
+    const { product, url } = await startApiProduct('all', await environment());
+    track(product);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await page.goto(url);
+      await page.keyboard.type(ADMIN);
+      await page.keyboard.press('Enter');
+      await page.getByRole('navigation', { name: 'Main' }).waitFor();
+
+      // Tab through the page until "Add account" has the focus; Enter opens its form, focus inside.
+      let reached = false;
+      for (let presses = 0; presses < 25 && !reached; presses++) {
+        await page.keyboard.press('Tab');
+        reached = (await page.evaluate(`document.activeElement?.textContent?.trim() === 'Add account'`)) === true;
+      }
+      expect(reached).toBe(true);
+      // (In-page code as strings: this project's tests are typed for Node, not the DOM.)
+      const ring = await page.evaluate<{ style: string; width: number }>(
+        `(() => { const style = getComputedStyle(document.activeElement); return { style: style.outlineStyle, width: parseFloat(style.outlineWidth) }; })()`,
+      );
+      expect(ring.style).not.toBe('none');
+      expect(ring.width).toBeGreaterThanOrEqual(2);
+      await page.keyboard.press('Enter');
+      const dialog = page.getByRole('dialog');
+      await dialog.waitFor();
+      expect(await page.evaluate(`document.activeElement?.closest('dialog') !== null`)).toBe(true);
+
+      // Every input, select and textarea on each screen is labelled (by <label>, aria-label or aria-labelledby).
+      for (const route of ['#/accounts', '#/lists', '#/blasts', '#/blasts/new', '#/keys']) {
+        await page.keyboard.press('Escape');
+        await page.goto(`${url}/${route}`);
+        await page.getByRole('heading', { level: 1 }).first().waitFor();
+        const unlabelled = await page.evaluate(`
+          Array.from(document.querySelectorAll('input, select, textarea'))
+            .filter((element) => element.type !== 'hidden')
+            .filter((element) => (element.labels === null || element.labels.length === 0) && !element.getAttribute('aria-label') && !element.getAttribute('aria-labelledby'))
+            .map((element) => element.outerHTML.slice(0, 120))
+        `);
+        expect(unlabelled, route).toEqual([]);
+      }
+      await screenshot(page, '10-keys-keyboard');
+    } finally {
+      await page.close();
+    }
+  });
 });
 
 async function story(page: Page, url: string): Promise<void> {
