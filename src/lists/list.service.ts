@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { assertCanWriteUnit, canSee, scopedUnit, type Principal } from '../auth/principal.js';
 import { isValidCountry } from '../core/phone.js';
-import type { ListPurpose, RecipientList } from '../core/recipient-list.js';
+import type { ListPurpose, ListStatus, RecipientList } from '../core/recipient-list.js';
 import { Conflict, NotFound, ValidationFailed } from '../errors/app-error.js';
 import type { Clock } from '../infra/clock.js';
 import { enqueue, type Queues } from '../queue/queues.js';
@@ -96,7 +96,7 @@ export function createListService(deps: { store: Store; queues: Queues; clock: C
 
     get: (principal: Principal, id: string): Promise<RecipientList> => visible(principal, id),
 
-    list(principal: Principal, filter: { businessUnit?: string | undefined; limit: number; offset: number }) {
+    list(principal: Principal, filter: { businessUnit?: string | undefined; purpose?: ListPurpose | undefined; status?: ListStatus | undefined; limit: number; offset: number }) {
       const unit = scopedUnit(principal);
       if (unit !== undefined && filter.businessUnit !== undefined && filter.businessUnit !== unit) {
         return Promise.resolve({ items: [], total: 0 });

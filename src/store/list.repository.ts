@@ -1,6 +1,6 @@
 import type SQLite from 'better-sqlite3';
 import type { Selectable } from 'kysely';
-import type { ListColumn, ListCounts, ListPurpose, ListRecipient, ListReject, RecipientList, RejectReason } from '../core/recipient-list.js';
+import type { ListColumn, ListCounts, ListPurpose, ListRecipient, ListStatus, ListReject, RecipientList, RejectReason } from '../core/recipient-list.js';
 import type { Db } from './database.js';
 import type { ListTable } from './schema.js';
 import { storedError } from './stored-error.js';
@@ -30,7 +30,7 @@ export interface ImportProgress {
 export interface ListRepository {
   create(list: NewList): Promise<void>;
   get(id: string): Promise<(RecipientList & { blobSha256: string }) | undefined>;
-  list(filter: { businessUnit?: string | undefined; purpose?: ListPurpose | undefined; limit: number; offset: number }): Promise<{ items: RecipientList[]; total: number }>;
+  list(filter: { businessUnit?: string | undefined; purpose?: ListPurpose | undefined; status?: ListStatus | undefined; limit: number; offset: number }): Promise<{ items: RecipientList[]; total: number }>;
   delete(id: string): Promise<boolean>;
   /** Starts an import over: a retried job must not find the rows of an earlier attempt. */
   resetImport(id: string, at: string): Promise<void>;
@@ -89,10 +89,11 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
       return row && { ...fromRow(row), blobSha256: row.blob_sha256 };
     },
 
-    async list({ businessUnit, purpose, limit, offset }) {
+    async list({ businessUnit, purpose, status, limit, offset }) {
       let query = db.selectFrom('lists');
       if (businessUnit !== undefined) query = query.where('business_unit', '=', businessUnit);
       if (purpose !== undefined) query = query.where('purpose', '=', purpose);
+      if (status !== undefined) query = query.where('status', '=', status);
       const rows = await query.selectAll().orderBy('created_at', 'desc').orderBy('id').limit(limit).offset(offset).execute();
       const total = await query.select((eb) => eb.fn.countAll<string | number>().as('total')).executeTakeFirstOrThrow();
       return { items: rows.map(fromRow), total: Number(total.total) };

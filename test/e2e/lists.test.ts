@@ -109,6 +109,14 @@ describe('recipient lists over HTTP', () => {
     expect(refused.data).toMatchObject({ status: 'failed', error: { code: 'CORRUPT_FILE' } });
     const good = await upload(url, '/api/lists', { name: 'good.xlsx', data: whole }, { businessUnit: 'Clinic' });
     expect((await events.waitFor(finished(String(good.json.listId)), 'good list')).data).toMatchObject({ status: 'ready' });
+
+    // A client choosing a list to send to asks for the ready ones only.
+    const ids = async (query: string) =>
+      (await call<{ items: { id: string }[]; total: number }>('GET', `/api/lists${query}`)).json.items.map((item) => item.id);
+    expect(await ids('?status=ready')).toEqual([String(good.json.listId)]);
+    expect((await ids('?status=failed')).sort()).toEqual([String(created.json.listId), String(damaged.json.listId)].sort());
+    expect(await ids('?status=ready&purpose=suppression')).toEqual([]);
+    expect((await call('GET', '/api/lists?status=done')).status).toBe(400);
   });
 });
 

@@ -9,7 +9,7 @@ import { UploadRejected } from '../../lists/upload-check.js';
 import type { StoredBlob } from '../../store/blob.repository.js';
 import type { ApiServer } from '../server-types.js';
 import { multipartParts } from '../multipart-parts.js';
-import { BusinessUnit, errorResponses } from '../schemas/common.schema.js';
+import { BusinessUnit, errorResponses, StringEnum } from '../schemas/common.schema.js';
 import { ListFields, ListUploadBody, Page, RecipientItem, RejectItem } from '../schemas/list.schema.js';
 
 const ListRef = Type.Unsafe({ $ref: 'List#' });
@@ -35,7 +35,15 @@ export function listsRoutes(lists: ListService) {
         schema: {
           tags,
           summary: 'Lists visible to this key, newest first',
-          querystring: Type.Object({ ...Page.properties, businessUnit: Type.Optional(BusinessUnit) }, { additionalProperties: false }),
+          querystring: Type.Object(
+            {
+              ...Page.properties,
+              businessUnit: Type.Optional(BusinessUnit),
+              status: Type.Optional(StringEnum(['importing', 'ready', 'failed'] as const, { description: 'Only lists in this state, e.g. ready ones to send to.' })),
+              purpose: Type.Optional(StringEnum(['recipients', 'suppression'] as const, { description: 'recipients (blast lists) or suppression (opt-out sheets).' })),
+            },
+            { additionalProperties: false },
+          ),
           response: { 200: Type.Object({ items: Type.Array(ListRef), total: Type.Integer() }), ...errorResponses(400, 401) },
         },
       },

@@ -1387,6 +1387,10 @@ export interface paths {
                     offset: number;
                     /** @description Business unit (team) that owns the resource, e.g. "Marketing". */
                     businessUnit?: string;
+                    /** @description Only lists in this state, e.g. ready ones to send to. */
+                    status?: "importing" | "ready" | "failed";
+                    /** @description recipients (blast lists) or suppression (opt-out sheets). */
+                    purpose?: "recipients" | "suppression";
                 };
                 header?: never;
                 path?: never;

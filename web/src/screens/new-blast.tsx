@@ -70,7 +70,7 @@ interface Problem {
 
 export function NewBlastScreen() {
   const sessions = useResource(() => call(api.GET('/api/sessions')), []);
-  const lists = useResource(() => call(api.GET('/api/lists', { params: { query: { limit: 1_000, offset: 0 } } })), []);
+  const lists = useResource(() => call(api.GET('/api/lists', { params: { query: { limit: 1_000, offset: 0, status: 'ready', purpose: 'recipients' } } })), []);
   const [liveStatus, setLiveStatus] = useState<Record<string, SessionStatus>>({});
   useLiveEvents((frame) => {
     if (frame.event === 'session:status') setLiveStatus((previous) => ({ ...previous, [frame.data.sessionId]: frame.data.status }));
