@@ -26,9 +26,13 @@ export class RowGate {
     if (this.blanksOverflowed || this.yielded + this.pendingBlanks.length + 1 > this.limits.maxRows) {
       throw tooManyRows(this.limits.maxRows);
     }
-    for (const blank of this.pendingBlanks) out.push({ rowNumber: blank, cells: [] });
-    this.yielded += this.pendingBlanks.length + 1;
-    this.pendingBlanks.length = 0;
+    if (this.pendingBlanks.length > 0) {
+      for (const blank of this.pendingBlanks) out.push({ rowNumber: blank, cells: [] });
+      this.yielded += this.pendingBlanks.length;
+      // Only when there were some: setting an array's length is a slow runtime call in V8.
+      this.pendingBlanks.length = 0;
+    }
+    this.yielded += 1;
     out.push({ rowNumber, cells });
   }
 

@@ -133,9 +133,9 @@ export class XmlFeed {
     if (expected === undefined || end > gt || !s.startsWith(expected, lt + 2)) throw this.mismatch(s.slice(lt + 2, gt).trimEnd(), expected);
     while (end < gt && isSpace(s.charCodeAt(end))) end += 1;
     if (end !== gt) throw this.mismatch(s.slice(lt + 2, gt).trimEnd(), expected);
-    this.open.length = depth;
-    const local = this.openLocal[depth] ?? expected;
-    this.openLocal.length = depth;
+    // pop(), not `length = depth`: setting an array's length is a slow runtime call in V8.
+    this.open.pop();
+    const local = this.openLocal.pop() ?? expected;
     this.sinceTag = 0;
     this.handlers.close(local);
     return gt + 1;

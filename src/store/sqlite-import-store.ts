@@ -31,32 +31,40 @@ export function createSqliteImportStore(sqlite: SQLite.Database): ImportStore {
     const columns = Object.keys(values);
     prepare(`UPDATE lists SET ${columns.map((column) => `${column} = ?`).join(', ')} WHERE id = ?`).run(...columns.map((column) => values[column] ?? null), id);
   };
-  const insertMany = <T>(table: string, columns: readonly string[], items: readonly T[], values: (item: T) => unknown[]): number => {
+  /** `fill` writes an item's values into `out` from `at` on: no array per row, one parameter array reused per statement. */
+  const insertMany = <T>(table: string, columns: readonly string[], items: readonly T[], fill: (item: T, out: unknown[], at: number) => void): number => {
+    const width = columns.length;
     const one = `(${columns.map(() => '?').join(', ')})`;
     const head = `INSERT INTO ${table} (${columns.join(', ')}) VALUES `;
-    const many = prepare(head + Array<string>(ROWS_PER_STATEMENT).fill(one).join(', ') + conflictClause(table));
-    const single = prepare(head + one + conflictClause(table));
     let changes = 0;
     let start = 0;
-    for (; start + ROWS_PER_STATEMENT <= items.length; start += ROWS_PER_STATEMENT) {
-      const parameters: unknown[] = [];
-      for (let k = start; k < start + ROWS_PER_STATEMENT; k += 1) {
-        for (const value of values(items[k] as T)) parameters.push(value);
+    if (items.length >= ROWS_PER_STATEMENT) {
+      const many = prepare(head + Array<string>(ROWS_PER_STATEMENT).fill(one).join(', ') + conflictClause(table));
+      const parameters = new Array<unknown>(ROWS_PER_STATEMENT * width);
+      for (; start + ROWS_PER_STATEMENT <= items.length; start += ROWS_PER_STATEMENT) {
+        for (let k = 0; k < ROWS_PER_STATEMENT; k += 1) fill(items[start + k] as T, parameters, k * width);
+        changes += many.run(parameters).changes;
       }
-      changes += many.run(parameters).changes;
     }
-    for (; start < items.length; start += 1) changes += single.run(values(items[start] as T)).changes;
+    if (start < items.length) {
+      const single = prepare(head + one + conflictClause(table));
+      const parameters = new Array<unknown>(width);
+      for (; start < items.length; start += 1) {
+        fill(items[start] as T, parameters, 0);
+        changes += single.run(parameters).changes;
+      }
+    }
     return changes;
   };
 
   const insertRecipients = immediateTransaction(sqlite, (listId: string, recipients: readonly ListRecipient[]): Set<string> => {
-    const inserted = insertMany('list_recipients', ['list_id', 'seq', 'row_number', 'phone', 'vars'], recipients, (recipient) => [
-      listId,
-      recipient.seq,
-      recipient.rowNumber,
-      recipient.phone,
-      JSON.stringify(recipient.vars),
-    ]);
+    const inserted = insertMany('list_recipients', ['list_id', 'seq', 'row_number', 'phone', 'vars'], recipients, (recipient, out, at) => {
+      out[at] = listId;
+      out[at + 1] = recipient.seq;
+      out[at + 2] = recipient.rowNumber;
+      out[at + 3] = recipient.phone;
+      out[at + 4] = JSON.stringify(recipient.vars);
+    });
     if (inserted === recipients.length) return new Set();
     // Some numbers were in the list already (the importer dedupes, so only rows stored before the
     // import): the rows of this batch are the ones stored under this batch's seq.
@@ -69,13 +77,13 @@ export function createSqliteImportStore(sqlite: SQLite.Database): ImportStore {
     return already;
   });
   const insertRejects = immediateTransaction(sqlite, (listId: string, rejects: readonly ListReject[]): void => {
-    insertMany('list_rejects', ['list_id', 'row_number', 'raw_value', 'reason', 'duplicate_of_row'], rejects, (reject) => [
-      listId,
-      reject.rowNumber,
-      reject.rawValue,
-      reject.reason,
-      reject.duplicateOfRow,
-    ]);
+    insertMany('list_rejects', ['list_id', 'row_number', 'raw_value', 'reason', 'duplicate_of_row'], rejects, (reject, out, at) => {
+      out[at] = listId;
+      out[at + 1] = reject.rowNumber;
+      out[at + 2] = reject.rawValue;
+      out[at + 3] = reject.reason;
+      out[at + 4] = reject.duplicateOfRow;
+    });
   });
   const resetImport = immediateTransaction(sqlite, (id: string, at: string): void => {
     prepare('DELETE FROM list_recipients WHERE list_id = ?').run(id);
