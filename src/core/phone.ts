@@ -10,15 +10,29 @@
  * Validity uses the `max` metadata, so a number of the right length but an unallocated range is
  * refused before a message is wasted on it.
  */
-import { isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { createRequire } from 'node:module';
+import type * as Libphonenumber from 'libphonenumber-js/max';
 import type { CountryCode, PhoneNumber } from 'libphonenumber-js/max';
 import { fastMobileE164 } from './phone-fast-path.js';
+
+const require = createRequire(import.meta.url);
+let library: typeof Libphonenumber | undefined;
+
+/**
+ * libphonenumber-js, loaded on first need (~35 ms): an import whose numbers the fast path decides
+ * (a sheet of its own country's mobiles) never pays for it. Required, so that it loads
+ * synchronously and shares the metadata object the fast path already holds.
+ */
+function phoneLibrary(): typeof Libphonenumber {
+  library ??= require('libphonenumber-js/max') as typeof Libphonenumber;
+  return library;
+}
 
 export type PhoneResult = { ok: true; e164: string } | { ok: false; reason: 'MISSING_PHONE' | 'INVALID_PHONE' };
 
 /** Whether `code` is an ISO 3166 country libphonenumber knows (`ID`, `gb`…), any case. */
 export function isValidCountry(code: string): boolean {
-  return isSupportedCountry(code.trim().toUpperCase());
+  return phoneLibrary().isSupportedCountry(code.trim().toUpperCase());
 }
 
 const SEPARATORS = /[\s\u00ad\u200b-\u200f\u202a-\u202e\u2060\ufeff\-\u2010-\u2015\u2212.()[\]/]/g;
@@ -39,6 +53,7 @@ export function normalizePhone(raw: string, defaultCountry: string): PhoneResult
 
 /** Every reading libphonenumber allows, most likely first, preferring a mobile. */
 export function fullParse(digits: string, country: string): PhoneResult {
+  const { isSupportedCountry, parsePhoneNumberFromString } = phoneLibrary();
   const options: { defaultCountry?: CountryCode } = isSupportedCountry(country) ? { defaultCountry: country } : {};
   let fallback: PhoneNumber | undefined;
   for (const candidate of candidates(digits)) {
