@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { cellTooLarge } from './row-gate.js';
 import { corruptFile, isImportError } from './import-errors.js';
 import type { ZipArchive, InflateBudget } from './zip-archive.js';
@@ -36,7 +37,9 @@ class MalformedXml extends Error {}
  * one enormous token cannot grow memory without bound.
  */
 export class XmlFeed {
-  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  /** BOM kept by the decoder: it is dropped here, once, at the very start of the part (see decode). */
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  private atStart = true;
   private pending = '';
   /** The names of the open elements, as written and without their prefix. */
   private readonly open: string[] = [];
@@ -52,7 +55,7 @@ export class XmlFeed {
   ) {}
 
   write(bytes: Buffer): void {
-    const text = this.guard(() => this.decoder.decode(bytes, { stream: true }));
+    const text = this.guard(() => this.decode(bytes));
     if (text !== '') {
       this.guard(() => {
         this.scan(text, false);
@@ -61,12 +64,30 @@ export class XmlFeed {
   }
 
   end(): void {
-    const text = this.guard(() => this.decoder.decode());
+    const text = this.guard(() => this.afterStart(this.decoder.decode()));
     this.guard(() => {
       this.scan(text, true);
       if (this.open.length > 0) throw new MalformedXml(`unclosed element <${this.open[this.open.length - 1] ?? ''}>`);
       if (!this.seenRoot) throw new MalformedXml('no root element');
     });
+  }
+
+  /**
+   * UTF-8 to text. A chunk of plain ASCII (nearly every chunk of sheet XML) is UTF-8 as it stands
+   * and is converted directly, several times quicker than through the decoder; the decoder is
+   * flushed first, which refuses a multi-byte sequence cut at the end of the previous chunk (ASCII
+   * cannot continue it) and otherwise adds nothing.
+   */
+  private decode(bytes: Buffer): string {
+    if (isAscii(bytes)) return this.afterStart(this.decoder.decode() + bytes.toString('latin1'));
+    return this.afterStart(this.decoder.decode(bytes, { stream: true }));
+  }
+
+  /** Drops a byte order mark at the very start of the part, as TextDecoder does by default (but not after a flush). */
+  private afterStart(text: string): string {
+    if (!this.atStart || text === '') return text;
+    this.atStart = false;
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   }
 
   private scan(text: string, final: boolean): void {

@@ -71,6 +71,14 @@ describe('XmlFeed, the tokenizer under the workbook readers', () => {
     for (const size of [1, 2, 3, 5, 13]) expect(events(SAMPLE, size)).toEqual(whole);
   });
 
+  it('drops a byte order mark only at the start of the part, and refuses a UTF-8 sequence cut off by plain ASCII', () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const body = Buffer.from('<x>a\ufeffb</x>');
+    for (const size of [1, 2, 3, 4, 64]) expect(events(Buffer.concat([bom, body]), size)).toEqual(['open x r=- {}', 'text a\ufeffb', 'close x']);
+    const cut = Buffer.concat([Buffer.from('<x>a'), Buffer.from([0xc3]), Buffer.from('b</x>')]);
+    for (const size of [1, 4, 5]) expect(() => events(cut, size)).toThrow(expect.objectContaining({ code: 'CORRUPT_FILE' }) as Error);
+  });
+
   it.each([
     ['a DOCTYPE', '<!DOCTYPE x [<!ENTITY a "b">]><x/>'],
     ['an unknown entity', '<x>&nbsp;</x>'],
