@@ -1,9 +1,15 @@
 import { pipeline, type Readable } from 'node:stream';
+import { createRequire } from 'node:module';
 import zlib from 'node:zlib';
-import yauzl from 'yauzl';
+import type yauzlModule from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { corruptFile, ImportError, isImportError, isSystemError } from './import-errors.js';
 import type { ReadLimits } from './sheet-reader.js';
+
+// Required rather than imported: as an ES module import, the CommonJS package is first scanned for
+// its export names, which triples what loading it costs (~10 ms instead of ~3 ms) on every start
+// of the import process.
+const yauzl = createRequire(import.meta.url)('yauzl') as typeof yauzlModule;
 
 /** A workbook has a dozen parts; thousands means a crafted file, and each entry costs memory. */
 const MAX_ENTRIES = 10_000;

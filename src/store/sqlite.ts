@@ -1,6 +1,12 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
+import type SQLite from 'better-sqlite3';
+
+// Required rather than imported: as an ES module import, a CommonJS package is first scanned for
+// its export names, which doubles what loading it costs (~11 ms instead of ~5 ms for
+// better-sqlite3), and the import process pays it on every start.
+const SQLiteDatabase = createRequire(import.meta.url)('better-sqlite3') as typeof SQLite;
 
 export const SQLITE_BUSY_TIMEOUT_MS = 15_000;
 
@@ -10,7 +16,7 @@ export const SQLITE_BUSY_TIMEOUT_MS = 15_000;
  */
 export function openSqlite(file: string): SQLite.Database {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
-  const connection = new SQLite(file);
+  const connection = new SQLiteDatabase(file);
   connection.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   connection.pragma('journal_mode = WAL');
   connection.pragma('synchronous = NORMAL');
