@@ -23,19 +23,6 @@ export function expectedRowsOf(listId: string): number | undefined {
   return expectedRows.get(listId);
 }
 
-const CSV_COUNT_MAX_BYTES = 64 * 1024 * 1024;
-
-/** Data rows of a CSV (lines after the header; quoted newlines make it an estimate), or undefined for anything else. */
-export async function estimateCsvRows(file: File): Promise<number | undefined> {
-  const looksCsv = /\.(csv|txt|tsv)$/i.test(file.name) || file.type === 'text/csv';
-  if (!looksCsv || file.size > CSV_COUNT_MAX_BYTES || file.size === 0) return undefined;
-  const bytes = new Uint8Array(await file.arrayBuffer());
-  let lines = 0;
-  for (const byte of bytes) if (byte === 10) lines += 1;
-  if (bytes[bytes.length - 1] !== 10) lines += 1;
-  return Math.max(0, lines - 1);
-}
-
 /** A list as its latest frame shows it (frames are fresher than the last GET while importing). */
 export function withProgress(list: List, progress: ListProgress | undefined): List {
   if (progress === undefined || progress.listId !== list.id) return list;

@@ -5,7 +5,8 @@ import { Button, EmptyState, ErrorNotice, Field, Loading, notify, Pager, PageHea
 import { formatBytes, formatNumber } from '../format';
 import { useLiveEvents, useResource } from '../hooks';
 import { href, navigate } from '../router';
-import { ApiErrorAlert, estimateCsvRows, expectRows, formatShortDateTime, withProgress, type ListProgress } from './lists-shared';
+import { estimateCsvRows } from '../csv-file';
+import { ApiErrorAlert, expectRows, formatShortDateTime, withProgress, type ListProgress } from './lists-shared';
 import { OptOutsSection } from './lists-optouts';
 import './lists.css';
 

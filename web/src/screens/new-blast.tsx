@@ -7,7 +7,7 @@ import { useLiveEvents, useResource } from '../hooks';
 import { href, navigate, routeQuery } from '../router';
 import { EstimatePanel, PreviewPanel, type EstimateBody } from './new-blast-panels';
 import './new-blast.css';
-import { csvFileColumns, type FileColumn } from './new-blast-file';
+import { csvFileColumns, estimateCsvRows, type FileColumn } from '../csv-file';
 
 // New blast: sessions, a list or a file, the message with the list's columns as variables, a live
 // preview of real rows, media, schedule, the effective pacing and an estimated duration. Only the
@@ -48,13 +48,6 @@ const ADVICE: Record<string, string> = {
 function localInputValue(date: Date): string {
   const pad = (value: number) => String(value).padStart(2, '0');
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
-}
-
-/** Rows of a CSV, roughly (non-empty lines below the header), for the estimate before the import. */
-async function countCsvRows(file: File): Promise<number | undefined> {
-  if (!/\.csv$/i.test(file.name) || file.size > 20 * 1024 * 1024) return undefined;
-  const text = await file.text();
-  return Math.max(0, text.split(/\r?\n/).filter((line) => line.trim() !== '').length - 1);
 }
 
 function positiveNumber(text: string): number | undefined {
@@ -167,7 +160,7 @@ export function NewBlastScreen() {
     setFileColumns(undefined);
     if (chosen !== undefined) {
       setListId('');
-      void countCsvRows(chosen).then(setFileRows, () => { setFileRows(undefined); });
+      void estimateCsvRows(chosen).then(setFileRows, () => { setFileRows(undefined); });
       void csvFileColumns(chosen).then(setFileColumns, () => { setFileColumns(undefined); });
     }
   };

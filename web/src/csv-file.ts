@@ -1,8 +1,10 @@
-import { buildColumns, detectPhoneColumn } from '../../../src/core/columns';
+import { buildColumns, detectPhoneColumn } from '../../src/core/columns';
+import { sniffDelimiter } from '../../src/import/csv-sniff';
 
-// A CSV chosen for a new blast is imported by the server first; its header row is read here only
-// to offer its columns as variables before sending. The keys come from the server's own rules
-// (src/core/columns.ts, bundled), so `{first_name}` here is `{first_name}` there.
+// What the console reads of a CSV before uploading it: about how many rows (for progress bars and
+// estimates) and, for a new blast, the variables its header row gives. The server imports the file;
+// these use its own rules (column keys, delimiter sniffing: bundled from src/), so `{first_name}`
+// here is `{first_name}` there.
 
 export interface FileColumn {
   header: string;
@@ -38,11 +40,23 @@ export async function csvFileColumns(file: File): Promise<FileColumn[] | undefin
   const head = (await file.slice(0, 65_536).text()).replace(/^\uFEFF/, '');
   const line = head.split(/\r?\n/).find((candidate) => candidate.trim() !== '');
   if (line === undefined) return undefined;
-  const delimiter = [',', ';', '\t'].reduce((best, next) => (line.split(next).length > line.split(best).length ? next : best), ',');
-  const headers = splitCsvLine(line, delimiter);
+  const headers = splitCsvLine(line, sniffDelimiter(head));
   const phone = detectPhoneColumn(headers);
   return buildColumns(headers)
     .filter((column) => !('index' in phone) || column.index !== phone.index)
     .filter((column) => column.header !== '')
     .map(({ header, key }) => ({ header, key }));
+}
+
+const CSV_COUNT_MAX_BYTES = 64 * 1024 * 1024;
+
+/** Data rows of a CSV (lines after the header; quoted newlines make it an estimate), or undefined for anything else. */
+export async function estimateCsvRows(file: File): Promise<number | undefined> {
+  const looksCsv = /\.(csv|txt|tsv)$/i.test(file.name) || file.type === 'text/csv';
+  if (!looksCsv || file.size > CSV_COUNT_MAX_BYTES || file.size === 0) return undefined;
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let lines = 0;
+  for (const byte of bytes) if (byte === 10) lines += 1;
+  if (bytes[bytes.length - 1] !== 10) lines += 1;
+  return Math.max(0, lines - 1);
 }
