@@ -125,26 +125,11 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
     },
 
     async complete(id, progress, at) {
-      await db
-        .updateTable('lists')
-        .set({ ...progressValues(progress, at), status: 'ready', completed_at: at })
-        .where('id', '=', id)
-        .execute();
+      await db.updateTable('lists').set(readyValues(progress, at)).where('id', '=', id).execute();
     },
 
     async fail(id, error, counts, at) {
-      await db
-        .updateTable('lists')
-        .set({
-          ...progressValues({ counts }, at),
-          status: 'failed',
-          error_code: error.code,
-          error_message: error.message,
-          error_details: error.details === undefined ? null : JSON.stringify(error.details),
-          completed_at: at,
-        })
-        .where('id', '=', id)
-        .execute();
+      await db.updateTable('lists').set(failedValues(error, counts, at)).where('id', '=', id).execute();
     },
 
     async insertRecipients(listId, recipients) {
@@ -230,6 +215,23 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
         total: await count('list_rejects', listId),
       };
     },
+  };
+}
+
+/** The columns of a list whose import ended well (both stores write these). */
+export function readyValues(progress: ImportProgress, at: string) {
+  return { ...progressValues(progress, at), status: 'ready' as const, completed_at: at };
+}
+
+/** The columns of a list whose import failed, with its error (both stores write these). */
+export function failedValues(error: { code: string; message: string; details?: unknown }, counts: ListCounts, at: string) {
+  return {
+    ...progressValues({ counts }, at),
+    status: 'failed' as const,
+    error_code: error.code,
+    error_message: error.message,
+    error_details: error.details === undefined ? null : JSON.stringify(error.details),
+    completed_at: at,
   };
 }
 

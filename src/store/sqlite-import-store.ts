@@ -2,7 +2,7 @@ import type SQLite from 'better-sqlite3';
 import type { Selectable } from 'kysely';
 import type { ListRecipient, ListReject } from '../core/recipient-list.js';
 import type { ImportStore } from '../lists/import-list.js';
-import { fromRow, progressValues } from './list.repository.js';
+import { failedValues, fromRow, progressValues, readyValues } from './list.repository.js';
 import type { ListTable } from './schema.js';
 import { immediateTransaction } from './sqlite.js';
 
@@ -26,7 +26,7 @@ export function createSqliteImportStore(sqlite: SQLite.Database): ImportStore {
     }
     return statement;
   };
-  /** UPDATE lists SET … for the given values; the column names come from progressValues, not from input. */
+  /** UPDATE lists SET … for the given values; the column names come from progressValues / readyValues / failedValues, not from input. */
   const updateList = (id: string, values: Record<string, string | number | null>): void => {
     const columns = Object.keys(values);
     prepare(`UPDATE lists SET ${columns.map((column) => `${column} = ?`).join(', ')} WHERE id = ?`).run(...columns.map((column) => values[column] ?? null), id);
@@ -105,18 +105,11 @@ export function createSqliteImportStore(sqlite: SQLite.Database): ImportStore {
         return Promise.resolve();
       },
       complete(id, values, at) {
-        updateList(id, { ...progressValues(values, at), status: 'ready', completed_at: at });
+        updateList(id, readyValues(values, at));
         return Promise.resolve();
       },
       fail(id, error, counts, at) {
-        updateList(id, {
-          ...progressValues({ counts }, at),
-          status: 'failed',
-          error_code: error.code,
-          error_message: error.message,
-          error_details: error.details === undefined ? null : JSON.stringify(error.details),
-          completed_at: at,
-        });
+        updateList(id, failedValues(error, counts, at));
         return Promise.resolve();
       },
       insertRecipients(listId, recipients) {
