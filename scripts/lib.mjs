@@ -46,6 +46,20 @@ function onPath(bin) {
 }
 
 /**
+ * Installs a Debian package when this runs as root on a machine with apt-get (from the package
+ * lists already there, else after refreshing them). Returns whether apt-get said it succeeded.
+ */
+function aptInstall(pkg, why) {
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !onPath('apt-get')) return false;
+  console.log(`${pkg} is not installed; installing Debian's package ${why} (apt-get install ${pkg})…`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () => spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', pkg], { stdio: 'inherit', env }).status === 0;
+  if (install()) return true;
+  return spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env }).status === 0 && install();
+}
+
+/**
  * A redis-server binary is needed when REDIS_URL is unset (the product, or the tests, start a
  * private one). On the PATH: fine. Else, as root with apt-get: install Debian's package.
  * Else: say exactly what to run.
@@ -53,16 +67,7 @@ function onPath(bin) {
 export function ensureRedisServer({ needed = !process.env.REDIS_URL } = {}) {
   const bin = process.env.REDIS_SERVER_BIN || 'redis-server';
   if (!needed || onPath(bin)) return;
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (isRoot && onPath('apt-get')) {
-    console.log('redis-server is not installed; installing Debian\'s package (apt-get install redis-server)…');
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-    const install =
-      update.status === 0 &&
-      spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'redis-server'], { stdio: 'inherit', env });
-    if (install && install.status === 0 && onPath(bin)) return;
-  }
+  if (!process.env.REDIS_SERVER_BIN && aptInstall('redis-server', 'for the private Redis') && onPath(bin)) return;
   console.error(
     [
       'redis-server was not found, and it is needed when REDIS_URL is unset.',
@@ -82,16 +87,5 @@ export function ensureRedisServer({ needed = !process.env.REDIS_URL } = {}) {
 export function ensureChromium() {
   const bin = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
   if (fs.existsSync(bin)) return true;
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (isRoot && onPath('apt-get') && !process.env.CHROMIUM_PATH) {
-    console.log('chromium is not installed; installing Debian\'s package for the console tests (apt-get install chromium)…');
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    let install = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { stdio: 'inherit', env });
-    if (install.status !== 0) {
-      spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-      install = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { stdio: 'inherit', env });
-    }
-    if (fs.existsSync(bin)) return true;
-  }
-  return false;
+  return !process.env.CHROMIUM_PATH && aptInstall('chromium', 'for the console tests') && fs.existsSync(bin);
 }
