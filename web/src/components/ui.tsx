@@ -1,7 +1,7 @@
 import { signal } from '@preact/signals';
 import type { ButtonHTMLAttributes, ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
-import { describeError } from '../api/client';
+import { ApiError, describeError } from '../api/client';
 import { formatNumber } from '../format';
 
 // The console's small kit of parts. Every control has a visible label (or an aria-label), focus
@@ -62,9 +62,38 @@ export function Alert(props: { kind?: 'error' | 'warning' | 'info' | 'success'; 
   );
 }
 
-export function ErrorNotice(props: { error: unknown; title?: string }) {
-  if (props.error === undefined || props.error === null) return null;
-  return <Alert kind="error" title={props.title ?? 'Something went wrong'}>{describeError(props.error)}</Alert>;
+/** Each field's problem, from the details of a VALIDATION_FAILED answer: `field: message`. */
+function fieldProblems(details: unknown): string[] {
+  if (!Array.isArray(details)) return [];
+  return details.flatMap((item: unknown) => {
+    if (typeof item !== 'object' || item === null) return [];
+    const { field, message } = item as { field?: unknown; message?: unknown };
+    if (typeof message !== 'string') return [];
+    return [typeof field === 'string' && field !== '' ? `${field}: ${message}` : message];
+  });
+}
+
+/**
+ * An error of the API with its message and code and, for VALIDATION_FAILED, each field's problem;
+ * `children` adds what a screen knows about a particular code.
+ */
+export function ErrorNotice(props: { error: unknown; title?: string | undefined; children?: ComponentChildren }) {
+  const { error } = props;
+  if (error === undefined || error === null) return null;
+  const problems = error instanceof ApiError ? fieldProblems(error.details) : [];
+  return (
+    <Alert kind="error" title={props.title ?? 'Something went wrong'}>
+      <p class="alert-text">{describeError(error)}</p>
+      {problems.length > 0 && (
+        <ul class="alert-list">
+          {problems.map((problem) => (
+            <li key={problem}>{problem}</li>
+          ))}
+        </ul>
+      )}
+      {props.children}
+    </Alert>
+  );
 }
 
 export function Loading(props: { label?: string }) {
@@ -112,7 +141,18 @@ export function StatusBadge(props: { status: string; label?: string }) {
   return <span class={`badge badge-${tone}`}>{props.label ?? props.status.replace(/_/g, ' ')}</span>;
 }
 
-export function ProgressBar(props: { value: number; max: number; label: string; detail?: string }) {
+/** A progress bar; with `max` undefined (the total is not known yet) it moves without a percentage. */
+export function ProgressBar(props: { value: number; max: number | undefined; label: string; detail?: string }) {
+  if (props.max === undefined) {
+    return (
+      <div class="progress-wrap">
+        <div class="progress progress-indeterminate" role="progressbar" aria-label={props.label} aria-valuetext={props.detail}>
+          <div class="progress-fill" />
+        </div>
+        <span class="progress-text">{props.detail}</span>
+      </div>
+    );
+  }
   const percent = props.max > 0 ? Math.min(100, Math.floor((props.value / props.max) * 100)) : 0;
   return (
     <div class="progress-wrap">

@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, call, type Session } from '../api/client';
 import { openEvents, type ConnectionState, type EventMap, type Frame } from '../api/events';
-import { Alert, Button, Field, StatusBadge } from '../components/ui';
+import { Alert, Button, ErrorNotice, Field, StatusBadge } from '../components/ui';
 import { useTicker } from '../hooks';
-import { ErrorView, humanize, type SessionStatus } from './accounts-shared';
+import { humanize, type SessionStatus } from './accounts-shared';
 
 // Linking an account: a socket with a ticket for this one session (the only way QR and pairing
 // codes are delivered), then POST /connect once it is open, so no code is missed. New codes
@@ -206,7 +206,7 @@ export function ConnectPanel(props: { session: Session; onClose: () => void; onC
         <Alert kind="warning">{socket.detail ?? 'The live connection was lost.'} Reconnecting by itself; a new code shows up once it is back.</Alert>
       )}
       {socket.state === 'closed' && socket.detail !== undefined && <Alert kind="error" title="Live updates stopped">{socket.detail}</Alert>}
-      {error !== undefined && <ErrorView error={error.reason} title="The request failed" />}
+      {error !== undefined && <ErrorNotice error={error.reason} title="The request failed" />}
 
       {connected ? (
         <p class="acct-linked">

@@ -3,8 +3,8 @@ import { useMemo, useRef, useState } from 'preact/hooks';
 import { api, call, type Pacing, type Session } from '../api/client';
 import type { paths } from '../api/schema';
 import { identity } from '../auth';
-import { Button, Field } from '../components/ui';
-import { ErrorView, formatDelay } from './accounts-shared';
+import { Button, ErrorNotice, Field } from '../components/ui';
+import { formatDelay } from './accounts-shared';
 
 // The add / edit form of an account (session config), its pacing policy included.
 
@@ -502,7 +502,7 @@ export function AccountForm(props: { session?: Session; units: readonly string[]
 
       {apiError !== undefined && (
         <div id="acct-form-error">
-          <ErrorView error={apiError} title={creating ? 'The account was not added' : 'The changes were not saved'} />
+          <ErrorNotice error={apiError} title={creating ? 'The account was not added' : 'The changes were not saved'} />
         </div>
       )}
       <div class="form-actions">

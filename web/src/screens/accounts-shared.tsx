@@ -1,5 +1,4 @@
-import { ApiError, describeError, type Pacing, type Session } from '../api/client';
-import { Alert } from '../components/ui';
+import type { Pacing, Session } from '../api/client';
 import { formatNumber } from '../format';
 
 // Parts shared by the Accounts screen (accounts.tsx, accounts-form.tsx, accounts-connect.tsx).
@@ -21,40 +20,6 @@ export function isRunning(session: Pick<Session, 'status' | 'desiredState'>): bo
 /** "logout_requested" → "logout requested". */
 export function humanize(text: string): string {
   return text.replace(/[_-]+/g, ' ');
-}
-
-interface DetailItem {
-  field?: unknown;
-  message?: unknown;
-}
-
-function detailLines(details: unknown): string[] {
-  if (!Array.isArray(details)) return [];
-  return details.flatMap((item: unknown) => {
-    if (typeof item !== 'object' || item === null) return [];
-    const { field, message } = item as DetailItem;
-    if (typeof message !== 'string') return [];
-    return [typeof field === 'string' && field !== '' ? `${field}: ${message}` : message];
-  });
-}
-
-/** An error of the API with its message, its code and, for VALIDATION_FAILED, each field's problem. */
-export function ErrorView(props: { error: unknown; title?: string }) {
-  const { error } = props;
-  if (error === undefined || error === null) return null;
-  const lines = error instanceof ApiError ? detailLines(error.details) : [];
-  return (
-    <Alert kind="error" title={props.title}>
-      <p class="acct-alert-text">{describeError(error)}</p>
-      {lines.length > 0 && (
-        <ul class="acct-alert-list">
-          {lines.map((line) => (
-            <li key={line}>{line}</li>
-          ))}
-        </ul>
-      )}
-    </Alert>
-  );
 }
 
 /** 0 → "0 s", 1500 → "1.5 s", 250 → "250 ms". */

@@ -2,12 +2,12 @@ import { useMemo, useState } from 'preact/hooks';
 import { api, call, describeError, type Session } from '../api/client';
 import type { EventMap } from '../api/events';
 import { identity } from '../auth';
-import { Button, Dialog, EmptyState, Loading, notify, PageHeader, StatusBadge } from '../components/ui';
+import { Button, Dialog, EmptyState, ErrorNotice, Loading, notify, PageHeader, StatusBadge } from '../components/ui';
 import { formatDateTime } from '../format';
 import { useLiveEvents, useResource } from '../hooks';
 import { ConnectPanel } from './accounts-connect';
 import { AccountForm } from './accounts-form';
-import { ErrorView, humanize, isRunning, pacingSummary } from './accounts-shared';
+import { humanize, isRunning, pacingSummary } from './accounts-shared';
 import './accounts.css';
 
 // Accounts: every WhatsApp account (session) the key sees, its live status from the app-wide
@@ -106,7 +106,7 @@ export function AccountsScreen() {
         }
       />
       <div class="panel">
-        <ErrorView error={sessions.error} title="The accounts could not be loaded" />
+        <ErrorNotice error={sessions.error} title="The accounts could not be loaded" />
         {sessions.data === undefined ? (
           sessions.error === undefined ? (
             <Loading label="Loading accounts…" />

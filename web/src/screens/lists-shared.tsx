@@ -1,6 +1,6 @@
-import { ApiError, describeError, type List } from '../api/client';
+import { ApiError, type List } from '../api/client';
 import type { EventMap } from '../api/events';
-import { Alert, ProgressBar } from '../components/ui';
+import { ErrorNotice, ProgressBar } from '../components/ui';
 import { formatNumber } from '../format';
 import { href } from '../router';
 
@@ -61,29 +61,7 @@ export function ImportProgress(props: { list: List }) {
       />
     );
   }
-  const text = rows === 0 ? 'Starting…' : `${formatNumber(rows)} rows read`;
-  return (
-    <div class="progress-wrap">
-      <div class="progress progress-indeterminate" role="progressbar" aria-label="Import progress" aria-valuetext={text}>
-        <div class="progress-fill" />
-      </div>
-      <span class="progress-text">{text}</span>
-    </div>
-  );
-}
-
-interface FieldProblem {
-  field: string;
-  message: string;
-}
-
-function fieldProblems(details: unknown): FieldProblem[] {
-  if (!Array.isArray(details)) return [];
-  return details.filter((item): item is FieldProblem => {
-    if (typeof item !== 'object' || item === null) return false;
-    const record = item as Record<string, unknown>;
-    return typeof record.field === 'string' && typeof record.message === 'string';
-  });
+  return <ProgressBar label="Import progress" value={rows} max={undefined} detail={rows === 0 ? 'Starting…' : `${formatNumber(rows)} rows read`} />;
 }
 
 function blastIdsOf(details: unknown): string[] {
@@ -98,25 +76,12 @@ export function headersSeenOf(details: unknown): string[] {
   return Array.isArray(seen) ? seen.filter((header): header is string => typeof header === 'string') : [];
 }
 
-/** An API error with its message and code, and what its details say (fields, blasts in the way). */
+/** An API error (see ErrorNotice), with links to the blasts that hold a list (LIST_IN_USE). */
 export function ApiErrorAlert(props: { error: unknown; title: string }) {
   const { error } = props;
-  if (error === undefined || error === null) return null;
-  const details = error instanceof ApiError ? error.details : undefined;
-  const problems = fieldProblems(details);
-  const blastIds = blastIdsOf(details);
+  const blastIds = error instanceof ApiError ? blastIdsOf(error.details) : [];
   return (
-    <Alert kind="error" title={props.title}>
-      <p class="alert-text">{describeError(error)}</p>
-      {problems.length > 0 && (
-        <ul class="alert-list">
-          {problems.map((problem) => (
-            <li key={problem.field}>
-              <code>{problem.field}</code> {problem.message}
-            </li>
-          ))}
-        </ul>
-      )}
+    <ErrorNotice error={error} title={props.title}>
       {blastIds.length > 0 && (
         <p class="alert-text">
           {blastIds.length === 1 ? 'The blast: ' : 'The blasts: '}
@@ -128,7 +93,7 @@ export function ApiErrorAlert(props: { error: unknown; title: string }) {
           ))}
         </p>
       )}
-    </Alert>
+    </ErrorNotice>
   );
 }
 
