@@ -27,6 +27,9 @@ async function openStore(target: DatabaseTarget): Promise<{ store: ImportStore; 
   if (target.kind === 'sqlite') {
     const [{ openSqlite }, { createSqliteImportStore }] = await Promise.all([import('../store/sqlite.js'), import('../store/sqlite-import-store.js')]);
     const sqlite = openSqlite(target.file);
+    // better-sqlite3 builds SQLite with a 16 MB page cache; an import appends to a few B-tree
+    // leaves at a time and never reads back, so 1 MB is as fast (measured) and ~14 MB leaner.
+    sqlite.pragma(`cache_size = -${String(IMPORT_PAGE_CACHE_KIB)}`);
     return {
       store: createSqliteImportStore(sqlite),
       close: () => {
@@ -64,6 +67,7 @@ async function run(job: ImportJob): Promise<number> {
 }
 
 const MIB = 1024 * 1024;
+const IMPORT_PAGE_CACHE_KIB = 1024;
 
 let finished = false;
 // The worker is gone (it crashed or was killed): nobody is waiting for this import any more.

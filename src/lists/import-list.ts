@@ -8,7 +8,6 @@ import type { Clock } from '../infra/clock.js';
 import type { BlobRepository } from '../store/blob.repository.js';
 import type { ListRepository } from '../store/list.repository.js';
 import type { SuppressionRepository } from '../store/suppression.repository.js';
-import { PhoneIndex } from './phone-index.js';
 
 /** The pieces of the import that live elsewhere (readers in src/import, rules in src/core). */
 export interface ImportTools {
@@ -44,8 +43,11 @@ const PROGRESS_EVERY_MS = 500;
 /**
  * Reads an uploaded spreadsheet into its list: header, phone column, E.164 numbers, duplicates
  * and rejects with their row numbers, every other column as a variable. Streams end to end and
- * writes in batches; what grows with the file is only the index of numbers kept (PhoneIndex,
- * 16–40 bytes a number). Safe to run again: it starts over.
+ * writes in batches; nothing it holds grows with the file (an xlsx's shared strings aside): a
+ * number kept by an earlier batch is found by the list's unique (list_id, phone) index as the
+ * batch is stored, so duplicates cost the database a lookup each and no memory here, and the
+ * `seq` a late duplicate was given is left unused (seq orders a list; it may skip). Safe to run
+ * again: it starts over.
  */
 export async function importList(
   listId: string,
@@ -70,7 +72,6 @@ export async function importList(
 
     let header: { columns: ListColumn[]; phoneIndex: number; rowNumber: number; variables: [number, string][] } | undefined;
     let batch = new Batch();
-    const seen = new PhoneIndex();
     let seq = 0;
     let lastProgress = Date.now();
 
@@ -109,8 +110,11 @@ export async function importList(
           counts.invalid += 1;
           batch.rejects.push({ rowNumber: row.rowNumber, rawValue: raw, reason: phone.reason, duplicateOfRow: null });
         } else {
-          const earlier = seen.firstRowOrAdd(phone.e164, row.rowNumber);
+          // A copy within this batch is caught here; one of a number stored by an earlier batch, by
+          // the database's unique index when the batch is stored (flush).
+          const earlier = batch.firstRows.get(phone.e164);
           if (earlier === undefined) {
+            batch.firstRows.set(phone.e164, row.rowNumber);
             batch.raw.set(row.rowNumber, raw);
             batch.recipients.push({ seq: ++seq, rowNumber: row.rowNumber, phone: phone.e164, vars: variables(header.variables, cells) });
           } else {
@@ -151,9 +155,12 @@ export async function importList(
 }
 
 class Batch {
+  /** Recipients to store, each number once: a later copy in the batch is a reject already. */
   recipients: ListRecipient[] = [];
   rejects: ListReject[] = [];
-  /** The cell as written, for a reject found only when the batch meets the database (a number stored before the import). */
+  /** The row of each number of `recipients`. */
+  firstRows = new Map<string, number>();
+  /** The cell as written, for a reject found only when the batch meets the database (a number an earlier batch stored). */
   raw = new Map<number, string>();
   size(): number {
     return this.recipients.length + this.rejects.length;

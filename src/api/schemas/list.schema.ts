@@ -66,7 +66,7 @@ export const Page = Type.Object(
 );
 
 export const RecipientItem = Type.Object({
-  seq: Type.Integer(),
+  seq: Type.Integer({ description: "The recipient's place in the list (and in its blasts); increasing, not always consecutive." }),
   rowNumber: Type.Integer({ description: 'The row as the sheet shows it.' }),
   phone: Type.String({ description: 'E.164' }),
   vars: Type.Record(Type.String(), Type.String()),
