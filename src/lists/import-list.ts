@@ -171,14 +171,18 @@ async function flush(listId: string, batch: Batch, counts: ListCounts, store: Im
   const already = await store.lists.insertRecipients(listId, batch.recipients);
   if (already.size > 0) {
     const firstRows = await store.lists.firstRowsOf(listId, [...already]);
+    /** A row of this batch that turned out to be a copy → the row that was kept. */
+    const keptFor = new Map<number, number | null>();
     for (const recipient of batch.recipients) {
       if (!already.has(recipient.phone)) continue;
-      batch.rejects.push({
-        rowNumber: recipient.rowNumber,
-        rawValue: batch.raw.get(recipient.rowNumber) ?? recipient.phone,
-        reason: 'DUPLICATE',
-        duplicateOfRow: firstRows.get(recipient.phone) ?? null,
-      });
+      const kept = firstRows.get(recipient.phone) ?? null;
+      keptFor.set(recipient.rowNumber, kept);
+      batch.rejects.push({ rowNumber: recipient.rowNumber, rawValue: batch.raw.get(recipient.rowNumber) ?? recipient.phone, reason: 'DUPLICATE', duplicateOfRow: kept });
+    }
+    // Later copies in this batch were reported as copies of that row: name the kept one instead.
+    for (const reject of batch.rejects) {
+      const kept = reject.duplicateOfRow === null ? undefined : keptFor.get(reject.duplicateOfRow);
+      if (kept !== undefined) reject.duplicateOfRow = kept;
     }
   }
   counts.valid += batch.recipients.length - already.size;

@@ -192,6 +192,31 @@ describe.each(['kysely store', 'sqlite import store'] as const)('with the %s', (
       expect(list.counts).toEqual({ rows: 2_501, valid: 2_500, duplicates: 1, invalid: 0, blank: 0 });
       expect(await rejectsOf(list)).toEqual([{ rowNumber: 2_502, rawValue: '+6281234000007', reason: 'DUPLICATE', duplicateOfRow: 9 }]);
     });
+
+    it('names the kept row for every later copy, in another batch or the same one, and keeps the rows after them', async () => {
+      const lines = ['phone,name'];
+      for (let i = 0; i < 2_100; i++) lines.push(`0812340${String(i).padStart(5, '0')},n${i}`);
+      // Rows 2,102–2,105, a batch after row 9's: three copies of its number (written three ways) and a new number between them.
+      lines.push('+6281234000007,copy one', '0812-3400-0007,copy two', '081299999999,new', '6281234000007,copy three');
+      // Row 2,106: a copy of a number of the same batch.
+      lines.push('081299999999,copy of new');
+      const list = await importFile(writeText(path.join(dir, 'copies.csv'), lines.join('\n')));
+      expect(list.counts).toEqual({ rows: 2_105, valid: 2_101, duplicates: 4, invalid: 0, blank: 0 });
+      expect(await rejectsOf(list)).toEqual([
+        { rowNumber: 2_102, rawValue: '+6281234000007', reason: 'DUPLICATE', duplicateOfRow: 9 },
+        { rowNumber: 2_103, rawValue: '0812-3400-0007', reason: 'DUPLICATE', duplicateOfRow: 9 },
+        { rowNumber: 2_105, rawValue: '6281234000007', reason: 'DUPLICATE', duplicateOfRow: 9 },
+        { rowNumber: 2_106, rawValue: '081299999999', reason: 'DUPLICATE', duplicateOfRow: 2_104 },
+      ]);
+      const last = (await store.lists.recipients(list.id, { limit: 10, offset: 2_098 })).items;
+      expect(last.map((recipient) => [recipient.rowNumber, recipient.phone, recipient.vars.name])).toEqual([
+        [2_100, '+6281234002098', 'n2098'],
+        [2_101, '+6281234002099', 'n2099'],
+        [2_104, '+6281299999999', 'new'],
+      ]);
+      const seqs = last.map((recipient) => recipient.seq);
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    });
   });
 
   describe('files that cannot be imported fail their list with a clear code', () => {
