@@ -23,7 +23,7 @@ export interface ImportTools {
 
 /** What an import reads and writes: the full Store has it, and so does the lean SQLite store of the import process. */
 export interface ImportStore {
-  lists: Pick<ListRepository, 'get' | 'resetImport' | 'progress' | 'complete' | 'fail' | 'insertRecipients' | 'firstRowsOf' | 'insertRejects'>;
+  lists: Pick<ListRepository, 'get' | 'resetImport' | 'progress' | 'complete' | 'fail' | 'insertRecipients' | 'insertRejects'>;
   blobs: Pick<BlobRepository, 'read'>;
   suppressions: Pick<SuppressionRepository, 'addFromList'>;
 }
@@ -168,14 +168,13 @@ class Batch {
 }
 
 async function flush(listId: string, batch: Batch, counts: ListCounts, store: ImportStore): Promise<void> {
-  const already = await store.lists.insertRecipients(listId, batch.recipients);
-  if (already.size > 0) {
-    const firstRows = await store.lists.firstRowsOf(listId, [...already]);
+  const skipped = await store.lists.insertRecipients(listId, batch.recipients);
+  if (skipped.size > 0) {
     /** A row of this batch that turned out to be a copy → the row that was kept. */
-    const keptFor = new Map<number, number | null>();
+    const keptFor = new Map<number, number>();
     for (const recipient of batch.recipients) {
-      if (!already.has(recipient.phone)) continue;
-      const kept = firstRows.get(recipient.phone) ?? null;
+      const kept = skipped.get(recipient.phone);
+      if (kept === undefined) continue;
       keptFor.set(recipient.rowNumber, kept);
       batch.rejects.push({ rowNumber: recipient.rowNumber, rawValue: batch.raw.get(recipient.rowNumber) ?? recipient.phone, reason: 'DUPLICATE', duplicateOfRow: kept });
     }
@@ -185,8 +184,8 @@ async function flush(listId: string, batch: Batch, counts: ListCounts, store: Im
       if (kept !== undefined) reject.duplicateOfRow = kept;
     }
   }
-  counts.valid += batch.recipients.length - already.size;
-  counts.duplicates += already.size;
+  counts.valid += batch.recipients.length - skipped.size;
+  counts.duplicates += skipped.size;
   await store.lists.insertRejects(listId, batch.rejects);
 }
 

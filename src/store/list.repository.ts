@@ -37,9 +37,11 @@ export interface ListRepository {
   progress(id: string, progress: ImportProgress, at: string): Promise<void>;
   complete(id: string, progress: ImportProgress, at: string): Promise<void>;
   fail(id: string, error: { code: string; message: string; details?: unknown }, counts: ListCounts, at: string): Promise<void>;
-  /** Inserts recipients; returns the phones that were already in the list (not inserted). */
-  insertRecipients(listId: string, recipients: readonly ListRecipient[]): Promise<Set<string>>;
-  firstRowsOf(listId: string, phones: readonly string[]): Promise<Map<string, number>>;
+  /**
+   * Inserts recipients (each number at most once in a call); a number the list has already is not
+   * inserted again. Returns those numbers, each with the sheet row of the recipient that has it.
+   */
+  insertRecipients(listId: string, recipients: readonly ListRecipient[]): Promise<Map<string, number>>;
   insertRejects(listId: string, rejects: readonly ListReject[]): Promise<void>;
   recipients(listId: string, page: { limit: number; offset: number }): Promise<{ items: ListRecipient[]; total: number }>;
   rejects(listId: string, page: { limit: number; offset: number }): Promise<{ items: ListReject[]; total: number }>;
@@ -133,7 +135,7 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
     },
 
     async insertRecipients(listId, recipients) {
-      if (recipients.length === 0) return new Set();
+      if (recipients.length === 0) return new Map();
       // Holding Kysely's connection, so no other query of this process runs in between.
       if (bulkInsert) return db.connection().execute(() => Promise.resolve(bulkInsert(listId, recipients)));
       const inserted = await db
@@ -150,19 +152,16 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
         .onConflict((conflict) => conflict.columns(['list_id', 'phone']).doNothing())
         .returning('phone')
         .execute();
+      if (inserted.length === recipients.length) return new Map();
       const added = new Set(inserted.map((row) => row.phone));
-      return new Set(recipients.map((recipient) => recipient.phone).filter((phone) => !added.has(phone)));
-    },
-
-    async firstRowsOf(listId, phones) {
-      if (phones.length === 0) return new Map();
-      const rows = await db
+      const skipped = recipients.map((recipient) => recipient.phone).filter((phone) => !added.has(phone));
+      const kept = await db
         .selectFrom('list_recipients')
         .select(['phone', 'row_number'])
         .where('list_id', '=', listId)
-        .where('phone', 'in', phones)
+        .where('phone', 'in', skipped)
         .execute();
-      return new Map(rows.map((row) => [row.phone, row.row_number]));
+      return new Map(kept.map((row) => [row.phone, row.row_number]));
     },
 
     async insertRejects(listId, rejects) {
@@ -277,18 +276,21 @@ export function fromRow(row: Selectable<ListTable>): RecipientList {
  * held connection; building a 5,000-parameter statement through the query builder for every batch
  * took most of an import's time.
  */
-function sqliteRecipientInsert(sqlite: SQLite.Database): (listId: string, recipients: readonly ListRecipient[]) => Set<string> {
+function sqliteRecipientInsert(sqlite: SQLite.Database): (listId: string, recipients: readonly ListRecipient[]) => Map<string, number> {
   // Prepared on first use: the repository exists before the migrations have made the table.
   let insert: SQLite.Statement<[string, number, number, string, string], { phone: string }> | undefined;
+  let keptRow: SQLite.Statement<[string, string], number> | undefined;
   return immediateTransaction(sqlite, (listId: string, recipients: readonly ListRecipient[]) => {
     insert ??= sqlite.prepare(
       'INSERT INTO list_recipients (list_id, seq, row_number, phone, vars) VALUES (?, ?, ?, ?, ?) ON CONFLICT (list_id, phone) DO NOTHING RETURNING phone',
     );
-    const already = new Set<string>();
+    keptRow ??= sqlite.prepare<[string, string], number>('SELECT row_number FROM list_recipients WHERE list_id = ? AND phone = ?').pluck();
+    const skipped = new Map<string, number>();
     for (const recipient of recipients) {
       const added = insert.get(listId, recipient.seq, recipient.rowNumber, recipient.phone, JSON.stringify(recipient.vars));
-      if (added === undefined) already.add(recipient.phone);
+      const row = added === undefined ? keptRow.get(listId, recipient.phone) : undefined;
+      if (row !== undefined) skipped.set(recipient.phone, row);
     }
-    return already;
+    return skipped;
   });
 }

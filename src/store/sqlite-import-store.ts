@@ -57,7 +57,7 @@ export function createSqliteImportStore(sqlite: SQLite.Database): ImportStore {
     return changes;
   };
 
-  const insertRecipients = immediateTransaction(sqlite, (listId: string, recipients: readonly ListRecipient[]): Set<string> => {
+  const insertRecipients = immediateTransaction(sqlite, (listId: string, recipients: readonly ListRecipient[]): Map<string, number> => {
     const inserted = insertMany('list_recipients', ['list_id', 'seq', 'row_number', 'phone', 'vars'], recipients, (recipient, out, at) => {
       out[at] = listId;
       out[at + 1] = recipient.seq;
@@ -65,16 +65,18 @@ export function createSqliteImportStore(sqlite: SQLite.Database): ImportStore {
       out[at + 3] = recipient.phone;
       out[at + 4] = JSON.stringify(recipient.vars);
     });
-    if (inserted === recipients.length) return new Set();
-    // Some numbers were in the list already (the importer dedupes, so only rows stored before the
-    // import): the rows of this batch are the ones stored under this batch's seq.
-    const already = new Set<string>();
-    const lookup = prepare('SELECT seq FROM list_recipients WHERE list_id = ? AND phone = ?');
+    const skipped = new Map<string, number>();
+    if (inserted === recipients.length) return skipped;
+    // Some numbers were in the list already (stored by an earlier batch). A recipient was stored
+    // if its number is stored under its own seq: the (list_id, phone) index answers that alone
+    // (it holds the key, list_id and seq); the kept row's number is read for the others only.
+    const storedSeq = prepare('SELECT seq FROM list_recipients WHERE list_id = ? AND phone = ?').pluck();
+    const rowOf = prepare('SELECT row_number FROM list_recipients WHERE list_id = ? AND seq = ?').pluck();
     for (const recipient of recipients) {
-      const row = lookup.get(listId, recipient.phone) as { seq: number } | undefined;
-      if (row?.seq !== recipient.seq) already.add(recipient.phone);
+      const seq = storedSeq.get(listId, recipient.phone) as number | undefined;
+      if (seq !== undefined && seq !== recipient.seq) skipped.set(recipient.phone, rowOf.get(listId, seq) as number);
     }
-    return already;
+    return skipped;
   });
   const insertRejects = immediateTransaction(sqlite, (listId: string, rejects: readonly ListReject[]): void => {
     insertMany('list_rejects', ['list_id', 'row_number', 'raw_value', 'reason', 'duplicate_of_row'], rejects, (reject, out, at) => {
@@ -113,16 +115,7 @@ export function createSqliteImportStore(sqlite: SQLite.Database): ImportStore {
         return Promise.resolve();
       },
       insertRecipients(listId, recipients) {
-        return Promise.resolve(recipients.length === 0 ? new Set<string>() : insertRecipients(listId, recipients));
-      },
-      firstRowsOf(listId, phones) {
-        const found = new Map<string, number>();
-        const lookup = prepare('SELECT row_number FROM list_recipients WHERE list_id = ? AND phone = ?');
-        for (const phone of phones) {
-          const row = lookup.get(listId, phone) as { row_number: number } | undefined;
-          if (row) found.set(phone, row.row_number);
-        }
-        return Promise.resolve(found);
+        return Promise.resolve(recipients.length === 0 ? new Map<string, number>() : insertRecipients(listId, recipients));
       },
       insertRejects(listId, rejects) {
         if (rejects.length > 0) insertRejects(listId, rejects);

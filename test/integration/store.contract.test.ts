@@ -80,6 +80,41 @@ describe.each(databaseKinds(inject('postgresUrl')))('store contract on $kind', (
     });
   });
 
+  describe.skipIf(skip)('list recipients', () => {
+    it('stores each number once and names the row that has it for each number the list had already', async () => {
+      await store.lists.create({
+        id: 'list-1',
+        name: 'People',
+        purpose: 'recipients',
+        businessUnit: 'Marketing',
+        fileName: 'people.csv',
+        fileSize: 100,
+        blobSha256: 'a'.repeat(64),
+        phoneColumn: null,
+        defaultCountry: 'ID',
+        createdAt: '2026-01-01T00:00:00.000Z',
+      });
+      const recipient = (seq: number, rowNumber: number, phone: string) => ({ seq, rowNumber, phone, vars: { name: `row ${String(rowNumber)}` } });
+      const first = await store.lists.insertRecipients('list-1', [recipient(1, 2, '+6281200000001'), recipient(2, 3, '+6281200000002')]);
+      expect(first).toEqual(new Map());
+      const second = await store.lists.insertRecipients('list-1', [
+        recipient(3, 4, '+6281200000003'),
+        recipient(4, 5, '+6281200000002'),
+        recipient(5, 6, '+6281200000004'),
+        recipient(6, 7, '+6281200000001'),
+      ]);
+      expect(second).toEqual(new Map([['+6281200000002', 3], ['+6281200000001', 2]]));
+      const stored = await store.lists.recipients('list-1', { limit: 10, offset: 0 });
+      expect(stored.items.map((item) => [item.seq, item.rowNumber, item.phone, item.vars.name])).toEqual([
+        [1, 2, '+6281200000001', 'row 2'],
+        [2, 3, '+6281200000002', 'row 3'],
+        [3, 4, '+6281200000003', 'row 4'],
+        [5, 6, '+6281200000004', 'row 6'],
+      ]);
+      expect(stored.total).toBe(4);
+    });
+  });
+
   describe.skipIf(skip)('api keys', () => {
     const key = {
       id: '00000000-0000-4000-8000-000000000001',
