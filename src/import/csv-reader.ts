@@ -5,14 +5,15 @@ import { sniffDelimiter } from './csv-sniff.js';
 import { ImportError, isImportError, isSystemError } from './import-errors.js';
 import { cellTooLarge, RowGate } from './row-gate.js';
 import { resolveLimits, type ReadLimits, type SheetRow } from './sheet-reader.js';
+import { strictDecoder, textEncodingOf, type TextEncoding } from './text-encoding.js';
 
 const SNIFF_BYTES = 64 * 1024;
 
 /**
- * Streams the records of a UTF-8 CSV file (delimiter sniffed, BOM dropped, quoted fields with
- * line breaks and doubled quotes, CRLF or LF, rows of any length). Text that is not valid UTF-8
- * is refused rather than decoded with replacement characters, so a name never comes out garbled:
- * the user is told to save as "CSV UTF-8".
+ * Streams the records of a UTF-8 CSV file, or a UTF-16 one with its byte order mark (delimiter
+ * sniffed, BOM dropped, quoted fields with line breaks and doubled quotes, CRLF or LF, rows of any
+ * length). Text that is not valid in its encoding is refused rather than decoded with replacement
+ * characters, so a name never comes out garbled: the user is told to save as "CSV UTF-8".
  */
 export async function* readCsvRows(filePath: string, limits: Partial<ReadLimits> = {}): AsyncGenerator<SheetRow, void, undefined> {
   for await (const batch of readCsvBatches(filePath, limits)) yield* batch;
@@ -23,7 +24,8 @@ const CSV_BATCH_ROWS = 1_000;
 /** readCsvRows up to a thousand rows at a time, for a consumer that would rather not await each row. */
 export async function* readCsvBatches(filePath: string, limits: Partial<ReadLimits> = {}): AsyncGenerator<SheetRow[], void, undefined> {
   const resolved = resolveLimits(limits);
-  const delimiter = sniffDelimiter(await readSample(filePath));
+  const { sample, encoding } = await readSample(filePath);
+  const delimiter = sniffDelimiter(sample);
   const parser = parse({
     delimiter,
     relax_column_count: true,
@@ -34,7 +36,7 @@ export async function* readCsvBatches(filePath: string, limits: Partial<ReadLimi
     max_record_size: Math.min(resolved.maxCellChars * resolved.maxColumns, 64 * 1024 * 1024),
   });
   // pipeline() hands back the parser and destroys every stage when one fails or the consumer stops.
-  const records = pipeline(Readable.from(decodedText(filePath, resolved)), parser, () => undefined);
+  const records = pipeline(Readable.from(decodedText(filePath, encoding, resolved)), parser, () => undefined);
   const gate = new RowGate(resolved);
   const ready: SheetRow[] = [];
   let recordNumber = 0;
@@ -52,9 +54,9 @@ export async function* readCsvBatches(filePath: string, limits: Partial<ReadLimi
   }
 }
 
-async function* decodedText(filePath: string, limits: ReadLimits): AsyncGenerator<string> {
-  // fatal: invalid UTF-8 throws instead of turning into U+FFFD; the BOM is dropped by default.
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+async function* decodedText(filePath: string, encoding: TextEncoding, limits: ReadLimits): AsyncGenerator<string> {
+  // fatal: invalid text throws instead of turning into U+FFFD; the BOM is dropped by default.
+  const decoder = strictDecoder(encoding);
   let bytes = 0;
   for await (const chunk of fs.createReadStream(filePath)) {
     const buffer = chunk as Buffer;
@@ -69,13 +71,16 @@ async function* decodedText(filePath: string, limits: ReadLimits): AsyncGenerato
   if (tail !== '') yield tail;
 }
 
-async function readSample(filePath: string): Promise<string> {
+/** The first 64 KB as text, for sniffing the delimiter, and the file's encoding. */
+async function readSample(filePath: string): Promise<{ sample: string; encoding: TextEncoding }> {
   const handle = await fs.promises.open(filePath, 'r');
   try {
     const buffer = Buffer.alloc(SNIFF_BYTES);
     const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
+    const head = buffer.subarray(0, bytesRead);
+    const encoding = textEncodingOf(head);
     // Not fatal here: the sample may end mid-character, and the full read checks the encoding.
-    return new TextDecoder('utf-8').decode(buffer.subarray(0, bytesRead));
+    return { sample: new TextDecoder(encoding).decode(head), encoding };
   } finally {
     await handle.close();
   }
@@ -88,7 +93,7 @@ function asCsvError(error: unknown, recordNumber: number, limits: ReadLimits): u
     return new ImportError('CORRUPT_FILE', `The CSV file cannot be read: ${error.message}`, { code: error.code, recordNumber }, { cause: error });
   }
   if (error instanceof TypeError && 'code' in error && error.code === 'ERR_ENCODING_INVALID_ENCODED_DATA') {
-    return new ImportError('UNSUPPORTED_FILE_TYPE', 'The CSV file is not UTF-8 text. Save it as "CSV UTF-8".', { recordNumber }, { cause: error });
+    return new ImportError('UNSUPPORTED_FILE_TYPE', 'The CSV file is not UTF-8 text throughout (a legacy encoding further down). In Excel, save it as "CSV UTF-8 (Comma delimited)", or upload the .xlsx workbook.', { recordNumber }, { cause: error });
   }
   return error;
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { ImportError } from './import-errors.js';
 import type { SheetFileType } from './sheet-reader.js';
+import { strictDecoder, textEncodingOf } from './text-encoding.js';
 import { openZip } from './zip-archive.js';
 
 const HEAD_BYTES = 64 * 1024;
@@ -19,7 +20,7 @@ const ZIP = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 
 /**
  * What the file is, by its bytes rather than its name: a zip holding `xl/workbook.xml` is xlsx,
- * UTF-8 text is csv, anything else is refused with UNSUPPORTED_FILE_TYPE (or EMPTY_FILE, or
+ * UTF-8 text (or UTF-16 with a byte order mark) is csv, anything else is refused with UNSUPPORTED_FILE_TYPE (or EMPTY_FILE, or
  * CORRUPT_FILE for a zip too damaged to list).
  */
 export async function detectFileType(filePath: string): Promise<SheetFileType> {
@@ -28,7 +29,12 @@ export async function detectFileType(filePath: string): Promise<SheetFileType> {
   if (startsWith(head, ZIP)) return (await isWorkbookZip(filePath)) ? 'xlsx' : unsupported('a zip archive that is not an .xlsx workbook');
   const refused = REFUSED.find(({ magic }) => startsWith(head, magic));
   if (refused) return unsupported(refused.what);
-  if (!isUtf8Text(head)) return unsupported('not a spreadsheet (binary data, or text that is not UTF-8)');
+  const text = decodedHead(head);
+  if (text === undefined || text.includes('\0')) {
+    return head.includes(0) || !looksLikeText(head)
+      ? unsupported('not a spreadsheet (binary data)')
+      : unsupported('text in a legacy encoding, not UTF-8', 'In Excel, save it as "CSV UTF-8 (Comma delimited)", or upload the .xlsx workbook.');
+  }
   return 'csv';
 }
 
@@ -41,15 +47,22 @@ async function isWorkbookZip(filePath: string): Promise<boolean> {
   }
 }
 
-function isUtf8Text(head: Buffer): boolean {
-  if (head.includes(0)) return false;
+/** The sample as text in its encoding (UTF-8, or UTF-16 with a byte order mark); undefined when it is not valid in it. */
+function decodedHead(head: Buffer): string | undefined {
   try {
     // stream: true leaves a character cut at the end of the sample pending instead of failing.
-    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true });
-    return true;
+    return strictDecoder(textEncodingOf(head)).decode(head, { stream: true });
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** Bytes that are text in some 8-bit code page: no control characters but tab, line ends, form feed and DOS's end-of-file mark. */
+function looksLikeText(head: Buffer): boolean {
+  for (const byte of head) {
+    if ((byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d && byte !== 0x0c && byte !== 0x1a) || byte === 0x7f) return false;
+  }
+  return true;
 }
 
 async function readHead(filePath: string): Promise<Buffer> {
@@ -67,6 +80,6 @@ function startsWith(head: Buffer, magic: Buffer): boolean {
   return head.length >= magic.length && head.subarray(0, magic.length).equals(magic);
 }
 
-function unsupported(what: string): never {
-  throw new ImportError('UNSUPPORTED_FILE_TYPE', `The file is ${what}. Upload an .xlsx workbook or a CSV file.`, { detected: what });
+function unsupported(what: string, advice = 'Upload an .xlsx workbook or a CSV file.'): never {
+  throw new ImportError('UNSUPPORTED_FILE_TYPE', `The file is ${what}. ${advice}`, { detected: what });
 }

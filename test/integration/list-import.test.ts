@@ -184,6 +184,20 @@ describe.each(['kysely store', 'sqlite import store'] as const)('with the %s', (
       ]);
     });
 
+    it('reads Excel "Unicode Text" (UTF-16 with tabs) as it reads a CSV', async () => {
+      const text = '\uFEFFName\tMobile\tCity\r\nAni\t0812 3456 7890\tJakarta\r\nمحمد\t+966 50 123 4567\tالرياض\r\nBeni\t0812-3456-7890\tBandung\r\nCitra\t12\tMedan\r\n';
+      const list = await importFile(writeText(path.join(dir, 'kontak.txt'), Buffer.from(text, 'utf16le')));
+      expect(list).toMatchObject({ status: 'ready', fileType: 'csv', phoneColumn: 'Mobile', counts: { rows: 4, valid: 2, duplicates: 1, invalid: 1, blank: 0 } });
+      expect((await recipientsOf(list)).map((recipient) => [recipient.rowNumber, recipient.phone, recipient.vars.name, recipient.vars.city])).toEqual([
+        [2, '+6281234567890', 'Ani', 'Jakarta'],
+        [3, '+966501234567', 'محمد', 'الرياض'],
+      ]);
+      expect(await rejectsOf(list)).toEqual([
+        { rowNumber: 4, rawValue: '0812-3456-7890', reason: 'DUPLICATE', duplicateOfRow: 2 },
+        { rowNumber: 5, rawValue: '12', reason: 'INVALID_PHONE', duplicateOfRow: null },
+      ]);
+    });
+
     it('finds duplicates across import batches, naming the row that was kept', async () => {
       const lines = ['phone,name'];
       for (let i = 0; i < 2_500; i++) lines.push(`+628123400${String(i).padStart(4, '0')},n${i}`);

@@ -1,4 +1,5 @@
 import { buildColumns, detectPhoneColumn } from '../../src/core/columns';
+import { textEncodingOf } from '../../src/import/text-encoding';
 import { sniffDelimiter } from '../../src/import/csv-sniff';
 
 // What the console reads of a CSV before uploading it: about how many rows (for progress bars and
@@ -34,10 +35,15 @@ function splitCsvLine(line: string, delimiter: string): string[] {
   return cells.map((value) => value.trim());
 }
 
+/** What the file pickers offer: workbooks, CSV, and tab-separated text (Excel's "Unicode Text" is a .txt). */
+export const SHEET_ACCEPT = '.xlsx,.csv,.tsv,.txt,text/csv,text/tab-separated-values,text/plain,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
 /** The variables a CSV's header row gives (the phone column is {phone}); undefined for other files. */
 export async function csvFileColumns(file: File): Promise<FileColumn[] | undefined> {
-  if (!/\.csv$/i.test(file.name)) return undefined;
-  const head = (await file.slice(0, 65_536).text()).replace(/^\uFEFF/, '');
+  if (!/\.(csv|txt|tsv)$/i.test(file.name)) return undefined;
+  const bytes = new Uint8Array(await file.slice(0, 65_536).arrayBuffer());
+  // As the importer reads it: UTF-8, or UTF-16 with a byte order mark (which the decoder drops).
+  const head = new TextDecoder(textEncodingOf(bytes)).decode(bytes);
   const line = head.split(/\r?\n/).find((candidate) => candidate.trim() !== '');
   if (line === undefined) return undefined;
   const headers = splitCsvLine(line, sniffDelimiter(head));
@@ -57,6 +63,8 @@ export async function estimateCsvRows(file: File): Promise<number | undefined> {
   const bytes = new Uint8Array(await file.arrayBuffer());
   let lines = 0;
   for (const byte of bytes) if (byte === 10) lines += 1;
-  if (bytes[bytes.length - 1] !== 10) lines += 1;
+  // The last character, in UTF-16 LE too (a line feed there is 0x0A 0x00).
+  const last = bytes[bytes.length - 1] === 0 ? bytes[bytes.length - 2] : bytes[bytes.length - 1];
+  if (last !== 10) lines += 1;
   return Math.max(0, lines - 1);
 }

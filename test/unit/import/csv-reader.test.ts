@@ -71,6 +71,25 @@ describe('csv reader', () => {
     expect((await read('phone\n628111\n628222\n')).map((r) => r.cells)).toEqual([['phone'], ['628111'], ['628222']]);
   });
 
+  it('Excel "Unicode Text": UTF-16 LE with its byte order mark, tabs, CRLF, Arabic and emoji', async () => {
+    const text = `\uFEFFphone\tname\r\n966501234567\t${ARABIC}\r\n628111\t${EMOJI}\r\n`;
+    expect((await read(Buffer.from(text, 'utf16le'))).map((r) => r.cells)).toEqual([
+      ['phone', 'name'],
+      ['966501234567', ARABIC],
+      ['628111', EMOJI],
+    ]);
+  });
+
+  it('UTF-16 BE with its byte order mark; UTF-16 that breaks off mid-character is refused', async () => {
+    const text = '\uFEFFphone,name\n628111,José\n';
+    expect((await read(Buffer.from(text, 'utf16le').swap16())).map((r) => r.cells)).toEqual([
+      ['phone', 'name'],
+      ['628111', 'José'],
+    ]);
+    const cut = Buffer.concat([Buffer.from('\uFEFFphone\n628111\n', 'utf16le'), Buffer.from([0x3d, 0xd8])]);
+    expect(await codeOf(cut)).toBe('UNSUPPORTED_FILE_TYPE');
+  });
+
   it('text that is not UTF-8 (Windows-1252 "CSV") is refused, not garbled', async () => {
     const latin1 = Buffer.concat([Buffer.from('phone,name\n628111,Jos'), Buffer.from([0xe9]), Buffer.from('\n')]);
     expect(await codeOf(latin1)).toBe('UNSUPPORTED_FILE_TYPE');

@@ -36,10 +36,21 @@ describe('detectFileType: by content, never by name', () => {
     ['a PNG', Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pseudoRandomBytes(100, 3)])],
     ['a JPEG', Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), pseudoRandomBytes(100, 4)])],
     ['binary garbage', pseudoRandomBytes(4096, 9)],
-    ['text with NUL bytes (UTF-16)', Buffer.from('\uFEFFphone,name\n', 'utf16le')],
-    ['Windows-1252 text', Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x0a, 0x4a, 0x6f, 0x73, 0xe9, 0x0a])],
+    ['UTF-16 text without its byte order mark (NUL bytes)', Buffer.from('phone,name\n', 'utf16le')],
+    ['UTF-16 LE text with NUL characters in it', Buffer.from('\uFEFFphone\0\0name\n', 'utf16le')],
   ])('%s is UNSUPPORTED_FILE_TYPE', async (name, bytes) => {
     expect(await codeOf(writeText(file(`${name}.xlsx`), bytes))).toBe('UNSUPPORTED_FILE_TYPE');
+  });
+
+  it('Windows-1252 text is refused with what to do about it', async () => {
+    const error = await failure(detectFileType(writeText(file('ansi.csv'), Buffer.from('phone;name\r\n628111;Jos\xe9\r\n', 'latin1'))));
+    expect(error).toMatchObject({ code: 'UNSUPPORTED_FILE_TYPE', details: { detected: 'text in a legacy encoding, not UTF-8' } });
+    expect((error as Error).message).toContain('CSV UTF-8');
+  });
+
+  it('UTF-16 text with its byte order mark (Excel "Unicode Text") is csv, LE and BE', async () => {
+    expect(await detectFileType(writeText(file('unicode.txt'), Buffer.from('\uFEFFphone\tname\r\n628111\tJosé\r\n', 'utf16le')))).toBe('csv');
+    expect(await detectFileType(writeText(file('unicode-be.txt'), Buffer.from('\uFEFFphone,name\n', 'utf16le').swap16()))).toBe('csv');
   });
 
   it('a zip that is not a workbook (a .docx) is UNSUPPORTED_FILE_TYPE', async () => {

@@ -3,6 +3,7 @@ import { api, call, describeError, upload, type UploadProgress } from '../api/cl
 import { identity } from '../auth';
 import { Alert, Button, EmptyState, ErrorNotice, Field, Loading, notify, Pager, ProgressBar } from '../components/ui';
 import { formatBytes } from '../format';
+import { SHEET_ACCEPT } from '../csv-file';
 import { useResource } from '../hooks';
 import { navigate } from '../router';
 import { ApiErrorAlert, formatShortDateTime } from './lists-shared';
@@ -117,7 +118,7 @@ function ImportOptOutsForm() {
         <input
           id="optout-file"
           type="file"
-          accept=".xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+          accept={SHEET_ACCEPT}
           required
           disabled={progress !== undefined}
           aria-describedby="optout-file-hint"

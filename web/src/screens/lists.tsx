@@ -5,12 +5,11 @@ import { Button, EmptyState, ErrorNotice, Field, Loading, notify, Pager, PageHea
 import { formatBytes, formatNumber } from '../format';
 import { useLiveEvents, useResource } from '../hooks';
 import { href, navigate } from '../router';
-import { estimateCsvRows } from '../csv-file';
+import { estimateCsvRows, SHEET_ACCEPT } from '../csv-file';
 import { ApiErrorAlert, expectRows, formatShortDateTime, withProgress, type ListProgress } from './lists-shared';
 import { OptOutsSection } from './lists-optouts';
 import './lists.css';
 
-const ACCEPT = '.xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const PAGE = 20;
 
 function UploadForm() {
@@ -72,7 +71,7 @@ function UploadForm() {
               ref={fileRef}
               id="list-file"
               type="file"
-              accept={ACCEPT}
+              accept={SHEET_ACCEPT}
               required
               disabled={busy}
               aria-describedby="list-file-hint"

@@ -7,7 +7,7 @@ import { useLiveEvents, useResource } from '../hooks';
 import { href, navigate, routeQuery } from '../router';
 import { EstimatePanel, PreviewPanel, type EstimateBody } from './new-blast-panels';
 import './new-blast.css';
-import { csvFileColumns, estimateCsvRows, type FileColumn } from '../csv-file';
+import { csvFileColumns, estimateCsvRows, SHEET_ACCEPT, type FileColumn } from '../csv-file';
 
 // New blast: sessions, a list or a file, the message with the list's columns as variables, a live
 // preview of real rows, media, schedule, the effective pacing and an estimated duration. Only the
@@ -290,7 +290,7 @@ export function NewBlastScreen() {
                 id="nb-file"
                 ref={fileInput}
                 type="file"
-                accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                accept={SHEET_ACCEPT}
                 aria-describedby="nb-file-hint"
                 onChange={(event) => { chooseFile(event.currentTarget.files?.[0]); }}
               />
