@@ -1,4 +1,5 @@
 import { AppError, type ErrorStatus } from '../errors/app-error.js';
+import { judgeHead } from '../import/file-head.js';
 
 export class UploadRejected extends AppError {
   constructor(
@@ -10,28 +11,15 @@ export class UploadRejected extends AppError {
   }
 }
 
-const ZIP = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
-
 /**
- * A first look at an upload's bytes (not a parse): a spreadsheet is a zip (xlsx) or text (csv).
- * Old .xls, PDFs, images and binary garbage are refused at once, whatever their name says.
- * The worker's reader checks the rest (a zip that is no workbook, a corrupt file).
+ * A first look at an upload's bytes (not a parse), as the importer will judge them (judgeHead):
+ * a zip (an xlsx) or text (a CSV). Old .xls files, PDFs, images, binary data and text in a
+ * legacy code page are refused at once, whatever their name says, with what to do about it. The
+ * worker's reader checks the rest (a zip that is no workbook, a corrupt file).
  */
 export function assertSpreadsheetHead(head: Buffer, size: number): void {
   if (size === 0) throw new UploadRejected('EMPTY_FILE', 'The file is empty.', 400);
-  if (head.subarray(0, 4).equals(ZIP)) return;
-  if (looksLikeText(head)) return;
-  throw new UploadRejected(
-    'UNSUPPORTED_FILE_TYPE',
-    'The file is neither an .xlsx workbook nor a CSV text file (old .xls files: save as .xlsx or .csv).',
-    415,
-  );
-}
-
-function looksLikeText(head: Buffer): boolean {
-  if (head.includes(0)) return false;
-  // A chunk boundary may cut a multi-byte character: ignore an incomplete tail.
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(head);
-  const replacements = text.slice(0, -4).split('\uFFFD').length - 1;
-  return replacements === 0;
+  const verdict = judgeHead(head);
+  if (verdict.kind !== 'refused') return;
+  throw new UploadRejected('UNSUPPORTED_FILE_TYPE', `The file is ${verdict.what}. ${verdict.advice ?? 'Upload an .xlsx workbook or a CSV file.'}`, 415);
 }

@@ -78,6 +78,10 @@ describe('recipient lists over HTTP', () => {
     const xls = await upload(url, '/api/lists', { name: 'old.xls', data: OLE_HEADER }, { businessUnit: 'Clinic' });
     expect(xls.status).toBe(415);
     expect(xls.json.error?.code).toBe('UNSUPPORTED_FILE_TYPE');
+    const ansi = await upload(url, '/api/lists', { name: 'kontak.csv', data: Buffer.from('phone;name\r\n628111;Jos\xe9\r\n', 'latin1') }, { businessUnit: 'Clinic' });
+    expect(ansi.status).toBe(415);
+    expect(ansi.json.error?.code).toBe('UNSUPPORTED_FILE_TYPE');
+    expect(ansi.json.error?.message).toContain('CSV UTF-8');
     const big = await upload(url, '/api/lists', { name: 'big.csv', data: Buffer.alloc(5_000, 0x41) }, { businessUnit: 'Clinic' });
     expect(big.status).toBe(413);
     expect(big.json.error?.code).toBe('UPLOAD_TOO_LARGE');
@@ -88,6 +92,20 @@ describe('recipient lists over HTTP', () => {
     expect(json.status).toBe(415);
     const badField = await upload(url, '/api/lists', { name: 'a.csv', data: Buffer.from('phone\n0812\n') }, { businessUnit: 'Clinic', defaultCountry: 'XX' });
     expect(badField.status).toBe(400);
+  });
+
+  it('imports Excel "Unicode Text" (UTF-16, tab-separated .txt) uploaded as it is', async () => {
+    const { url, call, events } = await start();
+    const text = '\uFEFFName\tMobile\r\nAni\t0812 3456 7890\r\nمحمد\t+966 50 123 4567\r\n';
+    const created = await upload(url, '/api/lists', { name: 'kontak.txt', data: Buffer.from(text, 'utf16le') }, { businessUnit: 'Clinic' });
+    expect(created.status).toBe(202);
+    const done = await events.waitFor(finished(String(created.json.listId)), 'list ready');
+    expect(done.data).toMatchObject({ status: 'ready', counts: { rows: 2, valid: 2, duplicates: 0, invalid: 0, blank: 0 } });
+    const recipients = await call<{ items: { phone: string; vars: Record<string, string> }[] }>('GET', `/api/lists/${String(created.json.listId)}/recipients`);
+    expect(recipients.json.items.map((item) => [item.phone, item.vars.name])).toEqual([
+      ['+6281234567890', 'Ani'],
+      ['+966501234567', 'محمد'],
+    ]);
   });
 
   it('fails a list whose file has no phone column, with a code the user can act on', async () => {

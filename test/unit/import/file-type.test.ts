@@ -53,6 +53,17 @@ describe('detectFileType: by content, never by name', () => {
     expect(await detectFileType(writeText(file('unicode-be.txt'), Buffer.from('\uFEFFphone,name\n', 'utf16le').swap16()))).toBe('csv');
   });
 
+  it.each([
+    ['an .xlsb', 'xl/workbook.bin', 'an Excel binary workbook (.xlsb)'],
+    ['an .ods', 'content.xml', 'an OpenDocument spreadsheet (.ods)'],
+    ['a Numbers document', 'Index/Document.iwa', 'an Apple Numbers document'],
+  ])('%s is UNSUPPORTED_FILE_TYPE, saying what it is and how to save it', async (name, part, what) => {
+    const zip = await writeZip(file(`${name}.xlsx`), [['[Content_Types].xml', '<Types/>'], [part, 'x']]);
+    const error = await failure(detectFileType(zip));
+    expect(error).toMatchObject({ code: 'UNSUPPORTED_FILE_TYPE', details: { detected: what } });
+    expect((error as Error).message).toMatch(/save it as|export it to/);
+  });
+
   it('a zip that is not a workbook (a .docx) is UNSUPPORTED_FILE_TYPE', async () => {
     const docx = await writeZip(file('letter.xlsx'), [['[Content_Types].xml', '<Types/>'], ['word/document.xml', '<w:document/>']]);
     expect(await codeOf(docx)).toBe('UNSUPPORTED_FILE_TYPE');
