@@ -21,7 +21,7 @@ async function upload(url: string, route: string, file: { name: string; data: Bu
   for (const [name, value] of Object.entries(fields)) form.append(name, value);
   form.append('file', new Blob([file.data]), file.name);
   const response = await fetch(`${url}${route}`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
-  return { status: response.status, json: (await response.json()) as Record<string, unknown> & { error?: { code: string } } };
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> & { error?: { code: string; message: string } } };
 }
 
 const finished = (listId: string) => (frame: Frame): boolean =>
