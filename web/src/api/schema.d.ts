@@ -1674,6 +1674,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: {
+                                /** @description The recipient's place in the list (and in its blasts); increasing, not always consecutive. */
                                 seq: number;
                                 /** @description The row as the sheet shows it. */
                                 rowNumber: number;
