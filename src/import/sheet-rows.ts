@@ -5,7 +5,7 @@ import type { SheetRow } from './sheet-reader.js';
 import type { XmlAttributes, XmlHandlers } from './xml-stream.js';
 
 export interface SheetContext {
-  sharedStrings: readonly string[];
+  sharedStrings: { get(index: number): string | undefined };
   dateStyles: readonly boolean[];
   date1904: boolean;
   maxColumns: number;
@@ -144,7 +144,7 @@ export class SheetRows implements XmlHandlers {
   private cellText(cell: Cell): string {
     switch (cell.type) {
       case 's':
-        return this.context.sharedStrings[Number(cell.value)] ?? '';
+        return this.context.sharedStrings.get(Number(cell.value)) ?? '';
       case 'inlineStr':
         return decodeEscapes(cell.inline !== '' ? cell.inline : cell.value);
       case 'str':

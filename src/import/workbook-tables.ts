@@ -1,17 +1,18 @@
 import type { Entry } from 'yauzl';
 import { decodeEscapes } from './cell-values.js';
 import { isDateFormat } from './number-formats.js';
+import { SharedStrings } from './shared-strings.js';
 import type { ReadLimits } from './sheet-reader.js';
 import { parsePart, type XmlHandlers } from './xml-stream.js';
 import type { InflateBudget, ZipArchive } from './zip-archive.js';
 
 /**
- * The shared strings table, held whole because cells point into it at random. Its inflated size
- * is capped by `maxSharedStringsBytes`, which also bounds the strings kept (each is shorter than
- * its XML).
+ * The shared strings table, held whole (packed: SharedStrings) because cells point into it at
+ * random. Its inflated size is capped by `maxSharedStringsBytes`, which also bounds the strings
+ * kept (each is shorter than its XML).
  */
-export async function readSharedStrings(zip: ZipArchive, entry: Entry, budget: InflateBudget, limits: ReadLimits): Promise<string[]> {
-  const strings: string[] = [];
+export async function readSharedStrings(zip: ZipArchive, entry: Entry, budget: InflateBudget, limits: ReadLimits): Promise<SharedStrings> {
+  const strings = new SharedStrings();
   let current: string[] | undefined;
   let inText = false;
   // Phonetic guides (<rPh>) hold furigana for Japanese text: not part of the value.
@@ -26,7 +27,7 @@ export async function readSharedStrings(zip: ZipArchive, entry: Entry, budget: I
       if (name === 't') inText = false;
       else if (name === 'rPh') phoneticDepth -= 1;
       else if (name === 'si' && current) {
-        strings.push(decodeEscapes(current.join('')));
+        strings.add(decodeEscapes(current.join('')));
         current = undefined;
       }
     },

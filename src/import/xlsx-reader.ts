@@ -1,6 +1,7 @@
 import type { Entry } from 'yauzl';
 import { RowGate } from './row-gate.js';
 import { resolveLimits, type ReadLimits, type SheetRow } from './sheet-reader.js';
+import { SharedStrings } from './shared-strings.js';
 import { SheetRows, type SheetContext } from './sheet-rows.js';
 import { maxTokenChars, readDateStyles, readSharedStrings } from './workbook-tables.js';
 import { readWorkbookLayout } from './workbook-layout.js';
@@ -25,7 +26,7 @@ export async function* readXlsxBatches(filePath: string, limits: Partial<ReadLim
     const budget = new InflateBudget(resolved);
     const layout = await readWorkbookLayout(zip, budget);
     const context: SheetContext = {
-      sharedStrings: layout.sharedStrings ? await readSharedStrings(zip, layout.sharedStrings, budget, resolved) : [],
+      sharedStrings: layout.sharedStrings ? await readSharedStrings(zip, layout.sharedStrings, budget, resolved) : new SharedStrings(),
       dateStyles: layout.styles ? await readDateStyles(zip, layout.styles, budget, resolved) : [],
       date1904: layout.date1904,
       maxColumns: resolved.maxColumns,
