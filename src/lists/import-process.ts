@@ -32,7 +32,7 @@ const ENTRY = new URL('./import-child.js', import.meta.url);
 /**
  * How the import process runs, for a small peak (measured on the 100k-row benchmark sheet):
  * the import's garbage is short-lived cells and rows, so a young generation capped at 4 MB
- * semi-spaces (V8 lets it grow to 16) is collected as cheaply and stays ~12 MB smaller; and a
+ * semi-spaces (V8 had let them grow to 8 MB each) is collected as cheaply and stays ~12 MB smaller; and a
  * single malloc arena (MALLOC_ARENA_MAX=1, unless set) keeps glibc from holding freed memory in
  * one arena per thread that ever allocated (zlib, SQLite, V8's compiler threads), ~6 MB.
  */
