@@ -65,6 +65,10 @@ describe.skipIf(!browserAvailable())('operator console in Chromium', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     try {
       await page.goto(url);
+      // The key field takes the focus when the app has rendered: type only then, as a person would.
+      const keyField = page.getByLabel('API key', { exact: true });
+      await page.waitForFunction(() => document.activeElement?.id === 'api-key');
+      expect(await keyField.evaluate((element) => element === document.activeElement)).toBe(true);
       await page.keyboard.type(ADMIN);
       await page.keyboard.press('Enter');
       await page.getByRole('navigation', { name: 'Main' }).waitFor();

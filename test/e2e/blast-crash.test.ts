@@ -25,8 +25,11 @@ describe('a blast survives its worker being killed', () => {
     let worker = await startWorker(0);
     const call = apiClient(url, ADMIN);
     const events = await openSocket(url);
-    // A little latency per message, so the blast lasts long enough to be interrupted.
-    await linkedSandboxSessions(call, events, ['crash-a', 'crash-b'], { sandbox: { sendLatencyMs: 4, deliveryDelayMs: null } });
+    // Latency per message, so that the blast outlasts the kills: between a restart and its kill a
+    // worker sends until its first progress frame and up to 400 ms more, ~200–250 messages over
+    // two sessions at 10 ms (~1,250 over the six kills, short of 2,000); at 4 ms the sixth kill
+    // once came after the last message.
+    await linkedSandboxSessions(call, events, ['crash-a', 'crash-b'], { sandbox: { sendLatencyMs: 10, deliveryDelayMs: null } });
 
     const created = await postBlast(url, ADMIN, {
       fields: { sessionIds: 'crash-a,crash-b', message: 'Hello {name}' },
