@@ -144,7 +144,8 @@ export class SheetRows implements XmlHandlers {
   private cellText(cell: Cell): string {
     switch (cell.type) {
       case 's':
-        return this.context.sharedStrings.get(Number(cell.value)) ?? '';
+        // An empty <v> is no index (Number('') would read as 0, the table's first string).
+        return cell.value.trim() === '' ? '' : (this.context.sharedStrings.get(Number(cell.value)) ?? '');
       case 'inlineStr':
         return decodeEscapes(cell.inline !== '' ? cell.inline : cell.value);
       case 'str':

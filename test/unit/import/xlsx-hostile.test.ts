@@ -123,6 +123,15 @@ describe('xlsx reader: hostile and broken files', () => {
     const target = await sheetWorkbook(file('absurd.xlsx'), worksheetXml('<row r="99999999999"><c r="A99999999999"><v>1E+999999999</v></c></row>'));
     expect(await collect(readXlsxRows(target))).toEqual([{ rowNumber: 99999999999, cells: ['1E+999999999'] }]);
   });
+
+  it('a shared-string cell with an empty, negative, fractional or out-of-range index is an empty cell, not another string', async () => {
+    const cells = ['<c r="A2" t="s"><v></v></c>', '<c r="B2" t="s"><v>-1</v></c>', '<c r="C2" t="s"><v>0.5</v></c>', '<c r="D2" t="s"><v>7</v></c>', '<c r="E2" t="s"><v> 1 </v></c>'];
+    const target = await sheetWorkbook(file('bad-sst-index.xlsx'), worksheetXml(row(1, [n('A1', '1')]) + row(2, cells)), sharedStringsXml(['first', 'second']));
+    expect(await collect(readXlsxRows(target))).toEqual([
+      { rowNumber: 1, cells: ['1'] },
+      { rowNumber: 2, cells: ['', '', '', '', 'second'] },
+    ]);
+  });
 });
 
 describe('xlsx reader: fuzzing never escapes as anything but ImportError', () => {
