@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { Readable, pipeline } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
-import { sniffDelimiter } from './csv-sniff.js';
+import { declaredDelimiter, sniffDelimiter } from './csv-sniff.js';
 import { ImportError, isImportError, isSystemError } from './import-errors.js';
 import { cellTooLarge, RowGate } from './row-gate.js';
 import { resolveLimits, type ReadLimits, type SheetRow } from './sheet-reader.js';
@@ -11,8 +11,8 @@ const SNIFF_BYTES = 64 * 1024;
 
 /**
  * Streams the records of a UTF-8 CSV file, or a UTF-16 one with its byte order mark (delimiter
- * sniffed, BOM dropped, quoted fields with line breaks and doubled quotes, CRLF or LF, rows of any
- * length). Text that is not valid in its encoding is refused rather than decoded with replacement
+ * sniffed or named by a `sep=` first line, BOM dropped, quoted fields with line breaks and
+ * doubled quotes, CRLF, LF or CR, rows of any length). Text that is not valid in its encoding is refused rather than decoded with replacement
  * characters, so a name never comes out garbled: the user is told to save as "CSV UTF-8".
  */
 export async function* readCsvRows(filePath: string, limits: Partial<ReadLimits> = {}): AsyncGenerator<SheetRow, void, undefined> {
@@ -25,9 +25,12 @@ const CSV_BATCH_ROWS = 1_000;
 export async function* readCsvBatches(filePath: string, limits: Partial<ReadLimits> = {}): AsyncGenerator<SheetRow[], void, undefined> {
   const resolved = resolveLimits(limits);
   const { sample, encoding } = await readSample(filePath);
-  const delimiter = sniffDelimiter(sample);
+  // Excel hides a "sep=;" first line, so the rows are numbered after it.
+  const declared = declaredDelimiter(sample);
+  const delimiter = declared ?? sniffDelimiter(sample);
   const parser = parse({
     delimiter,
+    ...(declared === undefined ? {} : { from_line: 2 }),
     relax_column_count: true,
     // A stray quote inside an unquoted field (5'11") is text, as Excel reads it.
     relax_quotes: true,

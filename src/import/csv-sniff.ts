@@ -4,6 +4,17 @@ export type CsvDelimiter = ',' | ';' | '\t' | '|';
 const CANDIDATES: readonly CsvDelimiter[] = [',', ';', '\t', '|'];
 const SAMPLE_RECORDS = 20;
 
+/** `sep=X` alone on the first line (after a byte order mark, which the decoders drop). */
+const SEP_LINE = /^sep=([^"\r\n])\r?\n/i;
+
+/**
+ * The delimiter a `sep=;` first line names: files written "for Excel" carry it so that any locale
+ * opens them right, and Excel hides the line. Undefined without one.
+ */
+export function declaredDelimiter(sample: string): string | undefined {
+  return SEP_LINE.exec(sample)?.[1];
+}
+
 /**
  * Guesses the delimiter from the first records of the file: the candidate that splits the most
  * records into the same number of fields as the first one (the header) wins. Quoted text is

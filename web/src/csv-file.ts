@@ -1,6 +1,6 @@
-import { buildColumns, detectPhoneColumn } from '../../src/core/columns';
-import { textEncodingOf } from '../../src/import/text-encoding';
-import { sniffDelimiter } from '../../src/import/csv-sniff';
+import { buildColumns, detectPhoneColumn } from '../../src/core/columns.js';
+import { textEncodingOf } from '../../src/import/text-encoding.js';
+import { declaredDelimiter, sniffDelimiter } from '../../src/import/csv-sniff.js';
 
 // What the console reads of a CSV before uploading it: about how many rows (for progress bars and
 // estimates) and, for a new blast, the variables its header row gives. The server imports the file;
@@ -44,9 +44,12 @@ export async function csvFileColumns(file: File): Promise<FileColumn[] | undefin
   const bytes = new Uint8Array(await file.slice(0, 65_536).arrayBuffer());
   // As the importer reads it: UTF-8, or UTF-16 with a byte order mark (which the decoder drops).
   const head = new TextDecoder(textEncodingOf(bytes)).decode(bytes);
-  const line = head.split(/\r?\n/).find((candidate) => candidate.trim() !== '');
+  // As the importer reads it: a "sep=;" first line names the delimiter and is not the header.
+  const declared = declaredDelimiter(head);
+  const lines = head.split(/\r\n|\r|\n/);
+  const line = (declared === undefined ? lines : lines.slice(1)).find((candidate) => candidate.trim() !== '');
   if (line === undefined) return undefined;
-  const headers = splitCsvLine(line, sniffDelimiter(head));
+  const headers = splitCsvLine(line, declared ?? sniffDelimiter(head));
   const phone = detectPhoneColumn(headers);
   return buildColumns(headers)
     .filter((column) => !('index' in phone) || column.index !== phone.index)

@@ -90,6 +90,31 @@ describe('csv reader', () => {
     expect(await codeOf(cut)).toBe('UNSUPPORTED_FILE_TYPE');
   });
 
+  it('a "sep=" first line names the delimiter and is hidden, as Excel hides it: the header is row 1', async () => {
+    expect(await read('\uFEFFsep=;\r\nphone;name\r\n628111;Ani, A.\r\n628222;"Budi\r\nSantoso"\r\n')).toEqual([
+      { rowNumber: 1, cells: ['phone', 'name'] },
+      { rowNumber: 2, cells: ['628111', 'Ani, A.'] },
+      { rowNumber: 3, cells: ['628222', 'Budi\r\nSantoso'] },
+    ]);
+    expect((await read('SEP=|\nphone|note\n628111|a;b,c\n')).map((r) => r.cells)).toEqual([
+      ['phone', 'note'],
+      ['628111', 'a;b,c'],
+    ]);
+    // Not a declaration: a column named like one, with more on its line.
+    expect((await read('sep=x,phone\n1,628111\n')).map((r) => r.cells)).toEqual([
+      ['sep=x', 'phone'],
+      ['1', '628111'],
+    ]);
+  });
+
+  it('classic Mac line ends (CR alone)', async () => {
+    expect((await read('phone;name\r628111;Ani\r628222;Budi\r')).map((r) => r.cells)).toEqual([
+      ['phone', 'name'],
+      ['628111', 'Ani'],
+      ['628222', 'Budi'],
+    ]);
+  });
+
   it('text that is not UTF-8 (Windows-1252 "CSV") is refused, not garbled', async () => {
     const latin1 = Buffer.concat([Buffer.from('phone,name\n628111,Jos'), Buffer.from([0xe9]), Buffer.from('\n')]);
     expect(await codeOf(latin1)).toBe('UNSUPPORTED_FILE_TYPE');
