@@ -31,12 +31,17 @@ const ENTRY = new URL('./import-child.js', import.meta.url);
 
 /**
  * How the import process runs, for a small peak (measured on the 100k-row benchmark sheet):
- * the import's garbage is short-lived cells and rows, so a young generation capped at 4 MB
- * semi-spaces (V8 had let them grow to 8 MB each) is collected as cheaply and stays ~12 MB smaller; and a
- * single malloc arena (MALLOC_ARENA_MAX=1, unless set) keeps glibc from holding freed memory in
- * one arena per thread that ever allocated (zlib, SQLite, V8's compiler threads), ~6 MB.
+ * - the import's garbage is short-lived cells and rows, so a young generation capped at 4 MB
+ *   semi-spaces (V8 had let them grow to 8 MB each) is collected as cheaply and stays ~12 MB
+ *   smaller;
+ * - no incremental marking: the old generation is collected in one pause when it is due (a few
+ *   ms for this small heap, and nothing here waits on the process), where incremental marking,
+ *   when the machine was busy, let promoted garbage pile up for the length of the marking: one
+ *   run in 15 peaked ~18 MB higher (0 in 90 without);
+ * - a single malloc arena (MALLOC_ARENA_MAX=1, unless set) keeps glibc from holding freed memory
+ *   in one arena per thread that ever allocated (zlib, SQLite, V8's compiler threads), ~6 MB.
  */
-const IMPORT_PROCESS_FLAGS = ['--max-semi-space-size=4'];
+const IMPORT_PROCESS_FLAGS = ['--max-semi-space-size=4', '--no-incremental-marking'];
 
 /** The import process needs its compiled entry (a build); straight from TypeScript sources there is none. */
 export function hasImportProcess(): boolean {
