@@ -107,6 +107,45 @@ describe.skipIf(!browserAvailable())('operator console in Chromium', () => {
       await page.close();
     }
   });
+
+  it('asks before revoking a key or removing an opt-out, then does it and says so', async () => {
+    const { product, url } = await startApiProduct('all', await environment());
+    track(product);
+    const call = apiClient(url, ADMIN);
+    await call('POST', '/api/suppressions', { businessUnit: 'Sales', phones: ['+6281300000001'], reason: 'asked by phone' });
+    const key = await call<{ secret: string }>('POST', '/api/keys', { name: 'Old script', businessUnit: 'Sales' });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const questions: string[] = [];
+    let answer = false;
+    page.on('dialog', (dialog) => {
+      questions.push(dialog.message());
+      void (answer ? dialog.accept() : dialog.dismiss());
+    });
+    try {
+      await signInAs(page, url, ADMIN);
+      await page.getByRole('link', { name: 'Lists' }).click();
+      const remove = page.getByRole('button', { name: 'Remove +6281300000001 from the opt-outs' });
+      // Declined: nothing happens.
+      await remove.click();
+      await expect.poll(() => questions.length).toBe(1);
+      expect(questions[0]).toContain('It may be messaged again');
+      expect((await call<{ total: number }>('GET', '/api/suppressions?businessUnit=Sales')).json.total).toBe(1);
+      // Accepted: removed, said, and gone from the table.
+      answer = true;
+      await remove.click();
+      await page.getByText('+6281300000001 may be messaged again').waitFor();
+      await remove.waitFor({ state: 'detached' });
+      expect((await call<{ total: number }>('GET', '/api/suppressions?businessUnit=Sales')).json.total).toBe(0);
+
+      await page.getByRole('link', { name: 'API keys' }).click();
+      await page.getByRole('button', { name: 'Revoke Old script' }).click();
+      await page.getByText('Revoked “Old script”').waitFor();
+      expect(questions[2]).toContain('stops working at once');
+      expect((await apiClient(url, key.json.secret)('GET', '/api/me')).status).toBe(401);
+    } finally {
+      await page.close();
+    }
+  });
 });
 
 async function story(page: Page, url: string): Promise<void> {

@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { describeError } from './api/client';
 import { onLiveEvent, type Frame } from './api/events';
+import { notify } from './components/ui';
 
 export interface Resource<T> {
   data: T | undefined;
@@ -65,4 +67,27 @@ export function useTicker(ms: number): number {
     };
   }, [ms]);
   return now;
+}
+
+/** One confirmed action at a time on a table's rows: which row is busy, and `run` for a row. */
+export interface RowAction {
+  busy: string | undefined;
+  /** Asks `question`; if confirmed, marks `row` busy while `work` runs and notifies the message it returns, or the error. */
+  run(row: string, question: string, work: () => Promise<string>): Promise<void>;
+}
+
+export function useRowAction(): RowAction {
+  const [busy, setBusy] = useState<string | undefined>(undefined);
+  const run = useCallback(async (row: string, question: string, work: () => Promise<string>) => {
+    if (!window.confirm(question)) return;
+    setBusy(row);
+    try {
+      notify(await work());
+    } catch (reason) {
+      notify(describeError(reason), 'error');
+    } finally {
+      setBusy(undefined);
+    }
+  }, []);
+  return { busy, run };
 }

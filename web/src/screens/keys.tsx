@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
 import { api, call, describeError, type ApiKey } from '../api/client';
-import { Alert, Button, CopyButton, Dialog, EmptyState, ErrorNotice, Field, Loading, notify, PageHeader, StatusBadge } from '../components/ui';
+import { Alert, Button, CopyButton, Dialog, EmptyState, ErrorNotice, Field, Loading, PageHeader, StatusBadge } from '../components/ui';
 import { formatDateTime } from '../format';
-import { useResource } from '../hooks';
+import { useResource, useRowAction } from '../hooks';
 
 function CreateKeyForm(props: { onCreated: (secret: string, key: ApiKey) => void }) {
   const [name, setName] = useState('');
@@ -59,21 +59,13 @@ function CreateKeyForm(props: { onCreated: (secret: string, key: ApiKey) => void
 export function KeysScreen() {
   const keys = useResource(() => call(api.GET('/api/keys')), []);
   const [created, setCreated] = useState<{ secret: string; key: ApiKey } | undefined>(undefined);
-  const [revoking, setRevoking] = useState<string | undefined>(undefined);
-
-  const revoke = async (key: ApiKey) => {
-    if (!window.confirm(`Revoke “${key.name}”? Whatever uses it stops working at once.`)) return;
-    setRevoking(key.id);
-    try {
+  const revoking = useRowAction();
+  const revoke = (key: ApiKey) =>
+    revoking.run(key.id, `Revoke “${key.name}”? Whatever uses it stops working at once.`, async () => {
       await call(api.DELETE('/api/keys/{id}', { params: { path: { id: key.id } } }));
-      notify(`Revoked “${key.name}”`);
       keys.reload();
-    } catch (reason) {
-      notify(describeError(reason), 'error');
-    } finally {
-      setRevoking(undefined);
-    }
-  };
+      return `Revoked “${key.name}”`;
+    });
 
   return (
     <section>
@@ -118,7 +110,7 @@ export function KeysScreen() {
                       <td>{key.revokedAt === null ? <StatusBadge status="ready" label="active" /> : <StatusBadge status="revoked" />}</td>
                       <td class="row-actions">
                         {key.revokedAt === null && (
-                          <Button variant="danger" busy={revoking === key.id} onClick={() => void revoke(key)} aria-label={`Revoke ${key.name}`}>
+                          <Button variant="danger" busy={revoking.busy === key.id} onClick={() => void revoke(key)} aria-label={`Revoke ${key.name}`}>
                             Revoke
                           </Button>
                         )}

@@ -1,10 +1,10 @@
 import { useState } from 'preact/hooks';
-import { api, call, describeError, upload, type UploadProgress } from '../api/client';
+import { api, call, upload, type UploadProgress } from '../api/client';
 import { identity } from '../auth';
 import { Alert, Button, EmptyState, ErrorNotice, Field, Loading, notify, Pager, ProgressBar } from '../components/ui';
 import { formatBytes } from '../format';
 import { SHEET_ACCEPT } from '../csv-file';
-import { useResource } from '../hooks';
+import { useResource, useRowAction } from '../hooks';
 import { navigate } from '../router';
 import { ApiErrorAlert, formatShortDateTime } from './lists-shared';
 
@@ -150,23 +150,16 @@ function ImportOptOutsForm() {
 
 export function OptOutsSection() {
   const [offset, setOffset] = useState(0);
-  const [removing, setRemoving] = useState<string | undefined>(undefined);
+  const removing = useRowAction();
   const rows = useResource(() => call(api.GET('/api/suppressions', { params: { query: { limit: PAGE, offset } } })), [offset]);
   const showUnit = identity.value?.businessUnit === null;
 
-  const remove = async (phone: string, businessUnit: string) => {
-    if (!window.confirm(`Remove ${phone} from the opt-outs of ${businessUnit}? It may be messaged again.`)) return;
-    setRemoving(`${businessUnit}/${phone}`);
-    try {
+  const remove = (phone: string, businessUnit: string) =>
+    removing.run(`${businessUnit}/${phone}`, `Remove ${phone} from the opt-outs of ${businessUnit}? It may be messaged again.`, async () => {
       await call(api.DELETE('/api/suppressions/{phone}', { params: { path: { phone }, query: { businessUnit } } }));
-      notify(`${phone} may be messaged again`);
       rows.reload();
-    } catch (reason) {
-      notify(describeError(reason), 'error');
-    } finally {
-      setRemoving(undefined);
-    }
-  };
+      return `${phone} may be messaged again`;
+    });
 
   return (
     <section class="panel optouts" aria-labelledby="optouts-title">
@@ -210,7 +203,7 @@ export function OptOutsSection() {
                         <td class="row-actions">
                           <Button
                             variant="ghost"
-                            busy={removing === `${row.businessUnit}/${row.phone}`}
+                            busy={removing.busy === `${row.businessUnit}/${row.phone}`}
                             aria-label={`Remove ${row.phone} from the opt-outs`}
                             onClick={() => void remove(row.phone, row.businessUnit)}
                           >
