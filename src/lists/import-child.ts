@@ -1,13 +1,13 @@
 /**
- * The import process (see import-process.ts): receives one ImportJob, runs importList, reports
- * progress and the outcome, and exits. On SQLite it loads neither Kysely nor pg: its store is a
+ * The import process (see import-process.ts): told where the database is, opens it and says it is
+ * ready; then receives one ImportJob, runs importList, reports progress and the outcome, and exits. On SQLite it loads neither Kysely nor pg: its store is a
  * handful of prepared statements (sqlite-import-store.ts). On PostgreSQL it uses the regular store.
  */
 import process from 'node:process';
 import type { DatabaseTarget } from '../config/config.js';
 import { systemClock } from '../infra/clock.js';
 import { importList, type ImportStore } from './import-list.js';
-import type { ImportJob, ImportProcessMessage } from './import-process.js';
+import type { ImportJob, ImportProcessCommand, ImportProcessMessage } from './import-process.js';
 import { createImportTools } from './import-tools.js';
 
 function send(message: ImportProcessMessage): Promise<void> {
@@ -43,8 +43,9 @@ async function openStore(target: DatabaseTarget): Promise<{ store: ImportStore; 
   return { store: createStore(handle), close: () => handle.close() };
 }
 
-async function run(job: ImportJob): Promise<number> {
-  const opened = await openStore(job.database);
+async function run(opening: ReturnType<typeof openStore> | undefined, job: ImportJob): Promise<number> {
+  if (!opening) throw new Error('the import process was given an import before its database');
+  const opened = await opening;
   const store = opened.store;
   const loadedRssMb = process.memoryUsage.rss() / MIB;
   try {
@@ -69,13 +70,23 @@ async function run(job: ImportJob): Promise<number> {
 const MIB = 1024 * 1024;
 const IMPORT_PAGE_CACHE_KIB = 1024;
 
+let importing = false;
 let finished = false;
 // The worker is gone (it crashed or was killed): nobody is waiting for this import any more.
 process.on('disconnect', () => {
   if (!finished) process.exit(1);
 });
-process.once('message', (job: ImportJob) => {
-  run(job)
+let opening: ReturnType<typeof openStore> | undefined;
+process.on('message', (command: ImportProcessCommand) => {
+  if (command.type === 'open') {
+    opening ??= openStore(command.database);
+    // A database that does not open is said by the import, which fails with it.
+    opening.then(() => send({ type: 'ready' })).catch(() => undefined);
+    return;
+  }
+  if (importing) return;
+  importing = true;
+  run(opening, command.job)
     .then(
       (loadedRssMb) => send({ type: 'done', peakRssMb: process.resourceUsage().maxRSS / 1024, loadedRssMb }),
       (error: unknown) =>

@@ -1,31 +1,30 @@
 import type { Job } from 'bullmq';
-import type { DatabaseTarget } from '../config/config.js';
 import type { ReadLimits } from '../import/sheet-reader.js';
 import type { Clock } from '../infra/clock.js';
 import type { Logger } from '../logging/logger.js';
 import { importList, type ImportProgressListener } from '../lists/import-list.js';
-import { hasImportProcess, runImportProcess } from '../lists/import-process.js';
+import type { ImportProcesses } from '../lists/import-process.js';
 import { createImportTools } from '../lists/import-tools.js';
 import type { Store } from '../store/store.js';
 import type { Processors } from './processors.js';
 
 /**
  * The imports queue: one spreadsheet at a time per worker, retried a few times for our own
- * failures. Each import runs in a small process of its own (see import-process.ts); from
- * TypeScript sources (tests), where there is no compiled entry for it, in this process.
+ * failures. Each import runs in a small process of its own (`processes`, see import-process.ts);
+ * from TypeScript sources (tests), where there is no compiled entry for it, in this process.
  */
 export function importProcessors(deps: {
   store: Store;
   clock: Clock;
   log: Logger;
-  database: DatabaseTarget;
+  processes: ImportProcesses | undefined;
   limits: Partial<ReadLimits>;
   tmpDir: string;
   onProgress?: ImportProgressListener;
 }): Processors['imports'] {
   const runImport = async (listId: string): Promise<void> => {
-    if (hasImportProcess()) {
-      await runImportProcess({ listId, database: deps.database, limits: deps.limits, tmpDir: deps.tmpDir }, { log: deps.log, onProgress: deps.onProgress });
+    if (deps.processes) {
+      await deps.processes.run({ listId, limits: deps.limits, tmpDir: deps.tmpDir }, { log: deps.log, onProgress: deps.onProgress });
     } else {
       await importList(listId, { ...deps, tools: createImportTools(deps.limits) });
     }

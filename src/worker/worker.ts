@@ -4,6 +4,7 @@ import type { Runtime } from '../app/runtime.js';
 import { QUEUE_NAMES } from '../queue/queue-catalogue.js';
 import path from 'node:path';
 import { importProcessors } from './import.processor.js';
+import { hasImportProcess, ImportProcesses } from '../lists/import-process.js';
 import { maintenanceProcessors } from './maintenance.processor.js';
 import { assertEveryJobHandled, dispatcher, type Processors } from './processors.js';
 import { createProviders } from './providers.js';
@@ -28,12 +29,19 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
       await enqueue(runtime.queues, 'blasts', 'prepare-blast', { blastId }, { jobId: `prepare-${blastId}`, attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: 1_000, removeOnFail: 5_000 });
     }
   };
+  // Imports run each in a process of their own, one kept started ahead; closed after the queues
+  // (closers run in reverse), once the import in hand has finished.
+  const importProcesses = hasImportProcess() ? new ImportProcesses(runtime.config.database, runtime.logger.child({ component: 'imports' })) : undefined;
+  if (importProcesses) {
+    importProcesses.warm();
+    lifecycle.defer('import-processes', () => importProcesses.close());
+  }
   const processors: Processors = {
     imports: importProcessors({
       store: runtime.store,
       clock: runtime.clock,
       log: runtime.logger.child({ component: 'imports' }),
-      database: runtime.config.database,
+      processes: importProcesses,
       limits: {
         maxRows: runtime.config.imports.maxRows + 1, // the header row counts as a row for the reader
         maxUncompressedBytes: runtime.config.imports.maxUncompressedBytes,

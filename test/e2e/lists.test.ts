@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { excelStyleWorkbook, fixtureDir, OLE_HEADER } from '../fixtures/spreadsheets.js';
 import { e2eHarness } from '../support/e2e.js';
 import { apiClient } from '../support/http.js';
-import { startApiProduct } from '../support/product.js';
+import { parseLog, startApiProduct, type ProductProcess } from '../support/product.js';
 import type { EventSocket, Frame } from '../support/ws-client.js';
 
 const ADMIN = 'e2e-lists-admin-key-0123456789abcdefghij';
@@ -135,6 +135,50 @@ describe('recipient lists over HTTP', () => {
     expect((await ids('?status=failed')).sort()).toEqual([String(created.json.listId), String(damaged.json.listId)].sort());
     expect(await ids('?status=ready&purpose=suppression')).toEqual([]);
     expect((await call('GET', '/api/lists?status=done')).status).toBe(400);
+  });
+});
+
+describe('the import processes of a worker', () => {
+  const isProcess = (pid: number): boolean => fs.existsSync(`/proc/${String(pid)}`);
+  const readyPids = (product: ProductProcess): number[] =>
+    product.lines.flatMap((line) => {
+      const log = parseLog(line);
+      return log?.msg === 'import process ready' ? [Number(log.pid)] : [];
+    });
+  /** The pid of the next import process to say it is ready (the `count`th since the start). */
+  const nthReady = async (product: ProductProcess, count: number): Promise<number> => {
+    await product.waitForLine(() => readyPids(product).length >= count, `import process ${String(count)} ready`);
+    return readyPids(product)[count - 1] ?? 0;
+  };
+
+  it('imports in a process started ahead, replaces it after each import or when it was killed, and leaves none behind', async () => {
+    const { product, url } = await startApiProduct('all', await environment({ LOG_LEVEL: 'debug' }));
+    track(product);
+    const events = await openSocket(url);
+    const first = await nthReady(product, 1);
+    expect(fs.readFileSync(`/proc/${String(first)}/cmdline`, 'utf8')).toContain('import-child.js');
+
+    const csv = { name: 'a.csv', data: Buffer.from('phone;name\n0812 3456 7890;Ani\n0813 1111 2222;Budi\n') };
+    const one = await upload(url, '/api/lists', csv, { businessUnit: 'Clinic' });
+    const done = await events.waitFor(finished(String(one.json.listId)), 'first list ready');
+    expect(done.data).toMatchObject({ status: 'ready', counts: { valid: 2 } });
+    // The process that imported it has exited; another was started for the next list.
+    const second = await nthReady(product, 2);
+    expect(second).not.toBe(first);
+    expect(isProcess(first)).toBe(false);
+
+    // Killed while it waited: the next list is imported all the same, by a new process.
+    process.kill(second, 'SIGKILL');
+    const two = await upload(url, '/api/lists', csv, { businessUnit: 'Clinic' });
+    const doneTwo = await events.waitFor(finished(String(two.json.listId)), 'second list ready');
+    expect(doneTwo.data).toMatchObject({ status: 'ready', counts: { valid: 2 } });
+    // At the first attempt: no import failed on the dead process and was retried.
+    expect(product.lines.filter((line) => parseLog(line)?.msg === 'list import failed')).toEqual([]);
+    const third = await nthReady(product, 3);
+    expect([first, second]).not.toContain(third);
+
+    expect(await product.stop()).toEqual({ code: 0, signal: null });
+    expect(isProcess(third)).toBe(false);
   });
 });
 
