@@ -7,6 +7,7 @@ import type { MediaKind } from '../core/media-type.js';
 import type { PacingPolicy } from '../core/pacing.js';
 import type { Db } from './database.js';
 import type { BlastRecipientTable, BlastTable } from './schema.js';
+import { listKey } from './list.repository.js';
 import { storedError } from './stored-error.js';
 import { immediateTransaction } from './sqlite.js';
 
@@ -157,7 +158,7 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
     const vars = await db
       .selectFrom('list_recipients')
       .select(['seq', 'vars'])
-      .where('list_id', '=', listId)
+      .where('list_key', '=', listKey(db, listId))
       .where('seq', 'in', rows.map((row) => row.seq))
       .execute();
     const bySeq = new Map(vars.map((row) => [row.seq, row.vars]));
@@ -272,7 +273,7 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
         await trx.deleteFrom('blast_recipients').where('blast_id', '=', id).execute();
         await sql`
           INSERT INTO blast_recipients (blast_id, seq, phone, status, attempts)
-          SELECT ${id}, seq, phone, 'pending', 0 FROM list_recipients WHERE list_id = ${listId}
+          SELECT ${id}, seq, phone, 'pending', 0 FROM list_recipients WHERE list_key = (${listKey(trx, listId)})
         `.execute(trx);
         const counted = await trx
           .selectFrom('blast_recipients')
@@ -610,7 +611,7 @@ async function rowNumbersOf(db: Db, blastId: string, seqs: number[]): Promise<Ma
   const rows = await db
     .selectFrom('list_recipients')
     .select(['seq', 'row_number'])
-    .where('list_id', '=', db.selectFrom('blasts').select('list_id').where('id', '=', blastId))
+    .where('list_key', '=', db.selectFrom('blasts').innerJoin('lists', 'lists.id', 'blasts.list_id').select('lists.list_key').where('blasts.id', '=', blastId))
     .where('seq', 'in', seqs)
     .execute();
   return new Map(rows.map((row) => [row.seq, row.row_number]));

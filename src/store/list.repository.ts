@@ -1,9 +1,11 @@
 import type SQLite from 'better-sqlite3';
-import type { Selectable } from 'kysely';
-import type { ListColumn, ListCounts, ListPurpose, ListRecipient, ListStatus, ListReject, RecipientList, RejectReason } from '../core/recipient-list.js';
+import { sql, type Kysely } from 'kysely';
+import type { ListCounts, ListPurpose, ListRecipient, ListStatus, ListReject, RecipientList, RejectReason } from '../core/recipient-list.js';
 import type { Db } from './database.js';
-import type { ListTable } from './schema.js';
-import { storedError } from './stored-error.js';
+import type { Database } from './schema.js';
+import { fromRow, failedValues, progressValues, readyValues, type ImportProgress } from './list-rows.js';
+
+export type { ImportProgress } from './list-rows.js';
 import { immediateTransaction } from './sqlite.js';
 
 export interface NewList {
@@ -19,13 +21,6 @@ export interface NewList {
   createdAt: string;
 }
 
-export interface ImportProgress {
-  counts: ListCounts;
-  fileType?: 'xlsx' | 'csv';
-  columns?: ListColumn[];
-  headerRow?: number;
-  phoneColumn?: string;
-}
 
 export interface ListRepository {
   create(list: NewList): Promise<void>;
@@ -53,7 +48,7 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
     const row = await db
       .selectFrom(table)
       .select((eb) => eb.fn.countAll<string | number>().as('total'))
-      .where('list_id', '=', listId)
+      .where('list_key', '=', listKey(db, listId))
       .executeTakeFirstOrThrow();
     return Number(row.total);
   };
@@ -82,6 +77,9 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
           columns: null,
           header_row: null,
           completed_at: null,
+          // PostgreSQL numbers lists itself (an identity column); SQLite takes the next number in
+          // the insert's own write transaction, so two processes cannot take the same one.
+          ...(sqlite ? { list_key: sql<number>`(SELECT coalesce(max(list_key), 0) + 1 FROM lists)` } : {}),
         })
         .execute();
     },
@@ -103,8 +101,8 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
 
     async delete(id) {
       return db.transaction().execute(async (trx) => {
-        await trx.deleteFrom('list_recipients').where('list_id', '=', id).execute();
-        await trx.deleteFrom('list_rejects').where('list_id', '=', id).execute();
+        await trx.deleteFrom('list_recipients').where('list_key', '=', listKey(trx, id)).execute();
+        await trx.deleteFrom('list_rejects').where('list_key', '=', listKey(trx, id)).execute();
         const result = await trx.deleteFrom('lists').where('id', '=', id).executeTakeFirst();
         return result.numDeletedRows > 0n;
       });
@@ -112,8 +110,8 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
 
     async resetImport(id, at) {
       await db.transaction().execute(async (trx) => {
-        await trx.deleteFrom('list_recipients').where('list_id', '=', id).execute();
-        await trx.deleteFrom('list_rejects').where('list_id', '=', id).execute();
+        await trx.deleteFrom('list_recipients').where('list_key', '=', listKey(trx, id)).execute();
+        await trx.deleteFrom('list_rejects').where('list_key', '=', listKey(trx, id)).execute();
         await trx
           .updateTable('lists')
           .set({ status: 'importing', rows: 0, valid: 0, duplicates: 0, invalid: 0, blank: 0, error_code: null, error_message: null, error_details: null, updated_at: at })
@@ -138,18 +136,20 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
       if (recipients.length === 0) return new Map();
       // Holding Kysely's connection, so no other query of this process runs in between.
       if (bulkInsert) return db.connection().execute(() => Promise.resolve(bulkInsert(listId, recipients)));
+      const key = await keyOf(db, listId);
+      if (key === undefined) return new Map(); // deleted meanwhile
       const inserted = await db
         .insertInto('list_recipients')
         .values(
           recipients.map((recipient) => ({
-            list_id: listId,
+            list_key: key,
             seq: recipient.seq,
             row_number: recipient.rowNumber,
             phone: recipient.phone,
             vars: JSON.stringify(recipient.vars),
           })),
         )
-        .onConflict((conflict) => conflict.columns(['list_id', 'phone']).doNothing())
+        .onConflict((conflict) => conflict.columns(['list_key', 'phone']).doNothing())
         .returning('phone')
         .execute();
       if (inserted.length === recipients.length) return new Map();
@@ -158,7 +158,7 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
       const kept = await db
         .selectFrom('list_recipients')
         .select(['phone', 'row_number'])
-        .where('list_id', '=', listId)
+        .where('list_key', '=', key)
         .where('phone', 'in', skipped)
         .execute();
       return new Map(kept.map((row) => [row.phone, row.row_number]));
@@ -166,11 +166,13 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
 
     async insertRejects(listId, rejects) {
       if (rejects.length === 0) return;
+      const key = await keyOf(db, listId);
+      if (key === undefined) return; // deleted meanwhile
       await db
         .insertInto('list_rejects')
         .values(
           rejects.map((reject) => ({
-            list_id: listId,
+            list_key: key,
             row_number: reject.rowNumber,
             raw_value: reject.rawValue,
             reason: reject.reason,
@@ -184,7 +186,7 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
       const rows = await db
         .selectFrom('list_recipients')
         .selectAll()
-        .where('list_id', '=', listId)
+        .where('list_key', '=', listKey(db, listId))
         .orderBy('seq')
         .limit(limit)
         .offset(offset)
@@ -199,7 +201,7 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
       const rows = await db
         .selectFrom('list_rejects')
         .selectAll()
-        .where('list_id', '=', listId)
+        .where('list_key', '=', listKey(db, listId))
         .orderBy('row_number')
         .limit(limit)
         .offset(offset)
@@ -217,58 +219,13 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
   };
 }
 
-/** The columns of a list whose import ended well (both stores write these). */
-export function readyValues(progress: ImportProgress, at: string) {
-  return { ...progressValues(progress, at), status: 'ready' as const, completed_at: at };
+/** The key of a list's recipients and rejects, as a subquery on its id. */
+export function listKey(db: Kysely<Database>, listId: string) {
+  return db.selectFrom('lists').select('list_key').where('id', '=', listId);
 }
 
-/** The columns of a list whose import failed, with its error (both stores write these). */
-export function failedValues(error: { code: string; message: string; details?: unknown }, counts: ListCounts, at: string) {
-  return {
-    ...progressValues({ counts }, at),
-    status: 'failed' as const,
-    error_code: error.code,
-    error_message: error.message,
-    error_details: error.details === undefined ? null : JSON.stringify(error.details),
-    completed_at: at,
-  };
-}
-
-export function progressValues(progress: ImportProgress, at: string) {
-  return {
-    rows: progress.counts.rows,
-    valid: progress.counts.valid,
-    duplicates: progress.counts.duplicates,
-    invalid: progress.counts.invalid,
-    blank: progress.counts.blank,
-    updated_at: at,
-    ...(progress.fileType === undefined ? {} : { file_type: progress.fileType }),
-    ...(progress.columns === undefined ? {} : { columns: JSON.stringify(progress.columns) }),
-    ...(progress.headerRow === undefined ? {} : { header_row: progress.headerRow }),
-    ...(progress.phoneColumn === undefined ? {} : { phone_column: progress.phoneColumn }),
-  };
-}
-
-export function fromRow(row: Selectable<ListTable>): RecipientList {
-  return {
-    id: row.id,
-    name: row.name,
-    purpose: row.purpose as ListPurpose,
-    businessUnit: row.business_unit,
-    status: row.status as RecipientList['status'],
-    error: storedError(row),
-    fileName: row.file_name,
-    fileSize: row.file_size,
-    fileType: row.file_type as RecipientList['fileType'],
-    phoneColumn: row.phone_column,
-    defaultCountry: row.default_country,
-    columns: row.columns === null ? [] : (JSON.parse(row.columns) as ListColumn[]),
-    headerRow: row.header_row,
-    counts: { rows: row.rows, valid: row.valid, duplicates: row.duplicates, invalid: row.invalid, blank: row.blank },
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    completedAt: row.completed_at,
-  };
+async function keyOf(db: Db, listId: string): Promise<number | undefined> {
+  return (await listKey(db, listId).executeTakeFirst())?.list_key;
 }
 
 /**
@@ -278,17 +235,21 @@ export function fromRow(row: Selectable<ListTable>): RecipientList {
  */
 function sqliteRecipientInsert(sqlite: SQLite.Database): (listId: string, recipients: readonly ListRecipient[]) => Map<string, number> {
   // Prepared on first use: the repository exists before the migrations have made the table.
-  let insert: SQLite.Statement<[string, number, number, string, string], { phone: string }> | undefined;
-  let keptRow: SQLite.Statement<[string, string], number> | undefined;
+  let keyOf: SQLite.Statement<[string], number> | undefined;
+  let insert: SQLite.Statement<[number, number, number, string, string], { phone: string }> | undefined;
+  let keptRow: SQLite.Statement<[number, string], number> | undefined;
   return immediateTransaction(sqlite, (listId: string, recipients: readonly ListRecipient[]) => {
+    keyOf ??= sqlite.prepare<[string], number>('SELECT list_key FROM lists WHERE id = ?').pluck();
     insert ??= sqlite.prepare(
-      'INSERT INTO list_recipients (list_id, seq, row_number, phone, vars) VALUES (?, ?, ?, ?, ?) ON CONFLICT (list_id, phone) DO NOTHING RETURNING phone',
+      'INSERT INTO list_recipients (list_key, seq, row_number, phone, vars) VALUES (?, ?, ?, ?, ?) ON CONFLICT (list_key, phone) DO NOTHING RETURNING phone',
     );
-    keptRow ??= sqlite.prepare<[string, string], number>('SELECT row_number FROM list_recipients WHERE list_id = ? AND phone = ?').pluck();
+    keptRow ??= sqlite.prepare<[number, string], number>('SELECT row_number FROM list_recipients WHERE list_key = ? AND phone = ?').pluck();
     const skipped = new Map<string, number>();
+    const key = keyOf.get(listId);
+    if (key === undefined) return skipped; // deleted meanwhile
     for (const recipient of recipients) {
-      const added = insert.get(listId, recipient.seq, recipient.rowNumber, recipient.phone, JSON.stringify(recipient.vars));
-      const row = added === undefined ? keptRow.get(listId, recipient.phone) : undefined;
+      const added = insert.get(key, recipient.seq, recipient.rowNumber, recipient.phone, JSON.stringify(recipient.vars));
+      const row = added === undefined ? keptRow.get(key, recipient.phone) : undefined;
       if (row !== undefined) skipped.set(recipient.phone, row);
     }
     return skipped;

@@ -117,10 +117,13 @@ export interface ListTable {
   completed_at: string | null;
   /** recipients | suppression */
   purpose: Generated<string>;
+  /** The list's number, which keys its recipients and rejects (shorter than the id; 0007). */
+  list_key: Generated<number>;
 }
 
 export interface ListRecipientTable {
-  list_id: string;
+  /** lists.list_key */
+  list_key: number;
   /** Order in the list (1-based). */
   seq: number;
   /** The row as the user sees it in the sheet. */
@@ -131,7 +134,8 @@ export interface ListRecipientTable {
 }
 
 export interface ListRejectTable {
-  list_id: string;
+  /** lists.list_key */
+  list_key: number;
   row_number: number;
   raw_value: string;
   /** INVALID_PHONE | MISSING_PHONE | DUPLICATE */

@@ -2,7 +2,7 @@ import type SQLite from 'better-sqlite3';
 import type { Selectable } from 'kysely';
 import type { ListRecipient, ListReject } from '../core/recipient-list.js';
 import type { ImportStore } from '../lists/import-list.js';
-import { failedValues, fromRow, progressValues, readyValues } from './list.repository.js';
+import { failedValues, fromRow, progressValues, readyValues } from './list-rows.js';
 import type { ListTable } from './schema.js';
 import { immediateTransaction } from './sqlite.js';
 
@@ -57,30 +57,40 @@ export function createSqliteImportStore(sqlite: SQLite.Database): ImportStore {
     return changes;
   };
 
+  /** The list's key (lists.list_key), which never changes: read once per list. */
+  const keys = new Map<string, number | undefined>();
+  const keyOf = (listId: string): number | undefined => {
+    if (!keys.has(listId)) keys.set(listId, prepare('SELECT list_key FROM lists WHERE id = ?').pluck().get(listId) as number | undefined);
+    return keys.get(listId);
+  };
   const insertRecipients = immediateTransaction(sqlite, (listId: string, recipients: readonly ListRecipient[]): Map<string, number> => {
-    const inserted = insertMany('list_recipients', ['list_id', 'seq', 'row_number', 'phone', 'vars'], recipients, (recipient, out, at) => {
-      out[at] = listId;
+    const skipped = new Map<string, number>();
+    const key = keyOf(listId);
+    if (key === undefined) return skipped; // deleted meanwhile
+    const inserted = insertMany('list_recipients', ['list_key', 'seq', 'row_number', 'phone', 'vars'], recipients, (recipient, out, at) => {
+      out[at] = key;
       out[at + 1] = recipient.seq;
       out[at + 2] = recipient.rowNumber;
       out[at + 3] = recipient.phone;
       out[at + 4] = JSON.stringify(recipient.vars);
     });
-    const skipped = new Map<string, number>();
     if (inserted === recipients.length) return skipped;
     // Some numbers were in the list already (stored by an earlier batch). A recipient was stored
-    // if its number is stored under its own seq: the (list_id, phone) index answers that alone
-    // (it holds the key, list_id and seq); the kept row's number is read for the others only.
-    const storedSeq = prepare('SELECT seq FROM list_recipients WHERE list_id = ? AND phone = ?').pluck();
-    const rowOf = prepare('SELECT row_number FROM list_recipients WHERE list_id = ? AND seq = ?').pluck();
+    // if its number is stored under its own seq: the (list_key, phone) index answers that alone
+    // (it holds the primary key, list_key and seq); the kept row's number is read for the others only.
+    const storedSeq = prepare('SELECT seq FROM list_recipients WHERE list_key = ? AND phone = ?').pluck();
+    const rowOf = prepare('SELECT row_number FROM list_recipients WHERE list_key = ? AND seq = ?').pluck();
     for (const recipient of recipients) {
-      const seq = storedSeq.get(listId, recipient.phone) as number | undefined;
-      if (seq !== undefined && seq !== recipient.seq) skipped.set(recipient.phone, rowOf.get(listId, seq) as number);
+      const seq = storedSeq.get(key, recipient.phone) as number | undefined;
+      if (seq !== undefined && seq !== recipient.seq) skipped.set(recipient.phone, rowOf.get(key, seq) as number);
     }
     return skipped;
   });
   const insertRejects = immediateTransaction(sqlite, (listId: string, rejects: readonly ListReject[]): void => {
-    insertMany('list_rejects', ['list_id', 'row_number', 'raw_value', 'reason', 'duplicate_of_row'], rejects, (reject, out, at) => {
-      out[at] = listId;
+    const key = keyOf(listId);
+    if (key === undefined) return; // deleted meanwhile
+    insertMany('list_rejects', ['list_key', 'row_number', 'raw_value', 'reason', 'duplicate_of_row'], rejects, (reject, out, at) => {
+      out[at] = key;
       out[at + 1] = reject.rowNumber;
       out[at + 2] = reject.rawValue;
       out[at + 3] = reject.reason;
@@ -88,8 +98,8 @@ export function createSqliteImportStore(sqlite: SQLite.Database): ImportStore {
     });
   });
   const resetImport = immediateTransaction(sqlite, (id: string, at: string): void => {
-    prepare('DELETE FROM list_recipients WHERE list_id = ?').run(id);
-    prepare('DELETE FROM list_rejects WHERE list_id = ?').run(id);
+    prepare('DELETE FROM list_recipients WHERE list_key = (SELECT list_key FROM lists WHERE id = ?)').run(id);
+    prepare('DELETE FROM list_rejects WHERE list_key = (SELECT list_key FROM lists WHERE id = ?)').run(id);
     updateList(id, { status: 'importing', rows: 0, valid: 0, duplicates: 0, invalid: 0, blank: 0, error_code: null, error_message: null, error_details: null, updated_at: at });
   });
   return {
@@ -136,7 +146,7 @@ export function createSqliteImportStore(sqlite: SQLite.Database): ImportStore {
     suppressions: {
       addFromList(listId, businessUnit, at) {
         const { changes } = prepare(
-          "INSERT INTO suppressions (business_unit, phone, reason, source, created_at) SELECT ?, phone, ?, 'import', ? FROM list_recipients WHERE list_id = ? " +
+          "INSERT INTO suppressions (business_unit, phone, reason, source, created_at) SELECT ?, phone, ?, 'import', ? FROM list_recipients WHERE list_key = (SELECT list_key FROM lists WHERE id = ?) " +
             'ON CONFLICT (business_unit, phone) DO NOTHING',
         ).run(businessUnit, `imported list ${listId}`, at, listId);
         return Promise.resolve(changes);
@@ -147,5 +157,5 @@ export function createSqliteImportStore(sqlite: SQLite.Database): ImportStore {
 
 /** Recipients keep the first of a number (as the Kysely repository's ON CONFLICT DO NOTHING); rejects are plain. */
 function conflictClause(table: string): string {
-  return table === 'list_recipients' ? ' ON CONFLICT (list_id, phone) DO NOTHING' : '';
+  return table === 'list_recipients' ? ' ON CONFLICT (list_key, phone) DO NOTHING' : '';
 }

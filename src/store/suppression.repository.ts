@@ -1,4 +1,5 @@
 import type { Db } from './database.js';
+import { listKey } from './list.repository.js';
 
 export interface Suppression {
   businessUnit: string;
@@ -105,7 +106,7 @@ export function createSuppressionRepository(db: Db): SuppressionRepository {
               inner.val('import').as('source'),
               inner.val(at).as('created_at'),
             ])
-            .where('list_id', '=', listId),
+            .where('list_key', '=', listKey(db, listId)),
         )
         .onConflict((conflict) => conflict.columns(['business_unit', 'phone']).doNothing())
         .execute();

@@ -5,6 +5,9 @@ import { createLogger } from '../../src/logging/logger.js';
 import { createDatabase, type DatabaseHandle } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { createStore, type Store } from '../../src/store/store.js';
+import type { NewList } from '../../src/store/list.repository.js';
+import { migrationProvider } from '../../src/store/migrations/index.js';
+import { Migrator, sql } from 'kysely';
 import { databaseKinds, type TestDatabase } from '../support/databases.js';
 
 const log = createLogger('silent');
@@ -19,6 +22,21 @@ function sessionConfig(id: string, businessUnit = 'Marketing'): SessionConfig {
     sandbox: { linkDelayMs: 10 },
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-01T00:00:00.000Z',
+  };
+}
+
+function newList(id: string): NewList {
+  return {
+    id,
+    name: 'People',
+    purpose: 'recipients',
+    businessUnit: 'Marketing',
+    fileName: 'people.csv',
+    fileSize: 100,
+    blobSha256: 'a'.repeat(64),
+    phoneColumn: null,
+    defaultCountry: 'ID',
+    createdAt: '2026-01-01T00:00:00.000Z',
   };
 }
 
@@ -46,6 +64,56 @@ describe.each(databaseKinds(inject('postgresUrl')))('store contract on $kind', (
       await migrateToLatest(handle, log);
       await store.sessions.insert(sessionConfig('after-second-run'));
       expect(await store.sessions.get('after-second-run')).toBeDefined();
+    });
+
+    it('keeps the lists imported before their recipients were keyed by list number (0007), and back', async () => {
+      const older = await create();
+      const olderHandle = createDatabase(older.target);
+      try {
+        const migrator = new Migrator({ db: olderHandle.db, provider: migrationProvider });
+        expect((await migrator.migrateTo('0006-blasts')).error).toBeUndefined();
+        // Two lists as 0006 stored them, by their ids.
+        for (const [index, id] of ['list-old-a', 'list-old-b'].entries()) {
+          await sql`
+            INSERT INTO lists (id, name, business_unit, status, file_name, file_size, blob_sha256, default_country, created_at, updated_at)
+            VALUES (${id}, ${id}, 'Marketing', 'ready', 'a.csv', 1, ${'a'.repeat(64)}, 'ID', ${`2026-01-0${String(index + 1)}T00:00:00.000Z`}, '2026-01-01T00:00:00.000Z')
+          `.execute(olderHandle.db);
+          await sql`
+            INSERT INTO list_recipients (list_id, seq, row_number, phone, vars)
+            VALUES (${id}, 1, 2, ${`+62812000000${String(index)}1`}, ${JSON.stringify({ name: `${id} one` })}),
+                   (${id}, 2, 4, ${`+62812000000${String(index)}2`}, ${JSON.stringify({ name: `${id} two` })})
+          `.execute(olderHandle.db);
+          await sql`INSERT INTO list_rejects (list_id, row_number, raw_value, reason, duplicate_of_row) VALUES (${id}, 3, '0812', 'INVALID_PHONE', NULL)`.execute(olderHandle.db);
+        }
+        await migrateToLatest(olderHandle, log);
+        const migrated = createStore(olderHandle);
+        const namesOf = async (id: string) => (await migrated.lists.recipients(id, { limit: 10, offset: 0 })).items.map((item) => [item.rowNumber, item.phone, item.vars.name]);
+        expect(await namesOf('list-old-b')).toEqual([
+          [2, '+6281200000011', 'list-old-b one'],
+          [4, '+6281200000012', 'list-old-b two'],
+        ]);
+        expect(await migrated.lists.rejects('list-old-a', { limit: 10, offset: 0 })).toEqual({ total: 1, items: [{ rowNumber: 3, rawValue: '0812', reason: 'INVALID_PHONE', duplicateOfRow: null }] });
+
+        // A list made after the migration takes a number of its own: its rows are its own.
+        await migrated.lists.create({ ...newList('list-new'), createdAt: '2026-02-01T00:00:00.000Z' });
+        expect(await migrated.lists.insertRecipients('list-new', [{ seq: 1, rowNumber: 2, phone: '+6281200000011', vars: { name: 'new' } }])).toEqual(new Map());
+        expect(await namesOf('list-new')).toEqual([[2, '+6281200000011', 'new']]);
+        expect(await migrated.lists.delete('list-old-b')).toBe(true);
+        expect(await namesOf('list-new')).toEqual([[2, '+6281200000011', 'new']]);
+        expect(await namesOf('list-old-a')).toHaveLength(2);
+
+        // And down again: the rows keyed by list id, as 0006 reads them.
+        expect((await migrator.migrateTo('0006-blasts')).error).toBeUndefined();
+        const back = await sql<{ list_id: string; phone: string }>`SELECT list_id, phone FROM list_recipients ORDER BY list_id, seq`.execute(olderHandle.db);
+        expect(back.rows.map((row) => [row.list_id, row.phone])).toEqual([
+          ['list-new', '+6281200000011'],
+          ['list-old-a', '+6281200000001'],
+          ['list-old-a', '+6281200000002'],
+        ]);
+      } finally {
+        await olderHandle.close();
+        await older.drop();
+      }
     });
   });
 
@@ -82,18 +150,7 @@ describe.each(databaseKinds(inject('postgresUrl')))('store contract on $kind', (
 
   describe.skipIf(skip)('list recipients', () => {
     it('stores each number once and names the row that has it for each number the list had already', async () => {
-      await store.lists.create({
-        id: 'list-1',
-        name: 'People',
-        purpose: 'recipients',
-        businessUnit: 'Marketing',
-        fileName: 'people.csv',
-        fileSize: 100,
-        blobSha256: 'a'.repeat(64),
-        phoneColumn: null,
-        defaultCountry: 'ID',
-        createdAt: '2026-01-01T00:00:00.000Z',
-      });
+      await store.lists.create(newList('list-1'));
       const recipient = (seq: number, rowNumber: number, phone: string) => ({ seq, rowNumber, phone, vars: { name: `row ${String(rowNumber)}` } });
       const first = await store.lists.insertRecipients('list-1', [recipient(1, 2, '+6281200000001'), recipient(2, 3, '+6281200000002')]);
       expect(first).toEqual(new Map());

@@ -5,6 +5,7 @@ import * as m0003 from './0003-session-runtime.js';
 import * as m0004 from './0004-lists.js';
 import * as m0005 from './0005-suppressions.js';
 import * as m0006 from './0006-blasts.js';
+import * as m0007 from './0007-list-keys.js';
 
 /**
  * Every migration, in order. Migrations are code (not files found at run time), so the
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-lists': m0004,
   '0005-suppressions': m0005,
   '0006-blasts': m0006,
+  '0007-list-keys': m0007,
 };
 
 export const migrationProvider: MigrationProvider = {
