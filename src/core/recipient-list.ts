@@ -56,4 +56,15 @@ export interface ListRecipient {
   vars: Record<string, string>;
 }
 
+/**
+ * A recipient as an import stores it: the values of its variables in the order of the list's
+ * columns (RecipientList.columns), which name them; stored so, a row does not repeat the names.
+ */
+export interface NewRecipient {
+  seq: number;
+  rowNumber: number;
+  phone: string;
+  values: string[];
+}
+
 export const EMPTY_COUNTS: Readonly<ListCounts> = Object.freeze({ rows: 0, valid: 0, duplicates: 0, invalid: 0, blank: 0 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import type { ListColumn, ListCounts, ListRecipient, ListReject, RecipientList } from '../core/recipient-list.js';
+import type { ListColumn, ListCounts, ListReject, NewRecipient, RecipientList } from '../core/recipient-list.js';
 import type { Clock } from '../infra/clock.js';
 import type { BlobRepository } from '../store/blob.repository.js';
 import type { ListRepository } from '../store/list.repository.js';
@@ -70,7 +70,7 @@ export async function importList(
     await pipeline(Readable.from(store.blobs.read(list.blobSha256)), fs.createWriteStream(file, { mode: 0o600 }));
     const fileType = await tools.detectFileType(file);
 
-    let header: { columns: ListColumn[]; phoneIndex: number; rowNumber: number; variables: [number, string][] } | undefined;
+    let header: { columns: ListColumn[]; phoneIndex: number; rowNumber: number; variables: number[] } | undefined;
     let batch = new Batch();
     let seq = 0;
     let lastProgress = Date.now();
@@ -93,7 +93,8 @@ export async function importList(
             return;
           }
           const columns = tools.buildColumns(cells);
-          const variables = columns.flatMap((column, index): [number, string][] => (index === found.index ? [] : [[index, column.key]]));
+          // The cells that are variables, in the order of the list's columns (variableColumns).
+          const variables = columns.flatMap((_, index) => (index === found.index ? [] : [index]));
           header = { columns, phoneIndex: found.index, rowNumber: row.rowNumber, variables };
           const phoneColumn = columns[found.index]?.header ?? '';
           await store.lists.progress(listId, { counts, fileType, columns: variableColumns(columns, found.index), headerRow: row.rowNumber, phoneColumn }, now());
@@ -116,7 +117,7 @@ export async function importList(
           if (earlier === undefined) {
             batch.firstRows.set(phone.e164, row.rowNumber);
             batch.raw.set(row.rowNumber, raw);
-            batch.recipients.push({ seq: ++seq, rowNumber: row.rowNumber, phone: phone.e164, vars: variables(header.variables, cells) });
+            batch.recipients.push({ seq: ++seq, rowNumber: row.rowNumber, phone: phone.e164, values: valuesOf(header.variables, cells) });
           } else {
             counts.duplicates += 1;
             batch.rejects.push({ rowNumber: row.rowNumber, rawValue: raw, reason: 'DUPLICATE', duplicateOfRow: earlier });
@@ -156,7 +157,7 @@ export async function importList(
 
 class Batch {
   /** Recipients to store, each number once: a later copy in the batch is a reject already. */
-  recipients: ListRecipient[] = [];
+  recipients: NewRecipient[] = [];
   rejects: ListReject[] = [];
   /** The row of each number of `recipients`. */
   firstRows = new Map<string, number>();
@@ -193,10 +194,10 @@ function variableColumns(columns: ListColumn[], phoneIndex: number): ListColumn[
   return columns.filter((_, index) => index !== phoneIndex);
 }
 
-function variables(columns: readonly [number, string][], cells: string[]): Record<string, string> {
-  const vars: Record<string, string> = {};
-  for (const [index, key] of columns) vars[key] = cells[index] ?? '';
-  return vars;
+function valuesOf(variables: readonly number[], cells: string[]): string[] {
+  const values = new Array<string>(variables.length);
+  for (let k = 0; k < variables.length; k += 1) values[k] = cells[variables[k] ?? -1] ?? '';
+  return values;
 }
 
 function phoneColumnError(found: { error: string; seen: string[] }, requested: string | null) {

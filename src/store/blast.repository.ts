@@ -7,6 +7,7 @@ import type { MediaKind } from '../core/media-type.js';
 import type { PacingPolicy } from '../core/pacing.js';
 import type { Db } from './database.js';
 import type { BlastRecipientTable, BlastTable } from './schema.js';
+import { columnsOf, decodeVars } from './list-rows.js';
 import { listKey } from './list.repository.js';
 import { storedError } from './stored-error.js';
 import { immediateTransaction } from './sqlite.js';
@@ -155,6 +156,8 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
 
   const withVars = async (listId: string, rows: { seq: number; phone: string; attempts: number }[]): Promise<ClaimedRecipient[]> => {
     if (rows.length === 0) return [];
+    const list = await db.selectFrom('lists').select('columns').where('id', '=', listId).executeTakeFirst();
+    const columns = columnsOf(list?.columns);
     const vars = await db
       .selectFrom('list_recipients')
       .select(['seq', 'vars'])
@@ -163,7 +166,7 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
       .execute();
     const bySeq = new Map(vars.map((row) => [row.seq, row.vars]));
     return rows
-      .map((row) => ({ ...row, vars: JSON.parse(bySeq.get(row.seq) ?? '{}') as Record<string, string> }))
+      .map((row) => ({ ...row, vars: decodeVars(bySeq.get(row.seq) ?? '{}', columns) }))
       .sort((a, b) => a.seq - b.seq);
   };
 

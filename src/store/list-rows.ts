@@ -59,11 +59,30 @@ export function fromRow(row: Selectable<ListTable>): RecipientList {
     fileType: row.file_type as RecipientList['fileType'],
     phoneColumn: row.phone_column,
     defaultCountry: row.default_country,
-    columns: row.columns === null ? [] : (JSON.parse(row.columns) as ListColumn[]),
+    columns: columnsOf(row.columns),
     headerRow: row.header_row,
     counts: { rows: row.rows, valid: row.valid, duplicates: row.duplicates, invalid: row.invalid, blank: row.blank },
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     completedAt: row.completed_at,
   };
+}
+
+/**
+ * A recipient's variables as stored (list_recipients.vars): the values in the order of the list's
+ * columns, or, for lists imported before that, an object by column key.
+ */
+export function decodeVars(stored: string, columns: readonly ListColumn[]): Record<string, string> {
+  const parsed = JSON.parse(stored) as unknown;
+  if (!Array.isArray(parsed)) return parsed as Record<string, string>;
+  const vars: Record<string, string> = {};
+  columns.forEach((column, index) => {
+    vars[column.key] = String(parsed[index] ?? '');
+  });
+  return vars;
+}
+
+/** The columns of a list as stored (lists.columns). */
+export function columnsOf(stored: string | null | undefined): ListColumn[] {
+  return stored === null || stored === undefined ? [] : (JSON.parse(stored) as ListColumn[]);
 }

@@ -1,9 +1,9 @@
 import type SQLite from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
-import type { ListCounts, ListPurpose, ListRecipient, ListStatus, ListReject, RecipientList, RejectReason } from '../core/recipient-list.js';
+import type { ListCounts, ListPurpose, ListRecipient, ListStatus, ListReject, NewRecipient, RecipientList, RejectReason } from '../core/recipient-list.js';
 import type { Db } from './database.js';
 import type { Database } from './schema.js';
-import { fromRow, failedValues, progressValues, readyValues, type ImportProgress } from './list-rows.js';
+import { columnsOf, decodeVars, fromRow, failedValues, progressValues, readyValues, type ImportProgress } from './list-rows.js';
 
 export type { ImportProgress } from './list-rows.js';
 import { immediateTransaction } from './sqlite.js';
@@ -36,7 +36,7 @@ export interface ListRepository {
    * Inserts recipients (each number at most once in a call); a number the list has already is not
    * inserted again. Returns those numbers, each with the sheet row of the recipient that has it.
    */
-  insertRecipients(listId: string, recipients: readonly ListRecipient[]): Promise<Map<string, number>>;
+  insertRecipients(listId: string, recipients: readonly NewRecipient[]): Promise<Map<string, number>>;
   insertRejects(listId: string, rejects: readonly ListReject[]): Promise<void>;
   recipients(listId: string, page: { limit: number; offset: number }): Promise<{ items: ListRecipient[]; total: number }>;
   rejects(listId: string, page: { limit: number; offset: number }): Promise<{ items: ListReject[]; total: number }>;
@@ -146,7 +146,7 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
             seq: recipient.seq,
             row_number: recipient.rowNumber,
             phone: recipient.phone,
-            vars: JSON.stringify(recipient.vars),
+            vars: JSON.stringify(recipient.values),
           })),
         )
         .onConflict((conflict) => conflict.columns(['list_key', 'phone']).doNothing())
@@ -183,6 +183,8 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
     },
 
     async recipients(listId, { limit, offset }) {
+      const list = await db.selectFrom('lists').select('columns').where('id', '=', listId).executeTakeFirst();
+      const columns = columnsOf(list?.columns);
       const rows = await db
         .selectFrom('list_recipients')
         .selectAll()
@@ -192,7 +194,7 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
         .offset(offset)
         .execute();
       return {
-        items: rows.map((row) => ({ seq: row.seq, rowNumber: row.row_number, phone: row.phone, vars: JSON.parse(row.vars) as Record<string, string> })),
+        items: rows.map((row) => ({ seq: row.seq, rowNumber: row.row_number, phone: row.phone, vars: decodeVars(row.vars, columns) })),
         total: await count('list_recipients', listId),
       };
     },
@@ -233,12 +235,12 @@ async function keyOf(db: Db, listId: string): Promise<number | undefined> {
  * held connection; building a 5,000-parameter statement through the query builder for every batch
  * took most of an import's time.
  */
-function sqliteRecipientInsert(sqlite: SQLite.Database): (listId: string, recipients: readonly ListRecipient[]) => Map<string, number> {
+function sqliteRecipientInsert(sqlite: SQLite.Database): (listId: string, recipients: readonly NewRecipient[]) => Map<string, number> {
   // Prepared on first use: the repository exists before the migrations have made the table.
   let keyOf: SQLite.Statement<[string], number> | undefined;
   let insert: SQLite.Statement<[number, number, number, string, string], { phone: string }> | undefined;
   let keptRow: SQLite.Statement<[number, string], number> | undefined;
-  return immediateTransaction(sqlite, (listId: string, recipients: readonly ListRecipient[]) => {
+  return immediateTransaction(sqlite, (listId: string, recipients: readonly NewRecipient[]) => {
     keyOf ??= sqlite.prepare<[string], number>('SELECT list_key FROM lists WHERE id = ?').pluck();
     insert ??= sqlite.prepare(
       'INSERT INTO list_recipients (list_key, seq, row_number, phone, vars) VALUES (?, ?, ?, ?, ?) ON CONFLICT (list_key, phone) DO NOTHING RETURNING phone',
@@ -248,7 +250,7 @@ function sqliteRecipientInsert(sqlite: SQLite.Database): (listId: string, recipi
     const key = keyOf.get(listId);
     if (key === undefined) return skipped; // deleted meanwhile
     for (const recipient of recipients) {
-      const added = insert.get(key, recipient.seq, recipient.rowNumber, recipient.phone, JSON.stringify(recipient.vars));
+      const added = insert.get(key, recipient.seq, recipient.rowNumber, recipient.phone, JSON.stringify(recipient.values));
       const row = added === undefined ? keptRow.get(key, recipient.phone) : undefined;
       if (row !== undefined) skipped.set(recipient.phone, row);
     }

@@ -1,6 +1,6 @@
 import type SQLite from 'better-sqlite3';
 import type { Selectable } from 'kysely';
-import type { ListRecipient, ListReject } from '../core/recipient-list.js';
+import type { ListReject, NewRecipient } from '../core/recipient-list.js';
 import type { ImportStore } from '../lists/import-list.js';
 import { failedValues, fromRow, progressValues, readyValues } from './list-rows.js';
 import type { ListTable } from './schema.js';
@@ -63,7 +63,7 @@ export function createSqliteImportStore(sqlite: SQLite.Database): ImportStore {
     if (!keys.has(listId)) keys.set(listId, prepare('SELECT list_key FROM lists WHERE id = ?').pluck().get(listId) as number | undefined);
     return keys.get(listId);
   };
-  const insertRecipients = immediateTransaction(sqlite, (listId: string, recipients: readonly ListRecipient[]): Map<string, number> => {
+  const insertRecipients = immediateTransaction(sqlite, (listId: string, recipients: readonly NewRecipient[]): Map<string, number> => {
     const skipped = new Map<string, number>();
     const key = keyOf(listId);
     if (key === undefined) return skipped; // deleted meanwhile
@@ -72,7 +72,7 @@ export function createSqliteImportStore(sqlite: SQLite.Database): ImportStore {
       out[at + 1] = recipient.seq;
       out[at + 2] = recipient.rowNumber;
       out[at + 3] = recipient.phone;
-      out[at + 4] = JSON.stringify(recipient.vars);
+      out[at + 4] = JSON.stringify(recipient.values);
     });
     if (inserted === recipients.length) return skipped;
     // Some numbers were in the list already (stored by an earlier batch). A recipient was stored

@@ -82,9 +82,9 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
       defaultCountry: 'ID',
       createdAt: AT,
     });
-    const recipients = Array.from({ length: count }, (_, i) => ({ seq: i + 1, rowNumber: i + 2, phone: phoneOf(i + 1), vars: { name: `Person ${i + 1}` } }));
+    const recipients = Array.from({ length: count }, (_, i) => ({ seq: i + 1, rowNumber: i + 2, phone: phoneOf(i + 1), values: [`Person ${i + 1}`] }));
     await store.lists.insertRecipients(id, recipients);
-    await store.lists.complete(id, { counts: { rows: count, valid: count, duplicates: 0, invalid: 0, blank: 0 } }, AT);
+    await store.lists.complete(id, { counts: { rows: count, valid: count, duplicates: 0, invalid: 0, blank: 0 }, columns: [{ header: 'Name', key: 'name' }] }, AT);
   }
 
   /** A blast over `list-1` (of `count` recipients), populated and running. */

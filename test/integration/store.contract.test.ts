@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { defaultPacing } from '../../src/core/pacing.js';
+import { EMPTY_COUNTS } from '../../src/core/recipient-list.js';
 import type { SessionConfig } from '../../src/core/session-config.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createDatabase, type DatabaseHandle } from '../../src/store/database.js';
@@ -96,7 +97,8 @@ describe.each(databaseKinds(inject('postgresUrl')))('store contract on $kind', (
 
         // A list made after the migration takes a number of its own: its rows are its own.
         await migrated.lists.create({ ...newList('list-new'), createdAt: '2026-02-01T00:00:00.000Z' });
-        expect(await migrated.lists.insertRecipients('list-new', [{ seq: 1, rowNumber: 2, phone: '+6281200000011', vars: { name: 'new' } }])).toEqual(new Map());
+        await migrated.lists.progress('list-new', { counts: EMPTY_COUNTS, columns: [{ header: 'Name', key: 'name' }] }, '2026-02-01T00:00:00.000Z');
+        expect(await migrated.lists.insertRecipients('list-new', [{ seq: 1, rowNumber: 2, phone: '+6281200000011', values: ['new'] }])).toEqual(new Map());
         expect(await namesOf('list-new')).toEqual([[2, '+6281200000011', 'new']]);
         expect(await migrated.lists.delete('list-old-b')).toBe(true);
         expect(await namesOf('list-new')).toEqual([[2, '+6281200000011', 'new']]);
@@ -151,7 +153,9 @@ describe.each(databaseKinds(inject('postgresUrl')))('store contract on $kind', (
   describe.skipIf(skip)('list recipients', () => {
     it('stores each number once and names the row that has it for each number the list had already', async () => {
       await store.lists.create(newList('list-1'));
-      const recipient = (seq: number, rowNumber: number, phone: string) => ({ seq, rowNumber, phone, vars: { name: `row ${String(rowNumber)}` } });
+      // Values in the order of the list's columns, which name them when they are read.
+      await store.lists.progress('list-1', { counts: EMPTY_COUNTS, columns: [{ header: 'Name', key: 'name' }, { header: 'City', key: 'city' }] }, '2026-01-01T00:00:00.000Z');
+      const recipient = (seq: number, rowNumber: number, phone: string) => ({ seq, rowNumber, phone, values: [`row ${String(rowNumber)}`, 'Jakarta'] });
       const first = await store.lists.insertRecipients('list-1', [recipient(1, 2, '+6281200000001'), recipient(2, 3, '+6281200000002')]);
       expect(first).toEqual(new Map());
       const second = await store.lists.insertRecipients('list-1', [
@@ -169,6 +173,7 @@ describe.each(databaseKinds(inject('postgresUrl')))('store contract on $kind', (
         [5, 6, '+6281200000004', 'row 6'],
       ]);
       expect(stored.total).toBe(4);
+      expect(stored.items[0]?.vars).toEqual({ name: 'row 2', city: 'Jakarta' });
     });
   });
 
