@@ -80,8 +80,15 @@ let opening: ReturnType<typeof openStore> | undefined;
 process.on('message', (command: ImportProcessCommand) => {
   if (command.type === 'open') {
     opening ??= openStore(command.database);
-    // A database that does not open is said by the import, which fails with it.
-    opening.then(() => send({ type: 'ready' })).catch(() => undefined);
+    opening.then(
+      () => send({ type: 'ready' }),
+      // While it waits, a spare whose database did not open exits (the worker starts another
+      // for the next import, which meets the database as it is then); given its import, the
+      // import fails with the error.
+      () => {
+        if (!importing) process.exit(1);
+      },
+    ).catch(() => undefined);
     return;
   }
   if (importing) return;

@@ -57,7 +57,7 @@ export function hasImportProcess(): boolean {
 /** An import process started ahead of its import: Node and the import's modules loaded, the database open. */
 interface Spare {
   child: ChildProcess;
-  /** Settles when the process has opened the database (or failed to: its import then fails with that). */
+  /** Settles when the process has opened the database, or has exited. (One that could not open it says so when given its import, which fails with that.) */
   ready: Promise<void>;
 }
 
@@ -82,7 +82,7 @@ export class ImportProcesses {
 
   constructor(
     private readonly database: DatabaseTarget,
-    private readonly log?: { debug(details: object, message: string): void },
+    private readonly log?: { debug(details: object, message: string): void; warn(details: object, message: string): void },
   ) {}
 
   /** Starts the spare process, unless one is there. */
@@ -91,7 +91,7 @@ export class ImportProcesses {
     this.#spare = this.#start();
   }
 
-  /** Settles once the spare process has started and opened the database (none: at once). */
+  /** Settles once the spare process has opened the database or exited (no spare: at once). */
   async ready(): Promise<void> {
     await this.#spare?.ready;
   }
@@ -151,9 +151,12 @@ export class ImportProcesses {
       child.on('message', onMessage);
       child.once('close', settle);
     });
-    // A spare that dies while it waits (killed from outside) is replaced by the next run.
-    child.once('close', () => {
-      if (this.#spare?.child === child) this.#spare = undefined;
+    // A spare that dies while it waits (killed from outside, or its database did not open) is
+    // replaced by the next run.
+    child.once('close', (code, signal) => {
+      if (this.#spare?.child !== child) return;
+      this.#spare = undefined;
+      this.log?.warn({ pid: child.pid, code, signal }, 'import process stopped while it waited');
     });
     child.once('error', () => undefined);
     child.send({ type: 'open', database: this.database } satisfies ImportProcessCommand, (error: Error | null) => {
@@ -187,6 +190,8 @@ function importIn(child: ChildProcess, job: ImportJob, hooks: { log: ImportLog; 
         case 'progress':
           // In order, one at a time, as importList would have awaited them.
           relayed = relayed.then(() => hooks.onProgress?.(message.list));
+          // Handled when the process closes (the import rejects with it); not an unhandled rejection meanwhile.
+          relayed.catch(() => undefined);
           break;
         case 'log':
           hooks.log.info(message.details, message.message);

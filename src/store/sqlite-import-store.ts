@@ -57,12 +57,12 @@ export function createSqliteImportStore(sqlite: SQLite.Database): ImportStore {
     return changes;
   };
 
-  /** The list's key (lists.list_key), which never changes: read once per list. */
-  const keys = new Map<string, number | undefined>();
-  const keyOf = (listId: string): number | undefined => {
-    if (!keys.has(listId)) keys.set(listId, prepare('SELECT list_key FROM lists WHERE id = ?').pluck().get(listId) as number | undefined);
-    return keys.get(listId);
-  };
+  /**
+   * The list's key (lists.list_key), read in each write transaction: a list deleted while it
+   * imports has none, and its number may be taken by the next list made (SQLite numbers lists
+   * max + 1), so a number read earlier could put its rows into that list.
+   */
+  const keyOf = (listId: string): number | undefined => prepare('SELECT list_key FROM lists WHERE id = ?').pluck().get(listId) as number | undefined;
   const insertRecipients = immediateTransaction(sqlite, (listId: string, recipients: readonly NewRecipient[]): Map<string, number> => {
     const skipped = new Map<string, number>();
     const key = keyOf(listId);

@@ -233,6 +233,42 @@ describe.each(['kysely store', 'sqlite import store'] as const)('with the %s', (
     });
   });
 
+  describe('a list deleted while it imports', () => {
+    it('leaves no row behind, not even in the list made next, which may take its number', async () => {
+      const lines = ['phone,name'];
+      for (let i = 0; i < 2_500; i++) lines.push(`+628123400${String(i).padStart(4, '0')},n${i}`);
+      const file = writeText(path.join(dir, 'deleted.csv'), lines.join('\n'));
+      // The store the import writes through, as it is; once the first batch is in, the user
+      // deletes the list and uploads another.
+      const real = importStore;
+      let next: string | undefined;
+      importStore = {
+        ...real,
+        lists: {
+          ...real.lists,
+          insertRecipients: async (listId, recipients) => {
+            const skipped = await real.lists.insertRecipients(listId, recipients);
+            if (next === undefined) {
+              expect(await store.lists.delete(listId)).toBe(true);
+              next = randomUUID();
+              await store.lists.create({ id: next, name: 'next', purpose: 'recipients', businessUnit: 'Clinic', fileName: 'next.csv', fileSize: 1, blobSha256: 'b'.repeat(64), phoneColumn: null, defaultCountry: 'ID', createdAt: new Date().toISOString() });
+            }
+            return skipped;
+          },
+        },
+      };
+      try {
+        await expect(importFile(file)).rejects.toThrow('list vanished');
+      } finally {
+        importStore = real;
+      }
+      expect(next).toBeDefined();
+      expect(await store.lists.recipients(next ?? '', { limit: 10, offset: 0 })).toEqual({ items: [], total: 0 });
+      const left = await handle.db.selectFrom('list_recipients').select((eb) => eb.fn.countAll<string | number>().as('rows')).executeTakeFirstOrThrow();
+      expect(Number(left.rows)).toBe(0);
+    });
+  });
+
   describe('files that cannot be imported fail their list with a clear code', () => {
     it('NO_PHONE_COLUMN, naming the headers it saw', async () => {
       const list = await importFile(writeText(path.join(dir, 'x.csv'), 'name,city\nAni,Jakarta\n'));
