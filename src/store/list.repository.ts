@@ -136,50 +136,56 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
       if (recipients.length === 0) return new Map();
       // Holding Kysely's connection, so no other query of this process runs in between.
       if (bulkInsert) return db.connection().execute(() => Promise.resolve(bulkInsert(listId, recipients)));
-      const key = await keyOf(db, listId);
-      if (key === undefined) return new Map(); // deleted meanwhile
-      const inserted = await db
-        .insertInto('list_recipients')
-        .values(
-          recipients.map((recipient) => ({
-            list_key: key,
-            seq: recipient.seq,
-            row_number: recipient.rowNumber,
-            phone: recipient.phone,
-            vars: JSON.stringify(recipient.values),
-          })),
-        )
-        .onConflict((conflict) => conflict.columns(['list_key', 'phone']).doNothing())
-        .returning('phone')
-        .execute();
-      if (inserted.length === recipients.length) return new Map();
-      const added = new Set(inserted.map((row) => row.phone));
-      const skipped = recipients.map((recipient) => recipient.phone).filter((phone) => !added.has(phone));
-      const kept = await db
-        .selectFrom('list_recipients')
-        .select(['phone', 'row_number'])
-        .where('list_key', '=', key)
-        .where('phone', 'in', skipped)
-        .execute();
-      return new Map(kept.map((row) => [row.phone, row.row_number]));
+      // The list's number read in the insert's transaction: SQLite gives a deleted list's number
+      // to the next list made, so one read before could put these rows into that list.
+      return db.transaction().execute(async (trx) => {
+        const key = await keyOf(trx, listId);
+        if (key === undefined) return new Map<string, number>(); // deleted meanwhile
+        const inserted = await trx
+          .insertInto('list_recipients')
+          .values(
+            recipients.map((recipient) => ({
+              list_key: key,
+              seq: recipient.seq,
+              row_number: recipient.rowNumber,
+              phone: recipient.phone,
+              vars: JSON.stringify(recipient.values),
+            })),
+          )
+          .onConflict((conflict) => conflict.columns(['list_key', 'phone']).doNothing())
+          .returning('phone')
+          .execute();
+        if (inserted.length === recipients.length) return new Map<string, number>();
+        const added = new Set(inserted.map((row) => row.phone));
+        const skipped = recipients.map((recipient) => recipient.phone).filter((phone) => !added.has(phone));
+        const kept = await trx
+          .selectFrom('list_recipients')
+          .select(['phone', 'row_number'])
+          .where('list_key', '=', key)
+          .where('phone', 'in', skipped)
+          .execute();
+        return new Map(kept.map((row) => [row.phone, row.row_number]));
+      });
     },
 
     async insertRejects(listId, rejects) {
       if (rejects.length === 0) return;
-      const key = await keyOf(db, listId);
-      if (key === undefined) return; // deleted meanwhile
-      await db
-        .insertInto('list_rejects')
-        .values(
-          rejects.map((reject) => ({
-            list_key: key,
-            row_number: reject.rowNumber,
-            raw_value: reject.rawValue,
-            reason: reject.reason,
-            duplicate_of_row: reject.duplicateOfRow,
-          })),
-        )
-        .execute();
+      await db.transaction().execute(async (trx) => {
+        const key = await keyOf(trx, listId);
+        if (key === undefined) return; // deleted meanwhile
+        await trx
+          .insertInto('list_rejects')
+          .values(
+            rejects.map((reject) => ({
+              list_key: key,
+              row_number: reject.rowNumber,
+              raw_value: reject.rawValue,
+              reason: reject.reason,
+              duplicate_of_row: reject.duplicateOfRow,
+            })),
+          )
+          .execute();
+      });
     },
 
     async recipients(listId, { limit, offset }) {
@@ -226,7 +232,7 @@ export function listKey(db: Kysely<Database>, listId: string) {
   return db.selectFrom('lists').select('list_key').where('id', '=', listId);
 }
 
-async function keyOf(db: Db, listId: string): Promise<number | undefined> {
+async function keyOf(db: Kysely<Database>, listId: string): Promise<number | undefined> {
   return (await listKey(db, listId).executeTakeFirst())?.list_key;
 }
 
