@@ -31,6 +31,14 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('lists').dropColumn('list_key').execute();
 }
 
+interface RebuildTarget {
+  key: string;
+  type: 'integer' | 'varchar(36)';
+  join: RawBuilder<unknown>;
+  value: RawBuilder<unknown>;
+  suffix: string;
+}
+
 /**
  * Rebuilds list_recipients and list_rejects keyed by `key` (its value from the joined lists
  * row), with the same rows. `suffix` names the constraints and the phone index (0004 named them
@@ -39,10 +47,9 @@ export async function down(db: Kysely<unknown>): Promise<void> {
 async function rebuild(
   db: Kysely<unknown>,
   isPostgres: boolean,
-  to: { key: string; type: 'integer' | 'varchar(36)'; join: RawBuilder<unknown>; value: RawBuilder<unknown>; suffix: string },
+  to: RebuildTarget,
 ): Promise<void> {
   const name = (base: string): string => (to.suffix === '' ? base : `${base}_${to.suffix}`);
-  const key = sql.ref(to.key);
   await db.schema
     .createTable('list_recipients_new')
     .addColumn(to.key, to.type, (col) => col.notNull())
@@ -54,12 +61,7 @@ async function rebuild(
     // SQLite: the rows live in the primary key's tree, one tree fewer to write per recipient.
     .$call((table) => (isPostgres ? table : table.modifyEnd(sql`without rowid`)))
     .execute();
-  await sql`
-    INSERT INTO list_recipients_new (${key}, seq, row_number, phone, vars)
-    SELECT ${to.value}, r.seq, r.row_number, r.phone, r.vars FROM list_recipients r ${to.join}
-  `.execute(db);
-  await db.schema.dropTable('list_recipients').execute();
-  await db.schema.alterTable('list_recipients_new').renameTo('list_recipients').execute();
+  await replaceWithNew(db, 'list_recipients', ['seq', 'row_number', 'phone', 'vars'], to);
   await db.schema.createIndex(name('list_recipients_phone')).on('list_recipients').columns([to.key, 'phone']).unique().execute();
 
   await db.schema
@@ -71,10 +73,17 @@ async function rebuild(
     .addColumn('duplicate_of_row', 'integer')
     .addPrimaryKeyConstraint(name('list_rejects_pk'), [to.key, 'row_number'])
     .execute();
+  await replaceWithNew(db, 'list_rejects', ['row_number', 'raw_value', 'reason', 'duplicate_of_row'], to);
+}
+
+/** Copies every row of `table` into `${table}_new`, its list's key translated, and puts the new table in its place. */
+async function replaceWithNew(db: Kysely<unknown>, table: string, columns: readonly string[], to: RebuildTarget): Promise<void> {
+  const copied = sql.join(columns.map((column) => sql.ref(column)));
+  const read = sql.join(columns.map((column) => sql.ref(`r.${column}`)));
   await sql`
-    INSERT INTO list_rejects_new (${key}, row_number, raw_value, reason, duplicate_of_row)
-    SELECT ${to.value}, r.row_number, r.raw_value, r.reason, r.duplicate_of_row FROM list_rejects r ${to.join}
+    INSERT INTO ${sql.table(`${table}_new`)} (${sql.ref(to.key)}, ${copied})
+    SELECT ${to.value}, ${read} FROM ${sql.table(table)} r ${to.join}
   `.execute(db);
-  await db.schema.dropTable('list_rejects').execute();
-  await db.schema.alterTable('list_rejects_new').renameTo('list_rejects').execute();
+  await db.schema.dropTable(table).execute();
+  await db.schema.alterTable(`${table}_new`).renameTo(table).execute();
 }
