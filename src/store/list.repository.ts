@@ -4,9 +4,9 @@ import type { ListCounts, ListPurpose, ListRecipient, ListStatus, ListReject, Ne
 import type { Db } from './database.js';
 import type { Database } from './schema.js';
 import { columnsOf, decodeVars, fromRow, failedValues, progressValues, readyValues, type ImportProgress } from './list-rows.js';
+import { sqliteListWrites } from './sqlite-list-writes.js';
 
 export type { ImportProgress } from './list-rows.js';
-import { immediateTransaction } from './sqlite.js';
 
 export interface NewList {
   id: string;
@@ -20,7 +20,6 @@ export interface NewList {
   defaultCountry: string;
   createdAt: string;
 }
-
 
 export interface ListRepository {
   create(list: NewList): Promise<void>;
@@ -43,7 +42,8 @@ export interface ListRepository {
 }
 
 export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepository {
-  const bulkInsert = sqlite && sqliteRecipientInsert(sqlite);
+  // On SQLite, an import's batches go through prepared multi-row statements (the import process's own path).
+  const sqliteWrites = sqlite && sqliteListWrites(sqlite);
   const count = async (table: 'list_recipients' | 'list_rejects', listId: string): Promise<number> => {
     const row = await db
       .selectFrom(table)
@@ -135,7 +135,7 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
     async insertRecipients(listId, recipients) {
       if (recipients.length === 0) return new Map();
       // Holding Kysely's connection, so no other query of this process runs in between.
-      if (bulkInsert) return db.connection().execute(() => Promise.resolve(bulkInsert(listId, recipients)));
+      if (sqliteWrites) return db.connection().execute(() => Promise.resolve(sqliteWrites.insertRecipients(listId, recipients)));
       // The list's number read in the insert's transaction: SQLite gives a deleted list's number
       // to the next list made, so one read before could put these rows into that list.
       return db.transaction().execute(async (trx) => {
@@ -170,6 +170,14 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
 
     async insertRejects(listId, rejects) {
       if (rejects.length === 0) return;
+      // Holding Kysely's connection, so no other query of this process runs in between.
+      if (sqliteWrites) {
+        await db.connection().execute(() => {
+          sqliteWrites.insertRejects(listId, rejects);
+          return Promise.resolve();
+        });
+        return;
+      }
       await db.transaction().execute(async (trx) => {
         const key = await keyOf(trx, listId);
         if (key === undefined) return; // deleted meanwhile
@@ -234,32 +242,4 @@ export function listKey(db: Kysely<Database>, listId: string) {
 
 async function keyOf(db: Kysely<Database>, listId: string): Promise<number | undefined> {
   return (await listKey(db, listId).executeTakeFirst())?.list_key;
-}
-
-/**
- * SQLite's import hot path: one prepared statement run per row inside one transaction, under the
- * held connection; building a 5,000-parameter statement through the query builder for every batch
- * took most of an import's time.
- */
-function sqliteRecipientInsert(sqlite: SQLite.Database): (listId: string, recipients: readonly NewRecipient[]) => Map<string, number> {
-  // Prepared on first use: the repository exists before the migrations have made the table.
-  let keyOf: SQLite.Statement<[string], number> | undefined;
-  let insert: SQLite.Statement<[number, number, number, string, string], { phone: string }> | undefined;
-  let keptRow: SQLite.Statement<[number, string], number> | undefined;
-  return immediateTransaction(sqlite, (listId: string, recipients: readonly NewRecipient[]) => {
-    keyOf ??= sqlite.prepare<[string], number>('SELECT list_key FROM lists WHERE id = ?').pluck();
-    insert ??= sqlite.prepare(
-      'INSERT INTO list_recipients (list_key, seq, row_number, phone, vars) VALUES (?, ?, ?, ?, ?) ON CONFLICT (list_key, phone) DO NOTHING RETURNING phone',
-    );
-    keptRow ??= sqlite.prepare<[number, string], number>('SELECT row_number FROM list_recipients WHERE list_key = ? AND phone = ?').pluck();
-    const skipped = new Map<string, number>();
-    const key = keyOf.get(listId);
-    if (key === undefined) return skipped; // deleted meanwhile
-    for (const recipient of recipients) {
-      const added = insert.get(key, recipient.seq, recipient.rowNumber, recipient.phone, JSON.stringify(recipient.values));
-      const row = added === undefined ? keptRow.get(key, recipient.phone) : undefined;
-      if (row !== undefined) skipped.set(recipient.phone, row);
-    }
-    return skipped;
-  });
 }
