@@ -7,8 +7,8 @@ import type { MediaKind } from '../core/media-type.js';
 import type { PacingPolicy } from '../core/pacing.js';
 import type { Db } from './database.js';
 import type { BlastRecipientTable, BlastTable } from './schema.js';
-import { columnsOf, decodeVars } from './list-rows.js';
-import { listKey } from './list.repository.js';
+import { decodeVars } from './list-rows.js';
+import { listKey, recipientsShape } from './list.repository.js';
 import { storedError } from './stored-error.js';
 import { immediateTransaction } from './sqlite.js';
 
@@ -156,17 +156,18 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
 
   const withVars = async (listId: string, rows: { seq: number; phone: string; attempts: number }[]): Promise<ClaimedRecipient[]> => {
     if (rows.length === 0) return [];
-    const list = await db.selectFrom('lists').select('columns').where('id', '=', listId).executeTakeFirst();
-    const columns = columnsOf(list?.columns);
-    const vars = await db
-      .selectFrom('list_recipients')
-      .select(['seq', 'vars'])
-      .where('list_key', '=', listKey(db, listId))
-      .where('seq', 'in', rows.map((row) => row.seq))
-      .execute();
+    const list = await recipientsShape(db, listId);
+    const vars = list
+      ? await db
+          .selectFrom('list_recipients')
+          .select(['seq', 'vars'])
+          .where('list_key', '=', list.key)
+          .where('seq', 'in', rows.map((row) => row.seq))
+          .execute()
+      : [];
     const bySeq = new Map(vars.map((row) => [row.seq, row.vars]));
     return rows
-      .map((row) => ({ ...row, vars: decodeVars(bySeq.get(row.seq) ?? '{}', columns) }))
+      .map((row) => ({ ...row, vars: decodeVars(bySeq.get(row.seq) ?? '{}', list?.columns ?? []) }))
       .sort((a, b) => a.seq - b.seq);
   };
 

@@ -1,6 +1,6 @@
 import type SQLite from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
-import type { ListCounts, ListPurpose, ListRecipient, ListStatus, ListReject, NewRecipient, RecipientList, RejectReason } from '../core/recipient-list.js';
+import type { ListColumn, ListCounts, ListPurpose, ListRecipient, ListStatus, ListReject, NewRecipient, RecipientList, RejectReason } from '../core/recipient-list.js';
 import type { Db } from './database.js';
 import type { Database } from './schema.js';
 import { columnsOf, decodeVars, fromRow, failedValues, progressValues, readyValues, type ImportProgress } from './list-rows.js';
@@ -44,11 +44,11 @@ export interface ListRepository {
 export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepository {
   // On SQLite, an import's batches go through prepared multi-row statements (the import process's own path).
   const sqliteWrites = sqlite && sqliteListWrites(sqlite);
-  const count = async (table: 'list_recipients' | 'list_rejects', listId: string): Promise<number> => {
+  const count = async (table: 'list_recipients' | 'list_rejects', key: number): Promise<number> => {
     const row = await db
       .selectFrom(table)
       .select((eb) => eb.fn.countAll<string | number>().as('total'))
-      .where('list_key', '=', listKey(db, listId))
+      .where('list_key', '=', key)
       .executeTakeFirstOrThrow();
     return Number(row.total);
   };
@@ -197,27 +197,29 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
     },
 
     async recipients(listId, { limit, offset }) {
-      const list = await db.selectFrom('lists').select('columns').where('id', '=', listId).executeTakeFirst();
-      const columns = columnsOf(list?.columns);
+      const list = await recipientsShape(db, listId);
+      if (!list) return { items: [], total: 0 };
       const rows = await db
         .selectFrom('list_recipients')
         .selectAll()
-        .where('list_key', '=', listKey(db, listId))
+        .where('list_key', '=', list.key)
         .orderBy('seq')
         .limit(limit)
         .offset(offset)
         .execute();
       return {
-        items: rows.map((row) => ({ seq: row.seq, rowNumber: row.row_number, phone: row.phone, vars: decodeVars(row.vars, columns) })),
-        total: await count('list_recipients', listId),
+        items: rows.map((row) => ({ seq: row.seq, rowNumber: row.row_number, phone: row.phone, vars: decodeVars(row.vars, list.columns) })),
+        total: await count('list_recipients', list.key),
       };
     },
 
     async rejects(listId, { limit, offset }) {
+      const key = await keyOf(db, listId);
+      if (key === undefined) return { items: [], total: 0 };
       const rows = await db
         .selectFrom('list_rejects')
         .selectAll()
-        .where('list_key', '=', listKey(db, listId))
+        .where('list_key', '=', key)
         .orderBy('row_number')
         .limit(limit)
         .offset(offset)
@@ -229,7 +231,7 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
           reason: row.reason as RejectReason,
           duplicateOfRow: row.duplicate_of_row,
         })),
-        total: await count('list_rejects', listId),
+        total: await count('list_rejects', key),
       };
     },
   };
@@ -238,6 +240,12 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
 /** The key of a list's recipients and rejects, as a subquery on its id. */
 export function listKey(db: Kysely<Database>, listId: string) {
   return db.selectFrom('lists').select('list_key').where('id', '=', listId);
+}
+
+/** What reading a list's recipients needs of the list: its number, and the columns that name their values. */
+export async function recipientsShape(db: Kysely<Database>, listId: string): Promise<{ key: number; columns: ListColumn[] } | undefined> {
+  const row = await db.selectFrom('lists').select(['list_key', 'columns']).where('id', '=', listId).executeTakeFirst();
+  return row && { key: row.list_key, columns: columnsOf(row.columns) };
 }
 
 async function keyOf(db: Kysely<Database>, listId: string): Promise<number | undefined> {
