@@ -1,7 +1,8 @@
 /**
  * The import process (see import-process.ts): told where the database is, opens it and says it is
- * ready; then receives one ImportJob, runs importList, reports progress and the outcome, and exits. On SQLite it loads neither Kysely nor pg: its store is a
- * handful of prepared statements (sqlite-import-store.ts). On PostgreSQL it uses the regular store.
+ * ready; then receives one ImportJob, runs importList, reports progress and the outcome, and
+ * exits. On SQLite it loads neither Kysely nor pg: its store is a handful of prepared statements
+ * (sqlite-import-store.ts). On PostgreSQL it uses the regular store.
  */
 import process from 'node:process';
 import type { DatabaseTarget } from '../config/config.js';

@@ -57,7 +57,7 @@ export function hasImportProcess(): boolean {
 /** An import process started ahead of its import: Node and the import's modules loaded, the database open. */
 interface Spare {
   child: ChildProcess;
-  /** Settles when the process has opened the database, or has exited. (One that could not open it says so when given its import, which fails with that.) */
+  /** Settles when the process has opened the database, or has exited (as one that cannot open it does). */
   ready: Promise<void>;
 }
 
