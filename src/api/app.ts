@@ -25,6 +25,8 @@ import multipart from '@fastify/multipart';
 import { wsTicketRoutes } from './routes/ws-ticket.routes.js';
 import { registerWsGateway } from './ws/ws-gateway.js';
 import type { TicketGrant, WsTickets } from './ws/ws-tickets.js';
+import type { WsKeyLedger } from './ws/ws-key-ledger.js';
+import type { AuthFailureLimiter } from '../auth/auth-failures.js';
 import { ApiKeyResponse } from './schemas/api-key.schema.js';
 import { ErrorResponse } from './schemas/common.schema.js';
 import { SessionConfigResponse } from './schemas/session.schema.js';
@@ -42,11 +44,13 @@ import type { Redis } from '../infra/redis.js';
 
 export interface ApiDeps {
   logger: Logger;
-  http: { bodyLimit: number; trustProxy: boolean };
+  http: { bodyLimit: number; trustProxy: false | number | string };
   /** Requests per minute per API key on /api (the environment's admin key is not limited). */
   rateLimit: { perMinute: number; adminKey: string; redis: Redis };
   version: string;
   apiKeys: ApiKeyService;
+  /** Failed authentications per client address, checked before any credential is. */
+  authFailures: AuthFailureLimiter;
   sessions: SessionConfigService;
   control: SessionControlService;
   lists: ListService;
@@ -56,8 +60,12 @@ export interface ApiDeps {
   blastControl: BlastControl;
   maxUploadBytes: number;
   tickets: WsTickets;
+  /** Each key's WebSocket tickets and sockets over every api process. */
+  wsLedger: WsKeyLedger;
   /** Starts delivering cross-process events; returns the function that stops it. */
   subscribeEvents: (onEvent: (envelope: EventEnvelope) => void) => Promise<() => Promise<void>>;
+  /** Starts hearing of revoked keys (from any api process); returns the function that stops it. */
+  subscribeRevocations: (onRevoked: (keyId: string) => void) => Promise<() => Promise<void>>;
   queues: Queues;
   probes: readonly ReadinessProbe[];
   metrics: Metrics;
@@ -74,7 +82,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: deps.http.bodyLimit,
-    trustProxy: deps.http.trustProxy,
+    trustProxy: trustedProxies(deps.http.trustProxy),
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -108,8 +116,11 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   await registerDocs(app, deps.version);
 
   app.register(healthRoutes(deps.probes));
+  const auth = { apiKeys: deps.apiKeys, failures: deps.authFailures };
   const gateway = await registerWsGateway(app, {
     tickets: deps.tickets,
+    ledger: deps.wsLedger,
+    failures: deps.authFailures,
     page: await registerConsole(app, deps.webDir),
     log: deps.logger.child({ component: 'ws' }),
     onOpen: (grant, send) => sendSnapshot(grant, send, deps),
@@ -118,8 +129,11 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
     gateway.dispatch(envelope);
   });
   app.addHook('onClose', unsubscribe);
-  await registerBullBoard(app, { queues: deps.queues, apiKeys: deps.apiKeys });
-  await registerMetricsRoute(app, { metrics: deps.metrics, apiKeys: deps.apiKeys });
+  app.addHook('onClose', await deps.subscribeRevocations((keyId) => {
+    gateway.closeKey(keyId);
+  }));
+  await registerBullBoard(app, { queues: deps.queues, auth });
+  await registerMetricsRoute(app, { metrics: deps.metrics, auth });
   deps.metrics.gauge('wab_websocket_clients', 'WebSocket clients connected to this api process.', [], (set) => {
     set({}, gateway.clientCount());
   });
@@ -128,7 +142,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
     async (api) => {
       await registerRateLimit(api, deps.rateLimit);
       api.decorateRequest('principal', null as never);
-      api.addHook('onRequest', requireApiKey(deps.apiKeys));
+      api.addHook('onRequest', requireApiKey(auth));
       keysRoutes(deps.apiKeys)(api);
       sessionsRoutes(deps.sessions, deps.control)(api);
       wsTicketRoutes(deps.tickets, deps.sessions, deps.blasts)(api);
@@ -144,11 +158,20 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   return app;
 }
 
+/**
+ * N proxies in front: the client is the address the outermost of them saw. Fastify 5 takes no
+ * bare hop count (it would trust nothing), hence the function; the app must then be reachable only
+ * through those proxies, or a client could write the hops itself.
+ */
+function trustedProxies(trust: false | number | string): boolean | string | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
+}
+
 /** A new socket first gets the current status of what it watches, so it never starts blind. */
 async function sendSnapshot(grant: TicketGrant, send: (envelope: EventEnvelope) => void, deps: ApiDeps): Promise<void> {
   const principal = grant.businessUnit === null
     ? ({ kind: 'admin', keyId: null } as const)
-    : ({ kind: 'operator', keyId: 'ws-ticket', businessUnit: grant.businessUnit } as const);
+    : ({ kind: 'operator', keyId: grant.keyId ?? 'ws-ticket', businessUnit: grant.businessUnit } as const);
   if (grant.blastId !== undefined) {
     const blast = await deps.blasts.get(principal, grant.blastId);
     send({ event: 'blast:progress', data: deps.blastControl.progressOf(blast), scope: { businessUnit: blast.businessUnit, blastId: blast.id } });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { TemplateError } from '../core/template.js';
-import { AppError } from '../errors/app-error.js';
+import { AppError, TooManyRequests } from '../errors/app-error.js';
 
 interface ErrorBody {
   error: { code: string; message: string; details?: unknown; errorId?: string };
@@ -38,6 +38,7 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
     request.log.info({ code: body.error.code, status }, 'request refused');
   }
   if (status === 503) reply.header('retry-after', '1');
+  if (error instanceof TooManyRequests && error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
   return reply.code(status).type('application/json').send(body);
 }
 

@@ -6,6 +6,9 @@ import { createSessionConfigService } from '../sessions/session-config.service.j
 import { createSessionControlService } from '../sessions/session-control.service.js';
 import { subscribeToEvents } from '../events/event-bus.js';
 import { WsTickets } from '../api/ws/ws-tickets.js';
+import { WsKeyLedger } from '../api/ws/ws-key-ledger.js';
+import { createAuthFailureLimiter } from '../auth/auth-failures.js';
+import { announceRevocation, subscribeToRevocations } from '../auth/key-revocations.js';
 import { createListService } from '../lists/list.service.js';
 import { createSuppressionService } from '../lists/suppression.service.js';
 import { createTemplatePreviewService } from '../templates/template-preview.service.js';
@@ -24,10 +27,16 @@ export type Role = 'api' | 'worker' | 'all';
 /** The HTTP app over a runtime, not yet listening (tests call `app.inject`). */
 export async function createApiApp(runtime: Runtime, adminKey: AdminKey): Promise<ApiServer> {
   const { config, logger, store, clock } = runtime;
+  const redis = runtime.redis.client;
+  const wsLedger = new WsKeyLedger(redis, config.wsMaxSocketsPerKey);
   const apiKeys = createApiKeyService({
     repository: store.apiKeys,
     adminApiKey: adminKey.key,
     clock,
+    onRevoked: async (keyId) => {
+      await announceRevocation(redis, config.redis.prefix, keyId);
+      await wsLedger.forget(keyId);
+    },
     onTouchError: (error) => {
       logger.warn({ err: error }, 'could not record API key use');
     },
@@ -52,6 +61,12 @@ export async function createApiApp(runtime: Runtime, adminKey: AdminKey): Promis
     rateLimit: { perMinute: config.http.rateLimitPerMinute, adminKey: adminKey.key, redis: runtime.redis.client },
     version: VERSION,
     apiKeys,
+    authFailures: createAuthFailureLimiter(redis, {
+      perMinute: config.http.authFailuresPerMinute,
+      onError: (error) => {
+        logger.warn({ err: error }, 'could not count a failed authentication');
+      },
+    }),
     sessions: createSessionConfigService({ repository: store.sessions, clock }),
     control: createSessionControlService({
       store,
@@ -61,7 +76,8 @@ export async function createApiApp(runtime: Runtime, adminKey: AdminKey): Promis
       prefix: config.redis.prefix,
       clock,
     }),
-    tickets: new WsTickets(runtime.redis.client, config.wsTicketTtlMs),
+    tickets: new WsTickets(redis, config.wsTicketTtlMs, wsLedger),
+    wsLedger,
     lists,
     suppressions: createSuppressionService({ store, clock, normalizePhone, defaultCountry: config.defaultCountry }),
     previews: createTemplatePreviewService({ lists }),
@@ -71,6 +87,8 @@ export async function createApiApp(runtime: Runtime, adminKey: AdminKey): Promis
     webDir: config.webDir ?? fileURLToPath(new URL('../web', import.meta.url)),
     subscribeEvents: (onEvent) =>
       subscribeToEvents(runtime.redis.newSubscriber('events'), config.redis.prefix, logger.child({ component: 'events' }), onEvent),
+    subscribeRevocations: (onRevoked) =>
+      subscribeToRevocations(runtime.redis.newSubscriber('key-revocations'), config.redis.prefix, logger.child({ component: 'keys' }), onRevoked),
     queues: runtime.queues,
     metrics: runtime.metrics,
     probes: [

@@ -35,6 +35,8 @@ export function createApiKeyService(deps: {
   repository: ApiKeyRepository;
   adminApiKey: string;
   clock: Clock;
+  /** Tells every api process, which closes the key's sockets and voids its tickets. */
+  onRevoked: (keyId: string) => Promise<void>;
   onTouchError?: (error: unknown) => void;
 }): ApiKeyService {
   const { repository, clock } = deps;
@@ -68,6 +70,8 @@ export function createApiKeyService(deps: {
       if (!(await repository.revoke(id, clock.now().toISOString()))) throw new ApiKeyNotFound(id);
       const key = await repository.get(id);
       if (!key) throw new ApiKeyNotFound(id);
+      // Also when it was revoked before: a retry after a failed announcement finishes the job.
+      await deps.onRevoked(id);
       return key;
     },
 

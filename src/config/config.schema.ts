@@ -65,10 +65,26 @@ export const envSchema = z.object({
   /** The operator console's build (index.html + assets/); default: dist/web beside the product. */
   WEB_DIR: optionalString,
   WS_TICKET_TTL_MS: z.coerce.number().int().min(1_000).max(60_000).default(30_000),
+  /**
+   * Which X-Forwarded-For entries to believe: none (false), the last N hops (true = 1), or the
+   * hops whose addresses are listed. Never "every hop": the first entry is whatever the client wrote.
+   */
   TRUST_PROXY: z
-    .enum(['true', 'false', '1', '0'])
+    .string()
+    .trim()
     .default('false')
-    .transform((value) => value === 'true' || value === '1'),
+    .transform((value, context) => {
+      const trust = parseTrustProxy(value);
+      if (trust === undefined) {
+        context.addIssue({ code: 'custom', message: 'false, true, a number of proxies (1-99) or a comma-separated list of proxy addresses' });
+        return z.NEVER;
+      }
+      return trust;
+    }),
+  /** Failed authentications (bad or missing key, bad ticket) per client address per minute. */
+  AUTH_FAILURES_PER_MINUTE: positiveInt(20),
+  /** Open WebSockets plus unused tickets per API key, over every api process. */
+  WS_MAX_SOCKETS_PER_KEY: positiveInt(20),
 }).superRefine((env, context) => {
   if (env.ROLE !== 'all' && env.REDIS_URL === undefined) {
     context.addIssue({
@@ -81,13 +97,36 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
+const PROXY_ADDRESSES = /^[0-9A-Fa-f.:/]+(,[0-9A-Fa-f.:/]+)*$/;
+
+/**
+ * TRUST_PROXY as Fastify takes it. `true` is one hop, not "trust every hop": with every hop
+ * trusted the client address is the first X-Forwarded-For entry, which the client writes itself,
+ * and a per-address limit could be dodged by changing it.
+ */
+function parseTrustProxy(value: string): false | number | string | undefined {
+  if (value === 'false' || value === '0') return false;
+  if (value === 'true') return 1;
+  if (/^[1-9][0-9]?$/.test(value)) return Number(value);
+  const list = value.replace(/\s+/g, '');
+  return PROXY_ADDRESSES.test(list) ? list : undefined;
+}
+
 export type DatabaseTarget =
   | { kind: 'sqlite'; file: string }
   | { kind: 'postgres'; url: string };
 
 export interface Config {
   role: Env['ROLE'];
-  http: { host: string; port: number; bodyLimit: number; trustProxy: boolean; rateLimitPerMinute: number };
+  http: {
+    host: string;
+    port: number;
+    bodyLimit: number;
+    /** Fastify's trustProxy: false, a number of proxy hops, or a comma-separated list of proxy addresses. */
+    trustProxy: false | number | string;
+    rateLimitPerMinute: number;
+    authFailuresPerMinute: number;
+  };
   dataDir: string;
   database: DatabaseTarget;
   redis: { url: string | undefined; prefix: string; serverBin: string };
@@ -97,6 +136,7 @@ export interface Config {
   shutdownTimeoutMs: number;
   sessions: { workerId: string; maxPerWorker: number; leaseTtlMs: number; reconcileIntervalMs: number };
   wsTicketTtlMs: number;
+  wsMaxSocketsPerKey: number;
   /** Where the console's build is; undefined: dist/web beside the product. */
   webDir: string | undefined;
   uploads: { maxBytes: number };
@@ -122,7 +162,14 @@ export function toConfig(env: Env): Config {
   const dataDir = path.resolve(env.DATA_DIR);
   return {
     role: env.ROLE,
-    http: { host: env.HOST, port: env.PORT, bodyLimit: env.BODY_LIMIT_BYTES, trustProxy: env.TRUST_PROXY, rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE },
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      bodyLimit: env.BODY_LIMIT_BYTES,
+      trustProxy: env.TRUST_PROXY,
+      rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+      authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
+    },
     dataDir,
     database: resolveDatabaseTarget(env.DATABASE_URL, dataDir),
     redis: { url: env.REDIS_URL, prefix: env.REDIS_PREFIX, serverBin: env.REDIS_SERVER_BIN },
@@ -137,6 +184,7 @@ export function toConfig(env: Env): Config {
       reconcileIntervalMs: env.SESSION_RECONCILE_INTERVAL_MS,
     },
     wsTicketTtlMs: env.WS_TICKET_TTL_MS,
+    wsMaxSocketsPerKey: env.WS_MAX_SOCKETS_PER_KEY,
     webDir: env.WEB_DIR === undefined ? undefined : path.resolve(env.WEB_DIR),
     uploads: { maxBytes: env.UPLOAD_MAX_BYTES },
     imports: {

@@ -64,6 +64,19 @@ export class Conflict extends AppError {
   }
 }
 
+/** Refused for now: the error handler sends `retryAfterSeconds` as Retry-After when it is known. */
+export class TooManyRequests extends AppError {
+  readonly status = 429;
+  constructor(
+    readonly code: 'AUTH_RATE_LIMITED' | 'WS_LIMIT_REACHED',
+    message: string,
+    readonly retryAfterSeconds?: number,
+    details?: unknown,
+  ) {
+    super(message, details);
+  }
+}
+
 export class Unavailable extends AppError {
   readonly status = 503;
   readonly code = 'SERVICE_UNAVAILABLE';

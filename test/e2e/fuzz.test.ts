@@ -7,10 +7,10 @@ import { linkedSandboxSessions } from '../support/blast-setup.js';
 import { e2eHarness } from '../support/e2e.js';
 import { apiClient } from '../support/http.js';
 import { startApiProduct } from '../support/product.js';
-import type { Frame } from '../support/ws-client.js';
+import { EventSocket, UpgradeRefused, type Frame } from '../support/ws-client.js';
 
 const ADMIN = 'e2e-fuzz-admin-key-0123456789abcdefghijkl';
-const { environment, openSocket, track, cleanups } = e2eHarness(ADMIN, 'fuzz');
+const { environment, openSocket, track, keep, cleanups } = e2eHarness(ADMIN, 'fuzz');
 
 const SEED = 20261124;
 const REQUESTS = 1_200;
@@ -139,5 +139,59 @@ describe('hostile input', () => {
     await events.waitFor((frame: Frame) => frame.event === 'list:progress' && frame.data.listId === created.listId && frame.data.status === 'ready', 'a good list imported after the fuzz', 60_000);
     expect(fs.existsSync(CANARY)).toBe(false);
     expect(product.output).not.toContain('unhandled error');
+  });
+});
+
+describe('issue 14, items 7 and 8: failed authentication and WebSockets', () => {
+  it('a flood of wrong credentials on every door ends in 429 AUTH_RATE_LIMITED (never a 5xx), while the admin key known from that address keeps working', async () => {
+    const env = await environment({ AUTH_FAILURES_PER_MINUTE: '20' });
+    const { product, url } = await startApiProduct('api', env);
+    track(product);
+    const call = apiClient(url, ADMIN);
+    expect((await call('GET', '/api/me')).status).toBe(200);
+    const random = prng(SEED + 7);
+    const junk = (): string => Buffer.from(Array.from({ length: 1 + Math.floor(random() * 60) }, () => 33 + Math.floor(random() * 90))).toString();
+    const doors: (() => Promise<number>)[] = [
+      async () => (await fetch(`${url}/api/sessions`, { headers: { authorization: `Bearer wab_${junk()}` } })).status,
+      async () => (await fetch(`${url}/api/ws-ticket`, { headers: { 'x-api-key': junk() } })).status,
+      async () => (await fetch(`${url}/api/blasts`, { method: 'POST' })).status,
+      async () => (await fetch(`${url}/admin/queues`, { headers: { authorization: `Basic ${Buffer.from(`admin:${junk()}`).toString('base64')}` } })).status,
+      async () => (await fetch(`${url}/metrics`, { headers: { authorization: `Basic ${Buffer.from(junk()).toString('base64')}` } })).status,
+      () => EventSocket.open(url, junk()).then(
+        (socket) => {
+          socket.close();
+          return 101;
+        },
+        (error: unknown) => (error instanceof UpgradeRefused ? error.status : 0),
+      ),
+    ];
+    const statuses: number[] = [];
+    for (let i = 0; i < 120; i += 8) statuses.push(...(await Promise.all(Array.from({ length: 8 }, () => (doors[Math.floor(random() * doors.length)] ?? doors[0])?.() ?? Promise.resolve(0)))));
+    expect(statuses.filter((status) => status !== 401 && status !== 429)).toEqual([]);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(20);
+    const limited = await fetch(`${url}/api/sessions`, { headers: { authorization: 'Bearer wab_one-more' } });
+    expect(limited.status).toBe(429);
+    expect(((await limited.json()) as { error: { code: string } }).error.code).toBe('AUTH_RATE_LIMITED');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await call('GET', '/api/sessions')).status).toBe(200);
+  });
+
+  it('a key asking for tickets and sockets without end is capped, and its revocation closes them all', async () => {
+    const env = await environment({ WS_MAX_SOCKETS_PER_KEY: '5' });
+    const { product, url } = await startApiProduct('api', env);
+    track(product);
+    const created = await apiClient(url, ADMIN)<{ key: { id: string }; secret: string }>('POST', '/api/keys', { name: 'greedy', businessUnit: 'Clinic' });
+    const greedy = apiClient(url, created.json.secret);
+    // Its first request makes it known from this address (a burst of an unknown key's first requests counts as guesses until they succeed).
+    expect((await greedy('GET', '/api/me')).status).toBe(200);
+    const tickets = await Promise.all(Array.from({ length: 40 }, () => greedy<{ ticket?: string; error?: { code: string } }>('GET', '/api/ws-ticket')));
+    expect(tickets.filter((answer) => answer.status === 200)).toHaveLength(5);
+    expect([...new Set(tickets.filter((answer) => answer.status !== 200).map((answer) => `${answer.status} ${String(answer.json.error?.code)}`))]).toEqual(['429 WS_LIMIT_REACHED']);
+    const granted = tickets.flatMap((answer) => (answer.json.ticket === undefined ? [] : [answer.json.ticket]));
+    const sockets = await Promise.all(granted.slice(0, 4).map((ticket) => EventSocket.open(url, ticket)));
+    for (const socket of sockets) keep(socket);
+    expect((await apiClient(url, ADMIN)('DELETE', `/api/keys/${created.json.key.id}`)).status).toBe(200);
+    expect(await Promise.all(sockets.map((socket) => socket.closed))).toEqual(sockets.map(() => ({ code: 4403 })));
+    await expect(EventSocket.open(url, granted[4] ?? '')).rejects.toMatchObject({ status: 401 });
   });
 });

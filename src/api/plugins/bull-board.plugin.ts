@@ -1,11 +1,11 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiKeyService } from '../../auth/api-key.service.js';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { handleError } from '../error-handler.js';
 import type { Queues } from '../../queue/queues.js';
 import type { ApiServer } from '../server-types.js';
-import { presentedKey } from './auth.plugin.js';
+import { authenticateRequest, presentedKey, type Authenticator } from './auth.plugin.js';
 
 export const BULL_BOARD_PATH = '/admin/queues';
 
@@ -13,7 +13,7 @@ export const BULL_BOARD_PATH = '/admin/queues';
  * Bull Board for every queue of the catalogue, for admins only: HTTP basic auth whose password
  * is an admin key (so a browser prompts), or an admin key in the usual headers.
  */
-export async function registerBullBoard(app: ApiServer, deps: { queues: Queues; apiKeys: ApiKeyService }): Promise<void> {
+export async function registerBullBoard(app: ApiServer, deps: { queues: Queues; auth: Authenticator }): Promise<void> {
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(BULL_BOARD_PATH);
   createBullBoard({
@@ -25,7 +25,12 @@ export async function registerBullBoard(app: ApiServer, deps: { queues: Queues; 
   await app.register(async (scope) => {
     scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       const secret = basicAuthPassword(request) ?? presentedKey(request);
-      const principal = secret === undefined ? undefined : await deps.apiKeys.authenticate(secret);
+      // Bull Board's routes have an error handler of their own: answer a refusal here, as ours would.
+      const principal = await authenticateRequest(request, secret, deps.auth).catch((error: unknown) => {
+        handleError(error as FastifyError, request, reply);
+        return null;
+      });
+      if (principal === null) return;
       if (principal?.kind === 'admin') return;
       await reply
         .code(401)

@@ -18,7 +18,8 @@ export function wsTicketRoutes(tickets: WsTickets, sessions: SessionConfigServic
           description:
             'With sessionId: that session\'s events, QR and pairing codes included. With blastId: that blast\'s events ' +
             '(blast:started, blast:progress, blast:paused, blast:resumed, blast:completed), starting with its current progress. ' +
-            'Without either: the status events of every session and blast this key may see, never QR codes. Any api instance accepts the ticket.',
+            'Without either: the status events of every session and blast this key may see, never QR codes. Any api instance accepts the ticket. ' +
+            'A key may hold WS_MAX_SOCKETS_PER_KEY sockets and unused tickets together (429 WS_LIMIT_REACHED beyond); revoking it closes its sockets and voids its tickets.',
           querystring: Type.Object(
             { sessionId: Type.Optional(SessionId), blastId: Type.Optional(Type.String({ format: 'uuid' })) },
             { additionalProperties: false },
@@ -29,7 +30,7 @@ export function wsTicketRoutes(tickets: WsTickets, sessions: SessionConfigServic
               expiresAt: Type.String({ format: 'date-time' }),
               url: Type.String({ description: 'The WebSocket path to open with this ticket.' }),
             }),
-            ...errorResponses(400, 401, 404),
+            ...errorResponses(400, 401, 404, 429),
           },
         },
       },
@@ -39,6 +40,7 @@ export function wsTicketRoutes(tickets: WsTickets, sessions: SessionConfigServic
         if (sessionId !== undefined) businessUnit = (await sessions.get(request.principal, sessionId)).businessUnit;
         if (blastId !== undefined) businessUnit = (await blasts.get(request.principal, blastId)).businessUnit;
         const issued = await tickets.issue({
+          keyId: request.principal.keyId,
           businessUnit,
           ...(sessionId === undefined ? {} : { sessionId }),
           ...(blastId === undefined ? {} : { blastId }),

@@ -21,6 +21,7 @@ export const errors = {
   403: errorRef('ADMIN_REQUIRED or BUSINESS_UNIT_FORBIDDEN.'),
   404: errorRef('The resource does not exist or is not visible to this key.'),
   409: errorRef('Conflicts with an existing resource.'),
+  429: errorRef('RATE_LIMITED, AUTH_RATE_LIMITED or WS_LIMIT_REACHED; Retry-After says when to try again, when known.'),
 } as const;
 
 export function errorResponses<const S extends keyof typeof errors>(...statuses: S[]): Pick<typeof errors, S> {

@@ -85,4 +85,22 @@ describe('loadConfig', () => {
     expect(config.adminApiKey).toBeUndefined();
     expect(config.database.kind).toBe('sqlite');
   });
+
+  it('reads TRUST_PROXY as no proxy, a number of proxies (true = one), or their addresses; never "trust every hop"', () => {
+    const trust = (value?: string) => loadConfig(value === undefined ? {} : { TRUST_PROXY: value }).http.trustProxy;
+    expect(trust()).toBe(false);
+    expect(trust('0')).toBe(false);
+    expect(trust('true')).toBe(1);
+    expect(trust('1')).toBe(1);
+    expect(trust('2')).toBe(2);
+    expect(trust('10.0.0.1, 10.0.0.0/8 ,::1')).toBe('10.0.0.1,10.0.0.0/8,::1');
+    expect(() => trust('yes')).toThrow(/TRUST_PROXY/);
+    expect(() => trust('loopback')).toThrow(/TRUST_PROXY/);
+  });
+
+  it('limits failed authentications and WebSockets per key by default', () => {
+    const config = loadConfig({});
+    expect(config.http.authFailuresPerMinute).toBe(20);
+    expect(config.wsMaxSocketsPerKey).toBe(20);
+  });
 });

@@ -1302,7 +1302,7 @@ export interface paths {
         };
         /**
          * A short-lived, single-use ticket to open the WebSocket: ws://host/?ticket=…
-         * @description With sessionId: that session's events, QR and pairing codes included. With blastId: that blast's events (blast:started, blast:progress, blast:paused, blast:resumed, blast:completed), starting with its current progress. Without either: the status events of every session and blast this key may see, never QR codes. Any api instance accepts the ticket.
+         * @description With sessionId: that session's events, QR and pairing codes included. With blastId: that blast's events (blast:started, blast:progress, blast:paused, blast:resumed, blast:completed), starting with its current progress. Without either: the status events of every session and blast this key may see, never QR codes. Any api instance accepts the ticket. A key may hold WS_MAX_SOCKETS_PER_KEY sockets and unused tickets together (429 WS_LIMIT_REACHED beyond); revoking it closes its sockets and voids its tickets.
          */
         get: {
             parameters: {
@@ -1355,6 +1355,15 @@ export interface paths {
                 };
                 /** @description The resource does not exist or is not visible to this key. */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description RATE_LIMITED, AUTH_RATE_LIMITED or WS_LIMIT_REACHED; Retry-After says when to try again, when known. */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
