@@ -45,7 +45,8 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
 export function toResponse(error: FastifyError): { status: number; body: ErrorBody } {
   if (error instanceof TemplateError) {
     return {
-      status: error.code === 'TEMPLATE_SYNTAX' ? 400 : 422,
+      // The template alone is wrong (400), or it does not fit the list it is for (422).
+      status: error.code === 'TEMPLATE_SYNTAX' || error.code === 'TEMPLATE_TOO_LONG' ? 400 : 422,
       body: { error: { code: error.code, message: error.message, details: error.details } },
     };
   }

@@ -6,6 +6,7 @@ import type { BlastStatus } from '../core/blast-state.js';
 import { clampBucket, timelineRange } from '../core/blast-timeline.js';
 import { sniffMedia } from '../core/media-type.js';
 import { pacingProblems, tightenPacing, defaultPacing, type PacingPolicy } from '../core/pacing.js';
+import { assertMessageFits, longestValues } from '../core/message-length.js';
 import { assertKnownVariables, compileTemplate } from '../core/template.js';
 import { AppError, Conflict, NotFound, SessionNotFound, ValidationFailed, type ErrorStatus } from '../errors/app-error.js';
 import type { Clock } from '../infra/clock.js';
@@ -233,10 +234,13 @@ export function createBlastService(deps: {
           assertKnownVariables(compiled, [...BUILT_IN_VARIABLES, ...list.columns.map((column) => column.key)]);
           if (list.counts.valid === 0) throw new BlastRefused('LIST_EMPTY', 'The recipient list has no valid phone number.', 422);
         }
+        // A list still importing has no longest values yet: its messages are checked as they are sent.
+        assertMessageFits(compiled, media !== null, list.status === 'ready' ? longestValues(list.columns) : undefined);
         listId = list.id;
       } else {
         const file = input.recipientsFile;
         if (!file) throw new BlastRefused('RECIPIENTS_REQUIRED', 'Give the recipients either as listId or as a recipientsFile upload.', 400);
+        assertMessageFits(compiled, media !== null);
         const list = await deps.lists.create(
           principal,
           { name: input.name ?? file.fileName, phoneColumn: file.phoneColumn, defaultCountry: file.defaultCountry, businessUnit, purpose: 'recipients' },

@@ -14,6 +14,7 @@ export type RecipientReason =
   | 'CANCELLED' // the blast was cancelled before it was sent
   | 'SEND_FAILED' // transient errors outlasted the retries
   | 'REJECTED' // the provider refused this message for good
+  | 'MESSAGE_TOO_LONG' // its values made the message longer than WhatsApp allows (65,536 characters, 1,024 for a caption)
   | 'SESSION_LOST'; // claimed on an account that is gone; whether it went out is unknown, so it is not re-sent from another
 
 export interface BlastFigures {

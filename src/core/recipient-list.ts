@@ -15,6 +15,12 @@ export interface ListColumn {
   header: string;
   /** The template variable it becomes: `{key}`. */
   key: string;
+  /**
+   * The longest value of the column among the list's recipients (UTF-16 units), kept by the
+   * import so a message's longest rendering is known without reading the list. Absent for a
+   * list still importing, or imported before it was kept.
+   */
+  maxLength?: number;
 }
 
 /** `suppression`: an uploaded opt-out list, whose numbers join the unit's suppressions once imported. */

@@ -1,4 +1,5 @@
 import type { PacingPolicy } from './pacing.js';
+import type { SandboxConfig } from './sandbox-config.js';
 
 export const PROVIDERS = ['baileys', 'sandbox'] as const;
 export type ProviderKind = (typeof PROVIDERS)[number];
@@ -11,7 +12,7 @@ export interface SessionConfig {
   provider: ProviderKind;
   pacing: PacingPolicy;
   /** Provider-specific simulation settings; only for `sandbox`. */
-  sandbox: Record<string, unknown> | null;
+  sandbox: SandboxConfig | null;
   createdAt: string;
   updatedAt: string;
 }

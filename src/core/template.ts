@@ -51,11 +51,21 @@ export interface UnknownVariables {
   available: string[];
 }
 
+/** Why a message is refused for its length (message-length.ts). */
+export interface MessageLengthDetails {
+  limit: number;
+  /** The longest text the template can render (at least limit + 1 when refused). */
+  longest: number;
+  kind: 'text' | 'caption';
+  /** The variables that make up most of it, longest first, with the longest value each can take. */
+  variables?: { name: string; longest: number }[];
+}
+
 export class TemplateError extends Error {
   constructor(
-    readonly code: 'TEMPLATE_SYNTAX' | 'TEMPLATE_UNKNOWN_VARIABLES',
+    readonly code: 'TEMPLATE_SYNTAX' | 'TEMPLATE_UNKNOWN_VARIABLES' | 'TEMPLATE_TOO_LONG' | 'MESSAGE_TOO_LONG',
     message: string,
-    readonly details: TemplatePosition | UnknownVariables,
+    readonly details: TemplatePosition | UnknownVariables | MessageLengthDetails,
   ) {
     super(message);
     this.name = 'TemplateError';
@@ -99,23 +109,36 @@ export function assertKnownVariables(compiled: CompiledTemplate, availableColumn
 
 /** `values` are keyed by column key; a variable without a value renders as nothing. */
 export function render(compiled: CompiledTemplate, values: Readonly<Record<string, string>>, seed: string): string {
-  return renderNodes(compiled.nodes, values, fnv1a(seed));
+  return renderWithin(compiled, values, seed, Number.POSITIVE_INFINITY) ?? '';
 }
 
-function renderNodes(nodes: readonly TemplateNode[], values: Readonly<Record<string, string>>, seedHash: number): string {
-  let out = '';
+/**
+ * As `render`, but undefined as soon as the text would pass `maxLength`: it never builds more than
+ * `maxLength` characters, whatever the values (a 32,767-character cell used a thousand times).
+ */
+export function renderWithin(compiled: CompiledTemplate, values: Readonly<Record<string, string>>, seed: string, maxLength: number): string | undefined {
+  const out = { text: '', room: maxLength };
+  return renderNodes(compiled.nodes, values, fnv1a(seed), out) ? out.text : undefined;
+}
+
+function renderNodes(nodes: readonly TemplateNode[], values: Readonly<Record<string, string>>, seedHash: number, out: { text: string; room: number }): boolean {
   for (const node of nodes) {
+    let piece = '';
     if (typeof node === 'string') {
-      out += node;
+      piece = node;
     } else if (node.kind === 'variable') {
       // hasOwn: `{constructor}` must not find Object.prototype's.
-      if (Object.hasOwn(values, node.name)) out += values[node.name] ?? '';
+      if (Object.hasOwn(values, node.name)) piece = values[node.name] ?? '';
     } else {
       const option = node.options[choose(seedHash, node.id, node.options.length)];
-      if (option) out += renderNodes(option, values, seedHash);
+      if (option && !renderNodes(option, values, seedHash, out)) return false;
+      continue;
     }
+    if (piece.length > out.room) return false;
+    out.text += piece;
+    out.room -= piece.length;
   }
-  return out;
+  return true;
 }
 
 function fnv1a(text: string): number {

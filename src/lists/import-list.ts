@@ -70,7 +70,7 @@ export async function importList(
     await pipeline(Readable.from(store.blobs.read(list.blobSha256)), fs.createWriteStream(file, { mode: 0o600 }));
     const fileType = await tools.detectFileType(file);
 
-    let header: { columns: ListColumn[]; phoneIndex: number; rowNumber: number; variables: number[] } | undefined;
+    let header: { columns: ListColumn[]; phoneIndex: number; rowNumber: number; variables: number[]; longest: number[] } | undefined;
     let batch = new Batch();
     let seq = 0;
     let lastProgress = Date.now();
@@ -95,7 +95,7 @@ export async function importList(
           const columns = tools.buildColumns(cells);
           // The cells that are variables, in the order of the list's columns (variableColumns).
           const variables = columns.flatMap((_, index) => (index === found.index ? [] : [index]));
-          header = { columns, phoneIndex: found.index, rowNumber: row.rowNumber, variables };
+          header = { columns, phoneIndex: found.index, rowNumber: row.rowNumber, variables, longest: variables.map(() => 0) };
           const phoneColumn = columns[found.index]?.header ?? '';
           await store.lists.progress(listId, { counts, fileType, columns: variableColumns(columns, found.index), headerRow: row.rowNumber, phoneColumn }, now());
           continue;
@@ -109,18 +109,20 @@ export async function importList(
         const phone = tools.normalizePhone(raw, list.defaultCountry);
         if (!phone.ok) {
           counts.invalid += 1;
-          batch.rejects.push({ rowNumber: row.rowNumber, rawValue: raw, reason: phone.reason, duplicateOfRow: null });
+          batch.rejects.push({ rowNumber: row.rowNumber, rawValue: clip(raw), reason: phone.reason, duplicateOfRow: null });
         } else {
           // A copy within this batch is caught here; one of a number stored by an earlier batch, by
           // the database's unique index when the batch is stored (flush).
           const earlier = batch.firstRows.get(phone.e164);
           if (earlier === undefined) {
             batch.firstRows.set(phone.e164, row.rowNumber);
-            batch.raw.set(row.rowNumber, raw);
-            batch.recipients.push({ seq: ++seq, rowNumber: row.rowNumber, phone: phone.e164, values: valuesOf(header.variables, cells) });
+            batch.raw.set(row.rowNumber, clip(raw));
+            const values = valuesOf(header.variables, cells);
+            keepLongest(header.longest, values);
+            batch.recipients.push({ seq: ++seq, rowNumber: row.rowNumber, phone: phone.e164, values });
           } else {
             counts.duplicates += 1;
-            batch.rejects.push({ rowNumber: row.rowNumber, rawValue: raw, reason: 'DUPLICATE', duplicateOfRow: earlier });
+            batch.rejects.push({ rowNumber: row.rowNumber, rawValue: clip(raw), reason: 'DUPLICATE', duplicateOfRow: earlier });
           }
         }
       }
@@ -141,7 +143,9 @@ export async function importList(
       return;
     }
     if (list.purpose === 'suppression') await store.suppressions.addFromList(listId, list.businessUnit, now());
-    await store.lists.complete(listId, { counts }, now());
+    const { longest } = header;
+    const columns = variableColumns(header.columns, header.phoneIndex).map((column, index) => ({ ...column, maxLength: longest[index] ?? 0 }));
+    await store.lists.complete(listId, { counts, columns }, now());
     await report();
     deps.log.info({ listId, ...counts }, 'list imported');
   } catch (error) {
@@ -192,6 +196,23 @@ async function flush(listId: string, batch: Batch, counts: ListCounts, store: Im
 
 function variableColumns(columns: ListColumn[], phoneIndex: number): ListColumn[] {
   return columns.filter((_, index) => index !== phoneIndex);
+}
+
+/**
+ * A reject keeps the phone cell as written, to show what was wrong with it; a phone number is a
+ * few dozen characters at most, so a longer cell is cut (a rejects page is 1,000 of them).
+ */
+const RAW_VALUE_CHARS = 100;
+function clip(raw: string): string {
+  return raw.length <= RAW_VALUE_CHARS ? raw : `${raw.slice(0, RAW_VALUE_CHARS - 1)}…`;
+}
+
+/** Each column's longest value so far: the list's longest message is known without reading it again. */
+function keepLongest(longest: number[], values: readonly string[]): void {
+  for (let k = 0; k < values.length; k += 1) {
+    const length = values[k]?.length ?? 0;
+    if (length > (longest[k] ?? 0)) longest[k] = length;
+  }
 }
 
 function valuesOf(variables: readonly number[], cells: string[]): string[] {

@@ -2,6 +2,7 @@ import type { BlastControl, ProgressSample } from '../blasts/blast-control.js';
 import { doneOf, isOptOut } from '../core/blast.js';
 import { effectiveDailyCap, tightenPacing } from '../core/pacing.js';
 import type { SessionConfig } from '../core/session-config.js';
+import { messageLimit } from '../core/message-length.js';
 import { compileTemplate } from '../core/template.js';
 import type { Clock } from '../infra/clock.js';
 import type { Redis } from '../infra/redis.js';
@@ -132,6 +133,7 @@ export class BlastEngine implements SenderHost {
     const context: SendContext = {
       blast,
       compiled: compileTemplate(blast.message),
+      maxLength: messageLimit(blast.media !== null).limit,
       policy,
       dailyCap: effectiveDailyCap(policy, linkedAt === null ? null : new Date(linkedAt), new Date(nowMs)),
       loadedAtMs: nowMs,

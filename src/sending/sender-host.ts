@@ -13,6 +13,8 @@ import type { Metrics } from '../observability/metrics.js';
 export interface SendContext {
   blast: Blast;
   compiled: CompiledTemplate;
+  /** WhatsApp's limit for this blast's messages: a text's, or a caption's when it has media. */
+  maxLength: number;
   policy: PacingPolicy;
   dailyCap: number;
   loadedAtMs: number;

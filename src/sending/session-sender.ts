@@ -1,7 +1,7 @@
 import { drawGapMs, msUntilWindowOpens, typingMs } from '../core/pacing.js';
 import { messageIdFor } from '../core/message-id.js';
 import type { SessionConfig } from '../core/session-config.js';
-import { render } from '../core/template.js';
+import { renderWithin } from '../core/template.js';
 import { ProviderError, type MessagingProvider, type PreparedMedia } from '../providers/provider.js';
 import type { ClaimedRecipient, Outcome } from '../store/blast.repository.js';
 import type { SendContext, SenderHost } from './sender-host.js';
@@ -208,10 +208,15 @@ export class SessionSender {
     const { clock } = deps;
     const blast = context.blast;
     const messageId = messageIdFor(blast.id, recipient.seq);
-    const text = render(context.compiled, { ...recipient.vars, phone: recipient.phone }, `${blast.id}:${recipient.seq}`);
-    const failed = (reason: 'SEND_FAILED' | 'REJECTED', detail: string, attempts: number): SendResult => ({
+    const failed = (reason: 'SEND_FAILED' | 'REJECTED' | 'MESSAGE_TOO_LONG', detail: string, attempts: number): SendResult => ({
       outcome: { seq: recipient.seq, status: 'failed', reason, detail: detail.slice(0, 500), messageId, attempts, at: clock.now().toISOString() },
     });
+    // Built no longer than the limit: a row whose values would pass it fails without being sent.
+    const text = renderWithin(context.compiled, { ...recipient.vars, phone: recipient.phone }, `${blast.id}:${recipient.seq}`, context.maxLength);
+    if (text === undefined) {
+      const what = blast.media === null ? 'a text message' : 'a media caption';
+      return failed('MESSAGE_TOO_LONG', `With this row's values the message is longer than WhatsApp allows for ${what} (${context.maxLength} characters).`, recipient.attempts);
+    }
 
     let attempts = recipient.attempts;
     for (let retry = 0; ; retry++) {

@@ -1,5 +1,6 @@
 import { assertCanWriteUnit, canSee, scopedUnit, type Principal } from '../auth/principal.js';
 import { defaultPacing, pacingProblems, type PacingPolicy } from '../core/pacing.js';
+import type { SandboxConfig } from '../core/sandbox-config.js';
 import type { ProviderKind, SessionConfig } from '../core/session-config.js';
 import { SessionNotFound, ValidationFailed } from '../errors/app-error.js';
 import type { Clock } from '../infra/clock.js';
@@ -11,7 +12,7 @@ export interface CreateSessionConfigInput {
   businessUnit?: string | undefined;
   provider?: ProviderKind | undefined;
   pacing?: PacingPatch | undefined;
-  sandbox?: Record<string, unknown> | undefined;
+  sandbox?: SandboxConfig | undefined;
 }
 
 export type UpdateSessionConfigInput = Omit<SessionConfigPatch, 'pacing'> & { pacing?: PacingPatch };

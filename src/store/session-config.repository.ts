@@ -1,6 +1,7 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { PacingPolicy } from '../core/pacing.js';
 import { defaultPacing } from '../core/pacing.js';
+import { sanitizeSandboxConfig } from '../core/sandbox-config.js';
 import { isProviderKind, type SessionConfig } from '../core/session-config.js';
 import { SessionAlreadyExists } from '../errors/app-error.js';
 import type { Db } from './database.js';
@@ -136,7 +137,8 @@ function fromRow(row: Selectable<SessionConfigTable>): SessionConfig {
     businessUnit: row.business_unit,
     provider,
     pacing: row.pacing === null ? defaultPacing(provider) : (JSON.parse(row.pacing) as PacingPolicy),
-    sandbox: row.sandbox === null ? null : (JSON.parse(row.sandbox) as Record<string, unknown>),
+    // Settings stored before they had bounds come back within them (clamped, or left to the default).
+    sandbox: row.sandbox === null ? null : sanitizeSandboxConfig(JSON.parse(row.sandbox)).config,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -3,11 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { excelStyleWorkbook, fixtureDir, writeZip } from '../fixtures/spreadsheets.js';
-import { linkedSandboxSessions } from '../support/blast-setup.js';
+import { sql } from 'kysely';
+import { createDatabase } from '../../src/store/database.js';
+import { linkedSandboxSessions, postBlast } from '../support/blast-setup.js';
 import { e2eHarness } from '../support/e2e.js';
 import { apiClient } from '../support/http.js';
 import { startApiProduct } from '../support/product.js';
-import { EventSocket, UpgradeRefused, type Frame } from '../support/ws-client.js';
+import { EventSocket, isStatus, UpgradeRefused, type Frame } from '../support/ws-client.js';
 
 const ADMIN = 'e2e-fuzz-admin-key-0123456789abcdefghijkl';
 const { environment, openSocket, track, keep, cleanups } = e2eHarness(ADMIN, 'fuzz');
@@ -193,5 +195,97 @@ describe('issue 14, items 7 and 8: failed authentication and WebSockets', () => 
     expect((await apiClient(url, ADMIN)('DELETE', `/api/keys/${created.json.key.id}`)).status).toBe(200);
     expect(await Promise.all(sockets.map((socket) => socket.closed))).toEqual(sockets.map(() => ({ code: 4403 })));
     await expect(EventSocket.open(url, granted[4] ?? '')).rejects.toMatchObject({ status: 401 });
+  });
+});
+
+describe('sandbox settings and message size (issue 14, items 3 and 4)', () => {
+  it('refuses unbounded sandbox settings; settings stored before neither spin the QR loop nor hold a blast in running', async () => {
+    const env = await environment();
+    const { product, url } = await startApiProduct('all', env);
+    track(product);
+    const call = apiClient(url, ADMIN);
+    const hostile: Record<string, unknown>[] = [
+      { qrRotateMs: 0 },
+      { qrRotateMs: -1 },
+      { notOnWhatsApp: null },
+      { notOnWhatsApp: { suffixes: [null], numbers: 'all' } },
+      { notOnWhatsApp: { numbers: Array.from({ length: 2_000 }, () => '+6281200000001') } },
+      { sendLatencyMs: 2_147_483_647 },
+      { deliveryDelayMs: 1e300, readDelayMs: -5 },
+      { transientFailureRate: 2 },
+      { restrictAfterSends: 'soon' },
+      { linkMode: 'loop' },
+      { phone: `+${'9'.repeat(10_000)}` },
+      { qrRotateMS: 0, extra: true },
+      { seed: -1 },
+    ];
+    expect((await call('POST', '/api/sessions/config', { id: 'fuzz-sbx', friendlyName: 'x', businessUnit: 'Clinic', provider: 'sandbox' })).status).toBe(201);
+    for (const sandbox of hostile) {
+      const created = await call<{ error: { code: string } }>('POST', '/api/sessions/config', { id: 'fuzz-sbx-2', friendlyName: 'x', businessUnit: 'Clinic', provider: 'sandbox', sandbox });
+      const patched = await call<{ error: { code: string } }>('PATCH', '/api/sessions/fuzz-sbx', { sandbox });
+      expect({ sandbox, created: [created.status, created.json.error.code], patched: [patched.status, patched.json.error.code] }).toEqual({
+        sandbox,
+        created: [400, 'VALIDATION_FAILED'],
+        patched: [400, 'VALIDATION_FAILED'],
+      });
+    }
+
+    // As a version without bounds stored them: written straight into the database.
+    const database = createDatabase(env.DATABASE_URL?.startsWith('postgres') ? { kind: 'postgres', url: env.DATABASE_URL } : { kind: 'sqlite', file: String(env.DATABASE_URL) });
+    const stored = { linkMode: 'scan', qrRotateMs: 0, notOnWhatsApp: null, deliveryDelayMs: null };
+    await sql`UPDATE session_configs SET sandbox = ${JSON.stringify(stored)} WHERE id = 'fuzz-sbx'`.execute(database.db);
+    await database.close();
+    const events = await openSocket(url, '?sessionId=fuzz-sbx');
+    expect((await call('POST', '/api/sessions/fuzz-sbx/connect')).status).toBe(202);
+    const qr = await events.waitFor((frame) => frame.event === 'qr:update', 'the first QR code');
+    // The next QR comes no sooner than the 5 s minimum, not in a loop.
+    expect(Date.parse(String(qr.data.expiresAt)) - Date.now()).toBeGreaterThan(3_000);
+    expect((await call('POST', '/api/sessions/fuzz-sbx/sandbox/scan')).status).toBe(202);
+    await events.waitFor(isStatus('fuzz-sbx', 'connected'), 'fuzz-sbx connected');
+    expect(events.frames.filter((frame) => frame.event === 'qr:update').length).toBeLessThanOrEqual(2);
+
+    const all = await openSocket(url);
+    const csv = 'phone,name\n+6281200000001,A\n+6281200000002,B\n+6281200000003,C\n';
+    const blast = await postBlast(url, ADMIN, { fields: { sessionId: 'fuzz-sbx', message: 'Hi {name}' }, recipientsFile: { name: 'r.csv', data: Buffer.from(csv) } });
+    expect(blast.status).toBe(202);
+    const done = await all.waitFor((frame) => frame.event === 'blast:completed' && frame.data.blastId === blast.json.blastId, 'the blast to complete', 15_000);
+    expect(done.data).toMatchObject({ status: 'completed', sent: 3, failed: 0 });
+    expect(product.output).not.toContain('unhandled error');
+  });
+
+  it('never builds a message or a preview past WhatsApp\'s limit: 32,767-character cells used thousands of times', async () => {
+    const { product, url } = await startApiProduct('all', await environment());
+    track(product);
+    const call = apiClient(url, ADMIN);
+    const events = await openSocket(url);
+    await linkedSandboxSessions(call, events, ['fuzz-long']);
+    const cell = 'w'.repeat(32_767);
+    const csv = `phone,a,b\n${Array.from({ length: 20 }, (_, i) => `+62812000001${String(i).padStart(2, '0')},${cell},${cell}`).join('\n')}\n`;
+    const form = new FormData();
+    form.append('businessUnit', 'Clinic');
+    form.append('file', new Blob([csv]), 'wide.csv');
+    const list = (await (await fetch(`${url}/api/lists`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` }, body: form })).json()) as { listId: string };
+    await events.waitFor((frame: Frame) => frame.event === 'list:progress' && frame.data.listId === list.listId && frame.data.status === 'ready', 'the list imported');
+
+    const templates = ['{a}'.repeat(21_000), `{a}{b}${'{x|{a}}'.repeat(100)}`, '{a}{b}{a}', `${'{a|b|c}'.repeat(9_000)}{a}{b}{a}`];
+    for (const message of templates) {
+      const started = Date.now();
+      const preview = await call<{ error: { code: string } }>('POST', '/api/templates/preview', { message, listId: list.listId, count: 20 });
+      const created = await call<{ error: { code: string } }>('POST', '/api/blasts', { sessionId: 'fuzz-long', message, listId: list.listId });
+      expect({ length: message.length, preview: [preview.status, preview.json.error.code], created: [created.status, created.json.error.code] }).toEqual({
+        length: message.length,
+        preview: [422, 'MESSAGE_TOO_LONG'],
+        created: [422, 'MESSAGE_TOO_LONG'],
+      });
+      expect(Date.now() - started).toBeLessThan(5_000);
+    }
+    // Uploaded with the blast, the file is not known at creation: each message is checked as it is sent.
+    const blast = await postBlast(url, ADMIN, { fields: { sessionId: 'fuzz-long', message: '{a}{b}{a}' }, recipientsFile: { name: 'wide.csv', data: Buffer.from(csv) } });
+    expect(blast.status).toBe(202);
+    const done = await events.waitFor((frame) => frame.event === 'blast:completed' && frame.data.blastId === blast.json.blastId, 'the blast to complete', 30_000);
+    expect(done.data).toMatchObject({ status: 'completed', total: 20, sent: 0, failed: 20 });
+    const outbox = await call<{ total: number }>('GET', '/api/sessions/fuzz-long/sandbox/outbox');
+    expect(outbox.json.total).toBe(0);
+    expect(product.output).not.toContain('unhandled error');
   });
 });

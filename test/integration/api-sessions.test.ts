@@ -83,6 +83,49 @@ describe('session configs', () => {
     expect((await patch({ hourlyCap: null })).statusCode).toBe(400);
   });
 
+  it.each([
+    ['a QR rotation of 0 ms (a PNG rendered in a loop)', { qrRotateMs: 0 }],
+    ['a QR rotation below 5 s', { qrRotateMs: 4_999 }],
+    ['notOnWhatsApp null', { notOnWhatsApp: null }],
+    ['a list that is not one', { notOnWhatsApp: { suffixes: { a: '0000' } } }],
+    ['a list of 1,001 numbers', { notOnWhatsApp: { numbers: Array.from({ length: 1_001 }, (_, i) => `+62811${String(100_000 + i)}`) } }],
+    ['a suffix that is not digits', { notOnWhatsApp: { suffixes: ['x'.repeat(10_000)] } }],
+    ['a failure rate above 1', { transientFailureRate: 1.5 }],
+    ['a send latency of a month', { sendLatencyMs: 2_600_000_000 }],
+    ['a delivery delay that is not a number', { deliveryDelayMs: 'soon' }],
+    ['an unknown setting', { qrRotateMS: 20_000 }],
+    ['a phone that is not E.164', { phone: 'x'.repeat(1_000) }],
+  ])('refuses sandbox settings with %s, on create and on PATCH', async (label, sandbox) => {
+    const id = `bounded-${label.length}-${Object.keys(sandbox).join('')}`.toLowerCase().slice(0, 60);
+    const created = await create(asAdmin, { id, friendlyName: 'x', businessUnit: 'M', provider: 'sandbox', sandbox });
+    expect(created.statusCode).toBe(400);
+    expect(created.json<ErrorBody>().error.code).toBe('VALIDATION_FAILED');
+    expect(created.json<ErrorBody>().error.details?.[0]?.field).toMatch(/^sandbox/);
+    expect((await create(asAdmin, { id, friendlyName: 'x', businessUnit: 'M', provider: 'sandbox' })).statusCode).toBe(201);
+    const patched = await api.app.inject({ method: 'PATCH', url: `/api/sessions/${id}`, headers: asAdmin, payload: { sandbox } });
+    expect(patched.statusCode).toBe(400);
+    expect((await api.app.inject({ method: 'GET', url: `/api/sessions/${id}`, headers: asAdmin })).json()).toMatchObject({ sandbox: {} });
+  });
+
+  it('takes every sandbox setting within its bounds, and shows them back', async () => {
+    const sandbox = {
+      seed: 4_294_967_295,
+      linkMode: 'auto',
+      autoLinkMs: 0,
+      qrRotateMs: 5_000,
+      sendLatencyMs: 30_000,
+      deliveryDelayMs: null,
+      readDelayMs: 600_000,
+      notOnWhatsApp: { suffixes: ['0003'], numbers: ['+628111111111'] },
+      transientFailureRate: 1,
+      restrictAfterSends: 0,
+      phone: '+15550000001',
+    };
+    const created = await create(asAdmin, { id: 'all-settings', friendlyName: 'x', businessUnit: 'M', provider: 'sandbox', sandbox });
+    expect(created.statusCode).toBe(201);
+    expect(created.json<{ sandbox: unknown }>().sandbox).toEqual(sandbox);
+  });
+
   it('answers a duplicate id with 409 SESSION_EXISTS', async () => {
     await create(asAdmin, { id: 'twice', friendlyName: 'One', businessUnit: 'Sales' });
     const again = await create(asAdmin, { id: 'twice', friendlyName: 'Two', businessUnit: 'Sales' });
@@ -105,7 +148,8 @@ describe('session configs', () => {
     ['a missing businessUnit for a key of every unit', { id: 'no-unit', friendlyName: 'x' }],
     ['inconsistent pacing', { id: 'pace', friendlyName: 'x', businessUnit: 'M', pacing: { minDelayMs: 9000, maxDelayMs: 1000 } }],
     ['an unknown time zone', { id: 'tz', friendlyName: 'x', businessUnit: 'M', pacing: { window: { startHour: 8, endHour: 17, timezone: 'Nowhere/City' } } }],
-    ['sandbox settings on a baileys session', { id: 'sbx', friendlyName: 'x', businessUnit: 'M', sandbox: { a: 1 } }],
+    ['sandbox settings on a baileys session', { id: 'sbx', friendlyName: 'x', businessUnit: 'M', sandbox: { linkMode: 'auto' } }],
+    ['a warm-up cap beyond any account', { id: 'warm', friendlyName: 'x', businessUnit: 'M', pacing: { warmup: { initialDailyCap: 1e15, dailyIncrease: 1 } } }],
   ])('refuses %s with 400 VALIDATION_FAILED', async (_label, payload) => {
     const response = await create(asAdmin, payload);
     expect(response.statusCode).toBe(400);

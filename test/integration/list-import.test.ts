@@ -119,9 +119,9 @@ describe.each(['kysely store', 'sqlite import store'] as const)('with the %s', (
         counts: { rows: 11, valid: 6, duplicates: 1, invalid: 3, blank: 1 },
       });
       expect(list.columns).toEqual([
-        { header: 'No', key: 'no' },
-        { header: 'Nama Pasien', key: 'nama_pasien' },
-        { header: 'Catatan', key: 'catatan' },
+        { header: 'No', key: 'no', maxLength: 1 },
+        { header: 'Nama Pasien', key: 'nama_pasien', maxLength: 500 },
+        { header: 'Catatan', key: 'catatan', maxLength: 17 },
       ]);
       expect(await rejectsOf(list)).toEqual([
         { rowNumber: 6, rawValue: '+62 812 3456 7890', reason: 'DUPLICATE', duplicateOfRow: 3 },
@@ -182,6 +182,18 @@ describe.each(['kysely store', 'sqlite import store'] as const)('with the %s', (
         { rowNumber: 3, rawValue: '+62-812-3456-7890', reason: 'DUPLICATE', duplicateOfRow: 2 },
         { rowNumber: 5, rawValue: '08123', reason: 'INVALID_PHONE', duplicateOfRow: null },
       ]);
+    });
+
+    it('keeps each column\'s longest value (for the message-length check), and cuts a rejected phone cell to 100 characters', async () => {
+      const csv = `name,phone,notes\nAni,+6281234567890,${'n'.repeat(32_767)}\nBudi Santoso,+6281234567891,short\nCitra Lestari Wulandari,${'9'.repeat(32_767)},x\n`;
+      const list = await importFile(writeText(path.join(dir, 'long.csv'), csv));
+      expect(list.counts).toMatchObject({ valid: 2, invalid: 1 });
+      // Only the recipients count: the rejected row's longer name is no value a message gets.
+      expect(list.columns).toEqual([
+        { header: 'name', key: 'name', maxLength: 'Budi Santoso'.length },
+        { header: 'notes', key: 'notes', maxLength: 32_767 },
+      ]);
+      expect(await rejectsOf(list)).toEqual([{ rowNumber: 4, rawValue: `${'9'.repeat(99)}…`, reason: 'INVALID_PHONE', duplicateOfRow: null }]);
     });
 
     it('reads Excel "Unicode Text" (UTF-16 with tabs) as it reads a CSV', async () => {

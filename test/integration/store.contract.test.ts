@@ -20,7 +20,7 @@ function sessionConfig(id: string, businessUnit = 'Marketing'): SessionConfig {
     businessUnit,
     provider: 'sandbox',
     pacing: defaultPacing('sandbox'),
-    sandbox: { linkDelayMs: 10 },
+    sandbox: { autoLinkMs: 10 },
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-01T00:00:00.000Z',
   };
@@ -125,6 +125,14 @@ describe.each(databaseKinds(inject('postgresUrl')))('store contract on $kind', (
       await store.sessions.insert(config);
       expect(await store.sessions.get('promo')).toEqual(config);
       expect(await store.sessions.get('missing')).toBeUndefined();
+    });
+
+    it('reads sandbox settings stored before they had bounds back within them: clamped, or left to their default', async () => {
+      await store.sessions.insert(sessionConfig('old-sandbox'));
+      const stored = { qrRotateMs: 0, sendLatencyMs: 9e15, notOnWhatsApp: null, transientFailureRate: 7, deliveryDelayMs: null, readDelayMs: 'soon', linkMode: 'auto', extra: { a: 1 } };
+      await sql`UPDATE session_configs SET sandbox = ${JSON.stringify(stored)} WHERE id = 'old-sandbox'`.execute(handle.db);
+      const read = await store.sessions.get('old-sandbox');
+      expect(read?.sandbox).toEqual({ qrRotateMs: 5_000, sendLatencyMs: 30_000, transientFailureRate: 1, deliveryDelayMs: null, linkMode: 'auto' });
     });
 
     it('refuses a duplicate id with SESSION_EXISTS', async () => {

@@ -11,7 +11,7 @@ import { ValidationFailed } from '../../errors/app-error.js';
 import type { StoredBlob } from '../../store/blob.repository.js';
 import type { ApiServer } from '../server-types.js';
 import { multipartParts } from '../multipart-parts.js';
-import { errorResponses, StringEnum } from '../schemas/common.schema.js';
+import { errorResponses, Offset, StringEnum } from '../schemas/common.schema.js';
 import { BlastFields, BlastQuery, BlastRecipientItem, BlastUploadBody } from '../schemas/blast.schema.js';
 
 const BlastRef = Type.Unsafe({ $ref: 'Blast#' });
@@ -44,10 +44,12 @@ export function blastsRoutes(blasts: BlastService, control: BlastControl) {
           description:
             'multipart/form-data (as documented) or a JSON body with listId. The recipients come from listId or from a recipientsFile ' +
             'imported first. Follow GET /api/blasts/{id} or the WebSocket (GET /api/ws-ticket?blastId=…). Errors: 404 SESSION_NOT_FOUND / LIST_NOT_FOUND, ' +
-            '409 SESSION_NOT_LINKED / LIST_FAILED, 422 SESSION_OTHER_UNIT / TEMPLATE_UNKNOWN_VARIABLES / LIST_EMPTY, 400 TEMPLATE_SYNTAX / ' +
-            'RECIPIENTS_REQUIRED / SCHEDULE_IN_PAST / VALIDATION_FAILED, 413 UPLOAD_TOO_LARGE / MEDIA_TOO_LARGE, 415 UNSUPPORTED_FILE_TYPE / ' +
+            '409 SESSION_NOT_LINKED / LIST_FAILED, 422 SESSION_OTHER_UNIT / TEMPLATE_UNKNOWN_VARIABLES / MESSAGE_TOO_LONG / LIST_EMPTY, 400 TEMPLATE_SYNTAX / ' +
+            'TEMPLATE_TOO_LONG / RECIPIENTS_REQUIRED / SCHEDULE_IN_PAST / VALIDATION_FAILED, 413 UPLOAD_TOO_LARGE / MEDIA_TOO_LARGE, 415 UNSUPPORTED_FILE_TYPE / ' +
             'UNSUPPORTED_MEDIA_TYPE. With a recipientsFile, a variable the file lacks fails the blast (status failed, error TEMPLATE_UNKNOWN_VARIABLES) ' +
-            'once imported, before anything is sent.',
+            'once imported, before anything is sent. WhatsApp takes 65,536 characters in a text and 1,024 in a caption (with media): a message ' +
+            'longer than that on its own is TEMPLATE_TOO_LONG; one the longest values of a ready list can make longer is MESSAGE_TOO_LONG; ' +
+            'a row of a file uploaded with the blast whose message is longer fails alone (reason MESSAGE_TOO_LONG) and the others are sent.',
           consumes: ['multipart/form-data', 'application/json'],
           body: BlastUploadBody,
           response: {
@@ -55,7 +57,7 @@ export function blastsRoutes(blasts: BlastService, control: BlastControl) {
             ...errorResponses(400, 401, 403, 404, 409),
             413: errorRef('UPLOAD_TOO_LARGE or MEDIA_TOO_LARGE.'),
             415: errorRef('UNSUPPORTED_FILE_TYPE or UNSUPPORTED_MEDIA_TYPE.'),
-            422: errorRef('TEMPLATE_UNKNOWN_VARIABLES, SESSION_OTHER_UNIT, LIST_OTHER_UNIT, LIST_EMPTY.'),
+            422: errorRef('TEMPLATE_UNKNOWN_VARIABLES, MESSAGE_TOO_LONG, SESSION_OTHER_UNIT, LIST_OTHER_UNIT, LIST_EMPTY.'),
           },
         },
         // Multipart bodies are streamed and checked below; the schema above is the documentation.
@@ -126,7 +128,7 @@ export function blastsRoutes(blasts: BlastService, control: BlastControl) {
           querystring: Type.Object(
             {
               limit: Type.Integer({ minimum: 1, maximum: 1_000, default: 100 }),
-              offset: Type.Integer({ minimum: 0, default: 0 }),
+              offset: Offset,
               status: Type.Optional(StringEnum(RECIPIENT_STATUSES)),
             },
             { additionalProperties: false },

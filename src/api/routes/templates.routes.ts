@@ -15,7 +15,8 @@ export function templatesRoutes(previews: TemplatePreviewService) {
             'Syntax: {column} inserts a value (matched case-insensitively to the list\'s column keys; {phone} is the number), ' +
             '{Hi|Hello|Hey} picks one option per recipient (nestable; the same recipient always gets the same pick), ' +
             '{{ and }} write literal braces. Values are inserted as they are, never expanded. ' +
-            'A syntax error answers 400 TEMPLATE_SYNTAX with the line and column.',
+            'A syntax error answers 400 TEMPLATE_SYNTAX with the line and column. A message that can be longer than WhatsApp takes in a text ' +
+            '(65,536 characters) answers 400 TEMPLATE_TOO_LONG on its own, or 422 MESSAGE_TOO_LONG with the longest values of the list.',
           body: Type.Object(
             {
               message: Type.String({ minLength: 1, maxLength: 65_536 }),
@@ -33,6 +34,7 @@ export function templatesRoutes(previews: TemplatePreviewService) {
               ),
             }),
             ...errorResponses(400, 401, 404),
+            422: Type.Unsafe({ $ref: 'ErrorResponse#', description: 'MESSAGE_TOO_LONG.' }),
           },
         },
       },

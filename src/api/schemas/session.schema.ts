@@ -1,4 +1,5 @@
-import { Type } from 'typebox';
+import { Type, type TSchema } from 'typebox';
+import { SANDBOX_LIMITS, SANDBOX_LIST_LIMITS, SANDBOX_PHONE_PATTERN } from '../../core/sandbox-config.js';
 import { PROVIDERS } from '../../core/session-config.js';
 import { SESSION_STATUSES } from '../../events/event-catalogue.js';
 import { SESSION_ID_PATTERN } from '../../core/session-id.js';
@@ -31,8 +32,8 @@ export const PacingInput = Type.Object(
     warmup: Type.Optional(
       Type.Object(
         {
-          initialDailyCap: Type.Integer({ minimum: 1 }),
-          dailyIncrease: Type.Integer({ minimum: 0 }),
+          initialDailyCap: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
+          dailyIncrease: Type.Integer({ minimum: 0, maximum: 10_000_000 }),
         },
         { additionalProperties: false, description: 'Daily cap for a newly linked number, growing each day.' },
       ),
@@ -77,9 +78,42 @@ export const Pacing = Type.Object({
   typing: Type.Optional(Type.Object({ enabled: Type.Boolean(), msPerChar: Type.Integer(), maxMs: Type.Integer() })),
 });
 
-const SandboxSettings = Type.Record(Type.String(), Type.Unknown(), {
-  description: 'Simulation settings for provider "sandbox".',
-});
+const limited = (field: keyof typeof SANDBOX_LIMITS, description: string) => {
+  const { min, max, integer } = SANDBOX_LIMITS[field];
+  return integer ? Type.Integer({ minimum: min, maximum: max, description }) : Type.Number({ minimum: min, maximum: max, description });
+};
+/**
+ * A bounded integer or null, as one schema: in a union, the app's type coercion would turn null
+ * into 0 (the integer branch) or 0 into null (a null branch first). `nullable` is OpenAPI 3.0's.
+ */
+const nullable = (schema: TSchema) => Type.Unsafe<number | null>({ ...schema, nullable: true });
+const { suffixes, numbers } = SANDBOX_LIST_LIMITS;
+
+/** Every sandbox setting, bounded (core/sandbox-config.ts says why); omitted ones take their defaults. */
+const SandboxSettings = Type.Object(
+  {
+    seed: Type.Optional(limited('seed', 'Draws every random choice; default: from the session id.')),
+    linkMode: Type.Optional(StringEnum(['scan', 'auto'] as const, { description: 'scan (default): wait for POST …/sandbox/scan; auto: link after autoLinkMs.' })),
+    autoLinkMs: Type.Optional(limited('autoLinkMs', 'Default 1000.')),
+    qrRotateMs: Type.Optional(limited('qrRotateMs', 'A new QR code this often while waiting for a scan; default 20000.')),
+    sendLatencyMs: Type.Optional(limited('sendLatencyMs', 'Time the simulated server takes to accept a message; default 0.')),
+    deliveryDelayMs: Type.Optional(nullable(limited('deliveryDelayMs', 'Acceptance to delivered receipt; null: never delivered. Default 200.'))),
+    readDelayMs: Type.Optional(nullable(limited('readDelayMs', 'Delivered to read receipt; null: never read. Default 1000.'))),
+    notOnWhatsApp: Type.Optional(
+      Type.Object(
+        {
+          suffixes: Type.Optional(Type.Array(Type.String({ pattern: suffixes.pattern }), { maxItems: suffixes.maxItems, description: 'Numbers ending so are not on WhatsApp.' })),
+          numbers: Type.Optional(Type.Array(Type.String({ pattern: numbers.pattern }), { maxItems: numbers.maxItems, description: 'E.164 numbers not on WhatsApp.' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    transientFailureRate: Type.Optional(limited('transientFailureRate', 'Share of send attempts failing with a transient error; default 0.')),
+    restrictAfterSends: Type.Optional(nullable(limited('restrictAfterSends', 'The account is restricted after this many accepted messages; null (default): never.'))),
+    phone: Type.Optional(Type.String({ pattern: SANDBOX_PHONE_PATTERN, description: 'The simulated account\'s own number; default: from the session id.' })),
+  },
+  { additionalProperties: false, description: 'Simulation settings for provider "sandbox"; on PATCH they replace the stored ones.' },
+);
 
 export const SessionConfigBody = Type.Object(
   {

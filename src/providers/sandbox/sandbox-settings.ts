@@ -1,6 +1,9 @@
+import { sanitizeSandboxConfig, type SandboxConfig } from '../../core/sandbox-config.js';
+
 /**
- * The sandbox provider's simulation settings, stored on the session config (`sandbox`).
- * Everything random is drawn from `seed`, so a run can be replayed exactly.
+ * The sandbox provider's simulation settings, stored on the session config (`sandbox`), completed
+ * with defaults: every field set, each within SANDBOX_LIMITS. Everything random is drawn from
+ * `seed`, so a run can be replayed exactly.
  */
 export interface SandboxSettings {
   seed: number;
@@ -37,14 +40,19 @@ export const SANDBOX_DEFAULTS: Omit<SandboxSettings, 'seed' | 'phone'> = {
   restrictAfterSends: null,
 };
 
-/** Settings as stored (any subset), completed with defaults derived from the session id. */
-export function resolveSandboxSettings(sessionId: string, stored: Record<string, unknown> | null): SandboxSettings {
+/**
+ * Settings as stored (any subset), completed with defaults derived from the session id. What is
+ * stored is sanitised again here (core/sandbox-config.ts): nothing out of bounds reaches a timer.
+ */
+export function resolveSandboxSettings(sessionId: string, stored: SandboxConfig | null): SandboxSettings {
   const seed = hash32(sessionId);
+  const { notOnWhatsApp, ...rest } = sanitizeSandboxConfig(stored).config;
   return {
     seed,
     phone: `+1555${String(seed % 10_000_000).padStart(7, '0')}`,
     ...SANDBOX_DEFAULTS,
-    ...(stored as Partial<SandboxSettings> | null),
+    ...rest,
+    notOnWhatsApp: { suffixes: notOnWhatsApp?.suffixes ?? [], numbers: notOnWhatsApp?.numbers ?? [] },
   };
 }
 

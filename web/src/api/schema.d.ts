@@ -407,9 +407,37 @@ export interface paths {
                                 maxMs: number;
                             };
                         };
-                        /** @description Simulation settings for provider "sandbox". */
+                        /** @description Simulation settings for provider "sandbox"; on PATCH they replace the stored ones. */
                         sandbox?: {
-                            [key: string]: unknown;
+                            /** @description Draws every random choice; default: from the session id. */
+                            seed?: number;
+                            /**
+                             * @description scan (default): wait for POST …/sandbox/scan; auto: link after autoLinkMs.
+                             * @enum {string}
+                             */
+                            linkMode?: "scan" | "auto";
+                            /** @description Default 1000. */
+                            autoLinkMs?: number;
+                            /** @description A new QR code this often while waiting for a scan; default 20000. */
+                            qrRotateMs?: number;
+                            /** @description Time the simulated server takes to accept a message; default 0. */
+                            sendLatencyMs?: number;
+                            /** @description Acceptance to delivered receipt; null: never delivered. Default 200. */
+                            deliveryDelayMs?: number | null;
+                            /** @description Delivered to read receipt; null: never read. Default 1000. */
+                            readDelayMs?: number | null;
+                            notOnWhatsApp?: {
+                                /** @description Numbers ending so are not on WhatsApp. */
+                                suffixes?: string[];
+                                /** @description E.164 numbers not on WhatsApp. */
+                                numbers?: string[];
+                            };
+                            /** @description Share of send attempts failing with a transient error; default 0. */
+                            transientFailureRate?: number;
+                            /** @description The account is restricted after this many accepted messages; null (default): never. */
+                            restrictAfterSends?: number | null;
+                            /** @description The simulated account's own number; default: from the session id. */
+                            phone?: string;
                         };
                     };
                 };
@@ -692,9 +720,37 @@ export interface paths {
                                 maxMs: number;
                             };
                         };
-                        /** @description Simulation settings for provider "sandbox". */
+                        /** @description Simulation settings for provider "sandbox"; on PATCH they replace the stored ones. */
                         sandbox?: {
-                            [key: string]: unknown;
+                            /** @description Draws every random choice; default: from the session id. */
+                            seed?: number;
+                            /**
+                             * @description scan (default): wait for POST …/sandbox/scan; auto: link after autoLinkMs.
+                             * @enum {string}
+                             */
+                            linkMode?: "scan" | "auto";
+                            /** @description Default 1000. */
+                            autoLinkMs?: number;
+                            /** @description A new QR code this often while waiting for a scan; default 20000. */
+                            qrRotateMs?: number;
+                            /** @description Time the simulated server takes to accept a message; default 0. */
+                            sendLatencyMs?: number;
+                            /** @description Acceptance to delivered receipt; null: never delivered. Default 200. */
+                            deliveryDelayMs?: number | null;
+                            /** @description Delivered to read receipt; null: never read. Default 1000. */
+                            readDelayMs?: number | null;
+                            notOnWhatsApp?: {
+                                /** @description Numbers ending so are not on WhatsApp. */
+                                suffixes?: string[];
+                                /** @description E.164 numbers not on WhatsApp. */
+                                numbers?: string[];
+                            };
+                            /** @description Share of send attempts failing with a transient error; default 0. */
+                            transientFailureRate?: number;
+                            /** @description The account is restricted after this many accepted messages; null (default): never. */
+                            restrictAfterSends?: number | null;
+                            /** @description The simulated account's own number; default: from the session id. */
+                            phone?: string;
                         };
                     };
                 };
@@ -2127,7 +2183,7 @@ export interface paths {
         put?: never;
         /**
          * Render a message for a few real recipients of a list (or sample values) and list unknown variables
-         * @description Syntax: {column} inserts a value (matched case-insensitively to the list's column keys; {phone} is the number), {Hi|Hello|Hey} picks one option per recipient (nestable; the same recipient always gets the same pick), {{ and }} write literal braces. Values are inserted as they are, never expanded. A syntax error answers 400 TEMPLATE_SYNTAX with the line and column.
+         * @description Syntax: {column} inserts a value (matched case-insensitively to the list's column keys; {phone} is the number), {Hi|Hello|Hey} picks one option per recipient (nestable; the same recipient always gets the same pick), {{ and }} write literal braces. Values are inserted as they are, never expanded. A syntax error answers 400 TEMPLATE_SYNTAX with the line and column. A message that can be longer than WhatsApp takes in a text (65,536 characters) answers 400 TEMPLATE_TOO_LONG on its own, or 422 MESSAGE_TOO_LONG with the longest values of the list.
          */
         post: {
             parameters: {
@@ -2186,6 +2242,15 @@ export interface paths {
                 };
                 /** @description The resource does not exist or is not visible to this key. */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description MESSAGE_TOO_LONG. */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2260,7 +2325,7 @@ export interface paths {
         put?: never;
         /**
          * Create a blast: a paced, personalised campaign from one or more sessions; answers 202 at once
-         * @description multipart/form-data (as documented) or a JSON body with listId. The recipients come from listId or from a recipientsFile imported first. Follow GET /api/blasts/{id} or the WebSocket (GET /api/ws-ticket?blastId=…). Errors: 404 SESSION_NOT_FOUND / LIST_NOT_FOUND, 409 SESSION_NOT_LINKED / LIST_FAILED, 422 SESSION_OTHER_UNIT / TEMPLATE_UNKNOWN_VARIABLES / LIST_EMPTY, 400 TEMPLATE_SYNTAX / RECIPIENTS_REQUIRED / SCHEDULE_IN_PAST / VALIDATION_FAILED, 413 UPLOAD_TOO_LARGE / MEDIA_TOO_LARGE, 415 UNSUPPORTED_FILE_TYPE / UNSUPPORTED_MEDIA_TYPE. With a recipientsFile, a variable the file lacks fails the blast (status failed, error TEMPLATE_UNKNOWN_VARIABLES) once imported, before anything is sent.
+         * @description multipart/form-data (as documented) or a JSON body with listId. The recipients come from listId or from a recipientsFile imported first. Follow GET /api/blasts/{id} or the WebSocket (GET /api/ws-ticket?blastId=…). Errors: 404 SESSION_NOT_FOUND / LIST_NOT_FOUND, 409 SESSION_NOT_LINKED / LIST_FAILED, 422 SESSION_OTHER_UNIT / TEMPLATE_UNKNOWN_VARIABLES / MESSAGE_TOO_LONG / LIST_EMPTY, 400 TEMPLATE_SYNTAX / TEMPLATE_TOO_LONG / RECIPIENTS_REQUIRED / SCHEDULE_IN_PAST / VALIDATION_FAILED, 413 UPLOAD_TOO_LARGE / MEDIA_TOO_LARGE, 415 UNSUPPORTED_FILE_TYPE / UNSUPPORTED_MEDIA_TYPE. With a recipientsFile, a variable the file lacks fails the blast (status failed, error TEMPLATE_UNKNOWN_VARIABLES) once imported, before anything is sent. WhatsApp takes 65,536 characters in a text and 1,024 in a caption (with media): a message longer than that on its own is TEMPLATE_TOO_LONG; one the longest values of a ready list can make longer is MESSAGE_TOO_LONG; a row of a file uploaded with the blast whose message is longer fails alone (reason MESSAGE_TOO_LONG) and the others are sent.
          */
         post: {
             parameters: {
@@ -2419,7 +2484,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description TEMPLATE_UNKNOWN_VARIABLES, SESSION_OTHER_UNIT, LIST_OTHER_UNIT, LIST_EMPTY. */
+                /** @description TEMPLATE_UNKNOWN_VARIABLES, MESSAGE_TOO_LONG, SESSION_OTHER_UNIT, LIST_OTHER_UNIT, LIST_EMPTY. */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -3262,9 +3327,37 @@ export interface components {
                     maxMs: number;
                 };
             };
-            /** @description Simulation settings for provider "sandbox". */
+            /** @description Simulation settings for provider "sandbox"; on PATCH they replace the stored ones. */
             sandbox: {
-                [key: string]: unknown;
+                /** @description Draws every random choice; default: from the session id. */
+                seed?: number;
+                /**
+                 * @description scan (default): wait for POST …/sandbox/scan; auto: link after autoLinkMs.
+                 * @enum {string}
+                 */
+                linkMode?: "scan" | "auto";
+                /** @description Default 1000. */
+                autoLinkMs?: number;
+                /** @description A new QR code this often while waiting for a scan; default 20000. */
+                qrRotateMs?: number;
+                /** @description Time the simulated server takes to accept a message; default 0. */
+                sendLatencyMs?: number;
+                /** @description Acceptance to delivered receipt; null: never delivered. Default 200. */
+                deliveryDelayMs?: number | null;
+                /** @description Delivered to read receipt; null: never read. Default 1000. */
+                readDelayMs?: number | null;
+                notOnWhatsApp?: {
+                    /** @description Numbers ending so are not on WhatsApp. */
+                    suffixes?: string[];
+                    /** @description E.164 numbers not on WhatsApp. */
+                    numbers?: string[];
+                };
+                /** @description Share of send attempts failing with a transient error; default 0. */
+                transientFailureRate?: number;
+                /** @description The account is restricted after this many accepted messages; null (default): never. */
+                restrictAfterSends?: number | null;
+                /** @description The simulated account's own number; default: from the session id. */
+                phone?: string;
             } | null;
             /** Format: date-time */
             createdAt: string;

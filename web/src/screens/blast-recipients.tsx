@@ -27,6 +27,7 @@ const REASONS: Record<string, string> = {
   CANCELLED: 'The blast was cancelled',
   SEND_FAILED: 'Sending kept failing',
   REJECTED: 'Refused by WhatsApp',
+  MESSAGE_TOO_LONG: 'Its message was longer than WhatsApp allows',
   SESSION_LOST: 'Its account was lost mid-send',
 };
 
