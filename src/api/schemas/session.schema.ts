@@ -31,8 +31,8 @@ export const PacingInput = Type.Object(
     warmup: Type.Optional(
       Type.Object(
         {
-          initialDailyCap: Type.Integer({ minimum: 1 }),
-          dailyIncrease: Type.Integer({ minimum: 0 }),
+          initialDailyCap: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
+          dailyIncrease: Type.Integer({ minimum: 0, maximum: 10_000_000 }),
         },
         { additionalProperties: false, description: 'Daily cap for a newly linked number, growing each day.' },
       ),
