@@ -11,7 +11,7 @@ import { ValidationFailed } from '../../errors/app-error.js';
 import type { StoredBlob } from '../../store/blob.repository.js';
 import type { ApiServer } from '../server-types.js';
 import { multipartParts } from '../multipart-parts.js';
-import { errorResponses, StringEnum } from '../schemas/common.schema.js';
+import { errorResponses, Offset, StringEnum } from '../schemas/common.schema.js';
 import { BlastFields, BlastQuery, BlastRecipientItem, BlastUploadBody } from '../schemas/blast.schema.js';
 
 const BlastRef = Type.Unsafe({ $ref: 'Blast#' });
@@ -126,7 +126,7 @@ export function blastsRoutes(blasts: BlastService, control: BlastControl) {
           querystring: Type.Object(
             {
               limit: Type.Integer({ minimum: 1, maximum: 1_000, default: 100 }),
-              offset: Type.Integer({ minimum: 0, default: 0 }),
+              offset: Offset,
               status: Type.Optional(StringEnum(RECIPIENT_STATUSES)),
             },
             { additionalProperties: false },

@@ -3,7 +3,7 @@ import type { SessionConfigService } from '../../sessions/session-config.service
 import type { Principal } from '../../auth/principal.js';
 import type { SessionControlService, SessionLiveView } from '../../sessions/session-control.service.js';
 import type { ApiServer } from '../server-types.js';
-import { BusinessUnit, errorResponses } from '../schemas/common.schema.js';
+import { BusinessUnit, errorResponses, Offset } from '../schemas/common.schema.js';
 import { SessionConfigBody, SessionConfigPatchBody, SessionId, SessionLiveResponse } from '../schemas/session.schema.js';
 
 const SessionRef = Type.Unsafe({ $ref: 'Session#' });
@@ -195,7 +195,7 @@ export function sessionsRoutes(sessions: SessionConfigService, control: SessionC
           querystring: Type.Object(
             {
               limit: Type.Integer({ minimum: 1, maximum: 10_000, default: 100 }),
-              offset: Type.Integer({ minimum: 0, default: 0 }),
+              offset: Offset,
             },
             { additionalProperties: false },
           ),

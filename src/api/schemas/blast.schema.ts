@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { BLAST_STATUSES } from '../../core/blast-state.js';
 import { RECIPIENT_STATUSES } from '../../core/blast.js';
-import { BusinessUnit, StringEnum } from './common.schema.js';
+import { BusinessUnit, Offset, StringEnum } from './common.schema.js';
 import { PacingInput } from './session.schema.js';
 
 /** A blast may tighten its sessions' pacing (never loosen it); warm-up belongs to the account. */
@@ -99,7 +99,7 @@ export const BlastRecipientItem = Type.Object({
 export const BlastQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 1_000, default: 100 }),
-    offset: Type.Integer({ minimum: 0, default: 0 }),
+    offset: Offset,
     status: Type.Optional(StringEnum(BLAST_STATUSES)),
     sessionId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     businessUnit: Type.Optional(BusinessUnit),

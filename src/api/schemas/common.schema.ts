@@ -29,6 +29,9 @@ export function errorResponses<const S extends keyof typeof errors>(...statuses:
   return picked as Pick<typeof errors, S>;
 }
 
+/** A page's offset: bounded, since a number past a database's integers is an error there (a 500 on PostgreSQL). */
+export const Offset = Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0 });
+
 export const BusinessUnit = Type.String({
   minLength: 1,
   maxLength: 64,

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { BusinessUnit, StringEnum } from './common.schema.js';
+import { BusinessUnit, Offset, StringEnum } from './common.schema.js';
 
 export const ListFields = Type.Object(
   {
@@ -60,7 +60,7 @@ export const ListResponse = Type.Object(
 export const Page = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 1_000, default: 100 }),
-    offset: Type.Integer({ minimum: 0, default: 0 }),
+    offset: Offset,
   },
   { additionalProperties: false },
 );
