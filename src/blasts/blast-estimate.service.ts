@@ -5,7 +5,10 @@ import { ValidationFailed } from '../errors/app-error.js';
 import type { ListService } from '../lists/list.service.js';
 import type { SessionConfigService } from '../sessions/session-config.service.js';
 import type { SessionControlService } from '../sessions/session-control.service.js';
-import { MAX_SESSIONS_PER_BLAST } from './blast.service.js';
+import { MAX_SESSIONS_PER_BLAST, scheduledStart } from './blast.service.js';
+
+/** A schedule this far in the past is taken as now: a form left open, a clock a little behind. */
+const PAST_SCHEDULE_TOLERANCE_MS = 86_400_000;
 
 export interface EstimateBlastInput {
   sessionIds: string[];
@@ -44,13 +47,11 @@ export function createBlastEstimateService(deps: {
       if (input.recipients !== undefined && input.listId !== undefined) problems.push({ field: 'listId', message: 'give recipients or listId, not both' });
       // The same check as POST /api/blasts: the override must make sense on its own.
       if (input.pacing) for (const message of pacingProblems(tightenPacing(defaultPacing('sandbox'), input.pacing))) problems.push({ field: 'pacing', message });
-      let startsAt = now();
-      if (input.scheduledAt !== undefined) {
-        const at = Date.parse(input.scheduledAt);
-        if (Number.isNaN(at)) problems.push({ field: 'scheduledAt', message: 'must be an ISO 8601 date-time' });
-        else if (at > startsAt.getTime()) startsAt = new Date(at);
-      }
+      if (input.scheduledAt !== undefined && Number.isNaN(Date.parse(input.scheduledAt))) problems.push({ field: 'scheduledAt', message: 'must be an ISO 8601 date-time' });
       if (problems.length > 0) throw new ValidationFailed('The estimate request is invalid.', problems);
+      // As POST /api/blasts: at most a year ahead (SCHEDULE_TOO_FAR); up to a day late counts as now.
+      const nowMs = now().getTime();
+      const startsAt = new Date(input.scheduledAt === undefined ? nowMs : scheduledStart(input.scheduledAt, nowMs, PAST_SCHEDULE_TOLERANCE_MS));
 
       // Each session as the key sees it: unknown or another unit's is SESSION_NOT_FOUND (404).
       const sessions = await Promise.all(

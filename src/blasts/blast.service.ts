@@ -39,6 +39,20 @@ export class BlastRefused extends AppError {
   }
 }
 
+/**
+ * When a blast scheduled at `scheduledAt` starts (ms): in the future, at most a year ahead. Up to
+ * `pastToleranceMs` in the past counts as now (an estimate asked from a form open for a while).
+ */
+export function scheduledStart(scheduledAt: string, nowMs: number, pastToleranceMs: number): number {
+  const at = Date.parse(scheduledAt);
+  if (Number.isNaN(at)) throw new ValidationFailed('The blast request is invalid.', [{ field: 'scheduledAt', message: 'must be an ISO 8601 date-time' }]);
+  if (at <= nowMs - pastToleranceMs) {
+    throw new BlastRefused('SCHEDULE_IN_PAST', `scheduledAt ${scheduledAt} is in the past; omit it to start at once.`, 400);
+  }
+  if (at - nowMs > MAX_SCHEDULE_AHEAD_MS) throw new BlastRefused('SCHEDULE_TOO_FAR', `scheduledAt ${scheduledAt} is more than a year ahead.`, 400);
+  return Math.max(at, nowMs);
+}
+
 export interface CreateBlastInput {
   name?: string | undefined;
   sessionIds: string[];
@@ -172,12 +186,7 @@ export function createBlastService(deps: {
 
   function checkSchedule(scheduledAt: string | undefined): string | null {
     if (scheduledAt === undefined) return null;
-    const at = Date.parse(scheduledAt);
-    if (Number.isNaN(at)) throw new ValidationFailed('The blast request is invalid.', [{ field: 'scheduledAt', message: 'must be an ISO 8601 date-time' }]);
-    const nowMs = clock.now().getTime();
-    if (at <= nowMs) throw new BlastRefused('SCHEDULE_IN_PAST', `scheduledAt ${scheduledAt} is not in the future; omit it to start at once.`, 400);
-    if (at - nowMs > MAX_SCHEDULE_AHEAD_MS) throw new BlastRefused('SCHEDULE_TOO_FAR', 'scheduledAt is more than a year ahead.', 400);
-    return new Date(at).toISOString();
+    return new Date(scheduledStart(scheduledAt, clock.now().getTime(), 0)).toISOString();
   }
 
   function checkPacing(pacing: Partial<PacingPolicy> | undefined): Partial<PacingPolicy> | null {

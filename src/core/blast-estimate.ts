@@ -1,4 +1,5 @@
-import { effectiveDailyCap, msUntilWindowOpens, tightenPacing, typingMs, type PacingPolicy } from './pacing.js';
+import { simulateBlast } from './blast-simulation.js';
+import { effectiveDailyCap, msUntilWindowCloses, msUntilWindowOpens, tightenPacing, typingMs, type PacingPolicy } from './pacing.js';
 
 /**
  * How fast a blast will go before it is created: the effective pacing of each session (its own,
@@ -56,7 +57,7 @@ export interface BlastEstimate {
   burstPerHour: number;
   perDay: number;
   ratePerHour: number;
-  /** Null when the recipients are unknown or nothing could be sent within a year. */
+  /** Null when the recipients are unknown, nothing can be sent, or sending them all would take over a hundred years. */
   estimatedSeconds: number | null;
   finishesAt: string | null;
 }
@@ -64,9 +65,6 @@ export interface BlastEstimate {
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
-/** Past this, the rest is extrapolated from the pace so far. */
-const HORIZON_MS = 400 * DAY_MS;
-const EPSILON = 1e-9;
 
 /** The blast's typing when it forces it and the session says nothing. */
 const DEFAULT_MESSAGE_LENGTH = 120;
@@ -78,7 +76,11 @@ export function estimateBlast(input: EstimateInput): BlastEstimate {
   const sum = (pick: (session: SessionEstimate) => number): number => round1(sessions.reduce((total, session) => total + pick(session), 0));
   let estimatedMs: number | null = null;
   if (input.recipients !== null) {
-    estimatedMs = input.recipients <= 0 ? 0 : simulate(input, described, input.recipients);
+    // Windows that never overlap (no open hour in a day) never send: leave them out.
+    const sending = described.flatMap((session, index) =>
+      session.openHoursPerDay > 0 ? [{ policy: session.pacing, linkedAt: input.sessions[index]?.linkedAt ?? null, messageMs: session.exactMessageMs }] : [],
+    );
+    estimatedMs = input.recipients <= 0 ? 0 : simulateBlast(sending, input.recipients, input.start);
   }
   return {
     sessions,
@@ -126,120 +128,17 @@ function describeSession(session: EstimateSession, input: EstimateInput, message
 /** Open hours in the 24 from `start`, to the quarter hour (windows are whole hours in zones offset by quarters). */
 function openHours(policy: PacingPolicy, start: Date): number {
   if (!policy.window && !policy.alsoWindow) return 24;
+  const end = start.getTime() + DAY_MS;
   let open = 0;
-  for (let quarter = 0; quarter < 96; quarter++) {
-    if (msUntilWindowOpens(policy, new Date(start.getTime() + quarter * 15 * MINUTE_MS)) === 0) open += 0.25;
+  // Two windows meet at most a few times a day: a bounded walk from opening to closing.
+  for (let at = start.getTime(), spell = 0; at < end && spell < 8; spell++) {
+    const opens = at + msUntilWindowOpens(policy, new Date(at));
+    if (opens >= end) break;
+    const closes = opens + Math.max(1, msUntilWindowCloses(policy, new Date(opens)));
+    open += Math.min(closes, end) - opens;
+    at = closes;
   }
-  return open;
-}
-
-/** Ms until the windows, open at `at`, close: when the complement of either opens. */
-function msUntilWindowCloses(policy: PacingPolicy, at: Date): number {
-  const windows = [policy.window, policy.alsoWindow].filter((window) => window !== undefined);
-  if (windows.length === 0) return Number.POSITIVE_INFINITY;
-  return Math.min(
-    ...windows.map((window) => {
-      const complement: PacingPolicy = { ...policy, window: { ...window, startHour: window.endHour, endHour: window.startHour }, alsoWindow: undefined };
-      return Math.max(1, msUntilWindowOpens(complement, at));
-    }),
-  );
-}
-
-interface SimSession {
-  policy: PacingPolicy;
-  linkedAt: Date | null;
-  /** Messages per ms; Infinity when nothing holds a message back but the caps. */
-  rate: number;
-  hourStart: number;
-  hourSent: number;
-  dayStart: number;
-  daySent: number;
-  dayCap: number;
-  /** Cached window state: open until, or closed until (absolute ms). */
-  openUntil: number;
-  closedUntil: number;
-}
-
-/** Ms to send `recipients` from `input.start`, or null when nothing can be sent. */
-function simulate(input: EstimateInput, described: readonly (SessionEstimate & { exactMessageMs: number })[], recipients: number): number | null {
-  const startMs = input.start.getTime();
-  // Windows that never overlap (no open hour in a day) never send: leave them out.
-  const sending = described.flatMap((session, index) => (session.openHoursPerDay > 0 ? [{ session, linkedAt: input.sessions[index]?.linkedAt ?? null }] : []));
-  const sims: SimSession[] = sending.map(({ session, linkedAt }) => ({
-    policy: session.pacing,
-    linkedAt,
-    rate: session.exactMessageMs <= 0 ? Number.POSITIVE_INFINITY : 1 / session.exactMessageMs,
-    hourStart: Number.NEGATIVE_INFINITY,
-    hourSent: 0,
-    dayStart: Number.NEGATIVE_INFINITY,
-    daySent: 0,
-    dayCap: 0,
-    openUntil: Number.NEGATIVE_INFINITY,
-    closedUntil: Number.NEGATIVE_INFINITY,
-  }));
-  if (sims.length === 0) return null;
-
-  let t = startMs;
-  let remaining = recipients;
-  while (remaining > EPSILON) {
-    if (t - startMs >= HORIZON_MS) {
-      const sent = recipients - remaining;
-      return sent <= 0 ? null : ((t - startMs) * recipients) / sent;
-    }
-    let next = Number.POSITIVE_INFINITY;
-    let rate = 0;
-    const active: SimSession[] = [];
-    for (const sim of sims) {
-      if (t >= sim.closedUntil && t >= sim.openUntil) {
-        const wait = msUntilWindowOpens(sim.policy, new Date(t));
-        if (wait > 0) sim.closedUntil = t + wait;
-        else sim.openUntil = t + msUntilWindowCloses(sim.policy, new Date(t));
-      }
-      if (t < sim.closedUntil) {
-        next = Math.min(next, sim.closedUntil);
-        continue;
-      }
-      if (t >= sim.hourStart + HOUR_MS) {
-        sim.hourStart = t;
-        sim.hourSent = 0;
-      }
-      if (t >= sim.dayStart + DAY_MS) {
-        sim.dayStart = t;
-        sim.daySent = 0;
-        sim.dayCap = effectiveDailyCap(sim.policy, sim.linkedAt, new Date(t));
-      }
-      const hourLeft = sim.policy.hourlyCap - sim.hourSent;
-      const dayLeft = sim.dayCap - sim.daySent;
-      if (hourLeft <= EPSILON || dayLeft <= EPSILON) {
-        next = Math.min(next, dayLeft <= EPSILON ? sim.dayStart + DAY_MS : sim.hourStart + HOUR_MS);
-        continue;
-      }
-      const budget = Math.min(hourLeft, dayLeft);
-      if (sim.rate === Number.POSITIVE_INFINITY) {
-        const sent = Math.min(budget, remaining);
-        sim.hourSent += sent;
-        sim.daySent += sent;
-        remaining -= sent;
-        if (remaining <= EPSILON) return t - startMs;
-        next = Math.min(next, sim.hourStart + HOUR_MS);
-        continue;
-      }
-      next = Math.min(next, t + budget / sim.rate, sim.openUntil, sim.hourStart + HOUR_MS);
-      rate += sim.rate;
-      active.push(sim);
-    }
-    if (!Number.isFinite(next)) return null;
-    const dt = Math.max(1, next - t);
-    if (rate * dt >= remaining) return t + remaining / rate - startMs;
-    for (const sim of active) {
-      const sent = sim.rate * dt;
-      sim.hourSent += sent;
-      sim.daySent += sent;
-      remaining -= sent;
-    }
-    t += dt;
-  }
-  return t - startMs;
+  return Math.round(open / (15 * MINUTE_MS)) / 4;
 }
 
 function round1(value: number): number {

@@ -1,3 +1,8 @@
+import { msUntilClosed, msUntilOpen, type SendingWindow } from './sending-window.js';
+import { isValidTimeZone } from './time-zone.js';
+
+export type { SendingWindow } from './sending-window.js';
+
 /**
  * A session's sending policy: how fast and how much one WhatsApp account may send.
  * Pure data and pure checks; the sending engine enforces it.
@@ -17,12 +22,6 @@ export interface PacingPolicy {
   warmup?: { initialDailyCap: number; dailyIncrease: number } | undefined;
   /** Show "typing…" before each message, for a time proportional to its length. */
   typing?: { enabled: boolean; msPerChar: number; maxMs: number } | undefined;
-}
-
-export interface SendingWindow {
-  startHour: number;
-  endHour: number;
-  timezone: string;
 }
 
 /** Conservative defaults for a real WhatsApp account: slow enough not to look like a bot. */
@@ -57,15 +56,6 @@ export function pacingProblems(policy: PacingPolicy): string[] {
     problems.push(`pacing.window.timezone "${policy.window.timezone}" is not a known IANA time zone`);
   }
   return problems;
-}
-
-function isValidTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -112,41 +102,17 @@ export function typingMs(policy: PacingPolicy, textLength: number, forced = fals
 /**
  * 0 when `now` is inside the sending window(s) (or there is none), else the ms until they are
  * all open. A window is `[startHour, endHour)` in its time zone and may run past midnight
- * (22 → 6); days when the clocks change are handled.
+ * (22 → 6); days when the clocks change are handled (src/core/sending-window.ts).
  */
 export function msUntilWindowOpens(policy: PacingPolicy, now: Date): number {
-  const windows = [policy.window, policy.alsoWindow].filter((window): window is SendingWindow => window !== undefined);
-  let waited = 0;
-  // Opening one window may land outside the other; a few rounds settle it (or give a day's wait).
-  for (let round = 0; round < 4; round++) {
-    const waits = windows.map((window) => waitForWindow(window, new Date(now.getTime() + waited)));
-    const longest = Math.max(0, ...waits);
-    if (longest === 0) return waited;
-    waited += longest;
-  }
-  return Math.min(waited, DAY_MS);
+  return msUntilOpen(windowsOf(policy), now.getTime());
 }
 
-function localTime(timeZone: string, at: Date): { hour: number; sinceMidnightMs: number } {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hourCycle: 'h23', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(at);
-  const part = (type: string): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const hour = part('hour');
-  return { hour, sinceMidnightMs: ((hour * 60 + part('minute')) * 60 + part('second')) * 1000 + at.getMilliseconds() };
+/** Ms until the window(s), open at `now`, close: when either does (Infinity without a window). */
+export function msUntilWindowCloses(policy: PacingPolicy, now: Date): number {
+  return msUntilClosed(windowsOf(policy), now.getTime());
 }
 
-function waitForWindow(window: SendingWindow, now: Date): number {
-  const { hour, sinceMidnightMs } = localTime(window.timezone, now);
-  const { startHour, endHour } = window;
-  const inside = startHour < endHour ? hour >= startHour && hour < endHour : hour >= startHour || hour < endHour;
-  if (inside) return 0;
-  const startMs = startHour * 3_600_000;
-  let wait = startMs > sinceMidnightMs ? startMs - sinceMidnightMs : DAY_MS - sinceMidnightMs + startMs;
-  // On a night the clocks change, the wall-clock difference is an hour off: correct it by
-  // looking at the local time at the computed instant.
-  const landed = localTime(window.timezone, new Date(now.getTime() + wait)).sinceMidnightMs;
-  let drift = startMs - landed;
-  if (drift > DAY_MS / 2) drift -= DAY_MS;
-  if (drift < -DAY_MS / 2) drift += DAY_MS;
-  wait += drift;
-  return Math.max(1, wait);
+function windowsOf(policy: PacingPolicy): SendingWindow[] {
+  return [policy.window, policy.alsoWindow].filter((window): window is SendingWindow => window !== undefined);
 }

@@ -8,6 +8,7 @@ import { createDatabase } from '../../src/store/database.js';
 import { linkedSandboxSessions, postBlast } from '../support/blast-setup.js';
 import { e2eHarness } from '../support/e2e.js';
 import { apiClient } from '../support/http.js';
+import { nextNewYorkSpringForward } from '../support/dst.js';
 import { startApiProduct } from '../support/product.js';
 import { EventSocket, isStatus, UpgradeRefused, type Frame } from '../support/ws-client.js';
 
@@ -286,6 +287,69 @@ describe('sandbox settings and message size (issue 14, items 3 and 4)', () => {
     expect(done.data).toMatchObject({ status: 'completed', total: 20, sent: 0, failed: 20 });
     const outbox = await call<{ total: number }>('GET', '/api/sessions/fuzz-long/sandbox/outbox');
     expect(outbox.json.total).toBe(0);
+    expect(product.output).not.toContain('unhandled error');
+  });
+});
+
+describe('issue 14, item 1: one estimate freezes the api and the worker', () => {
+  it('estimates with a window whose start hour the clocks skip, on that night, answer within 2 s while the process keeps answering; out-of-bounds numbers and dates are 400s', async () => {
+    const { product, url } = await startApiProduct('all', await environment());
+    track(product);
+    const call = apiClient(url, ADMIN);
+    expect((await call('POST', '/api/sessions/config', { id: 'dst-a', friendlyName: 'DST', businessUnit: 'Clinic', provider: 'sandbox' })).status).toBe(201);
+    const night = nextNewYorkSpringForward();
+    const attack = (startHour: number, timezone: string, scheduledAt: Date) => ({
+      sessionIds: ['dst-a'],
+      recipients: 100_000_000,
+      scheduledAt: scheduledAt.toISOString(),
+      pacing: { minDelayMs: 1, maxDelayMs: 1, hourlyCap: 1, window: { startHour, endHour: startHour + 3, timezone } },
+    });
+    const estimate = async (body: unknown): Promise<{ status: number; ms: number; json: { error?: { code: string } } }> => {
+      const began = performance.now();
+      const response = await fetch(`${url}/api/blasts/estimate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
+      return { status: response.status, json: (await response.json()) as { error?: { code: string } }, ms: performance.now() - began };
+    };
+
+    // Four at once, on the nights New York, Santiago and Beirut skip an hour (the last two at midnight), and beside them a plain request.
+    const bodies = [
+      attack(2, 'America/New_York', night),
+      attack(2, 'America/New_York', new Date(night.getTime() + 20 * 60_000)),
+      attack(0, 'America/Santiago', new Date(night.getTime() + 1_000)),
+      attack(0, 'Asia/Beirut', new Date(night.getTime() + 2_000)),
+    ];
+    const estimates = Promise.all(bodies.map(estimate));
+    const began = performance.now();
+    const health = await fetch(`${url}/api/sessions`, { headers: { authorization: `Bearer ${ADMIN}` }, signal: AbortSignal.timeout(10_000) });
+    expect(health.status).toBe(200);
+    expect(performance.now() - began).toBeLessThan(1_000);
+    for (const answered of await estimates) {
+      expect(answered.status).toBe(200);
+      expect(answered.ms).toBeLessThan(2_000);
+    }
+
+    // Numbers and dates out of bounds: a 400 with a code, never a 5xx nor a long computation.
+    const DAY = 86_400_000;
+    const refused: [unknown, string][] = [
+      [{ ...attack(2, 'America/New_York', night), scheduledAt: new Date(Date.now() + 400 * DAY).toISOString() }, 'SCHEDULE_TOO_FAR'],
+      [{ ...attack(2, 'America/New_York', night), scheduledAt: '9999-12-31T23:59:59Z' }, 'SCHEDULE_TOO_FAR'],
+      [{ ...attack(2, 'America/New_York', night), scheduledAt: '1970-01-01T00:00:00Z' }, 'SCHEDULE_IN_PAST'],
+      [{ ...attack(2, 'America/New_York', night), recipients: 1e12 }, 'VALIDATION_FAILED'],
+      [{ ...attack(2, 'America/New_York', night), pacing: { window: { startHour: 2, endHour: 5, timezone: 'America/New_York' }, hourlyCap: 1e300 } }, 'VALIDATION_FAILED'],
+      [{ ...attack(2, 'America/New_York', night), messageLength: 1e9 }, 'VALIDATION_FAILED'],
+    ];
+    for (const [body, code] of refused) {
+      const answered = await estimate(body);
+      expect({ status: answered.status, code: answered.json.error?.code }).toEqual({ status: 400, code });
+      expect(answered.ms).toBeLessThan(2_000);
+    }
+    const farBlast = await call<{ error: { code: string } }>('POST', '/api/blasts', { sessionId: 'dst-a', message: 'Hi', listId: '00000000-0000-4000-8000-000000000000', scheduledAt: '9999-12-31T23:59:59Z' });
+    expect(farBlast.status).toBeLessThan(500);
+    expect(product.child.exitCode).toBeNull();
     expect(product.output).not.toContain('unhandled error');
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nextNewYorkSpringForward } from '../support/dst.js';
 import { asAdmin, startTestApi, withKey, type TestApi } from '../support/harness.js';
 
 let api: TestApi;
@@ -10,7 +11,7 @@ type ErrorBody = { error: { code: string; message: string; details?: { field: st
 interface Estimate {
   recipients: number | null;
   startsAt: string;
-  sessions: { sessionId: string; friendlyName: string; status: string; linked: boolean; pacing: Record<string, unknown>; ratePerHour: number; burstPerHour: number; perDay: number; dailyCapToday: number }[];
+  sessions: { sessionId: string; friendlyName: string; status: string; linked: boolean; pacing: Record<string, unknown>; ratePerHour: number; burstPerHour: number; perDay: number; dailyCapToday: number; openHoursPerDay: number }[];
   ratePerHour: number;
   estimatedSeconds: number | null;
   finishesAt: string | null;
@@ -100,5 +101,39 @@ describe('POST /api/blasts/estimate', () => {
       expect({ payload, status: response.statusCode, code: response.json<Partial<ErrorBody>>().error?.code ?? response.body }).toEqual({ payload, status: 400, code: 'VALIDATION_FAILED' });
     }
     expect((await api.app.inject({ method: 'POST', url: '/api/blasts/estimate', payload: { sessionIds: ['clinic-a'] } })).statusCode).toBe(401);
+  });
+
+  it('bounds scheduledAt as POST /api/blasts does: a year ahead at most (SCHEDULE_TOO_FAR), a day late counts as now, older is SCHEDULE_IN_PAST', async () => {
+    const DAY = 86_400_000;
+    const at = (offsetMs: number): string => new Date(Date.now() + offsetMs).toISOString();
+    for (const [scheduledAt, code] of [
+      [at(400 * DAY), 'SCHEDULE_TOO_FAR'],
+      ['9999-12-31T23:59:59Z', 'SCHEDULE_TOO_FAR'],
+      [at(-2 * DAY), 'SCHEDULE_IN_PAST'],
+      ['1970-01-01T00:00:00Z', 'SCHEDULE_IN_PAST'],
+    ] as const) {
+      const response = await estimate({ sessionIds: ['clinic-a'], recipients: 10, scheduledAt });
+      expect({ scheduledAt, status: response.statusCode, code: response.json<ErrorBody>().error.code }).toEqual({ scheduledAt, status: 400, code });
+    }
+    const late = await estimate({ sessionIds: ['clinic-a'], recipients: 10, scheduledAt: at(-60_000) });
+    expect(late.statusCode).toBe(200);
+    expect(Date.parse(late.json<Estimate>().startsAt)).toBeGreaterThan(Date.now() - 10_000);
+    const later = await estimate({ sessionIds: ['clinic-a'], recipients: 10, scheduledAt: at(300 * DAY) });
+    expect(later.statusCode).toBe(200);
+  });
+
+  it('a window whose start hour the clocks skip, on that night, with the most recipients: answered at once', async () => {
+    const night = nextNewYorkSpringForward();
+    const began = performance.now();
+    const response = await estimate({
+      sessionIds: ['clinic-a', 'clinic-b'],
+      recipients: 100_000_000,
+      scheduledAt: night.toISOString(),
+      pacing: { window: { startHour: 2, endHour: 5, timezone: 'America/New_York' } },
+    });
+    expect(performance.now() - began).toBeLessThan(2_000);
+    expect(response.statusCode).toBe(200);
+    // 03:00 to 05:00 EDT that night and 02:00 to 02:30 the next: 2.5 open hours in the first 24.
+    expect(response.json<Estimate>().sessions.map((session) => session.openHoursPerDay)).toEqual([2.5, 2.5]);
   });
 });

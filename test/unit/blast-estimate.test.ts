@@ -128,4 +128,58 @@ describe('blast estimate', () => {
     expect(estimate.estimatedSeconds).toBeGreaterThan(990 * 86_400);
     expect(estimate.estimatedSeconds).toBeLessThan(1_010 * 86_400);
   });
+
+  describe('bounded, whatever the input (issue 14)', () => {
+    const cpuMs = (run: () => void): number => {
+      const before = process.cpuUsage();
+      run();
+      const used = process.cpuUsage(before);
+      return (used.user + used.system) / 1000;
+    };
+    const skipped = { startHour: 2, endHour: 5, timezone: 'America/New_York' };
+    const changeNight = new Date('2027-03-14T06:30:00Z'); // 01:30 EST; 02:00 EST becomes 03:00 EDT at 07:00 UTC
+
+    it('a window whose start hour is skipped that night opens at 03:00, and the estimate is exact and quick', () => {
+      // 100 messages at one a second from 03:00 EDT (07:00 UTC).
+      let estimate: ReturnType<typeof estimateBlast> | undefined;
+      const used = cpuMs(() => {
+        estimate = estimateBlast({ sessions: [session('a', { minDelayMs: 1_000, maxDelayMs: 1_000, window: skipped })], recipients: 100, start: changeNight });
+      });
+      expect(estimate?.finishesAt).toBe('2027-03-14T07:01:40.000Z');
+      // In the 24 hours from 01:30 EST: 03:00 to 05:00 EDT that night, 02:00 to 02:30 EDT the next.
+      expect(estimate?.sessions[0]?.openHoursPerDay).toBe(2.5);
+      expect(used).toBeLessThan(1_000);
+    });
+
+    it('the attack: 100 million recipients on 20 sessions with windows in 20 zones, from that night, take milliseconds', () => {
+      const zones = ['America/New_York', 'America/Santiago', 'America/Havana', 'Asia/Beirut', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Pacific/Chatham', 'America/St_Johns', 'Africa/Cairo', 'Europe/Berlin'];
+      const sessions = Array.from({ length: 20 }, (_, i) =>
+        session(`s${i}`, {
+          minDelayMs: 1 + i,
+          maxDelayMs: 1 + i,
+          hourlyCap: 1 + i,
+          dailyCap: 1_000,
+          window: { startHour: i % 4, endHour: (i % 4) + 1 + (i % 3), timezone: zones[i % zones.length] ?? 'UTC' },
+        }),
+      );
+      const estimates = [100_000_000, 1_000].map((recipients) => {
+        let estimate: ReturnType<typeof estimateBlast> | undefined;
+        const used = cpuMs(() => {
+          estimate = estimateBlast({ sessions, override: { window: skipped }, recipients, start: changeNight });
+        });
+        expect(used).toBeLessThan(1_000);
+        return estimate?.estimatedSeconds;
+      });
+      // Some 45 a day: 100 million would take millennia (no date), 1,000 a few weeks.
+      expect(estimates[0]).toBeNull();
+      expect(estimates[1]).toBeGreaterThan(5 * 86_400);
+      expect(estimates[1]).toBeLessThan(40 * 86_400);
+    });
+
+    it('a blast that would take longer than anyone can wait has no finish date, instead of an invalid one', () => {
+      // One a day for 100 million recipients: 270,000 years, past the last date a Date can hold.
+      const estimate = estimateBlast({ sessions: [session('a', { hourlyCap: 1, dailyCap: 1 })], recipients: 100_000_000, start });
+      expect(estimate).toMatchObject({ estimatedSeconds: null, finishesAt: null, perDay: 1 });
+    });
+  });
 });

@@ -27,7 +27,9 @@ const EstimateBody = Type.Object(
     pacing: Type.Optional(BlastFields.properties.pacing),
     typing: Type.Optional(Type.Boolean({ description: 'The blast\'s typing flag (as in POST /api/blasts).' })),
     messageLength: Type.Optional(Type.Integer({ minimum: 0, maximum: 65_536, description: 'Characters of a message, for the typing time (default 120).' })),
-    scheduledAt: Type.Optional(Type.String({ format: 'date-time', description: 'Start later: the windows and warm-up are reckoned from then.' })),
+    scheduledAt: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Start later: the windows and warm-up are reckoned from then. At most a year ahead; up to a day past counts as now.' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -54,7 +56,8 @@ const EstimateResponse = Type.Object({
   perDay: Type.Integer(),
   ratePerHour: Type.Number({ description: 'The sum over the sessions.' }),
   estimatedSeconds: Type.Union([Type.Integer(), Type.Null()], {
-    description: 'Time to send every recipient, across days when caps or windows stop it; null when the recipients are unknown or the windows never open.',
+    description:
+      'Time to send every recipient, across days when caps or windows stop it; null when the recipients are unknown, the windows never open, or it would take over a hundred years.',
   }),
   finishesAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
@@ -72,7 +75,7 @@ export function blastEstimateRoutes(deps: { sessions: SessionConfigService; cont
           description:
             'The sessions (as for POST /api/blasts), the recipients (a number, or listId for its valid rows) and the blast\'s pacing override, ' +
             'which only tightens. Reckons the delays, typing, hourly and daily caps (with warm-up) and sending windows, across days when it runs long; ' +
-            'the sessions share the recipients. Errors: 404 SESSION_NOT_FOUND / LIST_NOT_FOUND, 400 VALIDATION_FAILED.',
+            'the sessions share the recipients. Errors: 404 SESSION_NOT_FOUND / LIST_NOT_FOUND, 400 VALIDATION_FAILED / SCHEDULE_TOO_FAR / SCHEDULE_IN_PAST.',
           body: EstimateBody,
           response: { 200: EstimateResponse, ...errorResponses(400, 401, 404) },
         },

@@ -34,7 +34,7 @@ export const BlastUploadBody = Type.Object({
   recipientsFile: Type.Optional(Type.String({ format: 'binary', description: '.xlsx or .csv, imported like POST /api/lists. Or give listId.' })),
   listId: Type.Optional(Type.String({ format: 'uuid' })),
   media: Type.Optional(Type.String({ format: 'binary', description: 'Image, video or document (type by content), up to MEDIA_MAX_BYTES.' })),
-  scheduledAt: Type.Optional(Type.String({ format: 'date-time', description: 'Start later (ISO 8601, in the future).' })),
+  scheduledAt: Type.Optional(Type.String({ format: 'date-time', description: 'Start later (ISO 8601, in the future, at most a year ahead).' })),
   name: Type.Optional(Type.String()),
   checkNumbers: Type.Optional(Type.String({ description: 'true: check each number is on WhatsApp first (skipped if not).' })),
   typing: Type.Optional(Type.String({ description: 'true: show "typing…" before each message.' })),

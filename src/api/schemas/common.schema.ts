@@ -30,7 +30,7 @@ export function errorResponses<const S extends keyof typeof errors>(...statuses:
   return picked as Pick<typeof errors, S>;
 }
 
-/** Where a page starts: bounded like every number the API takes (no list or ledger is longer). */
+/** Where a page starts: bounded like every number the API takes (no list or ledger is longer; past a database's integers it was a 500). */
 export const Offset = Type.Integer({ minimum: 0, maximum: 100_000_000, default: 0 });
 
 export const BusinessUnit = Type.String({

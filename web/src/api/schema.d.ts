@@ -2325,7 +2325,7 @@ export interface paths {
         put?: never;
         /**
          * Create a blast: a paced, personalised campaign from one or more sessions; answers 202 at once
-         * @description multipart/form-data (as documented) or a JSON body with listId. The recipients come from listId or from a recipientsFile imported first. Follow GET /api/blasts/{id} or the WebSocket (GET /api/ws-ticket?blastId=…). Errors: 404 SESSION_NOT_FOUND / LIST_NOT_FOUND, 409 SESSION_NOT_LINKED / LIST_FAILED, 422 SESSION_OTHER_UNIT / TEMPLATE_UNKNOWN_VARIABLES / MESSAGE_TOO_LONG / LIST_EMPTY, 400 TEMPLATE_SYNTAX / TEMPLATE_TOO_LONG / RECIPIENTS_REQUIRED / SCHEDULE_IN_PAST / VALIDATION_FAILED, 413 UPLOAD_TOO_LARGE / MEDIA_TOO_LARGE, 415 UNSUPPORTED_FILE_TYPE / UNSUPPORTED_MEDIA_TYPE. With a recipientsFile, a variable the file lacks fails the blast (status failed, error TEMPLATE_UNKNOWN_VARIABLES) once imported, before anything is sent. WhatsApp takes 65,536 characters in a text and 1,024 in a caption (with media): a message longer than that on its own is TEMPLATE_TOO_LONG; one the longest values of a ready list can make longer is MESSAGE_TOO_LONG; a row of a file uploaded with the blast whose message is longer fails alone (reason MESSAGE_TOO_LONG) and the others are sent.
+         * @description multipart/form-data (as documented) or a JSON body with listId. The recipients come from listId or from a recipientsFile imported first. Follow GET /api/blasts/{id} or the WebSocket (GET /api/ws-ticket?blastId=…). Errors: 404 SESSION_NOT_FOUND / LIST_NOT_FOUND, 409 SESSION_NOT_LINKED / LIST_FAILED, 422 SESSION_OTHER_UNIT / TEMPLATE_UNKNOWN_VARIABLES / MESSAGE_TOO_LONG / LIST_EMPTY, 400 TEMPLATE_SYNTAX / TEMPLATE_TOO_LONG / RECIPIENTS_REQUIRED / SCHEDULE_IN_PAST / SCHEDULE_TOO_FAR / VALIDATION_FAILED, 413 UPLOAD_TOO_LARGE / MEDIA_TOO_LARGE, 415 UNSUPPORTED_FILE_TYPE / UNSUPPORTED_MEDIA_TYPE. With a recipientsFile, a variable the file lacks fails the blast (status failed, error TEMPLATE_UNKNOWN_VARIABLES) once imported, before anything is sent. WhatsApp takes 65,536 characters in a text and 1,024 in a caption (with media): a message longer than that on its own is TEMPLATE_TOO_LONG; one the longest values of a ready list can make longer is MESSAGE_TOO_LONG; a row of a file uploaded with the blast whose message is longer fails alone (reason MESSAGE_TOO_LONG) and the others are sent.
          */
         post: {
             parameters: {
@@ -2357,7 +2357,7 @@ export interface paths {
                         media?: string;
                         /**
                          * Format: date-time
-                         * @description Start later (ISO 8601, in the future).
+                         * @description Start later (ISO 8601, in the future, at most a year ahead).
                          */
                         scheduledAt?: string;
                         name?: string;
@@ -2392,7 +2392,7 @@ export interface paths {
                         media?: string;
                         /**
                          * Format: date-time
-                         * @description Start later (ISO 8601, in the future).
+                         * @description Start later (ISO 8601, in the future, at most a year ahead).
                          */
                         scheduledAt?: string;
                         name?: string;
@@ -3110,7 +3110,7 @@ export interface paths {
         put?: never;
         /**
          * A blast's effective pacing per session and its estimated duration, before creating it
-         * @description The sessions (as for POST /api/blasts), the recipients (a number, or listId for its valid rows) and the blast's pacing override, which only tightens. Reckons the delays, typing, hourly and daily caps (with warm-up) and sending windows, across days when it runs long; the sessions share the recipients. Errors: 404 SESSION_NOT_FOUND / LIST_NOT_FOUND, 400 VALIDATION_FAILED.
+         * @description The sessions (as for POST /api/blasts), the recipients (a number, or listId for its valid rows) and the blast's pacing override, which only tightens. Reckons the delays, typing, hourly and daily caps (with warm-up) and sending windows, across days when it runs long; the sessions share the recipients. Errors: 404 SESSION_NOT_FOUND / LIST_NOT_FOUND, 400 VALIDATION_FAILED / SCHEDULE_TOO_FAR / SCHEDULE_IN_PAST.
          */
         post: {
             parameters: {
@@ -3156,7 +3156,7 @@ export interface paths {
                         messageLength?: number;
                         /**
                          * Format: date-time
-                         * @description Start later: the windows and warm-up are reckoned from then.
+                         * @description Start later: the windows and warm-up are reckoned from then. At most a year ahead; up to a day past counts as now.
                          */
                         scheduledAt?: string;
                     };
@@ -3225,7 +3225,7 @@ export interface paths {
                             perDay: number;
                             /** @description The sum over the sessions. */
                             ratePerHour: number;
-                            /** @description Time to send every recipient, across days when caps or windows stop it; null when the recipients are unknown or the windows never open. */
+                            /** @description Time to send every recipient, across days when caps or windows stop it; null when the recipients are unknown, the windows never open, or it would take over a hundred years. */
                             estimatedSeconds: number | null;
                             /** Format: date-time */
                             finishesAt: string | null;
