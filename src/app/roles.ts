@@ -52,7 +52,7 @@ export async function createApiApp(runtime: Runtime, adminKey: AdminKey): Promis
     rateLimit: { perMinute: config.http.rateLimitPerMinute, adminKey: adminKey.key, redis: runtime.redis.client },
     version: VERSION,
     apiKeys,
-    sessions: createSessionConfigService({ repository: store.sessions, clock }),
+    sessions: createSessionConfigService({ repository: store.sessions, blasts: store.blasts, blastControl, clock }),
     control: createSessionControlService({
       store,
       live: runtime.live,

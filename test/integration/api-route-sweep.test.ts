@@ -40,7 +40,7 @@ describe('route sweep', () => {
     const listId = randomUUID();
     await store.lists.create({ id: listId, name: 'Sales list', purpose: 'recipients', businessUnit: 'Sales', fileName: 'x.csv', fileSize: 1, blobSha256: 'x', phoneColumn: null, defaultCountry: 'ID', createdAt: now });
     const blastId = randomUUID();
-    await store.blasts.create({ id: blastId, name: 'Sales blast', businessUnit: 'Sales', status: 'importing', listId, message: 'Hi', media: null, sessionIds: ['sales-a'], checkNumbers: false, typing: false, pacing: null, scheduledAt: null, createdAt: now });
+    await store.blasts.create({ id: blastId, name: 'Sales blast', businessUnit: 'Sales', status: 'importing', listId, message: 'Hi', media: null, sessions: [{ id: 'sales-a', uid: (await store.sessions.get('sales-a'))?.uid ?? '' }], checkNumbers: false, typing: false, pacing: null, scheduledAt: null, createdAt: now });
     await api.app.inject({ method: 'POST', url: '/api/suppressions', headers: asAdmin, payload: { businessUnit: 'Sales', phones: ['+6281234567890'] } });
     const clinic = (await api.app.inject({ method: 'POST', url: '/api/keys', headers: asAdmin, payload: { name: 'clinic', businessUnit: 'Clinic' } })).json<{ secret: string }>().secret;
     const as = withKey(clinic);

@@ -28,6 +28,7 @@ const REASONS: Record<string, string> = {
   SEND_FAILED: 'Sending kept failing',
   REJECTED: 'Refused by WhatsApp',
   SESSION_LOST: 'Its account was lost mid-send',
+  SESSION_DELETED: 'The blast\'s accounts were deleted',
 };
 
 function ReportButtons(props: { blastId: string }) {
