@@ -114,4 +114,26 @@ describe('a deleted session and its id reused', () => {
     expect((await outboxOf(call, 'reuse-a')).total).toBe(0);
     await stop();
   });
+
+  it('records a STOP reply in the unit its session belongs to now, not the one it was linked in', async () => {
+    const { call, events, stop } = await start();
+    await linkedSandboxSessions(call, events, ['moved-a'], { businessUnit: 'Sales' });
+    expect((await call('PATCH', '/api/sessions/moved-a', { businessUnit: 'Clinic' })).status).toBe(200);
+    expect((await call('POST', '/api/sessions/moved-a/sandbox/inbound', { from: '+6281200000004', text: 'STOP' })).status).toBe(202);
+    const unitsWithIt = async (): Promise<string[]> => {
+      const units: string[] = [];
+      for (const unit of ['Sales', 'Clinic']) {
+        const page = await call<{ items: { phone: string }[] }>('GET', `/api/suppressions?businessUnit=${unit}`);
+        if (page.json.items.some((entry) => entry.phone === '+6281200000004')) units.push(unit);
+      }
+      return units;
+    };
+    let units = await unitsWithIt();
+    while (units.length === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      units = await unitsWithIt();
+    }
+    expect(units).toEqual(['Clinic']);
+    await stop();
+  });
 });
