@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { excelStyleWorkbook, fixtureDir, writeZip } from '../fixtures/spreadsheets.js';
-import { linkedSandboxSessions } from '../support/blast-setup.js';
+import { linkedSandboxSessions, postBlast, recipientsCsv } from '../support/blast-setup.js';
 import { e2eHarness } from '../support/e2e.js';
 import { apiClient } from '../support/http.js';
 import { startApiProduct } from '../support/product.js';
@@ -138,6 +138,56 @@ describe('hostile input', () => {
     const created = (await (await fetch(`${url}/api/lists`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` }, body: form })).json()) as { listId: string };
     await events.waitFor((frame: Frame) => frame.event === 'list:progress' && frame.data.listId === created.listId && frame.data.status === 'ready', 'a good list imported after the fuzz', 60_000);
     expect(fs.existsSync(CANARY)).toBe(false);
+    expect(product.output).not.toContain('unhandled error');
+  });
+});
+
+describe('deleted and reused sessions (issue 14, item 2)', () => {
+  it('hostile deletes, moves and re-creations of a session with an unfinished blast: never a 5xx, never a send from another session', async () => {
+    const { product, url } = await startApiProduct('all', await environment());
+    track(product);
+    const call = apiClient(url, ADMIN);
+    const events = await openSocket(url);
+    await linkedSandboxSessions(call, events, ['fz-reuse'], { businessUnit: 'Sales' });
+    const created = await postBlast(url, ADMIN, {
+      fields: { sessionId: 'fz-reuse', message: 'Sales offer {name}', scheduledAt: new Date(Date.now() + 3_600_000).toISOString() },
+      recipientsFile: { name: 'sales.csv', data: recipientsCsv(10) },
+    });
+    const blastId = String(created.json.blastId);
+    for (;;) {
+      const status = (await call<{ status: string }>('GET', `/api/blasts/${blastId}`)).json.status;
+      if (status === 'scheduled') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+
+    // Everything but an explicit cancelBlasts=true: refused, the session and its blast kept.
+    const junk = ['', 'false', '1', 'yes', 'TRUE', '%00', 'true%00', '[]', 'false&cancelBlasts=true', 'x'.repeat(5_000)];
+    const units: unknown[] = ['Clinic', 'sales', 'SALES', ' Sales', 'Sales\u200b', '', null, 7, ['Clinic'], { name: 'Clinic' }];
+    const attacks: Promise<{ what: string; status: number }>[] = [
+      ...junk.map(async (value) => ({ what: `DELETE cancelBlasts=${value.slice(0, 20)}`, status: (await call('DELETE', `/api/sessions/fz-reuse?cancelBlasts=${value}`)).status })),
+      ...units.map(async (unit) => ({ what: `PATCH businessUnit=${JSON.stringify(unit)}`, status: (await call('PATCH', '/api/sessions/fz-reuse', { businessUnit: unit })).status })),
+      ...['fz-reuse', 'FZ-REUSE', 'fz-reuse ', 'fz-reuse\u0000'].map(async (id) => ({ what: `POST config ${JSON.stringify(id)}`, status: (await call('POST', '/api/sessions/config', { id, friendlyName: 'Clinic', businessUnit: 'Clinic', provider: 'sandbox' })).status })),
+    ];
+    const answers = await Promise.all(attacks);
+    expect(answers.filter((answer) => answer.status >= 500)).toEqual([]);
+    expect(answers.filter((answer) => answer.status === 204 || answer.status === 201 || answer.status === 200).map((answer) => answer.what)).toEqual([]);
+    expect((await call<{ businessUnit: string }>('GET', '/api/sessions/fz-reuse')).json.businessUnit).toBe('Sales');
+    expect((await call<{ status: string }>('GET', `/api/blasts/${blastId}`)).json.status).toBe('scheduled');
+
+    // A delete that cancels its blast raced by Clinic taking the id and connecting it, again and again.
+    const race = await Promise.all([
+      call('DELETE', '/api/sessions/fz-reuse?cancelBlasts=true'),
+      ...Array.from({ length: 6 }, async () => {
+        const taken = await call('POST', '/api/sessions/config', { id: 'fz-reuse', friendlyName: 'Clinic', businessUnit: 'Clinic', provider: 'sandbox', sandbox: { linkMode: 'auto', autoLinkMs: 20 } });
+        return taken.status === 201 ? call('POST', '/api/sessions/fz-reuse/connect') : taken;
+      }),
+    ]);
+    expect(race.filter((answer) => answer.status >= 500)).toEqual([]);
+    // Cancelled by the delete that won, and never sent, from either session.
+    expect((await call('GET', `/api/blasts/${blastId}`)).json).toMatchObject({ status: 'cancelled', sent: 0, skipped: 10 });
+    const after = await call<{ businessUnit: string }>('GET', '/api/sessions/fz-reuse');
+    expect([200, 404]).toContain(after.status);
+    if (after.status === 200) expect(after.json.businessUnit).toBe('Clinic');
     expect(product.output).not.toContain('unhandled error');
   });
 });
