@@ -67,7 +67,7 @@ export async function createApiApp(runtime: Runtime, adminKey: AdminKey): Promis
         logger.warn({ err: error }, 'could not count a failed authentication');
       },
     }),
-    sessions: createSessionConfigService({ repository: store.sessions, clock }),
+    sessions: createSessionConfigService({ repository: store.sessions, blasts: store.blasts, blastControl, clock }),
     control: createSessionControlService({
       store,
       live: runtime.live,

@@ -44,6 +44,29 @@ export function createBlastControl(deps: { store: Store; events: EventPublisher;
     return { blastId: blast.id, status: blast.status, ...figures, ...measured };
   }
 
+  async function fail(blastId: string, error: { code: string; message: string; details?: unknown }): Promise<boolean> {
+    if (!(await move(blastId, 'fail', 'failed', { completedAt: now(), error }))) return false;
+    await announceEnd(blastId);
+    return true;
+  }
+
+  /**
+   * A blast none of whose sessions is left (each deleted, maybe re-created under its id, or moved
+   * to another unit) cannot go on: it fails with SESSION_DELETED, its unsent recipients skipped,
+   * rather than wait for ever (or be sent by whoever took the id).
+   */
+  async function failIfOrphaned(blastId: string): Promise<boolean> {
+    if ((await store.blasts.sendingSessions(blastId)).length > 0) return false;
+    const blast = await store.blasts.get(blastId);
+    if (!blast || isFinal(blast.status)) return false;
+    const ids = blast.sessions.map((session) => session.sessionId).join(', ');
+    const message = `The sessions this blast was made with (${ids}) were deleted or moved to another business unit.`;
+    if (!(await move(blastId, 'fail', 'failed', { completedAt: now(), error: { code: 'SESSION_DELETED', message } }))) return false;
+    await store.blasts.closeRows(blastId, { status: 'pending' }, { status: 'skipped', reason: 'SESSION_DELETED', detail: message }, now());
+    await announceEnd(blastId);
+    return true;
+  }
+
   async function announceEnd(blastId: string): Promise<void> {
     const blast = await store.blasts.get(blastId);
     if (!blast || !isFinal(blast.status)) return;
@@ -66,8 +89,11 @@ export function createBlastControl(deps: { store: Store; events: EventPublisher;
     /** importing → scheduled, once the recipients are in the ledger. */
     imported: (blastId: string): Promise<boolean> => move(blastId, 'imported', 'scheduled'),
 
-    /** scheduled → running (the time came, or there was none). */
+    failIfOrphaned,
+
+    /** scheduled → running (the time came, or there was none); a blast whose sessions are all gone fails instead. */
     async start(blastId: string): Promise<boolean> {
+      if (await failIfOrphaned(blastId)) return false;
       const at = now();
       if (!(await move(blastId, 'start', 'running', { startedAt: at }))) return false;
       const blast = await store.blasts.get(blastId);
@@ -82,10 +108,11 @@ export function createBlastControl(deps: { store: Store; events: EventPublisher;
       return true;
     },
 
-    /** paused → running; the sessions paused for this blast (e.g. after a restriction) are given another go. */
+    /** paused → running; the sessions paused for this blast (e.g. after a restriction) are given another go. A blast whose sessions are all gone fails instead. */
     async resume(blastId: string): Promise<boolean> {
       const before = await store.blasts.get(blastId);
       if (before?.status !== 'paused') return false;
+      if (await failIfOrphaned(blastId)) return false;
       await store.blasts.resumeSessions(blastId);
       const change: StatusChange = { pause: null, ...(before.startedAt === null ? { startedAt: now() } : {}) };
       if (!(await move(blastId, 'resume', 'running', change))) return false;
@@ -102,11 +129,7 @@ export function createBlastControl(deps: { store: Store; events: EventPublisher;
       return true;
     },
 
-    async fail(blastId: string, error: { code: string; message: string; details?: unknown }): Promise<boolean> {
-      if (!(await move(blastId, 'fail', 'failed', { completedAt: now(), error }))) return false;
-      await announceEnd(blastId);
-      return true;
-    },
+    fail,
 
     /** running → completed, once nothing is left to send; exactly one caller wins. */
     async complete(blastId: string): Promise<boolean> {

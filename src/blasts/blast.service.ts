@@ -7,6 +7,7 @@ import { clampBucket, timelineRange } from '../core/blast-timeline.js';
 import { sniffMedia } from '../core/media-type.js';
 import { pacingProblems, tightenPacing, defaultPacing, type PacingPolicy } from '../core/pacing.js';
 import { assertMessageFits, longestValues } from '../core/message-length.js';
+import type { SessionRef } from '../core/session-config.js';
 import { assertKnownVariables, compileTemplate } from '../core/template.js';
 import { AppError, Conflict, NotFound, SessionNotFound, ValidationFailed, type ErrorStatus } from '../errors/app-error.js';
 import type { Clock } from '../infra/clock.js';
@@ -162,15 +163,18 @@ export function createBlastService(deps: {
     return blast;
   }
 
-  async function checkSessions(principal: Principal, sessionIds: string[], unit: string | undefined): Promise<string> {
+  /** The blast's unit, and its sessions as they are now (the blast is bound to these very sessions). */
+  async function checkSessions(principal: Principal, sessionIds: string[], unit: string | undefined): Promise<{ businessUnit: string; sessions: SessionRef[] }> {
     const problems: { field: string; message: string }[] = [];
     if (sessionIds.length === 0) problems.push({ field: 'sessionId', message: 'give sessionId or sessionIds' });
     if (sessionIds.length > MAX_SESSIONS_PER_BLAST) problems.push({ field: 'sessionIds', message: `at most ${MAX_SESSIONS_PER_BLAST} sessions` });
     if (problems.length > 0) throw new ValidationFailed('The blast request is invalid.', problems);
     let businessUnit = unit;
+    const sessions: SessionRef[] = [];
     for (const id of sessionIds) {
       const config = await store.sessions.get(id);
       if (!config || !canSee(principal, config.businessUnit)) throw new SessionNotFound(id);
+      sessions.push({ id: config.id, uid: config.uid });
       businessUnit ??= config.businessUnit;
       if (config.businessUnit !== businessUnit) {
         throw new BlastRefused('SESSION_OTHER_UNIT', `Session "${id}" belongs to business unit "${config.businessUnit}", not "${businessUnit}".`, 422, { sessionId: id });
@@ -181,7 +185,7 @@ export function createBlastService(deps: {
     }
     if (businessUnit === undefined) throw new ValidationFailed('The blast request is invalid.', [{ field: 'sessionIds', message: 'required' }]);
     assertCanWriteUnit(principal, businessUnit);
-    return businessUnit;
+    return { businessUnit, sessions };
   }
 
   function checkSchedule(scheduledAt: string | undefined): string | null {
@@ -218,7 +222,7 @@ export function createBlastService(deps: {
           400,
         );
       }
-      const businessUnit = await checkSessions(principal, [...new Set(input.sessionIds)], input.businessUnit ?? scopedUnit(principal));
+      const { businessUnit, sessions } = await checkSessions(principal, [...new Set(input.sessionIds)], input.businessUnit ?? scopedUnit(principal));
       const scheduledAt = checkSchedule(input.scheduledAt);
       const pacing = checkPacing(input.pacing);
 
@@ -269,7 +273,7 @@ export function createBlastService(deps: {
         listId,
         message: input.message,
         media,
-        sessionIds: [...new Set(input.sessionIds)],
+        sessions,
         checkNumbers: input.checkNumbers ?? false,
         typing: input.typing ?? false,
         pacing,
@@ -296,8 +300,13 @@ export function createBlastService(deps: {
     },
 
     async resume(principal: Principal, id: string): Promise<Blast> {
-      const blast = await visible(principal, id);
-      if (!(await control.resume(id))) throw notNow(blast, 'resumed', ['paused']);
+      await visible(principal, id);
+      if (!(await control.resume(id))) {
+        // Its sessions may all be gone: then it has just failed, and says why.
+        const now = await visible(principal, id);
+        if (now.error?.code === 'SESSION_DELETED') throw new Conflict('SESSION_DELETED', `${now.error.message} The blast cannot go on: it has failed.`, { status: now.status });
+        throw notNow(now, 'resumed', ['paused']);
+      }
       return visible(principal, id);
     },
 

@@ -15,7 +15,8 @@ export type RecipientReason =
   | 'SEND_FAILED' // transient errors outlasted the retries
   | 'REJECTED' // the provider refused this message for good
   | 'MESSAGE_TOO_LONG' // its values made the message longer than WhatsApp allows (65,536 characters, 1,024 for a caption)
-  | 'SESSION_LOST'; // claimed on an account that is gone; whether it went out is unknown, so it is not re-sent from another
+  | 'SESSION_LOST' // claimed on an account that is gone; whether it went out is unknown, so it is not re-sent from another
+  | 'SESSION_DELETED'; // every session the blast was made with was deleted (or moved to another unit) before it was sent
 
 export interface BlastFigures {
   total: number;
@@ -36,6 +37,8 @@ export interface BlastMedia {
 
 export interface BlastSessionState {
   sessionId: string;
+  /** The uid of the session the blast was made with: only that session sends it, not a later one with the same id. */
+  sessionUid: string | null;
   /** Why this session stopped sending for this blast, e.g. `restricted:rate_limited`; null when active. */
   pausedReason: string | null;
 }

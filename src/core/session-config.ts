@@ -7,6 +7,12 @@ export type ProviderKind = (typeof PROVIDERS)[number];
 /** What an operator configures for one WhatsApp account. Live status is not part of it. */
 export interface SessionConfig {
   id: string;
+  /**
+   * This session's own identity, never shown. The id is a name a unit chooses, free again once the
+   * session is deleted; a session re-created with that id has another uid, and blasts made with the
+   * first one are never sent from it.
+   */
+  uid: string;
   friendlyName: string;
   businessUnit: string;
   provider: ProviderKind;
@@ -19,4 +25,10 @@ export interface SessionConfig {
 
 export function isProviderKind(value: string): value is ProviderKind {
   return (PROVIDERS as readonly string[]).includes(value);
+}
+
+/** A session as a blast refers to it: by its id and by the identity it had when the blast was made. */
+export interface SessionRef {
+  id: string;
+  uid: string;
 }

@@ -1,7 +1,7 @@
 import type { BlastControl, ProgressSample } from '../blasts/blast-control.js';
 import { doneOf, isOptOut } from '../core/blast.js';
 import { effectiveDailyCap, tightenPacing } from '../core/pacing.js';
-import type { SessionConfig } from '../core/session-config.js';
+import type { SessionConfig, SessionRef } from '../core/session-config.js';
 import { messageLimit } from '../core/message-length.js';
 import { compileTemplate } from '../core/template.js';
 import type { Clock } from '../infra/clock.js';
@@ -18,7 +18,7 @@ import type { OwnedSessions, SendContext, SenderHost } from './sender-host.js';
 
 /** The part of the session manager the engine uses. */
 export interface ManagedSessions extends OwnedSessions {
-  onSessionEvent(listener: (sessionId: string, businessUnit: string, event: ProviderEvent) => void): void;
+  onSessionEvent(listener: (session: SessionConfig, event: ProviderEvent) => void): void;
 }
 
 export interface BlastEngineDeps {
@@ -89,8 +89,8 @@ export class BlastEngine implements SenderHost {
       for (const sender of this.#senders.values()) sender.wake();
     });
     await this.deps.subscriber.subscribe(channel);
-    this.deps.sessions.onSessionEvent((sessionId, businessUnit, event) => {
-      this.#onSessionEvent(sessionId, businessUnit, event);
+    this.deps.sessions.onSessionEvent((session, event) => {
+      this.#onSessionEvent(session, event);
     });
     this.#timers = [
       setInterval(() => void this.#flushProgress(), PROGRESS_EVERY_MS),
@@ -113,9 +113,9 @@ export class BlastEngine implements SenderHost {
     return this.#stopped;
   }
 
-  /** The blasts a session should send for now, oldest first. */
-  activeBlasts(sessionId: string): Promise<{ id: string; listId: string }[]> {
-    return this.deps.store.blasts.activeForSession(sessionId);
+  /** The blasts a session should send for now, oldest first: made with this very session, in its unit. */
+  activeBlasts(session: SessionRef): Promise<{ id: string; listId: string }[]> {
+    return this.deps.store.blasts.activeForSession(session);
   }
 
   async context(blastId: string, config: SessionConfig): Promise<SendContext | undefined> {
@@ -129,6 +129,13 @@ export class BlastEngine implements SenderHost {
       this.deps.store.sessions.linkedAt(config.id),
     ]);
     if (!blast || !session) return undefined;
+    // Checked again right before sending: the session is the very one the blast was made with (not one
+    // re-created under its id), still stored as such, and in the blast's unit.
+    const bound = blast.sessions.find((entry) => entry.sessionId === config.id)?.sessionUid;
+    if (bound !== config.uid || session.uid !== config.uid || session.businessUnit !== blast.businessUnit) {
+      this.deps.log.warn({ blastId, sessionId: config.id }, 'not sending: the blast was not made with this session, or not in its unit');
+      return undefined;
+    }
     const policy = tightenPacing(session.pacing, blast.pacing);
     const context: SendContext = {
       blast,
@@ -157,11 +164,18 @@ export class BlastEngine implements SenderHost {
     const { store, control } = this.deps;
     const unfinished = await store.blasts.unfinished(blastId);
     if (unfinished.pending > 0) return;
+    const blast = await store.blasts.get(blastId);
+    if (!blast) return;
     const lost: string[] = [];
     for (const { sessionId } of unfinished.sending) {
-      if (this.#senders.has(sessionId)) return; // in flight here
-      const desired = await store.sessions.getDesiredState(sessionId);
-      if (desired?.state === 'connected') return; // its owner (maybe after a takeover) will finish them
+      // Only the very session that claimed them finishes them: one re-created under its id never does.
+      const bound = blast.sessions.find((session) => session.sessionId === sessionId)?.sessionUid;
+      const stored = await store.sessions.get(sessionId);
+      if (bound != null && stored?.uid === bound && stored.businessUnit === blast.businessUnit) {
+        if (this.deps.sessions.owned(sessionId)?.config.uid === bound && this.#senders.has(sessionId)) return; // in flight here
+        const desired = await store.sessions.getDesiredState(sessionId);
+        if (desired?.state === 'connected') return; // its owner (maybe after a takeover) will finish them
+      }
       lost.push(sessionId);
     }
     if (lost.length > 0) {
@@ -179,10 +193,11 @@ export class BlastEngine implements SenderHost {
    * WhatsApp told this account to stop: the session stops sending for every blast it serves;
    * a blast left with no session that may send is paused with SESSION_RESTRICTED.
    */
-  async restricted(sessionId: string, reason: string, detail: string | undefined): Promise<void> {
+  async restricted(session: SessionRef, reason: string, detail: string | undefined): Promise<void> {
     const { store, control, signals, log } = this.deps;
+    const sessionId = session.id;
     log.warn({ sessionId, reason, detail }, 'session restricted: it stops sending');
-    for (const blastId of await store.blasts.liveBlastsOf(sessionId)) {
+    for (const blastId of await store.blasts.liveBlastsOf(session)) {
       await store.blasts.pauseSession(blastId, sessionId, `restricted:${reason}`);
       const blast = await store.blasts.get(blastId);
       if (blast?.status === 'running' && blast.sessions.every((session) => session.pausedReason !== null)) {
@@ -192,8 +207,9 @@ export class BlastEngine implements SenderHost {
     }
   }
 
-  #onSessionEvent(sessionId: string, businessUnit: string, event: ProviderEvent): void {
+  #onSessionEvent(session: SessionConfig, event: ProviderEvent): void {
     if (this.#stopped) return;
+    const sessionId = session.id;
     switch (event.type) {
       case 'status':
         if (event.status === 'connected') this.#ensureSender(sessionId);
@@ -203,10 +219,10 @@ export class BlastEngine implements SenderHost {
         this.#receipts.push({ receipt: { messageId: event.messageId, status: event.status, at: event.at }, tries: 0 });
         return;
       case 'inbound':
-        void this.#optOut(sessionId, businessUnit, event.from, event.text);
+        void this.#optOut(session, event.from, event.text);
         return;
       case 'restricted':
-        void this.restricted(sessionId, event.reason, event.detail).catch((error: unknown) => {
+        void this.restricted(session, event.reason, event.detail).catch((error: unknown) => {
           this.deps.log.error({ sessionId, err: error }, 'could not pause a restricted session');
         });
         return;
@@ -231,9 +247,17 @@ export class BlastEngine implements SenderHost {
       });
   }
 
-  async #optOut(sessionId: string, businessUnit: string, from: string, text: string): Promise<void> {
+  /** Into the unit of the session that received the reply, as it is stored now; nothing if that session is gone. */
+  async #optOut(session: SessionConfig, from: string, text: string): Promise<void> {
     if (!isOptOut(text, this.deps.optOutKeywords)) return;
+    const sessionId = session.id;
     try {
+      const stored = await this.deps.store.sessions.get(sessionId);
+      if (stored?.uid !== session.uid) {
+        this.deps.log.warn({ sessionId }, 'opt-out reply to a session since deleted: not recorded in whatever session now bears its id');
+        return;
+      }
+      const businessUnit = stored.businessUnit;
       const added = await this.deps.store.suppressions.add([
         { businessUnit, phone: from, reason: `replied "${text.trim().slice(0, 40)}"`, source: 'reply', createdAt: this.deps.clock.now().toISOString() },
       ]);

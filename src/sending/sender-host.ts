@@ -1,6 +1,6 @@
 import type { Blast } from '../core/blast.js';
 import type { PacingPolicy } from '../core/pacing.js';
-import type { SessionConfig } from '../core/session-config.js';
+import type { SessionConfig, SessionRef } from '../core/session-config.js';
 import type { CompiledTemplate } from '../core/template.js';
 import type { Logger } from '../logging/logger.js';
 import type { Clock } from '../infra/clock.js';
@@ -31,9 +31,9 @@ export interface SenderHost {
   readonly claimBatch: number;
   readonly pollMs: number;
   readonly retryDelaysMs: readonly number[];
-  activeBlasts(sessionId: string): Promise<{ id: string; listId: string }[]>;
+  activeBlasts(session: SessionRef): Promise<{ id: string; listId: string }[]>;
   context(blastId: string, config: SessionConfig): Promise<SendContext | undefined>;
   touched(blastId: string): void;
   finishIfDone(blastId: string): Promise<void>;
-  restricted(sessionId: string, reason: string, detail: string | undefined): Promise<void>;
+  restricted(session: SessionRef, reason: string, detail: string | undefined): Promise<void>;
 }

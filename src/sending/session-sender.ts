@@ -69,7 +69,7 @@ export class SessionSender {
     while (!this.#stopping) {
       const owned = deps.sessions.owned(this.sessionId);
       if (!owned) return;
-      const blasts = await this.engine.activeBlasts(this.sessionId);
+      const blasts = await this.engine.activeBlasts(owned.config);
       if (blasts.length === 0) {
         await this.#sleep(this.engine.pollMs);
         continue;
@@ -138,7 +138,7 @@ export class SessionSender {
 
   async #send(
     context: SendContext,
-    owned: { provider: MessagingProvider; token: number },
+    owned: { provider: MessagingProvider; config: SessionConfig; token: number },
     recipients: ClaimedRecipient[],
   ): Promise<StepResult> {
     const { deps } = this.engine;
@@ -196,7 +196,7 @@ export class SessionSender {
     if (stop) await store.blasts.release(blast.id, owned.token, unsent);
     if (stop?.stop === 'restricted') {
       // This session stops sending for the blasts it serves; the loop stays, for blasts it may still serve.
-      await this.engine.restricted(this.sessionId, 'rate_limited', stop.detail);
+      await this.engine.restricted(owned.config, 'rate_limited', stop.detail);
       return { worked: false, waitMs: this.engine.pollMs };
     }
     if (stop) return { stop: stop.stop };

@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { assertCanWriteUnit, canSee, scopedUnit, type Principal } from '../auth/principal.js';
 import { defaultPacing, pacingProblems, type PacingPolicy } from '../core/pacing.js';
 import type { SandboxConfig } from '../core/sandbox-config.js';
 import type { ProviderKind, SessionConfig } from '../core/session-config.js';
-import { SessionNotFound, ValidationFailed } from '../errors/app-error.js';
+import { Conflict, SessionNotFound, ValidationFailed } from '../errors/app-error.js';
 import type { Clock } from '../infra/clock.js';
+import type { BlastControl } from '../blasts/blast-control.js';
+import type { BlastRepository } from '../store/blast.repository.js';
 import type { SessionConfigPatch, SessionConfigRepository } from '../store/session-config.repository.js';
 
 export interface CreateSessionConfigInput {
@@ -25,14 +28,41 @@ export interface SessionConfigService {
   get(principal: Principal, id: string): Promise<SessionConfig>;
   list(principal: Principal, filter: { businessUnit?: string | undefined }): Promise<SessionConfig[]>;
   update(principal: Principal, id: string, patch: UpdateSessionConfigInput): Promise<SessionConfig>;
-  delete(principal: Principal, id: string): Promise<void>;
+  /** Refused (SESSION_IN_USE) while a blast made with the session has not ended, unless `cancelBlasts` cancels them first. */
+  delete(principal: Principal, id: string, options?: { cancelBlasts?: boolean | undefined }): Promise<void>;
 }
 
 export function createSessionConfigService(deps: {
   repository: SessionConfigRepository;
+  /** Which blasts use a session, and how to end them. */
+  blasts: Pick<BlastRepository, 'unfinishedForSession'>;
+  blastControl: Pick<BlastControl, 'cancel' | 'failIfOrphaned'>;
   clock: Clock;
 }): SessionConfigService {
-  const { repository, clock } = deps;
+  const { repository, blasts, blastControl, clock } = deps;
+
+  /**
+   * A session stays in its unit, and exists, as long as blasts made with it have not ended: a blast
+   * is sent only by the very session it was made with, in its own unit (a session that left would
+   * strand it, and one re-created with the id never sends it).
+   */
+  async function assertNotInUse(session: SessionConfig, change: string): Promise<void> {
+    const blastIds = await blasts.unfinishedForSession(session);
+    if (blastIds.length === 0) return;
+    throw new Conflict(
+      'SESSION_IN_USE',
+      `Session "${session.id}" cannot be ${change}: blasts made with it have not ended (${blastIds.join(', ')}); cancel them or let them finish first.`,
+      { blastIds },
+    );
+  }
+
+  /**
+   * Blasts that slipped in between the check and the change (made with the session at that moment)
+   * lose that session: others of theirs carry on; one with none left fails with SESSION_DELETED.
+   */
+  async function strandedAfter(session: SessionConfig): Promise<void> {
+    for (const blastId of await blasts.unfinishedForSession(session)) await blastControl.failIfOrphaned(blastId);
+  }
 
   async function getVisible(principal: Principal, id: string): Promise<SessionConfig> {
     const config = await repository.get(id);
@@ -54,6 +84,7 @@ export function createSessionConfigService(deps: {
       const now = clock.now().toISOString();
       const config: SessionConfig = {
         id: input.id,
+        uid: randomUUID(),
         friendlyName: input.friendlyName,
         businessUnit,
         provider,
@@ -86,14 +117,22 @@ export function createSessionConfigService(deps: {
         sandbox: patch.sandbox,
       };
       if (patch.sandbox !== undefined && current.provider !== 'sandbox') throw sandboxNotAllowed(current.provider);
-      const updated = await repository.update(id, next, clock.now().toISOString());
+      const moves = patch.businessUnit !== undefined && patch.businessUnit !== current.businessUnit;
+      if (moves) await assertNotInUse(current, `moved to business unit "${patch.businessUnit ?? ''}"`);
+      const updated = await repository.update(current, next, clock.now().toISOString());
       if (!updated) throw new SessionNotFound(id);
+      if (moves) await strandedAfter(current);
       return updated;
     },
 
-    async delete(principal, id) {
-      await getVisible(principal, id);
-      if (!(await repository.delete(id))) throw new SessionNotFound(id);
+    async delete(principal, id, options = {}) {
+      const current = await getVisible(principal, id);
+      if (options.cancelBlasts === true) {
+        for (const blastId of await blasts.unfinishedForSession(current)) await blastControl.cancel(blastId);
+      }
+      await assertNotInUse(current, 'deleted');
+      if (!(await repository.delete(current))) throw new SessionNotFound(id);
+      await strandedAfter(current);
     },
   };
 }

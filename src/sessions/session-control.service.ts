@@ -138,6 +138,11 @@ export function createSessionControlService(deps: {
       return store.sandboxOutbox.page(id, page);
     },
 
+    /** The session's config changed: its owning worker reloads it now. */
+    async changed(id: string): Promise<void> {
+      await command({ type: 'reconcile', sessionId: id });
+    },
+
     /** Everything a deleted session leaves behind: its link, its credentials, its status. */
     async forget(id: string): Promise<void> {
       await command({ type: 'reconcile', sessionId: id });

@@ -5,6 +5,7 @@ import { figuresOf } from '../core/blast.js';
 import type { BlastStatus } from '../core/blast-state.js';
 import type { MediaKind } from '../core/media-type.js';
 import type { PacingPolicy } from '../core/pacing.js';
+import type { SessionRef } from '../core/session-config.js';
 import type { Db } from './database.js';
 import type { BlastRecipientTable, BlastTable } from './schema.js';
 import { decodeVars } from './list-rows.js';
@@ -20,7 +21,8 @@ export interface NewBlast {
   listId: string;
   message: string;
   media: { sha256: string; kind: MediaKind; mimetype: string; fileName: string | null } | null;
-  sessionIds: readonly string[];
+  /** The sessions it sends from, as they are now (a session later re-created with one of these ids is not one of them). */
+  sessions: readonly SessionRef[];
   checkNumbers: boolean;
   typing: boolean;
   pacing: Partial<PacingPolicy> | null;
@@ -100,14 +102,18 @@ export interface BlastRepository {
   list(filter: BlastFilter): Promise<{ items: Blast[]; total: number }>;
   /** Blasts not yet ended that send to this list (it must not be deleted under them). */
   unfinishedForList(listId: string): Promise<string[]>;
+  /** Blasts not yet ended made with this very session (it must not be deleted or moved under them). */
+  unfinishedForSession(session: SessionRef): Promise<string[]>;
+  /** The blast's sessions that may still send it: the very sessions it was made with, still there and in its unit. */
+  sendingSessions(blastId: string): Promise<string[]>;
   /** Blasts still waiting for this list to import. */
   waitingForList(listId: string): Promise<string[]>;
   /** Moves a blast from one of `from` to `to`; false when it was in none of them (someone else moved it). */
   transition(id: string, from: readonly BlastStatus[], to: BlastStatus, at: string, change?: StatusChange): Promise<boolean>;
   /** Copies the list's recipients into the blast's ledger (again from scratch when repeated); returns the total. */
   populate(id: string, listId: string, at: string): Promise<number>;
-  /** Running blasts this session sends for, oldest first (its paused ones left out). */
-  activeForSession(sessionId: string): Promise<{ id: string; listId: string }[]>;
+  /** Running blasts of its unit made with this very session, oldest first (those it is paused on left out). */
+  activeForSession(session: SessionRef): Promise<{ id: string; listId: string }[]>;
   /** Rows this session claimed under an earlier lease (a crash, a takeover): they are re-sent with the same ids. */
   reclaim(blastId: string, sessionId: string, token: number, at: string): Promise<ClaimedRecipient[]>;
   /** Whether any recipient still waits for a session (cheap: one index probe). */
@@ -126,8 +132,8 @@ export interface BlastRepository {
   pauseSession(blastId: string, sessionId: string, reason: string | null): Promise<void>;
   /** Clears every session's pause on this blast (an operator resumed it). */
   resumeSessions(blastId: string): Promise<void>;
-  /** Running or paused blasts that send from this session. */
-  liveBlastsOf(sessionId: string): Promise<string[]>;
+  /** Running or paused blasts made with this very session. */
+  liveBlastsOf(session: SessionRef): Promise<string[]>;
   recipients(id: string, filter: { status?: RecipientStatus | undefined; limit: number; offset: number }): Promise<{ items: RecipientRow[]; total: number }>;
   /** Every recipient in list order, read in pages (for reports of any size). */
   allRecipients(id: string, pageSize?: number): AsyncIterable<RecipientRow>;
@@ -148,7 +154,7 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
     const rows = await db.selectFrom('blast_sessions').selectAll().where('blast_id', 'in', ids).orderBy('session_id').execute();
     for (const row of rows) {
       const list = map.get(row.blast_id) ?? [];
-      list.push({ sessionId: row.session_id, pausedReason: row.paused_reason });
+      list.push({ sessionId: row.session_id, sessionUid: row.session_uid, pausedReason: row.paused_reason });
       map.set(row.blast_id, list);
     }
     return map;
@@ -210,7 +216,7 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
           .execute();
         await trx
           .insertInto('blast_sessions')
-          .values(blast.sessionIds.map((sessionId) => ({ blast_id: blast.id, session_id: sessionId, paused_reason: null })))
+          .values(blast.sessions.map((session) => ({ blast_id: blast.id, session_id: session.id, session_uid: session.uid, paused_reason: null })))
           .execute();
       });
     },
@@ -240,6 +246,36 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
         .select('id')
         .where('list_id', '=', listId)
         .where('status', 'not in', ['completed', 'cancelled', 'failed'])
+        .execute();
+      return rows.map((row) => row.id);
+    },
+
+    async unfinishedForSession(session) {
+      const rows = await db
+        .selectFrom('blasts')
+        .innerJoin('blast_sessions', 'blast_sessions.blast_id', 'blasts.id')
+        .select('blasts.id as id')
+        .where('blast_sessions.session_id', '=', session.id)
+        .where('blast_sessions.session_uid', '=', session.uid)
+        .where('blasts.status', 'not in', ['completed', 'cancelled', 'failed'])
+        .orderBy('blasts.created_at')
+        .execute();
+      return rows.map((row) => row.id);
+    },
+
+    async sendingSessions(blastId) {
+      const rows = await db
+        .selectFrom('blast_sessions')
+        .innerJoin('blasts', 'blasts.id', 'blast_sessions.blast_id')
+        .innerJoin('session_configs', (join) =>
+          join
+            .onRef('session_configs.id', '=', 'blast_sessions.session_id')
+            .onRef('session_configs.uid', '=', 'blast_sessions.session_uid')
+            .onRef('session_configs.business_unit', '=', 'blasts.business_unit'),
+        )
+        .select('blast_sessions.session_id as id')
+        .where('blast_sessions.blast_id', '=', blastId)
+        .orderBy('blast_sessions.session_id')
         .execute();
       return rows.map((row) => row.id);
     },
@@ -294,12 +330,18 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
       });
     },
 
-    async activeForSession(sessionId) {
+    async activeForSession(session) {
       return db
         .selectFrom('blasts')
         .innerJoin('blast_sessions', 'blast_sessions.blast_id', 'blasts.id')
+        // The session as it is stored now: the very one the blast was made with, in the blast's unit.
+        .innerJoin('session_configs', (join) =>
+          join.onRef('session_configs.uid', '=', 'blast_sessions.session_uid').onRef('session_configs.business_unit', '=', 'blasts.business_unit'),
+        )
         .select(['blasts.id as id', 'blasts.list_id as listId'])
-        .where('blast_sessions.session_id', '=', sessionId)
+        .where('blast_sessions.session_id', '=', session.id)
+        .where('blast_sessions.session_uid', '=', session.uid)
+        .where('session_configs.id', '=', session.id)
         .where('blast_sessions.paused_reason', 'is', null)
         .where('blasts.status', '=', 'running')
         .orderBy('blasts.created_at')
@@ -520,12 +562,13 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
       await db.updateTable('blast_sessions').set({ paused_reason: null }).where('blast_id', '=', blastId).execute();
     },
 
-    async liveBlastsOf(sessionId) {
+    async liveBlastsOf(session) {
       const rows = await db
         .selectFrom('blasts')
         .innerJoin('blast_sessions', 'blast_sessions.blast_id', 'blasts.id')
         .select('blasts.id as id')
-        .where('blast_sessions.session_id', '=', sessionId)
+        .where('blast_sessions.session_id', '=', session.id)
+        .where('blast_sessions.session_uid', '=', session.uid)
         .where('blasts.status', 'in', ['running', 'paused'])
         .execute();
       return rows.map((row) => row.id);

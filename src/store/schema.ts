@@ -37,6 +37,8 @@ export interface SessionConfigTable {
   pairing_phone: string | null;
   /** When the number was linked (for warm-up); null until then. */
   linked_at: Generated<string | null>;
+  /** This session's own identity: a session re-created later with the same id has another (0008). */
+  uid: string;
 }
 
 export interface ApiKeyTable {
@@ -191,6 +193,8 @@ export interface BlastSessionTable {
   blast_id: string;
   session_id: string;
   paused_reason: string | null;
+  /** session_configs.uid of the session the blast was made with (0008); null for a blast made before 0008 whose session had since been replaced. */
+  session_uid: string | null;
 }
 
 export interface BlastRecipientTable {

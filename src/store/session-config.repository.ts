@@ -2,7 +2,7 @@ import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { PacingPolicy } from '../core/pacing.js';
 import { defaultPacing } from '../core/pacing.js';
 import { sanitizeSandboxConfig } from '../core/sandbox-config.js';
-import { isProviderKind, type SessionConfig } from '../core/session-config.js';
+import { isProviderKind, type SessionConfig, type SessionRef } from '../core/session-config.js';
 import { SessionAlreadyExists } from '../errors/app-error.js';
 import type { Db } from './database.js';
 import type { SessionConfigTable } from './schema.js';
@@ -15,13 +15,14 @@ export interface SessionConfigRepository {
   insert(config: SessionConfig): Promise<void>;
   get(id: string): Promise<SessionConfig | undefined>;
   list(filter: { businessUnit?: string | undefined }): Promise<SessionConfig[]>;
-  update(id: string, patch: SessionConfigPatch, updatedAt: string): Promise<SessionConfig | undefined>;
-  delete(id: string): Promise<boolean>;
+  /** Changes the very session `session` names: not one re-created with its id since it was read. */
+  update(session: SessionRef, patch: SessionConfigPatch, updatedAt: string): Promise<SessionConfig | undefined>;
+  delete(session: SessionRef): Promise<boolean>;
   /** Whether workers should keep the session connected (and link it by pairing code with `pairingPhone`). */
   setDesiredState(id: string, state: DesiredState, pairingPhone: string | null): Promise<boolean>;
   getDesiredState(id: string): Promise<{ state: DesiredState; pairingPhone: string | null } | undefined>;
-  /** Ids of the sessions that should be connected, in id order. */
-  listWanted(): Promise<string[]>;
+  /** The sessions that should be connected, in id order. */
+  listWanted(): Promise<SessionConfig[]>;
   /** Records when the number was first linked (kept while it stays linked), for warm-up. */
   markLinked(id: string, at: string): Promise<void>;
   /** The link is gone (logged out): a new link starts warm-up again. */
@@ -66,7 +67,7 @@ export function createSessionConfigRepository(db: Db): SessionConfigRepository {
       return (await query.execute()).map(fromRow);
     },
 
-    async update(id, patch, updatedAt) {
+    async update(session, patch, updatedAt) {
       const values: Updateable<SessionConfigTable> = { updated_at: updatedAt };
       if (patch.friendlyName !== undefined) values.friendly_name = patch.friendlyName;
       if (patch.businessUnit !== undefined) values.business_unit = patch.businessUnit;
@@ -75,14 +76,15 @@ export function createSessionConfigRepository(db: Db): SessionConfigRepository {
       const row = await db
         .updateTable('session_configs')
         .set(values)
-        .where('id', '=', id)
+        .where('id', '=', session.id)
+        .where('uid', '=', session.uid)
         .returningAll()
         .executeTakeFirst();
       return row && fromRow(row);
     },
 
-    async delete(id) {
-      const result = await db.deleteFrom('session_configs').where('id', '=', id).executeTakeFirst();
+    async delete(session) {
+      const result = await db.deleteFrom('session_configs').where('id', '=', session.id).where('uid', '=', session.uid).executeTakeFirst();
       return result.numDeletedRows > 0n;
     },
 
@@ -105,13 +107,8 @@ export function createSessionConfigRepository(db: Db): SessionConfigRepository {
     },
 
     async listWanted() {
-      const rows = await db
-        .selectFrom('session_configs')
-        .select('id')
-        .where('desired_state', '=', 'connected')
-        .orderBy('id')
-        .execute();
-      return rows.map((row) => row.id);
+      const rows = await db.selectFrom('session_configs').selectAll().where('desired_state', '=', 'connected').orderBy('id').execute();
+      return rows.map(fromRow);
     },
   };
 }
@@ -119,6 +116,7 @@ export function createSessionConfigRepository(db: Db): SessionConfigRepository {
 function toRow(config: SessionConfig): Insertable<SessionConfigTable> {
   return {
     id: config.id,
+    uid: config.uid,
     friendly_name: config.friendlyName,
     business_unit: config.businessUnit,
     provider: config.provider,
@@ -133,6 +131,7 @@ function fromRow(row: Selectable<SessionConfigTable>): SessionConfig {
   const provider = isProviderKind(row.provider) ? row.provider : 'baileys';
   return {
     id: row.id,
+    uid: row.uid,
     friendlyName: row.friendly_name,
     businessUnit: row.business_unit,
     provider,

@@ -13,6 +13,7 @@ import type { Lease, SessionLeases } from '../sessions/session-leases.js';
 import type { Store } from '../store/store.js';
 
 interface Owned {
+  /** Reloaded at every reconcile pass: the unit its events go to follows the stored config. */
   config: SessionConfig;
   lease: Lease;
   provider: MessagingProvider;
@@ -23,8 +24,8 @@ interface Owned {
   name: string | null;
 }
 
-/** A provider's events (status, receipts, replies, restriction), for the sending engine. */
-export type SessionEventListener = (sessionId: string, businessUnit: string, event: ProviderEvent) => void;
+/** A provider's events (status, receipts, replies, restriction), for the sending engine, with the session (as last reloaded) they came from. */
+export type SessionEventListener = (session: SessionConfig, event: ProviderEvent) => void;
 
 export interface SessionManagerDeps {
   workerId: string;
@@ -131,11 +132,21 @@ export class SessionManager {
 
   async #reconcileOnce(): Promise<void> {
     if (this.#stopped) return;
-    const wanted = new Set(await this.deps.store.sessions.listWanted());
-    for (const id of this.ownedSessionIds) {
-      if (!wanted.has(id)) await this.#letGo(id, 'disconnected', 'disconnect_requested');
+    const wanted = new Map((await this.deps.store.sessions.listWanted()).map((config) => [config.id, config]));
+    for (const [id, owned] of [...this.#owned]) {
+      const config = wanted.get(id);
+      if (config?.uid === owned.config.uid) {
+        // The same session, maybe changed (its unit, its pacing): events and opt-outs follow the config as it is now.
+        owned.config = config;
+        continue;
+      }
+      const stored = config ?? (await this.deps.store.sessions.get(id));
+      // Deleted, or deleted and created again under its id (another session, maybe of another unit): what is
+      // stored under the id now is not ours to keep, nor to hand to the new session (its credentials, its outbox).
+      const gone = stored?.uid !== owned.config.uid;
+      await this.#letGo(id, 'disconnected', gone ? 'session_deleted' : 'disconnect_requested', gone);
     }
-    for (const id of wanted) {
+    for (const id of wanted.keys()) {
       if (this.#isStopped() || this.#owned.size >= this.deps.maxSessions) break;
       if (!this.#owned.has(id)) await this.#tryTake(id);
     }
@@ -189,11 +200,12 @@ export class SessionManager {
     clearInterval(owned.renewal);
     this.#owned.delete(sessionId);
     owned.closing = true;
-    this.#emit(sessionId, owned.config.businessUnit, { type: 'status', status: 'disconnected', reason: 'lease_lost' });
+    this.#emit(owned.config, { type: 'status', status: 'disconnected', reason: 'lease_lost' });
     await owned.provider.close().catch(() => undefined);
   }
 
-  async #letGo(sessionId: string, status: SessionStatus, reason: string): Promise<void> {
+  /** `deleted`: the session's config is gone; what its client stored under the id until it closed is forgotten before the lease goes. */
+  async #letGo(sessionId: string, status: SessionStatus, reason: string, deleted = false): Promise<void> {
     const owned = this.#owned.get(sessionId);
     if (!owned) return;
     this.#owned.delete(sessionId);
@@ -202,7 +214,12 @@ export class SessionManager {
     await owned.provider.close().catch((error: unknown) => {
       this.deps.log.warn({ sessionId, err: error }, 'provider close failed');
     });
-    this.#emit(sessionId, owned.config.businessUnit, { type: 'status', status: 'disconnected', reason: 'released' });
+    this.#emit(owned.config, { type: 'status', status: 'disconnected', reason: 'released' });
+    if (deleted) {
+      await Promise.all([this.deps.store.authState.clear(sessionId), this.deps.store.sandboxOutbox.clear(sessionId)]).catch((error: unknown) => {
+        this.deps.log.warn({ sessionId, err: error }, 'could not forget a deleted session\'s credentials');
+      });
+    }
     await this.#report(owned, status, reason, null);
     await this.deps.leases.release(owned.lease).catch(() => undefined);
   }
@@ -266,7 +283,7 @@ export class SessionManager {
           owned.name = event.me.name ?? null;
         }
         if (owned.closing) return;
-        this.#emit(sessionId, businessUnit, event);
+        this.#emit(owned.config, event);
         if (event.status === 'connected') await this.deps.store.sessions.markLinked(sessionId, this.deps.clock.now().toISOString());
         if (event.status === 'logged_out') await this.deps.store.sessions.clearLinked(sessionId);
         if (TERMINAL.has(event.status) || event.reason === 'connection_replaced') {
@@ -280,17 +297,17 @@ export class SessionManager {
       }
       case 'restricted':
         await this.#report(owned, 'paused', `restricted:${event.reason}`, owned.lease.workerId);
-        this.#emit(sessionId, businessUnit, event);
+        this.#emit(owned.config, event);
         return;
       case 'receipt':
       case 'inbound':
-        this.#emit(sessionId, businessUnit, event);
+        this.#emit(owned.config, event);
         return;
     }
   }
 
-  #emit(sessionId: string, businessUnit: string, event: ProviderEvent): void {
-    for (const listener of this.#listeners) listener(sessionId, businessUnit, event);
+  #emit(session: SessionConfig, event: ProviderEvent): void {
+    for (const listener of this.#listeners) listener(session, event);
   }
 
   async #report(owned: Owned, status: SessionStatus, reason: string | null, owner: string | null): Promise<void> {

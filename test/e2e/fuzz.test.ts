@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { excelStyleWorkbook, fixtureDir, writeZip } from '../fixtures/spreadsheets.js';
 import { sql } from 'kysely';
 import { createDatabase } from '../../src/store/database.js';
-import { linkedSandboxSessions, postBlast } from '../support/blast-setup.js';
+import { linkedSandboxSessions, postBlast, recipientsCsv } from '../support/blast-setup.js';
 import { e2eHarness } from '../support/e2e.js';
 import { apiClient } from '../support/http.js';
 import { nextNewYorkSpringForward } from '../support/dst.js';
@@ -350,6 +350,56 @@ describe('issue 14, item 1: one estimate freezes the api and the worker', () => 
     const farBlast = await call<{ error: { code: string } }>('POST', '/api/blasts', { sessionId: 'dst-a', message: 'Hi', listId: '00000000-0000-4000-8000-000000000000', scheduledAt: '9999-12-31T23:59:59Z' });
     expect(farBlast.status).toBeLessThan(500);
     expect(product.child.exitCode).toBeNull();
+    expect(product.output).not.toContain('unhandled error');
+  });
+});
+
+describe('deleted and reused sessions (issue 14, item 2)', () => {
+  it('hostile deletes, moves and re-creations of a session with an unfinished blast: never a 5xx, never a send from another session', async () => {
+    const { product, url } = await startApiProduct('all', await environment());
+    track(product);
+    const call = apiClient(url, ADMIN);
+    const events = await openSocket(url);
+    await linkedSandboxSessions(call, events, ['fz-reuse'], { businessUnit: 'Sales' });
+    const created = await postBlast(url, ADMIN, {
+      fields: { sessionId: 'fz-reuse', message: 'Sales offer {name}', scheduledAt: new Date(Date.now() + 3_600_000).toISOString() },
+      recipientsFile: { name: 'sales.csv', data: recipientsCsv(10) },
+    });
+    const blastId = String(created.json.blastId);
+    for (;;) {
+      const status = (await call<{ status: string }>('GET', `/api/blasts/${blastId}`)).json.status;
+      if (status === 'scheduled') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+
+    // Everything but an explicit cancelBlasts=true: refused, the session and its blast kept.
+    const junk = ['', 'false', '1', 'yes', 'TRUE', '%00', 'true%00', '[]', 'false&cancelBlasts=true', 'x'.repeat(5_000)];
+    const units: unknown[] = ['Clinic', 'sales', 'SALES', ' Sales', 'Sales\u200b', '', null, 7, ['Clinic'], { name: 'Clinic' }];
+    const attacks: Promise<{ what: string; status: number }>[] = [
+      ...junk.map(async (value) => ({ what: `DELETE cancelBlasts=${value.slice(0, 20)}`, status: (await call('DELETE', `/api/sessions/fz-reuse?cancelBlasts=${value}`)).status })),
+      ...units.map(async (unit) => ({ what: `PATCH businessUnit=${JSON.stringify(unit)}`, status: (await call('PATCH', '/api/sessions/fz-reuse', { businessUnit: unit })).status })),
+      ...['fz-reuse', 'FZ-REUSE', 'fz-reuse ', 'fz-reuse\u0000'].map(async (id) => ({ what: `POST config ${JSON.stringify(id)}`, status: (await call('POST', '/api/sessions/config', { id, friendlyName: 'Clinic', businessUnit: 'Clinic', provider: 'sandbox' })).status })),
+    ];
+    const answers = await Promise.all(attacks);
+    expect(answers.filter((answer) => answer.status >= 500)).toEqual([]);
+    expect(answers.filter((answer) => answer.status === 204 || answer.status === 201 || answer.status === 200).map((answer) => answer.what)).toEqual([]);
+    expect((await call<{ businessUnit: string }>('GET', '/api/sessions/fz-reuse')).json.businessUnit).toBe('Sales');
+    expect((await call<{ status: string }>('GET', `/api/blasts/${blastId}`)).json.status).toBe('scheduled');
+
+    // A delete that cancels its blast raced by Clinic taking the id and connecting it, again and again.
+    const race = await Promise.all([
+      call('DELETE', '/api/sessions/fz-reuse?cancelBlasts=true'),
+      ...Array.from({ length: 6 }, async () => {
+        const taken = await call('POST', '/api/sessions/config', { id: 'fz-reuse', friendlyName: 'Clinic', businessUnit: 'Clinic', provider: 'sandbox', sandbox: { linkMode: 'auto', autoLinkMs: 20 } });
+        return taken.status === 201 ? call('POST', '/api/sessions/fz-reuse/connect') : taken;
+      }),
+    ]);
+    expect(race.filter((answer) => answer.status >= 500)).toEqual([]);
+    // Cancelled by the delete that won, and never sent, from either session.
+    expect((await call('GET', `/api/blasts/${blastId}`)).json).toMatchObject({ status: 'cancelled', sent: 0, skipped: 10 });
+    const after = await call<{ businessUnit: string }>('GET', '/api/sessions/fz-reuse');
+    expect([200, 404]).toContain(after.status);
+    if (after.status === 200) expect(after.json.businessUnit).toBe('Clinic');
     expect(product.output).not.toContain('unhandled error');
   });
 });

@@ -41,7 +41,7 @@ describe('route sweep', () => {
     const listId = randomUUID();
     await store.lists.create({ id: listId, name: 'Sales list', purpose: 'recipients', businessUnit: 'Sales', fileName: 'x.csv', fileSize: 1, blobSha256: 'x', phoneColumn: null, defaultCountry: 'ID', createdAt: now });
     const blastId = randomUUID();
-    await store.blasts.create({ id: blastId, name: 'Sales blast', businessUnit: 'Sales', status: 'importing', listId, message: 'Hi', media: null, sessionIds: ['sales-a'], checkNumbers: false, typing: false, pacing: null, scheduledAt: null, createdAt: now });
+    await store.blasts.create({ id: blastId, name: 'Sales blast', businessUnit: 'Sales', status: 'importing', listId, message: 'Hi', media: null, sessions: [{ id: 'sales-a', uid: (await store.sessions.get('sales-a'))?.uid ?? '' }], checkNumbers: false, typing: false, pacing: null, scheduledAt: null, createdAt: now });
     await api.app.inject({ method: 'POST', url: '/api/suppressions', headers: asAdmin, payload: { businessUnit: 'Sales', phones: ['+6281234567890'] } });
     const clinic = (await api.app.inject({ method: 'POST', url: '/api/keys', headers: asAdmin, payload: { name: 'clinic', businessUnit: 'Clinic' } })).json<{ secret: string }>().secret;
     const as = withKey(clinic);
@@ -87,5 +87,57 @@ describe('route sweep', () => {
     }
     // The admin still sees it all.
     expect((await api.app.inject({ method: 'GET', url: `/api/blasts/${blastId}`, headers: asAdmin })).statusCode).toBe(200);
+  });
+
+  it('gives a session deleted and re-created under its id by another unit nothing of the first one: not its blasts, not its sends', async () => {
+    const { store } = api.runtime;
+    const now = new Date().toISOString();
+    const created = await api.app.inject({ method: 'POST', url: '/api/sessions/config', headers: asAdmin, payload: { id: 'reused-a', friendlyName: 'Sales', businessUnit: 'Sales', provider: 'sandbox' } });
+    expect(created.statusCode).toBe(201);
+    expect(created.body).not.toContain('uid');
+    const first = await store.sessions.get('reused-a');
+    if (!first) throw new Error('session not stored');
+    const listId = randomUUID();
+    await store.lists.create({ id: listId, name: 'Sales list', purpose: 'recipients', businessUnit: 'Sales', fileName: 'x.csv', fileSize: 1, blobSha256: 'x', phoneColumn: null, defaultCountry: 'ID', createdAt: now });
+    const blastId = randomUUID();
+    await store.blasts.create({ id: blastId, name: 'Sales blast', businessUnit: 'Sales', status: 'importing', listId, message: 'Hi', media: null, sessions: [{ id: first.id, uid: first.uid }], checkNumbers: false, typing: false, pacing: null, scheduledAt: null, createdAt: now });
+    const sales = (await api.app.inject({ method: 'POST', url: '/api/keys', headers: asAdmin, payload: { name: 'sales', businessUnit: 'Sales' } })).json<{ secret: string }>().secret;
+
+    // Neither deleted nor moved away under its blast, by its unit or by the admin.
+    for (const [method, url, headers, payload] of [
+      ['DELETE', '/api/sessions/reused-a', withKey(sales)],
+      ['DELETE', '/api/sessions/reused-a', asAdmin],
+      ['PATCH', '/api/sessions/reused-a', asAdmin, { businessUnit: 'Clinic' }],
+    ] as const) {
+      const response = await api.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) });
+      expect({ method, status: response.statusCode, error: response.json<{ error: unknown }>().error }).toEqual({
+        method,
+        status: 409,
+        error: { code: 'SESSION_IN_USE', message: expect.stringContaining(blastId) as string, details: { blastIds: [blastId] } },
+      });
+    }
+
+    // Deleted all the same (a race with the check, or before it existed); Clinic takes the id.
+    expect(await store.sessions.delete(first)).toBe(true);
+    const clinic = (await api.app.inject({ method: 'POST', url: '/api/keys', headers: asAdmin, payload: { name: 'clinic', businessUnit: 'Clinic' } })).json<{ secret: string }>().secret;
+    const as = withKey(clinic);
+    expect((await api.app.inject({ method: 'POST', url: '/api/sessions/config', headers: as, payload: { id: 'reused-a', friendlyName: 'Clinic', provider: 'sandbox' } })).statusCode).toBe(201);
+    const second = await store.sessions.get('reused-a');
+    expect(second?.uid).not.toBe(first.uid);
+    if (!second) throw new Error('session not stored');
+    expect(await store.blasts.activeForSession(second)).toEqual([]);
+    expect(await store.blasts.unfinishedForSession(second)).toEqual([]);
+    expect(await store.blasts.sendingSessions(blastId)).toEqual([]);
+    for (const [method, url] of [
+      ['GET', `/api/blasts/${blastId}`],
+      ['POST', `/api/blasts/${blastId}/resume`],
+      ['POST', `/api/blasts/${blastId}/cancel`],
+    ] as const) {
+      expect({ url, status: (await api.app.inject({ method, url, headers: as })).statusCode }).toEqual({ url, status: 404 });
+    }
+    expect((await api.app.inject({ method: 'GET', url: '/api/blasts?sessionId=reused-a', headers: as })).json<{ total: number }>().total).toBe(0);
+    // Clinic's session has no blast of its own: Sales' blast does not hold it.
+    expect((await api.app.inject({ method: 'PATCH', url: '/api/sessions/reused-a', headers: as, payload: { friendlyName: 'Clinic front desk' } })).statusCode).toBe(200);
+    expect((await api.app.inject({ method: 'DELETE', url: '/api/sessions/reused-a', headers: as })).statusCode).toBe(204);
   });
 });

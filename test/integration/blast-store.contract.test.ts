@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { Blast } from '../../src/core/blast.js';
 import { defaultPacing } from '../../src/core/pacing.js';
+import type { SessionRef } from '../../src/core/session-config.js';
 import { createLogger } from '../../src/logging/logger.js';
 import type { NewBlast, Outcome, RecipientRow } from '../../src/store/blast.repository.js';
 import { createDatabase, type DatabaseHandle } from '../../src/store/database.js';
@@ -13,6 +14,9 @@ const AT = '2026-03-01T10:00:00.000Z';
 const LATER = '2026-03-01T10:05:00.000Z';
 
 const phoneOf = (seq: number): string => `62812${String(10_000_000 + seq)}`;
+/** The sessions the contract's blasts are made with, as stored in beforeEach. */
+const ref = (id: string): SessionRef => ({ id, uid: `uid-${id}` });
+const refs = (...ids: string[]): SessionRef[] => ids.map(ref);
 
 function newBlast(id: string, overrides: Partial<NewBlast> = {}): NewBlast {
   return {
@@ -23,7 +27,7 @@ function newBlast(id: string, overrides: Partial<NewBlast> = {}): NewBlast {
     listId: 'list-1',
     message: 'Hello {{name}}',
     media: null,
-    sessionIds: ['s1'],
+    sessions: refs('s1'),
     checkNumbers: false,
     typing: false,
     pacing: null,
@@ -52,6 +56,7 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
     for (const [id, businessUnit] of [['s1', 'Marketing'], ['s2', 'Marketing'], ['s3', 'Sales']] as const) {
       await store.sessions.insert({
         id,
+        uid: ref(id).uid,
         friendlyName: `Account ${id}`,
         businessUnit,
         provider: 'sandbox',
@@ -108,7 +113,7 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
     it('stores a blast and returns it exactly, sessions and JSON fields included', async () => {
       const pacing = { minDelayMs: 30_000, window: { startHour: 22, endHour: 6, timezone: 'Asia/Jakarta' } };
       const media = { sha256: 'b'.repeat(64), kind: 'image' as const, mimetype: 'image/png', fileName: 'promo.png' };
-      await store.blasts.create(newBlast('b1', { sessionIds: ['s2', 's1'], pacing, media, checkNumbers: true, typing: true, scheduledAt: LATER }));
+      await store.blasts.create(newBlast('b1', { sessions: refs('s2', 's1'), pacing, media, checkNumbers: true, typing: true, scheduledAt: LATER }));
       expect(await store.blasts.get('b1')).toEqual({
         id: 'b1',
         name: 'Blast b1',
@@ -118,8 +123,8 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
         message: 'Hello {{name}}',
         media,
         sessions: [
-          { sessionId: 's1', pausedReason: null },
-          { sessionId: 's2', pausedReason: null },
+          { sessionId: 's1', sessionUid: 'uid-s1', pausedReason: null },
+          { sessionId: 's2', sessionUid: 'uid-s2', pausedReason: null },
         ],
         checkNumbers: true,
         typing: true,
@@ -137,9 +142,9 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
     });
 
     it('lists newest first, filtered by status, session and business unit, with the total', async () => {
-      await store.blasts.create(newBlast('b1', { createdAt: '2026-03-01T01:00:00.000Z', sessionIds: ['s1'] }));
-      await store.blasts.create(newBlast('b2', { createdAt: '2026-03-01T02:00:00.000Z', sessionIds: ['s1', 's2'] }));
-      await store.blasts.create(newBlast('b3', { createdAt: '2026-03-01T03:00:00.000Z', sessionIds: ['s3'], businessUnit: 'Sales' }));
+      await store.blasts.create(newBlast('b1', { createdAt: '2026-03-01T01:00:00.000Z', sessions: refs('s1') }));
+      await store.blasts.create(newBlast('b2', { createdAt: '2026-03-01T02:00:00.000Z', sessions: refs('s1', 's2') }));
+      await store.blasts.create(newBlast('b3', { createdAt: '2026-03-01T03:00:00.000Z', sessions: refs('s3'), businessUnit: 'Sales' }));
       await store.blasts.transition('b2', ['importing'], 'scheduled', AT);
       const ids = (page: { items: Blast[] }): string[] => page.items.map((blast) => blast.id);
 
@@ -380,31 +385,61 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
 
   describe.skipIf(skip)('sessions of a blast', () => {
     it('sends only running blasts from sessions that are not paused on them, oldest first', async () => {
-      await runningBlast('b1', 2, { sessionIds: ['s1', 's2'], createdAt: '2026-03-01T01:00:00.000Z' });
-      await runningBlast('b2', 2, { sessionIds: ['s1'], createdAt: '2026-03-01T02:00:00.000Z' });
-      await store.blasts.create(newBlast('b3', { sessionIds: ['s1'] }));
+      await runningBlast('b1', 2, { sessions: refs('s1', 's2'), createdAt: '2026-03-01T01:00:00.000Z' });
+      await runningBlast('b2', 2, { sessions: refs('s1'), createdAt: '2026-03-01T02:00:00.000Z' });
+      await store.blasts.create(newBlast('b3', { sessions: refs('s1') }));
       await store.blasts.transition('b3', ['importing'], 'scheduled', AT);
-      await runningBlast('b4', 2, { sessionIds: ['s1'] });
+      await runningBlast('b4', 2, { sessions: refs('s1') });
       await store.blasts.transition('b4', ['running'], 'paused', AT);
 
-      expect(await store.blasts.activeForSession('s1')).toEqual([{ id: 'b1', listId: 'list-1' }, { id: 'b2', listId: 'list-1' }]);
-      expect((await store.blasts.liveBlastsOf('s1')).sort()).toEqual(['b1', 'b2', 'b4']);
+      expect(await store.blasts.activeForSession(ref('s1'))).toEqual([{ id: 'b1', listId: 'list-1' }, { id: 'b2', listId: 'list-1' }]);
+      expect((await store.blasts.liveBlastsOf(ref('s1'))).sort()).toEqual(['b1', 'b2', 'b4']);
 
       await store.blasts.pauseSession('b1', 's1', 'restricted:rate_limited');
-      expect(await store.blasts.activeForSession('s1')).toEqual([{ id: 'b2', listId: 'list-1' }]);
-      expect(await store.blasts.activeForSession('s2')).toEqual([{ id: 'b1', listId: 'list-1' }]);
+      expect(await store.blasts.activeForSession(ref('s1'))).toEqual([{ id: 'b2', listId: 'list-1' }]);
+      expect(await store.blasts.activeForSession(ref('s2'))).toEqual([{ id: 'b1', listId: 'list-1' }]);
       expect((await store.blasts.get('b1'))?.sessions).toEqual([
-        { sessionId: 's1', pausedReason: 'restricted:rate_limited' },
-        { sessionId: 's2', pausedReason: null },
+        { sessionId: 's1', sessionUid: 'uid-s1', pausedReason: 'restricted:rate_limited' },
+        { sessionId: 's2', sessionUid: 'uid-s2', pausedReason: null },
       ]);
       // A paused session still belongs to the blast.
-      expect((await store.blasts.liveBlastsOf('s1')).sort()).toEqual(['b1', 'b2', 'b4']);
+      expect((await store.blasts.liveBlastsOf(ref('s1'))).sort()).toEqual(['b1', 'b2', 'b4']);
 
       await store.blasts.resumeSessions('b1');
-      expect((await store.blasts.activeForSession('s1')).map((blast) => blast.id)).toEqual(['b1', 'b2']);
+      expect((await store.blasts.activeForSession(ref('s1'))).map((blast) => blast.id)).toEqual(['b1', 'b2']);
       expect((await store.blasts.get('b1'))?.sessions.every((session) => session.pausedReason === null)).toBe(true);
-      expect(await store.blasts.activeForSession('s3')).toEqual([]);
-      expect(await store.blasts.liveBlastsOf('s3')).toEqual([]);
+      expect(await store.blasts.activeForSession(ref('s3'))).toEqual([]);
+      expect(await store.blasts.liveBlastsOf(ref('s3'))).toEqual([]);
+    });
+  });
+
+  describe.skipIf(skip)('the very sessions a blast was made with', () => {
+    it('never hands a blast to a session re-created under the id of one it was made with, nor to one moved to another unit', async () => {
+      await runningBlast('b1', 2, { sessions: refs('s1', 's2') });
+      await store.blasts.create(newBlast('b2', { sessions: refs('s1'), createdAt: LATER }));
+      await store.blasts.transition('b2', ['importing'], 'scheduled', AT);
+      await store.blasts.create(newBlast('b3', { sessions: refs('s1') }));
+      await store.blasts.transition('b3', ['importing'], 'cancelled', AT);
+      expect(await store.blasts.unfinishedForSession(ref('s1'))).toEqual(['b1', 'b2']);
+      expect(await store.blasts.sendingSessions('b1')).toEqual(['s1', 's2']);
+
+      // s1 is deleted, and Sales creates a session with its id.
+      expect(await store.sessions.delete(ref('s1'))).toBe(true);
+      const again = { id: 's1', uid: 'uid-s1-again' };
+      await store.sessions.insert({ ...again, friendlyName: 'Sales s1', businessUnit: 'Sales', provider: 'sandbox', pacing: defaultPacing('sandbox'), sandbox: null, createdAt: LATER, updatedAt: LATER });
+      expect(await store.blasts.unfinishedForSession(again)).toEqual([]);
+      expect(await store.blasts.activeForSession(again)).toEqual([]);
+      expect(await store.blasts.liveBlastsOf(again)).toEqual([]);
+      expect(await store.blasts.activeForSession(ref('s1'))).toEqual([]);
+      // b1 goes on with s2 alone; b2 has no session left.
+      expect(await store.blasts.sendingSessions('b1')).toEqual(['s2']);
+      expect(await store.blasts.sendingSessions('b2')).toEqual([]);
+      expect(await store.blasts.activeForSession(ref('s2'))).toEqual([{ id: 'b1', listId: 'list-1' }]);
+
+      // s2 is moved to another unit: it sends Marketing's blast no more.
+      expect(await store.sessions.update(ref('s2'), { businessUnit: 'Sales' }, LATER)).toBeDefined();
+      expect(await store.blasts.activeForSession(ref('s2'))).toEqual([]);
+      expect(await store.blasts.sendingSessions('b1')).toEqual([]);
     });
   });
 

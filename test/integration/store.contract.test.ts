@@ -16,6 +16,7 @@ const log = createLogger('silent');
 function sessionConfig(id: string, businessUnit = 'Marketing'): SessionConfig {
   return {
     id,
+    uid: `uid-${id}`,
     friendlyName: `Account ${id}`,
     businessUnit,
     provider: 'sandbox',
@@ -119,6 +120,63 @@ describe.each(databaseKinds(inject('postgresUrl')))('store contract on $kind', (
     });
   });
 
+  describe.skipIf(skip)('migration 0008 (session identities)', () => {
+    it('binds blasts made before it to their sessions, not to one re-created under an id since, and back', async () => {
+      const older = await create();
+      const olderHandle = createDatabase(older.target);
+      try {
+        const migrator = new Migrator({ db: olderHandle.db, provider: migrationProvider });
+        expect((await migrator.migrateTo('0007-list-keys')).error).toBeUndefined();
+        // `kept` sent the blast; `reused` was deleted after the blast was made and created again by Sales; `gone` was deleted.
+        for (const [id, unit, at] of [['kept', 'Marketing', '2026-01-01T00:00:00.000Z'], ['reused', 'Sales', '2026-03-01T00:00:00.000Z']] as const) {
+          await sql`
+            INSERT INTO session_configs (id, friendly_name, business_unit, provider, created_at, updated_at)
+            VALUES (${id}, ${id}, ${unit}, 'sandbox', ${at}, ${at})
+          `.execute(olderHandle.db);
+        }
+        await sql`
+          INSERT INTO blasts (id, name, business_unit, status, list_id, message, created_at, updated_at)
+          VALUES ('b-old', 'Old', 'Marketing', 'paused', 'list-x', 'Hi', '2026-02-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z')
+        `.execute(olderHandle.db);
+        for (const session of ['kept', 'reused', 'gone']) {
+          await sql`INSERT INTO blast_sessions (blast_id, session_id) VALUES ('b-old', ${session})`.execute(olderHandle.db);
+        }
+
+        await migrateToLatest(olderHandle, log);
+        const migrated = createStore(olderHandle);
+        const kept = await migrated.sessions.get('kept');
+        const reused = await migrated.sessions.get('reused');
+        expect(kept?.uid).toMatch(/^[0-9a-f-]{36}$/);
+        expect(reused?.uid).toMatch(/^[0-9a-f-]{36}$/);
+        expect(kept?.uid).not.toBe(reused?.uid);
+        expect((await migrated.blasts.get('b-old'))?.sessions).toEqual([
+          { sessionId: 'gone', sessionUid: null, pausedReason: null },
+          { sessionId: 'kept', sessionUid: kept?.uid, pausedReason: null },
+          { sessionId: 'reused', sessionUid: null, pausedReason: null },
+        ]);
+        expect(await migrated.blasts.sendingSessions('b-old')).toEqual(['kept']);
+        if (!kept || !reused) throw new Error('sessions lost by the migration');
+        expect(await migrated.blasts.unfinishedForSession(kept)).toEqual(['b-old']);
+        expect(await migrated.blasts.unfinishedForSession(reused)).toEqual([]);
+        // A session made after it has an identity of its own.
+        await migrated.sessions.insert(sessionConfig('new-one'));
+        expect((await migrated.sessions.get('new-one'))?.uid).toBe('uid-new-one');
+
+        // And down again: the tables as 0007 left them, the rows kept.
+        expect((await migrator.migrateTo('0007-list-keys')).error).toBeUndefined();
+        const back = await sql<{ id: string }>`SELECT id FROM session_configs ORDER BY id`.execute(olderHandle.db);
+        expect(back.rows.map((row) => row.id)).toEqual(['kept', 'new-one', 'reused']);
+        const bound = await sql<{ session_id: string }>`SELECT session_id FROM blast_sessions ORDER BY session_id`.execute(olderHandle.db);
+        expect(bound.rows.map((row) => row.session_id)).toEqual(['gone', 'kept', 'reused']);
+        await expect(sql`SELECT uid FROM session_configs`.execute(olderHandle.db)).rejects.toThrow();
+        await expect(sql`SELECT session_uid FROM blast_sessions`.execute(olderHandle.db)).rejects.toThrow();
+      } finally {
+        await olderHandle.close();
+        await older.drop();
+      }
+    });
+  });
+
   describe.skipIf(skip)('session configs', () => {
     it('stores and returns a config exactly, JSON fields included', async () => {
       const config = { ...sessionConfig('promo'), pacing: { ...defaultPacing('baileys'), window: { startHour: 8, endHour: 20, timezone: 'Asia/Jakarta' } } };
@@ -150,11 +208,14 @@ describe.each(databaseKinds(inject('postgresUrl')))('store contract on $kind', (
 
     it('updates only the given fields and deletes', async () => {
       await store.sessions.insert(sessionConfig('edit'));
-      const updated = await store.sessions.update('edit', { friendlyName: 'Renamed', sandbox: null }, '2026-02-01T00:00:00.000Z');
+      const updated = await store.sessions.update({ id: 'edit', uid: 'uid-edit' }, { friendlyName: 'Renamed', sandbox: null }, '2026-02-01T00:00:00.000Z');
       expect(updated).toMatchObject({ friendlyName: 'Renamed', businessUnit: 'Marketing', sandbox: null, updatedAt: '2026-02-01T00:00:00.000Z' });
-      expect(await store.sessions.update('nope', { friendlyName: 'x' }, '2026-02-01T00:00:00.000Z')).toBeUndefined();
-      expect(await store.sessions.delete('edit')).toBe(true);
-      expect(await store.sessions.delete('edit')).toBe(false);
+      expect(await store.sessions.update({ id: 'nope', uid: 'uid-nope' }, { friendlyName: 'x' }, '2026-02-01T00:00:00.000Z')).toBeUndefined();
+      // Only the very session that was read: not one re-created under its id since.
+      expect(await store.sessions.update({ id: 'edit', uid: 'uid-other' }, { friendlyName: 'x' }, '2026-02-01T00:00:00.000Z')).toBeUndefined();
+      expect(await store.sessions.delete({ id: 'edit', uid: 'uid-other' })).toBe(false);
+      expect(await store.sessions.delete({ id: 'edit', uid: 'uid-edit' })).toBe(true);
+      expect(await store.sessions.delete({ id: 'edit', uid: 'uid-edit' })).toBe(false);
     });
   });
 

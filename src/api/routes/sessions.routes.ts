@@ -65,13 +65,20 @@ export function sessionsRoutes(sessions: SessionConfigService, control: SessionC
         schema: {
           tags,
           summary: 'Change a session: name, business unit, pacing policy, sandbox settings',
-          description: 'Takes effect for the provider at its next connect; pacing applies to the next message.',
+          description:
+            'Takes effect for the provider at its next connect; pacing applies to the next message. ' +
+            'Moving a session to another business unit is refused (409 SESSION_IN_USE, with the blastIds) while blasts made with it have not ended.',
           params: IdParams,
           body: SessionConfigPatchBody,
-          response: { 200: SessionRef, ...errorResponses(400, 401, 403, 404) },
+          response: { 200: SessionRef, ...errorResponses(400, 401, 403, 404, 409) },
         },
       },
-      async (request) => control.view(await sessions.update(request.principal, request.params.id, request.body)),
+      async (request) => {
+        const updated = await sessions.update(request.principal, request.params.id, request.body);
+        // The owning worker takes the change (e.g. the unit its events and opt-outs belong to) now, not at its next pass.
+        await control.changed(updated.id);
+        return control.view(updated);
+      },
     );
 
     app.delete(
@@ -80,12 +87,19 @@ export function sessionsRoutes(sessions: SessionConfigService, control: SessionC
         schema: {
           tags,
           summary: 'Delete a session: its worker lets go, its stored credentials are forgotten',
+          description:
+            'Refused (409 SESSION_IN_USE, with the blastIds) while blasts made with the session have not ended, unless cancelBlasts=true cancels them first. ' +
+            'Session ids are names: a session created later with the same id is another session, and never sends the blasts of this one.',
           params: IdParams,
-          response: { 204: Type.Null(), ...errorResponses(400, 401, 404) },
+          querystring: Type.Object(
+            { cancelBlasts: Type.Optional(Type.Boolean({ default: false, description: 'Cancel the blasts made with this session that have not ended, then delete it.' })) },
+            { additionalProperties: false },
+          ),
+          response: { 204: Type.Null(), ...errorResponses(400, 401, 404, 409) },
         },
       },
       async (request, reply) => {
-        await sessions.delete(request.principal, request.params.id);
+        await sessions.delete(request.principal, request.params.id, { cancelBlasts: request.query.cancelBlasts });
         await control.forget(request.params.id);
         return reply.code(204).send(null);
       },

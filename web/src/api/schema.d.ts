@@ -618,10 +618,16 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Delete a session: its worker lets go, its stored credentials are forgotten */
+        /**
+         * Delete a session: its worker lets go, its stored credentials are forgotten
+         * @description Refused (409 SESSION_IN_USE, with the blastIds) while blasts made with the session have not ended, unless cancelBlasts=true cancels them first. Session ids are names: a session created later with the same id is another session, and never sends the blasts of this one.
+         */
         delete: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description Cancel the blasts made with this session that have not ended, then delete it. */
+                    cancelBlasts?: boolean;
+                };
                 header?: never;
                 path: {
                     /**
@@ -668,13 +674,22 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
+                /** @description Conflicts with an existing resource. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
             };
         };
         options?: never;
         head?: never;
         /**
          * Change a session: name, business unit, pacing policy, sandbox settings
-         * @description Takes effect for the provider at its next connect; pacing applies to the next message.
+         * @description Takes effect for the provider at its next connect; pacing applies to the next message. Moving a session to another business unit is refused (409 SESSION_IN_USE, with the blastIds) while blasts made with it have not ended.
          */
         patch: {
             parameters: {
@@ -794,6 +809,15 @@ export interface paths {
                 };
                 /** @description The resource does not exist or is not visible to this key. */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Conflicts with an existing resource. */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };

@@ -29,6 +29,7 @@ const REASONS: Record<string, string> = {
   REJECTED: 'Refused by WhatsApp',
   MESSAGE_TOO_LONG: 'Its message was longer than WhatsApp allows',
   SESSION_LOST: 'Its account was lost mid-send',
+  SESSION_DELETED: 'The blast\'s accounts were deleted',
 };
 
 function ReportButtons(props: { blastId: string }) {
