@@ -6,6 +6,7 @@ import { createSessionConfigService } from '../sessions/session-config.service.j
 import { createSessionControlService } from '../sessions/session-control.service.js';
 import { subscribeToEvents } from '../events/event-bus.js';
 import { WsTickets } from '../api/ws/ws-tickets.js';
+import { createImportQueue } from '../lists/import-queue.js';
 import { createListService } from '../lists/list.service.js';
 import { createSuppressionService } from '../lists/suppression.service.js';
 import { createTemplatePreviewService } from '../templates/template-preview.service.js';
@@ -34,7 +35,7 @@ export async function createApiApp(runtime: Runtime, adminKey: AdminKey): Promis
   });
   const lists = createListService({
     store,
-    queues: runtime.queues,
+    imports: createImportQueue({ store, queues: runtime.queues }),
     clock,
     defaultCountry: config.defaultCountry,
     maxUploadBytes: config.uploads.maxBytes,

@@ -5,9 +5,9 @@ import { isValidCountry } from '../core/phone.js';
 import type { ListPurpose, ListStatus, RecipientList } from '../core/recipient-list.js';
 import { Conflict, NotFound, ValidationFailed } from '../errors/app-error.js';
 import type { Clock } from '../infra/clock.js';
-import { enqueue, type Queues } from '../queue/queues.js';
 import { BlobTooLarge, type StoredBlob } from '../store/blob.repository.js';
 import type { Store } from '../store/store.js';
+import type { ImportQueue } from './import-queue.js';
 import { UploadRejected, assertSpreadsheetHead } from './upload-check.js';
 
 export interface ListUpload {
@@ -33,7 +33,7 @@ export class ListNotFound extends NotFound {
  * Recipient lists. The api only stores the upload (by content hash) and queues the import; the
  * worker parses it. A list is visible to keys of its business unit.
  */
-export function createListService(deps: { store: Store; queues: Queues; clock: Clock; defaultCountry: string; maxUploadBytes: number }) {
+export function createListService(deps: { store: Store; imports: ImportQueue; clock: Clock; defaultCountry: string; maxUploadBytes: number }) {
   const { store, clock } = deps;
 
   async function visible(principal: Principal, id: string): Promise<RecipientList & { blobSha256: string }> {
@@ -72,14 +72,8 @@ export function createListService(deps: { store: Store; queues: Queues; clock: C
         defaultCountry,
         createdAt: clock.now().toISOString(),
       });
-      // The job id is the list id: a repeated enqueue is the same job.
-      await enqueue(deps.queues, 'imports', 'import-list', { listId: id, ...(requestId === undefined ? {} : { requestId }) }, {
-        jobId: `list-${id}`,
-        attempts: 3,
-        backoff: { type: 'exponential', delay: 2_000 },
-        removeOnComplete: 1_000,
-        removeOnFail: 5_000,
-      });
+      // Queued now if it is the unit's next import; else when the unit's imports before it have ended.
+      await deps.imports.admit(businessUnit, requestId);
       const created = await store.lists.get(id);
       if (!created) throw new ListNotFound(id);
       return created;
