@@ -23,6 +23,8 @@ export interface JobCatalogue {
     'purge-revoked-keys': { olderThanDays: number };
     /** Every unit's next import has a live job (one lost to a crash is failed, and the unit goes on). */
     'resume-imports': Record<string, never>;
+    /** Deletes staged uploads and blobs nothing refers to, left for longer than this. */
+    'sweep-blobs': { olderThanMinutes: number };
   };
 }
 
@@ -33,7 +35,7 @@ export type JobPayload<Q extends QueueName, J extends JobName<Q>> = JobCatalogue
 export const QUEUES: { [Q in QueueName]: readonly JobName<Q>[] } = {
   imports: ['import-list'],
   blasts: ['prepare-blast', 'start-blast'],
-  maintenance: ['purge-revoked-keys', 'resume-imports'],
+  maintenance: ['purge-revoked-keys', 'resume-imports', 'sweep-blobs'],
 };
 
 export const QUEUE_NAMES = Object.keys(QUEUES) as QueueName[];

@@ -33,9 +33,12 @@ export function importProcessors(deps: {
   };
   return {
     'import-list': async ({ listId, businessUnit }, job: Job) => {
-      const unit = businessUnit ?? (await deps.store.lists.get(listId))?.businessUnit;
-      // The unit's next list takes its turn once this one has ended, at the back of the queue.
+      const list = await deps.store.lists.get(listId);
+      const unit = businessUnit ?? list?.businessUnit;
+      // Once the import has ended: its file is read no more, and the unit's next list takes its
+      // turn, at the back of the queue.
       const nextOfUnit = async (): Promise<void> => {
+        if (list) await deps.store.blobs.deleteUnreferenced(list.blobSha256);
         if (unit !== undefined) await deps.imports.admit(unit);
       };
       try {

@@ -9,7 +9,8 @@ const DAY_MS = 86_400_000;
 
 /**
  * Housekeeping: revoked keys are kept for a while (for the key listing), then removed; imports
- * lost to crashes are failed, and their unit's next one queued.
+ * lost to crashes are failed, and their unit's next one queued; uploads nothing needs any more
+ * (a blast's media once it has ended, what a crash mid-upload left) are deleted.
  */
 export function maintenanceProcessors(deps: {
   store: Store;
@@ -24,6 +25,12 @@ export function maintenanceProcessors(deps: {
       const purged = await deps.store.apiKeys.purgeRevoked(before);
       if (purged > 0) deps.log.info({ purged }, 'purged revoked API keys');
       return { purged };
+    },
+    'sweep-blobs': async ({ olderThanMinutes }) => {
+      const before = new Date(deps.clock.now().getTime() - olderThanMinutes * 60_000).toISOString();
+      const swept = await deps.store.blobs.sweep(before);
+      if (swept.staged + swept.blobs > 0) deps.log.info(swept, 'deleted unused uploads');
+      return swept;
     },
     'resume-imports': async () => {
       const failed = await deps.imports.resume(deps.clock.now().toISOString());

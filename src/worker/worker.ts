@@ -21,6 +21,13 @@ import { blastProcessors } from './blast.processor.js';
 const REVOKED_KEY_RETENTION_DAYS = 30;
 /** How soon an import lost to crashes (or never queued) is noticed. */
 const RESUME_IMPORTS_EVERY_MS = 60_000;
+/**
+ * Uploads nothing refers to are deleted at once where the product knows (a list deleted, an
+ * import ended); the rest (a blast's media once it has ended, a crash mid-upload) by a sweep.
+ * An upload still streaming after an hour is given up.
+ */
+const SWEEP_BLOBS_EVERY_MS = 10 * 60_000;
+const UNUSED_UPLOAD_MINUTES = 60;
 
 /** The worker role: a BullMQ consumer per queue of the catalogue, and the recurring jobs. */
 export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promise<SessionManager> {
@@ -156,6 +163,7 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
     { name: 'purge-revoked-keys', data: { olderThanDays: REVOKED_KEY_RETENTION_DAYS } },
   );
   await runtime.queues.maintenance.upsertJobScheduler('resume-imports', { every: RESUME_IMPORTS_EVERY_MS }, { name: 'resume-imports', data: {} });
+  await runtime.queues.maintenance.upsertJobScheduler('sweep-blobs', { every: SWEEP_BLOBS_EVERY_MS }, { name: 'sweep-blobs', data: { olderThanMinutes: UNUSED_UPLOAD_MINUTES } });
   log.info({ queues: QUEUE_NAMES, workerId: runtime.config.sessions.workerId }, 'worker started');
   return sessions;
 }
