@@ -9,6 +9,7 @@ import { WsTickets } from '../api/ws/ws-tickets.js';
 import { WsKeyLedger } from '../api/ws/ws-key-ledger.js';
 import { createAuthFailureLimiter } from '../auth/auth-failures.js';
 import { announceRevocation, subscribeToRevocations } from '../auth/key-revocations.js';
+import { createImportQueue } from '../lists/import-queue.js';
 import { createListService } from '../lists/list.service.js';
 import { createSuppressionService } from '../lists/suppression.service.js';
 import { createTemplatePreviewService } from '../templates/template-preview.service.js';
@@ -43,7 +44,7 @@ export async function createApiApp(runtime: Runtime, adminKey: AdminKey): Promis
   });
   const lists = createListService({
     store,
-    queues: runtime.queues,
+    imports: createImportQueue({ store, queues: runtime.queues }),
     clock,
     defaultCountry: config.defaultCountry,
     maxUploadBytes: config.uploads.maxBytes,

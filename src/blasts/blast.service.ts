@@ -14,7 +14,7 @@ import type { Clock } from '../infra/clock.js';
 import type { ListService } from '../lists/list.service.js';
 import { enqueue, type Queues } from '../queue/queues.js';
 import { csvReport, xlsxReport } from '../reports/report-writers.js';
-import { BlobTooLarge, type StoredBlob } from '../store/blob.repository.js';
+import { BlobTooLarge, type StagedBlob } from '../store/blob.repository.js';
 import type { RecipientRow } from '../store/blast.repository.js';
 import type { Store } from '../store/store.js';
 import type { BlastControl } from './blast-control.js';
@@ -60,8 +60,8 @@ export interface CreateBlastInput {
   message: string;
   listId?: string | undefined;
   /** A spreadsheet uploaded with the blast: it becomes a list first. */
-  recipientsFile?: { blob: StoredBlob; fileName: string; phoneColumn?: string | undefined; defaultCountry?: string | undefined } | undefined;
-  media?: { blob: StoredBlob; fileName: string } | undefined;
+  recipientsFile?: { blob: StagedBlob; fileName: string; phoneColumn?: string | undefined; defaultCountry?: string | undefined } | undefined;
+  media?: { blob: StagedBlob; fileName: string } | undefined;
   scheduledAt?: string | undefined;
   checkNumbers?: boolean | undefined;
   typing?: boolean | undefined;
@@ -201,17 +201,32 @@ export function createBlastService(deps: {
   }
 
   return {
-    /** Checks what can be checked before any upload is stored (the first text fields of a multipart). */
-    storeMedia: async (stream: Readable): Promise<StoredBlob> => {
+    /**
+     * Checks the sessions and the unit of the fields sent before a file, so that a request refused
+     * for them reads no file (the rest is checked by create, once all has come).
+     */
+    async precheck(principal: Principal, input: { sessionIds: string[]; businessUnit?: string | undefined }): Promise<void> {
+      const unit = input.businessUnit ?? scopedUnit(principal);
+      if (input.sessionIds.length > 0) await checkSessions(principal, [...new Set(input.sessionIds)], unit);
+      else if (unit !== undefined) assertCanWriteUnit(principal, unit);
+    },
+
+    /** Reads a media file in, staged: it is no blob until a blast refers to it (create); the caller discards a refused one. */
+    stageMedia: async (stream: Readable): Promise<StagedBlob> => {
       try {
-        return await store.blobs.put(stream, { maxBytes: deps.mediaMaxBytes, now: clock.now().toISOString() });
+        return await store.blobs.stage(stream, { maxBytes: deps.mediaMaxBytes, now: clock.now().toISOString() });
       } catch (error) {
         if (error instanceof BlobTooLarge) throw new BlastRefused('MEDIA_TOO_LARGE', `The media file is larger than ${deps.mediaMaxBytes} bytes.`, 413);
         throw error;
       }
     },
 
-    storeRecipientsFile: (stream: Readable, fileName: string): Promise<StoredBlob> => deps.lists.storeUpload({ stream, fileName }),
+    stageRecipientsFile: (stream: Readable, fileName: string): Promise<StagedBlob> => deps.lists.stageUpload({ stream, fileName }),
+
+    /** Drops staged files of a refused request (a no-op for those committed). */
+    discard: async (files: (StagedBlob | undefined)[]): Promise<void> => {
+      for (const file of files) if (file) await store.blobs.discard(file);
+    },
 
     async create(principal: Principal, input: CreateBlastInput, requestId?: string): Promise<Blast> {
       const compiled = compileTemplate(input.message);
@@ -280,6 +295,8 @@ export function createBlastService(deps: {
         scheduledAt,
         createdAt: clock.now().toISOString(),
       });
+      // The media becomes a blob once the blast refers to it (see BlobRepository).
+      if (input.media) await store.blobs.commit(input.media.blob, clock.now().toISOString());
       // Idempotent: the import's end queues it again if the list is still importing now.
       await enqueue(deps.queues, 'blasts', 'prepare-blast', { blastId: id, ...(requestId === undefined ? {} : { requestId }) }, { attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: 1_000, removeOnFail: 5_000 });
       return visible(principal, id);

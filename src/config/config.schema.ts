@@ -47,6 +47,8 @@ export const envSchema = z.object({
   BODY_LIMIT_BYTES: positiveInt(1_048_576),
   UPLOAD_MAX_BYTES: positiveInt(50 * 1024 * 1024),
   IMPORT_MAX_ROWS: positiveInt(1_000_000),
+  /** Columns a sheet may have; Excel's own limit is 16,384. */
+  IMPORT_MAX_COLUMNS: z.coerce.number().int().min(2).max(16_384).default(1_000),
   XLSX_MAX_UNCOMPRESSED_BYTES: positiveInt(1024 * 1024 * 1024),
   XLSX_MAX_COMPRESSION_RATIO: positiveInt(200),
   MEDIA_MAX_BYTES: positiveInt(16 * 1024 * 1024),
@@ -140,7 +142,7 @@ export interface Config {
   /** Where the console's build is; undefined: dist/web beside the product. */
   webDir: string | undefined;
   uploads: { maxBytes: number };
-  imports: { maxRows: number; maxUncompressedBytes: number; maxCompressionRatio: number };
+  imports: { maxRows: number; maxColumns: number; maxUncompressedBytes: number; maxCompressionRatio: number };
   blasts: { mediaMaxBytes: number; optOutKeywords: string[] };
   /** Serve /metrics without auth on this port too (any role); the api always serves it to admins. */
   metricsPort: number | undefined;
@@ -189,6 +191,7 @@ export function toConfig(env: Env): Config {
     uploads: { maxBytes: env.UPLOAD_MAX_BYTES },
     imports: {
       maxRows: env.IMPORT_MAX_ROWS,
+      maxColumns: env.IMPORT_MAX_COLUMNS,
       maxUncompressedBytes: env.XLSX_MAX_UNCOMPRESSED_BYTES,
       maxCompressionRatio: env.XLSX_MAX_COMPRESSION_RATIO,
     },

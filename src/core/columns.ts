@@ -56,12 +56,18 @@ export function buildColumns(headers: string[]): Column[] {
   // `Name 2` column further right.
   const reserved = new Set(natural);
   const used = new Set<string>();
+  // The next number to try for each key that repeats: numbering resumes where it stopped, so a
+  // row of 16,384 identical headers takes one pass, not one scan from `_2` per header. A number
+  // is skipped only for a key that exists (`${key}_${n}` names one key `key`), so the skips add
+  // up to at most the number of columns.
+  const next = new Map<string, number>();
   return natural.map((key, index) => {
     let unique = key;
     if (used.has(key)) {
-      let n = 2;
+      let n = next.get(key) ?? 2;
       while (used.has(`${key}_${n}`) || reserved.has(`${key}_${n}`)) n += 1;
       unique = `${key}_${n}`;
+      next.set(key, n + 1);
     }
     used.add(unique);
     return { index, header: headers[index] ?? '', key: unique };

@@ -55,7 +55,8 @@ export async function importList(
 ): Promise<void> {
   const { store, tools, clock } = deps;
   const list = await store.lists.get(listId);
-  if (!list) return; // deleted meanwhile
+  // Deleted meanwhile, or imported already (a job repeated after a crash, see import-queue.ts).
+  if (list?.status !== 'importing') return;
   const now = (): string => clock.now().toISOString();
   const report = async (): Promise<void> => {
     const current = await store.lists.get(listId);

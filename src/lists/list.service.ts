@@ -5,9 +5,9 @@ import { isValidCountry } from '../core/phone.js';
 import type { ListPurpose, ListStatus, RecipientList } from '../core/recipient-list.js';
 import { Conflict, NotFound, ValidationFailed } from '../errors/app-error.js';
 import type { Clock } from '../infra/clock.js';
-import { enqueue, type Queues } from '../queue/queues.js';
-import { BlobTooLarge, type StoredBlob } from '../store/blob.repository.js';
+import { BlobTooLarge, type StagedBlob } from '../store/blob.repository.js';
 import type { Store } from '../store/store.js';
+import type { ImportQueue } from './import-queue.js';
 import { UploadRejected, assertSpreadsheetHead } from './upload-check.js';
 
 export interface ListUpload {
@@ -33,7 +33,7 @@ export class ListNotFound extends NotFound {
  * Recipient lists. The api only stores the upload (by content hash) and queues the import; the
  * worker parses it. A list is visible to keys of its business unit.
  */
-export function createListService(deps: { store: Store; queues: Queues; clock: Clock; defaultCountry: string; maxUploadBytes: number }) {
+export function createListService(deps: { store: Store; imports: ImportQueue; clock: Clock; defaultCountry: string; maxUploadBytes: number }) {
   const { store, clock } = deps;
 
   async function visible(principal: Principal, id: string): Promise<RecipientList & { blobSha256: string }> {
@@ -43,7 +43,7 @@ export function createListService(deps: { store: Store; queues: Queues; clock: C
   }
 
   return {
-    /** Checks what can be checked before the upload is read, so a bad request costs nothing. */
+    /** Checks what can be checked without the file. */
     validate(principal: Principal, input: CreateListInput): { businessUnit: string; defaultCountry: string } {
       const businessUnit = input.businessUnit ?? scopedUnit(principal);
       const problems: { field: string; message: string }[] = [];
@@ -55,8 +55,12 @@ export function createListService(deps: { store: Store; queues: Queues; clock: C
       return { businessUnit, defaultCountry };
     },
 
-    /** Stores the file and queues its import: answers at once, the worker does the reading. */
-    async create(principal: Principal, input: CreateListInput, blob: StoredBlob, fileName: string, requestId?: string): Promise<RecipientList> {
+    /**
+     * Makes the list of a staged upload and queues its import: answers at once, the worker does
+     * the reading. The upload becomes a blob only once the list refers to it; a refused one is the
+     * caller's to discard.
+     */
+    async create(principal: Principal, input: CreateListInput, blob: StagedBlob, fileName: string, requestId?: string): Promise<RecipientList> {
       const { businessUnit, defaultCountry } = this.validate(principal, input);
       assertSpreadsheetHead(blob.head, blob.size);
       const id = randomUUID();
@@ -72,27 +76,38 @@ export function createListService(deps: { store: Store; queues: Queues; clock: C
         defaultCountry,
         createdAt: clock.now().toISOString(),
       });
-      // The job id is the list id: a repeated enqueue is the same job.
-      await enqueue(deps.queues, 'imports', 'import-list', { listId: id, ...(requestId === undefined ? {} : { requestId }) }, {
-        jobId: `list-${id}`,
-        attempts: 3,
-        backoff: { type: 'exponential', delay: 2_000 },
-        removeOnComplete: 1_000,
-        removeOnFail: 5_000,
-      });
+      try {
+        await store.blobs.commit(blob, clock.now().toISOString());
+      } catch (error) {
+        await store.lists.delete(id);
+        throw error;
+      }
+      // Queued now if it is the unit's next import; else when the unit's imports before it have ended.
+      await deps.imports.admit(businessUnit, requestId);
       const created = await store.lists.get(id);
       if (!created) throw new ListNotFound(id);
       return created;
     },
 
-    async storeUpload(upload: ListUpload): Promise<StoredBlob> {
+    /**
+     * validate, with the fields sent before the file: the unit may still come after it (a
+     * multipart's fields may follow its file), so without one only the rest is checked.
+     */
+    precheck(principal: Principal, input: CreateListInput): void {
+      if ((input.businessUnit ?? scopedUnit(principal)) !== undefined) this.validate(principal, input);
+    },
+
+    /** Reads an upload in, staged: it is no blob until a list is made of it (create). */
+    async stageUpload(upload: ListUpload): Promise<StagedBlob> {
       try {
-        return await store.blobs.put(upload.stream, { maxBytes: deps.maxUploadBytes, now: clock.now().toISOString() });
+        return await store.blobs.stage(upload.stream, { maxBytes: deps.maxUploadBytes, now: clock.now().toISOString() });
       } catch (error) {
         if (error instanceof BlobTooLarge) throw new UploadRejected('UPLOAD_TOO_LARGE', `The file is larger than ${deps.maxUploadBytes} bytes.`, 413);
         throw error;
       }
     },
+
+    discardUpload: (staged: StagedBlob): Promise<void> => store.blobs.discard(staged),
 
     get: (principal: Principal, id: string): Promise<RecipientList> => visible(principal, id),
 
@@ -115,12 +130,14 @@ export function createListService(deps: { store: Store; queues: Queues; clock: C
     },
 
     async delete(principal: Principal, id: string): Promise<void> {
-      await visible(principal, id);
+      const list = await visible(principal, id);
       const blasts = await store.blasts.unfinishedForList(id);
       if (blasts.length > 0) {
         throw new Conflict('LIST_IN_USE', 'A blast that has not ended sends to this list; cancel it or let it finish first.', { blastIds: blasts });
       }
       await store.lists.delete(id);
+      // Its file, unless another list importing has the same content.
+      await store.blobs.deleteUnreferenced(list.blobSha256);
     },
   };
 }

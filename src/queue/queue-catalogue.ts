@@ -6,8 +6,12 @@
  */
 export interface JobCatalogue {
   imports: {
-    /** Reads an uploaded spreadsheet into a recipient list. */
-    'import-list': { listId: string; requestId?: string };
+    /**
+     * Reads an uploaded spreadsheet into a recipient list. At most one per business unit is
+     * queued (lists/import-queue.ts); `businessUnit` names whose turn it is (absent in jobs queued
+     * before it was added: the list says).
+     */
+    'import-list': { listId: string; businessUnit?: string; requestId?: string };
   };
   blasts: {
     /** Copies a blast's recipients into its ledger once its list is ready, then starts or schedules it. */
@@ -17,6 +21,10 @@ export interface JobCatalogue {
   };
   maintenance: {
     'purge-revoked-keys': { olderThanDays: number };
+    /** Every unit's next import has a live job (one lost to a crash is failed, and the unit goes on). */
+    'resume-imports': Record<string, never>;
+    /** Deletes staged uploads and blobs nothing refers to, left for longer than this. */
+    'sweep-blobs': { olderThanMinutes: number };
   };
 }
 
@@ -27,7 +35,7 @@ export type JobPayload<Q extends QueueName, J extends JobName<Q>> = JobCatalogue
 export const QUEUES: { [Q in QueueName]: readonly JobName<Q>[] } = {
   imports: ['import-list'],
   blasts: ['prepare-blast', 'start-blast'],
-  maintenance: ['purge-revoked-keys'],
+  maintenance: ['purge-revoked-keys', 'resume-imports', 'sweep-blobs'],
 };
 
 export const QUEUE_NAMES = Object.keys(QUEUES) as QueueName[];

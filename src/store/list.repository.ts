@@ -26,6 +26,13 @@ export interface ListRepository {
   get(id: string): Promise<(RecipientList & { blobSha256: string }) | undefined>;
   list(filter: { businessUnit?: string | undefined; purpose?: ListPurpose | undefined; status?: ListStatus | undefined; limit: number; offset: number }): Promise<{ items: RecipientList[]; total: number }>;
   delete(id: string): Promise<boolean>;
+  /**
+   * The unit's list whose import comes next: its oldest list still importing (the one importing
+   * now, while it does). A unit's imports run one at a time, in the order they were uploaded.
+   */
+  importHead(businessUnit: string): Promise<string | undefined>;
+  /** importHead of every unit with a list importing. */
+  importHeads(): Promise<{ listId: string; businessUnit: string }[]>;
   /** Starts an import over: a retried job must not find the rows of an earlier attempt. */
   resetImport(id: string, at: string): Promise<void>;
   progress(id: string, progress: ImportProgress, at: string): Promise<void>;
@@ -106,6 +113,24 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
         const result = await trx.deleteFrom('lists').where('id', '=', id).executeTakeFirst();
         return result.numDeletedRows > 0n;
       });
+    },
+
+    async importHead(businessUnit) {
+      const row = await db
+        .selectFrom('lists')
+        .select('id')
+        .where('status', '=', 'importing')
+        .where('business_unit', '=', businessUnit)
+        .orderBy('list_key')
+        .limit(1)
+        .executeTakeFirst();
+      return row?.id;
+    },
+
+    async importHeads() {
+      const heads = db.selectFrom('lists').select((eb) => eb.fn.min('list_key').as('head')).where('status', '=', 'importing').groupBy('business_unit');
+      const rows = await db.selectFrom('lists').select(['id', 'business_unit']).where('list_key', 'in', heads).execute();
+      return rows.map((row) => ({ listId: row.id, businessUnit: row.business_unit }));
     },
 
     async resetImport(id, at) {

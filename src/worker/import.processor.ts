@@ -4,13 +4,14 @@ import type { Clock } from '../infra/clock.js';
 import type { Logger } from '../logging/logger.js';
 import { importList, type ImportProgressListener } from '../lists/import-list.js';
 import type { ImportProcesses } from '../lists/import-process.js';
+import type { ImportQueue } from '../lists/import-queue.js';
 import { createImportTools } from '../lists/import-tools.js';
 import type { Store } from '../store/store.js';
 import type { Processors } from './processors.js';
 
 /**
  * The imports queue: one spreadsheet at a time per worker, retried a few times for our own
- * failures. Each import runs in a small process of its own (`processes`, see import-process.ts);
+ * failures; a unit's next list is queued when its import has ended (import-queue.ts). Each import runs in a small process of its own (`processes`, see import-process.ts);
  * from TypeScript sources (tests), where there is no compiled entry for it, in this process.
  */
 export function importProcessors(deps: {
@@ -18,6 +19,7 @@ export function importProcessors(deps: {
   clock: Clock;
   log: Logger;
   processes: ImportProcesses | undefined;
+  imports: ImportQueue;
   limits: Partial<ReadLimits>;
   tmpDir: string;
   onProgress?: ImportProgressListener;
@@ -30,7 +32,15 @@ export function importProcessors(deps: {
     }
   };
   return {
-    'import-list': async ({ listId }, job: Job) => {
+    'import-list': async ({ listId, businessUnit }, job: Job) => {
+      const list = await deps.store.lists.get(listId);
+      const unit = businessUnit ?? list?.businessUnit;
+      // Once the import has ended: its file is read no more, and the unit's next list takes its
+      // turn, at the back of the queue.
+      const nextOfUnit = async (): Promise<void> => {
+        if (list) await deps.store.blobs.deleteUnreferenced(list.blobSha256);
+        if (unit !== undefined) await deps.imports.admit(unit);
+      };
       try {
         await runImport(listId);
       } catch (error) {
@@ -46,9 +56,12 @@ export function importProcessors(deps: {
           );
           const list = await deps.store.lists.get(listId);
           if (list && deps.onProgress) await deps.onProgress(list);
+          await nextOfUnit();
         }
         throw error;
       }
+      // Outside the try: a failure here is retried, and the retry finds the list imported.
+      await nextOfUnit();
     },
   };
 }

@@ -1,18 +1,45 @@
+import type { RecipientList } from '../core/recipient-list.js';
 import type { Clock } from '../infra/clock.js';
+import type { ImportQueue } from '../lists/import-queue.js';
 import type { Logger } from '../logging/logger.js';
 import type { Store } from '../store/store.js';
 import type { Processors } from './processors.js';
 
 const DAY_MS = 86_400_000;
 
-/** Housekeeping: revoked keys are kept for a while (for the key listing), then removed. */
-export function maintenanceProcessors(deps: { store: Store; clock: Clock; log: Logger }): Processors['maintenance'] {
+/**
+ * Housekeeping: revoked keys are kept for a while (for the key listing), then removed; imports
+ * lost to crashes are failed, and their unit's next one queued; uploads nothing needs any more
+ * (a blast's media once it has ended, what a crash mid-upload left) are deleted.
+ */
+export function maintenanceProcessors(deps: {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  imports: ImportQueue;
+  onListFailed: (list: RecipientList) => Promise<void>;
+}): Processors['maintenance'] {
   return {
     'purge-revoked-keys': async ({ olderThanDays }) => {
       const before = new Date(deps.clock.now().getTime() - olderThanDays * DAY_MS).toISOString();
       const purged = await deps.store.apiKeys.purgeRevoked(before);
       if (purged > 0) deps.log.info({ purged }, 'purged revoked API keys');
       return { purged };
+    },
+    'sweep-blobs': async ({ olderThanMinutes }) => {
+      const before = new Date(deps.clock.now().getTime() - olderThanMinutes * 60_000).toISOString();
+      const swept = await deps.store.blobs.sweep(before);
+      if (swept.staged + swept.blobs > 0) deps.log.info(swept, 'deleted unused uploads');
+      return swept;
+    },
+    'resume-imports': async () => {
+      const failed = await deps.imports.resume(deps.clock.now().toISOString());
+      for (const listId of failed) {
+        deps.log.warn({ listId }, 'list import lost to crashes: failed');
+        const list = await deps.store.lists.get(listId);
+        if (list) await deps.onListFailed(list);
+      }
+      return { failed: failed.length };
     },
   };
 }

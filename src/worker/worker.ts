@@ -6,6 +6,8 @@ import path from 'node:path';
 import { importProcessors } from './import.processor.js';
 import { hasImportProcess, ImportProcesses } from '../lists/import-process.js';
 import { maintenanceProcessors } from './maintenance.processor.js';
+import { createImportQueue } from '../lists/import-queue.js';
+import type { RecipientList } from '../core/recipient-list.js';
 import { assertEveryJobHandled, dispatcher, type Processors } from './processors.js';
 import { createProviders } from './providers.js';
 import { SessionManager } from './session-manager.js';
@@ -17,6 +19,15 @@ import { PacingGate } from '../sending/pacing-gate.js';
 import { blastProcessors } from './blast.processor.js';
 
 const REVOKED_KEY_RETENTION_DAYS = 30;
+/** How soon an import lost to crashes (or never queued) is noticed. */
+const RESUME_IMPORTS_EVERY_MS = 60_000;
+/**
+ * Uploads nothing refers to are deleted at once where the product knows (a list deleted, an
+ * import ended); the rest (a blast's media once it has ended, a crash mid-upload) by a sweep.
+ * An upload still streaming after an hour is given up.
+ */
+const SWEEP_BLOBS_EVERY_MS = 10 * 60_000;
+const UNUSED_UPLOAD_MINUTES = 60;
 
 /** The worker role: a BullMQ consumer per queue of the catalogue, and the recurring jobs. */
 export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promise<SessionManager> {
@@ -36,24 +47,30 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
     importProcesses.warm();
     lifecycle.defer('import-processes', () => importProcesses.close());
   }
+  const imports = createImportQueue({ store: runtime.store, queues: runtime.queues });
+  const publishList = async (list: RecipientList): Promise<void> => {
+    await runtime.events.publish(
+      'list:progress',
+      { listId: list.id, status: list.status, counts: list.counts, error: list.error && { code: list.error.code, message: list.error.message } },
+      { businessUnit: list.businessUnit, listId: list.id },
+    );
+  };
   const processors: Processors = {
     imports: importProcessors({
       store: runtime.store,
       clock: runtime.clock,
       log: runtime.logger.child({ component: 'imports' }),
       processes: importProcesses,
+      imports,
       limits: {
         maxRows: runtime.config.imports.maxRows + 1, // the header row counts as a row for the reader
+        maxColumns: runtime.config.imports.maxColumns,
         maxUncompressedBytes: runtime.config.imports.maxUncompressedBytes,
         maxCompressionRatio: runtime.config.imports.maxCompressionRatio,
       },
       tmpDir: path.join(runtime.config.dataDir, 'tmp'),
       onProgress: async (list) => {
-        await runtime.events.publish(
-          'list:progress',
-          { listId: list.id, status: list.status, counts: list.counts, error: list.error && { code: list.error.code, message: list.error.message } },
-          { businessUnit: list.businessUnit, listId: list.id },
-        );
+        await publishList(list);
         if (list.status !== 'importing') {
           const { importRows, importDuration } = runtime.metrics;
           importRows.inc({ result: 'valid' }, list.counts.valid);
@@ -66,7 +83,16 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
       },
     }),
     blasts: blastProcessors({ store: runtime.store, control, queues: runtime.queues, clock: runtime.clock }),
-    maintenance: maintenanceProcessors({ store: runtime.store, clock: runtime.clock, log }),
+    maintenance: maintenanceProcessors({
+      store: runtime.store,
+      clock: runtime.clock,
+      log,
+      imports,
+      onListFailed: async (list) => {
+        await publishList(list);
+        await prepareWaitingBlasts(list.id);
+      },
+    }),
   };
   assertEveryJobHandled(processors);
 
@@ -136,6 +162,8 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
     { every: 86_400_000 },
     { name: 'purge-revoked-keys', data: { olderThanDays: REVOKED_KEY_RETENTION_DAYS } },
   );
+  await runtime.queues.maintenance.upsertJobScheduler('resume-imports', { every: RESUME_IMPORTS_EVERY_MS }, { name: 'resume-imports', data: {} });
+  await runtime.queues.maintenance.upsertJobScheduler('sweep-blobs', { every: SWEEP_BLOBS_EVERY_MS }, { name: 'sweep-blobs', data: { olderThanMinutes: UNUSED_UPLOAD_MINUTES } });
   log.info({ queues: QUEUE_NAMES, workerId: runtime.config.sessions.workerId }, 'worker started');
   return sessions;
 }

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -401,5 +402,64 @@ describe('deleted and reused sessions (issue 14, item 2)', () => {
     expect([200, 404]).toContain(after.status);
     if (after.status === 200) expect(after.json.businessUnit).toBe('Clinic');
     expect(product.output).not.toContain('unhandled error');
+  });
+});
+
+describe('issue 14, items 5 and 6: one unit cannot stall the imports or fill the database', () => {
+  it('a sheet of 16,383 identical headers, three slow lists of one unit, and refused uploads', async () => {
+    const env = await environment({ UPLOAD_MAX_BYTES: '8000000' });
+    const { product, url } = await startApiProduct('all', env);
+    track(product);
+    const call = apiClient(url, ADMIN);
+    const events = await openSocket(url);
+    const upload = async (route: string, fields: [string, string][], file: { field: string; name: string; data: Buffer } | undefined, fieldsAfter: [string, string][] = [], key = ADMIN) => {
+      const form = new FormData();
+      for (const [name, value] of fields) form.append(name, value);
+      if (file) form.append(file.field, new Blob([file.data]), file.name);
+      for (const [name, value] of fieldsAfter) form.append(name, value);
+      const response = await fetch(`${url}${route}`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
+      return { status: response.status, json: (await response.json()) as { listId?: string; error?: { code: string } } };
+    };
+    const ended = (listId: string | undefined) => (frame: Frame): boolean => frame.event === 'list:progress' && frame.data.listId === listId && frame.data.status !== 'importing';
+    const csv = (rows: number, first: number): Buffer =>
+      Buffer.from(`phone,name\n${Array.from({ length: rows }, (_, index) => `0812${String(first + index).padStart(8, '0')},P${index}`).join('\n')}\n`);
+
+    // 16,383 headers all "a" (the phone column named "a"): refused by the column limit, at once.
+    const wide = await upload('/api/lists', [['businessUnit', 'Clinic'], ['phoneColumn', 'a']], { field: 'file', name: 'wide.csv', data: Buffer.from(`${Array.from({ length: 16_383 }, () => 'a').join(',')}\n0812000000001\n`) });
+    expect(wide.status).toBe(202);
+    const wideEnd = await events.waitFor(ended(wide.json.listId), 'the wide list ended', 20_000);
+    expect(wideEnd.data).toMatchObject({ status: 'failed', error: { code: 'TOO_MANY_COLUMNS' } });
+
+    // Three slow lists of Clinic, then two rows of Sales: Sales's list is not held behind all three.
+    const backlog: (string | undefined)[] = [];
+    for (let index = 0; index < 3; index += 1) backlog.push((await upload('/api/lists', [['businessUnit', 'Clinic']], { field: 'file', name: 'big.csv', data: csv(100_000, index * 100_000) })).json.listId);
+    const small = await upload('/api/lists', [['businessUnit', 'Sales']], { field: 'file', name: 'small.csv', data: csv(2, 0) });
+    await events.waitFor(ended(small.json.listId), 'the small list ended', 60_000);
+    const smallEndedAt = product.lines.length;
+    for (const listId of backlog) await events.waitFor(ended(listId), 'a backlog list ended', 120_000);
+    const thirdStarted = product.lines.findIndex((line) => line.includes('"job started"') && line.includes(`list-${String(backlog[2])}`));
+    expect(thirdStarted).toBeGreaterThan(smallEndedAt);
+
+    // Refused uploads store nothing; deleted lists take their files with them.
+    const key = await call<{ secret: string }>('POST', '/api/keys', { name: 'sales', businessUnit: 'Sales' });
+    const big = { field: 'file', name: 'big.csv', data: csv(100_000, 500_000) };
+    const refused = [
+      await upload('/api/lists', [], big, [['businessUnit', 'Clinic']], key.json.secret),
+      await upload('/api/lists', [['businessUnit', 'Sales']], { field: 'file', name: 'old.xls', data: Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0, 0, 0]) }),
+      await upload('/api/lists', [['businessUnit', 'Sales']], big, [['defaultCountry', 'XX']]),
+      await upload('/api/blasts', [['message', 'Hi']], { field: 'recipientsFile', name: 'r.csv', data: big.data }, [['sessionId', 'nobody']]),
+    ];
+    expect(refused.map((response) => [response.status, response.json.error?.code])).toEqual([
+      [403, 'BUSINESS_UNIT_FORBIDDEN'],
+      [415, 'UNSUPPORTED_FILE_TYPE'],
+      [400, 'VALIDATION_FAILED'],
+      [404, 'SESSION_NOT_FOUND'],
+    ]);
+    for (const listId of [wide.json.listId, small.json.listId, ...backlog]) expect((await call('DELETE', `/api/lists/${String(listId)}`)).status).toBe(204);
+    const database = new Database(env.DATABASE_URL ?? '', { readonly: true });
+    cleanups.push(() => {
+      database.close();
+    });
+    expect(database.prepare('SELECT (SELECT count(*) FROM blobs) AS blobs, (SELECT count(*) FROM blob_chunks) AS chunks').get()).toEqual({ blobs: 0, chunks: 0 });
   });
 });

@@ -207,3 +207,41 @@ describe('suppressions over HTTP', () => {
     expect((await call('DELETE', '/api/suppressions/%2B6281234567890?businessUnit=Clinic')).status).toBe(404);
   });
 });
+
+describe('imports of several business units', () => {
+  /** A CSV of `rows` distinct mobile numbers. */
+  const csvOf = (rows: number, first = 0): Buffer => {
+    const lines = ['phone,name'];
+    for (let index = first; index < first + rows; index += 1) lines.push(`0812${String(index).padStart(8, '0')},Pasien ${index}`);
+    return Buffer.from(`${lines.join('\n')}\n`);
+  };
+
+  it("takes them in turn: a unit's backlog does not hold another unit's list", async () => {
+    const { product, url } = await startApiProduct('all', await environment());
+    track(product);
+    const events = await openSocket(url);
+    // Three slow lists of one unit, then two rows of another.
+    const backlog: string[] = [];
+    for (let index = 0; index < 3; index += 1) {
+      const created = await upload(url, '/api/lists', { name: `big-${index}.csv`, data: csvOf(100_000, index * 100_000) }, { businessUnit: 'Clinic' });
+      expect(created.status).toBe(202);
+      backlog.push(String(created.json.listId));
+    }
+    const small = await upload(url, '/api/lists', { name: 'small.csv', data: csvOf(2) }, { businessUnit: 'Sales' });
+    expect(small.status).toBe(202);
+    const smallId = String(small.json.listId);
+
+    const done = await events.waitFor(finished(smallId), 'the small list ready');
+    expect(done.data).toMatchObject({ status: 'ready', counts: { valid: 2 } });
+    for (const listId of backlog) {
+      const frame = await events.waitFor(finished(listId), 'a backlog list ready');
+      expect(frame.data).toMatchObject({ status: 'ready', counts: { valid: 100_000 } });
+    }
+    // The small list ran after the first of the backlog, before its second began; each ran once.
+    for (const listId of [...backlog, smallId]) {
+      await product.waitForLine((line) => parseLog(line)?.msg === 'job completed' && parseLog(line)?.jobId === `list-${listId}`, 'job completed');
+    }
+    const started = product.lines.map((line) => parseLog(line)).filter((log) => log?.msg === 'job started' && String(log.jobId).startsWith('list-'));
+    expect(started.map((log) => String(log?.jobId))).toEqual([backlog[0], smallId, backlog[1], backlog[2]].map((listId) => `list-${String(listId)}`));
+  });
+});

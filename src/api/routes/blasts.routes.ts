@@ -8,7 +8,7 @@ import type { Blast } from '../../core/blast.js';
 import { MAX_BUCKET_SECONDS, MAX_BUCKETS, TARGET_BUCKETS } from '../../core/blast-timeline.js';
 import { RECIPIENT_STATUSES } from '../../core/blast.js';
 import { ValidationFailed } from '../../errors/app-error.js';
-import type { StoredBlob } from '../../store/blob.repository.js';
+import type { StagedBlob } from '../../store/blob.repository.js';
 import type { ApiServer } from '../server-types.js';
 import { multipartParts } from '../multipart-parts.js';
 import { errorResponses, Offset, StringEnum } from '../schemas/common.schema.js';
@@ -64,9 +64,16 @@ export function blastsRoutes(blasts: BlastService, control: BlastControl) {
         validatorCompiler: () => () => true,
       },
       async (request, reply) => {
-        const input = request.isMultipart() ? await readMultipart(request, blasts) : fromFields(checkFields(request.body));
-        const blast = await blasts.create(request.principal, input, request.id);
-        return reply.code(202).send({ blastId: blast.id, status: blast.status });
+        const files: Files = {};
+        try {
+          const input = request.isMultipart() ? await readMultipart(request, blasts, files) : fromFields(checkFields(request.body));
+          const blast = await blasts.create(request.principal, input, request.id);
+          return await reply.code(202).send({ blastId: blast.id, status: blast.status });
+        } catch (error) {
+          // A refused request leaves no file behind (those already committed are a list's or the blast's).
+          await blasts.discard([files.recipients?.blob, files.media?.blob]);
+          throw error;
+        }
       },
     );
 
@@ -214,7 +221,12 @@ function checkFields(body: unknown): Fields {
   return body;
 }
 
-function fromFields(fields: Fields, files: { recipients?: { blob: StoredBlob; fileName: string }; media?: { blob: StoredBlob; fileName: string } } = {}): CreateBlastInput {
+interface Files {
+  recipients?: { blob: StagedBlob; fileName: string };
+  media?: { blob: StagedBlob; fileName: string };
+}
+
+function fromFields(fields: Fields, files: Files = {}): CreateBlastInput {
   const sessionIds = [...(fields.sessionId === undefined ? [] : [fields.sessionId]), ...(fields.sessionIds ?? [])];
   return {
     name: fields.name,
@@ -279,20 +291,31 @@ function convertFields(raw: Map<string, string[]>): unknown {
   return out;
 }
 
-/** Streams each file into storage as it arrives and collects the text fields, in whatever order they come. */
-async function readMultipart(request: FastifyRequest, blasts: BlastService): Promise<CreateBlastInput> {
+/**
+ * Stages each file as it arrives (into `files`, for the caller to discard if the request is
+ * refused) and collects the text fields, in whatever order they come. The fields sent before a
+ * file are checked before it is read (sessions, unit, permission), so most refusals read nothing.
+ */
+async function readMultipart(request: FastifyRequest, blasts: BlastService, files: Files): Promise<CreateBlastInput> {
   const raw = new Map<string, string[]>();
-  const files: { recipients?: { blob: StoredBlob; fileName: string }; media?: { blob: StoredBlob; fileName: string } } = {};
   for await (const part of multipartParts(request)) {
     if (part.type === 'file') {
       const fileName = part.filename.slice(0, 255) || 'upload';
-      if (part.fieldname === 'recipientsFile' && !files.recipients) {
-        files.recipients = { blob: await blasts.storeRecipientsFile(part.file, fileName), fileName };
-      } else if (part.fieldname === 'media' && !files.media) {
-        files.media = { blob: await blasts.storeMedia(part.file), fileName };
-      } else {
+      const wanted = (part.fieldname === 'recipientsFile' && !files.recipients) || (part.fieldname === 'media' && !files.media);
+      try {
+        if (!wanted) throw new ValidationFailed('Send at most one recipientsFile and one media file.', [{ field: part.fieldname, message: 'unexpected file' }]);
+        // The fields so far: unchecked yet, and some may still come.
+        const sent = convertFields(raw) as Partial<Fields>;
+        const sessionIds = [...(sent.sessionId === undefined ? [] : [sent.sessionId]), ...(sent.sessionIds ?? [])].map(String);
+        await blasts.precheck(request.principal, { sessionIds, businessUnit: typeof sent.businessUnit === 'string' ? sent.businessUnit : undefined });
+      } catch (error) {
         part.file.resume();
-        throw new ValidationFailed('Send at most one recipientsFile and one media file.', [{ field: part.fieldname, message: 'unexpected file' }]);
+        throw error;
+      }
+      if (part.fieldname === 'recipientsFile') {
+        files.recipients = { blob: await blasts.stageRecipientsFile(part.file, fileName), fileName };
+      } else {
+        files.media = { blob: await blasts.stageMedia(part.file), fileName };
       }
     } else {
       const values = raw.get(part.fieldname) ?? [];

@@ -6,7 +6,7 @@ import { ValidationFailed } from '../../errors/app-error.js';
 import type { ListPurpose } from '../../core/recipient-list.js';
 import type { ListService } from '../../lists/list.service.js';
 import { UploadRejected } from '../../lists/upload-check.js';
-import type { StoredBlob } from '../../store/blob.repository.js';
+import type { StagedBlob } from '../../store/blob.repository.js';
 import type { ApiServer } from '../server-types.js';
 import { multipartParts } from '../multipart-parts.js';
 import { BusinessUnit, errorResponses, StringEnum } from '../schemas/common.schema.js';
@@ -135,23 +135,36 @@ export function registerListUpload(
       validatorCompiler: () => () => true,
     },
     async (request, reply) => {
-      const { fields, blob, fileName } = await readUpload(request, lists);
-      const created = await lists.create(request.principal, { ...fields, purpose: route.purpose }, blob, fileName, request.id);
-      return reply.code(202).send({ listId: created.id, status: created.status });
+      const upload: { staged?: StagedBlob } = {};
+      try {
+        const { fields, blob, fileName } = await readUpload(request, lists, upload);
+        const created = await lists.create(request.principal, { ...fields, purpose: route.purpose }, blob, fileName, request.id);
+        return await reply.code(202).send({ listId: created.id, status: created.status });
+      } catch (error) {
+        // A refused upload leaves nothing behind (an accepted one is a blob already: nothing to discard).
+        if (upload.staged) await lists.discardUpload(upload.staged);
+        throw error;
+      }
     },
   );
 }
 
-/** Streams the file part into storage and collects the text fields, in whatever order they come. */
+/**
+ * Stages the file part and collects the text fields, in whatever order they come. The fields
+ * sent before the file are checked before it is read (unit, permission, values), so most refusals
+ * read nothing; the rest are checked once all has come, and the staged file is then the caller's
+ * to commit or discard (`upload.staged`).
+ */
 async function readUpload(
   request: FastifyRequest,
   lists: ListService,
-): Promise<{ fields: Record<string, string>; blob: StoredBlob; fileName: string }> {
+  upload: { staged?: StagedBlob },
+): Promise<{ fields: Record<string, string>; blob: StagedBlob; fileName: string }> {
   if (!request.isMultipart()) {
     throw new UploadRejected('UNSUPPORTED_FILE_TYPE', 'Send multipart/form-data with the spreadsheet in the "file" field.', 415);
   }
   const fields: Record<string, string> = {};
-  let blob: StoredBlob | undefined;
+  let blob: StagedBlob | undefined;
   let fileName = '';
   for await (const part of multipartParts(request)) {
     if (part.type === 'file') {
@@ -160,19 +173,32 @@ async function readUpload(
         throw new ValidationFailed('Send one file, in the "file" field.', [{ field: part.fieldname, message: 'unexpected file' }]);
       }
       fileName = part.filename.slice(0, 255) || 'upload';
-      blob = await lists.storeUpload({ stream: part.file, fileName });
+      try {
+        checkFields(fields, true);
+        lists.precheck(request.principal, fields);
+      } catch (error) {
+        part.file.resume();
+        throw error;
+      }
+      blob = await lists.stageUpload({ stream: part.file, fileName });
+      upload.staged = blob;
     } else {
       fields[part.fieldname] = typeof part.value === 'string' ? part.value : String(part.value);
     }
   }
   if (blob === undefined) throw new UploadRejected('FILE_REQUIRED', 'Attach the spreadsheet in the "file" field.', 400);
-  if (!Value.Check(ListFields, fields)) {
-    const details = [...Value.Errors(ListFields, fields)].map((error) => {
-      const extra = (error.params as { additionalProperties?: unknown }).additionalProperties;
-      const field = error.instancePath.replace(/^\//, '') || (Array.isArray(extra) ? extra.map(String).join(', ') : 'fields');
-      return { field, message: Array.isArray(extra) ? 'is not a known field' : error.message };
-    });
-    throw new ValidationFailed('The list fields are invalid.', details);
-  }
+  checkFields(fields, false);
   return { fields, blob, fileName };
+}
+
+/** The text fields against their schema; `partial`: some may still come, so a missing one is no error. */
+function checkFields(fields: Record<string, string>, partial: boolean): void {
+  if (Value.Check(ListFields, fields)) return;
+  const details = [...Value.Errors(ListFields, fields)].flatMap((error) => {
+    if (partial && error.keyword === 'required') return [];
+    const extra = (error.params as { additionalProperties?: unknown }).additionalProperties;
+    const field = error.instancePath.replace(/^\//, '') || (Array.isArray(extra) ? extra.map(String).join(', ') : 'fields');
+    return [{ field, message: Array.isArray(extra) ? 'is not a known field' : error.message }];
+  });
+  if (details.length > 0) throw new ValidationFailed('The list fields are invalid.', details);
 }
