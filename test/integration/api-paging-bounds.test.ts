@@ -21,7 +21,7 @@ describe.each(databaseKinds(inject('postgresUrl')))('page offsets past the datab
         expect({ url, status: response.statusCode, code: response.json<ErrorBody>().error.code }).toEqual({ url, status: 400, code: 'VALIDATION_FAILED' });
       }
       // The largest offset allowed is an empty page.
-      const last = await api.app.inject({ method: 'GET', url: '/api/blasts?offset=1000000000', headers: asAdmin });
+      const last = await api.app.inject({ method: 'GET', url: '/api/blasts?offset=100000000', headers: asAdmin });
       expect(last.statusCode).toBe(200);
       expect(last.json<{ items: unknown[] }>().items).toEqual([]);
     } finally {
