@@ -11,6 +11,7 @@ import { handleError } from './error-handler.js';
 import { requireApiKey } from './plugins/auth.plugin.js';
 import { registerBullBoard } from './plugins/bull-board.plugin.js';
 import { registerDocs } from './plugins/docs.plugin.js';
+import { registerSecurityHeaders, withSecurityHeaders } from './plugins/security-headers.js';
 import { healthRoutes, type ReadinessProbe } from './routes/health.routes.js';
 import { keysRoutes } from './routes/keys.routes.js';
 import { sessionsRoutes } from './routes/sessions.routes.js';
@@ -81,8 +82,14 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
     },
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
     return503OnClosing: true,
+    // Errors Fastify meets before routing (a URL that does not decode, a bad constraint): our
+    // error shape and headers, not Fastify's own.
+    frameworkErrors: (error, request, reply) => {
+      void handleError(error, request, withSecurityHeaders(reply));
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  registerSecurityHeaders(app);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: { code: 'ROUTE_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0] ?? ''}.` } }),
