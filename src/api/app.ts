@@ -7,6 +7,7 @@ import type { Queues } from '../queue/queues.js';
 import type { SessionConfigService } from '../sessions/session-config.service.js';
 import type { SessionControlService } from '../sessions/session-control.service.js';
 import type { EventEnvelope } from '../events/event-catalogue.js';
+import { normalizeNameFields } from '../core/display-name.js';
 import { handleError } from './error-handler.js';
 import { requireApiKey } from './plugins/auth.plugin.js';
 import { registerBullBoard } from './plugins/bull-board.plugin.js';
@@ -136,6 +137,12 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
       await registerRateLimit(api, deps.rateLimit);
       api.decorateRequest('principal', null as never);
       api.addHook('onRequest', requireApiKey(deps.apiKeys));
+      // Names are normalised where they enter, so that the schemas judge (and the store keeps) one form.
+      api.addHook('preValidation', (request, _reply, done) => {
+        normalizeNameFields(request.body);
+        normalizeNameFields(request.query);
+        done();
+      });
       keysRoutes(deps.apiKeys)(api);
       sessionsRoutes(deps.sessions, deps.control)(api);
       wsTicketRoutes(deps.tickets, deps.sessions, deps.blasts)(api);

@@ -1,6 +1,7 @@
 import { PassThrough, finished } from 'node:stream';
 import type { Multipart, MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
+import { NAME_FIELDS, normalizeName } from '../core/display-name.js';
 import { AppError } from '../errors/app-error.js';
 
 export class MalformedMultipart extends AppError {
@@ -18,7 +19,8 @@ export class RequestAborted extends AppError {
  * boundary, garbage) or a request the client abandoned is the client's 400, not our 500 — also
  * when it shows while a file part is being read: busboy destroys the file stream with a plain
  * Error ("Unexpected end of multipart data"), which would reach the error handler as unknown.
- * Fastify's own limit errors (file too large, too many parts) keep their codes.
+ * Fastify's own limit errors (file too large, too many parts) keep their codes. Name fields are
+ * normalised as they are in JSON bodies (core/display-name.ts).
  */
 export async function* multipartParts(request: FastifyRequest): AsyncGenerator<Multipart> {
   const parts = request.parts()[Symbol.asyncIterator]();
@@ -31,7 +33,9 @@ export async function* multipartParts(request: FastifyRequest): AsyncGenerator<M
     }
     if (next.done) return;
     const part = next.value;
-    yield part.type === 'file' ? { ...part, file: new GuardedFile(part.file) } : part;
+    if (part.type === 'file') yield { ...part, file: new GuardedFile(part.file) };
+    else if (NAME_FIELDS.has(part.fieldname) && typeof part.value === 'string') yield { ...part, value: normalizeName(part.value) };
+    else yield part;
   }
 }
 
