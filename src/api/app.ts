@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { ApiKeyService } from '../auth/api-key.service.js';
-import type { Logger } from '../logging/logger.js';
+import { requestForLog, type Logger } from '../logging/logger.js';
 import type { Queues } from '../queue/queues.js';
 import type { SessionConfigService } from '../sessions/session-config.service.js';
 import type { SessionControlService } from '../sessions/session-control.service.js';
@@ -73,8 +73,9 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   const app = Fastify({
     // Typed as Fastify's base logger so the instance matches ApiServer (pino's own type is wider).
+    // Request lines carry the URL: its secrets (a WebSocket ?ticket=) are redacted first.
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
-    loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    loggerInstance: deps.logger.child({ component: 'http' }, { serializers: { req: requestForLog } }) as FastifyBaseLogger,
     bodyLimit: deps.http.bodyLimit,
     trustProxy: deps.http.trustProxy,
     genReqId: (request) => {

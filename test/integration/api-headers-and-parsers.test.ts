@@ -84,3 +84,18 @@ describe('broken bodies and URLs', () => {
     }
   });
 });
+
+describe('request logs', () => {
+  it('never carry a WebSocket ticket or another secret from a URL', async () => {
+    const { ticket } = (await api.app.inject({ method: 'GET', url: '/api/ws-ticket', headers: asAdmin })).json<{ ticket: string }>();
+    expect(ticket.length).toBeGreaterThan(20);
+    await api.app.inject({ method: 'GET', url: `/?ticket=${ticket}` });
+    await api.app.inject({ method: 'GET', url: `/api/lists?limit=5&api_key=${ADMIN_KEY}&TOKEN=tok-secret-1` });
+    const logs = api.logs.join('\n');
+    expect(logs).toContain('"url":"/?ticket=[redacted]"');
+    expect(logs).toContain('"url":"/api/lists?limit=5&api_key=[redacted]&TOKEN=[redacted]"');
+    expect(logs).not.toContain(ticket);
+    expect(logs).not.toContain(ADMIN_KEY);
+    expect(logs).not.toContain('tok-secret-1');
+  });
+});
