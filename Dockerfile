@@ -45,7 +45,7 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 # A new named volume mounted here starts with this directory's owner (node), so the SQLite
 # database, the generated admin key and import scratch files (data/tmp) are writable without root.
-RUN mkdir -p /app/data && chown node:node /app/data
+RUN mkdir -p /app/data && chown node:node /app/data && chmod 700 /app/data
 USER node
 VOLUME ["/app/data"]
 EXPOSE 3000

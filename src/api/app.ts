@@ -2,15 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { ApiKeyService } from '../auth/api-key.service.js';
-import type { Logger } from '../logging/logger.js';
+import { requestForLog, type Logger } from '../logging/logger.js';
 import type { Queues } from '../queue/queues.js';
 import type { SessionConfigService } from '../sessions/session-config.service.js';
 import type { SessionControlService } from '../sessions/session-control.service.js';
 import type { EventEnvelope } from '../events/event-catalogue.js';
+import { normalizeNameFields } from '../core/display-name.js';
 import { handleError } from './error-handler.js';
 import { requireApiKey } from './plugins/auth.plugin.js';
 import { registerBullBoard } from './plugins/bull-board.plugin.js';
 import { registerDocs } from './plugins/docs.plugin.js';
+import { registerSecurityHeaders, withSecurityHeaders } from './plugins/security-headers.js';
 import { healthRoutes, type ReadinessProbe } from './routes/health.routes.js';
 import { keysRoutes } from './routes/keys.routes.js';
 import { sessionsRoutes } from './routes/sessions.routes.js';
@@ -79,8 +81,9 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   const app = Fastify({
     // Typed as Fastify's base logger so the instance matches ApiServer (pino's own type is wider).
+    // Request lines carry the URL: its secrets (a WebSocket ?ticket=) are redacted first.
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
-    loggerInstance: deps.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    loggerInstance: deps.logger.child({ component: 'http' }, { serializers: { req: requestForLog } }) as FastifyBaseLogger,
     bodyLimit: deps.http.bodyLimit,
     trustProxy: trustedProxies(deps.http.trustProxy),
     genReqId: (request) => {
@@ -89,8 +92,14 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
     },
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
     return503OnClosing: true,
+    // Errors Fastify meets before routing (a URL that does not decode, a bad constraint): our
+    // error shape and headers, not Fastify's own.
+    frameworkErrors: (error, request, reply) => {
+      void handleError(error, request, withSecurityHeaders(reply));
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  registerSecurityHeaders(app);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: { code: 'ROUTE_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0] ?? ''}.` } }),
@@ -143,6 +152,12 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
       await registerRateLimit(api, deps.rateLimit);
       api.decorateRequest('principal', null as never);
       api.addHook('onRequest', requireApiKey(auth));
+      // Names are normalised where they enter, so that the schemas judge (and the store keeps) one form.
+      api.addHook('preValidation', (request, _reply, done) => {
+        normalizeNameFields(request.body);
+        normalizeNameFields(request.query);
+        done();
+      });
       keysRoutes(deps.apiKeys)(api);
       sessionsRoutes(deps.sessions, deps.control)(api);
       wsTicketRoutes(deps.tickets, deps.sessions, deps.blasts)(api);

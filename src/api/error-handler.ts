@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { DISPLAY_NAME_PATTERN, INVISIBLE_NAME_MESSAGE, UNIT_NAME_PATTERN } from '../core/display-name.js';
 import { TemplateError } from '../core/template.js';
 import { AppError, TooManyRequests } from '../errors/app-error.js';
 
@@ -22,6 +23,8 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_PARTS_LIMIT: 'TOO_MANY_PARTS',
   FST_PROTO_VIOLATION: 'BAD_REQUEST',
   FST_INVALID_MULTIPART_CONTENT_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_INVALID_JSON_FIELD_ERROR: 'INVALID_JSON',
+  FST_MP_PREMATURE_CLOSE: 'REQUEST_ABORTED',
   FST_ERR_ASYNC_CONSTRAINT: 'BAD_REQUEST',
 };
 
@@ -64,7 +67,7 @@ export function toResponse(error: FastifyError): { status: number; body: ErrorBo
       const field = [path, typeof missing === 'string' ? missing : '', typeof extra === 'string' ? extra : '']
         .filter(Boolean)
         .join('.');
-      const message = typeof extra === 'string' ? 'is not a known field' : (issue.message ?? 'is invalid');
+      const message = typeof extra === 'string' ? 'is not a known field' : isNamePattern(issue.params) ? INVISIBLE_NAME_MESSAGE : (issue.message ?? 'is invalid');
       return { in: where, field: field || where, message };
     });
     return {
@@ -89,6 +92,11 @@ export function toResponse(error: FastifyError): { status: number; body: ErrorBo
     status: 500,
     body: { error: { code: 'INTERNAL_ERROR', message: 'Something went wrong on our side.', errorId } },
   };
+}
+
+function isNamePattern(params: unknown): boolean {
+  const pattern = (params as { pattern?: unknown }).pattern;
+  return pattern === UNIT_NAME_PATTERN || pattern === DISPLAY_NAME_PATTERN;
 }
 
 function httpCode(status: number): string {

@@ -1,5 +1,7 @@
-import type { Multipart } from '@fastify/multipart';
+import { PassThrough, finished } from 'node:stream';
+import type { Multipart, MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
+import { NAME_FIELDS, normalizeName } from '../core/display-name.js';
 import { AppError } from '../errors/app-error.js';
 
 export class MalformedMultipart extends AppError {
@@ -7,10 +9,18 @@ export class MalformedMultipart extends AppError {
   readonly code = 'MALFORMED_MULTIPART';
 }
 
+export class RequestAborted extends AppError {
+  readonly status = 400;
+  readonly code = 'REQUEST_ABORTED';
+}
+
 /**
  * The parts of a multipart request, where a body that is not valid multipart (cut short, no
- * boundary, garbage) is the client's 400 MALFORMED_MULTIPART, not our 500. Fastify's own limit
- * errors (file too large, too many parts) keep their codes.
+ * boundary, garbage) or a request the client abandoned is the client's 400, not our 500 — also
+ * when it shows while a file part is being read: busboy destroys the file stream with a plain
+ * Error ("Unexpected end of multipart data"), which would reach the error handler as unknown.
+ * Fastify's own limit errors (file too large, too many parts) keep their codes. Name fields are
+ * normalised as they are in JSON bodies (core/display-name.ts).
  */
 export async function* multipartParts(request: FastifyRequest): AsyncGenerator<Multipart> {
   const parts = request.parts()[Symbol.asyncIterator]();
@@ -19,10 +29,48 @@ export async function* multipartParts(request: FastifyRequest): AsyncGenerator<M
     try {
       next = await parts.next();
     } catch (error) {
-      if (typeof (error as { code?: unknown }).code === 'string' || error instanceof AppError) throw error;
-      throw new MalformedMultipart(`The multipart body could not be read: ${error instanceof Error ? error.message : 'malformed'}.`);
+      throw asClientError(error);
     }
     if (next.done) return;
-    yield next.value;
+    const part = next.value;
+    if (part.type === 'file') yield { ...part, file: new GuardedFile(part.file) };
+    else if (NAME_FIELDS.has(part.fieldname) && typeof part.value === 'string') yield { ...part, value: normalizeName(part.value) };
+    else yield part;
+  }
+}
+
+/** A parser or stream error a client caused, as the 4xx it is; our own and Fastify's 4xx pass as they are. */
+export function asClientError(error: unknown): Error {
+  if (error instanceof AppError) return error;
+  const { statusCode, code } = (error ?? {}) as { statusCode?: unknown; code?: unknown };
+  if (error instanceof Error && typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) return error;
+  const message = error instanceof Error ? error.message : 'malformed';
+  if (code === 'ECONNRESET' || code === 'ECONNABORTED' || code === 'ERR_STREAM_PREMATURE_CLOSE' || message === 'aborted') {
+    return new RequestAborted('The request was aborted before its body was complete.');
+  }
+  return new MalformedMultipart(`The multipart body could not be read: ${message}.`);
+}
+
+/** A file part's stream whose errors are client errors (see asClientError); destroying it stops the part. */
+class GuardedFile extends PassThrough {
+  constructor(private readonly source: MultipartFile['file']) {
+    super();
+    // The part may reach us already failed (busboy parses what has arrived before we get the part):
+    // finished() reports that too, where an 'error' listener added now would never hear it.
+    finished(source, (error) => {
+      if (error) this.destroy(asClientError(error));
+    });
+    source.pipe(this);
+    this.once('close', () => {
+      if (!source.readableEnded && !source.destroyed) source.destroy();
+    });
+  }
+
+  get truncated(): boolean {
+    return this.source.truncated;
+  }
+
+  get bytesRead(): number {
+    return this.source.bytesRead;
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensurePrivateDir } from '../infra/private-files.js';
 
 export const ADMIN_KEY_FILE = 'admin-api-key';
 
@@ -19,7 +20,7 @@ export interface AdminKey {
 export function resolveAdminKey(fromEnv: string | undefined, dataDir: string): AdminKey {
   if (fromEnv !== undefined) return { key: fromEnv, source: 'environment' };
   const file = path.join(dataDir, ADMIN_KEY_FILE);
-  fs.mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   const key = `wab_admin_${randomBytes(32).toString('base64url')}`;
   try {
     fs.writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { systemClock, type Clock } from '../infra/clock.js';
 import { startLocalRedis } from '../infra/local-redis.js';
@@ -12,6 +11,7 @@ import { createDatabase, type DatabaseHandle } from '../store/database.js';
 import { migrateToLatest } from '../store/migrate.js';
 import { createStore, type Store } from '../store/store.js';
 import type { Lifecycle } from './lifecycle.js';
+import { dataPaths, preparePrivateData } from './data-dir.js';
 import { createMetrics, serveMetrics, type Metrics } from '../observability/metrics.js';
 import { QUEUE_NAMES } from '../queue/queue-catalogue.js';
 
@@ -43,10 +43,14 @@ export interface Runtime {
 
 export async function createRuntime(config: Config, logger: Logger, lifecycle: Lifecycle): Promise<Runtime> {
   const log = logger.child({ component: 'runtime' });
+  const tightened = preparePrivateData(config);
+  if (tightened.length > 0) {
+    log.warn({ paths: tightened }, 'made files and directories of DATA_DIR private (0600/0700): an earlier install left them readable by other users');
+  }
 
   let redisUrl = config.redis.url;
   if (redisUrl === undefined) {
-    const local = await startLocalRedis({ bin: config.redis.serverBin, dir: path.join(config.dataDir, 'redis'), log });
+    const local = await startLocalRedis({ bin: config.redis.serverBin, dir: dataPaths(config.dataDir).redisDir, log });
     lifecycle.defer('redis-server', () => local.stop());
     redisUrl = local.url;
   }

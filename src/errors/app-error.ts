@@ -90,7 +90,8 @@ export class SessionNotFound extends NotFound {
 
 export class SessionAlreadyExists extends Conflict {
   constructor(id: string) {
-    super('SESSION_EXISTS', `A session with id "${id}" already exists.`);
+    // Ids are global: the holder may be in another unit, so this says the id is taken and no more.
+    super('SESSION_EXISTS', `A session with id "${id}" already exists (session ids are global, across business units); choose another id.`);
   }
 }
 

@@ -1,9 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger.js';
+import { ensurePrivateDir, readOrCreateSecret } from './private-files.js';
 
 export interface LocalRedis {
   url: string;
@@ -25,30 +27,33 @@ export class RedisServerMissing extends Error {
 /**
  * Starts a private redis-server for the `all` role when REDIS_URL is unset: bound to
  * 127.0.0.1 on a free port, data (append-only) under `dir`, stopped with the process.
+ * Another user of the machine can reach 127.0.0.1 too, so it needs a password: generated once,
+ * kept in `dir`/password (0600), handed to redis-server on its standard input (never in its
+ * arguments, which `ps` shows) and never logged. Its files are created 0600 (umask 077).
  */
 export async function startLocalRedis(options: { bin: string; dir: string; log: Logger }): Promise<LocalRedis> {
   const { bin, dir, log } = options;
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(dir);
+  const password = readOrCreateSecret(path.join(dir, 'password'));
   const pidFile = path.join(dir, 'redis.pid');
   await stopOrphan(pidFile, log);
 
   const port = await freePort();
-  const child = spawn(
-    bin,
-    [
-      '--bind', '127.0.0.1',
-      '--port', String(port),
-      '--dir', dir,
-      '--pidfile', pidFile,
-      '--appendonly', 'yes',
-      '--save', '',
-      '--daemonize', 'no',
-      '--protected-mode', 'yes',
-      '--logfile', '',
-      '--loglevel', 'warning',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawnPrivately(bin, [
+    '-', // the configuration below, from standard input
+    '--bind', '127.0.0.1',
+    '--port', String(port),
+    '--dir', dir,
+    '--pidfile', pidFile,
+    '--appendonly', 'yes',
+    '--save', '',
+    '--daemonize', 'no',
+    '--protected-mode', 'yes',
+    '--logfile', '',
+    '--loglevel', 'warning',
+  ]);
+  child.stdin.on('error', () => undefined); // it exited before reading: reported by waitUntilReady
+  child.stdin.end(`requirepass "${password}"\n`);
   const output: string[] = [];
   const keep = (chunk: Buffer): void => {
     output.push(chunk.toString());
@@ -57,7 +62,7 @@ export async function startLocalRedis(options: { bin: string; dir: string; log: 
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
 
-  const url = `redis://127.0.0.1:${port}`;
+  const url = `redis://:${password}@127.0.0.1:${port}`;
   await waitUntilReady(child, url, bin, output);
   log.info({ port, dir }, 'started a private redis-server (REDIS_URL is unset)');
 
@@ -65,6 +70,16 @@ export async function startLocalRedis(options: { bin: string; dir: string; log: 
     url,
     stop: () => stopChild(child),
   };
+}
+
+/** redis-server with umask 077, so its append-only files and directory are private. */
+function spawnPrivately(bin: string, args: string[]): ChildProcessByStdio<Writable, Readable, Readable> {
+  const umask = process.umask(0o077);
+  try {
+    return spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  } finally {
+    process.umask(umask);
+  }
 }
 
 async function waitUntilReady(child: ChildProcess, url: string, bin: string, output: string[]): Promise<void> {

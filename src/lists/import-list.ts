@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import type { ListColumn, ListCounts, ListReject, NewRecipient, RecipientList } from '../core/recipient-list.js';
 import type { Clock } from '../infra/clock.js';
+import { ensurePrivateDir } from '../infra/private-files.js';
 import type { BlobRepository } from '../store/blob.repository.js';
 import type { ListRepository } from '../store/list.repository.js';
 import type { SuppressionRepository } from '../store/suppression.repository.js';
@@ -64,7 +65,7 @@ export async function importList(
   };
   await store.lists.resetImport(listId, now());
 
-  fs.mkdirSync(deps.tmpDir, { recursive: true });
+  ensurePrivateDir(deps.tmpDir);
   const file = path.join(deps.tmpDir, `import-${listId}-${randomUUID()}`);
   const counts: ListCounts = { rows: 0, valid: 0, duplicates: 0, invalid: 0, blank: 0 };
   try {

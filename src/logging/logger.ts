@@ -49,3 +49,38 @@ export function maskUrl(url: string): string {
     return '[unparseable url]';
   }
 }
+
+/** Query parameters whose value is a secret (a WebSocket ticket above all): never written to a log. */
+const SECRET_QUERY_PARAMS = /^(ticket|token|access_token|key|api_?key|x-api-key|secret|password|auth|authorization)$/i;
+
+/**
+ * A request URL fit for a log line: the value of every secret-looking query parameter replaced
+ * (`/?ticket=[redacted]`), the path and the other parameters kept. An unparseable query is dropped.
+ */
+export function redactUrl(url: string): string {
+  const mark = url.indexOf('?');
+  if (mark === -1) return url;
+  const pairs = url.slice(mark + 1).split('&').map((pair) => {
+    const equals = pair.indexOf('=');
+    const rawName = equals === -1 ? pair : pair.slice(0, equals);
+    let name: string;
+    try {
+      name = decodeURIComponent(rawName.replaceAll('+', ' '));
+    } catch {
+      return '[redacted]';
+    }
+    return SECRET_QUERY_PARAMS.test(name.trim()) && equals !== -1 ? `${rawName}=[redacted]` : pair;
+  });
+  return `${url.slice(0, mark)}?${pairs.join('&')}`;
+}
+
+/** pino's serializer for Fastify's `req`: what Fastify logs, with the URL's secrets redacted. */
+export function requestForLog(request: { method?: string; url?: string; host?: string; ip?: string; socket?: { remotePort?: number } }): Record<string, unknown> {
+  return {
+    method: request.method,
+    url: request.url === undefined ? undefined : redactUrl(request.url),
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
+}

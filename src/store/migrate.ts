@@ -1,5 +1,6 @@
 import SQLite from 'better-sqlite3';
 import { Migrator } from 'kysely';
+import { createPrivateFile } from '../infra/private-files.js';
 import type { Logger } from '../logging/logger.js';
 import type { DatabaseHandle } from './database.js';
 import { migrationProvider } from './migrations/index.js';
@@ -31,7 +32,9 @@ export async function migrateToLatest(handle: DatabaseHandle, log: Logger): Prom
 
 function lockSqlite(file: string): () => void {
   if (file === ':memory:') return () => undefined;
-  const lock = new SQLite(`${file}.migrate-lock`);
+  const lockFile = `${file}.migrate-lock`;
+  createPrivateFile(lockFile);
+  const lock = new SQLite(lockFile);
   // Waits while another process holds it; a long migration elsewhere is worth waiting for.
   lock.pragma(`busy_timeout = ${MIGRATION_LOCK_TIMEOUT_MS}`);
   lock.exec('BEGIN EXCLUSIVE');

@@ -1,7 +1,6 @@
-import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import path from 'node:path';
 import type SQLite from 'better-sqlite3';
+import { createPrivateFile } from '../infra/private-files.js';
 
 // Required rather than imported: as an ES module import, a CommonJS package is first scanned for
 // its export names, which doubles what loading it costs (~11 ms instead of ~5 ms for
@@ -15,7 +14,8 @@ export const SQLITE_BUSY_TIMEOUT_MS = 15_000;
  * Kysely and pg, so that the import process can open the database without loading them.
  */
 export function openSqlite(file: string): SQLite.Database {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  // Made 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database's mode.
+  if (file !== ':memory:') createPrivateFile(file);
   const connection = new SQLiteDatabase(file);
   connection.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   connection.pragma('journal_mode = WAL');

@@ -2,7 +2,7 @@ import { Worker, type Job } from 'bullmq';
 import type { Lifecycle } from '../app/lifecycle.js';
 import type { Runtime } from '../app/runtime.js';
 import { QUEUE_NAMES } from '../queue/queue-catalogue.js';
-import path from 'node:path';
+import { dataPaths } from '../app/data-dir.js';
 import { importProcessors } from './import.processor.js';
 import { hasImportProcess, ImportProcesses } from '../lists/import-process.js';
 import { maintenanceProcessors } from './maintenance.processor.js';
@@ -68,7 +68,7 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
         maxUncompressedBytes: runtime.config.imports.maxUncompressedBytes,
         maxCompressionRatio: runtime.config.imports.maxCompressionRatio,
       },
-      tmpDir: path.join(runtime.config.dataDir, 'tmp'),
+      tmpDir: dataPaths(runtime.config.dataDir).tmpDir,
       onProgress: async (list) => {
         await publishList(list);
         if (list.status !== 'importing') {

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -461,5 +462,85 @@ describe('issue 14, items 5 and 6: one unit cannot stall the imports or fill the
       database.close();
     });
     expect(database.prepare('SELECT (SELECT count(*) FROM blobs) AS blobs, (SELECT count(*) FROM blob_chunks) AS chunks').get()).toEqual({ blobs: 0, chunks: 0 });
+  });
+});
+
+describe('issue 14, items 9-11: files and ids, headers and a 500, names', () => {
+  /** The status line a raw HTTP request gets (for what fetch will not send: lying lengths, huge headers). */
+  function rawStatus(url: string, request: string): Promise<string> {
+    const { hostname, port } = new URL(url);
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(Number(port), hostname, () => socket.end(request));
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => {
+        answer += chunk.toString('latin1');
+      });
+      socket.on('close', () => {
+        resolve(answer.split('\r\n')[0] ?? '');
+      });
+      socket.on('error', reject);
+    });
+  }
+
+  it('broken bodies, lengths, headers and URLs are 4xx, every page refuses framing, an invisible unit name is refused', async () => {
+    const env = await environment();
+    const { product, url } = await startApiProduct('all', env);
+    track(product);
+    const auth = { authorization: `Bearer ${ADMIN}` };
+    const boundary = 'fuzzBoundary14';
+    const part = (name: string, value: string): string => `--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+    const cutFile = (field: string): string => `--${boundary}\r\ncontent-disposition: form-data; name="${field}"; filename="a.csv"\r\ncontent-type: text/csv\r\n\r\nphone\n+62812345678`;
+    const multipart = [
+      { route: '/api/lists', body: part('businessUnit', 'Clinic') + cutFile('file') },
+      { route: '/api/suppressions/import', body: part('businessUnit', 'Clinic') + cutFile('file') },
+      { route: '/api/blasts', body: part('sessionId', 'nobody') + part('message', 'Hi') + cutFile('recipientsFile') },
+      { route: '/api/blasts', body: part('sessionId', 'nobody') + part('message', 'Hi') + cutFile('media') },
+      { route: '/api/lists', body: `--${boundary}\r\ncontent-disposition: form-da` },
+      { route: '/api/lists', body: `--${boundary}--garbage\r\n\r\n` },
+    ];
+    for (const { route, body } of multipart) {
+      for (const contentType of [`multipart/form-data; boundary=${boundary}`, 'multipart/form-data', 'multipart/form-data; boundary=', `multipart/form-data; boundary="${'b'.repeat(200)}"`]) {
+        const response = await fetch(`${url}${route}`, { method: 'POST', headers: { ...auth, 'content-type': contentType }, body });
+        expect({ route, contentType, status: response.status, ok: response.status >= 400 && response.status < 500 }).toEqual({ route, contentType, status: response.status, ok: true });
+        await response.arrayBuffer();
+      }
+    }
+
+    const host = new URL(url).host;
+    const raw = [
+      `GET /api/me HTTP/1.1\r\nhost: ${host}\r\nx-big: ${'a'.repeat(20_000)}\r\nconnection: close\r\n\r\n`,
+      `POST /api/sessions/config HTTP/1.1\r\nhost: ${host}\r\ncontent-type: application/json\r\ncontent-length: abc\r\nconnection: close\r\n\r\n{}`,
+      `POST /api/sessions/config HTTP/1.1\r\nhost: ${host}\r\ncontent-type: application/json\r\ncontent-length: 5\r\ncontent-length: 7\r\nconnection: close\r\n\r\n{}`,
+      `POST /api/sessions/config HTTP/1.1\r\nhost: ${host}\r\nauthorization: Bearer ${ADMIN}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`,
+      `GET /api/sessions/%E0%A4%A HTTP/1.1\r\nhost: ${host}\r\nauthorization: Bearer ${ADMIN}\r\nconnection: close\r\n\r\n`,
+      `GET /api/lists?limit=%ZZ&businessUnit=%E2%80%8B HTTP/1.1\r\nhost: ${host}\r\nauthorization: Bearer ${ADMIN}\r\nconnection: close\r\n\r\n`,
+      `GET /api/%00/x HTTP/1.1\r\nhost: ${host}\r\nauthorization: Bearer ${ADMIN}\r\nconnection: close\r\n\r\n`,
+    ];
+    for (const request of raw) {
+      const status = await rawStatus(url, request);
+      expect({ request: request.slice(0, 60), status: /^HTTP\/1\.1 4\d\d /.test(status) }).toEqual({ request: request.slice(0, 60), status: true });
+    }
+    for (const [contentType, body] of [['application/json; charset=latin1', '{"id":'], ['text/plain', '{"id":"x"}'], ['application/json', '\ud800'], ['application/vnd.api+json', '{}']]) {
+      const response = await fetch(`${url}/api/sessions/config`, { method: 'POST', headers: { ...auth, 'content-type': contentType as string }, body });
+      expect({ contentType, ok: response.status >= 400 && response.status < 500 }).toEqual({ contentType, ok: true });
+      await response.arrayBuffer();
+    }
+
+    for (const page of ['/', '/api/docs/', '/admin/queues', '/api/me', '/nowhere']) {
+      const response = await fetch(`${url}${page}`, { headers: { accept: 'text/html' } });
+      await response.arrayBuffer();
+      expect({ page, xfo: response.headers.get('x-frame-options'), frames: response.headers.get('content-security-policy')?.includes("frame-ancestors 'none'"), nosniff: response.headers.get('x-content-type-options') })
+        .toEqual({ page, xfo: 'DENY', frames: true, nosniff: 'nosniff' });
+    }
+
+    for (const businessUnit of ['Clinic\u200b', '\u202eClinic', 'Cli\u00a0nic', 'Clinic\u0000']) {
+      const response = await fetch(`${url}/api/sessions/config`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'unit-fuzz', friendlyName: 'x', businessUnit }) });
+      expect({ businessUnit: JSON.stringify(businessUnit), status: response.status }).toEqual({ businessUnit: JSON.stringify(businessUnit), status: 400 });
+      await response.arrayBuffer();
+    }
+
+    expect((await fetch(`${url}/ready`)).status).toBe(200);
+    expect(product.child.exitCode).toBeNull();
+    expect(product.output).not.toContain('unhandled error');
   });
 });

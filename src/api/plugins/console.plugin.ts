@@ -4,7 +4,10 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyReply } from 'fastify';
 import type { ApiServer } from '../server-types.js';
 
-/** The console page may only load its own code; QR codes arrive as data: URLs. */
+/**
+ * The console page may only load its own code; QR codes arrive as data: URLs. It replaces the
+ * CSP every response has (security-headers.ts), so it repeats `frame-ancestors 'none'`.
+ */
 const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
@@ -49,8 +52,6 @@ export async function registerConsole(app: ApiServer, webDir: string | undefined
         .type('text/html; charset=utf-8')
         .header('cache-control', 'no-cache')
         .header('content-security-policy', CONTENT_SECURITY_POLICY)
-        .header('x-content-type-options', 'nosniff')
-        .header('referrer-policy', 'no-referrer')
         .send(html),
   };
 }

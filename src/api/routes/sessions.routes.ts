@@ -19,7 +19,10 @@ export function sessionsRoutes(sessions: SessionConfigService, control: SessionC
           tags,
           summary: 'Add a WhatsApp account (session config); no restart needed',
           description:
-            'A key limited to a business unit creates sessions in its unit (businessUnit may be omitted) and gets 403 for another unit.',
+            'A key limited to a business unit creates sessions in its unit (businessUnit may be omitted) and gets 403 for another unit. ' +
+            'Session ids are global, across business units: an id any session already has answers 409 SESSION_EXISTS, whichever unit ' +
+            'holds it, so a unit-limited key learns that the id is taken elsewhere, and nothing more (not the unit, not the name). ' +
+            'Choose ids that say nothing you would keep from other units, e.g. prefixed with your unit.',
           body: SessionConfigBody,
           response: { 201: SessionRef, ...errorResponses(400, 401, 403, 409) },
         },

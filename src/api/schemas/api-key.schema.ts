@@ -1,10 +1,10 @@
 import { Type } from 'typebox';
 import { API_KEY_ROLES } from '../../core/api-key.js';
-import { BusinessUnit, StringEnum } from './common.schema.js';
+import { BusinessUnit, DisplayName, StringEnum } from './common.schema.js';
 
 export const ApiKeyBody = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 200, description: 'Who or what uses the key, e.g. "marketing frontend".' }),
+    name: DisplayName({ description: 'Who or what uses the key, e.g. "marketing frontend".' }),
     role: Type.Optional(
       StringEnum(API_KEY_ROLES, {
         default: 'operator',

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { BLAST_STATUSES } from '../../core/blast-state.js';
 import { RECIPIENT_STATUSES } from '../../core/blast.js';
-import { BusinessUnit, Offset, StringEnum } from './common.schema.js';
+import { BusinessUnit, DisplayName, Offset, StringEnum } from './common.schema.js';
 import { PacingInput } from './session.schema.js';
 
 /** A blast may tighten its sessions' pacing (never loosen it); warm-up belongs to the account. */
@@ -10,7 +10,7 @@ const Pacing = Type.Omit(PacingInput, ['warmup'], { additionalProperties: false,
 /** The blast's fields as sent in a JSON body, or as multipart text fields once converted. */
 export const BlastFields = Type.Object(
   {
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    name: Type.Optional(DisplayName()),
     sessionId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     sessionIds: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 20 })),
     message: Type.String({ minLength: 1, maxLength: 65_536 }),

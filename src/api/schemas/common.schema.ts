@@ -1,4 +1,5 @@
 import { Type, type TSchema, type TUnsafe } from 'typebox';
+import { DISPLAY_NAME_PATTERN, UNIT_NAME_PATTERN } from '../../core/display-name.js';
 
 export const ErrorResponse = Type.Object(
   {
@@ -36,9 +37,21 @@ export const Offset = Type.Integer({ minimum: 0, maximum: 100_000_000, default: 
 export const BusinessUnit = Type.String({
   minLength: 1,
   maxLength: 64,
-  pattern: '^\\S(.*\\S)?$',
-  description: 'Business unit (team) that owns the resource, e.g. "Marketing".',
+  pattern: UNIT_NAME_PATTERN,
+  description:
+    'Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: ' +
+    'no control, format (zero-width, bidi), variation-selector or special-space characters.',
 });
+
+/** A name people read (a session's friendlyName, a list's, a key's, a blast's): normalised, visible text. */
+export const DisplayName = (options: { description?: string } = {}) =>
+  Type.String({
+    minLength: 1,
+    maxLength: 200,
+    pattern: DISPLAY_NAME_PATTERN,
+    ...options,
+    description: `${options.description ?? 'A name.'} Normalised (Unicode NFC, trimmed); no control, zero-width or bidi characters.`,
+  });
 
 /** A string from a fixed set, as a plain JSON-schema `enum` (one clear error, one OpenAPI enum). */
 export function StringEnum<const T extends readonly string[]>(

@@ -1,9 +1,9 @@
 import { Type } from 'typebox';
-import { BusinessUnit, Offset, StringEnum } from './common.schema.js';
+import { BusinessUnit, DisplayName, Offset, StringEnum } from './common.schema.js';
 
 export const ListFields = Type.Object(
   {
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    name: Type.Optional(DisplayName()),
     phoneColumn: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Header of the phone column; found by its name when omitted.' })),
     defaultCountry: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO country for numbers without a country code; DEFAULT_COUNTRY when omitted.' })),
     businessUnit: Type.Optional(BusinessUnit),

@@ -3,7 +3,7 @@ import { SANDBOX_LIMITS, SANDBOX_LIST_LIMITS, SANDBOX_PHONE_PATTERN } from '../.
 import { PROVIDERS } from '../../core/session-config.js';
 import { SESSION_STATUSES } from '../../events/event-catalogue.js';
 import { SESSION_ID_PATTERN } from '../../core/session-id.js';
-import { BusinessUnit, StringEnum } from './common.schema.js';
+import { BusinessUnit, DisplayName, StringEnum } from './common.schema.js';
 
 export const SessionId = Type.String({
   pattern: SESSION_ID_PATTERN,
@@ -118,7 +118,7 @@ const SandboxSettings = Type.Object(
 export const SessionConfigBody = Type.Object(
   {
     id: SessionId,
-    friendlyName: Type.String({ minLength: 1, maxLength: 200 }),
+    friendlyName: DisplayName(),
     businessUnit: Type.Optional(BusinessUnit),
     provider: Type.Optional(StringEnum(PROVIDERS, { default: 'baileys' })),
     pacing: Type.Optional(SessionPacingInput),
@@ -129,7 +129,7 @@ export const SessionConfigBody = Type.Object(
 
 export const SessionConfigPatchBody = Type.Object(
   {
-    friendlyName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    friendlyName: Type.Optional(DisplayName()),
     businessUnit: Type.Optional(BusinessUnit),
     pacing: Type.Optional(SessionPacingInput),
     sandbox: Type.Optional(SandboxSettings),

@@ -210,7 +210,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description Who or what uses the key, e.g. "marketing frontend". */
+                        /** @description Who or what uses the key, e.g. "marketing frontend". Normalised (Unicode NFC, trimmed); no control, zero-width or bidi characters. */
                         name: string;
                         /**
                          * @description admin keys may also manage keys; operator keys may not.
@@ -218,7 +218,7 @@ export interface paths {
                          * @enum {string}
                          */
                         role?: "admin" | "operator";
-                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". */
+                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
                         businessUnit?: string;
                     };
                 };
@@ -357,7 +357,7 @@ export interface paths {
         put?: never;
         /**
          * Add a WhatsApp account (session config); no restart needed
-         * @description A key limited to a business unit creates sessions in its unit (businessUnit may be omitted) and gets 403 for another unit.
+         * @description A key limited to a business unit creates sessions in its unit (businessUnit may be omitted) and gets 403 for another unit. Session ids are global, across business units: an id any session already has answers 409 SESSION_EXISTS, whichever unit holds it, so a unit-limited key learns that the id is taken elsewhere, and nothing more (not the unit, not the name). Choose ids that say nothing you would keep from other units, e.g. prefixed with your unit.
          */
         post: {
             parameters: {
@@ -374,8 +374,9 @@ export interface paths {
                          * @example marketing-promo
                          */
                         id: string;
+                        /** @description A name. Normalised (Unicode NFC, trimmed); no control, zero-width or bidi characters. */
                         friendlyName: string;
-                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". */
+                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
                         businessUnit?: string;
                         /**
                          * @default baileys
@@ -507,7 +508,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". */
+                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
                     businessUnit?: string;
                 };
                 header?: never;
@@ -707,8 +708,9 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description A name. Normalised (Unicode NFC, trimmed); no control, zero-width or bidi characters. */
                         friendlyName?: string;
-                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". */
+                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
                         businessUnit?: string;
                         /** @description Sending policy. Omitted fields keep their current (or safe default) values; window or warmup null removes that rule. */
                         pacing?: {
@@ -1474,7 +1476,7 @@ export interface paths {
                 query: {
                     limit: number;
                     offset: number;
-                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". */
+                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
                     businessUnit?: string;
                     /** @description Only lists in this state, e.g. ready ones to send to. */
                     status?: "importing" | "ready" | "failed";
@@ -1906,7 +1908,7 @@ export interface paths {
                 query: {
                     limit: number;
                     offset: number;
-                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". */
+                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
                     businessUnit?: string;
                     phone?: string;
                 };
@@ -1968,7 +1970,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         phones: string[];
-                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". */
+                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
                         businessUnit?: string;
                         reason?: string;
                         defaultCountry?: string;
@@ -2042,7 +2044,7 @@ export interface paths {
         delete: {
             parameters: {
                 query?: {
-                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". */
+                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
                     businessUnit?: string;
                     defaultCountry?: string;
                 };
@@ -2305,7 +2307,7 @@ export interface paths {
                     offset: number;
                     status?: "importing" | "scheduled" | "running" | "paused" | "completed" | "cancelled" | "failed";
                     sessionId?: string;
-                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". */
+                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
                     businessUnit?: string;
                 };
                 header?: never;
