@@ -1,7 +1,16 @@
+import { createLogger } from 'vite';
 import { defineConfig } from 'vitest/config';
 
-// Four tiers, each runnable alone (`npm run test:unit` …); `npm test` runs them all.
+/** baileys ships source maps that name sources it does not ship: one warning per file, nothing to act on. */
+const quietLogger = createLogger();
+const warnOnce = quietLogger.warnOnce.bind(quietLogger);
+quietLogger.warnOnce = (message, options) => {
+  if (!message.includes('points to missing source files')) warnOnce(message, options);
+};
+
+// Five tiers, each runnable alone (`npm run test:unit` …); `npm test` runs them all.
 export default defineConfig({
+  customLogger: quietLogger,
   test: {
     projects: [
       {
@@ -15,6 +24,19 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        // A real baileys socket against a test "WhatsApp" (test/support/wa-wire.ts): its Noise layer
+        // is replaced with vi.mock, which reaches baileys' own imports only when vitest transforms
+        // baileys instead of leaving it to Node. Its own tier, so the others load baileys natively.
+        test: {
+          name: 'wire',
+          include: ['test/wire/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+          server: { deps: { inline: ['baileys'] } },
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },
