@@ -7,6 +7,7 @@ import type { Redis } from '../infra/redis.js';
 import type { Logger } from '../logging/logger.js';
 import { isSandboxProvider, type ProviderFactory } from '../providers/provider-factory.js';
 import type { MessagingProvider, ProviderEvent } from '../providers/provider.js';
+import type { InboundDedupe } from '../sessions/inbound-dedupe.js';
 import type { LiveStatusStore } from '../sessions/live-status.js';
 import { commandsChannel, parseSessionCommand, type SessionCommand } from '../sessions/session-commands.js';
 import type { Lease, SessionLeases } from '../sessions/session-leases.js';
@@ -30,6 +31,8 @@ export interface SessionManagerDeps {
   workerId: string;
   store: Store;
   leases: SessionLeases;
+  /** Each inbound message heard once, whichever worker and socket delivered it. */
+  inbound: InboundDedupe;
   live: LiveStatusStore;
   events: EventPublisher;
   createProvider: ProviderFactory;
@@ -282,8 +285,10 @@ export class SessionManager {
         await this.#report(owned, 'paused', `restricted:${event.reason}`, owned.lease.workerId);
         this.#emit(sessionId, businessUnit, event);
         return;
-      case 'receipt':
       case 'inbound':
+        if (await this.deps.inbound.firstSighting(sessionId, event.messageId)) this.#emit(sessionId, businessUnit, event);
+        return;
+      case 'receipt':
         this.#emit(sessionId, businessUnit, event);
         return;
     }

@@ -14,6 +14,7 @@ import { enqueue } from '../queue/queues.js';
 import { BlastEngine } from '../sending/blast-engine.js';
 import { createBlastSignals } from '../sending/blast-signals.js';
 import { PacingGate } from '../sending/pacing-gate.js';
+import { InboundDedupe } from '../sessions/inbound-dedupe.js';
 import { blastProcessors } from './blast.processor.js';
 
 const REVOKED_KEY_RETENTION_DAYS = 30;
@@ -100,6 +101,7 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
     workerId: runtime.config.sessions.workerId,
     store: runtime.store,
     leases: runtime.leases,
+    inbound: new InboundDedupe(runtime.redis.client),
     live: runtime.live,
     events: runtime.events,
     createProvider: createProviders(runtime),

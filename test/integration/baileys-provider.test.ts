@@ -547,7 +547,7 @@ describe('baileys provider', () => {
       expect(env.network.current.lidLookups).toEqual(['50000000000003@lid']);
     });
 
-    it('ignores our own messages, groups, history appends and non-text content', async () => {
+    it('ignores our own messages, groups and non-text content; hears `append` (arrived while offline) as `notify`', async () => {
       const socket = env.network.current;
       await socket.emit({
         'messages.upsert': {
@@ -560,7 +560,7 @@ describe('baileys provider', () => {
         },
       });
       await socket.emit({
-        'messages.upsert': { type: 'append', messages: [{ key: { remoteJid: '6281234567890@s.whatsapp.net', fromMe: false, id: 'old' }, message: { conversation: 'history' } }] },
+        'messages.upsert': { type: 'append', messages: [{ key: { remoteJid: '6281234567890@s.whatsapp.net', fromMe: false, id: 'old' }, message: { conversation: 'while offline' } }] },
       });
       await socket.emit({
         'messages.upsert': {
@@ -569,6 +569,7 @@ describe('baileys provider', () => {
         },
       });
       expect(env.log.events.filter(eventOf('inbound')).map(({ messageId, text }) => ({ messageId, text }))).toEqual([
+        { messageId: 'old', text: 'while offline' },
         { messageId: 'wrapped', text: 'disappearing' },
       ]);
     });

@@ -67,9 +67,18 @@ export class WaWire {
     return `${this.account.phone.slice(1)}:${this.account.device}@s.whatsapp.net`;
   }
 
+  /** Every `messages.upsert` batch the sockets emitted, as their event buffer flushed it. */
+  readonly upserts: { type: string; ids: (string | null | undefined)[] }[] = [];
+
   /** A real baileys socket that dials this server; the provider's `createSocket` seam. */
-  readonly createSocket: CreateBaileysSocket = (config: UserFacingSocketConfig): BaileysSocketLike =>
-    makeWASocket({ ...config, waWebSocketUrl: this.url });
+  readonly createSocket: CreateBaileysSocket = (config: UserFacingSocketConfig): BaileysSocketLike => {
+    const sock = makeWASocket({ ...config, waWebSocketUrl: this.url });
+    sock.ev.process((events) => {
+      const upsert = events['messages.upsert'];
+      if (upsert) this.upserts.push({ type: upsert.type, ids: upsert.messages.map((message) => message.key.id) });
+    });
+    return sock;
+  };
 
   /** The connection made from now on (or the latest, if `existing` and there is one). */
   nextConnection(): Promise<WireConnection> {

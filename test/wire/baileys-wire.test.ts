@@ -52,4 +52,22 @@ describe('baileys over the wire', () => {
     const inbound = await log.wait(eventOf('inbound'));
     expect(inbound).toMatchObject({ from: '+6281234567890', text: 'hello' });
   });
+
+  describe('messages that arrived while the socket was down (item 3)', () => {
+    it('a STOP in the offline backlog reaches the product as inbound, though baileys labels the batch `append`', async () => {
+      wire.script = {
+        offline: [
+          textMessage({ from: '6281234567890@s.whatsapp.net', text: 'STOP', id: '3AOFFLINE0001', offline: true }),
+          textMessage({ from: '50000000000002@lid', senderAlt: '6281299990002@s.whatsapp.net', text: 'berhenti', id: '3AOFFLINE0002', offline: true }),
+        ],
+      };
+      await provider.connect();
+      await log.wait(eventOf('inbound', (event) => event.messageId === '3AOFFLINE0002'));
+      expect(wire.upserts).toEqual([{ type: 'append', ids: ['3AOFFLINE0001', '3AOFFLINE0002'] }]);
+      expect(log.events.filter(eventOf('inbound')).map(({ from, text, messageId }) => ({ from, text, messageId }))).toEqual([
+        { from: '+6281234567890', text: 'STOP', messageId: '3AOFFLINE0001' },
+        { from: '+6281299990002', text: 'berhenti', messageId: '3AOFFLINE0002' },
+      ]);
+    });
+  });
 });

@@ -42,7 +42,10 @@ export async function translateEvents(events: Partial<BaileysEventMap>, ctx: Inb
 
   const out: ProviderEvent[] = [];
   const upsert = events['messages.upsert'];
-  if (upsert?.type === 'notify') {
+  // `append` is also what arrived while the socket was down (messages-recv.js: a stanza with
+  // `offline`), and baileys' event buffer labels a flushed batch by its first message: a STOP
+  // in such a batch is as much an opt-out as a live one. The session manager drops repeats.
+  if (upsert?.type === 'notify' || upsert?.type === 'append') {
     for (const message of upsert.messages) {
       const inbound = await toInbound(message, ctx);
       if (inbound) out.push(inbound);
