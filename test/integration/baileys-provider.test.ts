@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { proto, ReachoutTimelockEnforcementType, type SignalDataTypeMap } from 'baileys';
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import { messageIdFor } from '../../src/core/message-id.js';
 import { createLogger, type Logger } from '../../src/logging/logger.js';
 import type { AuthStateStore } from '../../src/providers/auth-state.store.js';
 import { createBaileysProvider } from '../../src/providers/baileys/baileys.provider.js';
@@ -496,38 +497,43 @@ describe('baileys provider', () => {
       ]);
     });
 
-    it('after a restart, resolves a LID receipt through baileys’ LID store in the database', async () => {
+    it('after a restart, a LID receipt for one of our ids counts by id alone: no lookup, no number needed', async () => {
       await env.network.current.knowLid(WITH_WA, LID);
       await env.provider.close();
       const restarted = env.another();
       await restarted.provider.connect();
       await restarted.log.wait(statusOf('connected'));
+      const sentBefore = messageIdFor('blast-9', 1);
       await env.network.current.emit({
-        'messages.update': [{ key: { remoteJid: `${LID}@lid`, id: 'old-message', fromMe: true }, update: { status: proto.WebMessageInfo.Status.READ } }],
+        'messages.update': [
+          { key: { remoteJid: `${LID}@lid`, id: sentBefore, fromMe: true }, update: { status: proto.WebMessageInfo.Status.READ } },
+          { key: { remoteJid: `${LID}@lid`, id: 'typed-on-the-phone', fromMe: true }, update: { status: proto.WebMessageInfo.Status.READ } },
+        ],
       });
       expect(restarted.log.events.filter(eventOf('receipt')).map(({ messageId, to, status }) => ({ messageId, to, status }))).toEqual([
-        { messageId: 'old-message', to: WITH_WA, status: 'read' },
+        { messageId: sentBefore, to: undefined, status: 'read' },
       ]);
-      expect(env.network.current.lidLookups).toEqual([`${LID}@lid`]);
+      expect(env.network.current.lidLookups).toEqual([]);
     });
 
-    it('keeps receipts in order even when the first needs a lookup and the second does not', async () => {
+    it('keeps receipts in order; names the number when a mapping is already known, never looks one up', async () => {
       await env.network.current.knowLid(WITH_WA, LID);
       const { DELIVERY_ACK, READ } = proto.WebMessageInfo.Status;
       const socket = env.network.current;
+      const earlier = messageIdFor('blast-9', 2);
       const delivered = socket.emit({
-        'messages.update': [{ key: { remoteJid: `${LID}@lid`, id: 'earlier', fromMe: true }, update: { status: DELIVERY_ACK } }],
+        'messages.update': [{ key: { remoteJid: `${LID}@lid`, id: earlier, fromMe: true }, update: { status: DELIVERY_ACK } }],
       });
       const read = socket.emit({
         'lid-mapping.update': { lid: `${LID}@lid`, pn: '6281234567890@s.whatsapp.net' },
-        'messages.update': [{ key: { remoteJid: `${LID}@lid`, id: 'earlier', fromMe: true }, update: { status: READ } }],
+        'messages.update': [{ key: { remoteJid: `${LID}@lid`, id: earlier, fromMe: true }, update: { status: READ } }],
       });
       await Promise.all([delivered, read]);
       expect(env.log.events.filter(eventOf('receipt')).map(({ to, status }) => ({ to, status }))).toEqual([
-        { to: WITH_WA, status: 'delivered' },
+        { to: undefined, status: 'delivered' },
         { to: WITH_WA, status: 'read' },
       ]);
-      expect(socket.lidLookups).toEqual([`${LID}@lid`]);
+      expect(socket.lidLookups).toEqual([]);
     });
 
     it('attributes replies from a LID: by remoteJidAlt, by lid-mapping.update, and drops what it cannot resolve', async () => {
@@ -541,7 +547,7 @@ describe('baileys provider', () => {
       ]);
       // What was learnt sticks: a receipt from that LID needs no lookup.
       await env.network.current.emit({
-        'messages.update': [{ key: { remoteJid: '50000000000001@lid', id: 'x1', fromMe: true }, update: { status: proto.WebMessageInfo.Status.DELIVERY_ACK } }],
+        'messages.update': [{ key: { remoteJid: '50000000000001@lid', id: messageIdFor('blast-9', 3), fromMe: true }, update: { status: proto.WebMessageInfo.Status.DELIVERY_ACK } }],
       });
       expect(env.log.events.filter(eventOf('receipt')).map(({ to }) => to)).toEqual(['+6281299990001']);
       expect(env.network.current.lidLookups).toEqual(['50000000000003@lid']);

@@ -211,6 +211,8 @@ export class WireConnection {
   /** Answers the queries baileys makes on its own at login and while idle. */
   async #answer(node: BinaryNode): Promise<void> {
     if (node.tag !== 'iq' || (node.attrs.type !== 'get' && node.attrs.type !== 'set')) return;
+    // A query sent just before the socket closed gets no answer, as on the real network.
+    if (this.socket.readyState !== this.socket.OPEN) return;
     const { id, xmlns } = node.attrs;
     if (!id) return;
     if (xmlns === 'encrypt' && getBinaryNodeChild(node, 'count')) {

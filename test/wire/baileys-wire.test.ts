@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { messageIdFor } from '../../src/core/message-id.js';
 import { createLogger } from '../../src/logging/logger.js';
 import type { AuthStateStore } from '../../src/providers/auth-state.store.js';
 import { createBaileysProvider } from '../../src/providers/baileys/baileys.provider.js';
@@ -9,7 +10,7 @@ import { createStore } from '../../src/store/store.js';
 import { eventOf, statusOf } from '../contract/provider.contract.js';
 import { EventLog } from '../contract/provider-subject.js';
 import { sqliteDatabase, type TestDatabase } from '../support/databases.js';
-import { textMessage } from '../support/wa-stanzas.js';
+import { receipt, textMessage } from '../support/wa-stanzas.js';
 import { WaWire } from '../support/wa-wire.js';
 
 // The real baileys socket, with only its Noise layer passed through (see wa-wire.ts).
@@ -25,12 +26,22 @@ describe('baileys over the wire', () => {
   let wire: WaWire;
   let log: EventLog;
   let provider: MessagingProvider;
+  /** Reads of baileys' LID store (the `lid-mapping` signal keys, in our database). */
+  let lidReads: string[];
 
   beforeEach(async () => {
     database = sqliteDatabase();
     handle = createDatabase(database.target);
     await migrateToLatest(handle, silent);
-    authStore = createStore(handle).authState;
+    const store = createStore(handle).authState;
+    lidReads = [];
+    authStore = {
+      ...store,
+      readKeys: (sessionId, category, ids) => {
+        if (category === 'lid-mapping') lidReads.push(...ids);
+        return store.readKeys(sessionId, category, ids);
+      },
+    };
     wire = await WaWire.start();
     await wire.storeLinkedCreds(authStore, SESSION);
     log = new EventLog();
@@ -68,6 +79,26 @@ describe('baileys over the wire', () => {
         { from: '+6281234567890', text: 'STOP', messageId: '3AOFFLINE0001' },
         { from: '+6281299990002', text: 'berhenti', messageId: '3AOFFLINE0002' },
       ]);
+    });
+  });
+
+  describe('receipts by message id (item 8)', () => {
+    it('a receipt from a LID nobody can map still counts, by id, without a lookup; one for a message we did not send is ignored', async () => {
+      await provider.connect();
+      await log.wait(statusOf('connected'));
+      // Sent before a restart: this provider never saw it go out.
+      const ours = messageIdFor('blast-1', 7);
+      await wire.current.send(receipt({ id: '3A9F2C1B7D6E5A4B3C2D', from: '77777777777777@lid' }));
+      await wire.current.send(receipt({ id: ours, from: '88888888888888@lid' }));
+      // (Sent apart: baileys' event buffer merges two updates of one message that meet in it.)
+      await log.wait(eventOf('receipt', (event) => event.status === 'delivered'));
+      await wire.current.send(receipt({ id: ours, from: '88888888888888@lid', type: 'read' }));
+      await log.wait(eventOf('receipt', (event) => event.status === 'read'));
+      expect(log.events.filter(eventOf('receipt')).map(({ messageId, status, to }) => ({ messageId, status, to }))).toEqual([
+        { messageId: ours, status: 'delivered', to: undefined },
+        { messageId: ours, status: 'read', to: undefined },
+      ]);
+      expect(lidReads.filter((id) => id.startsWith('77777777777777') || id.startsWith('88888888888888'))).toEqual([]);
     });
   });
 });
