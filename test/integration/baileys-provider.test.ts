@@ -279,13 +279,13 @@ describe('baileys provider', () => {
       expect(await env.authStore.readCreds(SESSION)).toBeDefined();
     });
 
-    it('multidevice mismatch: clears the creds and reports logged_out', async () => {
+    it('multidevice mismatch: stops as failed and keeps the creds', async () => {
       await linked(env);
       const sockets = env.network.sockets.length;
       await env.network.current.drop(411);
-      expect(env.log.events.at(-1)).toEqual({ type: 'status', status: 'logged_out', reason: 'multidevice_mismatch' });
+      expect(env.log.events.at(-1)).toEqual({ type: 'status', status: 'failed', reason: 'multidevice_mismatch' });
       expect(env.log.events.filter(eventOf('restricted'))).toEqual([]);
-      expect(await env.authStore.readCreds(SESSION)).toBeUndefined();
+      expect(await env.authStore.readCreds(SESSION)).toBeDefined();
       expect(env.network.sockets).toHaveLength(sockets);
     });
 
@@ -323,25 +323,43 @@ describe('baileys provider', () => {
       expect(env.network.sockets.length, `a reconnect at ${ms} ms`).toBe(before + 1);
     };
 
-    it('waits longer after each failure, up to the cap, then ends `failed` and stays down', async () => {
+    it('waits longer after each failure, up to a 5-minute cap, and never gives up; says so after 10 in a row', async () => {
       await env.dispose();
       env = await environment({ random: () => 0.999_999 });
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
       env.network.auto = false;
       await env.provider.connect();
-      for (const ceiling of [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000]) {
+      for (const ceiling of [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000, 300_000, 300_000, 300_000]) {
         await env.network.current.drop(428);
         await reconnectsAfter(ceiling);
       }
-      await env.network.current.drop(428);
-      expect(statuses(env.log).at(-1)).toEqual({ status: 'failed', reason: 'connection_closed' });
-      const sockets = env.network.sockets.length;
-      await vi.advanceTimersByTimeAsync(3_600_000);
-      expect(env.network.sockets).toHaveLength(sockets);
-      expect(sockets).toBe(10);
+      expect(statuses(env.log).filter((s) => s.status === 'failed')).toEqual([]);
+      const disconnects = env.log.events.filter(statusOf('disconnected'));
+      expect(disconnects.slice(8, 10).map(({ reason, attempt }) => ({ reason, attempt }))).toEqual([
+        { reason: 'connection_closed', attempt: 9 },
+        { reason: 'session_reconnecting: connection_closed', attempt: 10 },
+      ]);
+      expect(env.network.sockets).toHaveLength(13);
     });
 
-    it('never waits less than 250 ms, and starts over once a link opens', async () => {
+    it('the failure count starts over only after a minute of stable connection: a link that opens and drops at once backs off further', async () => {
+      await env.dispose();
+      env = await environment({ random: () => 0.999_999 });
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      env.network.auto = false;
+      await env.provider.connect();
+      await env.network.current.drop(428);
+      await reconnectsAfter(1_000);
+      await env.network.current.open();
+      await env.network.current.drop(428);
+      await reconnectsAfter(2_000);
+      await env.network.current.open();
+      await vi.advanceTimersByTimeAsync(60_000);
+      await env.network.current.drop(428);
+      await reconnectsAfter(1_000);
+    });
+
+    it('never waits less than 250 ms, and starts over once a link has been open a minute', async () => {
       await env.dispose();
       env = await environment({ random: () => 0 });
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
@@ -352,6 +370,7 @@ describe('baileys provider', () => {
       await env.network.current.drop(408);
       await reconnectsAfter(250);
       await env.network.current.open();
+      await vi.advanceTimersByTimeAsync(60_000);
       await env.network.current.drop(408);
       await reconnectsAfter(250);
       expect(statuses(env.log).filter((s) => s.status === 'failed')).toEqual([]);
