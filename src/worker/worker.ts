@@ -112,6 +112,14 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
     maxSessions: runtime.config.sessions.maxPerWorker,
     reconcileIntervalMs: runtime.config.sessions.reconcileIntervalMs,
   });
+  runtime.metrics.gauge(
+    'wab_session_reconnect_attempts',
+    'Failed reconnect attempts in a row of each session this worker owns (0 when linked); 10 or more is worth an alert.',
+    ['session'],
+    (set) => {
+      for (const [session, attempts] of sessions.reconnectAttempts()) set({ session }, attempts);
+    },
+  );
   const engine = new BlastEngine({
     store: runtime.store,
     sessions,
