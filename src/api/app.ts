@@ -11,6 +11,7 @@ import { handleError } from './error-handler.js';
 import { requireApiKey } from './plugins/auth.plugin.js';
 import { registerBullBoard } from './plugins/bull-board.plugin.js';
 import { registerDocs } from './plugins/docs.plugin.js';
+import type { ClientVersionRecord } from '../sessions/client-version.store.js';
 import { healthRoutes, type ReadinessProbe } from './routes/health.routes.js';
 import { keysRoutes } from './routes/keys.routes.js';
 import { sessionsRoutes } from './routes/sessions.routes.js';
@@ -60,6 +61,8 @@ export interface ApiDeps {
   subscribeEvents: (onEvent: (envelope: EventEnvelope) => void) => Promise<() => Promise<void>>;
   queues: Queues;
   probes: readonly ReadinessProbe[];
+  /** The client version the workers recorded, for /ready. */
+  clientVersion?: () => Promise<ClientVersionRecord | undefined>;
   metrics: Metrics;
   /** The operator console's build directory (index.html, assets/); undefined: no console. */
   webDir?: string | undefined;
@@ -107,7 +110,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   });
   await registerDocs(app, deps.version);
 
-  app.register(healthRoutes(deps.probes));
+  app.register(healthRoutes(deps.probes, deps.clientVersion));
   const gateway = await registerWsGateway(app, {
     tickets: deps.tickets,
     page: await registerConsole(app, deps.webDir),

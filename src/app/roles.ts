@@ -15,6 +15,7 @@ import { createBlastControl } from '../blasts/blast-control.js';
 import { createBlastService } from '../blasts/blast.service.js';
 import { createBlastSignals } from '../sending/blast-signals.js';
 import { resolveAdminKey, type AdminKey } from './admin-key.js';
+import { readClientVersion } from '../sessions/client-version.store.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Runtime } from './runtime.js';
 import { VERSION } from './version.js';
@@ -73,6 +74,7 @@ export async function createApiApp(runtime: Runtime, adminKey: AdminKey): Promis
       subscribeToEvents(runtime.redis.newSubscriber('events'), config.redis.prefix, logger.child({ component: 'events' }), onEvent),
     queues: runtime.queues,
     metrics: runtime.metrics,
+    clientVersion: () => readClientVersion(runtime.redis.client),
     probes: [
       { name: 'database', check: () => runtime.database.ping() },
       {

@@ -14,6 +14,8 @@ import { enqueue } from '../queue/queues.js';
 import { BlastEngine } from '../sending/blast-engine.js';
 import { createBlastSignals } from '../sending/blast-signals.js';
 import { PacingGate } from '../sending/pacing-gate.js';
+import { formatWaVersion, resolveWaVersion } from '../providers/baileys/wa-version.js';
+import { recordClientVersion } from '../sessions/client-version.store.js';
 import { InboundDedupe } from '../sessions/inbound-dedupe.js';
 import { blastProcessors } from './blast.processor.js';
 
@@ -97,6 +99,17 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
     lifecycle.defer(`worker:${queue}`, () => worker.close());
   }
 
+  // Asked once, in the background: nothing waits for it but a baileys session's first connect.
+  const waVersion = resolveWaVersion({ pinned: runtime.config.whatsapp.version }).then(async (resolved) => {
+    const version = formatWaVersion(resolved.version);
+    log.info({ version, source: resolved.source, error: resolved.error }, 'WhatsApp Web client version');
+    const { workerId } = runtime.config.sessions;
+    const record = { version, source: resolved.source, ...(resolved.error ? { error: resolved.error } : {}), workerId, at: runtime.clock.now().toISOString() };
+    await recordClientVersion(runtime.redis.client, record).catch((error: unknown) => {
+      log.warn({ err: error }, 'could not record the client version for /ready');
+    });
+    return resolved.version;
+  });
   const sessions = new SessionManager({
     workerId: runtime.config.sessions.workerId,
     store: runtime.store,
@@ -104,7 +117,7 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
     inbound: new InboundDedupe(runtime.redis.client),
     live: runtime.live,
     events: runtime.events,
-    createProvider: createProviders(runtime),
+    createProvider: createProviders(runtime, () => waVersion),
     subscriber: runtime.redis.newSubscriber('session-commands'),
     prefix: runtime.redis.prefix,
     clock: runtime.clock,

@@ -138,6 +138,6 @@ describe('session manager', () => {
     providers.sinks[0]?.({ ...stop, messageId: '3AOFFLINE0002' });
     // The three claims go to Redis in order on one connection: once the third is heard, the second was answered.
     await expect.poll(() => heard.filter((event) => event.type === 'inbound').length).toBe(2);
-    expect(heard.filter((event) => event.type === 'inbound').map((event) => event.type === 'inbound' && event.messageId)).toEqual(['3AOFFLINE0001', '3AOFFLINE0002']);
+    expect(heard.flatMap((event) => (event.type === 'inbound' ? [event.messageId] : []))).toEqual(['3AOFFLINE0001', '3AOFFLINE0002']);
   });
 });

@@ -108,7 +108,11 @@ export class WaWire {
 
   async close(): Promise<void> {
     for (const conn of this.connections) conn.socket.terminate();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      this.server.close(() => {
+        resolve();
+      });
+    });
   }
 }
 
@@ -143,7 +147,12 @@ export class WireConnection {
 
   async send(node: BinaryNode): Promise<void> {
     const bytes = encodeBinaryNode(node);
-    await new Promise<void>((resolve, reject) => this.socket.send(bytes, (error) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) => {
+      this.socket.send(bytes, (error) => {
+        if (error) reject(error);
+        else resolve();
+      });
+    });
   }
 
   async sendAll(nodes: readonly BinaryNode[]): Promise<void> {

@@ -64,6 +64,21 @@ describe('baileys over the wire', () => {
     expect(inbound).toMatchObject({ from: '+6281234567890', text: 'hello' });
   });
 
+  it('logs in announcing the client version it was given (WA_VERSION, or the one fetched at start-up) (item 5)', async () => {
+    await provider.close();
+    provider = createBaileysProvider({
+      sessionId: SESSION,
+      authStore,
+      sink: log.sink,
+      logger: silent,
+      createSocket: wire.createSocket,
+      version: () => Promise.resolve([2, 3000, 1023456789]),
+    });
+    await provider.connect();
+    await log.wait(statusOf('connected'));
+    expect(wire.current.appVersion).toBe('2.3000.1023456789');
+  });
+
   describe('messages that arrived while the socket was down (item 3)', () => {
     it('a STOP in the offline backlog reaches the product as inbound, though baileys labels the batch `append`', async () => {
       wire.script = {

@@ -1,4 +1,4 @@
-import type { BaileysEventMap, ConnectionState, proto } from 'baileys';
+import type { BaileysEventMap, ConnectionState, WAVersion, proto } from 'baileys';
 import type { Logger } from '../../logging/logger.js';
 import type { Clock } from '../../infra/clock.js';
 import type { AuthStateStore } from '../auth-state.store.js';
@@ -44,11 +44,14 @@ export function createBaileysLink(deps: {
   book: AddressBook;
   reconnect: Partial<ReconnectOptions>;
   getMessage: (id: string) => proto.IMessage | undefined;
+  /** The client version to announce, resolved once per worker (wa-version.ts). */
+  version: () => Promise<WAVersion | undefined>;
 }): BaileysLink {
   const { sessionId, authStore, sink, log, book } = deps;
   const policy = { ...DEFAULT_RECONNECT, ...deps.reconnect };
   let running = false;
   let auth: DbAuthState | undefined;
+  let version: WAVersion | undefined;
   let current: Attempt | undefined;
   let open = false;
   let counters = FRESH_COUNTERS;
@@ -80,7 +83,7 @@ export function createBaileysLink(deps: {
     if (!running || !auth) return;
     let sock: BaileysSocketLike;
     try {
-      sock = deps.createSocket(socketConfig({ auth: auth.state, logger: deps.socketLog, getMessage: deps.getMessage }));
+      sock = deps.createSocket(socketConfig({ auth: auth.state, logger: deps.socketLog, getMessage: deps.getMessage, version }));
     } catch (error) {
       log.warn({ err: error }, 'could not create a baileys socket');
       void onDisconnect({});
@@ -225,6 +228,7 @@ export function createBaileysLink(deps: {
       try {
         // Read afresh: another worker may have changed the creds since this one last held them.
         loaded = await loadDbAuthState(authStore, sessionId, deps.socketLog);
+        version = await deps.version();
       } catch (error) {
         if (mine === generation) running = false;
         throw new ProviderError('transient', 'could not read the stored WhatsApp credentials', error);
