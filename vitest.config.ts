@@ -1,6 +1,22 @@
+import { readFile } from 'node:fs/promises';
+import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 
-// Four tiers, each runnable alone (`npm run test:unit` …); `npm test` runs them all.
+/**
+ * baileys ships source maps naming sources it does not ship: once inlined, vite would warn for
+ * each of its files. Its code is read without the map comment instead (stack traces show the
+ * JavaScript, which is what runs).
+ */
+const baileysWithoutSourceMaps: Plugin = {
+  name: 'baileys-without-source-maps',
+  enforce: 'pre',
+  async load(id) {
+    if (!id.includes('/node_modules/baileys/lib/') || !id.endsWith('.js')) return null;
+    const code = await readFile(id, 'utf8');
+    return code.replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
+  },
+};
+
 export default defineConfig({
   test: {
     projects: [
@@ -15,6 +31,20 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        plugins: [baileysWithoutSourceMaps],
+        // A real baileys socket against a test "WhatsApp" (test/support/wa-wire.ts): its Noise layer
+        // is replaced with vi.mock, which reaches baileys' own imports only when vitest transforms
+        // baileys instead of leaving it to Node. Its own tier, so the others load baileys natively.
+        test: {
+          name: 'wire',
+          include: ['test/wire/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+          server: { deps: { inline: ['baileys'] } },
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },

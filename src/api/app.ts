@@ -13,6 +13,7 @@ import { requireApiKey } from './plugins/auth.plugin.js';
 import { registerBullBoard } from './plugins/bull-board.plugin.js';
 import { registerDocs } from './plugins/docs.plugin.js';
 import { registerSecurityHeaders, withSecurityHeaders } from './plugins/security-headers.js';
+import type { ClientVersionRecord } from '../sessions/client-version.store.js';
 import { healthRoutes, type ReadinessProbe } from './routes/health.routes.js';
 import { keysRoutes } from './routes/keys.routes.js';
 import { sessionsRoutes } from './routes/sessions.routes.js';
@@ -70,6 +71,8 @@ export interface ApiDeps {
   subscribeRevocations: (onRevoked: (keyId: string) => void) => Promise<() => Promise<void>>;
   queues: Queues;
   probes: readonly ReadinessProbe[];
+  /** The client version the workers recorded, for /ready. */
+  clientVersion?: () => Promise<ClientVersionRecord | undefined>;
   metrics: Metrics;
   /** The operator console's build directory (index.html, assets/); undefined: no console. */
   webDir?: string | undefined;
@@ -124,7 +127,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
   });
   await registerDocs(app, deps.version);
 
-  app.register(healthRoutes(deps.probes));
+  app.register(healthRoutes(deps.probes, deps.clientVersion));
   const auth = { apiKeys: deps.apiKeys, failures: deps.authFailures };
   const gateway = await registerWsGateway(app, {
     tickets: deps.tickets,

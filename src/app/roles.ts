@@ -19,6 +19,7 @@ import { createBlastControl } from '../blasts/blast-control.js';
 import { createBlastService } from '../blasts/blast.service.js';
 import { createBlastSignals } from '../sending/blast-signals.js';
 import { resolveAdminKey, type AdminKey } from './admin-key.js';
+import { readClientVersion } from '../sessions/client-version.store.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { Runtime } from './runtime.js';
 import { VERSION } from './version.js';
@@ -92,6 +93,7 @@ export async function createApiApp(runtime: Runtime, adminKey: AdminKey): Promis
       subscribeToRevocations(runtime.redis.newSubscriber('key-revocations'), config.redis.prefix, logger.child({ component: 'keys' }), onRevoked),
     queues: runtime.queues,
     metrics: runtime.metrics,
+    clientVersion: () => readClientVersion(runtime.redis.client),
     probes: [
       { name: 'database', check: () => runtime.database.ping() },
       {

@@ -60,6 +60,8 @@ export const envSchema = z.object({
     .default('STOP,UNSUBSCRIBE,BERHENTI')
     .transform((value) => value.split(',').map((word) => word.trim()).filter((word) => word !== ''))
     .pipe(z.array(z.string().max(40, 'each keyword at most 40 characters')).min(1, 'at least one keyword')),
+  /** The WhatsApp Web client version to announce (e.g. 2.3000.1023456789); unset: asked at start-up, else baileys' own. */
+  WA_VERSION: optionalString.pipe(z.string().regex(/^[0-9]{1,4}\.[0-9]{1,6}\.[0-9]{1,12}$/, 'must look like 2.3000.1023456789').optional()),
   WORKER_ID: optionalString.pipe(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).optional()),
   MAX_SESSIONS_PER_WORKER: positiveInt(50),
   SESSION_LEASE_TTL_MS: z.coerce.number().int().min(1_000).max(300_000).default(15_000),
@@ -137,6 +139,8 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   shutdownTimeoutMs: number;
   sessions: { workerId: string; maxPerWorker: number; leaseTtlMs: number; reconcileIntervalMs: number };
+  /** A pinned WhatsApp Web client version, if any. */
+  whatsapp: { version: string | undefined };
   wsTicketTtlMs: number;
   wsMaxSocketsPerKey: number;
   /** Where the console's build is; undefined: dist/web beside the product. */
@@ -185,6 +189,7 @@ export function toConfig(env: Env): Config {
       leaseTtlMs: env.SESSION_LEASE_TTL_MS,
       reconcileIntervalMs: env.SESSION_RECONCILE_INTERVAL_MS,
     },
+    whatsapp: { version: env.WA_VERSION },
     wsTicketTtlMs: env.WS_TICKET_TTL_MS,
     wsMaxSocketsPerKey: env.WS_MAX_SOCKETS_PER_KEY,
     webDir: env.WEB_DIR === undefined ? undefined : path.resolve(env.WEB_DIR),

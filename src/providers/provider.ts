@@ -21,13 +21,24 @@ export type ProviderEvent =
       reason?: string;
       /** The linked account, once connected. */
       me?: { phone: string; name?: string };
+      /** While reconnecting: how many attempts in a row have failed. */
+      attempt?: number;
     }
-  /** A receipt for a message we sent, keyed by the message id we chose. */
-  | { type: 'receipt'; messageId: string; to: string; status: 'delivered' | 'read'; at: string }
+  /**
+   * A receipt for a message we sent, keyed by the message id we chose (all the ledger needs).
+   * `to` when the provider knows it without asking anyone: WhatsApp may name a LID it cannot map.
+   */
+  | { type: 'receipt'; messageId: string; to?: string; status: 'delivered' | 'read'; at: string }
   /** A message someone sent to this account (phone resolved from LID where needed). */
   | { type: 'inbound'; from: string; text: string; messageId: string; at: string }
-  /** WhatsApp signals that sending should stop: rate-overlimit, ban, or unlinked account. */
-  | { type: 'restricted'; reason: 'rate_limited' | 'banned' | 'logged_out'; detail?: string };
+  /** WhatsApp signals that sending should stop: rate-overlimit, (temporary) ban, or unlinked account. */
+  | {
+      type: 'restricted';
+      reason: 'rate_limited' | 'banned' | 'temporarily_banned' | 'logged_out';
+      detail?: string;
+      /** When the restriction ends, if WhatsApp said (ISO time). */
+      until?: string;
+    };
 
 export type ProviderEventSink = (event: ProviderEvent) => void;
 

@@ -27,6 +27,19 @@ export type SessionView = SessionConfig & SessionLiveView;
 
 const ERROR_STATUSES: ReadonlySet<SessionStatus> = new Set<SessionStatus>(['failed', 'logged_out', 'paused']);
 
+/** Why a session is down that is nobody's error: a worker let it go, or none has taken it yet. */
+const HANDOVER_REASONS: ReadonlySet<string> = new Set(['released', 'closed', 'worker_stopped', 'lease_lost', 'awaiting_worker', 'disconnect_requested']);
+
+/**
+ * The error to show: a final status's reason, or why a session that should be connected is down
+ * (`whatsapp_unreachable: getaddrinfo ENOTFOUND web.whatsapp.com`, `session_reconnecting: …`).
+ */
+export function lastErrorOf(status: SessionStatus, reason: string | null, desiredState: 'connected' | 'disconnected'): string | null {
+  if (ERROR_STATUSES.has(status)) return reason;
+  const downAgainstWish = desiredState === 'connected' && status === 'disconnected';
+  return downAgainstWish && reason !== null && !HANDOVER_REASONS.has(reason) ? reason : null;
+}
+
 /**
  * The api's side of live sessions: it records what should happen (durably) and tells the
  * workers (Redis); it never holds a WhatsApp socket.
@@ -65,7 +78,7 @@ export function createSessionControlService(deps: {
       owner: owner ?? null,
       linkedPhone: state?.phone ?? null,
       linkedName: state?.name ?? null,
-      lastError: ERROR_STATUSES.has(status) ? statusReason : null,
+      lastError: lastErrorOf(status, statusReason, desiredState),
       statusAt: state?.at ?? null,
       desiredState,
     };

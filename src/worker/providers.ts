@@ -1,3 +1,4 @@
+import type { WAVersion } from 'baileys';
 import type { Runtime } from '../app/runtime.js';
 import { providerFactory, type ProviderFactory } from '../providers/provider-factory.js';
 import { createBaileysProvider } from '../providers/baileys/baileys.provider.js';
@@ -5,7 +6,7 @@ import { createSandboxProvider } from '../providers/sandbox/sandbox.provider.js'
 import { resolveSandboxSettings } from '../providers/sandbox/sandbox-settings.js';
 
 /** What stands behind each provider kind in this process. */
-export function createProviders(runtime: Runtime): ProviderFactory {
+export function createProviders(runtime: Runtime, waVersion: () => Promise<WAVersion | undefined>): ProviderFactory {
   const { store, clock } = runtime;
   return providerFactory({
     sandbox: (config, sink) =>
@@ -18,6 +19,6 @@ export function createProviders(runtime: Runtime): ProviderFactory {
         clock,
       }),
     baileys: (config, sink) =>
-      createBaileysProvider({ sessionId: config.id, authStore: store.authState, sink, logger: runtime.logger, clock }),
+      createBaileysProvider({ sessionId: config.id, authStore: store.authState, sink, logger: runtime.logger, clock, version: waVersion }),
   });
 }

@@ -7,6 +7,7 @@ import type { Redis } from '../infra/redis.js';
 import type { Logger } from '../logging/logger.js';
 import { isSandboxProvider, type ProviderFactory } from '../providers/provider-factory.js';
 import type { MessagingProvider, ProviderEvent } from '../providers/provider.js';
+import type { InboundDedupe } from '../sessions/inbound-dedupe.js';
 import type { LiveStatusStore } from '../sessions/live-status.js';
 import { commandsChannel, parseSessionCommand, type SessionCommand } from '../sessions/session-commands.js';
 import type { Lease, SessionLeases } from '../sessions/session-leases.js';
@@ -22,6 +23,8 @@ interface Owned {
   closing: boolean;
   phone: string | null;
   name: string | null;
+  /** Failed reconnect attempts in a row (0 while the link is up). */
+  attempts: number;
 }
 
 /** A provider's events (status, receipts, replies, restriction), for the sending engine, with the session (as last reloaded) they came from. */
@@ -31,6 +34,8 @@ export interface SessionManagerDeps {
   workerId: string;
   store: Store;
   leases: SessionLeases;
+  /** Each inbound message heard once, whichever worker and socket delivered it. */
+  inbound: InboundDedupe;
   live: LiveStatusStore;
   events: EventPublisher;
   createProvider: ProviderFactory;
@@ -73,6 +78,11 @@ export class SessionManager {
   owned(sessionId: string): { provider: MessagingProvider; config: SessionConfig; token: number } | undefined {
     const owned = this.#owned.get(sessionId);
     return owned && { provider: owned.provider, config: owned.config, token: owned.lease.token };
+  }
+
+  /** Each owned session's failed reconnect attempts in a row, for the `wab_session_reconnect_attempts` gauge. */
+  reconnectAttempts(): [string, number][] {
+    return [...this.#owned].map(([id, owned]) => [id, owned.attempts]);
   }
 
   onSessionEvent(listener: SessionEventListener): void {
@@ -175,7 +185,7 @@ export class SessionManager {
       return;
     }
     const renewal = setInterval(() => void this.#renew(sessionId), Math.max(250, Math.floor(this.deps.leases.ttlMs / 3)));
-    this.#owned.set(sessionId, { config, lease, provider, renewal, closing: false, phone: null, name: null });
+    this.#owned.set(sessionId, { config, lease, provider, renewal, closing: false, phone: null, name: null, attempts: 0 });
     this.deps.log.info({ sessionId, token: lease.token }, 'took session');
     try {
       await provider.connect(desired.pairingPhone === null ? {} : { phoneNumber: desired.pairingPhone });
@@ -195,13 +205,26 @@ export class SessionManager {
       this.deps.log.warn({ sessionId, err: error }, 'lease renewal failed');
     }
     if (held || this.#owned.get(sessionId) !== owned) return;
-    // Someone else may own it now: stop touching it, say nothing on its behalf.
     this.deps.log.warn({ sessionId }, 'lost the session lease; letting go');
+    await this.#dropLocally(sessionId, owned, 'lease_lost');
+  }
+
+  /** Someone else may own it now: stop touching it, say nothing on its behalf, change nothing it decides. */
+  async #dropLocally(sessionId: string, owned: Owned, reason: string): Promise<void> {
     clearInterval(owned.renewal);
     this.#owned.delete(sessionId);
     owned.closing = true;
-    this.#emit(owned.config, { type: 'status', status: 'disconnected', reason: 'lease_lost' });
+    this.#emit(owned.config, { type: 'status', status: 'disconnected', reason });
     await owned.provider.close().catch(() => undefined);
+  }
+
+  /** Whether this worker still holds the session (its lease token is the current one). */
+  async #stillOwns(owned: Owned): Promise<boolean> {
+    try {
+      return await this.deps.leases.holds(owned.lease);
+    } catch {
+      return false;
+    }
   }
 
   /** `deleted`: the session's config is gone; what its client stored under the id until it closed is forgotten before the lease goes. */
@@ -283,9 +306,17 @@ export class SessionManager {
           owned.name = event.me.name ?? null;
         }
         if (owned.closing) return;
+        owned.attempts = event.status === 'connected' ? 0 : (event.attempt ?? owned.attempts);
         this.#emit(owned.config, event);
         if (event.status === 'connected') await this.deps.store.sessions.markLinked(sessionId, this.deps.clock.now().toISOString());
         if (event.status === 'logged_out') await this.deps.store.sessions.clearLinked(sessionId);
+        if (event.reason === 'connection_replaced' && !(await this.#stillOwns(owned))) {
+          // The other socket on our creds is most likely the worker that took the session over
+          // (our lease ran out while the link hung): it is the owner now, not a reason to stop.
+          this.deps.log.warn({ sessionId }, 'replaced by another socket after losing the lease; letting go quietly');
+          await this.#dropLocally(sessionId, owned, 'connection_replaced');
+          return;
+        }
         if (TERMINAL.has(event.status) || event.reason === 'connection_replaced') {
           // Nobody should bring it back by itself: an operator has to connect it again.
           await this.deps.store.sessions.setDesiredState(sessionId, 'disconnected', null);
@@ -299,8 +330,10 @@ export class SessionManager {
         await this.#report(owned, 'paused', `restricted:${event.reason}`, owned.lease.workerId);
         this.#emit(owned.config, event);
         return;
-      case 'receipt':
       case 'inbound':
+        if (await this.deps.inbound.firstSighting(sessionId, event.messageId)) this.#emit(owned.config, event);
+        return;
+      case 'receipt':
         this.#emit(owned.config, event);
         return;
     }

@@ -16,6 +16,9 @@ import { enqueue } from '../queue/queues.js';
 import { BlastEngine } from '../sending/blast-engine.js';
 import { createBlastSignals } from '../sending/blast-signals.js';
 import { PacingGate } from '../sending/pacing-gate.js';
+import { formatWaVersion, resolveWaVersion } from '../providers/baileys/wa-version.js';
+import { recordClientVersion } from '../sessions/client-version.store.js';
+import { InboundDedupe } from '../sessions/inbound-dedupe.js';
 import { blastProcessors } from './blast.processor.js';
 
 const REVOKED_KEY_RETENTION_DAYS = 30;
@@ -122,13 +125,25 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
     lifecycle.defer(`worker:${queue}`, () => worker.close());
   }
 
+  // Asked once, in the background: nothing waits for it but a baileys session's first connect.
+  const waVersion = resolveWaVersion({ pinned: runtime.config.whatsapp.version }).then(async (resolved) => {
+    const version = formatWaVersion(resolved.version);
+    log.info({ version, source: resolved.source, error: resolved.error }, 'WhatsApp Web client version');
+    const { workerId } = runtime.config.sessions;
+    const record = { version, source: resolved.source, ...(resolved.error ? { error: resolved.error } : {}), workerId, at: runtime.clock.now().toISOString() };
+    await recordClientVersion(runtime.redis.client, record).catch((error: unknown) => {
+      log.warn({ err: error }, 'could not record the client version for /ready');
+    });
+    return resolved.version;
+  });
   const sessions = new SessionManager({
     workerId: runtime.config.sessions.workerId,
     store: runtime.store,
     leases: runtime.leases,
+    inbound: new InboundDedupe(runtime.redis.client),
     live: runtime.live,
     events: runtime.events,
-    createProvider: createProviders(runtime),
+    createProvider: createProviders(runtime, () => waVersion),
     subscriber: runtime.redis.newSubscriber('session-commands'),
     prefix: runtime.redis.prefix,
     clock: runtime.clock,
@@ -136,6 +151,14 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
     maxSessions: runtime.config.sessions.maxPerWorker,
     reconcileIntervalMs: runtime.config.sessions.reconcileIntervalMs,
   });
+  runtime.metrics.gauge(
+    'wab_session_reconnect_attempts',
+    'Failed reconnect attempts in a row of each session this worker owns (0 when linked); 10 or more is worth an alert.',
+    ['session'],
+    (set) => {
+      for (const [session, attempts] of sessions.reconnectAttempts()) set({ session }, attempts);
+    },
+  );
   const engine = new BlastEngine({
     store: runtime.store,
     sessions,

@@ -62,6 +62,10 @@ describe('quick start: `all` role, SQLite, its own redis-server', () => {
     });
     expect(session.status).toBe(201);
     expect((await fetch(`${first.url}/ready`)).status).toBe(200);
+    // The worker asked web.whatsapp.com for the current client version (no answer here: the bundled one).
+    await expect
+      .poll(async () => ((await (await fetch(`${first.url}/ready`)).json()) as { whatsapp?: { version: string; source: string } | null }).whatsapp, { timeout: 15_000 })
+      .toMatchObject({ version: expect.stringMatching(/^2\.3000\.\d+$/) as unknown, source: expect.stringMatching(/^(fetched|bundled)$/) as unknown });
 
     const stopped = await first.product.stop('SIGTERM');
     expect(stopped.code).toBe(0);

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { proto, ReachoutTimelockEnforcementType, type SignalDataTypeMap } from 'baileys';
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import { messageIdFor } from '../../src/core/message-id.js';
 import { createLogger, type Logger } from '../../src/logging/logger.js';
 import type { AuthStateStore } from '../../src/providers/auth-state.store.js';
 import { createBaileysProvider } from '../../src/providers/baileys/baileys.provider.js';
@@ -278,13 +279,13 @@ describe('baileys provider', () => {
       expect(await env.authStore.readCreds(SESSION)).toBeDefined();
     });
 
-    it('multidevice mismatch: clears the creds and reports logged_out', async () => {
+    it('multidevice mismatch: stops as failed and keeps the creds', async () => {
       await linked(env);
       const sockets = env.network.sockets.length;
       await env.network.current.drop(411);
-      expect(env.log.events.at(-1)).toEqual({ type: 'status', status: 'logged_out', reason: 'multidevice_mismatch' });
+      expect(env.log.events.at(-1)).toEqual({ type: 'status', status: 'failed', reason: 'multidevice_mismatch' });
       expect(env.log.events.filter(eventOf('restricted'))).toEqual([]);
-      expect(await env.authStore.readCreds(SESSION)).toBeUndefined();
+      expect(await env.authStore.readCreds(SESSION)).toBeDefined();
       expect(env.network.sockets).toHaveLength(sockets);
     });
 
@@ -322,25 +323,43 @@ describe('baileys provider', () => {
       expect(env.network.sockets.length, `a reconnect at ${ms} ms`).toBe(before + 1);
     };
 
-    it('waits longer after each failure, up to the cap, then ends `failed` and stays down', async () => {
+    it('waits longer after each failure, up to a 5-minute cap, and never gives up; says so after 10 in a row', async () => {
       await env.dispose();
       env = await environment({ random: () => 0.999_999 });
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
       env.network.auto = false;
       await env.provider.connect();
-      for (const ceiling of [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000]) {
+      for (const ceiling of [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000, 300_000, 300_000, 300_000]) {
         await env.network.current.drop(428);
         await reconnectsAfter(ceiling);
       }
-      await env.network.current.drop(428);
-      expect(statuses(env.log).at(-1)).toEqual({ status: 'failed', reason: 'connection_closed' });
-      const sockets = env.network.sockets.length;
-      await vi.advanceTimersByTimeAsync(3_600_000);
-      expect(env.network.sockets).toHaveLength(sockets);
-      expect(sockets).toBe(10);
+      expect(statuses(env.log).filter((s) => s.status === 'failed')).toEqual([]);
+      const disconnects = env.log.events.filter(statusOf('disconnected'));
+      expect(disconnects.slice(8, 10).map(({ reason, attempt }) => ({ reason, attempt }))).toEqual([
+        { reason: 'connection_closed', attempt: 9 },
+        { reason: 'session_reconnecting: connection_closed', attempt: 10 },
+      ]);
+      expect(env.network.sockets).toHaveLength(13);
     });
 
-    it('never waits less than 250 ms, and starts over once a link opens', async () => {
+    it('the failure count starts over only after a minute of stable connection: a link that opens and drops at once backs off further', async () => {
+      await env.dispose();
+      env = await environment({ random: () => 0.999_999 });
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      env.network.auto = false;
+      await env.provider.connect();
+      await env.network.current.drop(428);
+      await reconnectsAfter(1_000);
+      await env.network.current.open();
+      await env.network.current.drop(428);
+      await reconnectsAfter(2_000);
+      await env.network.current.open();
+      await vi.advanceTimersByTimeAsync(60_000);
+      await env.network.current.drop(428);
+      await reconnectsAfter(1_000);
+    });
+
+    it('never waits less than 250 ms, and starts over once a link has been open a minute', async () => {
       await env.dispose();
       env = await environment({ random: () => 0 });
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
@@ -351,6 +370,7 @@ describe('baileys provider', () => {
       await env.network.current.drop(408);
       await reconnectsAfter(250);
       await env.network.current.open();
+      await vi.advanceTimersByTimeAsync(60_000);
       await env.network.current.drop(408);
       await reconnectsAfter(250);
       expect(statuses(env.log).filter((s) => s.status === 'failed')).toEqual([]);
@@ -496,38 +516,43 @@ describe('baileys provider', () => {
       ]);
     });
 
-    it('after a restart, resolves a LID receipt through baileys’ LID store in the database', async () => {
+    it('after a restart, a LID receipt for one of our ids counts by id alone: no lookup, no number needed', async () => {
       await env.network.current.knowLid(WITH_WA, LID);
       await env.provider.close();
       const restarted = env.another();
       await restarted.provider.connect();
       await restarted.log.wait(statusOf('connected'));
+      const sentBefore = messageIdFor('blast-9', 1);
       await env.network.current.emit({
-        'messages.update': [{ key: { remoteJid: `${LID}@lid`, id: 'old-message', fromMe: true }, update: { status: proto.WebMessageInfo.Status.READ } }],
+        'messages.update': [
+          { key: { remoteJid: `${LID}@lid`, id: sentBefore, fromMe: true }, update: { status: proto.WebMessageInfo.Status.READ } },
+          { key: { remoteJid: `${LID}@lid`, id: 'typed-on-the-phone', fromMe: true }, update: { status: proto.WebMessageInfo.Status.READ } },
+        ],
       });
       expect(restarted.log.events.filter(eventOf('receipt')).map(({ messageId, to, status }) => ({ messageId, to, status }))).toEqual([
-        { messageId: 'old-message', to: WITH_WA, status: 'read' },
+        { messageId: sentBefore, to: undefined, status: 'read' },
       ]);
-      expect(env.network.current.lidLookups).toEqual([`${LID}@lid`]);
+      expect(env.network.current.lidLookups).toEqual([]);
     });
 
-    it('keeps receipts in order even when the first needs a lookup and the second does not', async () => {
+    it('keeps receipts in order; names the number when a mapping is already known, never looks one up', async () => {
       await env.network.current.knowLid(WITH_WA, LID);
       const { DELIVERY_ACK, READ } = proto.WebMessageInfo.Status;
       const socket = env.network.current;
+      const earlier = messageIdFor('blast-9', 2);
       const delivered = socket.emit({
-        'messages.update': [{ key: { remoteJid: `${LID}@lid`, id: 'earlier', fromMe: true }, update: { status: DELIVERY_ACK } }],
+        'messages.update': [{ key: { remoteJid: `${LID}@lid`, id: earlier, fromMe: true }, update: { status: DELIVERY_ACK } }],
       });
       const read = socket.emit({
         'lid-mapping.update': { lid: `${LID}@lid`, pn: '6281234567890@s.whatsapp.net' },
-        'messages.update': [{ key: { remoteJid: `${LID}@lid`, id: 'earlier', fromMe: true }, update: { status: READ } }],
+        'messages.update': [{ key: { remoteJid: `${LID}@lid`, id: earlier, fromMe: true }, update: { status: READ } }],
       });
       await Promise.all([delivered, read]);
       expect(env.log.events.filter(eventOf('receipt')).map(({ to, status }) => ({ to, status }))).toEqual([
-        { to: WITH_WA, status: 'delivered' },
+        { to: undefined, status: 'delivered' },
         { to: WITH_WA, status: 'read' },
       ]);
-      expect(socket.lidLookups).toEqual([`${LID}@lid`]);
+      expect(socket.lidLookups).toEqual([]);
     });
 
     it('attributes replies from a LID: by remoteJidAlt, by lid-mapping.update, and drops what it cannot resolve', async () => {
@@ -541,13 +566,13 @@ describe('baileys provider', () => {
       ]);
       // What was learnt sticks: a receipt from that LID needs no lookup.
       await env.network.current.emit({
-        'messages.update': [{ key: { remoteJid: '50000000000001@lid', id: 'x1', fromMe: true }, update: { status: proto.WebMessageInfo.Status.DELIVERY_ACK } }],
+        'messages.update': [{ key: { remoteJid: '50000000000001@lid', id: messageIdFor('blast-9', 3), fromMe: true }, update: { status: proto.WebMessageInfo.Status.DELIVERY_ACK } }],
       });
       expect(env.log.events.filter(eventOf('receipt')).map(({ to }) => to)).toEqual(['+6281299990001']);
       expect(env.network.current.lidLookups).toEqual(['50000000000003@lid']);
     });
 
-    it('ignores our own messages, groups, history appends and non-text content', async () => {
+    it('ignores our own messages, groups and non-text content; hears `append` (arrived while offline) as `notify`', async () => {
       const socket = env.network.current;
       await socket.emit({
         'messages.upsert': {
@@ -560,7 +585,7 @@ describe('baileys provider', () => {
         },
       });
       await socket.emit({
-        'messages.upsert': { type: 'append', messages: [{ key: { remoteJid: '6281234567890@s.whatsapp.net', fromMe: false, id: 'old' }, message: { conversation: 'history' } }] },
+        'messages.upsert': { type: 'append', messages: [{ key: { remoteJid: '6281234567890@s.whatsapp.net', fromMe: false, id: 'old' }, message: { conversation: 'while offline' } }] },
       });
       await socket.emit({
         'messages.upsert': {
@@ -569,6 +594,7 @@ describe('baileys provider', () => {
         },
       });
       expect(env.log.events.filter(eventOf('inbound')).map(({ messageId, text }) => ({ messageId, text }))).toEqual([
+        { messageId: 'old', text: 'while offline' },
         { messageId: 'wrapped', text: 'disappearing' },
       ]);
     });

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import type { ClientVersionRecord } from '../../sessions/client-version.store.js';
 import type { ApiServer } from '../server-types.js';
 
 export interface ReadinessProbe {
@@ -9,12 +10,28 @@ export interface ReadinessProbe {
 const ReadyResponse = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready')]),
   checks: Type.Record(Type.String(), Type.Object({ ok: Type.Boolean(), error: Type.Optional(Type.String()) })),
+  /** The WhatsApp Web client version the workers' sessions announce (null until a worker has said). */
+  whatsapp: Type.Optional(
+    Type.Union([
+      Type.Object({
+        version: Type.String({ description: 'e.g. 2.3000.1023456789' }),
+        source: Type.Union([Type.Literal('pinned'), Type.Literal('fetched'), Type.Literal('bundled')]),
+        error: Type.Optional(Type.String({ description: 'Why the current version could not be fetched.' })),
+        workerId: Type.String(),
+        at: Type.String(),
+      }),
+      Type.Null(),
+    ]),
+  ),
 });
 
 const PROBE_TIMEOUT_MS = 2_000;
 
-/** /health: the process answers. /ready: so do the database and Redis. Neither needs a key. */
-export function healthRoutes(probes: readonly ReadinessProbe[]) {
+/**
+ * /health: the process answers. /ready: so do the database and Redis, and which WhatsApp Web
+ * client version the workers use. Neither needs a key.
+ */
+export function healthRoutes(probes: readonly ReadinessProbe[], clientVersion?: () => Promise<ClientVersionRecord | undefined>) {
   return function register(app: ApiServer): void {
     app.get(
       '/health',
@@ -52,7 +69,8 @@ export function healthRoutes(probes: readonly ReadinessProbe[]) {
           }),
         );
         const ready = Object.values(checks).every((check) => check.ok);
-        return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+        const whatsapp = clientVersion ? await withTimeout(clientVersion(), PROBE_TIMEOUT_MS).catch(() => undefined) : undefined;
+        return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks, ...(clientVersion ? { whatsapp: whatsapp ?? null } : {}) });
       },
     );
   };

@@ -16,6 +16,8 @@ export interface AddressBook {
   /** Takes a LID jid and a phone-number jid in either order; ignores anything else. */
   learn(one: string | null | undefined, other: string | null | undefined): void;
   phoneOf(jid: string | null | undefined, lookupLid: (lid: string) => Promise<string | null>): Promise<string | undefined>;
+  /** The number of a phone-number jid, or of a LID already learnt; never asks anyone. */
+  knownPhoneOf(jid: string | null | undefined): string | undefined;
 }
 
 export function createAddressBook(): AddressBook {
@@ -44,6 +46,7 @@ export function createAddressBook(): AddressBook {
     },
     sentTo: (messageId) => sent.get(messageId),
     learn,
+    knownPhoneOf: (jid) => (isLidJid(jid) ? phoneByLid.get(lidUser(jid) ?? '') : jidToPhone(jid)),
     async phoneOf(jid, lookupLid) {
       if (!jid) return undefined;
       const direct = jidToPhone(jid);

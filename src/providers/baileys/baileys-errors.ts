@@ -1,4 +1,5 @@
 import { ProviderError } from '../provider.js';
+import { DISCONNECT_CODES, type Disconnect } from './reconnect-policy.js';
 
 /**
  * baileys fails with Boom errors: `output.statusCode` (a `DisconnectReason` for socket trouble)
@@ -16,6 +17,39 @@ const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ENOTF
 
 function fields(error: unknown): BoomLike {
   return typeof error === 'object' && error !== null ? error : {};
+}
+
+/** Errors that mean WhatsApp was never reached: name resolution, TCP, TLS (Node's and OpenSSL's codes). */
+const UNREACHABLE_CODES = new Set([
+  ...NETWORK_CODES,
+  'EHOSTUNREACH',
+  'ECONNABORTED',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * A closed socket's `lastDisconnect.error`, read for the reconnect policy. baileys wraps a
+ * WebSocket error as Boom 408 (or 500) with the Node error as `data` (socket.js
+ * mapWebSocketError), and a login `<failure>` as Boom with its attributes as `data`.
+ */
+export function describeDisconnect(error: unknown, now: Date): Disconnect {
+  const statusCode = statusCodeOf(error);
+  const data = fields(fields(error).data);
+  const networkCode = data.code;
+  if (typeof networkCode === 'string' && UNREACHABLE_CODES.has(networkCode)) {
+    const text = typeof data.message === 'string' ? data.message : networkCode;
+    return { ...(statusCode === undefined ? {} : { statusCode }), unreachable: text };
+  }
+  const { expire } = data as { expire?: unknown };
+  const seconds = typeof expire === 'string' || typeof expire === 'number' ? Number(expire) : Number.NaN;
+  if (statusCode === DISCONNECT_CODES.temporarilyBanned && Number.isFinite(seconds) && seconds > 0) {
+    return { statusCode, banEndsAt: new Date(now.getTime() + seconds * 1000) };
+  }
+  return statusCode === undefined ? {} : { statusCode };
 }
 
 /** The Boom status code of a disconnect (`lastDisconnect.error`), if it has one. */

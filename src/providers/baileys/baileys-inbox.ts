@@ -1,4 +1,5 @@
 import { normalizeMessageContent, proto, type BaileysEventMap, type WAMessageKey } from 'baileys';
+import { isProductMessageId } from '../../core/message-id.js';
 import type { ProviderEvent } from '../provider.js';
 import type { AddressBook } from './address-book.js';
 import { isPersonJid } from './baileys-jids.js';
@@ -10,8 +11,8 @@ export interface InboxContext {
   book: AddressBook;
   lookupLid: (lid: string) => Promise<string | null>;
   now: () => Date;
-  /** Told about what could not be attributed (nothing else is lost silently). */
-  dropped: (what: 'receipt' | 'inbound', messageId: string) => void;
+  /** Told about a message whose sender could not be told (nothing else is lost silently). */
+  dropped: (what: 'inbound', messageId: string) => void;
 }
 
 const { DELIVERY_ACK, READ, PLAYED } = proto.WebMessageInfo.Status;
@@ -42,7 +43,10 @@ export async function translateEvents(events: Partial<BaileysEventMap>, ctx: Inb
 
   const out: ProviderEvent[] = [];
   const upsert = events['messages.upsert'];
-  if (upsert?.type === 'notify') {
+  // `append` is also what arrived while the socket was down (messages-recv.js: a stanza with
+  // `offline`), and baileys' event buffer labels a flushed batch by its first message: a STOP
+  // in such a batch is as much an opt-out as a live one. The session manager drops repeats.
+  if (upsert?.type === 'notify' || upsert?.type === 'append') {
     for (const message of upsert.messages) {
       const inbound = await toInbound(message, ctx);
       if (inbound) out.push(inbound);
@@ -51,7 +55,7 @@ export async function translateEvents(events: Partial<BaileysEventMap>, ctx: Inb
   for (const { key, update } of events['messages.update'] ?? []) {
     const status = update.status === DELIVERY_ACK ? 'delivered' : update.status === READ || update.status === PLAYED ? 'read' : undefined;
     if (!key.fromMe || !key.id || status === undefined) continue;
-    const receipt = await toReceipt(key.id, status, key.remoteJid, isoAt(update.messageTimestamp, ctx.now), ctx);
+    const receipt = toReceipt(key.id, status, key.remoteJid, isoAt(update.messageTimestamp, ctx.now), ctx);
     if (receipt) out.push(receipt);
   }
   for (const { key, receipt } of events['message-receipt.update'] ?? []) {
@@ -59,26 +63,23 @@ export async function translateEvents(events: Partial<BaileysEventMap>, ctx: Inb
     const read = receipt.readTimestamp ?? receipt.playedTimestamp;
     const [status, at] = read ? (['read', read] as const) : (['delivered', receipt.receiptTimestamp] as const);
     if (!at) continue;
-    const translated = await toReceipt(key.id, status, receipt.userJid, isoAt(at, ctx.now), ctx);
+    const translated = toReceipt(key.id, status, receipt.userJid, isoAt(at, ctx.now), ctx);
     if (translated) out.push(translated);
   }
   return out;
 }
 
-async function toReceipt(
-  messageId: string,
-  status: Receipt['status'],
-  jid: string | null | undefined,
-  at: string,
-  ctx: InboxContext,
-): Promise<Receipt | undefined> {
+/**
+ * The ledger finds a recipient by message id alone, so a receipt from a LID nobody can map still
+ * counts, and none waits for a lookup. One for a message the product did not send (sent in this
+ * run, or shaped like its ids after a restart) is dropped here.
+ */
+function toReceipt(messageId: string, status: Receipt['status'], jid: string | null | undefined, at: string, ctx: InboxContext): Receipt | undefined {
+  const sentTo = ctx.book.sentTo(messageId);
+  if (sentTo === undefined && !isProductMessageId(messageId)) return undefined;
   // The number we sent to is the truth; the jid may be a LID the campaign never saw.
-  const to = ctx.book.sentTo(messageId) ?? (await ctx.book.phoneOf(jid, ctx.lookupLid));
-  if (to === undefined) {
-    ctx.dropped('receipt', messageId);
-    return undefined;
-  }
-  return { type: 'receipt', messageId, to, status, at };
+  const to = sentTo ?? ctx.book.knownPhoneOf(jid);
+  return { type: 'receipt', messageId, ...(to === undefined ? {} : { to }), status, at };
 }
 
 async function toInbound(message: BaileysEventMap['messages.upsert']['messages'][number], ctx: InboxContext): Promise<Inbound | undefined> {

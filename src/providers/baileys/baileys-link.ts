@@ -1,16 +1,16 @@
-import type { BaileysEventMap, ConnectionState, proto } from 'baileys';
+import type { BaileysEventMap, ConnectionState, WAVersion, proto } from 'baileys';
 import type { Logger } from '../../logging/logger.js';
 import type { Clock } from '../../infra/clock.js';
 import type { AuthStateStore } from '../auth-state.store.js';
 import { ProviderError, type ConnectOptions, type ProviderEventSink } from '../provider.js';
 import type { AddressBook } from './address-book.js';
-import { statusCodeOf } from './baileys-errors.js';
+import { describeDisconnect } from './baileys-errors.js';
 import { translateEvents } from './baileys-inbox.js';
 import { isE164 } from './baileys-jids.js';
 import { socketConfig, type BaileysSocketLike, type CreateBaileysSocket } from './baileys-socket.js';
 import { formatPairingCode, linkedAccount, qrTtl, timelockRestriction } from './connection-signals.js';
 import { clearAuthState, loadDbAuthState, type BaileysLogger, type DbAuthState } from './db-auth-state.js';
-import { DEFAULT_RECONNECT, FRESH_COUNTERS, decideReconnect, type ReconnectOptions } from './reconnect-policy.js';
+import { DEFAULT_RECONNECT, FRESH_COUNTERS, decideReconnect, type Disconnect, type ReconnectOptions } from './reconnect-policy.js';
 
 export interface BaileysLink {
   connect(options: ConnectOptions): Promise<void>;
@@ -44,15 +44,20 @@ export function createBaileysLink(deps: {
   book: AddressBook;
   reconnect: Partial<ReconnectOptions>;
   getMessage: (id: string) => proto.IMessage | undefined;
+  /** The client version to announce, resolved once per worker (wa-version.ts). */
+  version: () => Promise<WAVersion | undefined>;
 }): BaileysLink {
   const { sessionId, authStore, sink, log, book } = deps;
   const policy = { ...DEFAULT_RECONNECT, ...deps.reconnect };
   let running = false;
   let auth: DbAuthState | undefined;
+  let version: WAVersion | undefined;
   let current: Attempt | undefined;
   let open = false;
   let counters = FRESH_COUNTERS;
   let retryTimer: NodeJS.Timeout | undefined;
+  /** Starts the failure count over once a link has stayed open a while (not at once: no flapping). */
+  let stableTimer: NodeJS.Timeout | undefined;
   let pairingPhone: string | undefined;
   /** Bumped by every connect and stop, so a connect that was overtaken while reading creds gives up. */
   let generation = 0;
@@ -66,6 +71,8 @@ export function createBaileysLink(deps: {
     attempt?.detach();
     if (retryTimer) clearTimeout(retryTimer);
     retryTimer = undefined;
+    clearTimeout(stableTimer);
+    stableTimer = undefined;
     return attempt;
   };
 
@@ -76,10 +83,10 @@ export function createBaileysLink(deps: {
     if (!running || !auth) return;
     let sock: BaileysSocketLike;
     try {
-      sock = deps.createSocket(socketConfig({ auth: auth.state, logger: deps.socketLog, getMessage: deps.getMessage }));
+      sock = deps.createSocket(socketConfig({ auth: auth.state, logger: deps.socketLog, getMessage: deps.getMessage, version }));
     } catch (error) {
       log.warn({ err: error }, 'could not create a baileys socket');
-      void onDisconnect(undefined);
+      void onDisconnect({});
       return;
     }
     const attempt: Attempt = { sock, detach: () => undefined, qrs: 0, pairingRequested: false };
@@ -119,11 +126,15 @@ export function createBaileysLink(deps: {
     if (restricted) sink(restricted);
     if (update.connection === 'open') {
       open = true;
-      counters = FRESH_COUNTERS;
+      clearTimeout(stableTimer);
+      stableTimer = setTimeout(() => {
+        stableTimer = undefined;
+        if (open && attempt === current) counters = FRESH_COUNTERS;
+      }, policy.stableAfterMs);
       const me = linkedAccount(attempt.sock.user ?? auth?.state.creds.me);
       sink({ type: 'status', status: 'connected', ...(me ? { me } : {}) });
     }
-    if (update.connection === 'close') await onClose(attempt, statusCodeOf(update.lastDisconnect?.error));
+    if (update.connection === 'close') await onClose(attempt, describeDisconnect(update.lastDisconnect?.error, deps.clock.now()));
   };
 
   const showQr = (attempt: Attempt, qr: string): void => {
@@ -155,28 +166,36 @@ export function createBaileysLink(deps: {
     }
   };
 
-  const onClose = (attempt: Attempt, statusCode: number | undefined): Promise<void> => {
+  const onClose = (attempt: Attempt, disconnect: Disconnect): Promise<void> => {
     attempt.detach();
     current = undefined;
     open = false;
-    return onDisconnect(statusCode);
+    clearTimeout(stableTimer);
+    stableTimer = undefined;
+    return onDisconnect(disconnect);
   };
 
-  const onDisconnect = async (statusCode: number | undefined): Promise<void> => {
-    const decision = decideReconnect(statusCode, counters, deps.random, policy);
+  const onDisconnect = async (disconnect: Disconnect): Promise<void> => {
+    const decision = decideReconnect(disconnect, counters, deps.random, policy, deps.clock.now());
     counters = decision.counters;
-    log.info({ statusCode, reason: decision.reason, action: decision.action, counters }, 'baileys connection closed');
+    const level = decision.action === 'reconnect' && decision.alert ? 'warn' : 'info';
+    log[level]({ ...disconnect, reason: decision.reason, action: decision.action, counters }, 'baileys connection closed');
     if (decision.action === 'reconnect') {
+      const { failures } = decision.counters;
+      // After N failures in a row the operator should hear of it: the reason says so, `attempt` counts.
+      const reason = decision.alert ? `session_reconnecting: ${decision.detail}` : decision.detail;
+      const attempt = failures > 0 ? { attempt: failures } : {};
       if (decision.delayMs === 0) {
-        sink({ type: 'status', status: 'connecting', reason: decision.reason });
+        sink({ type: 'status', status: 'connecting', reason, ...attempt });
         start();
         return;
       }
-      sink({ type: 'status', status: 'disconnected', reason: decision.reason });
+      sink({ type: 'status', status: 'disconnected', reason, ...attempt });
+      if (decision.restricted) sink({ type: 'restricted', reason: decision.restricted.reason, detail: decision.detail, until: decision.restricted.until });
       retryTimer = setTimeout(() => {
         retryTimer = undefined;
         if (!running) return;
-        sink({ type: 'status', status: 'connecting', reason: decision.reason });
+        sink({ type: 'status', status: 'connecting', reason, ...attempt });
         start();
       }, decision.delayMs);
       return;
@@ -185,7 +204,7 @@ export function createBaileysLink(deps: {
     stop();
     if (decision.clearCredentials) await forget(authAtStop);
     if (decision.restricted) sink({ type: 'restricted', reason: decision.restricted, detail: decision.reason });
-    sink({ type: 'status', status: decision.status, reason: decision.reason });
+    sink({ type: 'status', status: decision.status, reason: decision.detail });
   };
 
   const forget = async (state: DbAuthState | undefined): Promise<void> => {
@@ -209,6 +228,7 @@ export function createBaileysLink(deps: {
       try {
         // Read afresh: another worker may have changed the creds since this one last held them.
         loaded = await loadDbAuthState(authStore, sessionId, deps.socketLog);
+        version = await deps.version();
       } catch (error) {
         if (mine === generation) running = false;
         throw new ProviderError('transient', 'could not read the stored WhatsApp credentials', error);

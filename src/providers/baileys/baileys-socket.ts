@@ -9,6 +9,7 @@ import {
   type WAMediaUploadFunction,
   type WAMessage,
   type WAPresence,
+  type WAVersion,
   type proto,
 } from 'baileys';
 import type { Logger } from '../../logging/logger.js';
@@ -49,9 +50,12 @@ export function socketConfig(deps: {
   auth: UserFacingSocketConfig['auth'];
   logger: BaileysLogger;
   getMessage: (id: string) => proto.IMessage | undefined;
+  /** The client version to announce (wa-version.ts); baileys' bundled one when absent. */
+  version: WAVersion | undefined;
 }): UserFacingSocketConfig {
   return {
     auth: deps.auth,
+    ...(deps.version ? { version: deps.version } : {}),
     logger: deps.logger,
     markOnlineOnConnect: false,
     syncFullHistory: false,

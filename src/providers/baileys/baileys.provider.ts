@@ -1,4 +1,4 @@
-import { generateWAMessageFromContent, type proto } from 'baileys';
+import { generateWAMessageFromContent, type WAVersion, type proto } from 'baileys';
 import type { Logger } from '../../logging/logger.js';
 import { systemClock, type Clock } from '../../infra/clock.js';
 import type { AuthStateStore } from '../auth-state.store.js';
@@ -22,6 +22,8 @@ export interface BaileysProviderDeps {
   random?: () => number;
   clock?: Clock;
   reconnect?: Partial<ReconnectOptions>;
+  /** The client version to announce (wa-version.ts: pinned, fetched or bundled); baileys' own by default. */
+  version?: () => Promise<WAVersion | undefined>;
 }
 
 /** onWhatsApp asks WhatsApp's usync service; it answers large batches slowly or not at all. */
@@ -54,6 +56,7 @@ export function createBaileysProvider(deps: BaileysProviderDeps): MessagingProvi
     book,
     reconnect: deps.reconnect ?? {},
     getMessage: (id) => outgoing.get(id),
+    version: deps.version ?? (() => Promise.resolve(undefined)),
   });
 
   const openSocket = (): BaileysSocketLike => {

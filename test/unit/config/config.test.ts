@@ -42,6 +42,14 @@ describe('loadConfig', () => {
     expect((error as ConfigError).message).toContain('"eighty"');
   });
 
+  it('takes a pinned WhatsApp Web version, and refuses one that does not look like one', () => {
+    expect(loadConfig({}).whatsapp.version).toBeUndefined();
+    expect(loadConfig({ WA_VERSION: '2.3000.1023456789' }).whatsapp.version).toBe('2.3000.1023456789');
+    for (const bad of ['2.3000', 'latest', '2.3000.1023456789; rm', '2.3000.x']) {
+      expect(() => loadConfig({ WA_VERSION: bad }), bad).toThrow(/WA_VERSION/);
+    }
+  });
+
   it('needs REDIS_URL for the api and worker roles, which never start their own Redis', () => {
     expect(() => loadConfig({}, { role: 'api' })).toThrow(/REDIS_URL: is required for role "api"/);
     expect(() => loadConfig({}, { role: 'worker' })).toThrow(/REDIS_URL/);

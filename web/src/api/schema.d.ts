@@ -70,6 +70,15 @@ export interface paths {
                                     error?: string;
                                 };
                             };
+                            whatsapp?: {
+                                /** @description e.g. 2.3000.1023456789 */
+                                version: string;
+                                source: "pinned" | "fetched" | "bundled";
+                                /** @description Why the current version could not be fetched. */
+                                error?: string;
+                                workerId: string;
+                                at: string;
+                            } | null;
                         };
                     };
                 };
@@ -87,6 +96,15 @@ export interface paths {
                                     error?: string;
                                 };
                             };
+                            whatsapp?: {
+                                /** @description e.g. 2.3000.1023456789 */
+                                version: string;
+                                source: "pinned" | "fetched" | "bundled";
+                                /** @description Why the current version could not be fetched. */
+                                error?: string;
+                                workerId: string;
+                                at: string;
+                            } | null;
                         };
                     };
                 };
