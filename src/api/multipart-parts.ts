@@ -61,6 +61,11 @@ class GuardedFile extends PassThrough {
       if (error) this.destroy(asClientError(error));
     });
     source.pipe(this);
+    // A route may refuse the request before it reads the file (it judges the fields first), so
+    // nobody may be listening when the part fails: without a listener that 'error' would be an
+    // uncaught exception and end the process. A reader still gets the error: a destroyed stream
+    // keeps it (`errored`), and pipeline() and async iteration report it.
+    this.on('error', () => undefined);
     this.once('close', () => {
       if (!source.readableEnded && !source.destroyed) source.destroy();
     });

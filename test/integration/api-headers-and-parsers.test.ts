@@ -58,11 +58,15 @@ describe('broken bodies and URLs', () => {
     `--${boundary}\r\ncontent-disposition: form-data; name="${fileField}"; filename="a.csv"\r\ncontent-type: text/csv\r\n\r\nphone\n+6281234567890\n`;
 
   it('a multipart body cut off inside a file answers 400 MALFORMED_MULTIPART on every upload route', async () => {
+    // The blast's fields are judged before its files are read: its session must exist and be linked for the file to be reached.
+    const desk = await api.app.inject({ method: 'POST', url: '/api/sessions/config', headers: asAdmin, payload: { id: 'cut-desk', friendlyName: 'Desk', businessUnit: 'Clinic', provider: 'sandbox' } });
+    expect(desk.statusCode).toBe(201);
+    await api.runtime.store.sessions.markLinked('cut-desk', new Date().toISOString());
     const uploads = [
       { url: '/api/lists', payload: cutShort('file', { businessUnit: 'Clinic' }) },
       { url: '/api/suppressions/import', payload: cutShort('file', { businessUnit: 'Clinic' }) },
-      { url: '/api/blasts', payload: cutShort('recipientsFile', { sessionId: 'nobody', message: 'Hi' }) },
-      { url: '/api/blasts', payload: cutShort('media', { sessionId: 'nobody', message: 'Hi' }) },
+      { url: '/api/blasts', payload: cutShort('recipientsFile', { sessionId: 'cut-desk', message: 'Hi' }) },
+      { url: '/api/blasts', payload: cutShort('media', { sessionId: 'cut-desk', message: 'Hi' }) },
       { url: '/api/lists', payload: `--${boundary}\r\ncontent-disposition: form-da` },
     ];
     for (const { url, payload } of uploads) {
@@ -74,6 +78,16 @@ describe('broken bodies and URLs', () => {
       });
       expect({ url, status: response.statusCode, code: response.json<ErrorBody>().error.code }).toEqual({ url, status: 400, code: 'MALFORMED_MULTIPART' });
     }
+    // Refused on its fields before the cut-off file is read: the part's failure must not end the process
+    // (it was an uncaught 'error' on a stream nobody read).
+    const refused = await api.app.inject({
+      method: 'POST',
+      url: '/api/blasts',
+      headers: { ...asAdmin, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload: cutShort('recipientsFile', { sessionId: 'nobody', message: 'Hi' }),
+    });
+    expect({ status: refused.statusCode, code: refused.json<ErrorBody>().error.code }).toEqual({ status: 404, code: 'SESSION_NOT_FOUND' });
+    await new Promise<void>((resolve) => setImmediate(resolve));
     expect(api.logs.join('\n')).not.toContain('unhandled error');
   });
 
