@@ -220,7 +220,7 @@ export class BlastEngine implements SenderHost {
         else void this.#senders.get(sessionId)?.stop();
         return;
       case 'receipt':
-        this.#receipts.push({ receipt: { messageId: event.messageId, status: event.status, at: event.at }, tries: 0 });
+        this.#receipts.push({ receipt: { messageId: event.messageId, sessionUid: session.uid, status: event.status, at: event.at }, tries: 0 });
         return;
       case 'inbound':
         return; // The opt-out, handled where the listener is registered: its outcome is awaited.
