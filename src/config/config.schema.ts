@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { MAX_TIMER_MS } from '../infra/clock.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -43,7 +44,8 @@ export const envSchema = z.object({
     .pipe(z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter ISO 3166 country code, e.g. ID'))
     .default('ID'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+  // A longer timer fires at once: shutdown would be forced immediately.
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().max(MAX_TIMER_MS).default(10_000),
   BODY_LIMIT_BYTES: positiveInt(1_048_576),
   UPLOAD_MAX_BYTES: positiveInt(50 * 1024 * 1024),
   IMPORT_MAX_ROWS: positiveInt(1_000_000),

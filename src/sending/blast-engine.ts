@@ -18,7 +18,8 @@ import type { OwnedSessions, SendContext, SenderHost } from './sender-host.js';
 
 /** The part of the session manager the engine uses. */
 export interface ManagedSessions extends OwnedSessions {
-  onSessionEvent(listener: (session: SessionConfig, event: ProviderEvent) => void): void;
+  /** For an inbound message, the listener's promise says when it was handled (see SessionEventListener). */
+  onSessionEvent(listener: (session: SessionConfig, event: ProviderEvent) => Promise<void> | undefined): void;
 }
 
 export interface BlastEngineDeps {
@@ -90,7 +91,10 @@ export class BlastEngine implements SenderHost {
     });
     await this.deps.subscriber.subscribe(channel);
     this.deps.sessions.onSessionEvent((session, event) => {
+      // An opt-out is handled even while stopping: its message is remembered as heard only once stored.
+      if (event.type === 'inbound') return this.#optOut(session, event.from, event.text);
       this.#onSessionEvent(session, event);
+      return undefined;
     });
     this.#timers = [
       setInterval(() => void this.#flushProgress(), PROGRESS_EVERY_MS),
@@ -216,11 +220,10 @@ export class BlastEngine implements SenderHost {
         else void this.#senders.get(sessionId)?.stop();
         return;
       case 'receipt':
-        this.#receipts.push({ receipt: { messageId: event.messageId, status: event.status, at: event.at }, tries: 0 });
+        this.#receipts.push({ receipt: { messageId: event.messageId, sessionUid: session.uid, status: event.status, at: event.at }, tries: 0 });
         return;
       case 'inbound':
-        void this.#optOut(session, event.from, event.text);
-        return;
+        return; // The opt-out, handled where the listener is registered: its outcome is awaited.
       case 'restricted':
         void this.restricted(session, event.reason, event.detail).catch((error: unknown) => {
           this.deps.log.error({ sessionId, err: error }, 'could not pause a restricted session');
@@ -263,7 +266,8 @@ export class BlastEngine implements SenderHost {
       ]);
       this.deps.log.info({ sessionId, businessUnit, added }, 'opt-out reply: number suppressed');
     } catch (error) {
-      this.deps.log.error({ sessionId, err: error }, 'could not record an opt-out');
+      this.deps.log.error({ sessionId, err: error }, 'could not record an opt-out; it is heard again if WhatsApp redelivers it');
+      throw error;
     }
   }
 

@@ -1,18 +1,25 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from '../infra/redis.js';
 
 /**
- * How long a message id is remembered. WhatsApp redelivers what a linked device missed (the
- * offline backlog, baileys' `append`) and baileys may hand the same message over again after a
- * reconnect or a takeover; a device offline for longer than this is unlinked by WhatsApp anyway.
+ * How long a handled message is remembered: long enough for what WhatsApp redelivers after a
+ * reconnect or a takeover (the offline backlog, baileys' `append`), which comes within minutes of
+ * the link being back. Past it a redelivery is heard again, which only repeats an opt-out.
  */
-export const INBOUND_SEEN_TTL_SECONDS = 30 * 24 * 3600;
+export const INBOUND_SEEN_TTL_SECONDS = 3 * 24 * 3600;
+
+/** The message as the dedupe knows it: the sender's number and WhatsApp's id (unique per chat, not globally). */
+export interface InboundMessageRef {
+  from: string;
+  messageId: string;
+}
 
 /**
- * Hears each inbound message once per session, across reconnects and workers: the first worker to
- * see an id claims it with SET NX. Redis rather than the database: every worker already shares
- * it, the key expires by itself (no table to prune), and the claim is one round trip. Should
- * Redis forget (flush, failover), a redelivered message is heard again, which for an opt-out
- * only repeats what is already true.
+ * Hears each inbound message once per session, across reconnects and workers, at least once: a
+ * message is remembered only after it was handled (the opt-out stored, or found not to be one), so
+ * a handling that failed, or a worker that died mid-way, leaves the redelivery to be heard. Two
+ * workers handed the same message at the same moment may both hear it; the consumer (opt-out)
+ * is idempotent. Redis rather than the database: every worker shares it and the key expires by itself.
  */
 export class InboundDedupe {
   constructor(
@@ -20,17 +27,27 @@ export class InboundDedupe {
     private readonly ttlSeconds = INBOUND_SEEN_TTL_SECONDS,
   ) {}
 
-  static key(sessionId: string, messageId: string): string {
-    return `session:${sessionId}:inbound:${messageId}`;
+  /** The id is the sender's to choose, of any length: hashed, so a key has a bounded size. */
+  static key(sessionId: string, message: InboundMessageRef): string {
+    const digest = createHash('sha256').update(`${message.from}\n${message.messageId}`).digest('base64url');
+    return `session:${sessionId}:inbound:${digest}`;
   }
 
-  /** True the first time any worker asks about this message of this session; true also when Redis cannot answer. */
-  async firstSighting(sessionId: string, messageId: string): Promise<boolean> {
+  /** True once any worker has handled this message of this session; false also when Redis cannot answer (twice beats never). */
+  async handled(sessionId: string, message: InboundMessageRef): Promise<boolean> {
     try {
-      return (await this.redis.set(InboundDedupe.key(sessionId, messageId), '1', 'EX', this.ttlSeconds, 'NX')) === 'OK';
+      return (await this.redis.exists(InboundDedupe.key(sessionId, message))) === 1;
     } catch {
-      // Better twice than never: the consumers (opt-out) are idempotent.
-      return true;
+      return false;
+    }
+  }
+
+  /** Remembers a handled message. Best effort: should Redis not take it, a redelivery is heard again. */
+  async remember(sessionId: string, message: InboundMessageRef): Promise<void> {
+    try {
+      await this.redis.set(InboundDedupe.key(sessionId, message), '1', 'EX', this.ttlSeconds);
+    } catch {
+      // See above.
     }
   }
 }

@@ -50,6 +50,8 @@ export interface Outcome {
 
 export interface Receipt {
   messageId: string;
+  /** The identity (uid) of the session the receipt came in on: only a message that session sent is updated. */
+  sessionUid: string;
   status: 'delivered' | 'read';
   at: string;
 }
@@ -466,10 +468,13 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
           bump.set(blastId, figures);
         };
         for (const receipt of receipts) {
+          // The id alone is not enough: a receipt from another session (another unit) must not touch this row.
           const row = await trx
-            .selectFrom('blast_recipients')
-            .select(['blast_id', 'seq', 'status'])
-            .where('message_id', '=', receipt.messageId)
+            .selectFrom('blast_recipients as r')
+            .innerJoin('blast_sessions as s', (join) => join.onRef('s.blast_id', '=', 'r.blast_id').onRef('s.session_id', '=', 'r.session_id'))
+            .select(['r.blast_id', 'r.seq', 'r.status'])
+            .where('r.message_id', '=', receipt.messageId)
+            .where('s.session_uid', '=', receipt.sessionUid)
             .executeTakeFirst();
           if (!row) {
             unmatched.push(receipt);

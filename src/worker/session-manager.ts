@@ -27,8 +27,12 @@ interface Owned {
   attempts: number;
 }
 
-/** A provider's events (status, receipts, replies, restriction), for the sending engine, with the session (as last reloaded) they came from. */
-export type SessionEventListener = (session: SessionConfig, event: ProviderEvent) => void;
+/**
+ * A provider's events (status, receipts, replies, restriction), for the sending engine, with the
+ * session (as last reloaded) they came from. An inbound message counts as heard once the promise
+ * a listener returns for it resolves; if it rejects, the message is heard again when redelivered.
+ */
+export type SessionEventListener = (session: SessionConfig, event: ProviderEvent) => Promise<void> | undefined;
 
 export interface SessionManagerDeps {
   workerId: string;
@@ -331,7 +335,10 @@ export class SessionManager {
         this.#emit(owned.config, event);
         return;
       case 'inbound':
-        if (await this.deps.inbound.firstSighting(sessionId, event.messageId)) this.#emit(owned.config, event);
+        if (await this.deps.inbound.handled(sessionId, event)) return;
+        // Remembered only once handled: an opt-out that could not be stored is heard again when redelivered.
+        await this.#deliver(owned.config, event);
+        await this.deps.inbound.remember(sessionId, event);
         return;
       case 'receipt':
         this.#emit(owned.config, event);
@@ -340,7 +347,13 @@ export class SessionManager {
   }
 
   #emit(session: SessionConfig, event: ProviderEvent): void {
-    for (const listener of this.#listeners) listener(session, event);
+    void this.#deliver(session, event).catch((error: unknown) => {
+      this.deps.log.warn({ sessionId: session.id, event: event.type, err: error }, 'a session event listener failed');
+    });
+  }
+
+  async #deliver(session: SessionConfig, event: ProviderEvent): Promise<void> {
+    await Promise.all(this.#listeners.map(async (listener) => listener(session, event)));
   }
 
   async #report(owned: Owned, status: SessionStatus, reason: string | null, owner: string | null): Promise<void> {

@@ -449,6 +449,13 @@ describe('baileys provider', () => {
       ]);
     });
 
+    it('a reachout timelock whose end is not a date (WhatsApp sent no number) is still a restriction, and its batch is still heard', async () => {
+      const socket = env.network.current;
+      await socket.emit({ 'connection.update': { reachoutTimeLock: { isActive: true, timeEnforcementEnds: new Date(Number.NaN) }, connection: 'close' } });
+      expect(env.log.events.filter(eventOf('restricted'))).toEqual([{ type: 'restricted', reason: 'rate_limited', detail: 'reachout timelock (DEFAULT)' }]);
+      expect(env.log.events.filter(eventOf('status')).at(-1)).toMatchObject({ status: 'disconnected' });
+    });
+
     it.each([
       ['a 429 answer', boom(500, 'Unknown error', 429), 'restricted'],
       ['a timeout', boom(408, 'Timed Out'), 'transient'],

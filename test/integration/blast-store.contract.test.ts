@@ -201,7 +201,7 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
 
       await store.blasts.claim('b1', 'list-1', 's1', 1, 2, AT);
       await store.blasts.recordOutcomes('b1', 1, [sent(1, 'm1')]);
-      await store.blasts.applyReceipts([{ messageId: 'm1', status: 'read', at: LATER }]);
+      await store.blasts.applyReceipts([{ messageId: 'm1', sessionUid: 'uid-s1', status: 'read', at: LATER }]);
       expect(await store.blasts.populate('b1', 'list-1', LATER)).toBe(5);
       expect(await figures('b1')).toEqual({ total: 5, sent: 0, failed: 0, skipped: 0, delivered: 0, read: 0, pending: 5 });
       expect((await store.blasts.recipients('b1', { status: 'pending', limit: 10, offset: 0 })).items.every((row) => row.sessionId === null)).toBe(true);
@@ -320,39 +320,50 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
     });
 
     it('counts delivered then read once each', async () => {
-      const delivered = await store.blasts.applyReceipts([{ messageId: 'm1', status: 'delivered', at: '2026-03-01T10:06:00.000Z' }]);
+      const delivered = await store.blasts.applyReceipts([{ messageId: 'm1', sessionUid: 'uid-s1', status: 'delivered', at: '2026-03-01T10:06:00.000Z' }]);
       expect(delivered).toEqual({ blastIds: new Set(['b1']), unmatched: [] });
       expect(await figures('b1')).toMatchObject({ sent: 3, delivered: 1, read: 0 });
-      await store.blasts.applyReceipts([{ messageId: 'm1', status: 'read', at: '2026-03-01T10:07:00.000Z' }]);
+      await store.blasts.applyReceipts([{ messageId: 'm1', sessionUid: 'uid-s1', status: 'read', at: '2026-03-01T10:07:00.000Z' }]);
       expect(await figures('b1')).toMatchObject({ sent: 3, delivered: 1, read: 1, pending: 0 });
       expect(await statusOf('b1', 1)).toMatchObject({ status: 'read', deliveredAt: '2026-03-01T10:06:00.000Z', readAt: '2026-03-01T10:07:00.000Z' });
     });
 
+    it('applies a receipt only from the session that sent the message: not another session, unit, or a later session bearing its id', async () => {
+      const forged = [
+        { messageId: 'm1', sessionUid: 'uid-s3', status: 'read' as const, at: LATER },
+        { messageId: 'm1', sessionUid: 'uid-s2', status: 'delivered' as const, at: LATER },
+        { messageId: 'm1', sessionUid: 'uid-of-a-recreated-s1', status: 'read' as const, at: LATER },
+      ];
+      expect(await store.blasts.applyReceipts(forged)).toEqual({ blastIds: new Set(), unmatched: forged });
+      expect(await figures('b1')).toMatchObject({ sent: 3, delivered: 0, read: 0 });
+      expect(await statusOf('b1', 1)).toMatchObject({ status: 'sent', deliveredAt: null, readAt: null });
+    });
+
     it('counts a read without a delivered receipt as both', async () => {
-      await store.blasts.applyReceipts([{ messageId: 'm2', status: 'read', at: '2026-03-01T10:07:00.000Z' }]);
+      await store.blasts.applyReceipts([{ messageId: 'm2', sessionUid: 'uid-s1', status: 'read', at: '2026-03-01T10:07:00.000Z' }]);
       expect(await figures('b1')).toMatchObject({ delivered: 1, read: 1 });
       expect(await statusOf('b1', 2)).toMatchObject({ status: 'read', deliveredAt: '2026-03-01T10:07:00.000Z', readAt: '2026-03-01T10:07:00.000Z' });
     });
 
     it('returns receipts for unknown messages as unmatched', async () => {
-      const receipt = { messageId: 'not-yet-recorded', status: 'delivered' as const, at: LATER };
-      const result = await store.blasts.applyReceipts([receipt, { messageId: 'm3', status: 'delivered', at: LATER }]);
+      const receipt = { messageId: 'not-yet-recorded', sessionUid: 'uid-s1', status: 'delivered' as const, at: LATER };
+      const result = await store.blasts.applyReceipts([receipt, { messageId: 'm3', sessionUid: 'uid-s1', status: 'delivered', at: LATER }]);
       expect(result).toEqual({ blastIds: new Set(['b1']), unmatched: [receipt] });
       expect(await store.blasts.applyReceipts([])).toEqual({ blastIds: new Set(), unmatched: [] });
     });
 
     it('does not count a duplicate, a late delivered after read, or a receipt for a failed row', async () => {
       await store.blasts.applyReceipts([
-        { messageId: 'm1', status: 'delivered', at: LATER },
-        { messageId: 'm1', status: 'delivered', at: LATER },
-        { messageId: 'm2', status: 'read', at: LATER },
-        { messageId: 'm2', status: 'read', at: LATER },
+        { messageId: 'm1', sessionUid: 'uid-s1', status: 'delivered', at: LATER },
+        { messageId: 'm1', sessionUid: 'uid-s1', status: 'delivered', at: LATER },
+        { messageId: 'm2', sessionUid: 'uid-s1', status: 'read', at: LATER },
+        { messageId: 'm2', sessionUid: 'uid-s1', status: 'read', at: LATER },
       ]);
       const again = await store.blasts.applyReceipts([
-        { messageId: 'm1', status: 'delivered', at: LATER },
-        { messageId: 'm2', status: 'delivered', at: LATER },
-        { messageId: 'm2', status: 'read', at: LATER },
-        { messageId: 'm4', status: 'read', at: LATER },
+        { messageId: 'm1', sessionUid: 'uid-s1', status: 'delivered', at: LATER },
+        { messageId: 'm2', sessionUid: 'uid-s1', status: 'delivered', at: LATER },
+        { messageId: 'm2', sessionUid: 'uid-s1', status: 'read', at: LATER },
+        { messageId: 'm4', sessionUid: 'uid-s1', status: 'read', at: LATER },
       ]);
       expect(again).toEqual({ blastIds: new Set(), unmatched: [] });
       expect(await figures('b1')).toEqual({ total: 4, sent: 3, failed: 1, skipped: 0, delivered: 2, read: 1, pending: 0 });
@@ -448,7 +459,7 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
     const seconds = (iso: string): number => Date.parse(iso) / 1_000;
 
     beforeEach(async () => {
-      await runningBlast('b1', 8);
+      await runningBlast('b1', 8, { sessions: refs('s1', 's2') });
       await store.blasts.claim('b1', 'list-1', 's1', 1, 5, at('10:00:10.500'));
       await store.blasts.recordOutcomes('b1', 1, [
         { ...sent(1, 'm1'), at: at('10:00:20.000') },
@@ -463,10 +474,10 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
         { seq: 7, status: 'failed', reason: 'REJECTED', detail: null, messageId: null, attempts: 1, at: at('10:01:06.000') },
       ]);
       await store.blasts.applyReceipts([
-        { messageId: 'm1', status: 'delivered', at: at('10:00:40.000') },
-        { messageId: 'm1', status: 'read', at: at('10:01:30.000') },
-        { messageId: 'm2', status: 'read', at: at('10:02:59.000') },
-        { messageId: 'm6', status: 'delivered', at: at('10:03:00.000') },
+        { messageId: 'm1', sessionUid: 'uid-s1', status: 'delivered', at: at('10:00:40.000') },
+        { messageId: 'm1', sessionUid: 'uid-s1', status: 'read', at: at('10:01:30.000') },
+        { messageId: 'm2', sessionUid: 'uid-s1', status: 'read', at: at('10:02:59.000') },
+        { messageId: 'm6', sessionUid: 'uid-s2', status: 'delivered', at: at('10:03:00.000') },
       ]);
       // Another blast's sends are not this one's.
       await runningBlast('b2', 8);

@@ -63,6 +63,8 @@ describe('session manager', () => {
   let manager: SessionManager;
   let providers: ReturnType<typeof stubProviders>;
   const heard: ProviderEvent[] = [];
+  /** Makes the listener fail on an event (say the opt-out could not be stored) while it returns true. */
+  let failing: (event: ProviderEvent) => boolean = () => false;
 
   beforeEach(async () => {
     database = sqliteDatabase();
@@ -77,6 +79,7 @@ describe('session manager', () => {
     leases = new SessionLeases(redis, 'worker-a', 30_000);
     providers = stubProviders();
     heard.length = 0;
+    failing = () => false;
     manager = new SessionManager({
       workerId: 'worker-a',
       store,
@@ -92,7 +95,11 @@ describe('session manager', () => {
       maxSessions: 10,
       reconcileIntervalMs: 3_600_000,
     });
-    manager.onSessionEvent((_session, event) => heard.push(event));
+    manager.onSessionEvent(async (_session, event) => {
+      heard.push(event);
+      await Promise.resolve();
+      if (failing(event)) throw new Error('the database is busy');
+    });
     await manager.start();
     expect(manager.ownedSessionIds).toEqual([SESSION]);
   });
@@ -132,13 +139,30 @@ describe('session manager', () => {
     await expect.poll(() => manager.reconnectAttempts()).toEqual([[SESSION, 0]]);
   });
 
-  it('hears an inbound message once, however often the provider delivers it', async () => {
+  const inboundIds = (): string[] => heard.flatMap((event) => (event.type === 'inbound' ? [event.messageId] : []));
+
+  it('hears an inbound message once, however often the provider delivers it after it was handled', async () => {
     const stop: ProviderEvent = { type: 'inbound', from: '+6281234567890', text: 'STOP', messageId: '3AOFFLINE0001', at: AT };
     providers.sinks[0]?.(stop);
+    await expect.poll(() => redis.exists(InboundDedupe.key(SESSION, stop))).toBe(1);
     providers.sinks[0]?.(stop);
     providers.sinks[0]?.({ ...stop, messageId: '3AOFFLINE0002' });
-    // The three claims go to Redis in order on one connection: once the third is heard, the second was answered.
-    await expect.poll(() => heard.filter((event) => event.type === 'inbound').length).toBe(2);
-    expect(heard.flatMap((event) => (event.type === 'inbound' ? [event.messageId] : []))).toEqual(['3AOFFLINE0001', '3AOFFLINE0002']);
+    // The two checks go to Redis in order on one connection: once the second message is heard, the redelivery was answered.
+    await expect.poll(inboundIds).toEqual(['3AOFFLINE0001', '3AOFFLINE0002']);
+  });
+
+  it('an inbound message whose handling failed (the opt-out not stored) is heard again when redelivered', async () => {
+    const stop: ProviderEvent = { type: 'inbound', from: '+6281234567890', text: 'STOP', messageId: '3AOFFLINE0003', at: AT };
+    let failures = 1;
+    failing = (event) => event.type === 'inbound' && failures-- > 0;
+    providers.sinks[0]?.(stop);
+    await expect.poll(inboundIds).toEqual(['3AOFFLINE0003']);
+    // The redelivery after a reconnect (baileys' `append`): this time it is handled, and remembered.
+    providers.sinks[0]?.(stop);
+    await expect.poll(inboundIds).toEqual(['3AOFFLINE0003', '3AOFFLINE0003']);
+    await expect.poll(() => redis.exists(InboundDedupe.key(SESSION, stop))).toBe(1);
+    providers.sinks[0]?.(stop);
+    providers.sinks[0]?.({ ...stop, messageId: '3AOFFLINE0004' });
+    await expect.poll(inboundIds).toEqual(['3AOFFLINE0003', '3AOFFLINE0003', '3AOFFLINE0004']);
   });
 });

@@ -125,6 +125,32 @@ describe('disconnects over the wire (item 6)', () => {
     }
   });
 
+  it.each([
+    ['past what a Node timer holds (35 days)', '3000000'],
+    ['past what a date holds (1e17 s)', '100000000000000000'],
+  ])('login failure 402 with an `expire` %s: waits 7 days at most, says so, then tries again (no reconnect loop, no dead session)', async (_label, expire) => {
+    const week = 7 * 24 * 3_600_000;
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], shouldAdvanceTime: true });
+    try {
+      wire.script = { answer: () => failure(402, { code: '101', expire }) };
+      await provider.connect();
+      const restricted = await log.wait(eventOf('restricted'));
+      const until = Date.parse(restricted.until ?? '');
+      expect(until - Date.now()).toBeGreaterThan(week - 100_000);
+      expect(until - Date.now()).toBeLessThanOrEqual(week);
+      expect(lastStatus()?.status).toBe('disconnected');
+      await vi.advanceTimersByTimeAsync(week - 100_000);
+      expect(wire.connections).toHaveLength(1);
+      wire.script = {};
+      const next = wire.nextConnection();
+      await vi.advanceTimersByTimeAsync(100_000);
+      await next;
+      await log.wait(statusOf('connected'));
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('ib downgrade_webclient (baileys: 411, multi-device mismatch): ends failed, keeps the creds', async () => {
     await connected();
     // Socket/socket.js `ws.on('CB:ib,,downgrade_webclient')`.

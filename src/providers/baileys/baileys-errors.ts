@@ -36,7 +36,7 @@ const UNREACHABLE_CODES = new Set([
  * WebSocket error as Boom 408 (or 500) with the Node error as `data` (socket.js
  * mapWebSocketError), and a login `<failure>` as Boom with its attributes as `data`.
  */
-export function describeDisconnect(error: unknown, now: Date): Disconnect {
+export function describeDisconnect(error: unknown): Disconnect {
   const statusCode = statusCodeOf(error);
   const data = fields(fields(error).data);
   const networkCode = data.code;
@@ -46,8 +46,9 @@ export function describeDisconnect(error: unknown, now: Date): Disconnect {
   }
   const { expire } = data as { expire?: unknown };
   const seconds = typeof expire === 'string' || typeof expire === 'number' ? Number(expire) : Number.NaN;
-  if (statusCode === DISCONNECT_CODES.temporarilyBanned && Number.isFinite(seconds) && seconds > 0) {
-    return { statusCode, banEndsAt: new Date(now.getTime() + seconds * 1000) };
+  // `expire` is seconds left, as WhatsApp sends it: bounded by the reconnect policy, not here.
+  if (statusCode === DISCONNECT_CODES.temporarilyBanned && seconds > 0) {
+    return { statusCode, banForMs: seconds * 1000 };
   }
   return statusCode === undefined ? {} : { statusCode };
 }

@@ -1,6 +1,6 @@
 import type { BaileysEventMap, ConnectionState, WAVersion, proto } from 'baileys';
 import type { Logger } from '../../logging/logger.js';
-import type { Clock } from '../../infra/clock.js';
+import { MAX_TIMER_MS, type Clock } from '../../infra/clock.js';
 import type { AuthStateStore } from '../auth-state.store.js';
 import { ProviderError, type ConnectOptions, type ProviderEventSink } from '../provider.js';
 import type { AddressBook } from './address-book.js';
@@ -134,7 +134,7 @@ export function createBaileysLink(deps: {
       const me = linkedAccount(attempt.sock.user ?? auth?.state.creds.me);
       sink({ type: 'status', status: 'connected', ...(me ? { me } : {}) });
     }
-    if (update.connection === 'close') await onClose(attempt, describeDisconnect(update.lastDisconnect?.error, deps.clock.now()));
+    if (update.connection === 'close') await onClose(attempt, describeDisconnect(update.lastDisconnect?.error));
   };
 
   const showQr = (attempt: Attempt, qr: string): void => {
@@ -197,7 +197,7 @@ export function createBaileysLink(deps: {
         if (!running) return;
         sink({ type: 'status', status: 'connecting', reason, ...attempt });
         start();
-      }, decision.delayMs);
+      }, Math.min(decision.delayMs, MAX_TIMER_MS));
       return;
     }
     const authAtStop = auth;

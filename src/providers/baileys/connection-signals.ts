@@ -27,6 +27,8 @@ export function formatPairingCode(code: string): string {
 /** A reachout timelock blocks messages to new chats for a while: exactly what a blast sends. */
 export function timelockRestriction(lock: ConnectionState['reachoutTimeLock']): ProviderEvent | undefined {
   if (!lock?.isActive) return undefined;
-  const until = lock.timeEnforcementEnds ? ` until ${lock.timeEnforcementEnds.toISOString()}` : '';
+  // baileys makes the date from WhatsApp's text without checking it: an invalid one must not throw.
+  const ends = lock.timeEnforcementEnds?.getTime();
+  const until = ends !== undefined && Number.isFinite(ends) ? ` until ${new Date(ends).toISOString()}` : '';
   return { type: 'restricted', reason: 'rate_limited', detail: `reachout timelock (${lock.enforcementType ?? 'DEFAULT'})${until}` };
 }

@@ -64,8 +64,8 @@ export interface Disconnect {
   statusCode?: number;
   /** The network error when WhatsApp could not be reached at all (DNS, TCP, TLS). */
   unreachable?: string;
-  /** When a temporary ban (402) ends, if WhatsApp said. */
-  banEndsAt?: Date;
+  /** How long a temporary ban (402) lasts, if WhatsApp said: its `expire`, unbounded until the policy caps it. */
+  banForMs?: number;
 }
 
 export interface ReconnectOptions {
@@ -82,6 +82,12 @@ export interface ReconnectOptions {
   stableAfterMs: number;
   /** How long a temporary ban is waited out when WhatsApp gave no end. */
   defaultBanMs: number;
+  /**
+   * The longest a temporary ban is waited out before trying again (WhatsApp answers with the time
+   * left, if any): an absurd `expire` must neither overflow a timer (Node fires anything past
+   * 2^31-1 ms, ~24.8 days, at once: a reconnect loop while banned) nor make an invalid date.
+   */
+  maxBanMs: number;
 }
 
 export const DEFAULT_RECONNECT: ReconnectOptions = {
@@ -92,6 +98,7 @@ export const DEFAULT_RECONNECT: ReconnectOptions = {
   maxImmediateRestarts: 3,
   stableAfterMs: 60_000,
   defaultBanMs: 3_600_000,
+  maxBanMs: 7 * 24 * 3_600_000,
 };
 
 /** Counters carried from one disconnect to the next; the link resets them once a link has been stable. */
@@ -157,9 +164,9 @@ export function decideReconnect(
       // whatsmeow counts 406 as a logout too: the creds no longer open a session.
       return stop('logged_out', true, 'logged_out');
     case 'temporarily_banned': {
-      const endsAt = disconnect.banEndsAt ?? new Date(now.getTime() + options.defaultBanMs);
-      const until = endsAt.toISOString();
-      const delayMs = Math.max(options.minDelayMs, endsAt.getTime() - now.getTime());
+      const wanted = disconnect.banForMs ?? options.defaultBanMs;
+      const delayMs = Math.min(options.maxBanMs, Math.max(options.minDelayMs, wanted));
+      const until = new Date(now.getTime() + delayMs).toISOString();
       return { action: 'reconnect', reason, detail: `${reason} until ${until}`, delayMs, counters, restricted: { reason, until } };
     }
     case 'forbidden':

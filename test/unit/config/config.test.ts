@@ -50,6 +50,11 @@ describe('loadConfig', () => {
     }
   });
 
+  it('refuses a SHUTDOWN_TIMEOUT_MS longer than a timer can wait (it would force the exit at once)', () => {
+    expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '2147483647' }).shutdownTimeoutMs).toBe(2_147_483_647);
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '2147483648' })).toThrow(/SHUTDOWN_TIMEOUT_MS/);
+  });
+
   it('needs REDIS_URL for the api and worker roles, which never start their own Redis', () => {
     expect(() => loadConfig({}, { role: 'api' })).toThrow(/REDIS_URL: is required for role "api"/);
     expect(() => loadConfig({}, { role: 'worker' })).toThrow(/REDIS_URL/);

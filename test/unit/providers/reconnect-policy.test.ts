@@ -72,8 +72,7 @@ describe('reconnect policy', () => {
   });
 
   it('a temporary ban (402) waits until WhatsApp says it ends, says so as a restriction, then reconnects', () => {
-    const banEndsAt = new Date(NOW.getTime() + 2 * 3_600_000);
-    expect(decideReconnect({ statusCode: 402, banEndsAt }, FRESH_COUNTERS, half, DEFAULT_RECONNECT, NOW)).toEqual({
+    expect(decideReconnect({ statusCode: 402, banForMs: 2 * 3_600_000 }, FRESH_COUNTERS, half, DEFAULT_RECONNECT, NOW)).toEqual({
       action: 'reconnect',
       reason: 'temporarily_banned',
       detail: 'temporarily_banned until 2026-03-01T12:00:00.000Z',
@@ -83,6 +82,13 @@ describe('reconnect policy', () => {
     });
     // No end given: an hour.
     expect(decideReconnect({ statusCode: 402 }, FRESH_COUNTERS, half, DEFAULT_RECONNECT, NOW)).toMatchObject({ delayMs: 3_600_000 });
+  });
+
+  it.each([40 * 24 * 3_600_000, 1e20, Infinity])('a temporary ban said to last %s ms is waited out 7 days at most, with a date that can be shown', (banForMs) => {
+    expect(decideReconnect({ statusCode: 402, banForMs }, FRESH_COUNTERS, half, DEFAULT_RECONNECT, NOW)).toMatchObject({
+      delayMs: 7 * 24 * 3_600_000,
+      restricted: { reason: 'temporarily_banned', until: '2026-03-08T10:00:00.000Z' },
+    });
   });
 
   it('restart-required reconnects at once, a bounded number of times in a row', () => {
