@@ -159,8 +159,9 @@ export function createBlobRepository(db: Db): BlobRepository {
 
     async sweep(before) {
       const beforeMs = Date.parse(before);
-      // Staging ids sort together: 'staging-' up to (not including) 'staging.'.
-      const stagedIds = await db.selectFrom('blob_chunks').select('sha256').distinct().where('sha256', '>=', STAGING).where('sha256', '<', 'staging.').execute();
+      // By prefix, not by a range ('staging-' up to 'staging.'): a range holds only in byte order,
+      // and a PostgreSQL database sorting in a natural language (en_US.UTF-8) ignores the '-'.
+      const stagedIds = await db.selectFrom('blob_chunks').select('sha256').distinct().where('sha256', 'like', `${STAGING}%`).execute();
       let staged = 0;
       for (const { sha256 } of stagedIds) {
         const startedMs = Number(sha256.slice(STAGING.length).split('-')[0]);

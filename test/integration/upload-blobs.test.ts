@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { databaseKinds } from '../support/databases.js';
+import { sql } from 'kysely';
+import { createLogger } from '../../src/logging/logger.js';
+import { createDatabase } from '../../src/store/database.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { createStore } from '../../src/store/store.js';
+import { databaseKinds, NATURAL_LANGUAGE_COLLATION, postgresDatabase } from '../support/databases.js';
 import { asAdmin, startTestApi, withKey, type TestApi } from '../support/harness.js';
 
 type Part = { name: string; value: string } | { name: string; filename: string; data: Buffer };
@@ -129,5 +134,30 @@ describe.each(databaseKinds(inject('postgresUrl')))('uploads leave nothing behin
     await api.runtime.database.db.updateTable('lists').set({ status: 'ready' }).where('id', '=', listId).execute();
     expect(await store.blobs.sweep(later)).toEqual({ staged: 0, blobs: 2 });
     expect(await stored()).toEqual({ blobs: 0, chunks: 0 });
+  });
+});
+
+// Many PostgreSQL servers sort text in a natural language (en_US.UTF-8), not byte by byte (C).
+describe.skipIf(inject('postgresUrl') === '')('staged uploads on PostgreSQL sorting text in a natural language', () => {
+  const log = createLogger('silent');
+
+  it('sweeps an abandoned staged upload', async () => {
+    const database = await postgresDatabase(inject('postgresUrl'), { icuLocale: NATURAL_LANGUAGE_COLLATION });
+    const handle = createDatabase(database.target);
+    try {
+      await migrateToLatest(handle, log);
+      // The database does sort the way that broke a byte-order range over staging ids.
+      const probe = await sql<{ before: boolean }>`SELECT 'staging-1712345678901-x' < 'staging.' AS before`.execute(handle.db);
+      expect(probe.rows[0]?.before).toBe(false);
+
+      const store = createStore(handle);
+      await store.blobs.stage(Readable.from([CSV]), { maxBytes: 4096, now: new Date().toISOString() });
+      expect(await store.blobs.sweep(new Date(Date.now() + 3_600_000).toISOString())).toEqual({ staged: 1, blobs: 0 });
+      const chunks = await handle.db.selectFrom('blob_chunks').select('sha256').execute();
+      expect(chunks).toEqual([]);
+    } finally {
+      await handle.close();
+      await database.drop();
+    }
   });
 });
