@@ -98,6 +98,8 @@ const IN_FLIGHT: LedgerStatus[] = ['pending', 'sending'];
 
 export interface BlastRepository {
   create(blast: NewBlast): Promise<void>;
+  /** Takes back a blast just created, whose request then failed: the row, its sessions and ledger. */
+  delete(id: string): Promise<void>;
   get(id: string): Promise<Blast | undefined>;
   list(filter: BlastFilter): Promise<{ items: Blast[]; total: number }>;
   /** Blasts not yet ended that send to this list (it must not be deleted under them). */
@@ -218,6 +220,14 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
           .insertInto('blast_sessions')
           .values(blast.sessions.map((session) => ({ blast_id: blast.id, session_id: session.id, session_uid: session.uid, paused_reason: null })))
           .execute();
+      });
+    },
+
+    async delete(id) {
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('blast_recipients').where('blast_id', '=', id).execute();
+        await trx.deleteFrom('blast_sessions').where('blast_id', '=', id).execute();
+        await trx.deleteFrom('blasts').where('id', '=', id).execute();
       });
     },
 

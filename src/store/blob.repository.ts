@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { sql } from 'kysely';
+import { UploadTooSlow } from '../errors/app-error.js';
 import type { Db } from './database.js';
 
 /** Chunks small enough for any driver, large enough to keep row counts low. */
@@ -111,7 +112,9 @@ export function createBlobRepository(db: Db): BlobRepository {
         }
         const moved = await trx.updateTable('blob_chunks').set({ sha256: staged.sha256 }).where('sha256', '=', staged.stagingId).executeTakeFirst();
         // A sweep took the chunks of an upload staged too long ago: it cannot be a blob.
-        if (moved.numUpdatedRows !== BigInt(staged.chunks)) throw new Error('The staged upload is incomplete.');
+        if (moved.numUpdatedRows !== BigInt(staged.chunks)) {
+          throw new UploadTooSlow('The upload took so long that it was given up before it had all come; send it again (a smaller file, a faster connection).');
+        }
         await trx.insertInto('blobs').values({ sha256: staged.sha256, size: staged.size, created_at: now }).execute();
       });
     },

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sql } from 'kysely';
 import { createLogger } from '../../src/logging/logger.js';
@@ -134,6 +134,58 @@ describe.each(databaseKinds(inject('postgresUrl')))('uploads leave nothing behin
     await api.runtime.database.db.updateTable('lists').set({ status: 'ready' }).where('id', '=', listId).execute();
     expect(await store.blobs.sweep(later)).toEqual({ staged: 0, blobs: 2 });
     expect(await stored()).toEqual({ blobs: 0, chunks: 0 });
+  });
+  /**
+   * A multipart body sent slowly: its files (and the boundary after them) first, then, once `held`
+   * has run (the files are staged by then), the fields left.
+   */
+  async function postSlowly(url: string, files: Part[], rest: { name: string; value: string }[], held: () => Promise<void>) {
+    const body = multipart([...files, ...rest]);
+    const text = body.payload.toString('latin1');
+    const boundary = body.headers['content-type']?.split('boundary=')[1] ?? '';
+    const cut = Buffer.from(text.slice(0, text.indexOf(`--${boundary}\r\nContent-Disposition: form-data; name="${rest[0]?.name ?? ''}"`) + boundary.length + 4), 'latin1');
+    const stream = new PassThrough();
+    const response = api.app.inject({ method: 'POST', url, payload: stream, headers: { ...asAdmin, ...body.headers } });
+    stream.write(cut);
+    await held();
+    stream.end(body.payload.subarray(cut.length));
+    return response;
+  }
+  /** Waits until `count` uploads are staged, then sweeps them away as abandoned. */
+  async function sweepOnceStaged(count: number): Promise<void> {
+    const db = api.runtime.database.db;
+    await expect.poll(async () => (await db.selectFrom('blob_chunks').select('sha256').distinct().where('sha256', 'like', 'staging-%').execute()).length, { timeout: 10_000 }).toBe(count);
+    expect((await api.runtime.store.blobs.sweep(new Date(Date.now() + 3_600_000).toISOString())).staged).toBe(count);
+  }
+
+  it.skipIf(skip)('refuses, leaving nothing behind, an upload still coming when it was given up as abandoned', async () => {
+    const { store } = api.runtime;
+    const session = await api.app.inject({ method: 'POST', url: '/api/sessions/config', headers: asAdmin, payload: { id: 'slow-desk', friendlyName: 'Slow desk', businessUnit: 'Sales', provider: 'sandbox' } });
+    expect(session.statusCode).toBe(201);
+    await store.sessions.markLinked('slow-desk', new Date().toISOString());
+    const listId = randomUUID();
+    const now = new Date().toISOString();
+    await store.lists.create({ id: listId, name: 'Ready', purpose: 'recipients', businessUnit: 'Sales', fileName: 'x.csv', fileSize: 1, blobSha256: 'x', phoneColumn: null, defaultCountry: 'ID', createdAt: now });
+    await store.lists.complete(listId, { counts: { rows: 1, valid: 1, duplicates: 0, invalid: 0, blank: 0 }, columns: [] }, now);
+    const blastsBefore = await api.app.inject({ method: 'GET', url: '/api/blasts', headers: asAdmin });
+    const listsBefore = await api.app.inject({ method: 'GET', url: '/api/lists', headers: asAdmin });
+    const sessionFields = [{ name: 'sessionId', value: 'slow-desk' }, { name: 'message', value: 'Hi' }];
+
+    const attempts: [string, () => ReturnType<typeof postSlowly>][] = [
+      ['a blast with media', () => postSlowly('/api/blasts', [file('media', PNG, 'photo.png')], [{ name: 'listId', value: listId }, ...sessionFields], () => sweepOnceStaged(1))],
+      ['a list', () => postSlowly('/api/lists', [file('file', CSV)], [{ name: 'businessUnit', value: 'Sales' }], () => sweepOnceStaged(1))],
+      ['a blast with a recipients file', () => postSlowly('/api/blasts', [file('recipientsFile', CSV)], sessionFields, () => sweepOnceStaged(1))],
+      ['a blast with its recipients file and media', () => postSlowly('/api/blasts', [file('recipientsFile', OTHER_CSV), file('media', PNG, 'photo.png')], sessionFields, () => sweepOnceStaged(2))],
+    ];
+    for (const [what, attempt] of attempts) {
+      const response = await attempt();
+      expect({ what, status: response.statusCode, code: response.json<{ error?: { code: string } }>().error?.code }).toEqual({ what, status: 408, code: 'UPLOAD_TOO_SLOW' });
+    }
+    // No blast, no list, no file: as if the requests had never come.
+    expect((await api.app.inject({ method: 'GET', url: '/api/blasts', headers: asAdmin })).json()).toEqual(blastsBefore.json());
+    expect((await api.app.inject({ method: 'GET', url: '/api/lists', headers: asAdmin })).json()).toEqual(listsBefore.json());
+    expect(await stored()).toEqual({ blobs: 0, chunks: 0 });
+    await store.lists.delete(listId);
   });
 });
 
