@@ -108,6 +108,8 @@ export interface BlastRepository {
   unfinishedForSession(session: SessionRef): Promise<string[]>;
   /** The blast's sessions that may still send it: the very sessions it was made with, still there and in its unit. */
   sendingSessions(blastId: string): Promise<string[]>;
+  /** Blasts not yet ended none of whose sessions may send them any more (see sendingSessions), oldest first. */
+  orphaned(): Promise<string[]>;
   /** Blasts still waiting for this list to import. */
   waitingForList(listId: string): Promise<string[]>;
   /** Moves a blast from one of `from` to `to`; false when it was in none of them (someone else moved it). */
@@ -286,6 +288,31 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
         .select('blast_sessions.session_id as id')
         .where('blast_sessions.blast_id', '=', blastId)
         .orderBy('blast_sessions.session_id')
+        .execute();
+      return rows.map((row) => row.id);
+    },
+
+    async orphaned() {
+      const rows = await db
+        .selectFrom('blasts')
+        .select('id')
+        .where('status', 'not in', ['completed', 'cancelled', 'failed'])
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('blast_sessions')
+                .innerJoin('session_configs', (join) =>
+                  join.onRef('session_configs.id', '=', 'blast_sessions.session_id').onRef('session_configs.uid', '=', 'blast_sessions.session_uid'),
+                )
+                .select('blast_sessions.session_id')
+                .whereRef('blast_sessions.blast_id', '=', 'blasts.id')
+                .whereRef('session_configs.business_unit', '=', 'blasts.business_unit'),
+            ),
+          ),
+        )
+        .orderBy('created_at')
+        .orderBy('id')
         .execute();
       return rows.map((row) => row.id);
     },
