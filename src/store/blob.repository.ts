@@ -106,7 +106,15 @@ export function createBlobRepository(db: Db): BlobRepository {
         // Written first, so that a concurrent deleteUnreferenced of the same content waits for
         // this transaction (or this one for it): the content is then either kept or stored again.
         const known = await trx.updateTable('blobs').set({ size: staged.size }).where('sha256', '=', staged.sha256).executeTakeFirst();
-        if (known.numUpdatedRows > 0n) {
+        // Claimed before the chunks move: of two commits of the same content at once, the second
+        // waits here for the first, then finds it stored (its chunks would collide with them).
+        const claim = () =>
+          trx
+            .insertInto('blobs')
+            .values({ sha256: staged.sha256, size: staged.size, created_at: now })
+            .onConflict((conflict) => conflict.column('sha256').doNothing())
+            .executeTakeFirst();
+        if (known.numUpdatedRows > 0n || (await claim()).numInsertedOrUpdatedRows === 0n) {
           await trx.deleteFrom('blob_chunks').where('sha256', '=', staged.stagingId).execute();
           return;
         }
@@ -115,7 +123,6 @@ export function createBlobRepository(db: Db): BlobRepository {
         if (moved.numUpdatedRows !== BigInt(staged.chunks)) {
           throw new UploadTooSlow('The upload took so long that it was given up before it had all come; send it again (a smaller file, a faster connection).');
         }
-        await trx.insertInto('blobs').values({ sha256: staged.sha256, size: staged.size, created_at: now }).execute();
       });
     },
 

@@ -135,6 +135,15 @@ describe.each(databaseKinds(inject('postgresUrl')))('uploads leave nothing behin
     expect(await store.blobs.sweep(later)).toEqual({ staged: 0, blobs: 2 });
     expect(await stored()).toEqual({ blobs: 0, chunks: 0 });
   });
+  it.skipIf(skip)('keeps one copy of a file committed by two requests at the same moment, and fails neither', async () => {
+    const { store } = api.runtime;
+    const now = new Date().toISOString();
+    const staged = await Promise.all([1, 2, 3].map(() => store.blobs.stage(Readable.from([CSV]), { maxBytes: 4096, now })));
+    await Promise.all(staged.map((blob) => store.blobs.commit(blob, now)));
+    expect(await stored()).toEqual({ blobs: 1, chunks: 1 });
+    expect(await store.blobs.deleteUnreferenced(staged[0]?.sha256 ?? '')).toBe(true);
+  });
+
   /**
    * A multipart body sent slowly: its files (and the boundary after them) first, then, once `held`
    * has run (the files are staged by then), the fields left.
