@@ -77,6 +77,7 @@ export interface DatabaseKind {
 export function databaseKinds(postgresUrl: string): DatabaseKind[] {
   return [
     { kind: 'sqlite', skip: false, create: () => Promise.resolve(sqliteDatabase()) },
-    { kind: 'postgres', skip: postgresUrl === '', create: () => postgresDatabase(postgresUrl) },
+    // Sorting text as many servers do (en_US.UTF-8), not byte by byte: what holds only in byte order fails here.
+    { kind: 'postgres', skip: postgresUrl === '', create: () => postgresDatabase(postgresUrl, { icuLocale: NATURAL_LANGUAGE_COLLATION }) },
   ];
 }
