@@ -280,25 +280,34 @@ export function createBlastService(deps: {
       }
 
       const id = randomUUID();
-      await store.blasts.create({
-        id,
-        name: input.name ?? `Blast ${clock.now().toISOString().slice(0, 16).replace('T', ' ')}`,
-        businessUnit,
-        status: 'importing',
-        listId,
-        message: input.message,
-        media,
-        sessions,
-        checkNumbers: input.checkNumbers ?? false,
-        typing: input.typing ?? false,
-        pacing,
-        scheduledAt,
-        createdAt: clock.now().toISOString(),
-      });
-      // The media becomes a blob once the blast refers to it (see BlobRepository).
-      if (input.media) await store.blobs.commit(input.media.blob, clock.now().toISOString());
-      // Idempotent: the import's end queues it again if the list is still importing now.
-      await enqueue(deps.queues, 'blasts', 'prepare-blast', { blastId: id, ...(requestId === undefined ? {} : { requestId }) }, { attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: 1_000, removeOnFail: 5_000 });
+      try {
+        await store.blasts.create({
+          id,
+          name: input.name ?? `Blast ${clock.now().toISOString().slice(0, 16).replace('T', ' ')}`,
+          businessUnit,
+          status: 'importing',
+          listId,
+          message: input.message,
+          media,
+          sessions,
+          checkNumbers: input.checkNumbers ?? false,
+          typing: input.typing ?? false,
+          pacing,
+          scheduledAt,
+          createdAt: clock.now().toISOString(),
+        });
+        // The media becomes a blob once the blast refers to it (see BlobRepository).
+        if (input.media) await store.blobs.commit(input.media.blob, clock.now().toISOString());
+        // Idempotent: the import's end queues it again if the list is still importing now.
+        await enqueue(deps.queues, 'blasts', 'prepare-blast', { blastId: id, ...(requestId === undefined ? {} : { requestId }) }, { attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: 1_000, removeOnFail: 5_000 });
+      } catch (error) {
+        // The request failed, so it made nothing (as lists.create): no blast left waiting for a
+        // media that is not there or a job never queued, nor its media, nor a list of its own.
+        await store.blasts.delete(id);
+        if (input.media) await store.blobs.deleteUnreferenced(input.media.blob.sha256);
+        if (input.listId === undefined) await deps.lists.delete(principal, listId);
+        throw error;
+      }
       return visible(principal, id);
     },
 

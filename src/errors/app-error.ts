@@ -3,7 +3,7 @@
  * to `{ error: { code, message, details? } }` with the status below. Anything that is not an
  * AppError is a 500 with an error id.
  */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 408 | 409 | 413 | 415 | 422 | 429 | 503;
 
 export abstract class AppError extends Error {
   abstract readonly status: ErrorStatus;
@@ -51,6 +51,12 @@ export class NotFound extends AppError {
   ) {
     super(message);
   }
+}
+
+/** An upload still coming when it was given up as abandoned (the sweep of staged uploads took it). */
+export class UploadTooSlow extends AppError {
+  readonly status = 408;
+  readonly code = 'UPLOAD_TOO_SLOW';
 }
 
 export class Conflict extends AppError {

@@ -25,6 +25,8 @@ export interface JobCatalogue {
     'resume-imports': Record<string, never>;
     /** Deletes staged uploads and blobs nothing refers to, left for longer than this. */
     'sweep-blobs': { olderThanMinutes: number };
+    /** Fails the blasts not yet ended that none of their sessions may send any more (SESSION_DELETED). */
+    'fail-orphaned-blasts': Record<string, never>;
   };
 }
 
@@ -35,7 +37,7 @@ export type JobPayload<Q extends QueueName, J extends JobName<Q>> = JobCatalogue
 export const QUEUES: { [Q in QueueName]: readonly JobName<Q>[] } = {
   imports: ['import-list'],
   blasts: ['prepare-blast', 'start-blast'],
-  maintenance: ['purge-revoked-keys', 'resume-imports', 'sweep-blobs'],
+  maintenance: ['purge-revoked-keys', 'resume-imports', 'sweep-blobs', 'fail-orphaned-blasts'],
 };
 
 export const QUEUE_NAMES = Object.keys(QUEUES) as QueueName[];

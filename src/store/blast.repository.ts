@@ -100,6 +100,8 @@ const IN_FLIGHT: LedgerStatus[] = ['pending', 'sending'];
 
 export interface BlastRepository {
   create(blast: NewBlast): Promise<void>;
+  /** Takes back a blast just created, whose request then failed: the row, its sessions and ledger. */
+  delete(id: string): Promise<void>;
   get(id: string): Promise<Blast | undefined>;
   list(filter: BlastFilter): Promise<{ items: Blast[]; total: number }>;
   /** Blasts not yet ended that send to this list (it must not be deleted under them). */
@@ -108,6 +110,8 @@ export interface BlastRepository {
   unfinishedForSession(session: SessionRef): Promise<string[]>;
   /** The blast's sessions that may still send it: the very sessions it was made with, still there and in its unit. */
   sendingSessions(blastId: string): Promise<string[]>;
+  /** Blasts not yet ended none of whose sessions may send them any more (see sendingSessions), oldest first. */
+  orphaned(): Promise<string[]>;
   /** Blasts still waiting for this list to import. */
   waitingForList(listId: string): Promise<string[]>;
   /** Moves a blast from one of `from` to `to`; false when it was in none of them (someone else moved it). */
@@ -223,6 +227,14 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
       });
     },
 
+    async delete(id) {
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('blast_recipients').where('blast_id', '=', id).execute();
+        await trx.deleteFrom('blast_sessions').where('blast_id', '=', id).execute();
+        await trx.deleteFrom('blasts').where('id', '=', id).execute();
+      });
+    },
+
     async get(id) {
       const row = await db.selectFrom('blasts').selectAll().where('id', '=', id).executeTakeFirst();
       if (!row) return undefined;
@@ -278,6 +290,31 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
         .select('blast_sessions.session_id as id')
         .where('blast_sessions.blast_id', '=', blastId)
         .orderBy('blast_sessions.session_id')
+        .execute();
+      return rows.map((row) => row.id);
+    },
+
+    async orphaned() {
+      const rows = await db
+        .selectFrom('blasts')
+        .select('id')
+        .where('status', 'not in', ['completed', 'cancelled', 'failed'])
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('blast_sessions')
+                .innerJoin('session_configs', (join) =>
+                  join.onRef('session_configs.id', '=', 'blast_sessions.session_id').onRef('session_configs.uid', '=', 'blast_sessions.session_uid'),
+                )
+                .select('blast_sessions.session_id')
+                .whereRef('blast_sessions.blast_id', '=', 'blasts.id')
+                .whereRef('session_configs.business_unit', '=', 'blasts.business_unit'),
+            ),
+          ),
+        )
+        .orderBy('created_at')
+        .orderBy('id')
         .execute();
       return rows.map((row) => row.id);
     },

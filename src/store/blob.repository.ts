@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { sql } from 'kysely';
+import { UploadTooSlow } from '../errors/app-error.js';
 import type { Db } from './database.js';
 
 /** Chunks small enough for any driver, large enough to keep row counts low. */
@@ -105,14 +106,23 @@ export function createBlobRepository(db: Db): BlobRepository {
         // Written first, so that a concurrent deleteUnreferenced of the same content waits for
         // this transaction (or this one for it): the content is then either kept or stored again.
         const known = await trx.updateTable('blobs').set({ size: staged.size }).where('sha256', '=', staged.sha256).executeTakeFirst();
-        if (known.numUpdatedRows > 0n) {
+        // Claimed before the chunks move: of two commits of the same content at once, the second
+        // waits here for the first, then finds it stored (its chunks would collide with them).
+        const claim = () =>
+          trx
+            .insertInto('blobs')
+            .values({ sha256: staged.sha256, size: staged.size, created_at: now })
+            .onConflict((conflict) => conflict.column('sha256').doNothing())
+            .executeTakeFirst();
+        if (known.numUpdatedRows > 0n || (await claim()).numInsertedOrUpdatedRows === 0n) {
           await trx.deleteFrom('blob_chunks').where('sha256', '=', staged.stagingId).execute();
           return;
         }
         const moved = await trx.updateTable('blob_chunks').set({ sha256: staged.sha256 }).where('sha256', '=', staged.stagingId).executeTakeFirst();
         // A sweep took the chunks of an upload staged too long ago: it cannot be a blob.
-        if (moved.numUpdatedRows !== BigInt(staged.chunks)) throw new Error('The staged upload is incomplete.');
-        await trx.insertInto('blobs').values({ sha256: staged.sha256, size: staged.size, created_at: now }).execute();
+        if (moved.numUpdatedRows !== BigInt(staged.chunks)) {
+          throw new UploadTooSlow('The upload took so long that it was given up before it had all come; send it again (a smaller file, a faster connection).');
+        }
       });
     },
 
@@ -159,8 +169,9 @@ export function createBlobRepository(db: Db): BlobRepository {
 
     async sweep(before) {
       const beforeMs = Date.parse(before);
-      // Staging ids sort together: 'staging-' up to (not including) 'staging.'.
-      const stagedIds = await db.selectFrom('blob_chunks').select('sha256').distinct().where('sha256', '>=', STAGING).where('sha256', '<', 'staging.').execute();
+      // By prefix, not by a range ('staging-' up to 'staging.'): a range holds only in byte order,
+      // and a PostgreSQL database sorting in a natural language (en_US.UTF-8) ignores the '-'.
+      const stagedIds = await db.selectFrom('blob_chunks').select('sha256').distinct().where('sha256', 'like', `${STAGING}%`).execute();
       let staged = 0;
       for (const { sha256 } of stagedIds) {
         const startedMs = Number(sha256.slice(STAGING.length).split('-')[0]);

@@ -1,3 +1,4 @@
+import type { BlastControl } from '../blasts/blast-control.js';
 import type { RecipientList } from '../core/recipient-list.js';
 import type { Clock } from '../infra/clock.js';
 import type { ImportQueue } from '../lists/import-queue.js';
@@ -7,16 +8,30 @@ import type { Processors } from './processors.js';
 
 const DAY_MS = 86_400_000;
 
+/** Fails the blasts not yet ended none of whose sessions may send them any more (SESSION_DELETED); how many. */
+export async function failOrphanedBlasts(deps: { store: Store; control: Pick<BlastControl, 'failIfOrphaned'>; log: Logger }): Promise<number> {
+  let failed = 0;
+  for (const blastId of await deps.store.blasts.orphaned()) {
+    if (!(await deps.control.failIfOrphaned(blastId))) continue;
+    deps.log.warn({ blastId }, 'blast with no session left: failed');
+    failed += 1;
+  }
+  return failed;
+}
+
 /**
  * Housekeeping: revoked keys are kept for a while (for the key listing), then removed; imports
  * lost to crashes are failed, and their unit's next one queued; uploads nothing needs any more
- * (a blast's media once it has ended, what a crash mid-upload left) are deleted.
+ * (a blast's media once it has ended, what a crash mid-upload left) are deleted; blasts not yet
+ * ended none of whose sessions is left are failed: those a crash kept a session's deletion from
+ * failing, and those migration 0008 left bound to no session (else they stay running for ever).
  */
 export function maintenanceProcessors(deps: {
   store: Store;
   clock: Clock;
   log: Logger;
   imports: ImportQueue;
+  control: Pick<BlastControl, 'failIfOrphaned'>;
   onListFailed: (list: RecipientList) => Promise<void>;
 }): Processors['maintenance'] {
   return {
@@ -32,6 +47,7 @@ export function maintenanceProcessors(deps: {
       if (swept.staged + swept.blobs > 0) deps.log.info(swept, 'deleted unused uploads');
       return swept;
     },
+    'fail-orphaned-blasts': async () => ({ failed: await failOrphanedBlasts(deps) }),
     'resume-imports': async () => {
       const failed = await deps.imports.resume(deps.clock.now().toISOString());
       for (const listId of failed) {

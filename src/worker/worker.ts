@@ -5,7 +5,7 @@ import { QUEUE_NAMES } from '../queue/queue-catalogue.js';
 import { dataPaths } from '../app/data-dir.js';
 import { importProcessors } from './import.processor.js';
 import { hasImportProcess, ImportProcesses } from '../lists/import-process.js';
-import { maintenanceProcessors } from './maintenance.processor.js';
+import { failOrphanedBlasts, maintenanceProcessors } from './maintenance.processor.js';
 import { createImportQueue } from '../lists/import-queue.js';
 import type { RecipientList } from '../core/recipient-list.js';
 import { assertEveryJobHandled, dispatcher, type Processors } from './processors.js';
@@ -31,6 +31,8 @@ const RESUME_IMPORTS_EVERY_MS = 60_000;
  */
 const SWEEP_BLOBS_EVERY_MS = 10 * 60_000;
 const UNUSED_UPLOAD_MINUTES = 60;
+/** How soon a blast left with no session (a crash while its sessions were deleted) is failed. */
+const FAIL_ORPHANED_BLASTS_EVERY_MS = 10 * 60_000;
 
 /** The worker role: a BullMQ consumer per queue of the catalogue, and the recurring jobs. */
 export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promise<SessionManager> {
@@ -91,6 +93,7 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
       clock: runtime.clock,
       log,
       imports,
+      control,
       onListFailed: async (list) => {
         await publishList(list);
         await prepareWaitingBlasts(list.id);
@@ -172,6 +175,8 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
     optOutKeywords: runtime.config.blasts.optOutKeywords,
     metrics: runtime.metrics,
   });
+  // Blasts no session may send any more are failed before anything sends (then now and again).
+  await failOrphanedBlasts({ store: runtime.store, control, log });
   // Started before the sessions, so it hears their first "connected"; stopped before them
   // (closers run in reverse), so every message in hand is sent and recorded first.
   await engine.start();
@@ -186,6 +191,7 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
     { name: 'purge-revoked-keys', data: { olderThanDays: REVOKED_KEY_RETENTION_DAYS } },
   );
   await runtime.queues.maintenance.upsertJobScheduler('resume-imports', { every: RESUME_IMPORTS_EVERY_MS }, { name: 'resume-imports', data: {} });
+  await runtime.queues.maintenance.upsertJobScheduler('fail-orphaned-blasts', { every: FAIL_ORPHANED_BLASTS_EVERY_MS }, { name: 'fail-orphaned-blasts', data: {} });
   await runtime.queues.maintenance.upsertJobScheduler('sweep-blobs', { every: SWEEP_BLOBS_EVERY_MS }, { name: 'sweep-blobs', data: { olderThanMinutes: UNUSED_UPLOAD_MINUTES } });
   log.info({ queues: QUEUE_NAMES, workerId: runtime.config.sessions.workerId }, 'worker started');
   return sessions;

@@ -433,6 +433,7 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
       await store.blasts.transition('b3', ['importing'], 'cancelled', AT);
       expect(await store.blasts.unfinishedForSession(ref('s1'))).toEqual(['b1', 'b2']);
       expect(await store.blasts.sendingSessions('b1')).toEqual(['s1', 's2']);
+      expect(await store.blasts.orphaned()).toEqual([]);
 
       // s1 is deleted, and Sales creates a session with its id.
       expect(await store.sessions.delete(ref('s1'))).toBe(true);
@@ -445,12 +446,21 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
       // b1 goes on with s2 alone; b2 has no session left.
       expect(await store.blasts.sendingSessions('b1')).toEqual(['s2']);
       expect(await store.blasts.sendingSessions('b2')).toEqual([]);
+      expect(await store.blasts.orphaned()).toEqual(['b2']);
       expect(await store.blasts.activeForSession(ref('s2'))).toEqual([{ id: 'b1', listId: 'list-1' }]);
 
       // s2 is moved to another unit: it sends Marketing's blast no more.
       expect(await store.sessions.update(ref('s2'), { businessUnit: 'Sales' }, LATER)).toBeDefined();
       expect(await store.blasts.activeForSession(ref('s2'))).toEqual([]);
       expect(await store.blasts.sendingSessions('b1')).toEqual([]);
+      expect(await store.blasts.orphaned()).toEqual(['b1', 'b2']);
+    });
+
+    it('counts as orphaned a blast left bound to no session (as migration 0008 leaves one whose session was re-created)', async () => {
+      await runningBlast('b1', 2, { sessions: refs('s1') });
+      await runningBlast('b2', 2, { sessions: refs('s2') });
+      await handle.db.updateTable('blast_sessions').set({ session_uid: null }).where('blast_id', '=', 'b1').execute();
+      expect(await store.blasts.orphaned()).toEqual(['b1']);
     });
   });
 

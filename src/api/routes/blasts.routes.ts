@@ -45,7 +45,7 @@ export function blastsRoutes(blasts: BlastService, control: BlastControl) {
             'multipart/form-data (as documented) or a JSON body with listId. The recipients come from listId or from a recipientsFile ' +
             'imported first. Follow GET /api/blasts/{id} or the WebSocket (GET /api/ws-ticket?blastId=…). Errors: 404 SESSION_NOT_FOUND / LIST_NOT_FOUND, ' +
             '409 SESSION_NOT_LINKED / LIST_FAILED, 422 SESSION_OTHER_UNIT / TEMPLATE_UNKNOWN_VARIABLES / MESSAGE_TOO_LONG / LIST_EMPTY, 400 TEMPLATE_SYNTAX / ' +
-            'TEMPLATE_TOO_LONG / RECIPIENTS_REQUIRED / SCHEDULE_IN_PAST / SCHEDULE_TOO_FAR / VALIDATION_FAILED, 413 UPLOAD_TOO_LARGE / MEDIA_TOO_LARGE, 415 UNSUPPORTED_FILE_TYPE / ' +
+            'TEMPLATE_TOO_LONG / RECIPIENTS_REQUIRED / SCHEDULE_IN_PAST / SCHEDULE_TOO_FAR / VALIDATION_FAILED, 413 UPLOAD_TOO_LARGE / MEDIA_TOO_LARGE, 408 UPLOAD_TOO_SLOW (a file still coming after an hour), 415 UNSUPPORTED_FILE_TYPE / ' +
             'UNSUPPORTED_MEDIA_TYPE. With a recipientsFile, a variable the file lacks fails the blast (status failed, error TEMPLATE_UNKNOWN_VARIABLES) ' +
             'once imported, before anything is sent. WhatsApp takes 65,536 characters in a text and 1,024 in a caption (with media): a message ' +
             'longer than that on its own is TEMPLATE_TOO_LONG; one the longest values of a ready list can make longer is MESSAGE_TOO_LONG; ' +

@@ -41,6 +41,7 @@ const ADVICE: Record<string, string> = {
   UNSUPPORTED_MEDIA_TYPE: 'Attach an image (JPEG, PNG, WebP, GIF), a video (MP4, 3GP, WebM) or a document (PDF, Office, text).',
   MEDIA_TOO_LARGE: 'Attach a smaller file.',
   UPLOAD_TOO_LARGE: 'The file is too large for this server.',
+  UPLOAD_TOO_SLOW: 'The upload took over an hour and was given up: try again on a faster connection, or with a smaller file.',
   UNSUPPORTED_FILE_TYPE: 'Upload an .xlsx or .csv file.',
 };
 
