@@ -13,6 +13,7 @@ import { apiClient } from '../support/http.js';
 import { nextNewYorkSpringForward } from '../support/dst.js';
 import { startApiProduct } from '../support/product.js';
 import { EventSocket, isStatus, UpgradeRefused, type Frame } from '../support/ws-client.js';
+import { prng } from '../support/prng.js';
 
 const ADMIN = 'e2e-fuzz-admin-key-0123456789abcdefghijkl';
 const { environment, openSocket, track, keep, cleanups } = e2eHarness(ADMIN, 'fuzz');
@@ -20,18 +21,6 @@ const { environment, openSocket, track, keep, cleanups } = e2eHarness(ADMIN, 'fu
 const SEED = 20261124;
 const REQUESTS = 1_200;
 const CANARY = path.join(os.tmpdir(), `wab-fuzz-canary-${SEED}`);
-
-/** mulberry32: the same seed, the same requests, on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Attack {
   method: string;

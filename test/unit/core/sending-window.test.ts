@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultPacing, msUntilWindowCloses, msUntilWindowOpens, type PacingPolicy, type SendingWindow } from '../../../src/core/pacing.js';
+import { prng } from '../../support/prng.js';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -85,18 +86,6 @@ const holds = (window: SendingWindow, ms: number): boolean => {
   return window.startHour < window.endHour ? hour >= window.startHour && hour < window.endHour : hour >= window.startHour || hour < window.endHour;
 };
 const allHold = (windows: SendingWindow[], ms: number): boolean => windows.every((window) => holds(window, ms));
-
-/** mulberry32: the same walk on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('sending window, every day of 2026 and 2027 in zones with odd offsets and clock changes', () => {
   const zones = [
