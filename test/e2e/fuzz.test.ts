@@ -1,4 +1,3 @@
-import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -6,8 +5,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { excelStyleWorkbook, fixtureDir, writeZip } from '../fixtures/spreadsheets.js';
 import { sql } from 'kysely';
-import { createDatabase } from '../../src/store/database.js';
 import { linkedSandboxSessions, postBlast, recipientsCsv } from '../support/blast-setup.js';
+import { openProductDatabase } from '../support/databases.js';
 import { e2eHarness } from '../support/e2e.js';
 import { apiClient } from '../support/http.js';
 import { nextNewYorkSpringForward } from '../support/dst.js';
@@ -223,7 +222,7 @@ describe('sandbox settings and message size (issue 14, items 3 and 4)', () => {
     }
 
     // As a version without bounds stored them: written straight into the database.
-    const database = createDatabase(env.DATABASE_URL?.startsWith('postgres') ? { kind: 'postgres', url: env.DATABASE_URL } : { kind: 'sqlite', file: String(env.DATABASE_URL) });
+    const database = openProductDatabase(String(env.DATABASE_URL));
     const stored = { linkMode: 'scan', qrRotateMs: 0, notOnWhatsApp: null, deliveryDelayMs: null };
     await sql`UPDATE session_configs SET sandbox = ${JSON.stringify(stored)} WHERE id = 'fuzz-sbx'`.execute(database.db);
     await database.close();
@@ -449,11 +448,10 @@ describe('issue 14, items 5 and 6: one unit cannot stall the imports or fill the
       [404, 'SESSION_NOT_FOUND'],
     ]);
     for (const listId of [wide.json.listId, small.json.listId, ...backlog]) expect((await call('DELETE', `/api/lists/${String(listId)}`)).status).toBe(204);
-    const database = new Database(env.DATABASE_URL ?? '', { readonly: true });
-    cleanups.push(() => {
-      database.close();
-    });
-    expect(database.prepare('SELECT (SELECT count(*) FROM blobs) AS blobs, (SELECT count(*) FROM blob_chunks) AS chunks').get()).toEqual({ blobs: 0, chunks: 0 });
+    const database = openProductDatabase(String(env.DATABASE_URL));
+    cleanups.push(() => database.close());
+    const counted = await sql<{ blobs: number | string; chunks: number | string }>`SELECT (SELECT count(*) FROM blobs) AS blobs, (SELECT count(*) FROM blob_chunks) AS chunks`.execute(database.db);
+    expect(counted.rows.map((row) => ({ blobs: Number(row.blobs), chunks: Number(row.chunks) }))).toEqual([{ blobs: 0, chunks: 0 }]);
   });
 });
 

@@ -1,6 +1,6 @@
-import SQLite from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { linkedSandboxSessions, outboxOf, postBlast, recipientsCsv, type Call } from '../support/blast-setup.js';
+import { openProductDatabase } from '../support/databases.js';
 import { e2eHarness } from '../support/e2e.js';
 import { apiClient } from '../support/http.js';
 import { startApiProduct } from '../support/product.js';
@@ -21,12 +21,12 @@ interface BlastView {
   error: { code: string } | null;
 }
 
-async function start(): Promise<{ url: string; call: Call; events: EventSocket; databaseFile: string; stop: () => Promise<unknown> }> {
+async function start(): Promise<{ url: string; call: Call; events: EventSocket; databaseUrl: string; stop: () => Promise<unknown> }> {
   const env = await environment({}, { postgres: false });
   const { product, url } = await startApiProduct('all', env);
   track(product);
   // A graceful stop: its import process closes the database before the files are removed.
-  return { url, call: apiClient(url, ADMIN), events: await openSocket(url), databaseFile: env.DATABASE_URL ?? '', stop: () => product.stop() };
+  return { url, call: apiClient(url, ADMIN), events: await openSocket(url), databaseUrl: env.DATABASE_URL ?? '', stop: () => product.stop() };
 }
 
 /** A Sales blast from `sessionIds`, scheduled an hour ahead and paused before its time. */
@@ -48,13 +48,12 @@ async function pausedSalesBlast(url: string, call: Call, sessionIds: string[], r
 }
 
 /** What a race between the in-use check and the delete, or a deletion from before the check existed, leaves behind. */
-function deleteBehindTheApi(databaseFile: string, sessionId: string): void {
-  const db = new SQLite(databaseFile);
+async function deleteBehindTheApi(databaseUrl: string, sessionId: string): Promise<void> {
+  const database = openProductDatabase(databaseUrl);
   try {
-    db.pragma('busy_timeout = 5000');
-    db.prepare('DELETE FROM session_configs WHERE id = ?').run(sessionId);
+    await database.db.deleteFrom('session_configs').where('id', '=', sessionId).execute();
   } finally {
-    db.close();
+    await database.close();
   }
 }
 
@@ -86,10 +85,10 @@ describe('a deleted session and its id reused', () => {
   });
 
   it('never sends a blast from a session re-created with the id of one it was made with: its other session sends it all', async () => {
-    const { url, call, events, databaseFile, stop } = await start();
+    const { url, call, events, databaseUrl, stop } = await start();
     await linkedSandboxSessions(call, events, ['reuse-a', 'reuse-b'], { businessUnit: 'Sales', sandbox: { sendLatencyMs: 2, deliveryDelayMs: null } });
     const blastId = await pausedSalesBlast(url, call, ['reuse-a', 'reuse-b'], 200);
-    deleteBehindTheApi(databaseFile, 'reuse-a');
+    await deleteBehindTheApi(databaseUrl, 'reuse-a');
     await linkedSandboxSessions(call, events, ['reuse-a'], { businessUnit: 'Clinic', sandbox: { sendLatencyMs: 2, deliveryDelayMs: null } });
 
     expect((await call<BlastView>('POST', `/api/blasts/${blastId}/resume`)).json.status).toBe('running');
@@ -101,10 +100,10 @@ describe('a deleted session and its id reused', () => {
   });
 
   it('fails a blast whose only session was deleted and re-created, instead of sending it from the new one', async () => {
-    const { url, call, events, databaseFile, stop } = await start();
+    const { url, call, events, databaseUrl, stop } = await start();
     await linkedSandboxSessions(call, events, ['reuse-a'], { businessUnit: 'Sales' });
     const blastId = await pausedSalesBlast(url, call, ['reuse-a'], 20);
-    deleteBehindTheApi(databaseFile, 'reuse-a');
+    await deleteBehindTheApi(databaseUrl, 'reuse-a');
     await linkedSandboxSessions(call, events, ['reuse-a'], { businessUnit: 'Clinic' });
 
     const resumed = await call<ErrorBody>('POST', `/api/blasts/${blastId}/resume`);

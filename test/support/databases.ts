@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { DatabaseTarget } from '../../src/config/config.js';
+import { createDatabase, type DatabaseHandle } from '../../src/store/database.js';
 
 export interface TestDatabase {
   target: DatabaseTarget;
@@ -80,4 +81,9 @@ export function databaseKinds(postgresUrl: string): DatabaseKind[] {
     // Sorting text as many servers do (en_US.UTF-8), not byte by byte: what holds only in byte order fails here.
     { kind: 'postgres', skip: postgresUrl === '', create: () => postgresDatabase(postgresUrl, { icuLocale: NATURAL_LANGUAGE_COLLATION }) },
   ];
+}
+
+/** The database a product started with DATABASE_URL=`url` uses, opened from the test (SQLite or PostgreSQL). */
+export function openProductDatabase(url: string): DatabaseHandle {
+  return createDatabase(url.startsWith('postgres') ? { kind: 'postgres', url } : { kind: 'sqlite', file: url });
 }
