@@ -80,8 +80,12 @@ describe('linking a sandbox account over HTTP and WebSocket', () => {
     const code = await socket.waitFor((frame) => frame.event === 'pairing:code', 'pairing:code');
     expect(code.data).toMatchObject({ sessionId: 'paired', code: expect.stringMatching(/^[A-Z0-9]{4}-[A-Z0-9]{4}$/) as string });
     expect(socket.frames.some((frame) => frame.event === 'qr:update')).toBe(false);
-    await call('POST', '/api/sessions/paired/sandbox/scan');
-    await socket.waitFor(isStatus('paired', 'connected'), 'connected');
+    expect((await call('POST', '/api/sessions/paired/sandbox/scan')).status).toBe(202);
+    await socket.waitFor(isStatus('paired', 'connected'), 'connected').catch((error: unknown) => {
+      // Once seen on a loaded machine (a second code came, never `connected`): say what the worker said.
+      const warnings = product.lines.filter((line) => /"level":(40|50)/.test(line)).slice(-10).join('\n');
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\nworker warnings:\n${warnings}`);
+    });
     expect((await call('POST', '/api/sessions/paired/connect', { phoneNumber: 'call-me' })).status).toBe(400);
   });
 
