@@ -12,7 +12,8 @@ import { startApiProduct, type ProductProcess } from '../support/product.js';
 const running: ProductProcess[] = [];
 const cleanups: (() => void)[] = [];
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((product) => product.stop('SIGKILL')));
+  // SIGTERM: the product stops its private redis-server as it exits (a SIGKILL would leave that running).
+  await Promise.all(running.splice(0).map((product) => product.stop('SIGTERM')));
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
@@ -91,5 +92,8 @@ describe('private files and the private Redis', () => {
     expect(loosePaths(dataDir)).toEqual([]);
     expect((await apiClient(second.url, second.adminKey)('GET', '/api/sessions/private-a')).status).toBe(200);
     expect(second.product.output).not.toContain(password);
+    const secondRedisPid = fs.readFileSync(path.join(dataDir, 'redis', 'redis.pid'), 'utf8').trim();
+    expect((await second.product.stop('SIGTERM')).code).toBe(0);
+    expect(fs.existsSync(`/proc/${secondRedisPid}`)).toBe(false);
   });
 });
