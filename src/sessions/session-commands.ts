@@ -1,3 +1,4 @@
+import { parseSandboxSignal, type SandboxSignal } from '../core/sandbox-signal.js';
 import type { Redis } from '../infra/redis.js';
 
 /**
@@ -9,7 +10,8 @@ export type SessionCommand =
   | { type: 'reconcile'; sessionId: string }
   | { type: 'logout'; sessionId: string }
   | { type: 'sandbox-scan'; sessionId: string }
-  | { type: 'sandbox-inbound'; sessionId: string; from: string; text: string };
+  | { type: 'sandbox-inbound'; sessionId: string; from: string; text: string }
+  | { type: 'sandbox-signal'; sessionId: string; signal: SandboxSignal };
 
 export function commandsChannel(prefix: string): string {
   return `${prefix}:session-commands`;
@@ -32,6 +34,10 @@ export function parseSessionCommand(message: string): SessionCommand | undefined
         return typeof parsed.from === 'string' && typeof parsed.text === 'string'
           ? { type: parsed.type, sessionId: parsed.sessionId, from: parsed.from, text: parsed.text }
           : undefined;
+      case 'sandbox-signal': {
+        const signal = parseSandboxSignal(parsed.signal);
+        return signal ? { type: parsed.type, sessionId: parsed.sessionId, signal } : undefined;
+      }
       case undefined:
         return undefined;
     }

@@ -4,6 +4,7 @@ import type { SessionStatus } from '../events/event-catalogue.js';
 import { Conflict, SessionNotFound } from '../errors/app-error.js';
 import type { Clock } from '../infra/clock.js';
 import type { Redis } from '../infra/redis.js';
+import type { SandboxSignal } from '../core/sandbox-signal.js';
 import type { OutboxPage } from '../store/sandbox-outbox.repository.js';
 import type { Store } from '../store/store.js';
 import type { LinkingCode, LiveStatusStore } from './live-status.js';
@@ -143,6 +144,12 @@ export function createSessionControlService(deps: {
       const config = await visible(principal, id);
       if (config.provider !== 'sandbox') throw notSandbox(id);
       await command({ type: 'sandbox-inbound', sessionId: id, from, text });
+    },
+
+    async sandboxSignal(principal: Principal, id: string, signal: SandboxSignal): Promise<void> {
+      const config = await visible(principal, id);
+      if (config.provider !== 'sandbox') throw notSandbox(id);
+      await command({ type: 'sandbox-signal', sessionId: id, signal });
     },
 
     async sandboxOutbox(principal: Principal, id: string, page: { limit: number; offset: number }): Promise<OutboxPage> {

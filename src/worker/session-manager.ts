@@ -271,6 +271,9 @@ export class SessionManager {
         case 'sandbox-inbound':
           if (owned && isSandboxProvider(owned.provider)) owned.provider.receive(command.from, command.text);
           return;
+        case 'sandbox-signal':
+          if (owned && isSandboxProvider(owned.provider)) await owned.provider.signal(command.signal);
+          return;
       }
     } catch (error) {
       this.deps.log.warn({ command: command.type, sessionId: command.sessionId, err: error }, 'session command failed');

@@ -4,7 +4,7 @@ import type { Principal } from '../../auth/principal.js';
 import type { SessionControlService, SessionLiveView } from '../../sessions/session-control.service.js';
 import type { ApiServer } from '../server-types.js';
 import { BusinessUnit, errorResponses, Offset } from '../schemas/common.schema.js';
-import { SessionConfigBody, SessionConfigPatchBody, SessionId, SessionLiveResponse } from '../schemas/session.schema.js';
+import { SandboxSignalBody, SessionConfigBody, SessionConfigPatchBody, SessionId, SessionLiveResponse } from '../schemas/session.schema.js';
 
 const SessionRef = Type.Unsafe({ $ref: 'Session#' });
 const IdParams = Type.Object({ id: SessionId });
@@ -197,6 +197,27 @@ export function sessionsRoutes(sessions: SessionConfigService, control: SessionC
       },
       async (request, reply) => {
         await control.sandboxInbound(request.principal, request.params.id, request.body.from, request.body.text);
+        return reply.code(202).send({ accepted: true });
+      },
+    );
+
+    app.post(
+      '/sessions/:id/sandbox/signal',
+      {
+        schema: {
+          tags: ['Sandbox'],
+          summary: 'Sandbox only: simulate a signal WhatsApp sends to the account (an error ack, the new-chat cap, a time-lock, a disconnect)',
+          description:
+            '`ack_error`: the next message the session sends gets an ack with this error code (`463`: the account may not reach out, ' +
+            'so it stops sending; `479`: the message is refused). `capping`: the new-chat cap moves to this state. `timelock`: the account ' +
+            'may not start chats until `until`. `disconnect`: the link closes with this status code, as baileys reports it.',
+          params: IdParams,
+          body: SandboxSignalBody,
+          response: { 202: Type.Object({ accepted: Type.Boolean() }), ...errorResponses(400, 401, 404, 409) },
+        },
+      },
+      async (request, reply) => {
+        await control.sandboxSignal(request.principal, request.params.id, request.body);
         return reply.code(202).send({ accepted: true });
       },
     );

@@ -166,3 +166,17 @@ export const SessionConfigResponse = Type.Object(
   },
   { $id: 'Session' },
 );
+
+/** POST /api/sessions/:id/sandbox/signal (core/sandbox-signal.ts says what each kind simulates). */
+export const SandboxSignalBody = Type.Union([
+  Type.Object(
+    { kind: Type.Literal('ack_error'), code: Type.String({ pattern: '^[0-9]{3}$', description: 'The error code of the ack, e.g. "463" or "479".' }) },
+    { additionalProperties: false },
+  ),
+  Type.Object({ kind: Type.Literal('capping'), state: StringEnum(['FIRST_WARNING', 'SECOND_WARNING', 'CAPPED'] as const) }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('timelock'), until: Type.String({ format: 'date-time', maxLength: 40 }) }, { additionalProperties: false }),
+  Type.Object(
+    { kind: Type.Literal('disconnect'), code: Type.Integer({ minimum: 400, maximum: 599, description: 'A baileys DisconnectReason, e.g. 402, 403, 405, 440.' }) },
+    { additionalProperties: false },
+  ),
+]);

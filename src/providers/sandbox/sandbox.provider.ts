@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { SandboxSignal } from '../../core/sandbox-signal.js';
 import type { Clock } from '../../infra/clock.js';
 import type { SandboxOutboxRepository } from '../../store/sandbox-outbox.repository.js';
 import type { AuthStateStore } from '../auth-state.store.js';
@@ -27,6 +28,8 @@ export interface SandboxProvider extends MessagingProvider {
   receive(from: string, text: string): void;
   /** The recipient's phone acknowledges a message now (beside the automatic, delayed receipts). */
   acknowledge(messageId: string, status: 'delivered' | 'read'): void;
+  /** WhatsApp sends the account a signal (core/sandbox-signal.ts). */
+  signal(signal: SandboxSignal): Promise<void>;
 }
 
 /**
@@ -135,6 +138,16 @@ export function createSandboxProvider(deps: {
       const to = sentTo.get(messageId);
       if (to === undefined || state !== 'connected') return;
       sink({ type: 'receipt', messageId, to, status, at: clock.now().toISOString() });
+    },
+
+    signal(signal) {
+      switch (signal.kind) {
+        case 'ack_error':
+        case 'capping':
+        case 'timelock':
+        case 'disconnect':
+          return Promise.resolve(); // simulated in the commits that teach the product each signal (issue 15)
+      }
     },
 
     async send(message: OutgoingMessage) {

@@ -1296,6 +1296,113 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sessions/{id}/sandbox/signal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sandbox only: simulate a signal WhatsApp sends to the account (an error ack, the new-chat cap, a time-lock, a disconnect)
+         * @description `ack_error`: the next message the session sends gets an ack with this error code (`463`: the account may not reach out, so it stops sending; `479`: the message is refused). `capping`: the new-chat cap moves to this state. `timelock`: the account may not start chats until `until`. `disconnect`: the link closes with this status code, as baileys reports it.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /**
+                     * @description Slug: lower-case letters, digits, "-" and "_", starting with a letter or digit, at most 64 characters.
+                     * @example marketing-promo
+                     */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        kind: "ack_error";
+                        /** @description The error code of the ack, e.g. "463" or "479". */
+                        code: string;
+                    } | {
+                        /** @enum {string} */
+                        kind: "capping";
+                        /** @enum {string} */
+                        state: "FIRST_WARNING" | "SECOND_WARNING" | "CAPPED";
+                    } | {
+                        /** @enum {string} */
+                        kind: "timelock";
+                        /** Format: date-time */
+                        until: string;
+                    } | {
+                        /** @enum {string} */
+                        kind: "disconnect";
+                        /** @description A baileys DisconnectReason, e.g. 402, 403, 405, 440. */
+                        code: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            accepted: boolean;
+                        };
+                    };
+                };
+                /** @description VALIDATION_FAILED (with details listing each field) or another bad-request code. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description API_KEY_MISSING or API_KEY_INVALID. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The resource does not exist or is not visible to this key. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Conflicts with an existing resource. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/sessions/{id}/sandbox/outbox": {
         parameters: {
             query?: never;
