@@ -1,6 +1,9 @@
 import type SQLite from 'better-sqlite3';
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Db } from './database.js';
+import type { SandboxOutboxTable } from './schema.js';
+
+type OutboxRow = Selectable<SandboxOutboxTable>;
 
 export interface OutboxEntry {
   messageId: string;
@@ -15,6 +18,8 @@ export interface OutboxEntry {
 
 export interface OutboxPage {
   items: OutboxEntry[];
+  /** The offset of the next page; null when this page reached the end. A page may hold fewer than `limit` items (OUTBOX_PAGE_CHARS). */
+  next: number | null;
   total: number;
   /** Sum of repeats: how many sends reused an id that was already accepted. */
   repeats: number;
@@ -31,6 +36,14 @@ export interface SandboxOutboxRepository {
   count(sessionId: string): Promise<number>;
   clear(sessionId: string): Promise<void>;
 }
+
+/**
+ * Most characters of message text one page carries: a page of 10,000 messages of 65,536 characters
+ * each would be 655 MB. A page ends early when the next rows would pass it (always one row at least).
+ */
+export const OUTBOX_PAGE_CHARS = 4_000_000;
+/** Rows read at a time while a page is filled. */
+const OUTBOX_READ_ROWS = 500;
 
 export function createSandboxOutboxRepository(db: Db, sqlite?: SQLite.Database): SandboxOutboxRepository {
   const sqliteRecord = sqlite && sqliteRecorder(sqlite);
@@ -63,14 +76,29 @@ export function createSandboxOutboxRepository(db: Db, sqlite?: SQLite.Database):
     },
 
     async page(sessionId, { limit, offset }) {
-      const rows = await db
-        .selectFrom('sandbox_outbox')
-        .selectAll()
-        .where('session_id', '=', sessionId)
-        .orderBy('seq')
-        .limit(limit)
-        .offset(offset)
-        .execute();
+      const rows: OutboxRow[] = [];
+      let chars = 0;
+      let full = false;
+      while (rows.length < limit && !full) {
+        const want = Math.min(OUTBOX_READ_ROWS, limit - rows.length);
+        const batch = await db
+          .selectFrom('sandbox_outbox')
+          .selectAll()
+          .where('session_id', '=', sessionId)
+          .orderBy('seq')
+          .limit(want)
+          .offset(offset + rows.length)
+          .execute();
+        for (const row of batch) {
+          if (rows.length > 0 && chars + row.text.length > OUTBOX_PAGE_CHARS) {
+            full = true;
+            break;
+          }
+          rows.push(row);
+          chars += row.text.length;
+        }
+        if (batch.length < want) break;
+      }
       const totals = await db
         .selectFrom('sandbox_outbox')
         .select((eb) => [eb.fn.countAll<string | number>().as('total'), eb.fn.sum<string | number | null>('repeats').as('repeats')])
@@ -87,6 +115,7 @@ export function createSandboxOutboxRepository(db: Db, sqlite?: SQLite.Database):
           lastAt: row.last_at,
           repeats: row.repeats,
         })),
+        next: offset + rows.length < Number(totals.total) ? offset + rows.length : null,
         total: Number(totals.total),
         repeats: Number(totals.repeats ?? 0),
       };

@@ -66,6 +66,25 @@ describe('sandbox simulation', () => {
     await subject.dispose();
   });
 
+  it('ends an outbox page before its texts pass 4,000,000 characters, and says where the next one starts', async () => {
+    const subject = await sandboxSubject();
+    const long = 'x'.repeat(1_500_000);
+    for (let i = 0; i < 5; i++) {
+      await subject.store.sandboxOutbox.record('contract', { messageId: `m${i}`, to: WITH, text: `${long}${i}`, mediaKind: null, mediaRef: null, firstAt: new Date().toISOString() });
+    }
+    const pages: string[][] = [];
+    for (let offset: number | null = 0; offset !== null; ) {
+      const page = await subject.store.sandboxOutbox.page('contract', { limit: 10_000, offset });
+      expect(page.total).toBe(5);
+      pages.push(page.items.map((item) => item.messageId));
+      offset = page.next;
+    }
+    expect(pages).toEqual([['m0', 'm1'], ['m2', 'm3'], ['m4']]);
+    const tiny = await subject.store.sandboxOutbox.page('contract', { limit: 1, offset: 4 });
+    expect([tiny.items.length, tiny.next]).toEqual([1, null]);
+    await subject.dispose();
+  });
+
   it('links without a QR when it finds its credentials (another worker taking over)', async () => {
     const first = await sandboxSubject();
     await first.provider.connect();

@@ -59,18 +59,25 @@ export interface OutboxItem {
   repeats: number;
 }
 
+interface OutboxPage {
+  items: OutboxItem[];
+  next: number | null;
+  total: number;
+  repeats: number;
+}
+
 /** Everything a sandbox session accepted. */
 export async function outboxOf(call: Call, sessionId: string): Promise<{ items: OutboxItem[]; total: number; repeats: number }> {
   const items: OutboxItem[] = [];
   let total = 0;
   let repeats = 0;
-  for (let offset = 0; ; offset += 10_000) {
-    const page = await call<{ items: OutboxItem[]; total: number; repeats: number }>('GET', `/api/sessions/${sessionId}/sandbox/outbox?limit=10000&offset=${offset}`);
+  for (let offset: number | null = 0; offset !== null; ) {
+    const page: { status: number; json: OutboxPage } = await call<OutboxPage>('GET', `/api/sessions/${sessionId}/sandbox/outbox?limit=10000&offset=${offset}`);
     if (page.status !== 200) throw new Error(`outbox ${sessionId}: ${String(page.status)}`);
     items.push(...page.json.items);
     total = page.json.total;
     repeats = page.json.repeats;
-    if (page.json.items.length < 10_000) break;
+    offset = page.json.next;
   }
   return { items, total, repeats };
 }

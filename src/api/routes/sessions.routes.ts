@@ -251,6 +251,7 @@ export function sessionsRoutes(sessions: SessionConfigService, control: SessionC
                   repeats: Type.Integer(),
                 }),
               ),
+              next: Type.Union([Type.Integer(), Type.Null()], { description: 'The offset of the next page; null at the end. A page holds fewer than `limit` messages when their text would pass 4,000,000 characters.' }),
               total: Type.Integer(),
               repeats: Type.Integer(),
             }),

@@ -1449,6 +1449,8 @@ export interface paths {
                                 lastAt: string;
                                 repeats: number;
                             }[];
+                            /** @description The offset of the next page; null at the end. A page holds fewer than `limit` messages when their text would pass 4,000,000 characters. */
+                            next: number | null;
                             total: number;
                             repeats: number;
                         };
