@@ -12,13 +12,16 @@ export type Outcome = 'ok' | 'full' | 'revoked';
 
 const NOW = `local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000)`;
 
+/** Drops expired sockets and tickets (KEYS[2], KEYS[3]); answers 'full' when they hold ARGV[1] already. Sets `now`. */
+const ROOM = `${NOW}
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+if redis.call('ZCARD', KEYS[2]) + redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[1]) then return 'full' end`;
+
 /** KEYS: revoked marker, sockets, tickets, the ticket; ARGV: limit, ticket, ttl ms, grant. */
 const RESERVE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 'revoked' end
-${NOW}
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-if redis.call('ZCARD', KEYS[2]) + redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[1]) then return 'full' end
+${ROOM}
 redis.call('ZADD', KEYS[3], now + tonumber(ARGV[3]), ARGV[2])
 redis.call('PEXPIRE', KEYS[3], ARGV[3])
 redis.call('SET', KEYS[4], ARGV[4], 'PX', ARGV[3])
@@ -28,10 +31,7 @@ return 'ok'`;
 const OPEN = `
 redis.call('ZREM', KEYS[3], ARGV[2])
 if redis.call('EXISTS', KEYS[1]) == 1 then return 'revoked' end
-${NOW}
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-if redis.call('ZCARD', KEYS[2]) + redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[1]) then return 'full' end
+${ROOM}
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 return 'ok'`;
