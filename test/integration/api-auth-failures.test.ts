@@ -78,6 +78,16 @@ describe('failed authentication, limited per client address before the credentia
     expect(statuses.filter((status) => status === 429)).toHaveLength(LIMIT * 3);
   });
 
+  it('lets a burst of first requests of a good key in, however many more than the limit', async () => {
+    const fresh = await newKey('a script that starts with many calls at once');
+    const burst = await Promise.all(
+      Array.from({ length: LIMIT * 6 }, () => api.app.inject({ method: 'GET', url: '/api/me', headers: withKey(fresh), remoteAddress: '198.51.100.31' })),
+    );
+    expect(burst.map((response) => response.statusCode)).toEqual(Array<number>(LIMIT * 6).fill(200));
+    // Nothing was counted against the address: guesses from there still get their LIMIT tries.
+    expectLimited(await exhaust('198.51.100.31', () => api.app.inject({ method: 'GET', url: '/api/me', headers: withKey('wab_guess'), remoteAddress: '198.51.100.31' })));
+  });
+
   it('counts an IPv6 client by its /64', async () => {
     const limited = await exhaust('2001:db8:5:6::/64', () => {
       const host = Math.floor(Math.random() * 0xffff).toString(16);
