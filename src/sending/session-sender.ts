@@ -28,6 +28,8 @@ export class SessionSender {
   /** Recipients claimed by this session under an earlier lease, to send before new ones. */
   readonly #carry = new Map<string, ClaimedRecipient[]>();
   readonly #reclaimed = new Set<string>();
+  /** Blasts for which WhatsApp's new-chat cap was read before this loop started on them. */
+  readonly #capRead = new Set<string>();
   /** Media uploaded to WhatsApp once per blast by this session, then reused. */
   readonly #media = new Map<string, PreparedMedia>();
   #rotation = 0;
@@ -94,9 +96,15 @@ export class SessionSender {
   async #step(blastId: string, owned: { provider: MessagingProvider; config: SessionConfig; token: number }): Promise<StepResult> {
     const { deps } = this.engine;
     const { store, clock } = deps;
+    if (!this.#capRead.has(blastId)) {
+      this.#capRead.add(blastId);
+      await this.engine.beforeBlast(owned.config);
+    }
     const context = await this.engine.context(blastId, owned.config);
     if (context?.blast.status !== 'running') return { worked: false, waitMs: this.engine.pollMs };
     const nowIso = (): string => clock.now().toISOString();
+    const cappedForMs = (context.cappedUntilMs ?? 0) - clock.now().getTime();
+    if (cappedForMs > 0) return { worked: false, waitMs: cappedForMs };
 
     if (!this.#reclaimed.has(blastId)) {
       this.#reclaimed.add(blastId);

@@ -6,6 +6,7 @@ import {
   type Contact,
   type MessageRelayOptions,
   type MiscMessageGenerationOptions,
+  type NewChatMessageCapInfo,
   type UserFacingSocketConfig,
   type WAMediaUploadFunction,
   type WAMessage,
@@ -62,6 +63,8 @@ export class FakeWhatsApp {
   readonly onWhatsApp = new Set<string>();
   /** The phone that links: its number, name and LID. */
   readonly account = { phone: '+6281100001111', name: 'Ops Phone', lid: '99887766554433' };
+  /** The account's new-chat cap, as fetchNewChatMessageCap answers it; none: the query fails, as baileys' executeWMexQuery does without data. */
+  newChatCap: NewChatMessageCapInfo | undefined;
   pairingCode = 'ABCD1234';
   pairingFails = false;
   /** New sockets show a QR when unlinked and open when linked, as WhatsApp does; off for manual tests. */
@@ -237,6 +240,13 @@ export class FakeBaileysSocket implements BaileysSocketLike {
     this.#assertOpen();
     this.network.presence.push({ type, jid });
     return Promise.resolve();
+  }
+
+  fetchNewChatMessageCap(): Promise<NewChatMessageCapInfo> {
+    this.#assertOpen();
+    const cap = this.network.newChatCap;
+    // Socket/mex.js executeWMexQuery: no data at the path is a Boom 400.
+    return cap ? Promise.resolve({ ...cap }) : Promise.reject(boom(400, 'Failed to message capping info, unexpected response structure.'));
   }
 
   async requestPairingCode(phoneNumber: string): Promise<string> {
