@@ -46,11 +46,18 @@ export class NewChatCapGuard {
     this.#timers.clear();
   }
 
-  /** Asks the session's provider now (at connect; before a blast unless read within a minute); the stored cap is acted on if it cannot answer. */
+  /**
+   * Asks the session's provider now (at connect; before a blast, unless read within the last
+   * minute), and acts on the answer; on the stored cap when it was read recently or cannot answer.
+   */
   async refresh(session: SessionRef, options: { unlessRecent?: boolean } = {}): Promise<void> {
     const nowMs = this.deps.clock.now().getTime();
     const last = this.#readAtMs.get(session.id);
-    if (options.unlessRecent && last !== undefined && nowMs - last < READ_AGAIN_AFTER_MS) return;
+    if (options.unlessRecent && last !== undefined && nowMs - last < READ_AGAIN_AFTER_MS) {
+      // Read a moment ago: what it said still holds for the blast about to start.
+      await this.#enforce(session, await this.deps.store.newChatCaps.get(session));
+      return;
+    }
     this.#readAtMs.set(session.id, nowMs);
     let reading: NewChatCapReading | null = null;
     try {
