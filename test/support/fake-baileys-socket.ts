@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
+  NewChatMessageCappingStatusType,
   proto,
   type AnyMessageContent,
   type BaileysEventMap,
@@ -131,6 +132,21 @@ export class FakeWhatsApp {
   }
 
   /** Someone writes to the linked account, from a phone-number jid unless a LID is given. */
+  /**
+   * WhatsApp changes the account's new-chat cap: the next reads answer it, and the socket emits
+   * `message-capping.update` with its payload as Socket/messages-recv.js handleMessageCappingNotification does.
+   */
+  capNewChats(cap: { state: 'FIRST_WARNING' | 'SECOND_WARNING' | 'CAPPED'; quota: number; used: number; resetsAt: string }): Promise<void> {
+    const info = {
+      total_quota: cap.quota,
+      used_quota: cap.used,
+      cycle_end_timestamp: String(Math.floor(Date.parse(cap.resetsAt) / 1000)),
+      capping_status: NewChatMessageCappingStatusType[cap.state],
+    };
+    this.newChatCap = info;
+    return this.current.emit({ 'message-capping.update': info });
+  }
+
   receive(from: string, text: string, options: { lid?: string; withAlt?: boolean } = {}): Promise<void> {
     const pnJid = `${digitsOf(from)}@s.whatsapp.net`;
     const key = options.lid
