@@ -171,6 +171,10 @@ export class BlastEngine implements SenderHost {
     return this.#newChatCap.refresh(session, { unlessRecent: true });
   }
 
+  cappedUntilMs(sessionId: string): number | undefined {
+    return this.#newChatCap.cappedUntilMs(sessionId);
+  }
+
   #forgetContexts(sessionId: string): void {
     for (const key of this.#contexts.keys()) if (key.endsWith(`:${sessionId}`)) this.#contexts.delete(key);
   }

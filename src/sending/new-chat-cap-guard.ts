@@ -36,6 +36,8 @@ export interface NewChatCapGuardDeps {
 export class NewChatCapGuard {
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #readAtMs = new Map<string, number>();
+  /** Sessions capped now, and until when (ms): known here before the database write lands, so no send slips in between. */
+  readonly #cappedUntil = new Map<string, number>();
   #stopped = false;
 
   constructor(private readonly deps: NewChatCapGuardDeps) {}
@@ -69,12 +71,19 @@ export class NewChatCapGuard {
     else await this.#enforce(session, await this.deps.store.newChatCaps.get(session));
   }
 
+  /** Until when this session may not send (ms since the epoch), as far as this worker knows; undefined when it may. */
+  cappedUntilMs(sessionId: string): number | undefined {
+    const untilMs = this.#cappedUntil.get(sessionId);
+    return untilMs !== undefined && untilMs > this.deps.clock.now().getTime() ? untilMs : undefined;
+  }
+
   /** A reading of the session's cap: stored, then acted on. */
   async apply(session: SessionRef, reading: NewChatCapReading): Promise<void> {
     if (this.#stopped) return;
     const { store, clock, log } = this.deps;
     const previous = await store.newChatCaps.get(session);
     const cap = nextNewChatCap(previous, reading, clock.now());
+    this.#remember(session.id, cap);
     await store.newChatCaps.put(session, cap);
     if (cap.state !== previous?.state) {
       const level = cap.state === 'NONE' ? 'info' : 'warn';
@@ -84,8 +93,15 @@ export class NewChatCapGuard {
     await this.#enforce(session, cap);
   }
 
-  async #enforce(session: SessionRef, cap: NewChatCap | null): Promise<void> {
+  #remember(sessionId: string, cap: NewChatCap | null): number | undefined {
     const untilMs = cappedUntilMs(cap, this.deps.clock.now());
+    if (untilMs === undefined) this.#cappedUntil.delete(sessionId);
+    else this.#cappedUntil.set(sessionId, untilMs);
+    return untilMs;
+  }
+
+  async #enforce(session: SessionRef, cap: NewChatCap | null): Promise<void> {
+    const untilMs = this.#remember(session.id, cap);
     if (untilMs === undefined) await this.#lift(session);
     else await this.#hold(session, untilMs, cap?.resetsAt ?? '');
   }

@@ -40,4 +40,6 @@ export interface SenderHost {
   restricted(session: SessionRef, reason: string, detail: string | undefined): Promise<void>;
   /** Called once per blast a sender starts on: reads WhatsApp's new-chat cap first. */
   beforeBlast(session: SessionRef): Promise<void>;
+  /** Until when WhatsApp's new-chat cap stops the session (ms since the epoch), as heard by this worker. */
+  cappedUntilMs(sessionId: string): number | undefined;
 }

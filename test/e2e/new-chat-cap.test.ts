@@ -88,7 +88,7 @@ describe("WhatsApp's new-chat cap, simulated by the sandbox (issue 15, item 2)",
     const { url, call, events } = await start();
     const pacing = { minDelayMs: 60, maxDelayMs: 90, hourlyCap: 1_000, dailyCap: 1_000 };
     await linkedSandboxSessions(call, events, ['capped', 'open'], { pacing, sandbox: { deliveryDelayMs: null } });
-    const created = await postBlast(url, ADMIN, { fields: { sessionIds: 'capped,open', message: 'Hi {name}' }, recipientsFile: { name: 'r.csv', data: recipientsCsv(60) } });
+    const created = await postBlast(url, ADMIN, { fields: { sessionIds: 'capped,open', message: 'Hi {name}' }, recipientsFile: { name: 'r.csv', data: recipientsCsv(100) } });
     const blastId = String(created.json.blastId);
     await until(() => outboxOf(call, 'capped'), (outbox) => outbox.total >= 3, 'the session to be sending');
 
@@ -100,13 +100,13 @@ describe("WhatsApp's new-chat cap, simulated by the sandbox (issue 15, item 2)",
 
     await events.waitFor(on('blast:completed', blastId), 'blast:completed', 60_000);
     const view = (await call<BlastView>('GET', `/api/blasts/${blastId}`)).json;
-    expect(view).toMatchObject({ status: 'completed', sent: 60 });
+    expect(view).toMatchObject({ status: 'completed', sent: 100 });
     expect(view.sessions).toContainEqual({ sessionId: 'capped', pausedReason: 'new_chat_cap' });
     const [capped, open] = await Promise.all([outboxOf(call, 'capped'), outboxOf(call, 'open')]);
     // At most the message in hand when the cap was heard.
     expect(capped.total).toBeLessThanOrEqual(sentWhenCapped + 1);
-    expect(capped.total + open.total).toBe(60);
-    expect(new Set([...capped.items, ...open.items].map((item) => item.to)).size).toBe(60);
+    expect(capped.total + open.total).toBe(100);
+    expect(new Set([...capped.items, ...open.items].map((item) => item.to)).size).toBe(100);
   });
 
   it('a blast whose only session is capped pauses with NEW_CHAT_CAP, and resumes and completes by itself when the quota resets', async () => {
