@@ -157,7 +157,8 @@ export function createBaileysProvider(deps: BaileysProviderDeps): MessagingProvi
       try {
         info = await sock.fetchNewChatMessageCap();
       } catch (error) {
-        throw failure(error, 'new-chat cap read');
+        // Not `failure`: a GraphQL error code on this read says nothing about the account's sending.
+        throw toProviderError(error, 'new-chat cap read');
       }
       return readingFromCapInfo(info) ?? null;
     },
