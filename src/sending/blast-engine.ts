@@ -167,8 +167,11 @@ export class BlastEngine implements SenderHost {
   }
 
   /** Reads WhatsApp's new-chat cap before the session starts a blast (unless read within the last minute). */
-  beforeBlast(session: SessionRef): Promise<void> {
-    return this.#newChatCap.refresh(session, { unlessRecent: true });
+  async beforeBlast(session: SessionRef): Promise<void> {
+    await this.#newChatCap.refresh(session, { unlessRecent: true }).catch((error: unknown) => {
+      // Sending goes on under the stored cap (the context's), as it would have without this read.
+      this.deps.log.warn({ sessionId: session.id, err: error }, 'could not act on the new-chat cap before a blast');
+    });
   }
 
   cappedUntilMs(sessionId: string): number | undefined {
