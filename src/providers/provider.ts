@@ -1,3 +1,5 @@
+import type { NewChatCapReading } from '../core/new-chat-cap.js';
+
 /**
  * The messaging provider: one live WhatsApp account (or its simulation), behind the narrow set
  * of calls the product makes. Implementations: `baileys` (WhatsApp Web) and `sandbox`. One
@@ -38,7 +40,9 @@ export type ProviderEvent =
       detail?: string;
       /** When the restriction ends, if WhatsApp said (ISO time). */
       until?: string;
-    };
+    }
+  /** WhatsApp's cap on messages that start new chats changed (or was read): its state, quota and usage. */
+  | ({ type: 'new-chat-cap' } & NewChatCapReading);
 
 export type ProviderEventSink = (event: ProviderEvent) => void;
 
@@ -105,6 +109,11 @@ export interface MessagingProvider {
   checkNumbers(phones: readonly string[]): Promise<Map<string, boolean>>;
   /** Shows (or stops showing) "typing…" to a recipient. */
   setTyping(to: string, typing: boolean): Promise<void>;
+  /**
+   * Asks WhatsApp for the account's new-chat cap now (at connect and before a blast starts);
+   * null when there is nothing to read (a sandbox never signalled). Refused when not connected.
+   */
+  newChatCap(): Promise<NewChatCapReading | null>;
   /** Unlinks the account and forgets its credentials. */
   logout(): Promise<void>;
   /** Disconnects, keeping the credentials for the next connect (possibly on another worker). */

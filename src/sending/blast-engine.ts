@@ -1,5 +1,6 @@
 import type { BlastControl, ProgressSample } from '../blasts/blast-control.js';
 import { doneOf, isOptOut } from '../core/blast.js';
+import { cappedUntilMs, slowedPacing } from '../core/new-chat-cap.js';
 import { effectiveDailyCap, tightenPacing } from '../core/pacing.js';
 import type { SessionConfig, SessionRef } from '../core/session-config.js';
 import { messageLimit } from '../core/message-length.js';
@@ -13,6 +14,7 @@ import type { Store } from '../store/store.js';
 import { blastSignalsChannel, type BlastSignals } from './blast-signals.js';
 import type { PacingGate } from './pacing-gate.js';
 import type { Metrics } from '../observability/metrics.js';
+import { NewChatCapGuard } from './new-chat-cap-guard.js';
 import { SessionSender } from './session-sender.js';
 import type { OwnedSessions, SendContext, SenderHost } from './sender-host.js';
 
@@ -67,8 +69,14 @@ export class BlastEngine implements SenderHost {
   #timers: NodeJS.Timeout[] = [];
   #stopped = false;
   #flushing: Promise<void> | undefined;
+  readonly #newChatCap: NewChatCapGuard;
 
-  constructor(readonly deps: BlastEngineDeps) {}
+  constructor(readonly deps: BlastEngineDeps) {
+    const changed = (sessionId: string): void => {
+      this.#forgetContexts(sessionId);
+    };
+    this.#newChatCap = new NewChatCapGuard({ ...deps, changed });
+  }
 
   get claimBatch(): number {
     return this.deps.claimBatch ?? 100;
@@ -105,6 +113,7 @@ export class BlastEngine implements SenderHost {
   /** Lets each loop finish the message in hand and record it; recipients not started stay pending. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#newChatCap.stop();
     await Promise.all([...this.#senders.values()].map((sender) => sender.stop()));
     this.#senders.clear();
     for (const timer of this.#timers) clearInterval(timer);
@@ -127,10 +136,11 @@ export class BlastEngine implements SenderHost {
     const nowMs = this.deps.clock.now().getTime();
     const cached = this.#contexts.get(key);
     if (cached && nowMs - cached.loadedAtMs < CONTEXT_TTL_MS) return cached;
-    const [blast, session, linkedAt] = await Promise.all([
+    const [blast, session, linkedAt, cap] = await Promise.all([
       this.deps.store.blasts.get(blastId),
       this.deps.store.sessions.get(config.id),
       this.deps.store.sessions.linkedAt(config.id),
+      this.deps.store.newChatCaps.get(config),
     ]);
     if (!blast || !session) return undefined;
     // Checked again right before sending: the session is the very one the blast was made with (not one
@@ -140,17 +150,36 @@ export class BlastEngine implements SenderHost {
       this.deps.log.warn({ blastId, sessionId: config.id }, 'not sending: the blast was not made with this session, or not in its unit');
       return undefined;
     }
-    const policy = tightenPacing(session.pacing, blast.pacing);
+    const now = new Date(nowMs);
+    // WhatsApp warned the account about new chats: half its hourly pace for a day (core/new-chat-cap.ts).
+    const policy = slowedPacing(tightenPacing(session.pacing, blast.pacing), cap, now);
     const context: SendContext = {
       blast,
       compiled: compileTemplate(blast.message),
       maxLength: messageLimit(blast.media !== null).limit,
       policy,
-      dailyCap: effectiveDailyCap(policy, linkedAt === null ? null : new Date(linkedAt), new Date(nowMs)),
+      dailyCap: effectiveDailyCap(policy, linkedAt === null ? null : new Date(linkedAt), now),
+      cappedUntilMs: cappedUntilMs(cap, now),
       loadedAtMs: nowMs,
     };
     this.#contexts.set(key, context);
     return context;
+  }
+
+  /** Reads WhatsApp's new-chat cap before the session starts a blast (unless read within the last minute). */
+  async beforeBlast(session: SessionRef): Promise<void> {
+    await this.#newChatCap.refresh(session, { unlessRecent: true }).catch((error: unknown) => {
+      // Sending goes on under the stored cap (the context's), as it would have without this read.
+      this.deps.log.warn({ sessionId: session.id, err: error }, 'could not act on the new-chat cap before a blast');
+    });
+  }
+
+  cappedUntilMs(sessionId: string): number | undefined {
+    return this.#newChatCap.cappedUntilMs(sessionId);
+  }
+
+  #forgetContexts(sessionId: string): void {
+    for (const key of this.#contexts.keys()) if (key.endsWith(`:${sessionId}`)) this.#contexts.delete(key);
   }
 
   /** Outcomes were recorded for this blast: its progress goes out with the next frame. */
@@ -216,9 +245,21 @@ export class BlastEngine implements SenderHost {
     const sessionId = session.id;
     switch (event.type) {
       case 'status':
-        if (event.status === 'connected') this.#ensureSender(sessionId);
-        else void this.#senders.get(sessionId)?.stop();
+        if (event.status === 'connected') {
+          this.#ensureSender(sessionId);
+          // Known before anything is sent: a cap reached while the link was down, or one that ended meanwhile.
+          void this.#newChatCap.refresh(session).catch((error: unknown) => {
+            this.deps.log.warn({ sessionId, err: error }, 'could not act on the new-chat cap at connect');
+          });
+        } else void this.#senders.get(sessionId)?.stop();
         return;
+      case 'new-chat-cap': {
+        const { state, quota, used, resetsAt } = event;
+        void this.#newChatCap.apply(session, { state, quota, used, resetsAt }).catch((error: unknown) => {
+          this.deps.log.error({ sessionId, err: error }, 'could not act on the new-chat cap');
+        });
+        return;
+      }
       case 'receipt':
         this.#receipts.push({ receipt: { messageId: event.messageId, sessionUid: session.uid, status: event.status, at: event.at }, tries: 0 });
         return;

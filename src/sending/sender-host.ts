@@ -17,6 +17,8 @@ export interface SendContext {
   maxLength: number;
   policy: PacingPolicy;
   dailyCap: number;
+  /** WhatsApp capped the account's new chats until then (ms since the epoch): it sends nothing before. */
+  cappedUntilMs: number | undefined;
   loadedAtMs: number;
 }
 
@@ -36,4 +38,8 @@ export interface SenderHost {
   touched(blastId: string): void;
   finishIfDone(blastId: string): Promise<void>;
   restricted(session: SessionRef, reason: string, detail: string | undefined): Promise<void>;
+  /** Called once per blast a sender starts on: reads WhatsApp's new-chat cap first. */
+  beforeBlast(session: SessionRef): Promise<void>;
+  /** Until when WhatsApp's new-chat cap stops the session (ms since the epoch), as heard by this worker. */
+  cappedUntilMs(sessionId: string): number | undefined;
 }

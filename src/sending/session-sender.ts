@@ -28,6 +28,8 @@ export class SessionSender {
   /** Recipients claimed by this session under an earlier lease, to send before new ones. */
   readonly #carry = new Map<string, ClaimedRecipient[]>();
   readonly #reclaimed = new Set<string>();
+  /** Blasts for which WhatsApp's new-chat cap was read before this loop started on them. */
+  readonly #capRead = new Set<string>();
   /** Media uploaded to WhatsApp once per blast by this session, then reused. */
   readonly #media = new Map<string, PreparedMedia>();
   #rotation = 0;
@@ -94,9 +96,16 @@ export class SessionSender {
   async #step(blastId: string, owned: { provider: MessagingProvider; config: SessionConfig; token: number }): Promise<StepResult> {
     const { deps } = this.engine;
     const { store, clock } = deps;
+    if (!this.#capRead.has(blastId)) {
+      this.#capRead.add(blastId);
+      await this.engine.beforeBlast(owned.config);
+    }
     const context = await this.engine.context(blastId, owned.config);
     if (context?.blast.status !== 'running') return { worked: false, waitMs: this.engine.pollMs };
     const nowIso = (): string => clock.now().toISOString();
+    // The stored cap (in the context, reloaded every few seconds) and the one this worker just heard.
+    const cappedForMs = Math.max(context.cappedUntilMs ?? 0, this.engine.cappedUntilMs(this.sessionId) ?? 0) - clock.now().getTime();
+    if (cappedForMs > 0) return { worked: false, waitMs: cappedForMs };
 
     if (!this.#reclaimed.has(blastId)) {
       this.#reclaimed.add(blastId);
@@ -162,6 +171,7 @@ export class SessionSender {
       }
     }
 
+    let capped = false;
     let next = 0;
     for (; next < recipients.length && !stop; next++) {
       const recipient = recipients[next];
@@ -176,6 +186,11 @@ export class SessionSender {
       }
       if (this.#stopping) {
         stop = { stop: 'stopping' };
+        break;
+      }
+      // WhatsApp capped new chats while this batch was going out: the rest goes back for others.
+      if (this.engine.cappedUntilMs(this.sessionId) !== undefined) {
+        capped = true;
         break;
       }
       const began = performance.now();
@@ -193,7 +208,8 @@ export class SessionSender {
     if (outcomes.length > 0) this.engine.touched(blast.id);
     for (const outcome of outcomes) deps.metrics?.messages.inc({ session: this.sessionId, outcome: outcome.status });
     const unsent = recipients.slice(next).map((recipient) => recipient.seq);
-    if (stop) await store.blasts.release(blast.id, owned.token, unsent);
+    if (stop || capped) await store.blasts.release(blast.id, owned.token, unsent);
+    if (capped) return { worked: false, waitMs: 0 };
     if (stop?.stop === 'restricted') {
       // This session stops sending for the blasts it serves; the loop stays, for blasts it may still serve.
       await this.engine.restricted(owned.config, 'rate_limited', stop.detail);

@@ -1,10 +1,11 @@
 import { canSee, type Principal } from '../auth/principal.js';
 import type { SessionConfig } from '../core/session-config.js';
 import type { SessionStatus } from '../events/event-catalogue.js';
-import { Conflict, SessionNotFound } from '../errors/app-error.js';
+import { Conflict, SessionNotFound, ValidationFailed } from '../errors/app-error.js';
+import { newChatCapView } from '../core/new-chat-cap.js';
 import type { Clock } from '../infra/clock.js';
 import type { Redis } from '../infra/redis.js';
-import type { SandboxSignal } from '../core/sandbox-signal.js';
+import { CAPPING_LIMITS, type SandboxSignal } from '../core/sandbox-signal.js';
 import type { OutboxPage } from '../store/sandbox-outbox.repository.js';
 import type { Store } from '../store/store.js';
 import type { LinkingCode, LiveStatusStore } from './live-status.js';
@@ -24,7 +25,8 @@ export interface SessionLiveView {
   desiredState: 'connected' | 'disconnected';
 }
 
-export type SessionView = SessionConfig & SessionLiveView;
+/** WhatsApp's new-chat cap as last read for the session (core/new-chat-cap.ts); null until read. */
+export type SessionView = SessionConfig & SessionLiveView & { newChatCap: ReturnType<typeof newChatCapView> };
 
 const ERROR_STATUSES: ReadonlySet<SessionStatus> = new Set<SessionStatus>(['failed', 'logged_out', 'paused']);
 
@@ -87,7 +89,8 @@ export function createSessionControlService(deps: {
 
   return {
     async view(config: SessionConfig): Promise<SessionView> {
-      return { ...config, ...(await liveView(config.id)) };
+      const [live, cap] = await Promise.all([liveView(config.id), store.newChatCaps.get(config)]);
+      return { ...config, ...live, newChatCap: newChatCapView(cap) };
     },
 
     /** The QR or pairing code that links the session now, if one is waiting to be scanned or typed. */
@@ -149,6 +152,7 @@ export function createSessionControlService(deps: {
     async sandboxSignal(principal: Principal, id: string, signal: SandboxSignal): Promise<void> {
       const config = await visible(principal, id);
       if (config.provider !== 'sandbox') throw notSandbox(id);
+      if (signal.kind === 'capping' && signal.resetsAt !== undefined) assertResetAhead(signal.resetsAt, deps.clock.now());
       await command({ type: 'sandbox-signal', sessionId: id, signal });
     },
 
@@ -172,6 +176,13 @@ export function createSessionControlService(deps: {
 }
 
 export type SessionControlService = ReturnType<typeof createSessionControlService>;
+
+/** A simulated cycle ends ahead of now, and within CAPPING_LIMITS.maxResetAheadMs. */
+function assertResetAhead(resetsAt: string, now: Date): void {
+  const ahead = Date.parse(resetsAt) - now.getTime();
+  if (ahead > 0 && ahead <= CAPPING_LIMITS.maxResetAheadMs) return;
+  throw new ValidationFailed('resetsAt must be in the future, at most 31 days ahead.', [{ field: 'resetsAt', message: 'must be in the future, at most 31 days ahead' }]);
+}
 
 function notSandbox(id: string): Conflict {
   return new Conflict('NOT_SANDBOX', `Session "${id}" does not use the sandbox provider.`);

@@ -18,6 +18,19 @@ export interface Database {
   blasts: BlastTable;
   blast_sessions: BlastSessionTable;
   blast_recipients: BlastRecipientTable;
+  session_new_chat_caps: SessionNewChatCapTable;
+}
+
+/** WhatsApp's new-chat cap as last read for a session (0012; core/new-chat-cap.ts). */
+export interface SessionNewChatCapTable {
+  session_uid: string;
+  session_id: string;
+  state: string;
+  quota: number | null;
+  used: number | null;
+  resets_at: string | null;
+  slow_until: string | null;
+  updated_at: string;
 }
 
 export interface SessionConfigTable {

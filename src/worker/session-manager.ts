@@ -346,6 +346,10 @@ export class SessionManager {
       case 'receipt':
         this.#emit(owned.config, event);
         return;
+      case 'new-chat-cap':
+        this.deps.log.info({ sessionId, state: event.state, quota: event.quota, used: event.used, resetsAt: event.resetsAt }, 'new-chat cap read');
+        this.#emit(owned.config, event);
+        return;
     }
   }
 

@@ -19,6 +19,7 @@ import { PacingGate } from '../sending/pacing-gate.js';
 import { formatWaVersion, resolveWaVersion } from '../providers/baileys/wa-version.js';
 import { recordClientVersion } from '../sessions/client-version.store.js';
 import { InboundDedupe } from '../sessions/inbound-dedupe.js';
+import { registerNewChatCapGauges } from './new-chat-cap-gauges.js';
 import { blastProcessors } from './blast.processor.js';
 
 const REVOKED_KEY_RETENTION_DAYS = 30;
@@ -162,6 +163,7 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
       for (const [session, attempts] of sessions.reconnectAttempts()) set({ session }, attempts);
     },
   );
+  registerNewChatCapGauges(runtime.metrics, runtime.store, sessions);
   const engine = new BlastEngine({
     store: runtime.store,
     sessions,

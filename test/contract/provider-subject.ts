@@ -54,6 +54,8 @@ export interface ProviderSubject {
   acknowledge(messageId: string, status: 'delivered' | 'read'): Promise<void>;
   /** Makes someone write to the linked account. */
   receive(from: string, text: string): Promise<void>;
+  /** WhatsApp moves the account's new-chat cap to this state, with this quota, usage and cycle end (ISO). */
+  capNewChats(cap: { state: 'FIRST_WARNING' | 'SECOND_WARNING' | 'CAPPED'; quota: number; used: number; resetsAt: string }): Promise<void>;
   /** Releases everything (the provider is closed by the suite itself where it needs). */
   dispose(): Promise<void>;
 }

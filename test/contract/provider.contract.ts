@@ -136,6 +136,17 @@ export function describeProviderContract(name: string, makeSubject: () => Promis
       expect(await wireFor('blast2-r1')).toEqual([{ messageId: 'blast2-r1', to, text: 'Our new clinic' }]);
     });
 
+    it("reports WhatsApp's new-chat cap when it changes, and answers a read of it with the same; refuses the read unless connected", async () => {
+      await expect(subject.provider.newChatCap()).rejects.toMatchObject({ kind: 'not_connected' });
+      await link();
+      // A cycle end in whole seconds, as WhatsApp sends it.
+      const resetsAt = new Date((Math.floor(Date.now() / 1000) + 86_400) * 1000).toISOString();
+      const cap = { state: 'SECOND_WARNING', quota: 250, used: 230, resetsAt } as const;
+      await subject.capNewChats(cap);
+      expect(await subject.log.wait(eventOf('new-chat-cap'))).toEqual({ type: 'new-chat-cap', ...cap });
+      await expect(subject.provider.newChatCap()).resolves.toEqual(cap);
+    });
+
     it('refuses to send once closed, and says it is disconnected', async () => {
       await link();
       await subject.provider.close();

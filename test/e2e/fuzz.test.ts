@@ -536,3 +536,43 @@ describe('issue 14, items 9-11: files and ids, headers and a 500, names', () => 
     expect(product.output).not.toContain('unhandled error');
   });
 });
+
+describe('hostile input: the sandbox capping signal (issue 15, item 2)', () => {
+  it('refuses out-of-bounds quota, usage and cycle end with a 400 and a code, never a 5xx, and accepts a sane one', async () => {
+    const { product, url } = await startApiProduct('all', await environment());
+    track(product);
+    const call = apiClient(url, ADMIN);
+    const events = await openSocket(url);
+    await linkedSandboxSessions(call, events, ['fuzz-cap']);
+    const soon = new Date(Date.now() + 60_000).toISOString();
+    // (Numbers in strings, null and one-element arrays are coerced by the schema's validator to sane integers, as everywhere in the API.)
+    const bad: Record<string, unknown>[] = [
+      { quota: -1 },
+      { quota: 1.5 },
+      { quota: 1_000_001 },
+      { quota: Number.MAX_SAFE_INTEGER },
+      { used: -5 },
+      { used: 1e308 },
+      { resetsAt: 'tomorrow' },
+      { resetsAt: '2026-13-45T99:99:99Z' },
+      { resetsAt: `${soon}${' '.repeat(100)}` },
+      { resetsAt: new Date(Date.now() - 60_000).toISOString() },
+      { resetsAt: new Date(Date.now() + 40 * 86_400_000).toISOString() },
+      { resetsAt: '+275760-09-13T00:00:00.000Z' },
+      { resetsAt: 12345 },
+      { state: 'NONE' },
+      { state: 'capped' },
+      { extra: true },
+    ];
+    const answers = [];
+    for (const fields of bad) {
+      const response = await call<{ error?: { code: string } }>('POST', '/api/sessions/fuzz-cap/sandbox/signal', { kind: 'capping', state: 'CAPPED', ...fields });
+      answers.push({ fields, status: response.status, code: response.json.error?.code });
+    }
+    expect(answers).toEqual(bad.map((fields) => ({ fields, status: 400, code: 'VALIDATION_FAILED' })));
+    const fine = await call('POST', '/api/sessions/fuzz-cap/sandbox/signal', { kind: 'capping', state: 'SECOND_WARNING', quota: 1_000_000, used: 0, resetsAt: soon });
+    expect(fine.status).toBe(202);
+    expect(product.child.exitCode).toBeNull();
+    expect(product.output).not.toContain('unhandled error');
+  });
+});

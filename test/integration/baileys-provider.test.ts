@@ -99,6 +99,7 @@ describeProviderContract('baileys (fake socket)', async () => {
     wire: () => Promise.resolve(env.network.wire.map(({ messageId, jid, text }) => ({ messageId, to: `+${jid.split('@')[0]!}`, text }))),
     acknowledge: (messageId, status) => env.network.acknowledge(messageId, status),
     receive: (from, text) => env.network.receive(from, text),
+    capNewChats: (cap) => env.network.capNewChats(cap),
     dispose: () => env.dispose(),
   };
 });

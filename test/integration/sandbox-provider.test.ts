@@ -40,6 +40,7 @@ async function sandboxSubject(overrides: Partial<SandboxSettings> = {}, sessionI
       provider.receive(from, text);
       return Promise.resolve();
     },
+    capNewChats: (cap) => provider.signal({ kind: 'capping', ...cap }),
     dispose: async () => {
       await provider.close();
       await handle.close();

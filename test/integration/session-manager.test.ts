@@ -42,6 +42,7 @@ function stubProviders(): { create: (config: unknown, sink: ProviderEventSink) =
         prepareMedia: fail,
         checkNumbers: fail,
         setTyping: fail,
+        newChatCap: () => Promise.resolve(null),
         logout: () => Promise.resolve(),
         close: () => {
           state.closes += 1;

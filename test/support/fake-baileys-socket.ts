@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import {
+  NewChatMessageCappingStatusType,
   proto,
   type AnyMessageContent,
   type BaileysEventMap,
   type Contact,
   type MessageRelayOptions,
   type MiscMessageGenerationOptions,
+  type NewChatMessageCapInfo,
   type UserFacingSocketConfig,
   type WAMediaUploadFunction,
   type WAMessage,
@@ -62,6 +64,8 @@ export class FakeWhatsApp {
   readonly onWhatsApp = new Set<string>();
   /** The phone that links: its number, name and LID. */
   readonly account = { phone: '+6281100001111', name: 'Ops Phone', lid: '99887766554433' };
+  /** The account's new-chat cap, as fetchNewChatMessageCap answers it; none: the query fails, as baileys' executeWMexQuery does without data. */
+  newChatCap: NewChatMessageCapInfo | undefined;
   pairingCode = 'ABCD1234';
   pairingFails = false;
   /** New sockets show a QR when unlinked and open when linked, as WhatsApp does; off for manual tests. */
@@ -128,6 +132,21 @@ export class FakeWhatsApp {
   }
 
   /** Someone writes to the linked account, from a phone-number jid unless a LID is given. */
+  /**
+   * WhatsApp changes the account's new-chat cap: the next reads answer it, and the socket emits
+   * `message-capping.update` with its payload as Socket/messages-recv.js handleMessageCappingNotification does.
+   */
+  capNewChats(cap: { state: 'FIRST_WARNING' | 'SECOND_WARNING' | 'CAPPED'; quota: number; used: number; resetsAt: string }): Promise<void> {
+    const info = {
+      total_quota: cap.quota,
+      used_quota: cap.used,
+      cycle_end_timestamp: String(Math.floor(Date.parse(cap.resetsAt) / 1000)),
+      capping_status: NewChatMessageCappingStatusType[cap.state],
+    };
+    this.newChatCap = info;
+    return this.current.emit({ 'message-capping.update': info });
+  }
+
   receive(from: string, text: string, options: { lid?: string; withAlt?: boolean } = {}): Promise<void> {
     const pnJid = `${digitsOf(from)}@s.whatsapp.net`;
     const key = options.lid
@@ -237,6 +256,13 @@ export class FakeBaileysSocket implements BaileysSocketLike {
     this.#assertOpen();
     this.network.presence.push({ type, jid });
     return Promise.resolve();
+  }
+
+  fetchNewChatMessageCap(): Promise<NewChatMessageCapInfo> {
+    this.#assertOpen();
+    const cap = this.network.newChatCap;
+    // Socket/mex.js executeWMexQuery: no data at the path is a Boom 400.
+    return cap ? Promise.resolve({ ...cap }) : Promise.reject(boom(400, 'Failed to message capping info, unexpected response structure.'));
   }
 
   async requestPairingCode(phoneNumber: string): Promise<string> {

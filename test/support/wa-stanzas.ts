@@ -119,3 +119,22 @@ export function textMessage(options: {
     content: [{ tag: 'plaintext', attrs: {}, content: body }],
   };
 }
+
+/**
+ * Socket/messages-recv.js processNotification → handleMexNotification (type `mex`): an `update`
+ * child whose `op_name` picks the handler and whose content is GraphQL JSON `{data: …}`; e.g.
+ * MessageCappingInfoNotification → handleMessageCappingNotification reads
+ * `data.xwa2_notify_new_chat_messages_capping_info_update` and emits `message-capping.update`.
+ */
+export function mexNotification(options: { opName: string; data: unknown; id?: string; at?: Date }): BinaryNode {
+  return {
+    tag: 'notification',
+    attrs: { id: options.id ?? randomBytes(8).toString('hex').toUpperCase(), type: 'mex', from: WA_SERVER, t: seconds(options.at) },
+    content: [{ tag: 'update', attrs: { op_name: options.opName }, content: Buffer.from(JSON.stringify({ data: options.data }), 'utf-8') }],
+  };
+}
+
+/** Socket/mex.js executeWMexQuery: the answer to a `w:mex` query is a `result` child holding `{data: {<path>: …}}`. */
+export function mexResult(id: string, data: unknown): BinaryNode {
+  return iqResult(id, [{ tag: 'result', attrs: {}, content: Buffer.from(JSON.stringify({ data }), 'utf-8') }]);
+}

@@ -1,4 +1,6 @@
 import { Type, type TSchema } from 'typebox';
+import { NEW_CHAT_CAP_STATES } from '../../core/new-chat-cap.js';
+import { CAPPING_LIMITS, SANDBOX_NEW_CHAT_QUOTA } from '../../core/sandbox-signal.js';
 import { SANDBOX_LIMITS, SANDBOX_LIST_LIMITS, SANDBOX_PHONE_PATTERN } from '../../core/sandbox-config.js';
 import { PROVIDERS } from '../../core/session-config.js';
 import { SESSION_STATUSES } from '../../events/event-catalogue.js';
@@ -152,6 +154,20 @@ const LiveFields = {
 
 export const SessionLiveResponse = Type.Object(LiveFields);
 
+const NewChatCap = Type.Union(
+  [
+    Type.Object({
+      state: StringEnum(NEW_CHAT_CAP_STATES, { description: 'NONE, FIRST_WARNING, SECOND_WARNING or CAPPED (WhatsApp\'s capping_status).' }),
+      quota: Type.Union([Type.Integer(), Type.Null()], { description: 'Messages to new chats allowed in the cycle.' }),
+      used: Type.Union([Type.Integer(), Type.Null()], { description: 'How many of them are used.' }),
+      resetsAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'When the cycle ends and the quota resets; a CAPPED session sends no blast message before.' }),
+      slowUntil: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'After a warning, the session sends at half its hourly cap until then.' }),
+    }),
+    Type.Null(),
+  ],
+  { description: 'WhatsApp\'s cap on messages that start new chats, as last read (at connect, before a blast, or when WhatsApp announces a change); null until read.' },
+);
+
 export const SessionConfigResponse = Type.Object(
   {
     ...LiveFields,
@@ -161,6 +177,7 @@ export const SessionConfigResponse = Type.Object(
     provider: Type.String(),
     pacing: Pacing,
     sandbox: Type.Union([SandboxSettings, Type.Null()]),
+    newChatCap: NewChatCap,
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
   },
@@ -173,7 +190,16 @@ export const SandboxSignalBody = Type.Union([
     { kind: Type.Literal('ack_error'), code: Type.String({ pattern: '^[0-9]{3}$', description: 'The error code of the ack, e.g. "463" or "479".' }) },
     { additionalProperties: false },
   ),
-  Type.Object({ kind: Type.Literal('capping'), state: StringEnum(['FIRST_WARNING', 'SECOND_WARNING', 'CAPPED'] as const) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      kind: Type.Literal('capping'),
+      state: StringEnum(['FIRST_WARNING', 'SECOND_WARNING', 'CAPPED'] as const),
+      quota: Type.Optional(Type.Integer({ minimum: 0, maximum: CAPPING_LIMITS.maxCount, description: `Messages to new chats allowed in the cycle; default ${SANDBOX_NEW_CHAT_QUOTA} (or the last one signalled).` })),
+      used: Type.Optional(Type.Integer({ minimum: 0, maximum: CAPPING_LIMITS.maxCount, description: 'How many are used; default 80% of the quota for FIRST_WARNING, 90% for SECOND_WARNING, all of it for CAPPED.' })),
+      resetsAt: Type.Optional(Type.String({ format: 'date-time', maxLength: 40, description: 'When the cycle ends and the quota resets (at most 31 days ahead); default a day from now.' })),
+    },
+    { additionalProperties: false },
+  ),
   Type.Object({ kind: Type.Literal('timelock'), until: Type.String({ format: 'date-time', maxLength: 40 }) }, { additionalProperties: false }),
   Type.Object(
     { kind: Type.Literal('disconnect'), code: Type.Integer({ minimum: 400, maximum: 599, description: 'A baileys DisconnectReason, e.g. 402, 403, 405, 440.' }) },

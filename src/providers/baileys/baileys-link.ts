@@ -1,5 +1,6 @@
 import type { BaileysEventMap, ConnectionState, WAVersion, proto } from 'baileys';
 import type { Logger } from '../../logging/logger.js';
+import { readingFromCapInfo } from '../../core/new-chat-cap.js';
 import { MAX_TIMER_MS, type Clock } from '../../infra/clock.js';
 import type { AuthStateStore } from '../auth-state.store.js';
 import { ProviderError, type ConnectOptions, type ProviderEventSink } from '../provider.js';
@@ -106,6 +107,11 @@ export function createBaileysLink(deps: {
       }
       const update = events['connection.update'];
       if (update && attempt === current) await onConnection(attempt, update);
+      // Emitted by Socket/messages-recv.js handleMessageCappingNotification (a `mex` notification
+      // with op_name MessageCappingInfoNotification), its payload a NewChatMessageCapInfo.
+      const capping = events['message-capping.update'];
+      const reading = capping && attempt === current ? readingFromCapInfo(capping) : undefined;
+      if (reading) sink({ type: 'new-chat-cap', ...reading });
       const translated = await translateEvents(events, {
         book,
         lookupLid: (lid) => attempt.sock.signalRepository.lidMapping.getPNForLID(lid).catch(() => null),

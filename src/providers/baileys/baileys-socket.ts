@@ -5,6 +5,7 @@ import {
   type Contact,
   type MessageRelayOptions,
   type MiscMessageGenerationOptions,
+  type NewChatMessageCapInfo,
   type UserFacingSocketConfig,
   type WAMediaUploadFunction,
   type WAMessage,
@@ -34,6 +35,8 @@ export interface BaileysSocketLike {
   onWhatsApp(...jids: string[]): Promise<{ jid: string; exists: boolean }[] | undefined>;
   sendPresenceUpdate(type: WAPresence, toJid?: string): Promise<void>;
   requestPairingCode(phoneNumber: string, customPairingCode?: string): Promise<string>;
+  /** The new-chat cap (a `w:mex` query, Socket/socket.js fetchNewChatMessageCap): quota, usage, state, cycle. */
+  fetchNewChatMessageCap(): Promise<NewChatMessageCapInfo>;
   readonly waUploadToServer: WAMediaUploadFunction;
   logout(msg?: string): Promise<void>;
   end(error: Error | undefined): Promise<void>;

@@ -1,4 +1,5 @@
 import { generateWAMessageFromContent, type WAVersion, type proto } from 'baileys';
+import { readingFromCapInfo } from '../../core/new-chat-cap.js';
 import type { Logger } from '../../logging/logger.js';
 import { systemClock, type Clock } from '../../infra/clock.js';
 import type { AuthStateStore } from '../auth-state.store.js';
@@ -148,6 +149,18 @@ export function createBaileysProvider(deps: BaileysProviderDeps): MessagingProvi
       } catch (error) {
         throw failure(error, 'typing indicator');
       }
+    },
+
+    async newChatCap() {
+      const sock = openSocket();
+      let info: unknown;
+      try {
+        info = await sock.fetchNewChatMessageCap();
+      } catch (error) {
+        // Not `failure`: a GraphQL error code on this read says nothing about the account's sending.
+        throw toProviderError(error, 'new-chat cap read');
+      }
+      return readingFromCapInfo(info) ?? null;
     },
 
     logout: () => link.logout(),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { SandboxSignal } from '../../core/sandbox-signal.js';
+import type { NewChatCapReading } from '../../core/new-chat-cap.js';
+import { SANDBOX_NEW_CHAT_QUOTA, type SandboxSignal } from '../../core/sandbox-signal.js';
 import type { Clock } from '../../infra/clock.js';
 import type { SandboxOutboxRepository } from '../../store/sandbox-outbox.repository.js';
 import type { AuthStateStore } from '../auth-state.store.js';
@@ -54,6 +55,8 @@ export function createSandboxProvider(deps: {
   let qrCount = 0;
   let pairing = false;
   let accepted: number | undefined;
+  /** The simulated new-chat cap: none until a `capping` signal; back to NONE once its cycle ends. */
+  let cap: NewChatCapReading | null = null;
 
   // A function, not a comparison, where `state` may have changed during an await.
   const isConnected = (): boolean => state === 'connected';
@@ -142,8 +145,12 @@ export function createSandboxProvider(deps: {
 
     signal(signal) {
       switch (signal.kind) {
-        case 'ack_error':
         case 'capping':
+          cap = cappingReading(signal, cap, clock.now());
+          // As baileys emits `message-capping.update` (a notification reaches a connected socket only).
+          if (isConnected()) sink({ type: 'new-chat-cap', ...cap });
+          return Promise.resolve();
+        case 'ack_error':
         case 'timelock':
         case 'disconnect':
           return Promise.resolve(); // simulated in the commits that teach the product each signal (issue 15)
@@ -194,6 +201,14 @@ export function createSandboxProvider(deps: {
       return Promise.resolve(new Map(phones.map((phone) => [phone, isOnWhatsApp(settings, phone)])));
     },
 
+    newChatCap() {
+      if (state !== 'connected') return Promise.reject(new ProviderError('not_connected', `Session ${sessionId} is not connected.`));
+      if (cap?.resetsAt != null && Date.parse(cap.resetsAt) <= clock.now().getTime()) {
+        cap = { state: 'NONE', quota: cap.quota, used: 0, resetsAt: null }; // a new cycle, its quota untouched
+      }
+      return Promise.resolve(cap && { ...cap });
+    },
+
     setTyping() {
       if (state !== 'connected') return Promise.reject(new ProviderError('not_connected', `Session ${sessionId} is not connected.`));
       return Promise.resolve();
@@ -213,6 +228,21 @@ export function createSandboxProvider(deps: {
       sink({ type: 'status', status: 'disconnected', reason: 'closed' });
       return Promise.resolve();
     },
+  };
+}
+
+/** Usage that fits a state when the signal gives none: WhatsApp warns at about 80% and 90% of the quota. */
+const USED_SHARE = { FIRST_WARNING: 0.8, SECOND_WARNING: 0.9, CAPPED: 1 } as const;
+const DAY_MS = 86_400_000;
+
+/** The cap a `capping` signal sets: its figures, else the last quota signalled (or the default), a fitting usage and a day-long cycle. */
+function cappingReading(signal: Extract<SandboxSignal, { kind: 'capping' }>, previous: NewChatCapReading | null, now: Date): NewChatCapReading {
+  const quota = signal.quota ?? previous?.quota ?? SANDBOX_NEW_CHAT_QUOTA;
+  return {
+    state: signal.state,
+    quota,
+    used: signal.used ?? Math.ceil(quota * USED_SHARE[signal.state]),
+    resetsAt: new Date(signal.resetsAt === undefined ? now.getTime() + DAY_MS : Date.parse(signal.resetsAt)).toISOString(),
   };
 }
 

@@ -1334,6 +1334,15 @@ export interface paths {
                         kind: "capping";
                         /** @enum {string} */
                         state: "FIRST_WARNING" | "SECOND_WARNING" | "CAPPED";
+                        /** @description Messages to new chats allowed in the cycle; default 250 (or the last one signalled). */
+                        quota?: number;
+                        /** @description How many are used; default 80% of the quota for FIRST_WARNING, 90% for SECOND_WARNING, all of it for CAPPED. */
+                        used?: number;
+                        /**
+                         * Format: date-time
+                         * @description When the cycle ends and the quota resets (at most 31 days ahead); default a day from now.
+                         */
+                        resetsAt?: string;
                     } | {
                         /** @enum {string} */
                         kind: "timelock";
@@ -3511,6 +3520,28 @@ export interface components {
                 restrictAfterSends?: number | null;
                 /** @description The simulated account's own number; default: from the session id. */
                 phone?: string;
+            } | null;
+            /** @description WhatsApp's cap on messages that start new chats, as last read (at connect, before a blast, or when WhatsApp announces a change); null until read. */
+            newChatCap: {
+                /**
+                 * @description NONE, FIRST_WARNING, SECOND_WARNING or CAPPED (WhatsApp's capping_status).
+                 * @enum {string}
+                 */
+                state: "NONE" | "FIRST_WARNING" | "SECOND_WARNING" | "CAPPED";
+                /** @description Messages to new chats allowed in the cycle. */
+                quota: number | null;
+                /** @description How many of them are used. */
+                used: number | null;
+                /**
+                 * Format: date-time
+                 * @description When the cycle ends and the quota resets; a CAPPED session sends no blast message before.
+                 */
+                resetsAt: string | null;
+                /**
+                 * Format: date-time
+                 * @description After a warning, the session sends at half its hourly cap until then.
+                 */
+                slowUntil: string | null;
             } | null;
             /** Format: date-time */
             createdAt: string;

@@ -1,5 +1,5 @@
 import type { Pacing, Session } from '../api/client';
-import { formatNumber } from '../format';
+import { formatDateTime, formatNumber } from '../format';
 
 // Parts shared by the Accounts screen (accounts.tsx, accounts-form.tsx, accounts-connect.tsx).
 
@@ -49,4 +49,27 @@ export function pacingSummary(pacing: Pacing): string[] {
   }
   if (pacing.typing?.enabled === true) lines.push('typing shown');
   return lines;
+}
+
+type NewChatCap = NonNullable<Session['newChatCap']>;
+
+const CAP_STATES: Record<NewChatCap['state'], string> = {
+  NONE: 'no warning',
+  FIRST_WARNING: 'first warning',
+  SECOND_WARNING: 'second warning',
+  CAPPED: 'capped',
+};
+
+/**
+ * WhatsApp's cap on new chats, in one line for the table: usage of the quota and the state, with
+ * what the product does about it ("half pace until …", "no blast message until …").
+ */
+export function newChatCapSummary(cap: NewChatCap): { text: string; warn: boolean; title: string } {
+  const usage = cap.quota !== null ? `${formatNumber(cap.used)}/${formatNumber(cap.quota)}` : cap.used !== null ? `${formatNumber(cap.used)} used` : '';
+  const text = `New chats: ${[usage, CAP_STATES[cap.state]].filter(Boolean).join(' · ')}`;
+  const notes: string[] = [];
+  if (cap.state === 'CAPPED' && cap.resetsAt !== null) notes.push(`No blast message until the quota resets (${formatDateTime(cap.resetsAt)}).`);
+  if (cap.slowUntil !== null && Date.parse(cap.slowUntil) > Date.now()) notes.push(`Half the hourly cap until ${formatDateTime(cap.slowUntil)}.`);
+  if (cap.state !== 'CAPPED' && cap.resetsAt !== null) notes.push(`The quota resets ${formatDateTime(cap.resetsAt)}.`);
+  return { text, warn: cap.state !== 'NONE', title: notes.join(' ') || "WhatsApp's cap on messages that start new chats." };
 }

@@ -7,7 +7,7 @@ import { formatDateTime } from '../format';
 import { useLiveEvents, useResource } from '../hooks';
 import { ConnectPanel } from './accounts-connect';
 import { AccountForm } from './accounts-form';
-import { humanize, isRunning, pacingSummary } from './accounts-shared';
+import { humanize, isRunning, newChatCapSummary, pacingSummary } from './accounts-shared';
 import './accounts.css';
 
 // Accounts: every WhatsApp account (session) the key sees, its live status from the app-wide
@@ -21,6 +21,16 @@ type Action = 'disconnect' | 'logout' | 'delete' | 'scan';
 function withLive(session: Session, frame: StatusFrame | undefined): Session {
   if (frame === undefined || (session.statusAt !== null && frame.at < session.statusAt)) return session;
   return { ...session, status: frame.status, statusReason: frame.reason, linkedPhone: frame.phone, linkedName: frame.name, statusAt: frame.at };
+}
+
+/** The session's new-chat cap under its status: usage, state, and what it means for sending. */
+function NewChatCapNote({ cap }: { cap: NonNullable<Session['newChatCap']> }) {
+  const { text, warn, title } = newChatCapSummary(cap);
+  return (
+    <span class={warn ? 'acct-reason acct-cap-warn' : 'acct-reason muted'} title={title}>
+      {text}
+    </span>
+  );
 }
 
 function providerLabel(provider: string): string {
@@ -155,6 +165,7 @@ export function AccountsScreen() {
                             {humanize(session.statusReason)}
                           </span>
                         )}
+                        {session.newChatCap !== null && <NewChatCapNote cap={session.newChatCap} />}
                       </td>
                       <td data-label="Linked phone">
                         {session.linkedPhone ?? <span class="muted">—</span>}

@@ -41,6 +41,7 @@ export function applyFrame(blast: Blast, frame: Frame): Blast {
 const PAUSE_REASONS: Record<string, string> = {
   PAUSED_BY_USER: 'Paused by an operator',
   SESSION_RESTRICTED: 'Every account it sends from was restricted',
+  NEW_CHAT_CAP: "Every account it sends from reached WhatsApp's cap on new chats; it resumes by itself when the quota resets",
 };
 
 export function pauseReasonText(reason: string): string {
