@@ -18,6 +18,7 @@ export interface Database {
   blasts: BlastTable;
   blast_sessions: BlastSessionTable;
   blast_recipients: BlastRecipientTable;
+  media_uploads: MediaUploadTable;
 }
 
 export interface SessionConfigTable {
@@ -215,4 +216,15 @@ export interface BlastRecipientTable {
   sent_at: string | null;
   delivered_at: string | null;
   read_at: string | null;
+}
+
+export interface MediaUploadTable {
+  blast_id: string;
+  /** session_configs.uid of the session that uploaded (and sent with) it. */
+  session_uid: string;
+  uploaded_at: string;
+  /** image | video | document */
+  kind: string;
+  /** What the provider needs to rebuild a message with this upload (baileys: the uploaded message's fields, BufferJSON). */
+  upload: string;
 }

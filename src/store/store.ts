@@ -8,6 +8,7 @@ import { createSuppressionRepository, type SuppressionRepository } from './suppr
 import type { DatabaseHandle } from './database.js';
 import { createBlastRepository, type BlastRepository } from './blast.repository.js';
 import { createSessionConfigRepository, type SessionConfigRepository } from './session-config.repository.js';
+import { createRetryLedgerRepository, type RetryLedgerRepository } from './retry-ledger.repository.js';
 
 /** Every repository over one database; the one thing services receive from the store. */
 export interface Store {
@@ -19,6 +20,7 @@ export interface Store {
   lists: ListRepository;
   suppressions: SuppressionRepository;
   blasts: BlastRepository;
+  retryLedger: RetryLedgerRepository;
 }
 
 export function createStore(handle: DatabaseHandle): Store {
@@ -31,5 +33,6 @@ export function createStore(handle: DatabaseHandle): Store {
     lists: createListRepository(handle.db, handle.sqlite),
     suppressions: createSuppressionRepository(handle.db),
     blasts: createBlastRepository(handle.db, handle.target.kind, handle.sqlite),
+    retryLedger: createRetryLedgerRepository(handle.db),
   };
 }
