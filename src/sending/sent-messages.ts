@@ -22,7 +22,8 @@ export function sentMessageLookup(store: Store, session: SessionRef, log: Logger
       const text = recipientText(compileTemplate(blast.message), blast.id, row, messageLimit(blast.media !== null).limit);
       if (text === undefined) return undefined;
       if (blast.media === null) return { to: row.phone, text };
-      const upload = await store.retryLedger.uploadAt(blast.id, session.uid, row.sentAt);
+      // A row whose outcome is not written yet was sent with the latest upload.
+      const upload = await store.retryLedger.uploadAt(blast.id, session.uid, row.sentAt ?? '9999-12-31T23:59:59.999Z');
       // Without its upload the message cannot be rebuilt as it was: better none than a different one.
       if (!upload) return undefined;
       return { to: row.phone, text, media: { kind: upload.kind, stored: upload.upload } };

@@ -1,4 +1,5 @@
 import type { MediaKind } from '../core/media-type.js';
+import { isProductMessageId, messageIdFor } from '../core/message-id.js';
 import type { Db } from './database.js';
 import { decodeVars } from './list-rows.js';
 import { recipientsShape } from './list.repository.js';
@@ -9,7 +10,8 @@ export interface SentRecipient {
   seq: number;
   phone: string;
   vars: Record<string, string>;
-  sentAt: string;
+  /** Null while the row is still claimed: sent, its outcome not yet written (outcomes are written per batch). */
+  sentAt: string | null;
 }
 
 export interface MediaUpload {
@@ -29,7 +31,8 @@ export interface RetryLedgerRepository {
   /**
    * The row sent under this message id by the session with this identity (uid), as WhatsApp
    * accepted it (sent, delivered or read); never a row of another session, even one re-created
-   * under the same id. Undefined when the row's list (its template values) is gone.
+   * under the same id; or a row it has claimed and may just have sent, whose outcome is not
+   * written yet. Undefined when the row's list (its template values) is gone.
    */
   sentBy(messageId: string, sessionUid: string): Promise<SentRecipient | undefined>;
   saveUpload(upload: MediaUpload): Promise<void>;
@@ -42,18 +45,40 @@ export interface RetryLedgerRepository {
 const ACCEPTED = ['sent', 'delivered', 'read'];
 
 export function createRetryLedgerRepository(db: Db): RetryLedgerRepository {
+  /** The row sent under this id by the session with this uid, as WhatsApp accepted it. */
+  const accepted = (messageId: string, sessionUid: string) =>
+    db
+      .selectFrom('blast_recipients as r')
+      .innerJoin('blast_sessions as s', (join) => join.onRef('s.blast_id', '=', 'r.blast_id').onRef('s.session_id', '=', 'r.session_id'))
+      .innerJoin('blasts as b', 'b.id', 'r.blast_id')
+      .select(['r.blast_id', 'r.seq', 'r.phone', 'r.sent_at', 'b.list_id'])
+      .where('r.message_id', '=', messageId)
+      .where('s.session_uid', '=', sessionUid)
+      .where('r.status', 'in', ACCEPTED)
+      .executeTakeFirst();
+
+  /**
+   * A row this session holds claimed whose id is this one: its id is not stored until its outcome
+   * is, so the few claimed rows (a batch per blast) are matched by computing theirs.
+   */
+  const claimed = async (messageId: string, sessionUid: string) => {
+    if (!isProductMessageId(messageId)) return undefined;
+    const rows = await db
+      .selectFrom('blast_sessions as s')
+      .innerJoin('blast_recipients as r', (join) => join.onRef('r.blast_id', '=', 's.blast_id').onRef('r.session_id', '=', 's.session_id'))
+      .innerJoin('blasts as b', 'b.id', 'r.blast_id')
+      .select(['r.blast_id', 'r.seq', 'r.phone', 'r.sent_at', 'b.list_id'])
+      .where('s.session_uid', '=', sessionUid)
+      .where('b.status', 'in', ['running', 'paused'])
+      .where('r.status', '=', 'sending')
+      .execute();
+    return rows.find((row) => messageIdFor(row.blast_id, row.seq) === messageId);
+  };
+
   return {
     async sentBy(messageId, sessionUid) {
-      const row = await db
-        .selectFrom('blast_recipients as r')
-        .innerJoin('blast_sessions as s', (join) => join.onRef('s.blast_id', '=', 'r.blast_id').onRef('s.session_id', '=', 'r.session_id'))
-        .innerJoin('blasts as b', 'b.id', 'r.blast_id')
-        .select(['r.blast_id', 'r.seq', 'r.phone', 'r.sent_at', 'b.list_id'])
-        .where('r.message_id', '=', messageId)
-        .where('s.session_uid', '=', sessionUid)
-        .where('r.status', 'in', ACCEPTED)
-        .executeTakeFirst();
-      if (!row || row.sent_at === null) return undefined;
+      const row = (await accepted(messageId, sessionUid)) ?? (await claimed(messageId, sessionUid));
+      if (!row) return undefined;
       const list = await recipientsShape(db, row.list_id);
       if (!list) return undefined;
       const stored = await db

@@ -273,6 +273,7 @@ export class WireConnection {
   readonly received: BinaryNode[] = [];
   closed = false;
   #phase: Phase = 'hello';
+  #frames: Promise<void> = Promise.resolve();
   readonly #watchers = new Set<(node: BinaryNode) => void>();
   readonly #closeWatchers: (() => void)[] = [];
 
@@ -280,7 +281,10 @@ export class WireConnection {
     readonly wire: WaWire,
     readonly socket: WebSocket,
   ) {
-    socket.on('message', (data: Buffer) => void this.#onFrame(data));
+    // One frame at a time, in order: a message is read (decrypted) before the frame after it is seen.
+    socket.on('message', (data: Buffer) => {
+      this.#frames = this.#frames.then(() => this.#onFrame(data)).catch(() => undefined);
+    });
     socket.on('close', () => {
       this.closed = true;
       for (const watcher of this.#closeWatchers.splice(0)) watcher();

@@ -13,7 +13,8 @@ import type { NewBlast } from '../../src/store/blast.repository.js';
 import { createDatabase, type DatabaseHandle } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { createStore, type Store } from '../../src/store/store.js';
-import { statusOf } from '../contract/provider.contract.js';
+import { eventOf, statusOf } from '../contract/provider.contract.js';
+import { streamError } from '../support/wa-stanzas.js';
 import { EventLog } from '../contract/provider-subject.js';
 import { sqliteDatabase, type TestDatabase } from '../support/databases.js';
 import type { WirePeer } from '../support/wa-peer.js';
@@ -93,7 +94,7 @@ describe('retry requests over the wire (item 4)', () => {
   };
 
   /** A running blast of one recipient (the peer), claimed by the session: what the sender holds before it sends. */
-  const blastTo = async (overrides: Partial<NewBlast> = {}): Promise<{ messageId: string; text: string }> => {
+  const blastTo = async (overrides: Partial<NewBlast> = {}, people: WirePeer[] = [peer]): Promise<{ messageId: string; text: string; all: { messageId: string; text: string }[] }> => {
     await store.lists.create({
       id: 'list-1',
       name: 'Patients',
@@ -106,8 +107,10 @@ describe('retry requests over the wire (item 4)', () => {
       defaultCountry: 'ID',
       createdAt: AT,
     });
-    await store.lists.insertRecipients('list-1', [{ seq: 1, rowNumber: 2, phone: peer.phone, values: ['Siti'] }]);
-    await store.lists.complete('list-1', { counts: { rows: 1, valid: 1, duplicates: 0, invalid: 0, blank: 0 }, columns: [{ header: 'Name', key: 'name' }] }, AT);
+    const names = ['Siti', 'Budi'];
+    await store.lists.insertRecipients('list-1', people.map((person, i) => ({ seq: i + 1, rowNumber: i + 2, phone: person.phone, values: [names[i] ?? 'Ayu'] })));
+    const rows = people.length;
+    await store.lists.complete('list-1', { counts: { rows, valid: rows, duplicates: 0, invalid: 0, blank: 0 }, columns: [{ header: 'Name', key: 'name' }] }, AT);
     const blast: NewBlast = {
       id: BLAST,
       name: 'Reminders',
@@ -127,11 +130,15 @@ describe('retry requests over the wire (item 4)', () => {
     await store.blasts.create(blast);
     await store.blasts.populate(BLAST, 'list-1', AT);
     await store.blasts.transition(BLAST, ['importing'], 'running', AT, { startedAt: AT });
-    const [claimed] = await store.blasts.claim(BLAST, 'list-1', SESSION.id, 1, 1, AT);
-    if (!claimed) throw new Error('nothing claimed');
-    const text = recipientText(compileTemplate(TEMPLATE), BLAST, claimed, messageLimit(blast.media !== null).limit);
-    if (text === undefined) throw new Error('not rendered');
-    return { messageId: messageIdFor(BLAST, 1), text };
+    const claimed = await store.blasts.claim(BLAST, 'list-1', SESSION.id, 1, people.length, AT);
+    const all = claimed.map((recipient) => {
+      const text = recipientText(compileTemplate(TEMPLATE), BLAST, recipient, messageLimit(blast.media !== null).limit);
+      if (text === undefined) throw new Error('not rendered');
+      return { messageId: messageIdFor(BLAST, recipient.seq), text };
+    });
+    const [first] = all;
+    if (!first) throw new Error('nothing claimed');
+    return { ...first, all };
   };
 
   const recordSent = async (messageId: string): Promise<void> => {
@@ -192,5 +199,44 @@ describe('retry requests over the wire (item 4)', () => {
     expect(Buffer.from(image?.fileEncSha256 ?? []).equals(upload.fileEncSha256)).toBe(true);
     expect(Buffer.from(image?.jpegThumbnail ?? []).equals(upload.jpegThumbnail)).toBe(true);
     expect(Number(image?.fileLength)).toBe(upload.fileLength);
+  });
+
+  it('a phone that keeps asking is answered as baileys allows, a reconnect in between (one retry count per session, not per socket)', async () => {
+    const other = wire.addPeer('+6281299990002', '50000000000002');
+    const { messageId, text, all } = await blastTo({}, [peer, other]);
+    const provider = await startProvider();
+    await provider.send({ messageId, to: peer.phone, text });
+    await recordSent(messageId);
+    await wire.waitForMessage(peer, { past: true });
+
+    // baileys counts twice per answer against maxMsgRetryCount 5 (Socket/messages-recv.js handleReceipt,
+    // then sendMessagesAgain: willSendMessageAgain / updateSendMessageAgainCount): two answers, then no more.
+    const resent = (): number => wire.sentMessages().filter((sent) => sent.id === messageId && sent.resend).length;
+    await wire.current.send(peer.retryReceipt({ id: messageId, count: 1 }));
+    await wire.waitForMessage(peer, { test: (sent) => sent.resend });
+
+    // WhatsApp asks for a restart (stream:error 515): a new socket, the same session.
+    const next = wire.nextConnection();
+    await wire.current.send(streamError({ code: 515 }));
+    await next;
+    await log.wait(eventOf('status', (event) => event.status === 'connected' && log.events.filter(statusOf('connected')).length === 2));
+
+    await wire.current.send(peer.retryReceipt({ id: messageId, count: 2 }));
+    await wire.waitForMessage(peer, { test: (sent) => sent.resend && resent() === 2 });
+
+    // A third request is refused. Receipts are handled one at a time (receiptMutex): once a later
+    // request, from another recipient, is answered, the third has been handled, and no answer went out.
+    // That other message was just sent, its outcome not yet written (outcomes are written per batch):
+    // it is answered all the same, from the claimed row.
+    const marker = all[1];
+    if (!marker) throw new Error('no second recipient');
+    await provider.send({ messageId: marker.messageId, to: other.phone, text: marker.text });
+    await wire.waitForMessage(other);
+    await wire.current.send(peer.retryReceipt({ id: messageId, count: 3 }));
+    await wire.current.send(other.retryReceipt({ id: marker.messageId, count: 1 }));
+    const answered = await wire.waitForMessage(other, { test: (sent) => sent.resend });
+    expect(answered.text).toBe(marker.text);
+    expect(resent()).toBe(2);
+    expect(wire.sentMessages().filter((sent) => sent.peer === peer).map((sent) => sent.text)).toEqual([text, text, text]);
   });
 });
