@@ -195,6 +195,13 @@ describe.each(databaseKinds(inject('postgresUrl')))('media uploads of a blast (i
     expect(await sentMessageLookup(store, { id: config.id, uid: 'f2b7d3a0-0000-4000-8000-000000000002' }, log)(messageIdFor(BLAST, 1))).toBeUndefined();
     // Nor is a message not sent yet.
     expect(await lookup(messageIdFor(BLAST, 3))).toBeUndefined();
+    // Claimed and (maybe) just sent, its outcome not yet written (outcomes are written per batch): answered, with the latest upload.
+    await store.blasts.claim(BLAST, 'list-1', config.id, 1, 1, clock.now().toISOString());
+    expect(await lookup(messageIdFor(BLAST, 3))).toEqual({
+      to: '+628120000003',
+      text: 'Hi Ayu, see our new opening hours.',
+      media: { kind: 'image', stored: JSON.stringify({ url: 'https://mmg.whatsapp.net/upload-2' }) },
+    });
   });
 
   it.skipIf(skip)('the maintenance sweep deletes upload records past the retry window (31 days) and keeps newer ones', async () => {
