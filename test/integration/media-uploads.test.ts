@@ -22,6 +22,8 @@ const log = createLogger('silent');
 const START = new Date('2026-12-01T09:00:00.000Z');
 const BLAST = 'a3c1f0e2-0000-4000-8000-000000000001';
 const DAY_MS = 86_400_000;
+/** Conditions are waited on, not slept for; generous for a loaded machine. */
+const WAIT = { timeout: 15_000, interval: 10 };
 
 /** A provider that uploads and sends nothing: it counts uploads, records sends, and keeps each upload's record as baileys' does. */
 function recordingProvider(clock: Clock): MessagingProvider & { uploads: number; sends: OutgoingMessage[] } {
@@ -154,7 +156,7 @@ describe.each(databaseKinds(inject('postgresUrl')))('media uploads of a blast (i
     sender.wake();
     await vi.waitFor(() => {
       expect(provider.sends).toHaveLength(total);
-    });
+    }, WAIT);
   };
 
   it.skipIf(skip)('reuses an upload for a day, uploads again once it is older, and holds none once the blast has ended', async () => {
@@ -171,10 +173,10 @@ describe.each(databaseKinds(inject('postgresUrl')))('media uploads of a blast (i
 
     await vi.waitFor(async () => {
       expect((await store.blasts.get(BLAST))?.status).toBe('completed');
-    });
+    }, WAIT);
     await vi.waitFor(() => {
       expect(sender.heldMedia).toBe(0);
-    });
+    }, WAIT);
   });
 
   it.skipIf(skip)('keeps every upload a message was sent with, so a retry request rebuilds each message with its own upload', async () => {
@@ -184,7 +186,7 @@ describe.each(databaseKinds(inject('postgresUrl')))('media uploads of a blast (i
     await send(1, 2);
     await vi.waitFor(async () => {
       expect((await store.blasts.recipients(BLAST, { status: 'sent', limit: 10, offset: 0 })).total).toBe(2);
-    });
+    }, WAIT);
 
     const lookup = sentMessageLookup(store, config, log);
     const first = await lookup(messageIdFor(BLAST, 1));
