@@ -59,7 +59,23 @@ export interface MediaInput {
 export interface PreparedMedia {
   readonly kind: MediaKind;
   readonly handle: unknown;
+  /**
+   * What to keep so a message with this upload can be rebuilt later (a recipient's retry request
+   * after a restart): the provider's own serialised record, or absent when it needs none.
+   */
+  readonly stored?: string;
 }
+
+/** A message a session sent before, rebuilt from the ledger (to answer a recipient's retry request). */
+export interface SentMessage {
+  to: string;
+  text: string;
+  /** With media, `text` is its caption and `stored` the upload it was sent with (PreparedMedia.stored). */
+  media?: { kind: MediaKind; stored: string };
+}
+
+/** Finds a message this session sent, by its id; undefined for one it did not send (or can no longer rebuild). */
+export type SentMessageLookup = (messageId: string) => Promise<SentMessage | undefined>;
 
 export interface OutgoingMessage {
   /** Chosen by the caller, derived from (blast, recipient): a retry reuses it. */

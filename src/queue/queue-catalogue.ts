@@ -27,6 +27,8 @@ export interface JobCatalogue {
     'sweep-blobs': { olderThanMinutes: number };
     /** Fails the blasts not yet ended that none of their sessions may send any more (SESSION_DELETED). */
     'fail-orphaned-blasts': Record<string, never>;
+    /** Deletes media upload records (kept to answer retry requests) made more than this many days ago. */
+    'purge-media-uploads': { olderThanDays: number };
   };
 }
 
@@ -37,7 +39,7 @@ export type JobPayload<Q extends QueueName, J extends JobName<Q>> = JobCatalogue
 export const QUEUES: { [Q in QueueName]: readonly JobName<Q>[] } = {
   imports: ['import-list'],
   blasts: ['prepare-blast', 'start-blast'],
-  maintenance: ['purge-revoked-keys', 'resume-imports', 'sweep-blobs', 'fail-orphaned-blasts'],
+  maintenance: ['purge-revoked-keys', 'resume-imports', 'sweep-blobs', 'fail-orphaned-blasts', 'purge-media-uploads'],
 };
 
 export const QUEUE_NAMES = Object.keys(QUEUES) as QueueName[];

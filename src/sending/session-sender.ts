@@ -1,9 +1,9 @@
 import { drawGapMs, msUntilWindowOpens, typingMs } from '../core/pacing.js';
 import { messageIdFor } from '../core/message-id.js';
 import type { SessionConfig } from '../core/session-config.js';
-import { renderWithin } from '../core/template.js';
 import { ProviderError, type MessagingProvider, type PreparedMedia } from '../providers/provider.js';
 import type { ClaimedRecipient, Outcome } from '../store/blast.repository.js';
+import { recipientText } from './message-text.js';
 import type { SendContext, SenderHost } from './sender-host.js';
 
 /** What one step for one blast came to. */
@@ -15,6 +15,11 @@ type SendResult = { outcome: Outcome } | { stop: 'not_connected' | 'stopping' } 
 const MAX_IDLE_WAIT_MS = 60_000;
 /** How much sending one claimed batch should hold at most, at the measured speed. */
 const BATCH_WORK_MS = 250;
+/**
+ * How long a blast's media upload is reused before it is uploaded again: WhatsApp's media URLs and
+ * the worker's memory are not meant to be held for the life of a long blast.
+ */
+export const MEDIA_MAX_AGE_MS = 86_400_000;
 
 /**
  * One connected session's loop: for each running blast it serves, in turn, book a send with
@@ -30,8 +35,8 @@ export class SessionSender {
   readonly #reclaimed = new Set<string>();
   /** Blasts for which WhatsApp's new-chat cap was read before this loop started on them. */
   readonly #capRead = new Set<string>();
-  /** Media uploaded to WhatsApp once per blast by this session, then reused. */
-  readonly #media = new Map<string, PreparedMedia>();
+  /** Media uploaded to WhatsApp once per blast by this session, then reused for MEDIA_MAX_AGE_MS; dropped once the blast is not served any more. */
+  readonly #media = new Map<string, { media: PreparedMedia; atMs: number }>();
   #rotation = 0;
   /** The delay drawn for the next message, kept until that message is booked (re-drawing on every wait would skew delays long). */
   #gapMs: number | undefined;
@@ -42,6 +47,11 @@ export class SessionSender {
     private readonly engine: SenderHost,
     readonly sessionId: string,
   ) {}
+
+  /** How many blasts' media uploads this loop holds. */
+  get heldMedia(): number {
+    return this.#media.size;
+  }
 
   isStopping(): boolean {
     return this.#stopping;
@@ -72,6 +82,8 @@ export class SessionSender {
       const owned = deps.sessions.owned(this.sessionId);
       if (!owned) return;
       const blasts = await this.engine.activeBlasts(owned.config);
+      // A blast that ended (or that this session no longer serves) leaves no upload behind; one resumed uploads again.
+      for (const blastId of this.#media.keys()) if (!blasts.some((blast) => blast.id === blastId)) this.#media.delete(blastId);
       if (blasts.length === 0) {
         await this.#sleep(this.engine.pollMs);
         continue;
@@ -228,7 +240,7 @@ export class SessionSender {
       outcome: { seq: recipient.seq, status: 'failed', reason, detail: detail.slice(0, 500), messageId, attempts, at: clock.now().toISOString() },
     });
     // Built no longer than the limit: a row whose values would pass it fails without being sent.
-    const text = renderWithin(context.compiled, { ...recipient.vars, phone: recipient.phone }, `${blast.id}:${recipient.seq}`, context.maxLength);
+    const text = recipientText(context.compiled, blast.id, recipient, context.maxLength);
     if (text === undefined) {
       const what = blast.media === null ? 'a text message' : 'a media caption';
       return failed('MESSAGE_TOO_LONG', `With this row's values the message is longer than WhatsApp allows for ${what} (${context.maxLength} characters).`, recipient.attempts);
@@ -273,17 +285,25 @@ export class SessionSender {
   async #preparedMedia(context: SendContext, provider: MessagingProvider): Promise<PreparedMedia | undefined> {
     const media = context.blast.media;
     if (!media) return undefined;
+    const { store, clock, sessions } = this.engine.deps;
     const ready = this.#media.get(context.blast.id);
-    if (ready) return ready;
+    if (ready && clock.now().getTime() - ready.atMs < MEDIA_MAX_AGE_MS) return ready.media;
+    const uid = sessions.owned(this.sessionId)?.config.uid;
+    if (uid === undefined) throw new ProviderError('not_connected', `Session ${this.sessionId} is not owned here any more.`);
     const chunks: Buffer[] = [];
-    for await (const chunk of this.engine.deps.store.blobs.read(media.sha256)) chunks.push(chunk);
+    for await (const chunk of store.blobs.read(media.sha256)) chunks.push(chunk);
     const prepared = await provider.prepareMedia({
       kind: media.kind,
       data: Buffer.concat(chunks),
       mimetype: media.mimetype,
       ...(media.fileName === null ? {} : { fileName: media.fileName }),
     });
-    this.#media.set(context.blast.id, prepared);
+    const uploadedAt = clock.now();
+    // Durable before any message uses it: a retry request for one of them is answered with this very upload.
+    if (prepared.stored !== undefined) {
+      await store.retryLedger.saveUpload({ blastId: context.blast.id, sessionUid: uid, uploadedAt: uploadedAt.toISOString(), kind: prepared.kind, upload: prepared.stored });
+    }
+    this.#media.set(context.blast.id, { media: prepared, atMs: uploadedAt.getTime() });
     return prepared;
   }
 

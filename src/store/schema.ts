@@ -19,6 +19,7 @@ export interface Database {
   blast_sessions: BlastSessionTable;
   blast_recipients: BlastRecipientTable;
   session_new_chat_caps: SessionNewChatCapTable;
+  media_uploads: MediaUploadTable;
 }
 
 /** WhatsApp's new-chat cap as last read for a session (0012; core/new-chat-cap.ts). */
@@ -228,4 +229,15 @@ export interface BlastRecipientTable {
   sent_at: string | null;
   delivered_at: string | null;
   read_at: string | null;
+}
+
+export interface MediaUploadTable {
+  blast_id: string;
+  /** session_configs.uid of the session that uploaded (and sent with) it. */
+  session_uid: string;
+  uploaded_at: string;
+  /** image | video | document */
+  kind: string;
+  /** What the provider needs to rebuild a message with this upload (baileys: the uploaded message's fields, BufferJSON). */
+  upload: string;
 }

@@ -9,6 +9,7 @@ import type { DatabaseHandle } from './database.js';
 import { createBlastRepository, type BlastRepository } from './blast.repository.js';
 import { createSessionConfigRepository, type SessionConfigRepository } from './session-config.repository.js';
 import { createNewChatCapRepository, type NewChatCapRepository } from './new-chat-cap.repository.js';
+import { createRetryLedgerRepository, type RetryLedgerRepository } from './retry-ledger.repository.js';
 
 /** Every repository over one database; the one thing services receive from the store. */
 export interface Store {
@@ -22,6 +23,7 @@ export interface Store {
   blasts: BlastRepository;
   /** WhatsApp's new-chat cap per session (0012). */
   newChatCaps: NewChatCapRepository;
+  retryLedger: RetryLedgerRepository;
 }
 
 export function createStore(handle: DatabaseHandle): Store {
@@ -35,5 +37,6 @@ export function createStore(handle: DatabaseHandle): Store {
     suppressions: createSuppressionRepository(handle.db),
     blasts: createBlastRepository(handle.db, handle.target.kind, handle.sqlite),
     newChatCaps: createNewChatCapRepository(handle.db),
+    retryLedger: createRetryLedgerRepository(handle.db),
   };
 }

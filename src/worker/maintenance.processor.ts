@@ -24,7 +24,8 @@ export async function failOrphanedBlasts(deps: { store: Store; control: Pick<Bla
  * lost to crashes are failed, and their unit's next one queued; uploads nothing needs any more
  * (a blast's media once it has ended, what a crash mid-upload left) are deleted; blasts not yet
  * ended none of whose sessions is left are failed: those a crash kept a session's deletion from
- * failing, and those migration 0008 left bound to no session (else they stay running for ever).
+ * failing, and those migration 0008 left bound to no session (else they stay running for ever);
+ * media upload records kept to answer retry requests are deleted once no phone can still ask.
  */
 export function maintenanceProcessors(deps: {
   store: Store;
@@ -48,6 +49,12 @@ export function maintenanceProcessors(deps: {
       return swept;
     },
     'fail-orphaned-blasts': async () => ({ failed: await failOrphanedBlasts(deps) }),
+    'purge-media-uploads': async ({ olderThanDays }) => {
+      const before = new Date(deps.clock.now().getTime() - olderThanDays * DAY_MS).toISOString();
+      const purged = await deps.store.retryLedger.purgeUploads(before);
+      if (purged > 0) deps.log.info({ purged }, 'deleted media upload records past the retry window');
+      return { purged };
+    },
     'resume-imports': async () => {
       const failed = await deps.imports.resume(deps.clock.now().toISOString());
       for (const listId of failed) {

@@ -4,6 +4,7 @@ import { providerFactory, type ProviderFactory } from '../providers/provider-fac
 import { createBaileysProvider } from '../providers/baileys/baileys.provider.js';
 import { createSandboxProvider } from '../providers/sandbox/sandbox.provider.js';
 import { resolveSandboxSettings } from '../providers/sandbox/sandbox-settings.js';
+import { sentMessageLookup } from '../sending/sent-messages.js';
 
 /** What stands behind each provider kind in this process. */
 export function createProviders(runtime: Runtime, waVersion: () => Promise<WAVersion | undefined>): ProviderFactory {
@@ -19,6 +20,14 @@ export function createProviders(runtime: Runtime, waVersion: () => Promise<WAVer
         clock,
       }),
     baileys: (config, sink) =>
-      createBaileysProvider({ sessionId: config.id, authStore: store.authState, sink, logger: runtime.logger, clock, version: waVersion }),
+      createBaileysProvider({
+        sessionId: config.id,
+        authStore: store.authState,
+        sink,
+        logger: runtime.logger,
+        clock,
+        version: waVersion,
+        sentMessage: sentMessageLookup(store, config, runtime.logger),
+      }),
   });
 }

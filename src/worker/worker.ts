@@ -32,6 +32,12 @@ const RESUME_IMPORTS_EVERY_MS = 60_000;
  */
 const SWEEP_BLOBS_EVERY_MS = 10 * 60_000;
 const UNUSED_UPLOAD_MINUTES = 60;
+/**
+ * How long a media upload's record is kept to answer retry requests: WhatsApp holds a message for
+ * a phone that is offline for up to about 30 days, and an upload is used for sends during one day
+ * (MEDIA_MAX_AGE_MS) after it was made; past that no recipient can still ask for such a message.
+ */
+const MEDIA_UPLOAD_RETENTION_DAYS = 31;
 /** How soon a blast left with no session (a crash while its sessions were deleted) is failed. */
 const FAIL_ORPHANED_BLASTS_EVERY_MS = 10 * 60_000;
 
@@ -195,6 +201,11 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
   await runtime.queues.maintenance.upsertJobScheduler('resume-imports', { every: RESUME_IMPORTS_EVERY_MS }, { name: 'resume-imports', data: {} });
   await runtime.queues.maintenance.upsertJobScheduler('fail-orphaned-blasts', { every: FAIL_ORPHANED_BLASTS_EVERY_MS }, { name: 'fail-orphaned-blasts', data: {} });
   await runtime.queues.maintenance.upsertJobScheduler('sweep-blobs', { every: SWEEP_BLOBS_EVERY_MS }, { name: 'sweep-blobs', data: { olderThanMinutes: UNUSED_UPLOAD_MINUTES } });
+  await runtime.queues.maintenance.upsertJobScheduler(
+    'purge-media-uploads',
+    { every: 86_400_000 },
+    { name: 'purge-media-uploads', data: { olderThanDays: MEDIA_UPLOAD_RETENTION_DAYS } },
+  );
   log.info({ queues: QUEUE_NAMES, workerId: runtime.config.sessions.workerId }, 'worker started');
   return sessions;
 }

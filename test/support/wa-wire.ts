@@ -5,6 +5,7 @@ import {
   decodeBinaryNode,
   encodeBinaryNode,
   getBinaryNodeChild,
+  getBinaryNodeChildren,
   initAuthCreds,
   makeWASocket,
   proto,
@@ -15,7 +16,39 @@ import {
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AuthStateStore } from '../../src/providers/auth-state.store.js';
 import type { BaileysSocketLike, CreateBaileysSocket } from '../../src/providers/baileys/baileys-socket.js';
-import { iqResult, offlineDone, success } from './wa-stanzas.js';
+import { WirePeer } from './wa-peer.js';
+import { iqResult, messageAck, offlineDone, success } from './wa-stanzas.js';
+
+/** A `message` stanza the socket under test sent, as the server saw it and its recipient reads it. */
+export interface SentOnWire {
+  id: string;
+  /** The stanza's `to` (a PN or LID JID; a device JID for a retry's re-send to one device). */
+  to: string;
+  node: BinaryNode;
+  /** The recipient peer, when the message was for one (wire.addPeer). */
+  peer: WirePeer | undefined;
+  /** What the peer's phone decrypted (undefined when it was for no peer). */
+  message: proto.IMessage | undefined;
+  /** The text the recipient sees: the message's text, or its media's caption. */
+  text: string | undefined;
+  /**
+   * Its id was sent before: a re-send answering a retry receipt (Socket/messages-recv.js
+   * sendMessagesAgain relays it under the same id; to one device, its `enc` carries `count`).
+   */
+  resend: boolean;
+}
+
+function textOf(message: proto.IMessage | undefined): string | undefined {
+  if (!message) return undefined;
+  return (
+    message.conversation ??
+    message.extendedTextMessage?.text ??
+    message.imageMessage?.caption ??
+    message.videoMessage?.caption ??
+    message.documentMessage?.caption ??
+    undefined
+  );
+}
 
 /**
  * "WhatsApp" for the wire tests: a WebSocket server that a real baileys socket (its socket.js,
@@ -44,6 +77,17 @@ export class WaWire {
   /** A test's own answer to a query (usync, mex …); an empty result otherwise. */
   onQuery: ((node: BinaryNode, conn: WireConnection) => BinaryNode | undefined) | undefined;
   readonly #waiters: ((conn: WireConnection) => void)[] = [];
+  readonly #peers: WirePeer[] = [];
+  readonly #sent: SentOnWire[] = [];
+  readonly #sentWatchers = new Set<(sent: SentOnWire) => void>();
+  /** Decryption is in arrival order: a peer's Signal state moves with every message. */
+  #decrypting: Promise<void> = Promise.resolve();
+  /**
+   * How the server acks each `message` the socket sends (Socket/messages-recv.js
+   * `CB:ack,class:message`): a plain ack by default; a test may return an ack with `error`, or
+   * undefined for none.
+   */
+  ackMessage: (node: BinaryNode) => BinaryNode | undefined = (node) => messageAck({ id: node.attrs.id ?? '', from: node.attrs.to ?? '' });
 
   private constructor(private readonly server: WebSocketServer) {
     server.on('connection', (socket) => {
@@ -79,6 +123,110 @@ export class WaWire {
     });
     return sock;
   };
+
+  /**
+   * A WhatsApp user the socket can message: the server answers the socket's device query (usync)
+   * and pre-key query (encrypt) for it with real keys, and decrypts what is sent to it.
+   */
+  addPeer(phone: string, lid: string): WirePeer {
+    const peer = new WirePeer(phone, lid);
+    this.#peers.push(peer);
+    return peer;
+  }
+
+  peerOf(jid: string): WirePeer | undefined {
+    return this.#peers.find((peer) => peer.is(jid));
+  }
+
+  /** Every `message` the sockets sent, in order, decrypted where it was for a peer. */
+  sentMessages(): readonly SentOnWire[] {
+    return this.#sent;
+  }
+
+  /**
+   * The next message sent to this peer (or phone, or JID) from now on, or already sent with
+   * `past`; `test` narrows it (e.g. to a re-send).
+   */
+  waitForMessage(to: WirePeer | string, options: { past?: boolean; test?: (sent: SentOnWire) => boolean; timeoutMs?: number } = {}): Promise<SentOnWire> {
+    const matches = (sent: SentOnWire): boolean => {
+      const addressed = typeof to === 'string' ? (to.startsWith('+') ? sent.peer?.phone === to : sent.to === to) : sent.peer === to;
+      return addressed && (options.test?.(sent) ?? true);
+    };
+    const seen = options.past ? this.#sent.find(matches) : undefined;
+    if (seen) return Promise.resolve(seen);
+    const name = typeof to === 'string' ? to : to.phone;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#sentWatchers.delete(watcher);
+        reject(new Error(`no message to ${name} within ${String(options.timeoutMs ?? 10_000)} ms; sent: ${JSON.stringify(this.#sent.map(({ id, to, text }) => ({ id, to, text })))}`));
+      }, options.timeoutMs ?? 10_000);
+      const watcher = (sent: SentOnWire): void => {
+        if (!matches(sent)) return;
+        clearTimeout(timer);
+        this.#sentWatchers.delete(watcher);
+        resolve(sent);
+      };
+      this.#sentWatchers.add(watcher);
+    });
+  }
+
+  /** A `message` from the socket: acked, then read by its recipient peer. */
+  async onMessage(node: BinaryNode, conn: WireConnection): Promise<void> {
+    const ack = this.ackMessage(node);
+    if (ack) await conn.send(ack);
+    const to = node.attrs.to ?? '';
+    const peer = this.peerOf(to);
+    // The sending device, as the peer's phone addresses it (our LID device: no mapping needed).
+    const sender = `${this.account.lid}:${this.account.device}@lid`;
+    const decrypted = this.#decrypting.then(() => peer?.decrypt(node, sender));
+    this.#decrypting = decrypted.then(
+      () => undefined,
+      () => undefined,
+    );
+    const message = await decrypted;
+    const id = node.attrs.id ?? '';
+    const resend = this.#sent.some((earlier) => earlier.id === id) || getBinaryNodeChildren(node, 'enc').some((enc) => enc.attrs.count !== undefined);
+    const sent: SentOnWire = { id, to, node, peer, message, text: textOf(message), resend };
+    this.#sent.push(sent);
+    for (const watcher of [...this.#sentWatchers]) watcher(sent);
+  }
+
+  /**
+   * The usync answer for a device query (Socket/messages-send.js getUSyncDevices, with the LID
+   * protocol; Signal/lid-mapping.js asks with the LID protocol alone): a peer has one device, the
+   * phone (device 0), and its LID; our own account lists no other device; anyone else has none.
+   * Queries with other protocols (contact, status …) are left to the test.
+   */
+  usyncAnswer(node: BinaryNode): BinaryNode | undefined {
+    const usync = getBinaryNodeChild(node, 'usync');
+    const query = getBinaryNodeChild(usync, 'query');
+    const asked = Array.isArray(query?.content) ? query.content.map((child) => child.tag) : [];
+    if (asked.length === 0 || asked.some((tag) => tag !== 'devices' && tag !== 'lid')) return undefined;
+    const users = getBinaryNodeChildren(getBinaryNodeChild(usync, 'list'), 'user').map((user) => {
+      const jid = user.attrs.jid ?? '';
+      const peer = this.peerOf(jid);
+      const content: BinaryNode[] = [];
+      if (asked.includes('devices')) {
+        const devices: BinaryNode[] = peer ? [{ tag: 'device', attrs: { id: '0' } }] : [];
+        content.push({ tag: 'devices', attrs: {}, content: [{ tag: 'device-list', attrs: {}, content: devices }] });
+      }
+      if (asked.includes('lid') && peer && !jid.endsWith('@lid')) content.push({ tag: 'lid', attrs: { val: peer.lidJid } });
+      return { tag: 'user', attrs: { jid }, content };
+    });
+    const id = node.attrs.id ?? '';
+    return iqResult(id, [{ tag: 'usync', attrs: {}, content: [{ tag: 'list', attrs: {}, content: users }] }]);
+  }
+
+  /** The pre-key bundles asked for (Socket/messages-send.js assertSessions): the peers' only. */
+  keysAnswer(node: BinaryNode): BinaryNode {
+    const users = getBinaryNodeChildren(getBinaryNodeChild(node, 'key'), 'user');
+    const bundles = users.flatMap((user) => {
+      const jid = user.attrs.jid ?? '';
+      const peer = this.peerOf(jid);
+      return peer ? [peer.bundle(jid)] : [];
+    });
+    return iqResult(node.attrs.id ?? '', [{ tag: 'list', attrs: {}, content: bundles }]);
+  }
 
   /** The connection made from now on (or the latest, if `existing` and there is one). */
   nextConnection(): Promise<WireConnection> {
@@ -125,6 +273,7 @@ export class WireConnection {
   readonly received: BinaryNode[] = [];
   closed = false;
   #phase: Phase = 'hello';
+  #frames: Promise<void> = Promise.resolve();
   readonly #watchers = new Set<(node: BinaryNode) => void>();
   readonly #closeWatchers: (() => void)[] = [];
 
@@ -132,7 +281,10 @@ export class WireConnection {
     readonly wire: WaWire,
     readonly socket: WebSocket,
   ) {
-    socket.on('message', (data: Buffer) => void this.#onFrame(data));
+    // One frame at a time, in order: a message is read (decrypted) before the frame after it is seen.
+    socket.on('message', (data: Buffer) => {
+      this.#frames = this.#frames.then(() => this.#onFrame(data)).catch(() => undefined);
+    });
     socket.on('close', () => {
       this.closed = true;
       for (const watcher of this.#closeWatchers.splice(0)) watcher();
@@ -202,7 +354,8 @@ export class WireConnection {
       case 'nodes': {
         const node = await decodeBinaryNode(data);
         this.received.push(node);
-        await this.#answer(node);
+        if (node.tag === 'message') await this.wire.onMessage(node, this);
+        else await this.#answer(node);
         for (const watcher of [...this.#watchers]) watcher(node);
       }
     }
@@ -236,6 +389,15 @@ export class WireConnection {
     const handled = this.wire.onQuery?.(node, this);
     if (handled) {
       await this.send(handled);
+      return;
+    }
+    const usync = xmlns === 'usync' ? this.wire.usyncAnswer(node) : undefined;
+    if (usync) {
+      await this.send(usync);
+      return;
+    }
+    if (xmlns === 'encrypt' && node.attrs.type === 'get' && getBinaryNodeChild(node, 'key')) {
+      await this.send(this.wire.keysAnswer(node));
       return;
     }
     await this.send(iqResult(id));

@@ -1,4 +1,4 @@
-import type { BaileysEventMap, ConnectionState, WAVersion, proto } from 'baileys';
+import type { BaileysEventMap, CacheStore, ConnectionState, WAVersion, proto } from 'baileys';
 import type { Logger } from '../../logging/logger.js';
 import { readingFromCapInfo } from '../../core/new-chat-cap.js';
 import { MAX_TIMER_MS, type Clock } from '../../infra/clock.js';
@@ -44,7 +44,9 @@ export function createBaileysLink(deps: {
   clock: Clock;
   book: AddressBook;
   reconnect: Partial<ReconnectOptions>;
-  getMessage: (id: string) => proto.IMessage | undefined;
+  getMessage: (id: string) => Promise<proto.IMessage | undefined>;
+  /** Retry counts per message and device, one store for every socket of the session (retry-counter-cache.ts). */
+  retryCounts: CacheStore;
   /** The client version to announce, resolved once per worker (wa-version.ts). */
   version: () => Promise<WAVersion | undefined>;
 }): BaileysLink {
@@ -84,7 +86,7 @@ export function createBaileysLink(deps: {
     if (!running || !auth) return;
     let sock: BaileysSocketLike;
     try {
-      sock = deps.createSocket(socketConfig({ auth: auth.state, logger: deps.socketLog, getMessage: deps.getMessage, version }));
+      sock = deps.createSocket(socketConfig({ auth: auth.state, logger: deps.socketLog, getMessage: deps.getMessage, retryCounts: deps.retryCounts, version }));
     } catch (error) {
       log.warn({ err: error }, 'could not create a baileys socket');
       void onDisconnect({});

@@ -1,4 +1,4 @@
-import { prepareWAMessageMedia, type AnyMediaMessageContent, type WAMediaUploadFunction, type proto } from 'baileys';
+import { BufferJSON, prepareWAMessageMedia, type AnyMediaMessageContent, type WAMediaUploadFunction, type proto } from 'baileys';
 import { ProviderError, type MediaInput, type MediaKind, type PreparedMedia } from '../provider.js';
 import type { BaileysLogger } from './db-auth-state.js';
 
@@ -15,6 +15,16 @@ export class BaileysMedia implements PreparedMedia {
     readonly kind: MediaKind,
     readonly handle: proto.IMessage,
   ) {}
+
+  /** The upload's fields (url, directPath, mediaKey, hashes, length, mimetype, thumbnail …), BufferJSON text. */
+  get stored(): string {
+    return JSON.stringify(this.handle[FIELD[this.kind]] ?? {}, BufferJSON.replacer);
+  }
+
+  /** The upload as `stored` kept it, to rebuild a message sent with it. */
+  static restore(kind: MediaKind, stored: string): BaileysMedia {
+    return new BaileysMedia(kind, { [FIELD[kind]]: JSON.parse(stored, BufferJSON.reviver) as unknown });
+  }
 }
 
 function content(media: MediaInput): AnyMediaMessageContent {

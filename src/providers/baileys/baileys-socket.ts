@@ -2,6 +2,7 @@ import {
   makeWASocket,
   type AnyMessageContent,
   type BaileysEventMap,
+  type CacheStore,
   type Contact,
   type MessageRelayOptions,
   type MiscMessageGenerationOptions,
@@ -52,7 +53,10 @@ export type CreateBaileysSocket = (config: UserFacingSocketConfig) => BaileysSoc
 export function socketConfig(deps: {
   auth: UserFacingSocketConfig['auth'];
   logger: BaileysLogger;
-  getMessage: (id: string) => proto.IMessage | undefined;
+  /** The message sent under an id (the ledger: sent-messages.ts), to send again when a recipient asks. */
+  getMessage: (id: string) => Promise<proto.IMessage | undefined>;
+  /** One per session, kept across reconnects (retry-counter-cache.ts). */
+  retryCounts: CacheStore;
   /** The client version to announce (wa-version.ts); baileys' bundled one when absent. */
   version: WAVersion | undefined;
 }): UserFacingSocketConfig {
@@ -62,7 +66,8 @@ export function socketConfig(deps: {
     logger: deps.logger,
     markOnlineOnConnect: false,
     syncFullHistory: false,
-    getMessage: (key) => Promise.resolve(key.id ? deps.getMessage(key.id) : undefined),
+    getMessage: (key) => (key.id ? deps.getMessage(key.id) : Promise.resolve(undefined)),
+    msgRetryCounterCache: deps.retryCounts,
   };
 }
 

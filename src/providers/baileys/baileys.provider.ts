@@ -3,14 +3,15 @@ import { readingFromCapInfo } from '../../core/new-chat-cap.js';
 import type { Logger } from '../../logging/logger.js';
 import { systemClock, type Clock } from '../../infra/clock.js';
 import type { AuthStateStore } from '../auth-state.store.js';
-import { ProviderError, type MessagingProvider, type ProviderEventSink } from '../provider.js';
+import { ProviderError, type MessagingProvider, type ProviderEventSink, type SentMessage, type SentMessageLookup } from '../provider.js';
 import { createAddressBook } from './address-book.js';
 import { toProviderError } from './baileys-errors.js';
 import { isE164, jidToPhone, phoneToJid } from './baileys-jids.js';
 import { createBaileysLink } from './baileys-link.js';
-import { captioned, uploadMedia } from './baileys-media.js';
+import { BaileysMedia, captioned, uploadMedia } from './baileys-media.js';
 import { baileysLogger, createRealSocket, type BaileysSocketLike, type CreateBaileysSocket } from './baileys-socket.js';
 import type { ReconnectOptions } from './reconnect-policy.js';
+import { createRetryCounterCache } from './retry-counter-cache.js';
 
 export interface BaileysProviderDeps {
   sessionId: string;
@@ -25,12 +26,21 @@ export interface BaileysProviderDeps {
   reconnect?: Partial<ReconnectOptions>;
   /** The client version to announce (wa-version.ts: pinned, fetched or bundled); baileys' own by default. */
   version?: () => Promise<WAVersion | undefined>;
+  /**
+   * Finds a message this session sent (the ledger: src/sending/sent-messages.ts), so a recipient's
+   * retry request is answered after a restart or a takeover too; none is answered without it.
+   */
+  sentMessage?: SentMessageLookup;
 }
 
 /** onWhatsApp asks WhatsApp's usync service; it answers large batches slowly or not at all. */
 const CHECK_CHUNK = 50;
-/** Messages kept for baileys to re-encrypt when a recipient's phone asks for a retry. */
-const OUTGOING_LIMIT = 5_000;
+
+/** The message as it was first sent: a text as sendMessage builds it (Utils/messages.js), media with its caption. */
+function rebuilt(sent: SentMessage): proto.IMessage {
+  if (sent.media) return captioned(BaileysMedia.restore(sent.media.kind, sent.media.stored), sent.text);
+  return { extendedTextMessage: { text: sent.text } };
+}
 
 /**
  * The `baileys` provider: one WhatsApp Web link per session. The link's life (socket, QR,
@@ -43,7 +53,8 @@ export function createBaileysProvider(deps: BaileysProviderDeps): MessagingProvi
   const socketLog = baileysLogger(log);
   const clock = deps.clock ?? systemClock;
   const book = createAddressBook();
-  const outgoing = new Map<string, proto.IMessage>();
+  const retryCounts = createRetryCounterCache(clock);
+  const lookup = deps.sentMessage;
 
   const link = createBaileysLink({
     sessionId,
@@ -56,7 +67,13 @@ export function createBaileysProvider(deps: BaileysProviderDeps): MessagingProvi
     clock,
     book,
     reconnect: deps.reconnect ?? {},
-    getMessage: (id) => outgoing.get(id),
+    // baileys asks when a recipient's phone could not decrypt a message (Socket/messages-recv.js
+    // sendMessagesAgain), after its own cache of recent sends (gone with the socket) has no answer.
+    getMessage: async (id) => {
+      const sent = await lookup?.(id);
+      return sent && rebuilt(sent);
+    },
+    retryCounts,
     version: deps.version ?? (() => Promise.resolve(undefined)),
   });
 
@@ -79,12 +96,6 @@ export function createBaileysProvider(deps: BaileysProviderDeps): MessagingProvi
     return mapped;
   };
 
-  const keepOutgoing = (messageId: string, message: proto.IMessage): void => {
-    outgoing.set(messageId, message);
-    const oldest = outgoing.keys().next();
-    if (outgoing.size > OUTGOING_LIMIT && !oldest.done) outgoing.delete(oldest.value);
-  };
-
   return {
     connect: (options = {}) => link.connect(options),
 
@@ -98,13 +109,10 @@ export function createBaileysProvider(deps: BaileysProviderDeps): MessagingProvi
         if (message.media) {
           const content = captioned(message.media, message.text);
           const generated = generateWAMessageFromContent(jid, content, { userJid: sock.user?.id ?? '', messageId });
-          const relayed = generated.message ?? content;
-          keepOutgoing(messageId, relayed);
-          await sock.relayMessage(jid, relayed, { messageId });
+          await sock.relayMessage(jid, generated.message ?? content, { messageId });
         } else {
           // No link preview: baileys would fetch the page once per recipient, from the worker.
-          const sent = await sock.sendMessage(jid, { text: message.text, linkPreview: null }, { messageId });
-          keepOutgoing(messageId, sent?.message ?? { conversation: message.text });
+          await sock.sendMessage(jid, { text: message.text, linkPreview: null }, { messageId });
         }
       } catch (error) {
         throw failure(error, 'send');

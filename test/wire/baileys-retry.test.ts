@@ -1,0 +1,242 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { messageIdFor } from '../../src/core/message-id.js';
+import { messageLimit } from '../../src/core/message-length.js';
+import { defaultPacing } from '../../src/core/pacing.js';
+import type { SessionRef } from '../../src/core/session-config.js';
+import { compileTemplate } from '../../src/core/template.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { createBaileysProvider } from '../../src/providers/baileys/baileys.provider.js';
+import type { MessagingProvider } from '../../src/providers/provider.js';
+import { recipientText } from '../../src/sending/message-text.js';
+import { sentMessageLookup } from '../../src/sending/sent-messages.js';
+import type { NewBlast } from '../../src/store/blast.repository.js';
+import { createDatabase, type DatabaseHandle } from '../../src/store/database.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { createStore, type Store } from '../../src/store/store.js';
+import { eventOf, statusOf } from '../contract/provider.contract.js';
+import { streamError } from '../support/wa-stanzas.js';
+import { EventLog } from '../contract/provider-subject.js';
+import { sqliteDatabase, type TestDatabase } from '../support/databases.js';
+import type { WirePeer } from '../support/wa-peer.js';
+import { WaWire } from '../support/wa-wire.js';
+
+// The real baileys socket, with only its Noise layer passed through (see wa-wire.ts).
+vi.mock('baileys/lib/Utils/noise-handler.js', () => import('../support/pass-through-noise.js'));
+
+const silent = createLogger('silent');
+const SESSION: SessionRef = { id: 'wire', uid: '6d1f0c3e-0000-4000-8000-000000000001' };
+const AT = '2026-12-01T09:00:00.000Z';
+const SENT_AT = '2026-12-01T09:05:00.000Z';
+const BLAST = 'b7e0c1a2-0000-4000-8000-000000000001';
+const TEMPLATE = '{Hi|Hello|Good morning} {name}, your appointment is tomorrow.';
+
+/**
+ * A recipient's phone that cannot decrypt a message asks for it again with a retry receipt;
+ * baileys then calls getMessage (Socket/messages-recv.js handleReceipt → sendMessagesAgain).
+ * Its own cache of recent sends goes with the socket, so after a restart only the ledger knows.
+ */
+describe('retry requests over the wire (item 4)', () => {
+  let database: TestDatabase;
+  let handle: DatabaseHandle;
+  let store: Store;
+  let wire: WaWire;
+  let peer: WirePeer;
+  let log: EventLog;
+  let provider: MessagingProvider | undefined;
+
+  beforeEach(async () => {
+    database = sqliteDatabase();
+    handle = createDatabase(database.target);
+    await migrateToLatest(handle, silent);
+    store = createStore(handle);
+    wire = await WaWire.start();
+    await wire.storeLinkedCreds(store.authState, SESSION.id);
+    peer = wire.addPeer('+6281234567890', '50000000000001');
+    log = new EventLog();
+    await store.sessions.insert({
+      id: SESSION.id,
+      uid: SESSION.uid,
+      friendlyName: 'Ops Phone',
+      businessUnit: 'Clinic',
+      provider: 'baileys',
+      pacing: defaultPacing('baileys'),
+      sandbox: null,
+      createdAt: AT,
+      updatedAt: AT,
+    });
+  });
+  afterEach(async () => {
+    await provider?.close();
+    provider = undefined;
+    await wire.close();
+    await handle.close();
+    await database.drop();
+  });
+
+  /** A worker's provider for the session, as src/worker/providers.ts makes it, dialling the fake server. */
+  const startProvider = async (): Promise<MessagingProvider> => {
+    const made = createBaileysProvider({
+      sessionId: SESSION.id,
+      authStore: store.authState,
+      sink: (event) => {
+        log.sink(event);
+      },
+      logger: silent,
+      createSocket: wire.createSocket,
+      sentMessage: sentMessageLookup(store, SESSION, silent),
+    });
+    provider = made;
+    // A log of its own: the connected event waited for is this provider's.
+    log = new EventLog();
+    await made.connect();
+    await log.wait(statusOf('connected'));
+    return made;
+  };
+
+  /** A running blast of one recipient (the peer), claimed by the session: what the sender holds before it sends. */
+  const blastTo = async (overrides: Partial<NewBlast> = {}, people: WirePeer[] = [peer]): Promise<{ messageId: string; text: string; all: { messageId: string; text: string }[] }> => {
+    await store.lists.create({
+      id: 'list-1',
+      name: 'Patients',
+      purpose: 'recipients',
+      businessUnit: 'Clinic',
+      fileName: 'patients.csv',
+      fileSize: 100,
+      blobSha256: 'a'.repeat(64),
+      phoneColumn: 'Phone',
+      defaultCountry: 'ID',
+      createdAt: AT,
+    });
+    const names = ['Siti', 'Budi'];
+    await store.lists.insertRecipients('list-1', people.map((person, i) => ({ seq: i + 1, rowNumber: i + 2, phone: person.phone, values: [names[i] ?? 'Ayu'] })));
+    const rows = people.length;
+    await store.lists.complete('list-1', { counts: { rows, valid: rows, duplicates: 0, invalid: 0, blank: 0 }, columns: [{ header: 'Name', key: 'name' }] }, AT);
+    const blast: NewBlast = {
+      id: BLAST,
+      name: 'Reminders',
+      businessUnit: 'Clinic',
+      status: 'importing',
+      listId: 'list-1',
+      message: TEMPLATE,
+      media: null,
+      sessions: [SESSION],
+      checkNumbers: false,
+      typing: false,
+      pacing: null,
+      scheduledAt: null,
+      createdAt: AT,
+      ...overrides,
+    };
+    await store.blasts.create(blast);
+    await store.blasts.populate(BLAST, 'list-1', AT);
+    await store.blasts.transition(BLAST, ['importing'], 'running', AT, { startedAt: AT });
+    const claimed = await store.blasts.claim(BLAST, 'list-1', SESSION.id, 1, people.length, AT);
+    const all = claimed.map((recipient) => {
+      const text = recipientText(compileTemplate(TEMPLATE), BLAST, recipient, messageLimit(blast.media !== null).limit);
+      if (text === undefined) throw new Error('not rendered');
+      return { messageId: messageIdFor(BLAST, recipient.seq), text };
+    });
+    const [first] = all;
+    if (!first) throw new Error('nothing claimed');
+    return { ...first, all };
+  };
+
+  const recordSent = async (messageId: string): Promise<void> => {
+    await store.blasts.recordOutcomes(BLAST, 1, [{ seq: 1, status: 'sent', reason: null, detail: null, messageId, attempts: 1, at: SENT_AT }]);
+  };
+
+  it('a retry receipt after the worker restarted is answered with the very text the recipient was sent', async () => {
+    const { messageId, text } = await blastTo();
+    const first = await startProvider();
+    await first.send({ messageId, to: peer.phone, text });
+    const delivered = await wire.waitForMessage(peer, { past: true });
+    // Encrypted for real by baileys' libsignal; the peer's phone reads the rendered template.
+    expect(delivered).toMatchObject({ id: messageId, text, resend: false });
+    await recordSent(messageId);
+
+    // The worker restarts: a new provider (a new socket, nothing in memory) on the same database.
+    await first.close();
+    const restarted = await startProvider();
+    expect(restarted).not.toBe(first);
+    await wire.current.send(peer.retryReceipt({ id: messageId }));
+
+    const resent = await wire.waitForMessage(peer, { test: (sent) => sent.resend });
+    expect(resent.id).toBe(messageId);
+    expect(resent.text).toBe(text);
+    expect(wire.sentMessages().map((sent) => sent.text)).toEqual([text, text]);
+  });
+
+  it('a retry receipt for a media message is answered with the same upload and caption, rebuilt from the ledger', async () => {
+    const media = { sha256: 'c'.repeat(64), kind: 'image' as const, mimetype: 'image/jpeg', fileName: null };
+    const { messageId, text } = await blastTo({ media });
+    // What the sender persisted when it uploaded (session-sender.ts #preparedMedia, BaileysMedia.stored).
+    const upload = {
+      url: 'https://mmg.whatsapp.net/o1/v/t62.7118-24/f1/m232/up-oil-image-abc?ccb=9-4&oh=01_Q5',
+      directPath: '/o1/v/t62.7118-24/f1/m232/up-oil-image-abc?ccb=9-4&oh=01_Q5',
+      mediaKey: Buffer.alloc(32, 7),
+      fileSha256: Buffer.alloc(32, 1),
+      fileEncSha256: Buffer.alloc(32, 2),
+      fileLength: 48_213,
+      mimetype: 'image/jpeg',
+      jpegThumbnail: Buffer.from('thumbnail-bytes'),
+      mediaKeyTimestamp: 1_764_579_600,
+    };
+    const { BufferJSON } = await import('baileys');
+    await store.retryLedger.saveUpload({ blastId: BLAST, sessionUid: SESSION.uid, uploadedAt: AT, kind: 'image', upload: JSON.stringify(upload, BufferJSON.replacer) });
+    // Sent by a worker that has since gone (the upload and the outcome are all that is left of it).
+    await recordSent(messageId);
+
+    await startProvider();
+    await wire.current.send(peer.retryReceipt({ id: messageId }));
+
+    const resent = await wire.waitForMessage(peer, { test: (sent) => sent.id === messageId });
+    expect(resent.id).toBe(messageId);
+    expect(resent.text).toBe(text);
+    const image = resent.message?.imageMessage;
+    expect(image).toMatchObject({ url: upload.url, directPath: upload.directPath, mimetype: 'image/jpeg', caption: text });
+    expect(Buffer.from(image?.mediaKey ?? []).equals(upload.mediaKey)).toBe(true);
+    expect(Buffer.from(image?.fileSha256 ?? []).equals(upload.fileSha256)).toBe(true);
+    expect(Buffer.from(image?.fileEncSha256 ?? []).equals(upload.fileEncSha256)).toBe(true);
+    expect(Buffer.from(image?.jpegThumbnail ?? []).equals(upload.jpegThumbnail)).toBe(true);
+    expect(Number(image?.fileLength)).toBe(upload.fileLength);
+  });
+
+  it('a phone that keeps asking is answered as baileys allows, a reconnect in between (one retry count per session, not per socket)', async () => {
+    const other = wire.addPeer('+6281299990002', '50000000000002');
+    const { messageId, text, all } = await blastTo({}, [peer, other]);
+    const provider = await startProvider();
+    await provider.send({ messageId, to: peer.phone, text });
+    await recordSent(messageId);
+    await wire.waitForMessage(peer, { past: true });
+
+    // baileys counts twice per answer against maxMsgRetryCount 5 (Socket/messages-recv.js handleReceipt,
+    // then sendMessagesAgain: willSendMessageAgain / updateSendMessageAgainCount): two answers, then no more.
+    const resent = (): number => wire.sentMessages().filter((sent) => sent.id === messageId && sent.resend).length;
+    await wire.current.send(peer.retryReceipt({ id: messageId, count: 1 }));
+    await wire.waitForMessage(peer, { test: (sent) => sent.resend });
+
+    // WhatsApp asks for a restart (stream:error 515): a new socket, the same session.
+    const next = wire.nextConnection();
+    await wire.current.send(streamError({ code: 515 }));
+    await next;
+    await log.wait(eventOf('status', (event) => event.status === 'connected' && log.events.filter(statusOf('connected')).length === 2));
+
+    await wire.current.send(peer.retryReceipt({ id: messageId, count: 2 }));
+    await wire.waitForMessage(peer, { test: (sent) => sent.resend && resent() === 2 });
+
+    // A third request is refused. Receipts are handled one at a time (receiptMutex): once a later
+    // request, from another recipient, is answered, the third has been handled, and no answer went out.
+    // That other message was just sent, its outcome not yet written (outcomes are written per batch):
+    // it is answered all the same, from the claimed row.
+    const marker = all[1];
+    if (!marker) throw new Error('no second recipient');
+    await provider.send({ messageId: marker.messageId, to: other.phone, text: marker.text });
+    await wire.waitForMessage(other);
+    await wire.current.send(peer.retryReceipt({ id: messageId, count: 3 }));
+    await wire.current.send(other.retryReceipt({ id: marker.messageId, count: 1 }));
+    const answered = await wire.waitForMessage(other, { test: (sent) => sent.resend });
+    expect(answered.text).toBe(marker.text);
+    expect(resent()).toBe(2);
+    expect(wire.sentMessages().filter((sent) => sent.peer === peer).map((sent) => sent.text)).toEqual([text, text, text]);
+  });
+});
