@@ -1,5 +1,6 @@
 import { drawGapMs, msUntilWindowOpens, typingMs } from '../core/pacing.js';
 import { messageIdFor } from '../core/message-id.js';
+import { checkExpiresAt, checksNumbers, numberCheckScope, type NumberCheck } from '../core/number-check.js';
 import type { SessionConfig } from '../core/session-config.js';
 import { renderWithin } from '../core/template.js';
 import { ProviderError, type MessagingProvider, type PreparedMedia } from '../providers/provider.js';
@@ -15,6 +16,13 @@ type SendResult = { outcome: Outcome } | { stop: 'not_connected' | 'stopping' } 
 const MAX_IDLE_WAIT_MS = 60_000;
 /** How much sending one claimed batch should hold at most, at the measured speed. */
 const BATCH_WORK_MS = 250;
+/**
+ * Most numbers asked about at once, just before the first of them is sent to. A number is asked
+ * for in the step that sends to it, so checks go at the session's pace: one number per message
+ * while there is a gap between messages (the pacing gate grants one send per step), at most this
+ * many ahead of the next message when the gap is zero. The provider asks one at a time.
+ */
+const CHECK_BATCH = 5;
 
 /**
  * One connected session's loop: for each running blast it serves, in turn, book a send with
@@ -151,16 +159,9 @@ export class SessionSender {
     };
 
     let stop: Extract<SendResult, { stop: string }> | undefined;
-    let onWhatsApp: Map<string, boolean> | undefined;
-    if (blast.checkNumbers) {
-      const toCheck = recipients.filter((recipient) => !suppressed.has(recipient.phone)).map((recipient) => recipient.phone);
-      try {
-        onWhatsApp = toCheck.length > 0 ? await owned.provider.checkNumbers(toCheck) : new Map();
-      } catch (error) {
-        if (error instanceof ProviderError && error.kind === 'not_connected') stop = { stop: 'not_connected' };
-        else deps.log.warn({ blastId: blast.id, err: error }, 'number check failed; sending without it');
-      }
-    }
+    const checking = checksNumbers(blast, owned.config);
+    const scope = numberCheckScope(owned.config);
+    const checks = checking ? await store.numberChecks.fresh(scope, recipients.map((recipient) => recipient.phone), clock.now().toISOString()) : new Map<string, NumberCheck>();
 
     let next = 0;
     for (; next < recipients.length && !stop; next++) {
@@ -170,7 +171,20 @@ export class SessionSender {
         skip(recipient, 'SUPPRESSED', 'On the opt-out list of this business unit.');
         continue;
       }
-      if (onWhatsApp?.get(recipient.phone) === false) {
+      if (checking && !checks.has(recipient.phone)) {
+        const ask = recipients
+          .slice(next)
+          .map((later) => later.phone)
+          .filter((phone) => !suppressed.has(phone) && !checks.has(phone))
+          .slice(0, CHECK_BATCH);
+        const checked = await this.#checkNumbers(scope, owned.provider, ask, checks);
+        if (checked) {
+          stop = checked;
+          break;
+        }
+      }
+      const check = checks.get(recipient.phone);
+      if (check?.onWhatsApp === false) {
         skip(recipient, 'NOT_ON_WHATSAPP', 'This number has no WhatsApp account.');
         continue;
       }
@@ -179,7 +193,7 @@ export class SessionSender {
         break;
       }
       const began = performance.now();
-      const result = await this.#sendOne(context, owned.provider, recipient);
+      const result = await this.#sendOne(context, owned.provider, recipient, check?.address);
       this.#sendMs = this.#sendMs * 0.8 + (performance.now() - began) * 0.2;
       if ('stop' in result) {
         stop = result;
@@ -203,7 +217,40 @@ export class SessionSender {
     return { worked: true };
   }
 
-  async #sendOne(context: SendContext, provider: MessagingProvider, recipient: ClaimedRecipient): Promise<SendResult> {
+  /**
+   * Asks WhatsApp about `phones` (none answered yet), adds its answers to `checks` and keeps them
+   * in the session's scope (its business unit). Returns why sending must stop, if it must: the link is down, or the
+   * check itself met a restriction (rate-overlimit), as a send would. Any other failure sends
+   * without the check (to the address built from the number), as before checks were kept.
+   */
+  async #checkNumbers(
+    scope: string,
+    provider: MessagingProvider,
+    phones: string[],
+    checks: Map<string, NumberCheck>,
+  ): Promise<Extract<SendResult, { stop: string }> | undefined> {
+    const { deps } = this.engine;
+    let answers: Map<string, NumberCheck>;
+    try {
+      answers = await provider.checkNumbers(phones);
+    } catch (error) {
+      if (error instanceof ProviderError && error.kind === 'not_connected') return { stop: 'not_connected' };
+      if (error instanceof ProviderError && error.kind === 'restricted') return { stop: 'restricted', detail: error.message };
+      deps.log.warn({ sessionId: this.sessionId, err: error }, 'number check failed; sending without it');
+      for (const phone of phones) checks.set(phone, { onWhatsApp: true });
+      return undefined;
+    }
+    const now = deps.clock.now();
+    const kept = phones.map((phone) => {
+      const check = answers.get(phone) ?? { onWhatsApp: false };
+      checks.set(phone, check);
+      return { phone, check, expiresAt: checkExpiresAt(check, now, this.engine.numberCheckTtl).toISOString() };
+    });
+    await deps.store.numberChecks.remember(scope, kept, now.toISOString());
+    return undefined;
+  }
+
+  async #sendOne(context: SendContext, provider: MessagingProvider, recipient: ClaimedRecipient, address: string | undefined): Promise<SendResult> {
     const { deps } = this.engine;
     const { clock } = deps;
     const blast = context.blast;
@@ -225,10 +272,12 @@ export class SessionSender {
         const media = await this.#preparedMedia(context, provider);
         const typing = typingMs(context.policy, text.length, blast.typing);
         if (typing > 0) {
-          await provider.setTyping(recipient.phone, true);
+          // As WhatsApp Web shows it: typing…, the pause, then the message.
+          await provider.setTyping(recipient.phone, true, address);
           await this.#sleep(typing);
+          await provider.setTyping(recipient.phone, false, address);
         }
-        const sent = await provider.send({ messageId, to: recipient.phone, text, ...(media ? { media } : {}) });
+        const sent = await provider.send({ messageId, to: recipient.phone, text, ...(address === undefined ? {} : { address }), ...(media ? { media } : {}) });
         return { outcome: { seq: recipient.seq, status: 'sent', reason: null, detail: null, messageId, attempts, at: sent.at } };
       } catch (error) {
         const kind = error instanceof ProviderError ? error.kind : 'transient';

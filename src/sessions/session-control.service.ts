@@ -1,4 +1,5 @@
 import { canSee, type Principal } from '../auth/principal.js';
+import { checksNumbersByDefault } from '../core/number-check.js';
 import type { SessionConfig } from '../core/session-config.js';
 import type { SessionStatus } from '../events/event-catalogue.js';
 import { Conflict, SessionNotFound } from '../errors/app-error.js';
@@ -24,7 +25,7 @@ export interface SessionLiveView {
   desiredState: 'connected' | 'disconnected';
 }
 
-export type SessionView = SessionConfig & SessionLiveView;
+export type SessionView = SessionConfig & SessionLiveView & { checkNumbers: boolean };
 
 const ERROR_STATUSES: ReadonlySet<SessionStatus> = new Set<SessionStatus>(['failed', 'logged_out', 'paused']);
 
@@ -87,7 +88,7 @@ export function createSessionControlService(deps: {
 
   return {
     async view(config: SessionConfig): Promise<SessionView> {
-      return { ...config, ...(await liveView(config.id)) };
+      return { ...config, checkNumbers: checksNumbersByDefault(config), ...(await liveView(config.id)) };
     },
 
     /** The QR or pairing code that links the session now, if one is waiting to be scanned or typed. */

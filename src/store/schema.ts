@@ -18,6 +18,30 @@ export interface Database {
   blasts: BlastTable;
   blast_sessions: BlastSessionTable;
   blast_recipients: BlastRecipientTable;
+  number_checks: NumberCheckTable;
+  sandbox_backlog: SandboxBacklogTable;
+}
+
+/** WhatsApp's answer about a number, as one scope asked it (core/number-check.ts numberCheckScope; 0011). */
+export interface NumberCheckTable {
+  scope: string;
+  phone: string;
+  /** 1: has an account; 0: not on WhatsApp. */
+  on_whatsapp: number;
+  /** The address WhatsApp answered with (baileys: a jid). */
+  address: string | null;
+  checked_at: string;
+  expires_at: string;
+}
+
+/** Messages for a sandbox session, delivered as its offline backlog at its next connect (0011). */
+export interface SandboxBacklogTable {
+  session_id: string;
+  seq: number;
+  message_id: string;
+  sender: string;
+  text: string;
+  queued_at: string;
 }
 
 export interface SessionConfigTable {
@@ -39,6 +63,8 @@ export interface SessionConfigTable {
   linked_at: Generated<string | null>;
   /** This session's own identity: a session re-created later with the same id has another (0008). */
   uid: string;
+  /** 1 / 0: check numbers before sending, or not; null: the provider's default (0011). */
+  check_numbers: Generated<number | null>;
 }
 
 export interface ApiKeyTable {

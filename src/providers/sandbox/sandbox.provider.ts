@@ -191,7 +191,7 @@ export function createSandboxProvider(deps: {
 
     checkNumbers(phones) {
       if (state !== 'connected') return Promise.reject(new ProviderError('not_connected', `Session ${sessionId} is not connected.`));
-      return Promise.resolve(new Map(phones.map((phone) => [phone, isOnWhatsApp(settings, phone)])));
+      return Promise.resolve(new Map(phones.map((phone) => [phone, { onWhatsApp: isOnWhatsApp(settings, phone) }])));
     },
 
     setTyping() {
