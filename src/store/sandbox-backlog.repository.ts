@@ -55,7 +55,7 @@ export function createSandboxBacklogRepository(db: Db): SandboxBacklogRepository
         .orderBy('seq')
         .limit(limit)
         .execute();
-      return rows.map((row) => ({ seq: Number(row.seq), messageId: row.message_id, from: row.sender, text: row.text, queuedAt: row.queued_at }));
+      return rows.map((row) => ({ seq: row.seq, messageId: row.message_id, from: row.sender, text: row.text, queuedAt: row.queued_at }));
     },
 
     async remove(sessionId, seqs) {
