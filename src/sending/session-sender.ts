@@ -1,10 +1,11 @@
 import { drawGapMs, msUntilWindowOpens, typingMs } from '../core/pacing.js';
 import { messageIdFor } from '../core/message-id.js';
-import { checkExpiresAt, checksNumbers, numberCheckScope, type NumberCheck } from '../core/number-check.js';
+import { checksNumbers, numberCheckScope, type NumberCheck } from '../core/number-check.js';
 import type { SessionConfig } from '../core/session-config.js';
 import { renderWithin } from '../core/template.js';
 import { ProviderError, type MessagingProvider, type PreparedMedia } from '../providers/provider.js';
 import type { ClaimedRecipient, Outcome } from '../store/blast.repository.js';
+import { askWhatsApp, CHECK_AHEAD } from './number-checks.js';
 import type { SendContext, SenderHost } from './sender-host.js';
 
 /** What one step for one blast came to. */
@@ -16,13 +17,6 @@ type SendResult = { outcome: Outcome } | { stop: 'not_connected' | 'stopping' } 
 const MAX_IDLE_WAIT_MS = 60_000;
 /** How much sending one claimed batch should hold at most, at the measured speed. */
 const BATCH_WORK_MS = 250;
-/**
- * Most numbers asked about at once, just before the first of them is sent to. A number is asked
- * for in the step that sends to it, so checks go at the session's pace: one number per message
- * while there is a gap between messages (the pacing gate grants one send per step), at most this
- * many ahead of the next message when the gap is zero. The provider asks one at a time.
- */
-const CHECK_BATCH = 5;
 
 /**
  * One connected session's loop: for each running blast it serves, in turn, book a send with
@@ -176,8 +170,8 @@ export class SessionSender {
           .slice(next)
           .map((later) => later.phone)
           .filter((phone) => !suppressed.has(phone) && !checks.has(phone))
-          .slice(0, CHECK_BATCH);
-        const checked = await this.#checkNumbers(scope, owned.provider, ask, checks);
+          .slice(0, CHECK_AHEAD);
+        const checked = await askWhatsApp({ ...deps, ttl: this.engine.numberCheckTtl, sessionId: this.sessionId }, scope, owned.provider, ask, checks);
         if (checked) {
           stop = checked;
           break;
@@ -215,39 +209,6 @@ export class SessionSender {
     }
     if (stop) return { stop: stop.stop };
     return { worked: true };
-  }
-
-  /**
-   * Asks WhatsApp about `phones` (none answered yet), adds its answers to `checks` and keeps them
-   * in the session's scope (its business unit). Returns why sending must stop, if it must: the link is down, or the
-   * check itself met a restriction (rate-overlimit), as a send would. Any other failure sends
-   * without the check (to the address built from the number), as before checks were kept.
-   */
-  async #checkNumbers(
-    scope: string,
-    provider: MessagingProvider,
-    phones: string[],
-    checks: Map<string, NumberCheck>,
-  ): Promise<Extract<SendResult, { stop: string }> | undefined> {
-    const { deps } = this.engine;
-    let answers: Map<string, NumberCheck>;
-    try {
-      answers = await provider.checkNumbers(phones);
-    } catch (error) {
-      if (error instanceof ProviderError && error.kind === 'not_connected') return { stop: 'not_connected' };
-      if (error instanceof ProviderError && error.kind === 'restricted') return { stop: 'restricted', detail: error.message };
-      deps.log.warn({ sessionId: this.sessionId, err: error }, 'number check failed; sending without it');
-      for (const phone of phones) checks.set(phone, { onWhatsApp: true });
-      return undefined;
-    }
-    const now = deps.clock.now();
-    const kept = phones.map((phone) => {
-      const check = answers.get(phone) ?? { onWhatsApp: false };
-      checks.set(phone, check);
-      return { phone, check, expiresAt: checkExpiresAt(check, now, this.engine.numberCheckTtl).toISOString() };
-    });
-    await deps.store.numberChecks.remember(scope, kept, now.toISOString());
-    return undefined;
   }
 
   async #sendOne(context: SendContext, provider: MessagingProvider, recipient: ClaimedRecipient, address: string | undefined): Promise<SendResult> {
