@@ -98,7 +98,8 @@ export function createSandboxProvider(deps: {
    * the client acks it, which baileys does on receipt: removed once passed on.
    */
   const deliverBacklog = (): Promise<void> => {
-    delivering = delivering.then(async () => {
+    // After the previous delivery, whether it worked or not (a failed one leaves its messages waiting).
+    delivering = delivering.catch(() => undefined).then(async () => {
       for (;;) {
         if (!isConnected()) return;
         const waiting = await backlog.waiting(sessionId, 100);
