@@ -7,6 +7,7 @@ import { clampBucket, timelineRange } from '../core/blast-timeline.js';
 import { sniffMedia } from '../core/media-type.js';
 import { pacingProblems, tightenPacing, defaultPacing, type PacingPolicy } from '../core/pacing.js';
 import { assertMessageFits, longestValues } from '../core/message-length.js';
+import { checksNumbersByDefault } from '../core/number-check.js';
 import type { SessionRef } from '../core/session-config.js';
 import { assertKnownVariables, compileTemplate } from '../core/template.js';
 import { AppError, Conflict, NotFound, SessionNotFound, ValidationFailed, type ErrorStatus } from '../errors/app-error.js';
@@ -164,17 +165,23 @@ export function createBlastService(deps: {
   }
 
   /** The blast's unit, and its sessions as they are now (the blast is bound to these very sessions). */
-  async function checkSessions(principal: Principal, sessionIds: string[], unit: string | undefined): Promise<{ businessUnit: string; sessions: SessionRef[] }> {
+  async function checkSessions(
+    principal: Principal,
+    sessionIds: string[],
+    unit: string | undefined,
+  ): Promise<{ businessUnit: string; sessions: SessionRef[]; checksNumbers: boolean }> {
     const problems: { field: string; message: string }[] = [];
     if (sessionIds.length === 0) problems.push({ field: 'sessionId', message: 'give sessionId or sessionIds' });
     if (sessionIds.length > MAX_SESSIONS_PER_BLAST) problems.push({ field: 'sessionIds', message: `at most ${MAX_SESSIONS_PER_BLAST} sessions` });
     if (problems.length > 0) throw new ValidationFailed('The blast request is invalid.', problems);
     let businessUnit = unit;
     const sessions: SessionRef[] = [];
+    let checksNumbers = false;
     for (const id of sessionIds) {
       const config = await store.sessions.get(id);
       if (!config || !canSee(principal, config.businessUnit)) throw new SessionNotFound(id);
       sessions.push({ id: config.id, uid: config.uid });
+      checksNumbers ||= checksNumbersByDefault(config);
       businessUnit ??= config.businessUnit;
       if (config.businessUnit !== businessUnit) {
         throw new BlastRefused('SESSION_OTHER_UNIT', `Session "${id}" belongs to business unit "${config.businessUnit}", not "${businessUnit}".`, 422, { sessionId: id });
@@ -185,7 +192,7 @@ export function createBlastService(deps: {
     }
     if (businessUnit === undefined) throw new ValidationFailed('The blast request is invalid.', [{ field: 'sessionIds', message: 'required' }]);
     assertCanWriteUnit(principal, businessUnit);
-    return { businessUnit, sessions };
+    return { businessUnit, sessions, checksNumbers };
   }
 
   function checkSchedule(scheduledAt: string | undefined): string | null {
@@ -237,7 +244,7 @@ export function createBlastService(deps: {
           400,
         );
       }
-      const { businessUnit, sessions } = await checkSessions(principal, [...new Set(input.sessionIds)], input.businessUnit ?? scopedUnit(principal));
+      const { businessUnit, sessions, checksNumbers } = await checkSessions(principal, [...new Set(input.sessionIds)], input.businessUnit ?? scopedUnit(principal));
       const scheduledAt = checkSchedule(input.scheduledAt);
       const pacing = checkPacing(input.pacing);
 
@@ -290,7 +297,8 @@ export function createBlastService(deps: {
           message: input.message,
           media,
           sessions,
-          checkNumbers: input.checkNumbers ?? false,
+          // Unless the blast says: on when a session of it checks by default (a baileys one, unless turned off).
+          checkNumbers: input.checkNumbers ?? checksNumbers,
           typing: input.typing ?? false,
           pacing,
           scheduledAt,

@@ -62,6 +62,10 @@ export const envSchema = z.object({
     .default('STOP,UNSUBSCRIBE,BERHENTI')
     .transform((value) => value.split(',').map((word) => word.trim()).filter((word) => word !== ''))
     .pipe(z.array(z.string().max(40, 'each keyword at most 40 characters')).min(1, 'at least one keyword')),
+  /** How long WhatsApp's answer "this number has WhatsApp" (and where) is believed, per business unit: a week by default. */
+  NUMBER_CHECK_TTL_HOURS: z.coerce.number().int().min(1).max(8_760).default(168),
+  /** How long "not on WhatsApp" is believed: shorter, people join. */
+  NUMBER_CHECK_NEGATIVE_TTL_HOURS: z.coerce.number().int().min(1).max(8_760).default(24),
   /** The WhatsApp Web client version to announce (e.g. 2.3000.1023456789); unset: asked at start-up, else baileys' own. */
   WA_VERSION: optionalString.pipe(z.string().regex(/^[0-9]{1,4}\.[0-9]{1,6}\.[0-9]{1,12}$/, 'must look like 2.3000.1023456789').optional()),
   WORKER_ID: optionalString.pipe(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).optional()),
@@ -149,7 +153,7 @@ export interface Config {
   webDir: string | undefined;
   uploads: { maxBytes: number };
   imports: { maxRows: number; maxColumns: number; maxUncompressedBytes: number; maxCompressionRatio: number };
-  blasts: { mediaMaxBytes: number; optOutKeywords: string[] };
+  blasts: { mediaMaxBytes: number; optOutKeywords: string[]; numberCheckTtl: { foundMs: number; notFoundMs: number } };
   /** Serve /metrics without auth on this port too (any role); the api always serves it to admins. */
   metricsPort: number | undefined;
 }
@@ -202,7 +206,11 @@ export function toConfig(env: Env): Config {
       maxUncompressedBytes: env.XLSX_MAX_UNCOMPRESSED_BYTES,
       maxCompressionRatio: env.XLSX_MAX_COMPRESSION_RATIO,
     },
-    blasts: { mediaMaxBytes: env.MEDIA_MAX_BYTES, optOutKeywords: env.OPT_OUT_KEYWORDS },
+    blasts: {
+      mediaMaxBytes: env.MEDIA_MAX_BYTES,
+      optOutKeywords: env.OPT_OUT_KEYWORDS,
+      numberCheckTtl: { foundMs: env.NUMBER_CHECK_TTL_HOURS * 3_600_000, notFoundMs: env.NUMBER_CHECK_NEGATIVE_TTL_HOURS * 3_600_000 },
+    },
     metricsPort: env.METRICS_PORT,
   };
 }

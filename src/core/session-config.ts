@@ -17,6 +17,11 @@ export interface SessionConfig {
   businessUnit: string;
   provider: ProviderKind;
   pacing: PacingPolicy;
+  /**
+   * Check each number is on WhatsApp before sending to it: the default of this session's blasts,
+   * and `false` turns checks off for all of them. Unset: on for `baileys`, off for `sandbox`.
+   */
+  checkNumbers?: boolean;
   /** Provider-specific simulation settings; only for `sandbox`. */
   sandbox: SandboxConfig | null;
   createdAt: string;

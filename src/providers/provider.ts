@@ -8,6 +8,8 @@ import type { NewChatCapReading } from '../core/new-chat-cap.js';
  * Phone numbers crossing this interface are E.164 with the leading `+` (e.g. `+6281234567890`).
  */
 
+import type { NumberCheck } from '../core/number-check.js';
+
 /** What a provider reports about its link. `paused` is decided by the session manager, never here. */
 export type LinkStatus = 'connecting' | 'qr' | 'connected' | 'disconnected' | 'logged_out' | 'failed';
 
@@ -81,6 +83,11 @@ export interface OutgoingMessage {
   /** Chosen by the caller, derived from (blast, recipient): a retry reuses it. */
   messageId: string;
   to: string;
+  /**
+   * Where WhatsApp said `to` lives (NumberCheck.address), when its number check was asked: sent
+   * there rather than to an address built from `to` (WhatsApp normalises some numbers).
+   */
+  address?: string;
   text: string;
   /** With media, `text` is its caption. */
   media?: PreparedMedia;
@@ -111,6 +118,8 @@ export class ProviderError extends Error {
   }
 }
 
+export type { NumberCheck };
+
 export interface ConnectOptions {
   /** Link by pairing code instead of QR (only while the account is not linked yet). */
   phoneNumber?: string;
@@ -121,10 +130,13 @@ export interface MessagingProvider {
   connect(options?: ConnectOptions): Promise<void>;
   send(message: OutgoingMessage): Promise<SendResult>;
   prepareMedia(media: MediaInput): Promise<PreparedMedia>;
-  /** Which numbers have WhatsApp. */
-  checkNumbers(phones: readonly string[]): Promise<Map<string, boolean>>;
-  /** Shows (or stops showing) "typing…" to a recipient. */
-  setTyping(to: string, typing: boolean): Promise<void>;
+  /** Which numbers have WhatsApp, and where each lives; every phone asked about has an answer. */
+  checkNumbers(phones: readonly string[]): Promise<Map<string, NumberCheck>>;
+  /**
+   * Shows "typing…" to a recipient (`true`), or stops showing it (`false`), as WhatsApp Web does:
+   * the first time for a recipient it also subscribes to their presence. `address` as in OutgoingMessage.
+   */
+  setTyping(to: string, typing: boolean, address?: string): Promise<void>;
   /**
    * Asks WhatsApp for the account's new-chat cap now (at connect and before a blast starts);
    * null when there is nothing to read (a sandbox never signalled). Refused when not connected.

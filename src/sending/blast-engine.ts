@@ -4,6 +4,7 @@ import { cappedUntilMs, slowedPacing } from '../core/new-chat-cap.js';
 import { effectiveDailyCap, tightenPacing } from '../core/pacing.js';
 import type { SessionConfig, SessionRef } from '../core/session-config.js';
 import { messageLimit } from '../core/message-length.js';
+import type { NumberCheckTtl } from '../core/number-check.js';
 import { compileTemplate } from '../core/template.js';
 import type { Clock } from '../infra/clock.js';
 import type { Redis } from '../infra/redis.js';
@@ -44,6 +45,8 @@ export interface BlastEngineDeps {
   retryDelaysMs?: readonly number[];
   random?: () => number;
   metrics?: Pick<Metrics, 'messages' | 'receipts'>;
+  /** How long WhatsApp's answers to number checks are kept (config: NUMBER_CHECK_TTL_HOURS…). */
+  numberCheckTtl?: NumberCheckTtl;
 }
 
 
@@ -88,6 +91,10 @@ export class BlastEngine implements SenderHost {
 
   get retryDelaysMs(): readonly number[] {
     return this.deps.retryDelaysMs ?? [1_000, 4_000, 15_000];
+  }
+
+  get numberCheckTtl(): NumberCheckTtl {
+    return this.deps.numberCheckTtl ?? { foundMs: 7 * 86_400_000, notFoundMs: 86_400_000 };
   }
 
   async start(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Blast } from '../core/blast.js';
+import type { NumberCheckTtl } from '../core/number-check.js';
 import type { PacingPolicy } from '../core/pacing.js';
 import type { SessionConfig, SessionRef } from '../core/session-config.js';
 import type { CompiledTemplate } from '../core/template.js';
@@ -33,6 +34,8 @@ export interface SenderHost {
   readonly claimBatch: number;
   readonly pollMs: number;
   readonly retryDelaysMs: readonly number[];
+  /** How long WhatsApp's answers to number checks are kept. */
+  readonly numberCheckTtl: NumberCheckTtl;
   activeBlasts(session: SessionRef): Promise<{ id: string; listId: string }[]>;
   context(blastId: string, config: SessionConfig): Promise<SendContext | undefined>;
   touched(blastId: string): void;

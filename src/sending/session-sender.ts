@@ -1,9 +1,11 @@
 import { drawGapMs, msUntilWindowOpens, typingMs } from '../core/pacing.js';
 import { messageIdFor } from '../core/message-id.js';
+import { checksNumbers, numberCheckScope, type NumberCheck } from '../core/number-check.js';
 import type { SessionConfig } from '../core/session-config.js';
 import { ProviderError, type MessagingProvider, type PreparedMedia } from '../providers/provider.js';
 import type { ClaimedRecipient, Outcome } from '../store/blast.repository.js';
 import { recipientText } from './message-text.js';
+import { askWhatsApp, CHECK_AHEAD } from './number-checks.js';
 import type { SendContext, SenderHost } from './sender-host.js';
 
 /** What one step for one blast came to. */
@@ -172,16 +174,9 @@ export class SessionSender {
     };
 
     let stop: Extract<SendResult, { stop: string }> | undefined;
-    let onWhatsApp: Map<string, boolean> | undefined;
-    if (blast.checkNumbers) {
-      const toCheck = recipients.filter((recipient) => !suppressed.has(recipient.phone)).map((recipient) => recipient.phone);
-      try {
-        onWhatsApp = toCheck.length > 0 ? await owned.provider.checkNumbers(toCheck) : new Map();
-      } catch (error) {
-        if (error instanceof ProviderError && error.kind === 'not_connected') stop = { stop: 'not_connected' };
-        else deps.log.warn({ blastId: blast.id, err: error }, 'number check failed; sending without it');
-      }
-    }
+    const checking = checksNumbers(blast, owned.config);
+    const scope = numberCheckScope(owned.config);
+    const checks = checking ? await store.numberChecks.fresh(scope, recipients.map((recipient) => recipient.phone), clock.now().toISOString()) : new Map<string, NumberCheck>();
 
     let capped = false;
     let next = 0;
@@ -192,7 +187,20 @@ export class SessionSender {
         skip(recipient, 'SUPPRESSED', 'On the opt-out list of this business unit.');
         continue;
       }
-      if (onWhatsApp?.get(recipient.phone) === false) {
+      if (checking && !checks.has(recipient.phone)) {
+        const ask = recipients
+          .slice(next)
+          .map((later) => later.phone)
+          .filter((phone) => !suppressed.has(phone) && !checks.has(phone))
+          .slice(0, CHECK_AHEAD);
+        const checked = await askWhatsApp({ ...deps, ttl: this.engine.numberCheckTtl, sessionId: this.sessionId }, scope, owned.provider, ask, checks);
+        if (checked) {
+          stop = checked;
+          break;
+        }
+      }
+      const check = checks.get(recipient.phone);
+      if (check?.onWhatsApp === false) {
         skip(recipient, 'NOT_ON_WHATSAPP', 'This number has no WhatsApp account.');
         continue;
       }
@@ -206,7 +214,7 @@ export class SessionSender {
         break;
       }
       const began = performance.now();
-      const result = await this.#sendOne(context, owned.provider, recipient);
+      const result = await this.#sendOne(context, owned.provider, recipient, check?.address);
       this.#sendMs = this.#sendMs * 0.8 + (performance.now() - began) * 0.2;
       if ('stop' in result) {
         stop = result;
@@ -231,7 +239,7 @@ export class SessionSender {
     return { worked: true };
   }
 
-  async #sendOne(context: SendContext, provider: MessagingProvider, recipient: ClaimedRecipient): Promise<SendResult> {
+  async #sendOne(context: SendContext, provider: MessagingProvider, recipient: ClaimedRecipient, address: string | undefined): Promise<SendResult> {
     const { deps } = this.engine;
     const { clock } = deps;
     const blast = context.blast;
@@ -253,10 +261,12 @@ export class SessionSender {
         const media = await this.#preparedMedia(context, provider);
         const typing = typingMs(context.policy, text.length, blast.typing);
         if (typing > 0) {
-          await provider.setTyping(recipient.phone, true);
+          // As WhatsApp Web shows it: typing…, the pause, then the message.
+          await provider.setTyping(recipient.phone, true, address);
           await this.#sleep(typing);
+          await provider.setTyping(recipient.phone, false, address);
         }
-        const sent = await provider.send({ messageId, to: recipient.phone, text, ...(media ? { media } : {}) });
+        const sent = await provider.send({ messageId, to: recipient.phone, text, ...(address === undefined ? {} : { address }), ...(media ? { media } : {}) });
         return { outcome: { seq: recipient.seq, status: 'sent', reason: null, detail: null, messageId, attempts, at: sent.at } };
       } catch (error) {
         const kind = error instanceof ProviderError ? error.kind : 'transient';

@@ -10,7 +10,8 @@ export type SessionCommand =
   | { type: 'reconcile'; sessionId: string }
   | { type: 'logout'; sessionId: string }
   | { type: 'sandbox-scan'; sessionId: string }
-  | { type: 'sandbox-inbound'; sessionId: string; from: string; text: string }
+  /** `messageId`: WhatsApp's id for it (a repeat is a redelivery). `backlog`: queued while offline, delivered at the next (re)connect. */
+  | { type: 'sandbox-inbound'; sessionId: string; from: string; text: string; messageId?: string; backlog?: true }
   | { type: 'sandbox-signal'; sessionId: string; signal: SandboxSignal };
 
 export function commandsChannel(prefix: string): string {
@@ -32,7 +33,14 @@ export function parseSessionCommand(message: string): SessionCommand | undefined
         return { type: parsed.type, sessionId: parsed.sessionId };
       case 'sandbox-inbound':
         return typeof parsed.from === 'string' && typeof parsed.text === 'string'
-          ? { type: parsed.type, sessionId: parsed.sessionId, from: parsed.from, text: parsed.text }
+          ? {
+              type: parsed.type,
+              sessionId: parsed.sessionId,
+              from: parsed.from,
+              text: parsed.text,
+              ...(typeof parsed.messageId === 'string' ? { messageId: parsed.messageId } : {}),
+              ...(parsed.backlog === true ? { backlog: true } : {}),
+            }
           : undefined;
       case 'sandbox-signal': {
         const signal = parseSandboxSignal(parsed.signal);

@@ -14,6 +14,7 @@ export interface CreateSessionConfigInput {
   friendlyName: string;
   businessUnit?: string | undefined;
   provider?: ProviderKind | undefined;
+  checkNumbers?: boolean | undefined;
   pacing?: PacingPatch | undefined;
   sandbox?: SandboxConfig | undefined;
 }
@@ -88,6 +89,7 @@ export function createSessionConfigService(deps: {
         friendlyName: input.friendlyName,
         businessUnit,
         provider,
+        ...(input.checkNumbers === undefined ? {} : { checkNumbers: input.checkNumbers }),
         pacing: mergePacing(defaultPacing(provider), input.pacing),
         sandbox: provider === 'sandbox' ? (input.sandbox ?? {}) : null,
         createdAt: now,
@@ -115,6 +117,7 @@ export function createSessionConfigService(deps: {
         businessUnit: patch.businessUnit,
         pacing: patch.pacing === undefined ? undefined : mergePacing(current.pacing, patch.pacing),
         sandbox: patch.sandbox,
+        checkNumbers: patch.checkNumbers,
       };
       if (patch.sandbox !== undefined && current.provider !== 'sandbox') throw sandboxNotAllowed(current.provider);
       const moves = patch.businessUnit !== undefined && patch.businessUnit !== current.businessUnit;

@@ -1,4 +1,6 @@
 import { canSee, type Principal } from '../auth/principal.js';
+import { sandboxMessageId } from '../core/sandbox-message-id.js';
+import { checksNumbersByDefault } from '../core/number-check.js';
 import type { SessionConfig } from '../core/session-config.js';
 import type { SessionStatus } from '../events/event-catalogue.js';
 import { Conflict, SessionNotFound, ValidationFailed } from '../errors/app-error.js';
@@ -25,8 +27,18 @@ export interface SessionLiveView {
   desiredState: 'connected' | 'disconnected';
 }
 
-/** WhatsApp's new-chat cap as last read for the session (core/new-chat-cap.ts); null until read. */
-export type SessionView = SessionConfig & SessionLiveView & { newChatCap: ReturnType<typeof newChatCapView> };
+export interface SandboxInboundInput {
+  from: string;
+  text: string;
+  whileDisconnected?: boolean | undefined;
+  messageId?: string | undefined;
+}
+
+/** Messages a sandbox session may have waiting for its next connect: a simulation, not a mailbox. */
+export const SANDBOX_BACKLOG_LIMIT = 1_000;
+
+/** `newChatCap`: WhatsApp's new-chat cap as last read for the session (core/new-chat-cap.ts); null until read. */
+export type SessionView = SessionConfig & SessionLiveView & { checkNumbers: boolean; newChatCap: ReturnType<typeof newChatCapView> };
 
 const ERROR_STATUSES: ReadonlySet<SessionStatus> = new Set<SessionStatus>(['failed', 'logged_out', 'paused']);
 
@@ -90,7 +102,7 @@ export function createSessionControlService(deps: {
   return {
     async view(config: SessionConfig): Promise<SessionView> {
       const [live, cap] = await Promise.all([liveView(config.id), store.newChatCaps.get(config)]);
-      return { ...config, ...live, newChatCap: newChatCapView(cap) };
+      return { ...config, checkNumbers: checksNumbersByDefault(config), ...live, newChatCap: newChatCapView(cap) };
     },
 
     /** The QR or pairing code that links the session now, if one is waiting to be scanned or typed. */
@@ -143,10 +155,25 @@ export function createSessionControlService(deps: {
       await command({ type: 'sandbox-scan', sessionId: id });
     },
 
-    async sandboxInbound(principal: Principal, id: string, from: string, text: string): Promise<void> {
+    /**
+     * `whileDisconnected`: kept in the database as WhatsApp's server keeps a message for an account
+     * whose socket is down, and delivered in the session's offline backlog at its next connect (a
+     * connected session drops and reconnects at once). `messageId`: WhatsApp's id for the message.
+     */
+    async sandboxInbound(principal: Principal, id: string, input: SandboxInboundInput): Promise<void> {
       const config = await visible(principal, id);
       if (config.provider !== 'sandbox') throw notSandbox(id);
-      await command({ type: 'sandbox-inbound', sessionId: id, from, text });
+      const { from, text, messageId } = input;
+      if (input.whileDisconnected !== true) {
+        await command({ type: 'sandbox-inbound', sessionId: id, from, text, ...(messageId === undefined ? {} : { messageId }) });
+        return;
+      }
+      if ((await store.sandboxBacklog.count(id)) >= SANDBOX_BACKLOG_LIMIT) {
+        throw new Conflict('SANDBOX_BACKLOG_FULL', `Session "${id}" already has ${SANDBOX_BACKLOG_LIMIT} messages waiting for its next connect.`);
+      }
+      const queuedAt = deps.clock.now().toISOString();
+      await store.sandboxBacklog.add(id, { messageId: messageId ?? sandboxMessageId(), from, text, queuedAt });
+      await command({ type: 'sandbox-inbound', sessionId: id, from, text, backlog: true });
     },
 
     async sandboxSignal(principal: Principal, id: string, signal: SandboxSignal): Promise<void> {
@@ -170,7 +197,7 @@ export function createSessionControlService(deps: {
     /** Everything a deleted session leaves behind: its link, its credentials, its status. */
     async forget(id: string): Promise<void> {
       await command({ type: 'reconcile', sessionId: id });
-      await Promise.all([store.authState.clear(id), store.sandboxOutbox.clear(id), live.remove(id)]);
+      await Promise.all([store.authState.clear(id), store.sandboxOutbox.clear(id), store.sandboxBacklog.clear(id), live.remove(id)]);
     },
   };
 }

@@ -20,6 +20,8 @@ export interface Database {
   blast_recipients: BlastRecipientTable;
   session_new_chat_caps: SessionNewChatCapTable;
   media_uploads: MediaUploadTable;
+  number_checks: NumberCheckTable;
+  sandbox_backlog: SandboxBacklogTable;
 }
 
 /** WhatsApp's new-chat cap as last read for a session (0012; core/new-chat-cap.ts). */
@@ -32,6 +34,28 @@ export interface SessionNewChatCapTable {
   resets_at: string | null;
   slow_until: string | null;
   updated_at: string;
+}
+
+/** WhatsApp's answer about a number, as one scope asked it (core/number-check.ts numberCheckScope; 0011). */
+export interface NumberCheckTable {
+  scope: string;
+  phone: string;
+  /** 1: has an account; 0: not on WhatsApp. */
+  on_whatsapp: number;
+  /** The address WhatsApp answered with (baileys: a jid). */
+  address: string | null;
+  checked_at: string;
+  expires_at: string;
+}
+
+/** Messages for a sandbox session, delivered as its offline backlog at its next connect (0011). */
+export interface SandboxBacklogTable {
+  session_id: string;
+  seq: number;
+  message_id: string;
+  sender: string;
+  text: string;
+  queued_at: string;
 }
 
 export interface SessionConfigTable {
@@ -53,6 +77,8 @@ export interface SessionConfigTable {
   linked_at: Generated<string | null>;
   /** This session's own identity: a session re-created later with the same id has another (0008). */
   uid: string;
+  /** 1 / 0: check numbers before sending, or not; null: the provider's default (0011). */
+  check_numbers: Generated<number | null>;
 }
 
 export interface ApiKeyTable {

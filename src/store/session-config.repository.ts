@@ -8,7 +8,10 @@ import type { Db } from './database.js';
 import type { SessionConfigTable } from './schema.js';
 import { isUniqueViolation } from './unique-violation.js';
 
-export type SessionConfigPatch = Partial<Pick<SessionConfig, 'friendlyName' | 'businessUnit' | 'pacing' | 'sandbox'>>;
+export type SessionConfigPatch = Partial<Pick<SessionConfig, 'friendlyName' | 'businessUnit' | 'pacing' | 'sandbox'>> & {
+  /** null: back to the provider's default. */
+  checkNumbers?: boolean | null | undefined;
+};
 
 export interface SessionConfigRepository {
   /** @throws SessionAlreadyExists */
@@ -73,6 +76,7 @@ export function createSessionConfigRepository(db: Db): SessionConfigRepository {
       if (patch.businessUnit !== undefined) values.business_unit = patch.businessUnit;
       if (patch.pacing !== undefined) values.pacing = JSON.stringify(patch.pacing);
       if (patch.sandbox !== undefined) values.sandbox = patch.sandbox === null ? null : JSON.stringify(patch.sandbox);
+      if (patch.checkNumbers !== undefined) values.check_numbers = patch.checkNumbers === null ? null : Number(patch.checkNumbers);
       const row = await db
         .updateTable('session_configs')
         .set(values)
@@ -122,6 +126,7 @@ function toRow(config: SessionConfig): Insertable<SessionConfigTable> {
     provider: config.provider,
     pacing: JSON.stringify(config.pacing),
     sandbox: config.sandbox === null ? null : JSON.stringify(config.sandbox),
+    check_numbers: config.checkNumbers === undefined ? null : Number(config.checkNumbers),
     created_at: config.createdAt,
     updated_at: config.updatedAt,
   };
@@ -138,6 +143,7 @@ function fromRow(row: Selectable<SessionConfigTable>): SessionConfig {
     pacing: row.pacing === null ? defaultPacing(provider) : (JSON.parse(row.pacing) as PacingPolicy),
     // Settings stored before they had bounds come back within them (clamped, or left to the default).
     sandbox: row.sandbox === null ? null : sanitizeSandboxConfig(JSON.parse(row.sandbox)).config,
+    ...(row.check_numbers === null ? {} : { checkNumbers: row.check_numbers === 1 }),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

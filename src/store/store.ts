@@ -2,6 +2,8 @@ import type { AuthStateStore } from '../providers/auth-state.store.js';
 import { createApiKeyRepository, type ApiKeyRepository } from './api-key.repository.js';
 import { createAuthStateRepository } from './auth-state.repository.js';
 import { createSandboxOutboxRepository, type SandboxOutboxRepository } from './sandbox-outbox.repository.js';
+import { createSandboxBacklogRepository, type SandboxBacklogRepository } from './sandbox-backlog.repository.js';
+import { createNumberCheckRepository, type NumberCheckRepository } from './number-check.repository.js';
 import { createBlobRepository, type BlobRepository } from './blob.repository.js';
 import { createListRepository, type ListRepository } from './list.repository.js';
 import { createSuppressionRepository, type SuppressionRepository } from './suppression.repository.js';
@@ -17,6 +19,8 @@ export interface Store {
   apiKeys: ApiKeyRepository;
   authState: AuthStateStore;
   sandboxOutbox: SandboxOutboxRepository;
+  sandboxBacklog: SandboxBacklogRepository;
+  numberChecks: NumberCheckRepository;
   blobs: BlobRepository;
   lists: ListRepository;
   suppressions: SuppressionRepository;
@@ -32,6 +36,8 @@ export function createStore(handle: DatabaseHandle): Store {
     apiKeys: createApiKeyRepository(handle.db),
     authState: createAuthStateRepository(handle.db),
     sandboxOutbox: createSandboxOutboxRepository(handle.db, handle.sqlite),
+    sandboxBacklog: createSandboxBacklogRepository(handle.db),
+    numberChecks: createNumberCheckRepository(handle.db),
     blobs: createBlobRepository(handle.db),
     lists: createListRepository(handle.db, handle.sqlite),
     suppressions: createSuppressionRepository(handle.db),

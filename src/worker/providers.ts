@@ -17,6 +17,7 @@ export function createProviders(runtime: Runtime, waVersion: () => Promise<WAVer
         sink,
         authStore: store.authState,
         outbox: store.sandboxOutbox,
+        backlog: store.sandboxBacklog,
         clock,
       }),
     baileys: (config, sink) =>

@@ -243,7 +243,7 @@ export class SessionManager {
     });
     this.#emit(owned.config, { type: 'status', status: 'disconnected', reason: 'released' });
     if (deleted) {
-      await Promise.all([this.deps.store.authState.clear(sessionId), this.deps.store.sandboxOutbox.clear(sessionId)]).catch((error: unknown) => {
+      await Promise.all([this.deps.store.authState.clear(sessionId), this.deps.store.sandboxOutbox.clear(sessionId), this.deps.store.sandboxBacklog.clear(sessionId)]).catch((error: unknown) => {
         this.deps.log.warn({ sessionId, err: error }, 'could not forget a deleted session\'s credentials');
       });
     }
@@ -269,7 +269,9 @@ export class SessionManager {
           if (owned && isSandboxProvider(owned.provider)) await owned.provider.scan();
           return;
         case 'sandbox-inbound':
-          if (owned && isSandboxProvider(owned.provider)) owned.provider.receive(command.from, command.text);
+          if (!owned || !isSandboxProvider(owned.provider)) return;
+          if (command.backlog) await owned.provider.backlogWaiting();
+          else owned.provider.receive(command.from, command.text, command.messageId);
           return;
         case 'sandbox-signal':
           if (owned && isSandboxProvider(owned.provider)) await owned.provider.signal(command.signal);

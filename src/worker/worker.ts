@@ -181,6 +181,7 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
     clock: runtime.clock,
     log: runtime.logger.child({ component: 'sending' }),
     optOutKeywords: runtime.config.blasts.optOutKeywords,
+    numberCheckTtl: runtime.config.blasts.numberCheckTtl,
     metrics: runtime.metrics,
   });
   // Blasts no session may send any more are failed before anything sends (then now and again).

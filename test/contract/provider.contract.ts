@@ -89,12 +89,17 @@ export function describeProviderContract(name: string, makeSubject: () => Promis
     it('tells which numbers have WhatsApp, keyed by the numbers asked about', async () => {
       await link();
       const answer = await subject.provider.checkNumbers([subject.numberWithWhatsApp, subject.numberWithoutWhatsApp]);
-      expect(answer).toEqual(
-        new Map([
-          [subject.numberWithWhatsApp, true],
-          [subject.numberWithoutWhatsApp, false],
-        ]),
-      );
+      expect([...answer.keys()]).toEqual([subject.numberWithWhatsApp, subject.numberWithoutWhatsApp]);
+      expect(answer.get(subject.numberWithWhatsApp)?.onWhatsApp).toBe(true);
+      expect(answer.get(subject.numberWithoutWhatsApp)).toEqual({ onWhatsApp: false });
+    });
+
+    it('sends to the address its number check gave, and the message reaches that number (item 7)', async () => {
+      await link();
+      const to = subject.numberWithWhatsApp;
+      const address = (await subject.provider.checkNumbers([to])).get(to)?.address;
+      await subject.provider.send({ messageId: 'blast1-r9', to, text: 'Checked', ...(address === undefined ? {} : { address }) });
+      expect((await subject.wire()).filter((entry) => entry.messageId === 'blast1-r9').map((entry) => entry.to)).toEqual([to]);
     });
 
     it('reports delivered, then read, under our message id and the number we sent to', async () => {
@@ -120,7 +125,7 @@ export function describeProviderContract(name: string, makeSubject: () => Promis
       expect(inbound.at).toMatch(ISO);
     });
 
-    it('shows and stops the typing indicator', async () => {
+    it('shows and stops the typing indicator (item 9)', async () => {
       await link();
       await expect(subject.provider.setTyping(subject.numberWithWhatsApp, true)).resolves.toBeUndefined();
       await expect(subject.provider.setTyping(subject.numberWithWhatsApp, false)).resolves.toBeUndefined();

@@ -572,6 +572,66 @@ describe('hostile input: the sandbox capping signal (issue 15, item 2)', () => {
     expect(answers).toEqual(bad.map((fields) => ({ fields, status: 400, code: 'VALIDATION_FAILED' })));
     const fine = await call('POST', '/api/sessions/fuzz-cap/sandbox/signal', { kind: 'capping', state: 'SECOND_WARNING', quota: 1_000_000, used: 0, resetsAt: soon });
     expect(fine.status).toBe(202);
+  });
+});
+
+describe('issue 15, items 3 and 7: sandbox inbound while disconnected, number-check settings', () => {
+  it('refuses hostile inbound messages and checkNumbers values with a 4xx, bounds the backlog, and stays up', async () => {
+    const env = await environment();
+    const { product, url } = await startApiProduct('all', env);
+    track(product);
+    const call = apiClient(url, ADMIN);
+    expect((await call('POST', '/api/sessions/config', { id: 'fuzz-inbound', friendlyName: 'x', businessUnit: 'Clinic', provider: 'sandbox' })).status).toBe(201);
+    expect((await call('POST', '/api/sessions/config', { id: 'fuzz-real', friendlyName: 'x', businessUnit: 'Clinic' })).status).toBe(201);
+
+    const from = '+6281200000001';
+    const hostile: Record<string, unknown>[] = [
+      { from, text: 'STOP', whileDisconnected: 'yes' },
+      { from, text: 'STOP', whileDisconnected: 2 },
+      { from, text: 'STOP', whileDisconnected: {} },
+      { from, text: 'STOP', messageId: '' },
+      { from, text: 'STOP', messageId: 'A'.repeat(65) },
+      { from, text: 'STOP', messageId: '../../etc/passwd' },
+      { from, text: 'STOP', messageId: 'id with spaces' },
+      { from, text: 'STOP', messageId: 'ID\u0000' },
+      { from, text: 'STOP', messageId: '3EB0\u200b' },
+      { from, text: 'STOP', messageId: ['3EB0', '3EB1'] },
+      { from, text: 'STOP', whileDisconnected: true, extra: 1 },
+      { from: '6281200000001', text: 'STOP', whileDisconnected: true },
+      { from, text: 'x'.repeat(4_097), whileDisconnected: true },
+      { from, text: '', whileDisconnected: true },
+    ];
+    for (const body of hostile) {
+      const response = await call<{ error?: { code: string } }>('POST', '/api/sessions/fuzz-inbound/sandbox/inbound', body);
+      expect({ body, status: response.status, code: response.json.error?.code }).toEqual({ body, status: 400, code: 'VALIDATION_FAILED' });
+    }
+    const good = { from, text: 'STOP', whileDisconnected: true, messageId: '3EB0FUZZ' };
+    expect((await call<{ error: { code: string } }>('POST', '/api/sessions/fuzz-real/sandbox/inbound', good)).json.error.code).toBe('NOT_SANDBOX');
+    expect((await call('POST', '/api/sessions/nobody/sandbox/inbound', good)).status).toBe(404);
+
+    // The backlog is bounded: a session that never connects cannot fill the database.
+    const database = openProductDatabase(String(env.DATABASE_URL));
+    const rows = Array.from({ length: 999 }, (_, i) => ({ session_id: 'fuzz-inbound', seq: i + 1, message_id: `3EB0${i}`, sender: from, text: 'x', queued_at: new Date().toISOString() }));
+    for (let start = 0; start < rows.length; start += 200) await database.db.insertInto('sandbox_backlog').values(rows.slice(start, start + 200)).execute();
+    await database.close();
+    expect((await call('POST', '/api/sessions/fuzz-inbound/sandbox/inbound', good)).status).toBe(202);
+    const full = await call<{ error: { code: string } }>('POST', '/api/sessions/fuzz-inbound/sandbox/inbound', good);
+    expect([full.status, full.json.error.code]).toEqual([409, 'SANDBOX_BACKLOG_FULL']);
+
+    for (const checkNumbers of ['yes', 2, {}, [true, false], 'null']) {
+      const created = await call<{ error?: { code: string } }>('POST', '/api/sessions/config', { id: 'fuzz-checks', friendlyName: 'x', businessUnit: 'Clinic', checkNumbers });
+      const patched = await call<{ error?: { code: string } }>('PATCH', '/api/sessions/fuzz-real', { checkNumbers });
+      expect({ checkNumbers, created: [created.status, created.json.error?.code], patched: [patched.status, patched.json.error?.code] }).toEqual({
+        checkNumbers,
+        created: [400, 'VALIDATION_FAILED'],
+        patched: [400, 'VALIDATION_FAILED'],
+      });
+    }
+    expect((await call<{ checkNumbers: boolean }>('PATCH', '/api/sessions/fuzz-real', { checkNumbers: false })).json.checkNumbers).toBe(false);
+    expect((await call<{ checkNumbers: boolean }>('PATCH', '/api/sessions/fuzz-real', { checkNumbers: null })).json.checkNumbers).toBe(true);
+    expect((await call<{ checkNumbers: boolean }>('GET', '/api/sessions/fuzz-inbound')).json.checkNumbers).toBe(false);
+
+    expect((await fetch(`${url}/ready`)).status).toBe(200);
     expect(product.child.exitCode).toBeNull();
     expect(product.output).not.toContain('unhandled error');
   });

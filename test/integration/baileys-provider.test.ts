@@ -476,23 +476,46 @@ describe('baileys provider', () => {
       expect(env.network.wire).toEqual([]);
     });
 
-    it('checks numbers in chunks of 50, keyed by the numbers asked about', async () => {
-      const phones = Array.from({ length: 120 }, (_, i) => `+62812000${String(i).padStart(5, '0')}`);
-      env.network.onWhatsApp.add(phones[7]!).add(phones[77]!);
+    it('checks numbers one usync query at a time, keyed by the numbers asked about (item 7)', async () => {
+      const phones = Array.from({ length: 12 }, (_, i) => `+62812000${String(i).padStart(5, '0')}`);
+      env.network.onWhatsApp.add(phones[7]!).add(phones[9]!);
       const answer = await env.provider.checkNumbers([...phones, 'not-a-number']);
-      expect(env.network.numberChecks.map((chunk) => chunk.length)).toEqual([50, 50, 20]);
-      expect(env.network.numberChecks[0]![0]).toBe('6281200000000@s.whatsapp.net');
-      expect([...answer].filter(([, has]) => has).map(([phone]) => phone)).toEqual([phones[7], phones[77]]);
-      expect(answer.size).toBe(121);
-      expect(answer.get('not-a-number')).toBe(false);
+      // One number per query: baileys' answer does not say which number asked (see checkNumbers).
+      expect(env.network.numberChecks).toEqual(phones.map((phone) => [`${phone.slice(1)}@s.whatsapp.net`]));
+      expect([...answer].filter(([, check]) => check.onWhatsApp).map(([phone]) => phone)).toEqual([phones[7], phones[9]]);
+      expect(answer.size).toBe(13);
+      expect(answer.get('not-a-number')).toEqual({ onWhatsApp: false });
     });
 
-    it('shows typing as composing, and stops it as paused', async () => {
+    it('answers with the jid WhatsApp normalised a number to, and sends there when told (item 7)', async () => {
+      // A Brazilian mobile written without its extra 9: WhatsApp answers with the account's own jid.
+      const written = '+551187654321';
+      env.network.onWhatsApp.add(written);
+      env.network.normalised.set(written, '5511987654321@s.whatsapp.net');
+      const answer = await env.provider.checkNumbers([written]);
+      expect(answer.get(written)).toEqual({ onWhatsApp: true, address: '5511987654321@s.whatsapp.net' });
+      await env.provider.send({ messageId: 'b9-r1', to: written, address: '5511987654321@s.whatsapp.net', text: 'Olá' });
+      expect(env.network.wire.map(({ jid, messageId }) => ({ jid, messageId }))).toEqual([{ jid: '5511987654321@s.whatsapp.net', messageId: 'b9-r1' }]);
+    });
+
+    it('a rate-overlimit answer to a number check is a restriction, as for a send (item 7)', async () => {
+      env.network.failNextCheck(boom(500, 'rate-overlimit', 429));
+      await expect(env.provider.checkNumbers([WITH_WA])).rejects.toMatchObject({ kind: 'restricted' });
+      expect(env.log.events.filter(eventOf('restricted'))).toEqual([{ type: 'restricted', reason: 'rate_limited', detail: 'number check failed: rate-overlimit' }]);
+    });
+
+    it('shows typing as WhatsApp Web does: subscribes to the presence once per recipient, composing, then paused (item 9)', async () => {
       await env.provider.setTyping(WITH_WA, true);
       await env.provider.setTyping(WITH_WA, false);
+      await env.provider.setTyping(WITH_WA, true);
+      await env.provider.setTyping(WITH_WA, false);
+      const jid = '6281234567890@s.whatsapp.net';
       expect(env.network.presence).toEqual([
-        { type: 'composing', jid: '6281234567890@s.whatsapp.net' },
-        { type: 'paused', jid: '6281234567890@s.whatsapp.net' },
+        { type: 'subscribe', jid },
+        { type: 'composing', jid },
+        { type: 'paused', jid },
+        { type: 'composing', jid },
+        { type: 'paused', jid },
       ]);
     });
 

@@ -7,7 +7,7 @@ import type { SessionConfig } from '../../src/core/session-config.js';
 import { compileTemplate } from '../../src/core/template.js';
 import type { Clock } from '../../src/infra/clock.js';
 import { createLogger } from '../../src/logging/logger.js';
-import type { MessagingProvider, OutgoingMessage, PreparedMedia } from '../../src/providers/provider.js';
+import type { MessagingProvider, NumberCheck, OutgoingMessage, PreparedMedia } from '../../src/providers/provider.js';
 import type { PacingGate } from '../../src/sending/pacing-gate.js';
 import type { SendContext, SenderHost } from '../../src/sending/sender-host.js';
 import { MEDIA_MAX_AGE_MS, SessionSender } from '../../src/sending/session-sender.js';
@@ -40,7 +40,7 @@ function recordingProvider(clock: Clock): MessagingProvider & { uploads: number;
       const stored = JSON.stringify({ url: `https://mmg.whatsapp.net/upload-${String(provider.uploads)}` });
       return Promise.resolve({ kind: media.kind, handle: provider.uploads, stored });
     },
-    checkNumbers: () => Promise.resolve(new Map<string, boolean>()),
+    checkNumbers: () => Promise.resolve(new Map<string, NumberCheck>()),
     setTyping: () => Promise.resolve(),
     newChatCap: () => Promise.resolve(null),
     logout: () => Promise.resolve(),
@@ -129,6 +129,7 @@ describe.each(databaseKinds(inject('postgresUrl')))('media uploads of a blast (i
       deps: { store, sessions: { owned: (id) => (id === config.id ? { provider, config, token: 1 } : undefined) }, gate, clock, log },
       claimBatch: 10,
       pollMs: 5,
+      numberCheckTtl: { foundMs: 86_400_000, notFoundMs: 3_600_000 },
       retryDelaysMs: [],
       activeBlasts: (session) => store.blasts.activeForSession(session),
       context: async (blastId): Promise<SendContext | undefined> => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/infra/clock.js';
 import { createLogger } from '../../src/logging/logger.js';
-import { createSandboxProvider } from '../../src/providers/sandbox/sandbox.provider.js';
+import { createSandboxProvider, type SandboxProvider } from '../../src/providers/sandbox/sandbox.provider.js';
 import { resolveSandboxSettings, type SandboxSettings } from '../../src/providers/sandbox/sandbox-settings.js';
 import { createDatabase } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
@@ -13,7 +13,7 @@ import { sqliteDatabase } from '../support/databases.js';
 const WITH = '+6281234567890';
 const WITHOUT = '+6281299990000';
 
-async function sandboxSubject(overrides: Partial<SandboxSettings> = {}, sessionId = 'contract'): Promise<ProviderSubject & { store: ReturnType<typeof createStore> }> {
+async function sandboxSubject(overrides: Partial<SandboxSettings> = {}, sessionId = 'contract'): Promise<ProviderSubject & { store: ReturnType<typeof createStore>; provider: SandboxProvider }> {
   const database = sqliteDatabase();
   const handle = createDatabase(database.target);
   await migrateToLatest(handle, createLogger('silent'));
@@ -23,7 +23,7 @@ async function sandboxSubject(overrides: Partial<SandboxSettings> = {}, sessionI
     ...resolveSandboxSettings(sessionId, { deliveryDelayMs: null, readDelayMs: null, notOnWhatsApp: { suffixes: [], numbers: [WITHOUT] } }),
     ...overrides,
   };
-  const provider = createSandboxProvider({ sessionId, settings, sink: log.sink, authStore: store.authState, outbox: store.sandboxOutbox, clock: systemClock });
+  const provider = createSandboxProvider({ sessionId, settings, sink: log.sink, authStore: store.authState, outbox: store.sandboxOutbox, backlog: store.sandboxBacklog, clock: systemClock });
   return {
     store,
     provider,
@@ -97,6 +97,7 @@ describe('sandbox simulation', () => {
       sink: first.log.sink,
       authStore: first.store.authState,
       outbox: first.store.sandboxOutbox,
+      backlog: first.store.sandboxBacklog,
       clock: systemClock,
     });
     const before = first.log.events.length;
@@ -106,6 +107,70 @@ describe('sandbox simulation', () => {
     expect(after.filter(statusOf('connected'))).toHaveLength(1);
     await again.close();
     await first.dispose();
+  });
+
+  describe('messages that arrived while the socket was down (whileDisconnected)', () => {
+    const queued = (messageId: string, text: string) => ({ messageId, from: WITH, text, queuedAt: '2026-03-01T10:00:00.000Z' });
+
+    it('delivers the backlog when the link next opens, oldest first, on a provider made after a restart, once', async () => {
+      const first = await sandboxSubject();
+      await first.provider.connect();
+      await first.scan();
+      await first.provider.close();
+      await first.store.sandboxBacklog.add('contract', queued('3EB0AAA1', 'STOP'));
+      await first.store.sandboxBacklog.add('contract', queued('3EB0AAA2', 'thanks'));
+      // Another worker (another provider object over the same database) connects the session.
+      const log = new EventLog();
+      const again = createSandboxProvider({
+        sessionId: 'contract',
+        settings: resolveSandboxSettings('contract', null),
+        sink: log.sink,
+        authStore: first.store.authState,
+        outbox: first.store.sandboxOutbox,
+        backlog: first.store.sandboxBacklog,
+        clock: systemClock,
+      });
+      await again.connect();
+      await log.wait(eventOf('inbound', (event) => event.messageId === '3EB0AAA2'));
+      const connectedAt = log.events.findIndex(statusOf('connected'));
+      const inbound = log.events.flatMap((event, at) => (event.type === 'inbound' ? [{ at, messageId: event.messageId, from: event.from, text: event.text }] : []));
+      expect(inbound.map(({ messageId, from, text }) => ({ messageId, from, text }))).toEqual([
+        { messageId: '3EB0AAA1', from: WITH, text: 'STOP' },
+        { messageId: '3EB0AAA2', from: WITH, text: 'thanks' },
+      ]);
+      expect(inbound.every(({ at }) => at > connectedAt)).toBe(true);
+      await expect(first.store.sandboxBacklog.count('contract')).resolves.toBe(0);
+      await again.close();
+      await first.dispose();
+    });
+
+    it('a connected link drops and comes back to receive it, as WhatsApp delivers a backlog only at a (re)connect', async () => {
+      const subject = await sandboxSubject();
+      await subject.provider.connect();
+      await subject.scan();
+      await subject.store.sandboxBacklog.add('contract', queued('3EB0BBB1', 'STOP'));
+      const before = subject.log.events.length;
+      await subject.provider.backlogWaiting();
+      const after = subject.log.events.slice(before);
+      expect(after.map((event) => (event.type === 'status' ? `${event.status}${event.reason ? ` ${event.reason}` : ''}` : event.type))).toEqual([
+        'disconnected connection_lost',
+        'connecting',
+        'connected',
+        'inbound',
+      ]);
+      await subject.provider.send({ messageId: 'after', to: WITH, text: 'Hi' });
+      await subject.dispose();
+    });
+
+    it("passes WhatsApp's message id on, so a redelivery can be recognised", async () => {
+      const subject = await sandboxSubject();
+      await subject.provider.connect();
+      await subject.scan();
+      subject.provider.receive(WITH, 'STOP', '3EB0CCC1');
+      subject.provider.receive(WITH, 'STOP', '3EB0CCC1');
+      expect(subject.log.events.filter(eventOf('inbound')).map((event) => event.messageId)).toEqual(['3EB0CCC1', '3EB0CCC1']);
+      await subject.dispose();
+    });
   });
 
   it('plays back receipts after the configured delays', async () => {

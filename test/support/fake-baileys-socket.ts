@@ -59,9 +59,12 @@ export class FakeWhatsApp {
   readonly uploads: string[] = [];
   readonly pairingRequests: string[] = [];
   readonly numberChecks: string[][] = [];
-  readonly presence: { type: WAPresence; jid: string | undefined }[] = [];
+  /** Presence and chat-state nodes sent, in order: `subscribe` is presenceSubscribe. */
+  readonly presence: { type: WAPresence | 'subscribe'; jid: string | undefined }[] = [];
   /** E.164 numbers that have WhatsApp. */
   readonly onWhatsApp = new Set<string>();
+  /** Numbers WhatsApp knows under another jid (its normalisation: Brazil's extra 9…): number asked → jid answered. */
+  readonly normalised = new Map<string, string>();
   /** The phone that links: its number, name and LID. */
   readonly account = { phone: '+6281100001111', name: 'Ops Phone', lid: '99887766554433' };
   /** The account's new-chat cap, as fetchNewChatMessageCap answers it; none: the query fails, as baileys' executeWMexQuery does without data. */
@@ -71,6 +74,7 @@ export class FakeWhatsApp {
   /** New sockets show a QR when unlinked and open when linked, as WhatsApp does; off for manual tests. */
   auto = true;
   #failures: Error[] = [];
+  #checkFailures: Error[] = [];
 
   readonly createSocket = (config: UserFacingSocketConfig): BaileysSocketLike => {
     const socket = new FakeBaileysSocket(this, config);
@@ -97,6 +101,15 @@ export class FakeWhatsApp {
 
   takeFailure(): Error | undefined {
     return this.#failures.shift();
+  }
+
+  /** The next number check fails with this error (WhatsApp's answer to the usync query). */
+  failNextCheck(error: Error): void {
+    this.#checkFailures.push(error);
+  }
+
+  takeCheckFailure(): Error | undefined {
+    return this.#checkFailures.shift();
   }
 
   /** The phone scans the QR (or confirms the pairing code): pair-success, then restart-required. */
@@ -248,8 +261,18 @@ export class FakeBaileysSocket implements BaileysSocketLike {
   onWhatsApp(...jids: string[]): Promise<{ jid: string; exists: boolean }[] | undefined> {
     this.#assertOpen();
     this.network.numberChecks.push(jids);
-    // Like baileys: only the numbers that have an account come back.
-    return Promise.resolve(jids.filter((jid) => this.network.onWhatsApp.has(phoneOfJid(jid))).map((jid) => ({ jid, exists: true })));
+    const failure = this.network.takeCheckFailure();
+    if (failure) return Promise.reject(failure);
+    // Like baileys: only the numbers that have an account come back, under the jid WhatsApp answers with.
+    return Promise.resolve(
+      jids.filter((jid) => this.network.onWhatsApp.has(phoneOfJid(jid))).map((jid) => ({ jid: this.network.normalised.get(phoneOfJid(jid)) ?? jid, exists: true })),
+    );
+  }
+
+  presenceSubscribe(jid: string): Promise<void> {
+    this.#assertOpen();
+    this.network.presence.push({ type: 'subscribe', jid });
+    return Promise.resolve();
   }
 
   sendPresenceUpdate(type: WAPresence, jid?: string): Promise<void> {

@@ -1,7 +1,8 @@
 import { Type } from 'typebox';
 import type { SessionConfigService } from '../../sessions/session-config.service.js';
 import type { Principal } from '../../auth/principal.js';
-import type { SessionControlService, SessionLiveView } from '../../sessions/session-control.service.js';
+import { SANDBOX_BACKLOG_LIMIT, type SessionControlService, type SessionLiveView } from '../../sessions/session-control.service.js';
+import { SANDBOX_MESSAGE_ID_PATTERN } from '../../core/sandbox-message-id.js';
 import type { ApiServer } from '../server-types.js';
 import { BusinessUnit, errorResponses, Offset } from '../schemas/common.schema.js';
 import { SandboxSignalBody, SessionConfigBody, SessionConfigPatchBody, SessionId, SessionLiveResponse } from '../schemas/session.schema.js';
@@ -187,16 +188,27 @@ export function sessionsRoutes(sessions: SessionConfigService, control: SessionC
         schema: {
           tags: ['Sandbox'],
           summary: 'Sandbox only: simulate someone writing to the linked account (e.g. "STOP")',
+          description:
+            '`whileDisconnected: true`: the message arrived while the socket was down, and comes in the offline backlog at the ' +
+            "session's next connect, as WhatsApp delivers it (kept in the database: it survives a disconnect and a worker restart; " +
+            'a connected session drops and reconnects at once to receive it). At most ' +
+            `${SANDBOX_BACKLOG_LIMIT} wait per session (409 SANDBOX_BACKLOG_FULL). \`messageId\`: WhatsApp's id for the message; ` +
+            'the same id again is a redelivery of the same message, heard once.',
           params: IdParams,
           body: Type.Object(
-            { from: Type.String({ pattern: '^\\+[0-9]{6,15}$' }), text: Type.String({ minLength: 1, maxLength: 4_096 }) },
+            {
+              from: Type.String({ pattern: '^\\+[0-9]{6,15}$' }),
+              text: Type.String({ minLength: 1, maxLength: 4_096 }),
+              whileDisconnected: Type.Optional(Type.Boolean({ default: false })),
+              messageId: Type.Optional(Type.String({ pattern: SANDBOX_MESSAGE_ID_PATTERN, description: 'Letters and digits, at most 64; default: a new id.' })),
+            },
             { additionalProperties: false },
           ),
           response: { 202: Type.Object({ accepted: Type.Boolean() }), ...errorResponses(400, 401, 404, 409) },
         },
       },
       async (request, reply) => {
-        await control.sandboxInbound(request.principal, request.params.id, request.body.from, request.body.text);
+        await control.sandboxInbound(request.principal, request.params.id, request.body);
         return reply.code(202).send({ accepted: true });
       },
     );

@@ -36,7 +36,7 @@ export const BlastUploadBody = Type.Object({
   media: Type.Optional(Type.String({ format: 'binary', description: 'Image, video or document (type by content), up to MEDIA_MAX_BYTES.' })),
   scheduledAt: Type.Optional(Type.String({ format: 'date-time', description: 'Start later (ISO 8601, in the future, at most a year ahead).' })),
   name: Type.Optional(Type.String()),
-  checkNumbers: Type.Optional(Type.String({ description: 'true: check each number is on WhatsApp first (skipped if not).' })),
+  checkNumbers: Type.Optional(Type.String({ description: 'true: check each number is on WhatsApp first (skipped if not) and send to the address WhatsApp answers with; false: do not. Default: its sessions\' default (on for baileys, off for sandbox).' })),
   typing: Type.Optional(Type.String({ description: 'true: show "typing…" before each message.' })),
   pacing: Type.Optional(Type.String({ description: 'JSON: a tighter pacing for this blast.' })),
   phoneColumn: Type.Optional(Type.String()),

@@ -117,12 +117,16 @@ const SandboxSettings = Type.Object(
   { additionalProperties: false, description: 'Simulation settings for provider "sandbox"; on PATCH they replace the stored ones.' },
 );
 
+const CHECK_NUMBERS =
+  "Check each number is on WhatsApp before sending to it (answers kept per business unit: NUMBER_CHECK_TTL_HOURS), and send to the address WhatsApp answers with. The default of this session's blasts; false turns checks off for all of them. Default: true for baileys, false for sandbox.";
+
 export const SessionConfigBody = Type.Object(
   {
     id: SessionId,
     friendlyName: DisplayName(),
     businessUnit: Type.Optional(BusinessUnit),
     provider: Type.Optional(StringEnum(PROVIDERS, { default: 'baileys' })),
+    checkNumbers: Type.Optional(Type.Boolean({ description: CHECK_NUMBERS })),
     pacing: Type.Optional(SessionPacingInput),
     sandbox: Type.Optional(SandboxSettings),
   },
@@ -133,6 +137,8 @@ export const SessionConfigPatchBody = Type.Object(
   {
     friendlyName: Type.Optional(DisplayName()),
     businessUnit: Type.Optional(BusinessUnit),
+    // One schema, not a union: in a union, the app's type coercion would turn null into false.
+    checkNumbers: Type.Optional(Type.Unsafe<boolean | null>({ type: 'boolean', nullable: true, description: `${CHECK_NUMBERS} null: back to the default.` })),
     pacing: Type.Optional(SessionPacingInput),
     sandbox: Type.Optional(SandboxSettings),
   },
@@ -175,6 +181,7 @@ export const SessionConfigResponse = Type.Object(
     friendlyName: Type.String(),
     businessUnit: Type.String(),
     provider: Type.String(),
+    checkNumbers: Type.Boolean({ description: 'Whether blasts from this session check numbers unless they say otherwise (its setting, or its provider\'s default).' }),
     pacing: Pacing,
     sandbox: Type.Union([SandboxSettings, Type.Null()]),
     newChatCap: NewChatCap,

@@ -35,6 +35,7 @@ export interface BaileysSocketLike {
   relayMessage(jid: string, message: proto.IMessage, options: MessageRelayOptions): Promise<string>;
   onWhatsApp(...jids: string[]): Promise<{ jid: string; exists: boolean }[] | undefined>;
   sendPresenceUpdate(type: WAPresence, toJid?: string): Promise<void>;
+  presenceSubscribe(toJid: string): Promise<void>;
   requestPairingCode(phoneNumber: string, customPairingCode?: string): Promise<string>;
   /** The new-chat cap (a `w:mex` query, Socket/socket.js fetchNewChatMessageCap): quota, usage, state, cycle. */
   fetchNewChatMessageCap(): Promise<NewChatMessageCapInfo>;

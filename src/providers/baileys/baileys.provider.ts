@@ -3,10 +3,10 @@ import { readingFromCapInfo } from '../../core/new-chat-cap.js';
 import type { Logger } from '../../logging/logger.js';
 import { systemClock, type Clock } from '../../infra/clock.js';
 import type { AuthStateStore } from '../auth-state.store.js';
-import { ProviderError, type MessagingProvider, type ProviderEventSink, type SentMessage, type SentMessageLookup } from '../provider.js';
+import { ProviderError, type MessagingProvider, type NumberCheck, type ProviderEventSink, type SentMessage, type SentMessageLookup } from '../provider.js';
 import { createAddressBook } from './address-book.js';
 import { toProviderError } from './baileys-errors.js';
-import { isE164, jidToPhone, phoneToJid } from './baileys-jids.js';
+import { isE164, isPersonJid, phoneToJid } from './baileys-jids.js';
 import { createBaileysLink } from './baileys-link.js';
 import { BaileysMedia, captioned, uploadMedia } from './baileys-media.js';
 import { baileysLogger, createRealSocket, type BaileysSocketLike, type CreateBaileysSocket } from './baileys-socket.js';
@@ -33,8 +33,8 @@ export interface BaileysProviderDeps {
   sentMessage?: SentMessageLookup;
 }
 
-/** onWhatsApp asks WhatsApp's usync service; it answers large batches slowly or not at all. */
-const CHECK_CHUNK = 50;
+/** Recipients whose presence this link subscribed to (once each, as WhatsApp Web does); bounded. */
+const SUBSCRIBED_LIMIT = 1_000;
 
 /** The message as it was first sent: a text as sendMessage builds it (Utils/messages.js), media with its caption. */
 function rebuilt(sent: SentMessage): proto.IMessage {
@@ -88,6 +88,11 @@ export function createBaileysProvider(deps: BaileysProviderDeps): MessagingProvi
     if (jid === undefined) throw new ProviderError('permanent', `${phone} is not an E.164 phone number.`);
     return jid;
   };
+  /** The jid WhatsApp's number check returned, else the one built from the number. */
+  const addressOf = (phone: string, address: string | undefined): string => (isPersonJid(address) ? address : jidOf(phone));
+  /** Presence subscriptions live as long as the socket that made them (WhatsApp Web subscribes again on a new one). */
+  const subscribed = new Set<string>();
+  let subscribedOn: BaileysSocketLike | undefined;
 
   /** Maps a socket failure; rate-overlimit also tells the session manager to stop this account. */
   const failure = (error: unknown, action: string): ProviderError => {
@@ -102,7 +107,7 @@ export function createBaileysProvider(deps: BaileysProviderDeps): MessagingProvi
     async send(message) {
       const sock = openSocket();
       const { messageId } = message;
-      const jid = jidOf(message.to);
+      const jid = addressOf(message.to, message.address);
       // Before the call: a receipt can only name a LID, and must still reach this number.
       book.rememberSent(messageId, message.to);
       try {
@@ -129,31 +134,48 @@ export function createBaileysProvider(deps: BaileysProviderDeps): MessagingProvi
       }
     },
 
+    /**
+     * One usync query per number, in the order given. baileys' onWhatsApp (Socket/socket.js)
+     * answers with the jid of each number that has an account, and drops the number it was asked
+     * about (USyncContactProtocol's parser keeps only `type="in"`); WhatsApp may answer with a
+     * normalised number (Brazil's extra 9…). Asked one at a time, the answer is unambiguous, and
+     * the query is the one WhatsApp Web makes when someone opens a chat with a new number. The
+     * caller paces the numbers (session-sender.ts: a number is asked for in the step that sends to it).
+     */
     async checkNumbers(phones) {
-      const sock = openSocket();
-      const found = new Map<string, boolean>(phones.map((phone) => [phone, false]));
-      const valid = [...new Set(phones.filter(isE164))];
-      for (let start = 0; start < valid.length; start += CHECK_CHUNK) {
-        const chunk = valid.slice(start, start + CHECK_CHUNK).map(jidOf);
+      const found = new Map<string, NumberCheck>(phones.map((phone) => [phone, { onWhatsApp: false }]));
+      for (const phone of new Set(phones.filter(isE164))) {
+        const sock = openSocket();
         let answer: { jid: string; exists: boolean }[] | undefined;
         try {
-          answer = await sock.onWhatsApp(...chunk);
+          answer = await sock.onWhatsApp(jidOf(phone));
         } catch (error) {
           throw failure(error, 'number check');
         }
         if (!answer) throw new ProviderError('transient', 'number check failed: WhatsApp gave no answer');
-        for (const { jid, exists } of answer) {
-          const phone = jidToPhone(jid);
-          if (exists && phone !== undefined && found.has(phone)) found.set(phone, true);
-        }
+        const account = answer.find(({ jid, exists }) => exists && isPersonJid(jid));
+        if (account) found.set(phone, { onWhatsApp: true, address: account.jid });
       }
       return found;
     },
 
-    async setTyping(to, typing) {
+    async setTyping(to, typing, address) {
       const sock = openSocket();
+      const jid = addressOf(to, address);
       try {
-        await sock.sendPresenceUpdate(typing ? 'composing' : 'paused', jidOf(to));
+        // As WhatsApp Web: subscribe to the chat's presence once (chats.js presenceSubscribe, a
+        // `presence type="subscribe"` node), then `chatstate` composing… paused (sendPresenceUpdate).
+        if (subscribedOn !== sock) {
+          subscribed.clear();
+          subscribedOn = sock;
+        }
+        if (typing && !subscribed.has(jid)) {
+          await sock.presenceSubscribe(jid);
+          subscribed.add(jid);
+          const oldest = subscribed.values().next();
+          if (subscribed.size > SUBSCRIBED_LIMIT && !oldest.done) subscribed.delete(oldest.value);
+        }
+        await sock.sendPresenceUpdate(typing ? 'composing' : 'paused', jid);
       } catch (error) {
         throw failure(error, 'typing indicator');
       }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { NewChatCapReading } from '../../core/new-chat-cap.js';
 import { SANDBOX_NEW_CHAT_QUOTA, type SandboxSignal } from '../../core/sandbox-signal.js';
 import type { Clock } from '../../infra/clock.js';
+import type { SandboxBacklogRepository } from '../../store/sandbox-backlog.repository.js';
 import type { SandboxOutboxRepository } from '../../store/sandbox-outbox.repository.js';
 import type { AuthStateStore } from '../auth-state.store.js';
 import {
@@ -25,8 +26,14 @@ interface SandboxCreds {
 export interface SandboxProvider extends MessagingProvider {
   /** The simulated phone scanned the QR code (or typed the pairing code). */
   scan(): Promise<void>;
-  /** Someone writes to the linked account. */
-  receive(from: string, text: string): void;
+  /** Someone writes to the linked account (`messageId`: WhatsApp's id for it; the same id again is a redelivery). */
+  receive(from: string, text: string, messageId?: string): void;
+  /**
+   * Messages are waiting in the backlog (sandbox_backlog): a connected link drops and reconnects
+   * to receive them, as WhatsApp delivers messages that arrived while the socket was down; a link
+   * that is down receives them when it next connects.
+   */
+  backlogWaiting(): Promise<void>;
   /** The recipient's phone acknowledges a message now (beside the automatic, delayed receipts). */
   acknowledge(messageId: string, status: 'delivered' | 'read'): void;
   /** WhatsApp sends the account a signal (core/sandbox-signal.ts). */
@@ -44,9 +51,10 @@ export function createSandboxProvider(deps: {
   sink: ProviderEventSink;
   authStore: AuthStateStore;
   outbox: SandboxOutboxRepository;
+  backlog: SandboxBacklogRepository;
   clock: Clock;
 }): SandboxProvider {
-  const { sessionId, settings, sink, authStore, outbox, clock } = deps;
+  const { sessionId, settings, sink, authStore, outbox, backlog, clock } = deps;
   const timers = new Set<NodeJS.Timeout>();
   const attempts = new Map<string, number>();
   /** Who each accepted message went to, for receipts; bounded by what one run sends. */
@@ -60,6 +68,7 @@ export function createSandboxProvider(deps: {
 
   // A function, not a comparison, where `state` may have changed during an await.
   const isConnected = (): boolean => state === 'connected';
+  const isIdle = (): boolean => state === 'idle';
   const later = (ms: number, action: () => void): void => {
     const timer = setTimeout(() => {
       timers.delete(timer);
@@ -84,10 +93,32 @@ export function createSandboxProvider(deps: {
     later(settings.qrRotateMs, showQr);
   };
 
+  /** One delivery of the backlog at a time, so no waiting message is delivered twice by one link. */
+  let delivering: Promise<void> = Promise.resolve();
+  /**
+   * The offline backlog, after the link opens, oldest first, as WhatsApp flushes it (baileys: an
+   * upsert of type `append`, which the product hears as inbound). WhatsApp forgets a message once
+   * the client acks it, which baileys does on receipt: removed once passed on.
+   */
+  const deliverBacklog = (): Promise<void> => {
+    // After the previous delivery, whether it worked or not (a failed one leaves its messages waiting).
+    delivering = delivering.catch(() => undefined).then(async () => {
+      for (;;) {
+        if (!isConnected()) return;
+        const waiting = await backlog.waiting(sessionId, 100);
+        if (waiting.length === 0 || !isConnected()) return;
+        for (const message of waiting) sink({ type: 'inbound', from: message.from, text: message.text, messageId: message.messageId, at: message.queuedAt });
+        await backlog.remove(sessionId, waiting.map((message) => message.seq));
+      }
+    });
+    return delivering;
+  };
+
   const goOnline = (creds: SandboxCreds): void => {
     clearTimers();
     state = 'connected';
     sink({ type: 'status', status: 'connected', me: { phone: creds.phone, name: 'Sandbox' } });
+    void deliverBacklog().catch(() => undefined);
   };
 
   const link = async (): Promise<void> => {
@@ -132,9 +163,22 @@ export function createSandboxProvider(deps: {
       if (state === 'linking') await link();
     },
 
-    receive(from, text) {
+    receive(from, text, messageId) {
       if (state !== 'connected') return;
-      sink({ type: 'inbound', from, text, messageId: `in-${createHash('sha1').update(`${from}:${text}:${Date.now()}`).digest('hex').slice(0, 16)}`, at: clock.now().toISOString() });
+      const id = messageId ?? `in-${createHash('sha1').update(`${from}:${text}:${Date.now()}`).digest('hex').slice(0, 16)}`;
+      sink({ type: 'inbound', from, text, messageId: id, at: clock.now().toISOString() });
+    },
+
+    async backlogWaiting() {
+      if (!isConnected()) return; // delivered when the link next opens
+      // The socket drops (as on a network cut) and the link comes back at once with the stored creds.
+      sink({ type: 'status', status: 'disconnected', reason: 'connection_lost' });
+      state = 'idle';
+      sink({ type: 'status', status: 'connecting' });
+      const stored = await authStore.readCreds(sessionId);
+      if (stored === undefined || !isIdle()) return;
+      goOnline(JSON.parse(stored) as SandboxCreds);
+      await delivering;
     },
 
     acknowledge(messageId, status) {
@@ -198,7 +242,7 @@ export function createSandboxProvider(deps: {
 
     checkNumbers(phones) {
       if (state !== 'connected') return Promise.reject(new ProviderError('not_connected', `Session ${sessionId} is not connected.`));
-      return Promise.resolve(new Map(phones.map((phone) => [phone, isOnWhatsApp(settings, phone)])));
+      return Promise.resolve(new Map(phones.map((phone) => [phone, { onWhatsApp: isOnWhatsApp(settings, phone) }])));
     },
 
     newChatCap() {

@@ -401,6 +401,8 @@ export interface paths {
                          * @enum {string}
                          */
                         provider?: "baileys" | "sandbox";
+                        /** @description Check each number is on WhatsApp before sending to it (answers kept per business unit: NUMBER_CHECK_TTL_HOURS), and send to the address WhatsApp answers with. The default of this session's blasts; false turns checks off for all of them. Default: true for baileys, false for sandbox. */
+                        checkNumbers?: boolean;
                         /** @description Sending policy. Omitted fields keep their current (or safe default) values; window or warmup null removes that rule. */
                         pacing?: {
                             minDelayMs?: number;
@@ -730,6 +732,8 @@ export interface paths {
                         friendlyName?: string;
                         /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
                         businessUnit?: string;
+                        /** @description Check each number is on WhatsApp before sending to it (answers kept per business unit: NUMBER_CHECK_TTL_HOURS), and send to the address WhatsApp answers with. The default of this session's blasts; false turns checks off for all of them. Default: true for baileys, false for sandbox. null: back to the default. */
+                        checkNumbers?: boolean | null;
                         /** @description Sending policy. Omitted fields keep their current (or safe default) values; window or warmup null removes that rule. */
                         pacing?: {
                             minDelayMs?: number;
@@ -1218,7 +1222,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sandbox only: simulate someone writing to the linked account (e.g. "STOP") */
+        /**
+         * Sandbox only: simulate someone writing to the linked account (e.g. "STOP")
+         * @description `whileDisconnected: true`: the message arrived while the socket was down, and comes in the offline backlog at the session's next connect, as WhatsApp delivers it (kept in the database: it survives a disconnect and a worker restart; a connected session drops and reconnects at once to receive it). At most 1000 wait per session (409 SANDBOX_BACKLOG_FULL). `messageId`: WhatsApp's id for the message; the same id again is a redelivery of the same message, heard once.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1237,6 +1244,10 @@ export interface paths {
                     "application/json": {
                         from: string;
                         text: string;
+                        /** @default false */
+                        whileDisconnected?: boolean;
+                        /** @description Letters and digits, at most 64; default: a new id. */
+                        messageId?: string;
                     };
                 };
             };
@@ -2523,7 +2534,7 @@ export interface paths {
                          */
                         scheduledAt?: string;
                         name?: string;
-                        /** @description true: check each number is on WhatsApp first (skipped if not). */
+                        /** @description true: check each number is on WhatsApp first (skipped if not) and send to the address WhatsApp answers with; false: do not. Default: its sessions' default (on for baileys, off for sandbox). */
                         checkNumbers?: string;
                         /** @description true: show "typing…" before each message. */
                         typing?: string;
@@ -2558,7 +2569,7 @@ export interface paths {
                          */
                         scheduledAt?: string;
                         name?: string;
-                        /** @description true: check each number is on WhatsApp first (skipped if not). */
+                        /** @description true: check each number is on WhatsApp first (skipped if not) and send to the address WhatsApp answers with; false: do not. Default: its sessions' default (on for baileys, off for sandbox). */
                         checkNumbers?: string;
                         /** @description true: show "typing…" before each message. */
                         typing?: string;
@@ -3469,6 +3480,8 @@ export interface components {
             friendlyName: string;
             businessUnit: string;
             provider: string;
+            /** @description Whether blasts from this session check numbers unless they say otherwise (its setting, or its provider's default). */
+            checkNumbers: boolean;
             pacing: {
                 minDelayMs: number;
                 maxDelayMs: number;

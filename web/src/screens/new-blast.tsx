@@ -79,7 +79,8 @@ export function NewBlastScreen() {
   const [name, setName] = useState('');
   const [schedule, setSchedule] = useState('');
   const [media, setMedia] = useState<File | undefined>(undefined);
-  const [checkNumbers, setCheckNumbers] = useState(false);
+  /** Undefined until the operator ticks or unticks it: then the sessions' own default applies (on for real WhatsApp accounts). */
+  const [checkNumbers, setCheckNumbers] = useState<boolean | undefined>(undefined);
   const [typing, setTyping] = useState(false);
   const [pace, setPace] = useState({ minDelay: '', maxDelay: '', hourlyCap: '', dailyCap: '' });
   const [unknown, setUnknown] = useState<string[]>([]);
@@ -197,7 +198,7 @@ export function NewBlastScreen() {
     if (name.trim() !== '') form.append('name', name.trim());
     if (listId !== '') form.append('listId', listId);
     if (scheduleIso !== undefined) form.append('scheduledAt', scheduleIso);
-    form.append('checkNumbers', String(checkNumbers));
+    if (checkNumbers !== undefined) form.append('checkNumbers', String(checkNumbers));
     form.append('typing', String(typing));
     if (pacing !== undefined) form.append('pacing', JSON.stringify(pacing));
     // Files last: the API checks the text fields before it stores an upload.
@@ -355,8 +356,8 @@ export function NewBlastScreen() {
 
           <div class="nb-checks">
             <label class="check">
-              <input type="checkbox" checked={checkNumbers} onChange={(event) => { setCheckNumbers(event.currentTarget.checked); }} />
-              Check each number is on WhatsApp first (skipped if not)
+              <input type="checkbox" checked={checkNumbers ?? sessionItems.some((session) => selected.includes(session.id) && session.checkNumbers)} onChange={(event) => { setCheckNumbers(event.currentTarget.checked); }} />
+              Check each number is on WhatsApp first (skipped if not; on by default for real WhatsApp accounts)
             </label>
             <label class="check">
               <input type="checkbox" checked={typing} onChange={(event) => { setTyping(event.currentTarget.checked); }} />
