@@ -27,6 +27,8 @@ export interface JobCatalogue {
     'sweep-blobs': { olderThanMinutes: number };
     /** Fails the blasts not yet ended that none of their sessions may send any more (SESSION_DELETED). */
     'fail-orphaned-blasts': Record<string, never>;
+    /** Lifts the restrictions whose window ended on sessions no worker lifted them for (the owning worker's timer is the first way). */
+    'lift-ended-restrictions': Record<string, never>;
   };
 }
 
@@ -37,7 +39,7 @@ export type JobPayload<Q extends QueueName, J extends JobName<Q>> = JobCatalogue
 export const QUEUES: { [Q in QueueName]: readonly JobName<Q>[] } = {
   imports: ['import-list'],
   blasts: ['prepare-blast', 'start-blast'],
-  maintenance: ['purge-revoked-keys', 'resume-imports', 'sweep-blobs', 'fail-orphaned-blasts'],
+  maintenance: ['purge-revoked-keys', 'resume-imports', 'sweep-blobs', 'fail-orphaned-blasts', 'lift-ended-restrictions'],
 };
 
 export const QUEUE_NAMES = Object.keys(QUEUES) as QueueName[];

@@ -1,5 +1,5 @@
 import { canSee, type Principal } from '../auth/principal.js';
-import type { SessionConfig } from '../core/session-config.js';
+import type { SessionConfig, SessionRestriction } from '../core/session-config.js';
 import type { SessionStatus } from '../events/event-catalogue.js';
 import { Conflict, SessionNotFound } from '../errors/app-error.js';
 import type { Clock } from '../infra/clock.js';
@@ -24,7 +24,8 @@ export interface SessionLiveView {
   desiredState: 'connected' | 'disconnected';
 }
 
-export type SessionView = SessionConfig & SessionLiveView;
+/** `restriction`: what WhatsApp put on the account (a 463 ack, a reach-out time-lock, a temporary ban), until when; null when none. */
+export type SessionView = SessionConfig & SessionLiveView & { restriction: SessionRestriction | null };
 
 const ERROR_STATUSES: ReadonlySet<SessionStatus> = new Set<SessionStatus>(['failed', 'logged_out', 'paused']);
 
@@ -87,7 +88,8 @@ export function createSessionControlService(deps: {
 
   return {
     async view(config: SessionConfig): Promise<SessionView> {
-      return { ...config, ...(await liveView(config.id)) };
+      const [live, restriction] = await Promise.all([liveView(config.id), store.sessions.restriction(config)]);
+      return { ...config, ...live, restriction };
     },
 
     /** The QR or pairing code that links the session now, if one is waiting to be scanned or typed. */

@@ -39,6 +39,10 @@ export interface SessionConfigTable {
   linked_at: Generated<string | null>;
   /** This session's own identity: a session re-created later with the same id has another (0008). */
   uid: string;
+  /** A restriction WhatsApp put on the account (0009): why, its code, when it ends (ISO); null when none. */
+  restriction_reason: Generated<string | null>;
+  restriction_code: Generated<string | null>;
+  restriction_until: Generated<string | null>;
 }
 
 export interface ApiKeyTable {

@@ -4,6 +4,7 @@ import {
   type AnyMessageContent,
   type BaileysEventMap,
   type Contact,
+  type ConnectionState,
   type MessageRelayOptions,
   type MiscMessageGenerationOptions,
   type UserFacingSocketConfig,
@@ -253,6 +254,17 @@ export class FakeBaileysSocket implements BaileysSocketLike {
     const n = this.network.uploads.length;
     return Promise.resolve({ mediaUrl: `https://mmg.whatsapp.net/fake/${n}`, directPath: `/fake/${n}` });
   };
+
+  /** What WhatsApp answers to the time-lock query; baileys emits the answer as `connection.update` too (Socket/socket.js fetchAccountReachoutTimelock). */
+  timelock: { isActive: boolean; timeEnforcementEnds?: Date } = { isActive: false };
+  timelockQueries = 0;
+
+  async fetchAccountReachoutTimelock(): Promise<unknown> {
+    this.timelockQueries += 1;
+    const result = { ...this.timelock, enforcementType: 'DEFAULT' };
+    await this.emit({ 'connection.update': { reachoutTimeLock: result } as Partial<ConnectionState> });
+    return result;
+  }
 
   logout(): Promise<void> {
     this.loggedOut = true;

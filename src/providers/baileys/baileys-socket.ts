@@ -35,6 +35,8 @@ export interface BaileysSocketLike {
   sendPresenceUpdate(type: WAPresence, toJid?: string): Promise<void>;
   requestPairingCode(phoneNumber: string, customPairingCode?: string): Promise<string>;
   readonly waUploadToServer: WAMediaUploadFunction;
+  /** Asks WhatsApp for the account's reach-out time-lock; the answer is also emitted as `connection.update` (Socket/socket.js). */
+  fetchAccountReachoutTimelock(): Promise<unknown>;
   logout(msg?: string): Promise<void>;
   end(error: Error | undefined): Promise<void>;
 }

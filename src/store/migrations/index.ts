@@ -7,6 +7,7 @@ import * as m0005 from './0005-suppressions.js';
 import * as m0006 from './0006-blasts.js';
 import * as m0007 from './0007-list-keys.js';
 import * as m0008 from './0008-session-uids.js';
+import * as m0009 from './0009-session-restrictions.js';
 
 /**
  * Every migration, in order. Migrations are code (not files found at run time), so the
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006-blasts': m0006,
   '0007-list-keys': m0007,
   '0008-session-uids': m0008,
+  '0009-session-restrictions': m0009,
 };
 
 export const migrationProvider: MigrationProvider = {
