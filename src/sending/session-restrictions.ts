@@ -36,6 +36,20 @@ export function createSessionRestrictions(deps: {
   log: Logger;
 }) {
   const { store, control, signals, log } = deps;
+  /** One change at a time per session: a 463 and the time-lock answer right behind it must merge, not race. */
+  const queues = new Map<string, Promise<unknown>>();
+  function serial<T>(sessionId: string, change: () => Promise<T>): Promise<T> {
+    const run = (queues.get(sessionId) ?? Promise.resolve()).then(change);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    queues.set(sessionId, tail);
+    void tail.then(() => {
+      if (queues.get(sessionId) === tail) queues.delete(sessionId);
+    });
+    return run;
+  }
 
   /** A heard restriction merged into the stored one: a time-lock's end may come after the 463 that caused it. */
   function merged(stored: SessionRestriction | null, heard: HeardRestriction): SessionRestriction {
@@ -50,7 +64,7 @@ export function createSessionRestrictions(deps: {
 
   return {
     /** Stops the session on all its blasts; returns what is stored on it now (null for a passing one). */
-    async restrict(session: SessionRef, heard: HeardRestriction): Promise<SessionRestriction | null> {
+    restrict: (session: SessionRef, heard: HeardRestriction): Promise<SessionRestriction | null> => serial(session.id, async () => {
       let stored: SessionRestriction | null = null;
       if (DURABLE.has(heard.reason)) {
         stored = merged(await store.sessions.restriction(session), heard);
@@ -66,14 +80,14 @@ export function createSessionRestrictions(deps: {
         await signals.changed(blastId);
       }
       return stored;
-    },
+    }),
 
     /**
      * The restriction ended: the session goes on with its blasts, and those paused for want of a
      * session that may send resume. `endedBy`: only a stored restriction over by then is lifted
      * (a timer or the sweep must not lift a newer, longer one).
      */
-    async lift(session: SessionRef, heard: { reason: string; endedBy?: string }): Promise<boolean> {
+    lift: (session: SessionRef, heard: { reason: string; endedBy?: string }): Promise<boolean> => serial(session.id, async () => {
       const stored = await store.sessions.restriction(session);
       if (stored && !(await store.sessions.clearRestriction(session, heard.endedBy))) return false;
       const reason = `restricted:${stored?.reason ?? heard.reason}`;
@@ -88,7 +102,7 @@ export function createSessionRestrictions(deps: {
       }
       log.info({ sessionId: session.id, reason }, 'restriction ended: the session sends again');
       return stored !== null || resumed;
-    },
+    }),
   };
 }
 

@@ -54,6 +54,11 @@ export interface ProviderSubject {
   acknowledge(messageId: string, status: 'delivered' | 'read'): Promise<void>;
   /** Makes someone write to the linked account. */
   receive(from: string, text: string): Promise<void>;
+  /**
+   * WhatsApp accepts the next message sent, then refuses it with an ack carrying `code`; for a
+   * time-lock query after it, the lock is active until `timelockEnds`.
+   */
+  refuseNext(code: string, timelockEnds: Date): Promise<void>;
   /** Releases everything (the provider is closed by the suite itself where it needs). */
   dispose(): Promise<void>;
 }

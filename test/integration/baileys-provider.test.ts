@@ -99,6 +99,11 @@ describeProviderContract('baileys (fake socket)', async () => {
     wire: () => Promise.resolve(env.network.wire.map(({ messageId, jid, text }) => ({ messageId, to: `+${jid.split('@')[0]!}`, text }))),
     acknowledge: (messageId, status) => env.network.acknowledge(messageId, status),
     receive: (from, text) => env.network.receive(from, text),
+    refuseNext: (code, timelockEnds) => {
+      env.network.ackErrorNext(code);
+      env.network.timelock = { isActive: true, timeEnforcementEnds: timelockEnds };
+      return Promise.resolve();
+    },
     dispose: () => env.dispose(),
   };
 });
@@ -454,20 +459,20 @@ describe('baileys provider', () => {
 
     it('an error ack fails the message with its code; 463 also restricts the account and asks WhatsApp for the time-lock', async () => {
       const socket = env.network.current;
-      socket.timelock = { isActive: true, timeEnforcementEnds: new Date('2026-03-01T11:00:00.000Z') };
+      env.network.timelock = { isActive: true, timeEnforcementEnds: new Date('2026-03-01T11:00:00.000Z') };
       const ids = ['3EB0000000000000000463', '3EB0000000000000000479'];
-      // Shaped as Socket/messages-recv.js handleBadAck emits it (463 goes through its first branch: one parameter).
+      // Shaped as Socket/messages-recv.js handleBadAck emits it (~line 1558): the code, and for 463 WhatsApp's text.
       await socket.emit({ 'messages.update': [{ key: { remoteJid: '6281234567890@s.whatsapp.net', fromMe: true, id: ids[1] }, update: { status: proto.WebMessageInfo.Status.ERROR, messageStubParameters: ['479'] } }] });
-      expect(socket.timelockQueries).toBe(0);
-      await socket.emit({ 'messages.update': [{ key: { remoteJid: '6281234567890@s.whatsapp.net', fromMe: true, id: ids[0] }, update: { status: proto.WebMessageInfo.Status.ERROR, messageStubParameters: ['463'] } }] });
+      expect(env.network.timelockQueries).toBe(0);
+      await socket.emit({ 'messages.update': [{ key: { remoteJid: '6281234567890@s.whatsapp.net', fromMe: true, id: ids[0] }, update: { status: proto.WebMessageInfo.Status.ERROR, messageStubParameters: ['463', 'Your account has been restricted'] } }] });
       await vi.waitFor(() => {
         expect(env.log.events.filter(eventOf('restricted')).some((event) => event.until !== undefined)).toBe(true);
       });
-      expect(socket.timelockQueries).toBe(1);
+      expect(env.network.timelockQueries).toBe(1);
       expect(env.log.events.filter((event) => event.type === 'message-failed' || event.type === 'restricted')).toEqual([
         { type: 'message-failed', messageId: ids[1], code: '479', detail: 'WhatsApp refused the message (error 479)' },
-        { type: 'message-failed', messageId: ids[0], code: '463', detail: 'WhatsApp refused the message (error 463)' },
-        { type: 'restricted', reason: 'reachout_timelock', code: '463', detail: 'WhatsApp refused the message (error 463)' },
+        { type: 'message-failed', messageId: ids[0], code: '463', detail: 'WhatsApp refused the message (error 463: Your account has been restricted)' },
+        { type: 'restricted', reason: 'reachout_timelock', code: '463', detail: 'WhatsApp refused the message (error 463: Your account has been restricted)' },
         { type: 'restricted', reason: 'reachout_timelock', detail: 'reachout timelock (DEFAULT) until 2026-03-01T11:00:00.000Z', until: '2026-03-01T11:00:00.000Z' },
       ]);
     });
@@ -476,7 +481,7 @@ describe('baileys provider', () => {
       const socket = env.network.current;
       await socket.emit({ 'messages.update': [{ key: { remoteJid: '6281234567890@s.whatsapp.net', fromMe: true, id: 'ABCDEF0123' }, update: { status: proto.WebMessageInfo.Status.ERROR, messageStubParameters: ['463'] } }] });
       expect(env.log.events.filter((event) => event.type === 'message-failed' || event.type === 'restricted')).toEqual([]);
-      expect(socket.timelockQueries).toBe(0);
+      expect(env.network.timelockQueries).toBe(0);
     });
 
     it('a reachout timelock whose end is not a date (WhatsApp sent no number) is still a restriction, and its batch is still heard', async () => {

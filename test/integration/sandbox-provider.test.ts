@@ -40,6 +40,10 @@ async function sandboxSubject(overrides: Partial<SandboxSettings> = {}, sessionI
       provider.receive(from, text);
       return Promise.resolve();
     },
+    refuseNext: async (code, timelockEnds) => {
+      await provider.signal({ kind: 'timelock', until: timelockEnds.toISOString() });
+      await provider.signal({ kind: 'ack_error', code });
+    },
     dispose: async () => {
       await provider.close();
       await handle.close();
