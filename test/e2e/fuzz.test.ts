@@ -555,13 +555,13 @@ describe('issue 15, item 1: sandbox signals (error acks, time-lock, disconnect)'
     expect((await call('POST', '/api/sessions/signal-fuzz/connect')).status).toBe(202);
     await events.waitFor(isStatus('signal-fuzz', 'connected'), 'signal-fuzz connected');
 
+    // (A number where a string is due, or the reverse, is coerced as everywhere in the API: `"code": 463` is `"463"`.)
     const hostile: unknown[] = [
       null,
       [],
       'ack_error',
       {},
       { kind: 'ack_error' },
-      { kind: 'ack_error', code: 463 },
       { kind: 'ack_error', code: '46' },
       { kind: 'ack_error', code: '4630' },
       { kind: 'ack_error', code: '46a' },
@@ -575,7 +575,6 @@ describe('issue 15, item 1: sandbox signals (error acks, time-lock, disconnect)'
       { kind: 'timelock', until: '2026-13-45T99:99:99Z' },
       { kind: 'timelock', until: '' },
       { kind: 'disconnect' },
-      { kind: 'disconnect', code: '402' },
       { kind: 'disconnect', code: 402.5 },
       { kind: 'disconnect', code: 399 },
       { kind: 'disconnect', code: 600 },
