@@ -21,6 +21,11 @@ export interface HeardRestriction {
  */
 const DURABLE: ReadonlySet<RestrictionReason> = new Set<RestrictionReason>(['reachout_timelock', 'temporarily_banned']);
 
+/** Whether a restriction of this kind is kept on the session until its end (else it pauses the blasts of the moment only). */
+export function isDurableRestriction(reason: string): boolean {
+  return (DURABLE as ReadonlySet<string>).has(reason);
+}
+
 export const SESSION_RESTRICTED = 'SESSION_RESTRICTED';
 
 /**

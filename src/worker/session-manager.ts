@@ -11,6 +11,7 @@ import type { InboundDedupe } from '../sessions/inbound-dedupe.js';
 import type { LiveStatusStore } from '../sessions/live-status.js';
 import { commandsChannel, parseSessionCommand, type SessionCommand } from '../sessions/session-commands.js';
 import type { Lease, SessionLeases } from '../sessions/session-leases.js';
+import { isDurableRestriction } from '../sending/session-restrictions.js';
 import type { Store } from '../store/store.js';
 
 interface Owned {
@@ -29,6 +30,8 @@ interface Owned {
   linkUp: boolean;
   /** Fires when the restriction WhatsApp put on the account ends (its `until`). */
   restrictionTimer: NodeJS.Timeout | undefined;
+  /** Shown paused for a restriction stored on the session: shown connected again once it is cleared (an operator resumed a blast of it). */
+  restrictedShown: boolean;
 }
 
 /**
@@ -156,6 +159,7 @@ export class SessionManager {
       if (config?.uid === owned.config.uid) {
         // The same session, maybe changed (its unit, its pacing): events and opt-outs follow the config as it is now.
         owned.config = config;
+        await this.#showClearedRestriction(owned);
         continue;
       }
       const stored = config ?? (await this.deps.store.sessions.get(id));
@@ -193,7 +197,7 @@ export class SessionManager {
       return;
     }
     const renewal = setInterval(() => void this.#renew(sessionId), Math.max(250, Math.floor(this.deps.leases.ttlMs / 3)));
-    this.#owned.set(sessionId, { config, lease, provider, renewal, closing: false, phone: null, name: null, attempts: 0, linkUp: false, restrictionTimer: undefined });
+    this.#owned.set(sessionId, { config, lease, provider, renewal, closing: false, phone: null, name: null, attempts: 0, linkUp: false, restrictionTimer: undefined, restrictedShown: false });
     this.deps.log.info({ sessionId, token: lease.token }, 'took session');
     try {
       await provider.connect(desired.pairingPhone === null ? {} : { phoneNumber: desired.pairingPhone });
@@ -348,11 +352,13 @@ export class SessionManager {
         // The engine first: it stops the sender before its next message, without waiting for Redis.
         this.#emit(owned.config, event);
         if (event.until !== undefined) this.#armRestrictionEnd(owned, event.reason, event.until);
+        if (isDurableRestriction(event.reason)) owned.restrictedShown = true;
         await this.#report(owned, 'paused', `restricted:${event.reason}`, owned.lease.workerId);
         return;
       case 'restriction-lifted':
         clearTimeout(owned.restrictionTimer);
         owned.restrictionTimer = undefined;
+        owned.restrictedShown = false;
         this.#emit(owned.config, event);
         if (owned.linkUp && !owned.closing) await this.#report(owned, 'connected', `restriction_ended:${event.reason}`, owned.lease.workerId);
         return;
@@ -390,6 +396,16 @@ export class SessionManager {
     owned.restrictionTimer = setTimeout(fire, Math.min(Math.max(0, endsAt - this.deps.clock.now().getTime()), MAX_TIMER_MS));
   }
 
+  /** An operator cleared the session's restriction (resuming a blast of it): it is no longer shown paused. */
+  async #showClearedRestriction(owned: Owned): Promise<void> {
+    if (!owned.restrictedShown || !owned.linkUp || owned.closing) return;
+    if ((await this.deps.store.sessions.restriction(owned.config)) !== null) return;
+    owned.restrictedShown = false;
+    clearTimeout(owned.restrictionTimer);
+    owned.restrictionTimer = undefined;
+    await this.#report(owned, 'connected', 'restriction_cleared', owned.lease.workerId);
+  }
+
   /** On connect: a restriction stored on the session is shown, and its end armed (or it is lifted, if over). */
   async #stillRestricted(owned: Owned): Promise<boolean> {
     const restriction = await this.deps.store.sessions.restriction(owned.config);
@@ -397,6 +413,7 @@ export class SessionManager {
     const reason = restriction.reason as RestrictionReason;
     if (restriction.until !== null) this.#armRestrictionEnd(owned, reason, restriction.until);
     if (restriction.until !== null && Date.parse(restriction.until) <= this.deps.clock.now().getTime()) return false;
+    owned.restrictedShown = true;
     await this.#report(owned, 'paused', `restricted:${restriction.reason}`, owned.lease.workerId);
     return true;
   }

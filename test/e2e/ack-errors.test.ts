@@ -141,6 +141,22 @@ describe('error acks', () => {
     expect((await call<BlastView>('GET', `/api/blasts/${blastId}`)).json).toMatchObject({ status: 'completed', sent: 19, failed: 1 });
   });
 
+  it('an operator resuming the blast lifts the restriction before its end: the account sends again and shows connected', async () => {
+    const { url, call, events } = await start();
+    await linkedSandboxSessions(call, events, ['operator'], { sandbox: { sendLatencyMs: 1 } });
+    await signal(call, 'operator', { kind: 'ack_error', code: '463' });
+    const created = await postBlast(url, ADMIN, { fields: { sessionId: 'operator', message: 'Hi {name}' }, recipientsFile: { name: 'r.csv', data: recipientsCsv(10) } });
+    const blastId = String(created.json.blastId);
+    await events.waitFor(on('blast:paused', blastId), 'blast:paused');
+    expect((await restrictionOf(call, 'operator', (view) => view.restriction?.until != null)).restriction).toMatchObject({ code: '463' });
+
+    expect((await call<BlastView>('POST', `/api/blasts/${blastId}/resume`)).json.status).toBe('running');
+    await events.waitFor(on('blast:completed', blastId), 'blast:completed', 30_000);
+    expect((await outboxOf(call, 'operator')).total).toBe(10);
+    expect((await call<SessionView>('GET', '/api/sessions/operator')).json.restriction).toBeNull();
+    await events.waitFor(sessionStatus('operator', (data) => data.status === 'connected' && data.reason === 'restriction_cleared'), 'operator shown connected again');
+  });
+
   it('479 fails only its message: the account goes on and is not restricted', async () => {
     const { url, call, events } = await start();
     await linkedSandboxSessions(call, events, ['smax'], { sandbox: { sendLatencyMs: 1 } });
