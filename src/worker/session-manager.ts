@@ -30,8 +30,12 @@ interface Owned {
   linkUp: boolean;
   /** Fires when the restriction WhatsApp put on the account ends (its `until`). */
   restrictionTimer: NodeJS.Timeout | undefined;
-  /** Shown paused for a restriction stored on the session: shown connected again once it is cleared (an operator resumed a blast of it). */
-  restrictedShown: boolean;
+  /**
+   * Shown paused for a restriction kept on the session: `heard` until a reconcile pass has seen it
+   * stored (the engine writes it a moment after), `seen` then; once gone from the store (an operator
+   * resumed a blast of it) the session is shown connected again.
+   */
+  restrictedShown: 'heard' | 'seen' | false;
 }
 
 /**
@@ -352,7 +356,7 @@ export class SessionManager {
         // The engine first: it stops the sender before its next message, without waiting for Redis.
         this.#emit(owned.config, event);
         if (event.until !== undefined) this.#armRestrictionEnd(owned, event.reason, event.until);
-        if (isDurableRestriction(event.reason)) owned.restrictedShown = true;
+        if (isDurableRestriction(event.reason) && owned.restrictedShown === false) owned.restrictedShown = 'heard';
         await this.#report(owned, 'paused', `restricted:${event.reason}`, owned.lease.workerId);
         return;
       case 'restriction-lifted':
@@ -399,7 +403,11 @@ export class SessionManager {
   /** An operator cleared the session's restriction (resuming a blast of it): it is no longer shown paused. */
   async #showClearedRestriction(owned: Owned): Promise<void> {
     if (!owned.restrictedShown || !owned.linkUp || owned.closing) return;
-    if ((await this.deps.store.sessions.restriction(owned.config)) !== null) return;
+    if ((await this.deps.store.sessions.restriction(owned.config)) !== null) {
+      owned.restrictedShown = 'seen';
+      return;
+    }
+    if (owned.restrictedShown === 'heard') return; // not written yet
     owned.restrictedShown = false;
     clearTimeout(owned.restrictionTimer);
     owned.restrictionTimer = undefined;
@@ -413,7 +421,7 @@ export class SessionManager {
     const reason = restriction.reason as RestrictionReason;
     if (restriction.until !== null) this.#armRestrictionEnd(owned, reason, restriction.until);
     if (restriction.until !== null && Date.parse(restriction.until) <= this.deps.clock.now().getTime()) return false;
-    owned.restrictedShown = true;
+    owned.restrictedShown = 'seen';
     await this.#report(owned, 'paused', `restricted:${restriction.reason}`, owned.lease.workerId);
     return true;
   }
