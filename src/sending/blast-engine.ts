@@ -21,6 +21,8 @@ import { createSessionRestrictions, type HeardRestriction, type SessionRestricti
 export interface ManagedSessions extends OwnedSessions {
   /** For an inbound message, the listener's promise says when it was handled (see SessionEventListener). */
   onSessionEvent(listener: (session: SessionConfig, event: ProviderEvent) => Promise<void> | undefined): void;
+  /** A restriction heard from the session is now kept on it (its clearing by an operator can be told from "not written yet"). */
+  restrictionWritten(sessionId: string): void;
 }
 
 export interface BlastEngineDeps {
@@ -225,7 +227,7 @@ export class BlastEngine implements SenderHost {
     this.#haltEpochs.set(sessionId, this.haltEpoch(sessionId) + 1);
     this.#halting.set(sessionId, (this.#halting.get(sessionId) ?? 0) + 1);
     try {
-      await this.#restrictions.restrict(session, heard);
+      if (await this.#restrictions.restrict(session, heard)) this.deps.sessions.restrictionWritten(sessionId);
     } finally {
       const left = (this.#halting.get(sessionId) ?? 1) - 1;
       if (left > 0) this.#halting.set(sessionId, left);

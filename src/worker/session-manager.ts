@@ -31,9 +31,9 @@ interface Owned {
   /** Fires when the restriction WhatsApp put on the account ends (its `until`). */
   restrictionTimer: NodeJS.Timeout | undefined;
   /**
-   * Shown paused for a restriction kept on the session: `heard` until a reconcile pass has seen it
-   * stored (the engine writes it a moment after), `seen` then; once gone from the store (an operator
-   * resumed a blast of it) the session is shown connected again.
+   * Shown paused for a restriction kept on the session: `heard` until it is stored (the engine writes
+   * it a moment after, and says so), `seen` then; once gone from the store (an operator resumed a
+   * blast of it) the session is shown connected again.
    */
   restrictedShown: 'heard' | 'seen' | false;
 }
@@ -98,6 +98,11 @@ export class SessionManager {
   /** Each owned session's failed reconnect attempts in a row, for the `wab_session_reconnect_attempts` gauge. */
   reconnectAttempts(): [string, number][] {
     return [...this.#owned].map(([id, owned]) => [id, owned.attempts]);
+  }
+
+  restrictionWritten(sessionId: string): void {
+    const owned = this.#owned.get(sessionId);
+    if (owned?.restrictedShown === 'heard') owned.restrictedShown = 'seen';
   }
 
   onSessionEvent(listener: SessionEventListener): void {
