@@ -108,14 +108,33 @@ export function createBlastControl(deps: { store: Store; events: EventPublisher;
       return true;
     },
 
-    /** paused → running; the sessions paused for this blast (e.g. after a restriction) are given another go. A blast whose sessions are all gone fails instead. */
+    /**
+     * paused → running; the sessions paused for this blast (e.g. after a restriction) are given another go, and a
+     * restriction stored on them is cleared (they send again before its end). A blast whose sessions are all gone fails instead.
+     */
     async resume(blastId: string): Promise<boolean> {
       const before = await store.blasts.get(blastId);
       if (before?.status !== 'paused') return false;
       if (await failIfOrphaned(blastId)) return false;
+      // The operator's word: sessions WhatsApp restricted for a while send again before the end (0009).
+      for (const session of before.sessions) {
+        if (session.sessionUid !== null) await store.sessions.clearRestriction({ id: session.sessionId, uid: session.sessionUid });
+      }
       await store.blasts.resumeSessions(blastId);
       const change: StatusChange = { pause: null, ...(before.startedAt === null ? { startedAt: now() } : {}) };
       if (!(await move(blastId, 'resume', 'running', change))) return false;
+      await events.publish('blast:resumed', { blastId, at: now() }, scope(before));
+      return true;
+    },
+
+    /**
+     * paused → running for a blast that paused only because every session it sends from was
+     * restricted, now that one of them may send again; a blast an operator paused stays paused.
+     */
+    async resumeRestricted(blastId: string): Promise<boolean> {
+      const before = await store.blasts.get(blastId);
+      if (before?.status !== 'paused' || before.pause?.reason !== 'SESSION_RESTRICTED') return false;
+      if (!(await move(blastId, 'resume', 'running', { pause: null }))) return false;
       await events.publish('blast:resumed', { blastId, at: now() }, scope(before));
       return true;
     },

@@ -14,6 +14,7 @@ export type RecipientReason =
   | 'CANCELLED' // the blast was cancelled before it was sent
   | 'SEND_FAILED' // transient errors outlasted the retries
   | 'REJECTED' // the provider refused this message for good
+  | 'WHATSAPP_REJECTED' // WhatsApp accepted it, then refused it with an error ack (its code in the detail, e.g. 463, 479)
   | 'MESSAGE_TOO_LONG' // its values made the message longer than WhatsApp allows (65,536 characters, 1,024 for a caption)
   | 'SESSION_LOST' // claimed on an account that is gone; whether it went out is unknown, so it is not re-sent from another
   | 'SESSION_DELETED'; // every session the blast was made with was deleted (or moved to another unit) before it was sent

@@ -1,12 +1,13 @@
 /**
  * What a script can make the sandbox's "WhatsApp" do to a session (POST /api/sessions/:id/sandbox/signal),
  * each the simulation of a signal the real WhatsApp sends and the `baileys` provider handles:
- * - `ack_error`: the next message the session sends is refused by an ack carrying this error code
- *   (e.g. `463`, the account may not reach out; `479`, the stanza was rejected);
+ * - `ack_error`: the next message the session sends is accepted, then refused by an ack carrying this
+ *   error code (e.g. `463`, the account may not reach out: restricted until the time-lock ends, an hour
+ *   unless a `timelock` signal set it; `479`, the stanza was rejected: that message only);
  * - `capping`: the new-chat cap moves to this state (`message-capping.update`), with this quota,
  *   usage and cycle end when given (else SANDBOX_NEW_CHAT_QUOTA, a usage that fits the state, and a
  *   day from now); the sandbox answers the product's reads of the cap with it until the cycle ends;
- * - `timelock`: the account may not start chats until this time (`reachoutTimeLock`);
+ * - `timelock`: the account may not start chats until this time (`reachoutTimeLock`); a past time lifts it;
  * - `disconnect`: the link closes with this status code, as baileys reports it.
  */
 export type SandboxSignal =

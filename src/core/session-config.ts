@@ -37,3 +37,13 @@ export interface SessionRef {
   id: string;
   uid: string;
 }
+
+/**
+ * A restriction WhatsApp put on the account, as the operator sees it (`restriction` on a session):
+ * why (e.g. `reachout_timelock`), WhatsApp's code if any (`463`), and when it ends (ISO) if known.
+ */
+export interface SessionRestriction {
+  reason: string;
+  code: string | null;
+  until: string | null;
+}

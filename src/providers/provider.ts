@@ -35,16 +35,37 @@ export type ProviderEvent =
   | { type: 'receipt'; messageId: string; to?: string; status: 'delivered' | 'read'; at: string }
   /** A message someone sent to this account (phone resolved from LID where needed). */
   | { type: 'inbound'; from: string; text: string; messageId: string; at: string }
-  /** WhatsApp signals that sending should stop: rate-overlimit, (temporary) ban, or unlinked account. */
+  /**
+   * WhatsApp's verdict on a message it had accepted: an ack carrying an error code (baileys:
+   * `messages.update` with status ERROR, Socket/messages-recv.js handleBadAck). Only for ids the
+   * product makes (core/message-id.ts).
+   */
+  | { type: 'message-failed'; messageId: string; code: string; detail: string }
+  /**
+   * WhatsApp signals that sending should stop: rate-overlimit, (temporary) ban, unlinked account,
+   * or the reach-out time-lock (an ack with error 463, or `reachoutTimeLock` while active).
+   */
   | {
       type: 'restricted';
-      reason: 'rate_limited' | 'banned' | 'temporarily_banned' | 'logged_out';
+      reason: RestrictionReason;
       detail?: string;
+      /** WhatsApp's code for it, when it gave one (e.g. `463`, `402`). */
+      code?: string;
       /** When the restriction ends, if WhatsApp said (ISO time). */
       until?: string;
     }
   /** WhatsApp's cap on messages that start new chats changed (or was read): its state, quota and usage. */
-  | ({ type: 'new-chat-cap' } & NewChatCapReading);
+  | ({ type: 'new-chat-cap' } & NewChatCapReading)
+  /** WhatsApp lifted a restriction before its end (`reachoutTimeLock` with `isActive: false`). */
+  | {
+      type: 'restriction-lifted';
+      reason: RestrictionReason;
+      detail: string;
+      /** Set by the session manager when a restriction's window ended: only one over by then is lifted (not a newer one). */
+      endedBy?: string;
+    };
+
+export type RestrictionReason = 'rate_limited' | 'banned' | 'temporarily_banned' | 'logged_out' | 'reachout_timelock';
 
 export type ProviderEventSink = (event: ProviderEvent) => void;
 

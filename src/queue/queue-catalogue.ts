@@ -29,6 +29,8 @@ export interface JobCatalogue {
     'fail-orphaned-blasts': Record<string, never>;
     /** Deletes media upload records (kept to answer retry requests) made more than this many days ago. */
     'purge-media-uploads': { olderThanDays: number };
+    /** Lifts the restrictions whose window ended on sessions no worker lifted them for (the owning worker's timer is the first way). */
+    'lift-ended-restrictions': Record<string, never>;
   };
 }
 
@@ -39,7 +41,7 @@ export type JobPayload<Q extends QueueName, J extends JobName<Q>> = JobCatalogue
 export const QUEUES: { [Q in QueueName]: readonly JobName<Q>[] } = {
   imports: ['import-list'],
   blasts: ['prepare-blast', 'start-blast'],
-  maintenance: ['purge-revoked-keys', 'resume-imports', 'sweep-blobs', 'fail-orphaned-blasts', 'purge-media-uploads'],
+  maintenance: ['purge-revoked-keys', 'resume-imports', 'sweep-blobs', 'fail-orphaned-blasts', 'purge-media-uploads', 'lift-ended-restrictions'],
 };
 
 export const QUEUE_NAMES = Object.keys(QUEUES) as QueueName[];

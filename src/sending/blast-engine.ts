@@ -10,7 +10,7 @@ import type { Clock } from '../infra/clock.js';
 import type { Redis } from '../infra/redis.js';
 import type { Logger } from '../logging/logger.js';
 import type { ProviderEvent } from '../providers/provider.js';
-import type { Receipt } from '../store/blast.repository.js';
+import type { AckFailure, Receipt } from '../store/blast.repository.js';
 import type { Store } from '../store/store.js';
 import { blastSignalsChannel, type BlastSignals } from './blast-signals.js';
 import type { PacingGate } from './pacing-gate.js';
@@ -18,11 +18,14 @@ import type { Metrics } from '../observability/metrics.js';
 import { NewChatCapGuard } from './new-chat-cap-guard.js';
 import { SessionSender } from './session-sender.js';
 import type { OwnedSessions, SendContext, SenderHost } from './sender-host.js';
+import { createSessionRestrictions, type HeardRestriction, type SessionRestrictions } from './session-restrictions.js';
 
 /** The part of the session manager the engine uses. */
 export interface ManagedSessions extends OwnedSessions {
   /** For an inbound message, the listener's promise says when it was handled (see SessionEventListener). */
   onSessionEvent(listener: (session: SessionConfig, event: ProviderEvent) => Promise<void> | undefined): void;
+  /** A restriction heard from the session is now kept on it (its clearing by an operator can be told from "not written yet"). */
+  restrictionWritten(sessionId: string): void;
 }
 
 export interface BlastEngineDeps {
@@ -69,6 +72,15 @@ export class BlastEngine implements SenderHost {
   readonly #dirty = new Set<string>();
   readonly #samples = new Map<string, ProgressSample[]>();
   #receipts: { receipt: Receipt; tries: number }[] = [];
+  #failures: { failure: AckFailure; tries: number }[] = [];
+  /**
+   * Bumped each time a session's restriction is heard: a sender checks it before every message, so
+   * nothing more goes out once WhatsApp said stop (the database pause follows a moment later).
+   */
+  readonly #haltEpochs = new Map<string, number>();
+  /** Sessions whose restriction is being written down: their senders claim nothing meanwhile. */
+  readonly #halting = new Map<string, number>();
+  readonly #restrictions: SessionRestrictions;
   #timers: NodeJS.Timeout[] = [];
   #stopped = false;
   #flushing: Promise<void> | undefined;
@@ -79,6 +91,7 @@ export class BlastEngine implements SenderHost {
       this.#forgetContexts(sessionId);
     };
     this.#newChatCap = new NewChatCapGuard({ ...deps, changed });
+    this.#restrictions = createSessionRestrictions(deps);
   }
 
   get claimBatch(): number {
@@ -229,21 +242,31 @@ export class BlastEngine implements SenderHost {
     if (await control.complete(blastId)) this.deps.log.info({ blastId }, 'blast completed');
   }
 
+  /** See #haltEpochs: a sender compares it before each message with the value it started its batch with. */
+  haltEpoch(sessionId: string): number {
+    return this.#haltEpochs.get(sessionId) ?? 0;
+  }
+
+  /** Whether the session's sender must not send now (a restriction heard and not yet written down). */
+  isHalting(sessionId: string): boolean {
+    return this.#halting.has(sessionId);
+  }
+
   /**
-   * WhatsApp told this account to stop: the session stops sending for every blast it serves;
-   * a blast left with no session that may send is paused with SESSION_RESTRICTED.
+   * WhatsApp told this account to stop: the session stops sending for every blast it serves at
+   * once (in memory first, then in the database); a blast left with no session that may send is
+   * paused with SESSION_RESTRICTED. A restriction with an end is kept on the session until then.
    */
-  async restricted(session: SessionRef, reason: string, detail: string | undefined): Promise<void> {
-    const { store, control, signals, log } = this.deps;
+  async restricted(session: SessionRef, heard: HeardRestriction): Promise<void> {
     const sessionId = session.id;
-    log.warn({ sessionId, reason, detail }, 'session restricted: it stops sending');
-    for (const blastId of await store.blasts.liveBlastsOf(session)) {
-      await store.blasts.pauseSession(blastId, sessionId, `restricted:${reason}`);
-      const blast = await store.blasts.get(blastId);
-      if (blast?.status === 'running' && blast.sessions.every((session) => session.pausedReason !== null)) {
-        await control.pause(blastId, 'SESSION_RESTRICTED', `Session ${sessionId}: ${detail ?? reason}`);
-      }
-      await signals.changed(blastId);
+    this.#haltEpochs.set(sessionId, this.haltEpoch(sessionId) + 1);
+    this.#halting.set(sessionId, (this.#halting.get(sessionId) ?? 0) + 1);
+    try {
+      if (await this.#restrictions.restrict(session, heard)) this.deps.sessions.restrictionWritten(sessionId);
+    } finally {
+      const left = (this.#halting.get(sessionId) ?? 1) - 1;
+      if (left > 0) this.#halting.set(sessionId, left);
+      else this.#halting.delete(sessionId);
     }
   }
 
@@ -272,11 +295,23 @@ export class BlastEngine implements SenderHost {
         return;
       case 'inbound':
         return; // The opt-out, handled where the listener is registered: its outcome is awaited.
+      case 'message-failed':
+        this.#failures.push({ failure: { messageId: event.messageId, sessionUid: session.uid, code: event.code, detail: event.detail }, tries: 0 });
+        return;
       case 'restricted':
-        void this.restricted(session, event.reason, event.detail).catch((error: unknown) => {
+        void this.restricted(session, event).catch((error: unknown) => {
           this.deps.log.error({ sessionId, err: error }, 'could not pause a restricted session');
         });
         return;
+      case 'restriction-lifted': {
+        void this.#restrictions
+          .lift(session, { reason: event.reason, ...(event.endedBy ? { endedBy: event.endedBy } : {}) })
+          .then(() => this.#senders.get(sessionId)?.wake())
+          .catch((error: unknown) => {
+            this.deps.log.error({ sessionId, err: error }, 'could not resume a session whose restriction ended');
+          });
+        return;
+      }
       case 'qr':
       case 'pairing-code':
         return;
@@ -319,7 +354,28 @@ export class BlastEngine implements SenderHost {
     }
   }
 
+  /** Error acks, like receipts: one may overtake the write of its message's outcome, so it is tried again a while. */
+  async #flushFailures(): Promise<void> {
+    if (this.#failures.length === 0) return;
+    const batch = this.#failures;
+    this.#failures = [];
+    try {
+      const { blastIds, unmatched } = await this.deps.store.blasts.applyAckFailures(batch.map((item) => item.failure));
+      for (const blastId of blastIds) this.touched(blastId);
+      const tries = new Map(batch.map((item) => [item.failure, item.tries]));
+      for (const failure of unmatched) {
+        const tried = (tries.get(failure) ?? 0) + 1;
+        if (tried < RECEIPT_TRIES) this.#failures.push({ failure, tries: tried });
+        else this.deps.log.warn({ messageId: failure.messageId, code: failure.code }, 'error ack for a message no blast of this session sent: ignored');
+      }
+    } catch (error) {
+      this.deps.log.warn({ err: error, failures: batch.length }, 'could not apply error acks; retrying');
+      this.#failures.push(...batch);
+    }
+  }
+
   async #flushReceipts(): Promise<void> {
+    await this.#flushFailures();
     if (this.#receipts.length === 0 || this.#flushing) return;
     const batch = this.#receipts;
     this.#receipts = [];

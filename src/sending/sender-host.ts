@@ -8,6 +8,7 @@ import type { Clock } from '../infra/clock.js';
 import type { MessagingProvider } from '../providers/provider.js';
 import type { Store } from '../store/store.js';
 import type { PacingGate } from './pacing-gate.js';
+import type { HeardRestriction } from './session-restrictions.js';
 import type { Metrics } from '../observability/metrics.js';
 
 /** What a session needs to send for one blast, reloaded every few seconds or when the blast changes. */
@@ -40,7 +41,11 @@ export interface SenderHost {
   context(blastId: string, config: SessionConfig): Promise<SendContext | undefined>;
   touched(blastId: string): void;
   finishIfDone(blastId: string): Promise<void>;
-  restricted(session: SessionRef, reason: string, detail: string | undefined): Promise<void>;
+  restricted(session: SessionRef, heard: HeardRestriction): Promise<void>;
+  /** Changes when a restriction of the session is heard: a batch started before it sends nothing more. */
+  haltEpoch(sessionId: string): number;
+  /** A restriction was heard and is being written down: claim nothing now. */
+  isHalting(sessionId: string): boolean;
   /** Called once per blast a sender starts on: reads WhatsApp's new-chat cap first. */
   beforeBlast(session: SessionRef): Promise<void>;
   /** Until when WhatsApp's new-chat cap stops the session (ms since the epoch), as heard by this worker. */

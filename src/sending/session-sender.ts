@@ -12,7 +12,7 @@ import type { SendContext, SenderHost } from './sender-host.js';
 type StepResult = { worked: true } | { worked: false; waitMs: number } | { stop: string };
 
 /** What sending one recipient came to. */
-type SendResult = { outcome: Outcome } | { stop: 'not_connected' | 'stopping' } | { stop: 'restricted'; detail: string };
+type SendResult = { outcome: Outcome } | { stop: 'not_connected' | 'stopping' | 'halted' } | { stop: 'restricted'; detail: string };
 
 const MAX_IDLE_WAIT_MS = 60_000;
 /** How much sending one claimed batch should hold at most, at the measured speed. */
@@ -131,6 +131,8 @@ export class SessionSender {
     }
     const carried = this.#carry.get(blastId) ?? [];
 
+    // A restriction was just heard: its pause is being written; nothing is claimed meanwhile.
+    if (this.engine.isHalting(this.sessionId)) return { worked: false, waitMs: this.engine.pollMs };
     const closedFor = msUntilWindowOpens(context.policy, clock.now());
     if (closedFor > 0) return { worked: false, waitMs: closedFor };
     if (carried.length === 0 && !(await store.blasts.hasPending(blastId))) {
@@ -167,6 +169,7 @@ export class SessionSender {
     const { deps } = this.engine;
     const { store, clock } = deps;
     const blast = context.blast;
+    const epoch = this.engine.haltEpoch(this.sessionId);
     const suppressed = await store.suppressions.suppressed(blast.businessUnit, recipients.map((recipient) => recipient.phone));
     const outcomes: Outcome[] = [];
     const skip = (recipient: ClaimedRecipient, reason: 'SUPPRESSED' | 'NOT_ON_WHATSAPP', detail: string): void => {
@@ -208,6 +211,12 @@ export class SessionSender {
         stop = { stop: 'stopping' };
         break;
       }
+      // Heard before every message, not once a batch: WhatsApp's "stop" (a 463 ack) lets at most
+      // the message already on its way go after it.
+      if (this.engine.haltEpoch(this.sessionId) !== epoch || this.engine.isHalting(this.sessionId)) {
+        stop = { stop: 'halted' };
+        break;
+      }
       // WhatsApp capped new chats while this batch was going out: the rest goes back for others.
       if (this.engine.cappedUntilMs(this.sessionId) !== undefined) {
         capped = true;
@@ -232,9 +241,11 @@ export class SessionSender {
     if (capped) return { worked: false, waitMs: 0 };
     if (stop?.stop === 'restricted') {
       // This session stops sending for the blasts it serves; the loop stays, for blasts it may still serve.
-      await this.engine.restricted(owned.config, 'rate_limited', stop.detail);
+      await this.engine.restricted(owned.config, { reason: 'rate_limited', detail: stop.detail });
       return { worked: false, waitMs: this.engine.pollMs };
     }
+    // Halted: the loop goes on, for blasts the session may still send (the pause is in the database by its next step).
+    if (stop?.stop === 'halted') return { worked: false, waitMs: this.engine.pollMs };
     if (stop) return { stop: stop.stop };
     return { worked: true };
   }

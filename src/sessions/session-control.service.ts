@@ -1,7 +1,7 @@
 import { canSee, type Principal } from '../auth/principal.js';
 import { sandboxMessageId } from '../core/sandbox-message-id.js';
 import { checksNumbersByDefault } from '../core/number-check.js';
-import type { SessionConfig } from '../core/session-config.js';
+import type { SessionConfig, SessionRestriction } from '../core/session-config.js';
 import type { SessionStatus } from '../events/event-catalogue.js';
 import { Conflict, SessionNotFound, ValidationFailed } from '../errors/app-error.js';
 import { newChatCapView } from '../core/new-chat-cap.js';
@@ -37,8 +37,12 @@ export interface SandboxInboundInput {
 /** Messages a sandbox session may have waiting for its next connect: a simulation, not a mailbox. */
 export const SANDBOX_BACKLOG_LIMIT = 1_000;
 
-/** `newChatCap`: WhatsApp's new-chat cap as last read for the session (core/new-chat-cap.ts); null until read. */
-export type SessionView = SessionConfig & SessionLiveView & { checkNumbers: boolean; newChatCap: ReturnType<typeof newChatCapView> };
+/**
+ * `newChatCap`: WhatsApp's new-chat cap as last read for the session (core/new-chat-cap.ts); null until read.
+ * `restriction`: what WhatsApp put on the account (a 463 ack, a reach-out time-lock, a temporary ban), until when; null when none.
+ */
+export type SessionView = SessionConfig &
+  SessionLiveView & { checkNumbers: boolean; newChatCap: ReturnType<typeof newChatCapView>; restriction: SessionRestriction | null };
 
 const ERROR_STATUSES: ReadonlySet<SessionStatus> = new Set<SessionStatus>(['failed', 'logged_out', 'paused']);
 
@@ -101,8 +105,8 @@ export function createSessionControlService(deps: {
 
   return {
     async view(config: SessionConfig): Promise<SessionView> {
-      const [live, cap] = await Promise.all([liveView(config.id), store.newChatCaps.get(config)]);
-      return { ...config, checkNumbers: checksNumbersByDefault(config), ...live, newChatCap: newChatCapView(cap) };
+      const [live, cap, restriction] = await Promise.all([liveView(config.id), store.newChatCaps.get(config), store.sessions.restriction(config)]);
+      return { ...config, checkNumbers: checksNumbersByDefault(config), ...live, newChatCap: newChatCapView(cap), restriction };
     },
 
     /** The QR or pairing code that links the session now, if one is waiting to be scanned or typed. */

@@ -56,6 +56,15 @@ export interface Receipt {
   at: string;
 }
 
+/** WhatsApp's error ack for a message it had accepted: the row turns `failed` (WHATSAPP_REJECTED). */
+export interface AckFailure {
+  messageId: string;
+  /** As for a receipt: only a message the session with this uid sent is changed. */
+  sessionUid: string;
+  code: string;
+  detail: string;
+}
+
 export interface RecipientRow {
   seq: number;
   rowNumber: number | null;
@@ -131,6 +140,8 @@ export interface BlastRepository {
   recordOutcomes(blastId: string, token: number, outcomes: readonly Outcome[]): Promise<number>;
   /** Applies receipts; returns the blasts touched and the receipts whose message was not (yet) known as sent. */
   applyReceipts(receipts: readonly Receipt[]): Promise<{ blastIds: Set<string>; unmatched: Receipt[] }>;
+  /** Fails sent rows WhatsApp refused afterwards; returns the blasts touched and the failures whose message was not (yet) known as sent. */
+  applyAckFailures(failures: readonly AckFailure[]): Promise<{ blastIds: Set<string>; unmatched: AckFailure[] }>;
   /** How many rows are still pending or claimed. */
   unfinished(id: string): Promise<{ pending: number; sending: { sessionId: string; count: number }[] }>;
   /** Ends rows nobody will send: pending ones of a cancelled blast, claimed ones of lost sessions. */
@@ -382,6 +393,8 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
         .where('blast_sessions.session_uid', '=', session.uid)
         .where('session_configs.id', '=', session.id)
         .where('blast_sessions.paused_reason', 'is', null)
+        // Nor while WhatsApp restricts it (0009): a blast made during a restriction waits for its end.
+        .where('session_configs.restriction_reason', 'is', null)
         .where('blasts.status', '=', 'running')
         .orderBy('blasts.created_at')
         .execute();
@@ -547,6 +560,50 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
             .set((eb) => ({ delivered: eb('delivered', '+', figures.delivered), read: eb('read', '+', figures.read) }))
             .where('id', '=', blastId)
             .execute();
+        }
+      });
+      return { blastIds, unmatched };
+    },
+
+    async applyAckFailures(failures) {
+      const blastIds = new Set<string>();
+      const unmatched: AckFailure[] = [];
+      if (failures.length === 0) return { blastIds, unmatched };
+      await db.transaction().execute(async (trx) => {
+        for (const failure of failures) {
+          const row = await trx
+            .selectFrom('blast_recipients as r')
+            .innerJoin('blast_sessions as s', (join) => join.onRef('s.blast_id', '=', 'r.blast_id').onRef('s.session_id', '=', 'r.session_id'))
+            .select(['r.blast_id', 'r.seq', 'r.status'])
+            .where('r.message_id', '=', failure.messageId)
+            .where('s.session_uid', '=', failure.sessionUid)
+            .executeTakeFirst();
+          if (!row) {
+            unmatched.push(failure);
+            continue;
+          }
+          if (row.status === 'failed') continue; // heard twice
+          // A receipt cannot follow an error ack; whatever it says, the row was counted as sent.
+          const wasDelivered = row.status === 'delivered' || row.status === 'read' ? 1 : 0;
+          const wasRead = row.status === 'read' ? 1 : 0;
+          await trx
+            .updateTable('blast_recipients')
+            // Counted as a failure from now on, in the figures and the timeline alike (not as a send).
+            .set({ status: 'failed', reason: 'WHATSAPP_REJECTED', detail: failure.detail.slice(0, 500), sent_at: null, delivered_at: null, read_at: null })
+            .where('blast_id', '=', row.blast_id)
+            .where('seq', '=', row.seq)
+            .execute();
+          await trx
+            .updateTable('blasts')
+            .set((eb) => ({
+              sent: eb('sent', '-', 1),
+              failed: eb('failed', '+', 1),
+              delivered: eb('delivered', '-', wasDelivered),
+              read: eb('read', '-', wasRead),
+            }))
+            .where('id', '=', row.blast_id)
+            .execute();
+          blastIds.add(row.blast_id);
         }
       });
       return { blastIds, unmatched };

@@ -79,6 +79,10 @@ export interface SessionConfigTable {
   uid: string;
   /** 1 / 0: check numbers before sending, or not; null: the provider's default (0011). */
   check_numbers: Generated<number | null>;
+  /** A restriction WhatsApp put on the account (0009): why, its code, when it ends (ISO); null when none. */
+  restriction_reason: Generated<string | null>;
+  restriction_code: Generated<string | null>;
+  restriction_until: Generated<string | null>;
 }
 
 export interface ApiKeyTable {

@@ -2,7 +2,7 @@ import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { PacingPolicy } from '../core/pacing.js';
 import { defaultPacing } from '../core/pacing.js';
 import { sanitizeSandboxConfig } from '../core/sandbox-config.js';
-import { isProviderKind, type SessionConfig, type SessionRef } from '../core/session-config.js';
+import { isProviderKind, type SessionConfig, type SessionRef, type SessionRestriction } from '../core/session-config.js';
 import { SessionAlreadyExists } from '../errors/app-error.js';
 import type { Db } from './database.js';
 import type { SessionConfigTable } from './schema.js';
@@ -31,6 +31,13 @@ export interface SessionConfigRepository {
   /** The link is gone (logged out): a new link starts warm-up again. */
   clearLinked(id: string): Promise<void>;
   linkedAt(id: string): Promise<string | null>;
+  /** The restriction WhatsApp put on this very session (0009), or null. */
+  restriction(session: SessionRef): Promise<SessionRestriction | null>;
+  setRestriction(session: SessionRef, restriction: SessionRestriction): Promise<boolean>;
+  /** Clears it; with `endedBy`, only one whose `until` is at or before that time (a newer one stays). */
+  clearRestriction(session: SessionRef, endedBy?: string): Promise<boolean>;
+  /** Sessions whose restriction ended by `at`. */
+  restrictionsEndedBy(at: string): Promise<SessionRef[]>;
 }
 
 export type DesiredState = 'connected' | 'disconnected';
@@ -48,6 +55,49 @@ export function createSessionConfigRepository(db: Db): SessionConfigRepository {
     async linkedAt(id) {
       const row = await db.selectFrom('session_configs').select('linked_at').where('id', '=', id).executeTakeFirst();
       return row?.linked_at ?? null;
+    },
+
+    async restriction(session) {
+      const row = await db
+        .selectFrom('session_configs')
+        .select(['restriction_reason', 'restriction_code', 'restriction_until'])
+        .where('id', '=', session.id)
+        .where('uid', '=', session.uid)
+        .executeTakeFirst();
+      if (!row || row.restriction_reason === null) return null;
+      return { reason: row.restriction_reason, code: row.restriction_code, until: row.restriction_until };
+    },
+
+    async setRestriction(session, restriction) {
+      const result = await db
+        .updateTable('session_configs')
+        .set({ restriction_reason: restriction.reason, restriction_code: restriction.code, restriction_until: restriction.until })
+        .where('id', '=', session.id)
+        .where('uid', '=', session.uid)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async clearRestriction(session, endedBy) {
+      let query = db
+        .updateTable('session_configs')
+        .set({ restriction_reason: null, restriction_code: null, restriction_until: null })
+        .where('id', '=', session.id)
+        .where('uid', '=', session.uid)
+        .where('restriction_reason', 'is not', null);
+      if (endedBy !== undefined) query = query.where('restriction_until', '<=', endedBy);
+      const result = await query.executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+
+    async restrictionsEndedBy(at) {
+      return db
+        .selectFrom('session_configs')
+        .select(['id', 'uid'])
+        .where('restriction_reason', 'is not', null)
+        .where('restriction_until', '<=', at)
+        .orderBy('id')
+        .execute();
     },
 
     async insert(config) {

@@ -3,6 +3,7 @@ import type { RecipientList } from '../core/recipient-list.js';
 import type { Clock } from '../infra/clock.js';
 import type { ImportQueue } from '../lists/import-queue.js';
 import type { Logger } from '../logging/logger.js';
+import type { SessionRestrictions } from '../sending/session-restrictions.js';
 import type { Store } from '../store/store.js';
 import type { Processors } from './processors.js';
 
@@ -19,13 +20,27 @@ export async function failOrphanedBlasts(deps: { store: Store; control: Pick<Bla
   return failed;
 }
 
+/** Lifts restrictions whose window has ended (their sessions resume on their blasts); how many. */
+export async function liftEndedRestrictions(deps: { store: Store; clock: Clock; restrictions: Pick<SessionRestrictions, 'lift'>; log: Logger }): Promise<number> {
+  const endedBy = deps.clock.now().toISOString();
+  let lifted = 0;
+  for (const session of await deps.store.sessions.restrictionsEndedBy(endedBy)) {
+    const restriction = await deps.store.sessions.restriction(session);
+    if (!restriction || !(await deps.restrictions.lift(session, { reason: restriction.reason, endedBy }))) continue;
+    deps.log.info({ sessionId: session.id }, 'restriction window ended: session resumed');
+    lifted += 1;
+  }
+  return lifted;
+}
+
 /**
  * Housekeeping: revoked keys are kept for a while (for the key listing), then removed; imports
  * lost to crashes are failed, and their unit's next one queued; uploads nothing needs any more
  * (a blast's media once it has ended, what a crash mid-upload left) are deleted; blasts not yet
  * ended none of whose sessions is left are failed: those a crash kept a session's deletion from
  * failing, and those migration 0008 left bound to no session (else they stay running for ever);
- * media upload records kept to answer retry requests are deleted once no phone can still ask.
+ * media upload records kept to answer retry requests are deleted once no phone can still ask;
+ * restrictions whose window ended are lifted where no worker's timer did it.
  */
 export function maintenanceProcessors(deps: {
   store: Store;
@@ -33,6 +48,7 @@ export function maintenanceProcessors(deps: {
   log: Logger;
   imports: ImportQueue;
   control: Pick<BlastControl, 'failIfOrphaned'>;
+  restrictions: Pick<SessionRestrictions, 'lift'>;
   onListFailed: (list: RecipientList) => Promise<void>;
 }): Processors['maintenance'] {
   return {
@@ -55,6 +71,7 @@ export function maintenanceProcessors(deps: {
       if (purged > 0) deps.log.info({ purged }, 'deleted media upload records past the retry window');
       return { purged };
     },
+    'lift-ended-restrictions': async () => ({ lifted: await liftEndedRestrictions(deps) }),
     'resume-imports': async () => {
       const failed = await deps.imports.resume(deps.clock.now().toISOString());
       for (const listId of failed) {

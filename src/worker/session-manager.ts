@@ -2,15 +2,16 @@ import QRCode from 'qrcode';
 import type { SessionConfig } from '../core/session-config.js';
 import type { SessionStatus } from '../events/event-catalogue.js';
 import type { EventPublisher } from '../events/event-bus.js';
-import type { Clock } from '../infra/clock.js';
+import { MAX_TIMER_MS, type Clock } from '../infra/clock.js';
 import type { Redis } from '../infra/redis.js';
 import type { Logger } from '../logging/logger.js';
 import { isSandboxProvider, type ProviderFactory } from '../providers/provider-factory.js';
-import type { MessagingProvider, ProviderEvent } from '../providers/provider.js';
+import type { MessagingProvider, ProviderEvent, RestrictionReason } from '../providers/provider.js';
 import type { InboundDedupe } from '../sessions/inbound-dedupe.js';
 import type { LiveStatusStore } from '../sessions/live-status.js';
 import { commandsChannel, parseSessionCommand, type SessionCommand } from '../sessions/session-commands.js';
 import type { Lease, SessionLeases } from '../sessions/session-leases.js';
+import { isDurableRestriction } from '../sending/session-restrictions.js';
 import type { Store } from '../store/store.js';
 
 interface Owned {
@@ -25,6 +26,16 @@ interface Owned {
   name: string | null;
   /** Failed reconnect attempts in a row (0 while the link is up). */
   attempts: number;
+  /** Whether the link is up now (a restriction's end shows the session connected again). */
+  linkUp: boolean;
+  /** Fires when the restriction WhatsApp put on the account ends (its `until`). */
+  restrictionTimer: NodeJS.Timeout | undefined;
+  /**
+   * Shown paused for a restriction kept on the session: `heard` until it is stored (the engine writes
+   * it a moment after, and says so), `seen` then; once gone from the store (an operator resumed a
+   * blast of it) the session is shown connected again.
+   */
+  restrictedShown: 'heard' | 'seen' | false;
 }
 
 /**
@@ -87,6 +98,11 @@ export class SessionManager {
   /** Each owned session's failed reconnect attempts in a row, for the `wab_session_reconnect_attempts` gauge. */
   reconnectAttempts(): [string, number][] {
     return [...this.#owned].map(([id, owned]) => [id, owned.attempts]);
+  }
+
+  restrictionWritten(sessionId: string): void {
+    const owned = this.#owned.get(sessionId);
+    if (owned?.restrictedShown === 'heard') owned.restrictedShown = 'seen';
   }
 
   onSessionEvent(listener: SessionEventListener): void {
@@ -152,6 +168,7 @@ export class SessionManager {
       if (config?.uid === owned.config.uid) {
         // The same session, maybe changed (its unit, its pacing): events and opt-outs follow the config as it is now.
         owned.config = config;
+        await this.#showClearedRestriction(owned);
         continue;
       }
       const stored = config ?? (await this.deps.store.sessions.get(id));
@@ -189,7 +206,7 @@ export class SessionManager {
       return;
     }
     const renewal = setInterval(() => void this.#renew(sessionId), Math.max(250, Math.floor(this.deps.leases.ttlMs / 3)));
-    this.#owned.set(sessionId, { config, lease, provider, renewal, closing: false, phone: null, name: null, attempts: 0 });
+    this.#owned.set(sessionId, { config, lease, provider, renewal, closing: false, phone: null, name: null, attempts: 0, linkUp: false, restrictionTimer: undefined, restrictedShown: false });
     this.deps.log.info({ sessionId, token: lease.token }, 'took session');
     try {
       await provider.connect(desired.pairingPhone === null ? {} : { phoneNumber: desired.pairingPhone });
@@ -216,6 +233,7 @@ export class SessionManager {
   /** Someone else may own it now: stop touching it, say nothing on its behalf, change nothing it decides. */
   async #dropLocally(sessionId: string, owned: Owned, reason: string): Promise<void> {
     clearInterval(owned.renewal);
+    clearTimeout(owned.restrictionTimer);
     this.#owned.delete(sessionId);
     owned.closing = true;
     this.#emit(owned.config, { type: 'status', status: 'disconnected', reason });
@@ -238,6 +256,7 @@ export class SessionManager {
     this.#owned.delete(sessionId);
     owned.closing = true;
     clearInterval(owned.renewal);
+    clearTimeout(owned.restrictionTimer);
     await owned.provider.close().catch((error: unknown) => {
       this.deps.log.warn({ sessionId, err: error }, 'provider close failed');
     });
@@ -316,8 +335,13 @@ export class SessionManager {
         }
         if (owned.closing) return;
         owned.attempts = event.status === 'connected' ? 0 : (event.attempt ?? owned.attempts);
+        owned.linkUp = event.status === 'connected';
         this.#emit(owned.config, event);
-        if (event.status === 'connected') await this.deps.store.sessions.markLinked(sessionId, this.deps.clock.now().toISOString());
+        if (event.status === 'connected') {
+          await this.deps.store.sessions.markLinked(sessionId, this.deps.clock.now().toISOString());
+          // A restriction stored on the session (heard by this worker or another, before a restart) still holds.
+          if (await this.#stillRestricted(owned)) return;
+        }
         if (event.status === 'logged_out') await this.deps.store.sessions.clearLinked(sessionId);
         if (event.reason === 'connection_replaced' && !(await this.#stillOwns(owned))) {
           // The other socket on our creds is most likely the worker that took the session over
@@ -336,7 +360,20 @@ export class SessionManager {
         return;
       }
       case 'restricted':
+        // The engine first: it stops the sender before its next message, without waiting for Redis.
+        this.#emit(owned.config, event);
+        if (event.until !== undefined) this.#armRestrictionEnd(owned, event.reason, event.until);
+        if (isDurableRestriction(event.reason) && owned.restrictedShown === false) owned.restrictedShown = 'heard';
         await this.#report(owned, 'paused', `restricted:${event.reason}`, owned.lease.workerId);
+        return;
+      case 'restriction-lifted':
+        clearTimeout(owned.restrictionTimer);
+        owned.restrictionTimer = undefined;
+        owned.restrictedShown = false;
+        this.#emit(owned.config, event);
+        if (owned.linkUp && !owned.closing) await this.#report(owned, 'connected', `restriction_ended:${event.reason}`, owned.lease.workerId);
+        return;
+      case 'message-failed':
         this.#emit(owned.config, event);
         return;
       case 'inbound':
@@ -353,6 +390,51 @@ export class SessionManager {
         this.#emit(owned.config, event);
         return;
     }
+  }
+
+  /** When the restriction's window ends, it is lifted here (the maintenance sweep is the backstop when no worker holds the session). */
+  #armRestrictionEnd(owned: Owned, reason: RestrictionReason, until: string): void {
+    clearTimeout(owned.restrictionTimer);
+    const endsAt = Date.parse(until);
+    if (!Number.isFinite(endsAt)) return;
+    const fire = (): void => {
+      owned.restrictionTimer = undefined;
+      if (this.#owned.get(owned.config.id) !== owned) return;
+      // Past a timer's reach (~24.8 days), it is armed again for the rest.
+      if (endsAt - this.deps.clock.now().getTime() > MAX_TIMER_MS) {
+        owned.restrictionTimer = setTimeout(fire, MAX_TIMER_MS);
+        return;
+      }
+      const endedBy = new Date(Math.max(endsAt, this.deps.clock.now().getTime())).toISOString();
+      this.#onProviderEvent(owned.config.id, { type: 'restriction-lifted', reason, detail: 'the restriction window ended', endedBy });
+    };
+    owned.restrictionTimer = setTimeout(fire, Math.min(Math.max(0, endsAt - this.deps.clock.now().getTime()), MAX_TIMER_MS));
+  }
+
+  /** An operator cleared the session's restriction (resuming a blast of it): it is no longer shown paused. */
+  async #showClearedRestriction(owned: Owned): Promise<void> {
+    if (!owned.restrictedShown || !owned.linkUp || owned.closing) return;
+    if ((await this.deps.store.sessions.restriction(owned.config)) !== null) {
+      owned.restrictedShown = 'seen';
+      return;
+    }
+    if (owned.restrictedShown === 'heard') return; // not written yet
+    owned.restrictedShown = false;
+    clearTimeout(owned.restrictionTimer);
+    owned.restrictionTimer = undefined;
+    await this.#report(owned, 'connected', 'restriction_cleared', owned.lease.workerId);
+  }
+
+  /** On connect: a restriction stored on the session is shown, and its end armed (or it is lifted, if over). */
+  async #stillRestricted(owned: Owned): Promise<boolean> {
+    const restriction = await this.deps.store.sessions.restriction(owned.config);
+    if (!restriction) return false;
+    const reason = restriction.reason as RestrictionReason;
+    if (restriction.until !== null) this.#armRestrictionEnd(owned, reason, restriction.until);
+    if (restriction.until !== null && Date.parse(restriction.until) <= this.deps.clock.now().getTime()) return false;
+    owned.restrictedShown = 'seen';
+    await this.#report(owned, 'paused', `restricted:${restriction.reason}`, owned.lease.workerId);
+    return true;
   }
 
   #emit(session: SessionConfig, event: ProviderEvent): void {

@@ -15,6 +15,7 @@ import { createBlastControl } from '../blasts/blast-control.js';
 import { enqueue } from '../queue/queues.js';
 import { BlastEngine } from '../sending/blast-engine.js';
 import { createBlastSignals } from '../sending/blast-signals.js';
+import { createSessionRestrictions } from '../sending/session-restrictions.js';
 import { PacingGate } from '../sending/pacing-gate.js';
 import { formatWaVersion, resolveWaVersion } from '../providers/baileys/wa-version.js';
 import { recordClientVersion } from '../sessions/client-version.store.js';
@@ -40,6 +41,8 @@ const UNUSED_UPLOAD_MINUTES = 60;
 const MEDIA_UPLOAD_RETENTION_DAYS = 31;
 /** How soon a blast left with no session (a crash while its sessions were deleted) is failed. */
 const FAIL_ORPHANED_BLASTS_EVERY_MS = 10 * 60_000;
+/** The backstop for a restriction's end where no worker's timer lifted it (the session is not held, or its worker died). */
+const LIFT_ENDED_RESTRICTIONS_EVERY_MS = 60_000;
 
 /** The worker role: a BullMQ consumer per queue of the catalogue, and the recurring jobs. */
 export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promise<SessionManager> {
@@ -101,6 +104,7 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
       log,
       imports,
       control,
+      restrictions: createSessionRestrictions({ store: runtime.store, control, signals, clock: runtime.clock, log: runtime.logger.child({ component: 'sending' }) }),
       onListFailed: async (list) => {
         await publishList(list);
         await prepareWaitingBlasts(list.id);
@@ -201,6 +205,11 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
   );
   await runtime.queues.maintenance.upsertJobScheduler('resume-imports', { every: RESUME_IMPORTS_EVERY_MS }, { name: 'resume-imports', data: {} });
   await runtime.queues.maintenance.upsertJobScheduler('fail-orphaned-blasts', { every: FAIL_ORPHANED_BLASTS_EVERY_MS }, { name: 'fail-orphaned-blasts', data: {} });
+  await runtime.queues.maintenance.upsertJobScheduler(
+    'lift-ended-restrictions',
+    { every: LIFT_ENDED_RESTRICTIONS_EVERY_MS },
+    { name: 'lift-ended-restrictions', data: {} },
+  );
   await runtime.queues.maintenance.upsertJobScheduler('sweep-blobs', { every: SWEEP_BLOBS_EVERY_MS }, { name: 'sweep-blobs', data: { olderThanMinutes: UNUSED_UPLOAD_MINUTES } });
   await runtime.queues.maintenance.upsertJobScheduler(
     'purge-media-uploads',

@@ -56,6 +56,11 @@ export interface ProviderSubject {
   receive(from: string, text: string): Promise<void>;
   /** WhatsApp moves the account's new-chat cap to this state, with this quota, usage and cycle end (ISO). */
   capNewChats(cap: { state: 'FIRST_WARNING' | 'SECOND_WARNING' | 'CAPPED'; quota: number; used: number; resetsAt: string }): Promise<void>;
+  /**
+   * WhatsApp accepts the next message sent, then refuses it with an ack carrying `code`; for a
+   * time-lock query after it, the lock is active until `timelockEnds`.
+   */
+  refuseNext(code: string, timelockEnds: Date): Promise<void>;
   /** Releases everything (the provider is closed by the suite itself where it needs). */
   dispose(): Promise<void>;
 }

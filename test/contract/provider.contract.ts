@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { messageIdFor } from '../../src/core/message-id.js';
 import { ProviderError, type ProviderEvent } from '../../src/providers/provider.js';
 import type { ProviderSubject } from './provider-subject.js';
 
@@ -123,6 +124,33 @@ export function describeProviderContract(name: string, makeSubject: () => Promis
       expect(inbound).toEqual({ type: 'inbound', from: subject.numberWithWhatsApp, text: 'STOP please', messageId: inbound.messageId, at: inbound.at });
       expect(inbound.messageId).toMatch(/\S/);
       expect(inbound.at).toMatch(ISO);
+    });
+
+    it('an error ack after the send: the message failed with its code; 479 is that message only', async () => {
+      await link();
+      const messageId = messageIdFor('contract-acks', 479);
+      await subject.refuseNext('479', new Date(Date.now() + 3_600_000));
+      const from = subject.log.events.length;
+      await expect(subject.provider.send({ messageId, to: subject.numberWithWhatsApp, text: 'Refused' })).resolves.toMatchObject({ messageId });
+      expect(await wireFor(messageId)).toHaveLength(1);
+      const failed = await subject.log.wait(eventOf('message-failed', (event) => event.messageId === messageId));
+      expect(failed).toMatchObject({ code: '479', detail: expect.stringContaining('479') as unknown });
+      expect(subject.log.events.slice(from).filter(eventOf('restricted'))).toEqual([]);
+    });
+
+    it('an error ack 463: the message failed, and the account is restricted until the time-lock WhatsApp reports ends', async () => {
+      await link();
+      const messageId = messageIdFor('contract-acks', 463);
+      const ends = new Date(Math.ceil((Date.now() + 3_600_000) / 1000) * 1000);
+      await subject.refuseNext('463', ends);
+      const ignoredBefore = subject.log.events.filter(eventOf('restricted')).length;
+      await subject.provider.send({ messageId, to: subject.numberWithWhatsApp, text: 'Refused' });
+      const restricted = await subject.log.wait(eventOf('restricted', (event) => event.until === ends.toISOString() && subject.log.events.indexOf(event) >= ignoredBefore));
+      expect(restricted.reason).toBe('reachout_timelock');
+      expect(subject.log.events.filter(eventOf('message-failed'))).toEqual([
+        { type: 'message-failed', messageId, code: '463', detail: 'WhatsApp refused the message (error 463: Your account has been restricted)' },
+      ]);
+      expect(subject.log.events.filter(eventOf('restricted', (event) => event.code === '463'))).toHaveLength(1);
     });
 
     it('shows and stops the typing indicator (item 9)', async () => {

@@ -636,3 +636,82 @@ describe('issue 15, items 3 and 7: sandbox inbound while disconnected, number-ch
     expect(product.output).not.toContain('unhandled error');
   });
 });
+
+describe('issue 15, item 1: sandbox signals (error acks, time-lock, disconnect)', () => {
+  it('refuses every malformed signal with a 4xx and a machine-readable code; the worker survives what it accepts', async () => {
+    const env = await environment();
+    const { product, url } = await startApiProduct('all', env);
+    track(product);
+    const call = apiClient(url, ADMIN);
+    const events = await openSocket(url);
+    const created = await call('POST', '/api/sessions/config', {
+      id: 'signal-fuzz',
+      friendlyName: 'Signals',
+      businessUnit: 'Clinic',
+      provider: 'sandbox',
+      sandbox: { linkMode: 'auto', autoLinkMs: 20 },
+    });
+    expect(created.status).toBe(201);
+    expect((await call('POST', '/api/sessions/signal-fuzz/connect')).status).toBe(202);
+    await events.waitFor(isStatus('signal-fuzz', 'connected'), 'signal-fuzz connected');
+
+    // (A number where a string is due, or the reverse, is coerced as everywhere in the API: `"code": 463` is `"463"`.)
+    const hostile: unknown[] = [
+      null,
+      [],
+      'ack_error',
+      {},
+      { kind: 'ack_error' },
+      { kind: 'ack_error', code: '46' },
+      { kind: 'ack_error', code: '4630' },
+      { kind: 'ack_error', code: '46a' },
+      { kind: 'ack_error', code: '463', extra: true },
+      { kind: 'ack_error', code: '١٢٣' },
+      { kind: 'ack_error', code: '9'.repeat(100_000) },
+      { kind: 'timelock' },
+      { kind: 'timelock', until: 'tomorrow' },
+      { kind: 'timelock', until: 1_700_000_000 },
+      { kind: 'timelock', until: `2026-01-01T00:00:00${'0'.repeat(50)}Z` },
+      { kind: 'timelock', until: '2026-13-45T99:99:99Z' },
+      { kind: 'timelock', until: '' },
+      { kind: 'disconnect' },
+      { kind: 'disconnect', code: 402.5 },
+      { kind: 'disconnect', code: 399 },
+      { kind: 'disconnect', code: 600 },
+      { kind: 'disconnect', code: -1 },
+      { kind: 'disconnect', code: Number.MAX_SAFE_INTEGER },
+      { kind: 'capping', state: 'BANNED' },
+      { kind: 'whatever', code: '463' },
+      { kind: '__proto__', code: '463' },
+      { __proto__: { kind: 'ack_error', code: '463' } },
+    ];
+    for (const body of hostile) {
+      const response = await fetch(`${url}/api/sessions/signal-fuzz/sandbox/signal`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const answer = (await response.json()) as { error?: { code?: unknown } };
+      const shown = (JSON.stringify(body) as string | undefined)?.slice(0, 80);
+      expect({ body: shown, status: response.status, code: typeof answer.error?.code }).toEqual({ body: shown, status: 400, code: 'string' });
+    }
+    // Not a sandbox, or not there: 4xx, never a 5xx.
+    expect((await call('POST', '/api/sessions/nobody/sandbox/signal', { kind: 'ack_error', code: '463' })).status).toBe(404);
+
+    // Accepted ones, far-out dates included, leave the worker answering (no timer overflow, no crash).
+    for (const body of [
+      { kind: 'timelock', until: '9999-12-31T23:59:59Z' },
+      { kind: 'timelock', until: '1970-01-01T00:00:00Z' },
+      { kind: 'ack_error', code: '999' },
+      { kind: 'ack_error', code: '000' },
+      { kind: 'disconnect', code: 599 },
+      { kind: 'disconnect', code: 500 },
+    ]) {
+      expect((await call('POST', '/api/sessions/signal-fuzz/sandbox/signal', body)).status).toBe(202);
+    }
+    expect((await call<{ restriction: unknown }>('GET', '/api/sessions/signal-fuzz')).status).toBe(200);
+    expect((await fetch(`${url}/ready`)).status).toBe(200);
+    expect(product.child.exitCode).toBeNull();
+    expect(product.output).not.toContain('unhandled error');
+  });
+});

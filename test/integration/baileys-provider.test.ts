@@ -100,6 +100,11 @@ describeProviderContract('baileys (fake socket)', async () => {
     acknowledge: (messageId, status) => env.network.acknowledge(messageId, status),
     receive: (from, text) => env.network.receive(from, text),
     capNewChats: (cap) => env.network.capNewChats(cap),
+    refuseNext: (code, timelockEnds) => {
+      env.network.ackErrorNext(code);
+      env.network.timelock = { isActive: true, timeEnforcementEnds: timelockEnds };
+      return Promise.resolve();
+    },
     dispose: () => env.dispose(),
   };
 });
@@ -441,20 +446,50 @@ describe('baileys provider', () => {
       expect(env.network.wire).toEqual([]);
     });
 
-    it('a reachout timelock (no messages to new chats) is a restriction; its lifting is not', async () => {
+    it('a reachout timelock (no messages to new chats) is a restriction until its end; its lifting lifts it', async () => {
       const socket = env.network.current;
       const until = new Date('2026-03-01T10:00:00.000Z');
+      // An inactive one before any active one lifts nothing (the answer to a query after a 463 may say so).
+      await socket.emit({ 'connection.update': { reachoutTimeLock: { isActive: false } } });
       await socket.emit({ 'connection.update': { reachoutTimeLock: { isActive: true, timeEnforcementEnds: until, enforcementType: ReachoutTimelockEnforcementType.BIZ_QUALITY } } });
       await socket.emit({ 'connection.update': { reachoutTimeLock: { isActive: false } } });
-      expect(env.log.events.filter(eventOf('restricted'))).toEqual([
-        { type: 'restricted', reason: 'rate_limited', detail: 'reachout timelock (BIZ_QUALITY) until 2026-03-01T10:00:00.000Z' },
+      expect(env.log.events.filter((event) => event.type === 'restricted' || event.type === 'restriction-lifted')).toEqual([
+        { type: 'restricted', reason: 'reachout_timelock', detail: 'reachout timelock (BIZ_QUALITY) until 2026-03-01T10:00:00.000Z', until: '2026-03-01T10:00:00.000Z' },
+        { type: 'restriction-lifted', reason: 'reachout_timelock', detail: 'reachout timelock (DEFAULT) lifted' },
       ]);
+    });
+
+    it('an error ack fails the message with its code; 463 also restricts the account and asks WhatsApp for the time-lock', async () => {
+      const socket = env.network.current;
+      env.network.timelock = { isActive: true, timeEnforcementEnds: new Date('2026-03-01T11:00:00.000Z') };
+      const ids = ['3EB0000000000000000463', '3EB0000000000000000479'];
+      // Shaped as Socket/messages-recv.js handleBadAck emits it (~line 1558): the code, and for 463 WhatsApp's text.
+      await socket.emit({ 'messages.update': [{ key: { remoteJid: '6281234567890@s.whatsapp.net', fromMe: true, id: ids[1] }, update: { status: proto.WebMessageInfo.Status.ERROR, messageStubParameters: ['479'] } }] });
+      expect(env.network.timelockQueries).toBe(0);
+      await socket.emit({ 'messages.update': [{ key: { remoteJid: '6281234567890@s.whatsapp.net', fromMe: true, id: ids[0] }, update: { status: proto.WebMessageInfo.Status.ERROR, messageStubParameters: ['463', 'Your account has been restricted'] } }] });
+      await vi.waitFor(() => {
+        expect(env.log.events.filter(eventOf('restricted')).some((event) => event.until !== undefined)).toBe(true);
+      });
+      expect(env.network.timelockQueries).toBe(1);
+      expect(env.log.events.filter((event) => event.type === 'message-failed' || event.type === 'restricted')).toEqual([
+        { type: 'message-failed', messageId: ids[1], code: '479', detail: 'WhatsApp refused the message (error 479)' },
+        { type: 'message-failed', messageId: ids[0], code: '463', detail: 'WhatsApp refused the message (error 463: Your account has been restricted)' },
+        { type: 'restricted', reason: 'reachout_timelock', code: '463', detail: 'WhatsApp refused the message (error 463: Your account has been restricted)' },
+        { type: 'restricted', reason: 'reachout_timelock', detail: 'reachout timelock (DEFAULT) until 2026-03-01T11:00:00.000Z', until: '2026-03-01T11:00:00.000Z' },
+      ]);
+    });
+
+    it('an error ack for an id the product did not make (a message typed on the phone) is nobody\'s business', async () => {
+      const socket = env.network.current;
+      await socket.emit({ 'messages.update': [{ key: { remoteJid: '6281234567890@s.whatsapp.net', fromMe: true, id: 'ABCDEF0123' }, update: { status: proto.WebMessageInfo.Status.ERROR, messageStubParameters: ['463'] } }] });
+      expect(env.log.events.filter((event) => event.type === 'message-failed' || event.type === 'restricted')).toEqual([]);
+      expect(env.network.timelockQueries).toBe(0);
     });
 
     it('a reachout timelock whose end is not a date (WhatsApp sent no number) is still a restriction, and its batch is still heard', async () => {
       const socket = env.network.current;
       await socket.emit({ 'connection.update': { reachoutTimeLock: { isActive: true, timeEnforcementEnds: new Date(Number.NaN) }, connection: 'close' } });
-      expect(env.log.events.filter(eventOf('restricted'))).toEqual([{ type: 'restricted', reason: 'rate_limited', detail: 'reachout timelock (DEFAULT)' }]);
+      expect(env.log.events.filter(eventOf('restricted'))).toEqual([{ type: 'restricted', reason: 'reachout_timelock', detail: 'reachout timelock (DEFAULT)' }]);
       expect(env.log.events.filter(eventOf('status')).at(-1)).toMatchObject({ status: 'disconnected' });
     });
 

@@ -372,6 +372,43 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
     });
   });
 
+  describe.skipIf(skip)('error acks (issue 15, item 1)', () => {
+    beforeEach(async () => {
+      await runningBlast('b1', 3, { sessions: refs('s1', 's2') });
+      await store.blasts.claim('b1', 'list-1', 's1', 1, 3, AT);
+      await store.blasts.recordOutcomes('b1', 1, [sent(1, 'm1'), sent(2, 'm2'), sent(3, 'm3')]);
+      await store.blasts.applyReceipts([{ messageId: 'm2', sessionUid: 'uid-s1', status: 'read', at: LATER }]);
+    });
+
+    it('fails a sent (or even acknowledged) row with WhatsApp\'s code, moving it from sent to failed in the figures and the timeline', async () => {
+      const result = await store.blasts.applyAckFailures([
+        { messageId: 'm1', sessionUid: 'uid-s1', code: '463', detail: 'WhatsApp refused the message (error 463)' },
+        { messageId: 'm2', sessionUid: 'uid-s1', code: '479', detail: 'WhatsApp refused the message (error 479)' },
+      ]);
+      expect(result).toEqual({ blastIds: new Set(['b1']), unmatched: [] });
+      expect(await statusOf('b1', 1)).toMatchObject({ status: 'failed', reason: 'WHATSAPP_REJECTED', detail: 'WhatsApp refused the message (error 463)', sentAt: null });
+      expect(await statusOf('b1', 2)).toMatchObject({ status: 'failed', reason: 'WHATSAPP_REJECTED', deliveredAt: null, readAt: null });
+      expect(await figures('b1')).toEqual({ total: 3, sent: 1, failed: 2, skipped: 0, delivered: 0, read: 0, pending: 0 });
+      const buckets = await store.blasts.timeline('b1', { fromSeconds: Date.parse(AT) / 1000 - 3_600, bucketSeconds: 86_400 });
+      expect(buckets.reduce((sum, bucket) => sum + bucket.sent, 0)).toBe(1);
+      expect(buckets.reduce((sum, bucket) => sum + bucket.failed, 0)).toBe(2);
+      // Heard twice: counted once.
+      expect(await store.blasts.applyAckFailures([{ messageId: 'm1', sessionUid: 'uid-s1', code: '463', detail: 'again' }])).toEqual({ blastIds: new Set(), unmatched: [] });
+      expect(await figures('b1')).toMatchObject({ sent: 1, failed: 2 });
+    });
+
+    it('changes only a row the session with that uid sent; one not yet recorded comes back unmatched', async () => {
+      const forged = [
+        { messageId: 'm3', sessionUid: 'uid-s2', code: '463', detail: 'x' },
+        { messageId: 'm3', sessionUid: 'uid-of-a-recreated-s1', code: '463', detail: 'x' },
+        { messageId: 'not-yet-recorded', sessionUid: 'uid-s1', code: '479', detail: 'x' },
+      ];
+      expect(await store.blasts.applyAckFailures(forged)).toEqual({ blastIds: new Set(), unmatched: forged });
+      expect(await statusOf('b1', 3)).toMatchObject({ status: 'sent' });
+      expect(await figures('b1')).toMatchObject({ sent: 3, failed: 0 });
+    });
+  });
+
   describe.skipIf(skip)('ending rows nobody will send', () => {
     it('skips the pending rows of a cancelled blast and fails the claimed rows of a lost session', async () => {
       await runningBlast('b1', 6);

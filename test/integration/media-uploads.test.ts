@@ -145,6 +145,8 @@ describe.each(databaseKinds(inject('postgresUrl')))('media uploads of a blast (i
       restricted: () => Promise.resolve(),
       beforeBlast: () => Promise.resolve(),
       cappedUntilMs: () => undefined,
+      haltEpoch: () => 0,
+      isHalting: () => false,
     };
     sender = new SessionSender(host, config.id);
   });
@@ -228,6 +230,7 @@ describe.each(databaseKinds(inject('postgresUrl')))('media uploads of a blast (i
       log,
       imports: {} as never,
       control: { failIfOrphaned: () => Promise.resolve(false) },
+      restrictions: { lift: () => Promise.resolve(false) },
       onListFailed: () => Promise.resolve(),
     });
     expect(await jobs['purge-media-uploads']({ olderThanDays: 31 }, {} as never)).toEqual({ purged: 2 });

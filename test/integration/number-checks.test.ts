@@ -12,6 +12,7 @@ import type { MessagingProvider } from '../../src/providers/provider.js';
 import { PacingGate } from '../../src/sending/pacing-gate.js';
 import type { SendContext, SenderHost } from '../../src/sending/sender-host.js';
 import { SessionSender } from '../../src/sending/session-sender.js';
+import type { HeardRestriction } from '../../src/sending/session-restrictions.js';
 import { createDatabase, type DatabaseHandle } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { createStore, type Store } from '../../src/store/store.js';
@@ -58,6 +59,14 @@ class Host implements SenderHost {
 
   touched(): void {}
 
+  haltEpoch(): number {
+    return 0;
+  }
+
+  isHalting(): boolean {
+    return false;
+  }
+
   beforeBlast(): Promise<void> {
     return Promise.resolve();
   }
@@ -70,7 +79,7 @@ class Host implements SenderHost {
     if (!(await this.deps.store.blasts.hasPending(blastId))) this.#idle?.();
   }
 
-  restricted(_session: SessionRef, reason: string, detail: string | undefined): Promise<void> {
+  restricted(_session: SessionRef, { reason, detail }: HeardRestriction): Promise<void> {
     this.restrictions.push(`${reason}: ${detail ?? ''}`);
     this.#idle?.();
     return Promise.resolve();

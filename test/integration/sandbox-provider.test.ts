@@ -41,6 +41,10 @@ async function sandboxSubject(overrides: Partial<SandboxSettings> = {}, sessionI
       return Promise.resolve();
     },
     capNewChats: (cap) => provider.signal({ kind: 'capping', ...cap }),
+    refuseNext: async (code, timelockEnds) => {
+      await provider.signal({ kind: 'timelock', until: timelockEnds.toISOString() });
+      await provider.signal({ kind: 'ack_error', code });
+    },
     dispose: async () => {
       await provider.close();
       await handle.close();

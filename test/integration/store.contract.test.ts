@@ -193,6 +193,28 @@ describe.each(databaseKinds(inject('postgresUrl')))('store contract on $kind', (
       expect(read?.sandbox).toEqual({ qrRotateMs: 5_000, sendLatencyMs: 30_000, transientFailureRate: 1, deliveryDelayMs: null, linkMode: 'auto' });
     });
 
+    it('keeps a restriction WhatsApp put on the very session (0009), lifts only one over by a time, and finds those over', async () => {
+      await store.sessions.insert(sessionConfig('locked'));
+      const config = await store.sessions.get('locked');
+      const ref = { id: 'locked', uid: config?.uid ?? '' };
+      expect(await store.sessions.restriction(ref)).toBeNull();
+      const restriction = { reason: 'reachout_timelock', code: '463', until: '2026-03-01T11:00:00.000Z' };
+      expect(await store.sessions.setRestriction(ref, restriction)).toBe(true);
+      expect(await store.sessions.setRestriction({ id: 'locked', uid: 'another-uid' }, restriction)).toBe(false);
+      expect(await store.sessions.restriction(ref)).toEqual(restriction);
+      expect(await store.sessions.restriction({ id: 'locked', uid: 'another-uid' })).toBeNull();
+      expect(await store.sessions.restrictionsEndedBy('2026-03-01T10:59:59.999Z')).toEqual([]);
+      expect(await store.sessions.restrictionsEndedBy('2026-03-01T11:00:00.000Z')).toEqual([ref]);
+      expect(await store.sessions.clearRestriction(ref, '2026-03-01T10:00:00.000Z')).toBe(false);
+      expect(await store.sessions.clearRestriction(ref, '2026-03-01T11:00:00.000Z')).toBe(true);
+      expect(await store.sessions.restriction(ref)).toBeNull();
+      // One with no end stays until cleared by hand.
+      await store.sessions.setRestriction(ref, { reason: 'reachout_timelock', code: '463', until: null });
+      expect(await store.sessions.restrictionsEndedBy('2099-01-01T00:00:00.000Z')).toEqual([]);
+      expect(await store.sessions.clearRestriction(ref)).toBe(true);
+      expect(await store.sessions.clearRestriction(ref)).toBe(false);
+    });
+
     it('refuses a duplicate id with SESSION_EXISTS', async () => {
       await store.sessions.insert(sessionConfig('dup'));
       await expect(store.sessions.insert(sessionConfig('dup'))).rejects.toMatchObject({ code: 'SESSION_EXISTS', status: 409 });

@@ -5,6 +5,7 @@ import {
   type AnyMessageContent,
   type BaileysEventMap,
   type Contact,
+  type ConnectionState,
   type MessageRelayOptions,
   type MiscMessageGenerationOptions,
   type NewChatMessageCapInfo,
@@ -75,6 +76,11 @@ export class FakeWhatsApp {
   auto = true;
   #failures: Error[] = [];
   #checkFailures: Error[] = [];
+  /** The error code the next message sent gets in its ack. */
+  #ackError: string | undefined;
+  /** What WhatsApp answers to the time-lock query; baileys emits the answer as `connection.update` too (Socket/socket.js fetchAccountReachoutTimelock). */
+  timelock: { isActive: boolean; timeEnforcementEnds?: Date } = { isActive: false };
+  timelockQueries = 0;
 
   readonly createSocket = (config: UserFacingSocketConfig): BaileysSocketLike => {
     const socket = new FakeBaileysSocket(this, config);
@@ -110,6 +116,17 @@ export class FakeWhatsApp {
 
   takeCheckFailure(): Error | undefined {
     return this.#checkFailures.shift();
+  }
+
+  /** The next message sent is accepted, then refused by an ack with this error code. */
+  ackErrorNext(code: string): void {
+    this.#ackError = code;
+  }
+
+  takeAckError(): string | undefined {
+    const code = this.#ackError;
+    this.#ackError = undefined;
+    return code;
   }
 
   /** The phone scans the QR (or confirms the pairing code): pair-success, then restart-required. */
@@ -242,6 +259,13 @@ export class FakeBaileysSocket implements BaileysSocketLike {
     const failure = this.network.takeFailure();
     if (failure !== undefined) throw failure;
     this.network.wire.push({ via, jid, messageId, text: textOf(message), message, ...(content ? { content } : {}) });
+    const ackError = this.network.takeAckError();
+    if (ackError === undefined) return;
+    // As Socket/messages-recv.js handleBadAck emits it (~line 1558), once the send has resolved.
+    const messageStubParameters = ackError === '463' ? [ackError, 'Your account has been restricted'] : [ackError];
+    setImmediate(() => {
+      void this.emit({ 'messages.update': [{ key: { remoteJid: jid, fromMe: true, id: messageId }, update: { status: proto.WebMessageInfo.Status.ERROR, messageStubParameters } }] });
+    });
   }
 
   sendMessage(jid: string, content: AnyMessageContent, options?: MiscMessageGenerationOptions): Promise<WAMessage | undefined> {
@@ -302,6 +326,13 @@ export class FakeBaileysSocket implements BaileysSocketLike {
     const n = this.network.uploads.length;
     return Promise.resolve({ mediaUrl: `https://mmg.whatsapp.net/fake/${n}`, directPath: `/fake/${n}` });
   };
+
+  async fetchAccountReachoutTimelock(): Promise<unknown> {
+    this.network.timelockQueries += 1;
+    const result = { ...this.network.timelock, enforcementType: 'DEFAULT' };
+    await this.emit({ 'connection.update': { reachoutTimeLock: result } as Partial<ConnectionState> });
+    return result;
+  }
 
   logout(): Promise<void> {
     this.loggedOut = true;

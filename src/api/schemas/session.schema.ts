@@ -185,6 +185,17 @@ export const SessionConfigResponse = Type.Object(
     pacing: Pacing,
     sandbox: Type.Union([SandboxSettings, Type.Null()]),
     newChatCap: NewChatCap,
+    restriction: Type.Union(
+      [
+        Type.Object({
+          reason: Type.String({ description: 'e.g. reachout_timelock (an ack with error 463, or WhatsApp\'s reach-out time-lock), temporarily_banned (402).' }),
+          code: Type.Union([Type.String(), Type.Null()], { description: 'WhatsApp\'s code, e.g. "463".' }),
+          until: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'When it ends and the session sends again by itself; null: when an operator resumes.' }),
+        }),
+        Type.Null(),
+      ],
+      { description: 'A restriction WhatsApp put on the account: the session sends nothing (on any blast) until it ends or an operator resumes a blast of it.' },
+    ),
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
   },

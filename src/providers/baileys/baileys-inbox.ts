@@ -1,5 +1,6 @@
 import { normalizeMessageContent, proto, type BaileysEventMap, type WAMessageKey } from 'baileys';
 import { isProductMessageId } from '../../core/message-id.js';
+import { ackErrorEvents } from '../ack-errors.js';
 import type { ProviderEvent } from '../provider.js';
 import type { AddressBook } from './address-book.js';
 import { isPersonJid } from './baileys-jids.js';
@@ -15,7 +16,7 @@ export interface InboxContext {
   dropped: (what: 'inbound', messageId: string) => void;
 }
 
-const { DELIVERY_ACK, READ, PLAYED } = proto.WebMessageInfo.Status;
+const { ERROR, DELIVERY_ACK, READ, PLAYED } = proto.WebMessageInfo.Status;
 
 /** Seconds since the epoch, as protobuf hands them over (a number or a Long). */
 type Timestamp = number | { toNumber(): number } | null | undefined;
@@ -53,6 +54,14 @@ export async function translateEvents(events: Partial<BaileysEventMap>, ctx: Inb
     }
   }
   for (const { key, update } of events['messages.update'] ?? []) {
+    // An error ack (Socket/messages-recv.js handleBadAck): status ERROR, the code first in
+    // messageStubParameters. It needs no sent-map entry: a 463 must be heard after a restart too.
+    if (update.status === ERROR) {
+      const params: unknown = update.messageStubParameters;
+      const [code, text] = Array.isArray(params) ? params.map(String) : [];
+      if (key.fromMe && key.id && isProductMessageId(key.id) && code) out.push(...ackErrorEvents(key.id, code, text));
+      continue;
+    }
     const status = update.status === DELIVERY_ACK ? 'delivered' : update.status === READ || update.status === PLAYED ? 'read' : undefined;
     if (!key.fromMe || !key.id || status === undefined) continue;
     const receipt = toReceipt(key.id, status, key.remoteJid, isoAt(update.messageTimestamp, ctx.now), ctx);

@@ -3,13 +3,14 @@ import type { Logger } from '../../logging/logger.js';
 import { readingFromCapInfo } from '../../core/new-chat-cap.js';
 import { MAX_TIMER_MS, type Clock } from '../../infra/clock.js';
 import type { AuthStateStore } from '../auth-state.store.js';
+import { ACCOUNT_RESTRICTED_CODE } from '../ack-errors.js';
 import { ProviderError, type ConnectOptions, type ProviderEventSink } from '../provider.js';
 import type { AddressBook } from './address-book.js';
 import { describeDisconnect } from './baileys-errors.js';
 import { translateEvents } from './baileys-inbox.js';
 import { isE164 } from './baileys-jids.js';
 import { socketConfig, type BaileysSocketLike, type CreateBaileysSocket } from './baileys-socket.js';
-import { formatPairingCode, linkedAccount, qrTtl, timelockRestriction } from './connection-signals.js';
+import { formatPairingCode, linkedAccount, qrTtl, timelockEvent } from './connection-signals.js';
 import { clearAuthState, loadDbAuthState, type BaileysLogger, type DbAuthState } from './db-auth-state.js';
 import { DEFAULT_RECONNECT, FRESH_COUNTERS, decideReconnect, type Disconnect, type ReconnectOptions } from './reconnect-policy.js';
 
@@ -64,6 +65,8 @@ export function createBaileysLink(deps: {
   let pairingPhone: string | undefined;
   /** Bumped by every connect and stop, so a connect that was overtaken while reading creds gives up. */
   let generation = 0;
+  /** Whether the last time-lock WhatsApp reported was active (only such a one is lifted by an inactive one). */
+  let timelocked = false;
 
   const stop = (): Attempt | undefined => {
     const attempt = current;
@@ -122,16 +125,33 @@ export function createBaileysLink(deps: {
           log.warn({ what, messageId }, 'could not tell which phone number this is from');
         },
       });
-      for (const event of translated) sink(event);
+      for (const event of translated) {
+        sink(event);
+        if (event.type === 'restricted' && event.code === ACCOUNT_RESTRICTED_CODE) askTimelock(attempt);
+      }
     } catch (error) {
       log.warn({ err: error }, 'could not handle baileys events');
     }
   };
 
+  /**
+   * A 463 ack: baileys does not itself ask for the time-lock then (handleBadAck's 463 branch comes
+   * first), so we do; its answer arrives as `connection.update` `reachoutTimeLock` (Socket/socket.js
+   * fetchAccountReachoutTimelock), whose end becomes the restriction's `until`.
+   */
+  const askTimelock = (attempt: Attempt): void => {
+    attempt.sock.fetchAccountReachoutTimelock().catch((error: unknown) => {
+      log.warn({ err: error }, 'could not read the reach-out time-lock after a 463 ack');
+    });
+  };
+
   const onConnection = async (attempt: Attempt, update: Partial<ConnectionState>): Promise<void> => {
     if (update.qr) showQr(attempt, update.qr);
-    const restricted = timelockRestriction(update.reachoutTimeLock);
-    if (restricted) sink(restricted);
+    const timelock = timelockEvent(update.reachoutTimeLock, timelocked);
+    if (timelock) {
+      timelocked = timelock.type === 'restricted';
+      sink(timelock);
+    }
     if (update.connection === 'open') {
       open = true;
       clearTimeout(stableTimer);

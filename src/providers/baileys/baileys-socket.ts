@@ -40,6 +40,8 @@ export interface BaileysSocketLike {
   /** The new-chat cap (a `w:mex` query, Socket/socket.js fetchNewChatMessageCap): quota, usage, state, cycle. */
   fetchNewChatMessageCap(): Promise<NewChatMessageCapInfo>;
   readonly waUploadToServer: WAMediaUploadFunction;
+  /** Asks WhatsApp for the account's reach-out time-lock; the answer is also emitted as `connection.update` (Socket/socket.js). */
+  fetchAccountReachoutTimelock(): Promise<unknown>;
   logout(msg?: string): Promise<void>;
   end(error: Error | undefined): Promise<void>;
 }

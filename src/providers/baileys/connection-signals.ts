@@ -24,11 +24,27 @@ export function formatPairingCode(code: string): string {
   return code.length === 8 ? `${code.slice(0, 4)}-${code.slice(4)}` : code;
 }
 
-/** A reachout timelock blocks messages to new chats for a while: exactly what a blast sends. */
-export function timelockRestriction(lock: ConnectionState['reachoutTimeLock']): ProviderEvent | undefined {
-  if (!lock?.isActive) return undefined;
+/**
+ * A reachout time-lock blocks messages to new chats for a while: exactly what a blast sends.
+ * baileys reports it as `connection.update` `reachoutTimeLock`: from WhatsApp's notification
+ * (Socket/messages-recv.js handleReachoutTimelockNotification) or as the answer to
+ * `fetchAccountReachoutTimelock()` (Socket/socket.js). `isActive: false` lifts it, but only one
+ * this link heard as active (`wasActive`): the answer to the query a 463 ack prompts may be
+ * inactive while the 463 restriction stands (then it lasts until an operator resumes).
+ */
+export function timelockEvent(lock: ConnectionState['reachoutTimeLock'], wasActive: boolean): ProviderEvent | undefined {
+  if (!lock) return undefined;
+  const kind = lock.enforcementType ?? 'DEFAULT';
+  if (!lock.isActive) {
+    return wasActive ? { type: 'restriction-lifted', reason: 'reachout_timelock', detail: `reachout timelock (${kind}) lifted` } : undefined;
+  }
   // baileys makes the date from WhatsApp's text without checking it: an invalid one must not throw.
   const ends = lock.timeEnforcementEnds?.getTime();
-  const until = ends !== undefined && Number.isFinite(ends) ? ` until ${new Date(ends).toISOString()}` : '';
-  return { type: 'restricted', reason: 'rate_limited', detail: `reachout timelock (${lock.enforcementType ?? 'DEFAULT'})${until}` };
+  const until = ends !== undefined && Number.isFinite(ends) ? new Date(ends).toISOString() : undefined;
+  return {
+    type: 'restricted',
+    reason: 'reachout_timelock',
+    detail: `reachout timelock (${kind})${until ? ` until ${until}` : ''}`,
+    ...(until ? { until } : {}),
+  };
 }

@@ -14,6 +14,9 @@ import {
   type PreparedMedia,
   type ProviderEventSink,
 } from '../provider.js';
+import { ACCOUNT_RESTRICTED_CODE, SANDBOX_DEFAULT_TIMELOCK_MS, ackErrorEvents } from '../ack-errors.js';
+// The decision table baileys' closes go through (pure, no baileys import): a simulated close ends as a real one would.
+import { DEFAULT_RECONNECT, FRESH_COUNTERS, decideReconnect } from '../baileys/reconnect-policy.js';
 import { chance, isOnWhatsApp, type SandboxSettings } from './sandbox-settings.js';
 
 interface SandboxCreds {
@@ -59,12 +62,17 @@ export function createSandboxProvider(deps: {
   const attempts = new Map<string, number>();
   /** Who each accepted message went to, for receipts; bounded by what one run sends. */
   const sentTo = new Map<string, string>();
-  let state: 'idle' | 'linking' | 'connected' | 'closed' = 'idle';
+  let state: 'idle' | 'linking' | 'connected' | 'reconnecting' | 'closed' = 'idle';
   let qrCount = 0;
   let pairing = false;
   let accepted: number | undefined;
   /** The simulated new-chat cap: none until a `capping` signal; back to NONE once its cycle ends. */
   let cap: NewChatCapReading | null = null;
+  /** The error code the next accepted message gets in its ack (an `ack_error` signal). */
+  let nextAckError: string | undefined;
+  /** The account's reach-out time-lock as a `timelock` signal set it (ms since the epoch), for the 463 answer. */
+  let timelockEndsAt: number | undefined;
+  let reconnects = FRESH_COUNTERS;
 
   // A function, not a comparison, where `state` may have changed during an await.
   const isConnected = (): boolean => state === 'connected';
@@ -144,6 +152,54 @@ export function createSandboxProvider(deps: {
     });
   };
 
+  /** A time-lock from now to `endsAt`, or none when that is past (WhatsApp's `reachoutTimeLock`). */
+  const timelock = (endsAt: number): void => {
+    if (endsAt > clock.now().getTime()) {
+      timelockEndsAt = endsAt;
+      if (isConnected()) sink({ type: 'restricted', reason: 'reachout_timelock', detail: 'reachout timelock (simulated)', until: new Date(endsAt).toISOString() });
+      return;
+    }
+    const wasActive = timelockEndsAt !== undefined;
+    timelockEndsAt = undefined;
+    if (isConnected()) sink({ type: 'restriction-lifted', reason: 'reachout_timelock', detail: wasActive ? 'reachout timelock lifted (simulated)' : 'no reachout timelock (simulated)' });
+  };
+
+  /** The error ack; for 463 also the answer to the time-lock query baileys-link asks then (the signal's window, or an hour). */
+  const refuse = (messageId: string, code: string): void => {
+    if (!isConnected()) return;
+    for (const event of ackErrorEvents(messageId, code, code === ACCOUNT_RESTRICTED_CODE ? 'Your account has been restricted' : undefined)) sink(event);
+    if (code !== ACCOUNT_RESTRICTED_CODE) return;
+    const nowMs = clock.now().getTime();
+    if (timelockEndsAt === undefined || timelockEndsAt <= nowMs) timelockEndsAt = nowMs + SANDBOX_DEFAULT_TIMELOCK_MS;
+    sink({ type: 'restricted', reason: 'reachout_timelock', detail: 'reachout timelock (simulated)', until: new Date(timelockEndsAt).toISOString() });
+  };
+
+  /** The link closes as baileys reports `code`, and what follows is what the baileys provider does then. */
+  const disconnect = async (code: number): Promise<void> => {
+    if (!isConnected()) return;
+    const decision = decideReconnect({ statusCode: code }, reconnects, () => chance(settings.seed, 'reconnect', code, reconnects.failures), DEFAULT_RECONNECT, clock.now());
+    reconnects = decision.counters;
+    clearTimers();
+    if (decision.action === 'reconnect') {
+      state = 'reconnecting';
+      sink({ type: 'status', status: 'disconnected', reason: decision.detail, ...(reconnects.failures > 0 ? { attempt: reconnects.failures } : {}) });
+      if (decision.restricted) sink({ type: 'restricted', reason: decision.restricted.reason, detail: decision.detail, code: String(code), until: decision.restricted.until });
+      later(decision.delayMs, () => {
+        const stored = authStore.readCreds(sessionId);
+        void stored.then((creds) => {
+          if (state !== 'reconnecting' || creds === undefined) return;
+          sink({ type: 'status', status: 'connecting', reason: decision.detail });
+          goOnline(JSON.parse(creds) as SandboxCreds);
+        });
+      });
+      return;
+    }
+    state = 'closed';
+    if (decision.clearCredentials) await authStore.clear(sessionId);
+    if (decision.restricted) sink({ type: 'restricted', reason: decision.restricted, detail: decision.reason, code: String(code) });
+    sink({ type: 'status', status: decision.status, reason: decision.detail });
+  };
+
   return {
     async connect(options: ConnectOptions = {}) {
       if (state === 'connected' || state === 'linking') return;
@@ -195,9 +251,13 @@ export function createSandboxProvider(deps: {
           if (isConnected()) sink({ type: 'new-chat-cap', ...cap });
           return Promise.resolve();
         case 'ack_error':
+          nextAckError = signal.code;
+          return Promise.resolve();
         case 'timelock':
+          timelock(Date.parse(signal.until));
+          return Promise.resolve();
         case 'disconnect':
-          return Promise.resolve(); // simulated in the commits that teach the product each signal (issue 15)
+          return disconnect(signal.code);
       }
     },
 
@@ -227,10 +287,18 @@ export function createSandboxProvider(deps: {
         firstAt: at,
       });
       sentTo.set(message.messageId, message.to);
-      if (repeats === 0) {
-        accepted = (accepted ?? 0) + 1;
+      const ackError = nextAckError;
+      nextAckError = undefined;
+      if (ackError !== undefined) {
+        // Accepted, then refused by its ack, as WhatsApp does: the ack is on its way as the send
+        // resolves, and is heard before the session's next message starts.
+        queueMicrotask(() => {
+          refuse(message.messageId, ackError);
+        });
+      } else if (repeats === 0) {
         scheduleReceipts(message.messageId, message.to);
       }
+      if (repeats === 0) accepted = (accepted ?? 0) + 1;
       return { messageId: message.messageId, at };
     },
 

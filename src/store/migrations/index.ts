@@ -7,6 +7,7 @@ import * as m0005 from './0005-suppressions.js';
 import * as m0006 from './0006-blasts.js';
 import * as m0007 from './0007-list-keys.js';
 import * as m0008 from './0008-session-uids.js';
+import * as m0009 from './0009-session-restrictions.js';
 import * as m0010 from './0010-media-uploads.js';
 import * as m0011 from './0011-number-checks.js';
 import * as m0012 from './0012-new-chat-cap.js';
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006-blasts': m0006,
   '0007-list-keys': m0007,
   '0008-session-uids': m0008,
+  '0009-session-restrictions': m0009,
   '0010-media-uploads': m0010,
   '0011-number-checks': m0011,
   '0012-new-chat-cap': m0012,

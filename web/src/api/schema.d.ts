@@ -3556,6 +3556,18 @@ export interface components {
                  */
                 slowUntil: string | null;
             } | null;
+            /** @description A restriction WhatsApp put on the account: the session sends nothing (on any blast) until it ends or an operator resumes a blast of it. */
+            restriction: {
+                /** @description e.g. reachout_timelock (an ack with error 463, or WhatsApp's reach-out time-lock), temporarily_banned (402). */
+                reason: string;
+                /** @description WhatsApp's code, e.g. "463". */
+                code: string | null;
+                /**
+                 * Format: date-time
+                 * @description When it ends and the session sends again by itself; null: when an operator resumes.
+                 */
+                until: string | null;
+            } | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */

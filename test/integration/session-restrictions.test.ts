@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBlastControl } from '../../src/blasts/blast-control.js';
+import type { SessionRef } from '../../src/core/session-config.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { createBlastSignals } from '../../src/sending/blast-signals.js';
+import { createSessionRestrictions } from '../../src/sending/session-restrictions.js';
+import { liftEndedRestrictions } from '../../src/worker/maintenance.processor.js';
+import { asAdmin, startTestApi, type TestApi } from '../support/harness.js';
+
+let api: TestApi;
+
+beforeAll(async () => {
+  api = await startTestApi();
+});
+afterAll(async () => {
+  await api.close();
+});
+
+/** A restriction WhatsApp put on an account (a 463 ack, a time-lock) as the store and the blasts keep it (issue 15, item 1). */
+describe('session restrictions', () => {
+  const setup = async (ids: string[]) => {
+    const { runtime } = api;
+    const { store } = runtime;
+    const sessions: SessionRef[] = [];
+    for (const id of ids) {
+      const created = await api.app.inject({ method: 'POST', url: '/api/sessions/config', headers: asAdmin, payload: { id, friendlyName: id, businessUnit: 'Sales', provider: 'sandbox' } });
+      expect(created.statusCode).toBe(201);
+      sessions.push({ id, uid: (await store.sessions.get(id))?.uid ?? '' });
+    }
+    const at = new Date().toISOString();
+    const listId = randomUUID();
+    await store.lists.create({ id: listId, name: 'People', purpose: 'recipients', businessUnit: 'Sales', fileName: 'x.csv', fileSize: 1, blobSha256: 'x', phoneColumn: null, defaultCountry: 'ID', createdAt: at });
+    const blast = async (with_: SessionRef[]): Promise<string> => {
+      const id = randomUUID();
+      await store.blasts.create({
+        id, name: 'b', businessUnit: 'Sales', status: 'importing', listId, message: 'Hi', media: null, sessions: with_,
+        checkNumbers: false, typing: false, pacing: null, scheduledAt: null, createdAt: at,
+      });
+      expect(await store.blasts.transition(id, ['importing'], 'running', at)).toBe(true);
+      return id;
+    };
+    const control = createBlastControl({ store, events: runtime.events, signals: createBlastSignals(runtime.redis.client, runtime.redis.prefix), clock: runtime.clock, queues: runtime.queues });
+    const restrictions = createSessionRestrictions({ store, control, signals: createBlastSignals(runtime.redis.client, runtime.redis.prefix), clock: runtime.clock, log: createLogger('silent') });
+    return { store, sessions, blast, control, restrictions };
+  };
+
+  it('stops the session on all its blasts, is shown on the session, keeps new blasts from it, and the sweep lifts it once its window ended', async () => {
+    const { store, sessions, blast, restrictions } = await setup(['lock-a', 'lock-b']);
+    const [a, b] = sessions as [SessionRef, SessionRef];
+    const shared = await blast([a, b]);
+    const alone = await blast([a]);
+
+    await restrictions.restrict(a, { reason: 'reachout_timelock', code: '463', detail: 'error 463' });
+    // The time-lock's answer follows the 463: its end joins the code already stored.
+    const until = new Date(Date.now() + 60_000).toISOString();
+    await restrictions.restrict(a, { reason: 'reachout_timelock', until, detail: 'reachout timelock' });
+    expect(await store.sessions.restriction(a)).toEqual({ reason: 'reachout_timelock', code: '463', until });
+    const view = await api.app.inject({ method: 'GET', url: '/api/sessions/lock-a', headers: asAdmin });
+    expect(view.json()).toMatchObject({ restriction: { reason: 'reachout_timelock', code: '463', until } });
+    expect((await api.app.inject({ method: 'GET', url: '/api/sessions', headers: asAdmin })).json()).toMatchObject({ items: [{ id: 'lock-a', restriction: { code: '463' } }, { id: 'lock-b', restriction: null }] });
+
+    expect((await store.blasts.get(shared))?.status).toBe('running');
+    expect((await store.blasts.get(alone))?.pause?.reason).toBe('SESSION_RESTRICTED');
+    // A blast made now with the restricted session is not one it sends.
+    const later = await blast([a]);
+    expect((await store.blasts.activeForSession(a)).map((entry) => entry.id)).toEqual([]);
+    expect((await store.blasts.activeForSession(b)).map((entry) => entry.id)).toEqual([shared]);
+
+    const sweep = (at: Date) => liftEndedRestrictions({ store, clock: { now: () => at }, restrictions, log: createLogger('silent') });
+    expect(await sweep(new Date(Date.parse(until) - 1_000))).toBe(0);
+    expect(await sweep(new Date(Date.parse(until) + 1))).toBe(1);
+    expect(await store.sessions.restriction(a)).toBeNull();
+    expect((await store.blasts.get(alone))).toMatchObject({ status: 'running', pause: null });
+    expect((await store.blasts.activeForSession(a)).map((entry) => entry.id).sort()).toEqual([shared, alone, later].sort());
+    expect(await sweep(new Date(Date.parse(until) + 1))).toBe(0);
+  });
+
+  it('an operator resuming a blast clears the restriction of its sessions before its end', async () => {
+    const { store, sessions, blast, control, restrictions } = await setup(['lock-c']);
+    const [c] = sessions as [SessionRef];
+    const id = await blast([c]);
+    await restrictions.restrict(c, { reason: 'reachout_timelock', code: '463', until: new Date(Date.now() + 3_600_000).toISOString() });
+    expect((await store.blasts.get(id))?.status).toBe('paused');
+    expect(await control.resume(id)).toBe(true);
+    expect(await store.sessions.restriction(c)).toBeNull();
+    expect((await store.blasts.activeForSession(c)).map((entry) => entry.id)).toEqual([id]);
+  });
+
+  it('a passing restriction (rate-overlimit) pauses the blasts of the moment but is not kept on the session', async () => {
+    const { store, sessions, blast, restrictions } = await setup(['lock-d']);
+    const [d] = sessions as [SessionRef];
+    const id = await blast([d]);
+    await restrictions.restrict(d, { reason: 'rate_limited', detail: 'rate-overlimit' });
+    expect(await store.sessions.restriction(d)).toBeNull();
+    expect((await store.blasts.get(id))?.sessions).toEqual([{ sessionId: 'lock-d', sessionUid: d.uid, pausedReason: 'restricted:rate_limited' }]);
+  });
+});
