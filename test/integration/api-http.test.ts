@@ -101,6 +101,7 @@ describe('HTTP behaviour', () => {
         'post /api/sessions/{id}/logout',
         'post /api/sessions/{id}/sandbox/inbound',
         'post /api/sessions/{id}/sandbox/scan',
+        'post /api/sessions/{id}/sandbox/signal',
         'post /api/suppressions',
         'post /api/suppressions/import',
         'post /api/templates/preview',
