@@ -13,6 +13,7 @@ import {
   type proto,
 } from 'baileys';
 import type { Logger } from '../../logging/logger.js';
+import { createBoundedCache, type BoundedCache } from './bounded-cache.js';
 import type { BaileysLogger } from './db-auth-state.js';
 
 /**
@@ -41,6 +42,30 @@ export interface BaileysSocketLike {
 
 export type CreateBaileysSocket = (config: UserFacingSocketConfig) => BaileysSocketLike;
 
+const MINUTE = 60_000;
+
+/**
+ * The caches baileys takes from its config, one set per session kept across its reconnects, each
+ * with baileys' own time to live (Defaults/index.js DEFAULT_CACHE_TTLS) and a size bound baileys'
+ * defaults lack (they grow with every contact heard within the TTL; bounded-cache.ts).
+ */
+export interface SocketCaches {
+  /** A contact's devices, asked of WhatsApp before sending (Socket/messages-send.js getUSyncDevices). */
+  userDevicesCache: BoundedCache;
+  /** Call offers until the call ends (Socket/messages-recv.js handleCall). */
+  callOfferCache: BoundedCache;
+  /** Messages whose placeholder resend was asked for (Socket/messages-recv.js requestPlaceholderResend). */
+  placeholderResendCache: BoundedCache;
+}
+
+export function createSocketCaches(): SocketCaches {
+  return {
+    userDevicesCache: createBoundedCache({ maxEntries: 1_000, ttlMs: 5 * MINUTE }),
+    callOfferCache: createBoundedCache({ maxEntries: 100, ttlMs: 5 * MINUTE }),
+    placeholderResendCache: createBoundedCache({ maxEntries: 1_000, ttlMs: 60 * MINUTE }),
+  };
+}
+
 /**
  * A campaign sender needs no full chat history and must not mark the account online (the phone
  * would stop showing notifications). The initial, non-full history sync stays on: it is where
@@ -52,9 +77,11 @@ export function socketConfig(deps: {
   getMessage: (id: string) => proto.IMessage | undefined;
   /** The client version to announce (wa-version.ts); baileys' bundled one when absent. */
   version: WAVersion | undefined;
+  caches: SocketCaches;
 }): UserFacingSocketConfig {
   return {
     auth: deps.auth,
+    ...deps.caches,
     ...(deps.version ? { version: deps.version } : {}),
     logger: deps.logger,
     markOnlineOnConnect: false,
