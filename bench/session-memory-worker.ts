@@ -69,16 +69,15 @@ function linkedCreds(index: number): AuthenticationCreds {
 }
 
 /**
- * The caches the product hands baileys in its socket config, taken away again for the
- * `baileys-defaults` run, so that baileys makes its own (Socket/messages-send.js, messages-recv.js,
- * chats.js: NodeCache with a TTL and no size bound).
+ * The caches the product hands baileys in its socket config (baileys-socket.ts), taken away again
+ * for the `baileys-defaults` run, so that baileys makes its own (Socket/messages-send.js,
+ * messages-recv.js, chats.js: NodeCache with a TTL and no size bound; Signal/lid-mapping.js: an
+ * lru-cache with a 3-day TTL and a timer per entry).
  */
-const PRODUCT_CACHES = ['userDevicesCache', 'callOfferCache', 'placeholderResendCache', 'mediaCache'] as const;
-
 function createSocket(config: UserFacingSocketConfig): BaileysSocketLike {
-  const own: UserFacingSocketConfig = { ...config, waWebSocketUrl: url };
-  if (variant === 'baileys-defaults') for (const name of PRODUCT_CACHES) own[name] = undefined;
-  return makeWASocket(own);
+  if (variant === 'ours') return makeWASocket({ ...config, waWebSocketUrl: url });
+  const { userDevicesCache: _devices, callOfferCache: _calls, placeholderResendCache: _placeholders, makeSignalRepository: _lidStore, ...rest } = config;
+  return makeWASocket({ ...rest, waWebSocketUrl: url });
 }
 
 async function main(): Promise<void> {

@@ -23,7 +23,10 @@
  * transform baileys itself (server.deps.inline) and hold its module graph in the same heap.
  *
  * Two runs, one after the other, same churn: `ours` (the product as it is) and `baileys-defaults`
- * (the same, but without the caches the product hands baileys, so baileys makes its own).
+ * (the same, but without the caches the product hands baileys in its socket config, so baileys
+ * makes its own NodeCaches; the signal-key cache in front of the database is ours in both runs,
+ * as it is created with the auth state, not the socket). To compare with an older commit, run
+ * this file against that commit's src (`--only ours`).
  * Figures per run: RSS and V8 heap (after a full GC) with no session, once all are connected,
  * after warm-up (the first fifth of the run) and at the end; per idle session
  * ((with N − with 0) / N); and the slope of RSS and heap after warm-up (least squares, MB/min).

@@ -1,10 +1,12 @@
 import {
+  DEFAULT_CONNECTION_CONFIG,
   makeWASocket,
   type AnyMessageContent,
   type BaileysEventMap,
   type Contact,
   type MessageRelayOptions,
   type MiscMessageGenerationOptions,
+  type SocketConfig,
   type UserFacingSocketConfig,
   type WAMediaUploadFunction,
   type WAMessage,
@@ -58,11 +60,50 @@ export interface SocketCaches {
   placeholderResendCache: BoundedCache;
 }
 
-export function createSocketCaches(): SocketCaches {
+export interface LinkCaches {
+  socket: SocketCaches;
+  /**
+   * The LID ↔ phone pairs baileys' LID store keeps in memory (Signal/lid-mapping.js mappingCache,
+   * two entries a contact). baileys' own is an lru-cache with a 3-day TTL, no size bound and
+   * `ttlAutopurge`, which starts one 3-day timer per entry: every contact heard stays in memory
+   * three days. Not in the socket config: it is put in place by `makeSignalRepository`.
+   */
+  lidMappings: BoundedCache;
+}
+
+export function createSocketCaches(): LinkCaches {
   return {
-    userDevicesCache: createBoundedCache({ maxEntries: 1_000, ttlMs: 5 * MINUTE }),
-    callOfferCache: createBoundedCache({ maxEntries: 100, ttlMs: 5 * MINUTE }),
-    placeholderResendCache: createBoundedCache({ maxEntries: 1_000, ttlMs: 60 * MINUTE }),
+    socket: {
+      userDevicesCache: createBoundedCache({ maxEntries: 1_000, ttlMs: 5 * MINUTE }),
+      callOfferCache: createBoundedCache({ maxEntries: 100, ttlMs: 5 * MINUTE }),
+      placeholderResendCache: createBoundedCache({ maxEntries: 1_000, ttlMs: 60 * MINUTE }),
+    },
+    lidMappings: createBoundedCache({ maxEntries: 4_000, ttlMs: 3 * 24 * 60 * MINUTE }),
+  };
+}
+
+/**
+ * baileys' own signal repository, its LID store's memory swapped for a bounded cache (a pair that
+ * left it is read again from the `lid-mapping` keys in our database, lid-mapping.js
+ * getPNForLID/getLIDForPN). The store's cache is a private field: if a baileys release renames
+ * it, the repository is left as baileys made it.
+ */
+function boundedSignalRepository(lidMappings: BoundedCache): SocketConfig['makeSignalRepository'] {
+  return (auth, logger, pnToLid) => {
+    const repository = DEFAULT_CONNECTION_CONFIG.makeSignalRepository(auth, logger, pnToLid);
+    const store = repository.lidMapping as unknown as { mappingCache?: unknown };
+    if (store.mappingCache !== undefined) {
+      store.mappingCache = {
+        get: (key: string) => lidMappings.get(key),
+        set: (key: string, value: unknown) => {
+          lidMappings.set(key, value);
+        },
+        clear: () => {
+          lidMappings.flushAll();
+        },
+      };
+    }
+    return repository;
   };
 }
 
@@ -77,11 +118,12 @@ export function socketConfig(deps: {
   getMessage: (id: string) => proto.IMessage | undefined;
   /** The client version to announce (wa-version.ts); baileys' bundled one when absent. */
   version: WAVersion | undefined;
-  caches: SocketCaches;
+  caches: LinkCaches;
 }): UserFacingSocketConfig {
   return {
     auth: deps.auth,
-    ...deps.caches,
+    ...deps.caches.socket,
+    makeSignalRepository: boundedSignalRepository(deps.caches.lidMappings),
     ...(deps.version ? { version: deps.version } : {}),
     logger: deps.logger,
     markOnlineOnConnect: false,

@@ -1,3 +1,4 @@
+import { initAuthCreds } from 'baileys';
 import { describe, expect, it } from 'vitest';
 import { createAddressBook, LID_LIMIT } from '../../../src/providers/baileys/address-book.js';
 import { createSocketCaches, socketConfig } from '../../../src/providers/baileys/baileys-socket.js';
@@ -42,6 +43,33 @@ describe('memory per idle session (item 10): what a session keeps stays bounded 
     }
     const sizes = caches.map((cache) => (cache as unknown as { size: number }).size);
     expect(sizes).toEqual([1_000, 100, 1_000]);
+  });
+
+  it("baileys' LID store keeps its pairs in a bounded cache, and reads a pair that left it from the keys again", async () => {
+    const caches = createSocketCaches();
+    const config = socketConfig({ auth: undefined as never, logger: createLogger('silent'), getMessage: () => undefined, version: undefined, caches });
+    const keys = new Map<string, unknown>();
+    const reads: string[] = [];
+    const store = {
+      get: (type: string, ids: string[]) => {
+        reads.push(...ids);
+        return Object.fromEntries(ids.filter((id) => keys.has(`${type}/${id}`)).map((id) => [id, keys.get(`${type}/${id}`)]));
+      },
+      set: (data: Record<string, Record<string, unknown>>) => {
+        for (const [type, values] of Object.entries(data)) for (const [id, value] of Object.entries(values)) keys.set(`${type}/${id}`, value);
+      },
+      transaction: <T>(work: () => Promise<T>) => work(),
+      isInTransaction: () => false,
+    };
+    const repository = config.makeSignalRepository?.({ creds: initAuthCreds(), keys: store as never }, createLogger('silent'));
+    expect(repository).toBeDefined();
+    const pairs = Array.from({ length: 5_000 }, (_, k) => contact(k));
+    await repository!.lidMapping.storeLIDPNMappings(pairs.map(({ lid, pn }) => ({ lid, pn })));
+    expect(caches.lidMappings.size).toBe(4_000);
+    reads.length = 0;
+    // Read from the `lid-mapping` keys; baileys names the device (lid-mapping.js getPNForLID).
+    expect(await repository!.lidMapping.getPNForLID(pairs[0]!.lid)).toBe('6285700000000:0@s.whatsapp.net');
+    expect(reads.length).toBeGreaterThan(0);
   });
 
   it('a bounded cache forgets an entry at its time to live, and the oldest entry first when full', () => {
