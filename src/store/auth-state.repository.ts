@@ -41,6 +41,11 @@ export function createAuthStateRepository(db: Db): AuthStateStore {
       return found;
     },
 
+    async readCategory(sessionId, category) {
+      const rows = await db.selectFrom('wa_auth').select(['key_id', 'value']).where('session_id', '=', sessionId).where('category', '=', category).execute();
+      return new Map(rows.map((row) => [row.key_id, row.value]));
+    },
+
     async writeKeys(sessionId, entries) {
       if (entries.length === 0) return;
       await db.transaction().execute(async (trx) => {

@@ -177,7 +177,8 @@ describe('baileys provider', () => {
       const keys: { [T in 'lid-mapping' | 'device-list' | 'tctoken' | 'app-state-sync-key']: Record<string, SignalDataTypeMap[T]> } = {
         'lid-mapping': { '6281234567890': '11122233344455', '11122233344455_reverse': '6281234567890' },
         'device-list': { '6281234567890': ['0', '3', '12'] },
-        tctoken: { '6281234567890@s.whatsapp.net': { token: Buffer.from('c2VjcmV0LXRva2Vu', 'base64'), timestamp: '1767225600' } },
+        // A live token (a day old): an expired one is pruned when the link opens (item 10).
+        tctoken: { '6281234567890@s.whatsapp.net': { token: Buffer.from('c2VjcmV0LXRva2Vu', 'base64'), timestamp: String(Math.floor(Date.now() / 1000) - 86_400) } },
         'app-state-sync-key': { AAAAAQ: { keyData: Buffer.from([1, 2, 3, 4]), timestamp: 1767225600 } },
       };
       await firstSocket.config.auth.keys.set(keys);
@@ -573,14 +574,16 @@ describe('baileys provider', () => {
       await linked(env);
     });
 
-    it('attributes receipts that come from a LID to the number we sent to', async () => {
-      await env.provider.send({ messageId: 'b6-r1', to: WITH_WA, text: 'Hi' });
-      await env.network.acknowledge('b6-r1', 'delivered', { fromJid: `${LID}@lid` });
-      await env.network.acknowledge('b6-r1', 'read', { fromJid: `${LID}:3@lid` });
+    it('counts receipts that come from an unknown LID by our message id alone: nothing is kept per message sent (item 10)', async () => {
+      const id = messageIdFor('blast-6', 1);
+      await env.provider.send({ messageId: id, to: WITH_WA, text: 'Hi' });
+      await env.network.acknowledge(id, 'delivered', { fromJid: `${LID}@lid` });
+      await env.network.acknowledge(id, 'read', { fromJid: `${LID}:3@lid` });
       expect(env.log.events.filter(eventOf('receipt')).map(({ messageId, to, status }) => ({ messageId, to, status }))).toEqual([
-        { messageId: 'b6-r1', to: WITH_WA, status: 'delivered' },
-        { messageId: 'b6-r1', to: WITH_WA, status: 'read' },
+        { messageId: id, to: undefined, status: 'delivered' },
+        { messageId: id, to: undefined, status: 'read' },
       ]);
+      expect(env.network.current.lidLookups).toEqual([]);
     });
 
     it('after a restart, a LID receipt for one of our ids counts by id alone: no lookup, no number needed', async () => {

@@ -138,3 +138,41 @@ export function mexNotification(options: { opName: string; data: unknown; id?: s
 export function mexResult(id: string, data: unknown): BinaryNode {
   return iqResult(id, [{ tag: 'result', attrs: {}, content: Buffer.from(JSON.stringify({ data }), 'utf-8') }]);
 }
+
+/**
+ * Socket/chats.js `ws.on('CB:presence')` / `ws.on('CB:chatstate')` → handlePresenceUpdate: a
+ * contact comes online (`presence`) or types (`chatstate` with a `composing` child); baileys emits
+ * `presence.update` and sends nothing back.
+ */
+export function presence(options: { from: string; typing?: boolean; at?: Date }): BinaryNode {
+  if (options.typing) return { tag: 'chatstate', attrs: { from: options.from }, content: [{ tag: 'composing', attrs: {} }] };
+  return { tag: 'presence', attrs: { from: options.from, type: 'available', last: seconds(options.at) } };
+}
+
+/**
+ * Socket/messages-recv.js processNotification, case 'privacy_token' → handlePrivacyTokenNotification
+ * → Utils/tc-token-utils.js storeTcTokensFromIqResult: a contact's `trusted_contact` token, kept as
+ * a `tctoken` signal key under the sender's LID (`sender_lid`) with its timestamp `t`.
+ */
+export function privacyToken(options: { from: string; senderLid?: string; at?: Date }): BinaryNode {
+  const t = seconds(options.at);
+  return {
+    tag: 'notification',
+    attrs: { type: 'privacy_token', id: randomBytes(6).toString('hex'), from: options.from, t, ...(options.senderLid ? { sender_lid: options.senderLid } : {}) },
+    content: [{ tag: 'tokens', attrs: {}, content: [{ tag: 'token', attrs: { type: 'trusted_contact', t }, content: randomBytes(24) }] }],
+  };
+}
+
+/**
+ * Socket/messages-recv.js processNotification, case 'devices' → handleDevicesNotification: a
+ * contact linked (`add`) a companion device; baileys updates its device cache if it holds the user.
+ */
+export function devicesAdded(options: { from: string; device: number }): BinaryNode {
+  const user = options.from.split('@')[0] ?? '';
+  const server = options.from.split('@')[1] ?? WA_SERVER;
+  return {
+    tag: 'notification',
+    attrs: { type: 'devices', id: randomBytes(6).toString('hex'), from: options.from, t: seconds() },
+    content: [{ tag: 'add', attrs: { device_hash: randomBytes(4).toString('hex') }, content: [{ tag: 'device', attrs: { jid: `${user}:${options.device}@${server}` } }] }],
+  };
+}

@@ -80,14 +80,12 @@ export async function translateEvents(events: Partial<BaileysEventMap>, ctx: Inb
 
 /**
  * The ledger finds a recipient by message id alone, so a receipt from a LID nobody can map still
- * counts, and none waits for a lookup. One for a message the product did not send (sent in this
- * run, or shaped like its ids after a restart) is dropped here.
+ * counts, and none waits for a lookup or needs the number we sent to. One for a message the
+ * product did not send (an id not shaped like its ids) is dropped here.
  */
 function toReceipt(messageId: string, status: Receipt['status'], jid: string | null | undefined, at: string, ctx: InboxContext): Receipt | undefined {
-  const sentTo = ctx.book.sentTo(messageId);
-  if (sentTo === undefined && !isProductMessageId(messageId)) return undefined;
-  // The number we sent to is the truth; the jid may be a LID the campaign never saw.
-  const to = sentTo ?? ctx.book.knownPhoneOf(jid);
+  if (!isProductMessageId(messageId)) return undefined;
+  const to = ctx.book.knownPhoneOf(jid);
   return { type: 'receipt', messageId, ...(to === undefined ? {} : { to }), status, at };
 }
 

@@ -9,9 +9,9 @@ import type { AddressBook } from './address-book.js';
 import { describeDisconnect } from './baileys-errors.js';
 import { translateEvents } from './baileys-inbox.js';
 import { isE164 } from './baileys-jids.js';
-import { socketConfig, type BaileysSocketLike, type CreateBaileysSocket } from './baileys-socket.js';
+import { createSocketCaches, socketConfig, type BaileysSocketLike, type CreateBaileysSocket } from './baileys-socket.js';
 import { formatPairingCode, linkedAccount, qrTtl, timelockEvent } from './connection-signals.js';
-import { clearAuthState, loadDbAuthState, type BaileysLogger, type DbAuthState } from './db-auth-state.js';
+import { clearAuthState, loadDbAuthState, pruneExpiredTcTokens, type BaileysLogger, type DbAuthState } from './db-auth-state.js';
 import { DEFAULT_RECONNECT, FRESH_COUNTERS, decideReconnect, type Disconnect, type ReconnectOptions } from './reconnect-policy.js';
 
 export interface BaileysLink {
@@ -21,6 +21,9 @@ export interface BaileysLink {
   logout(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** How often expired privacy tokens are pruned while a link stays open (baileys: once a day, online). */
+export const TC_TOKEN_PRUNE_EVERY_MS = 24 * 60 * 60 * 1000;
 
 interface Attempt {
   sock: BaileysSocketLike;
@@ -63,6 +66,10 @@ export function createBaileysLink(deps: {
   /** Starts the failure count over once a link has stayed open a while (not at once: no flapping). */
   let stableTimer: NodeJS.Timeout | undefined;
   let pairingPhone: string | undefined;
+  /** baileys' caches, bounded, and kept across this session's sockets (baileys-socket.ts). */
+  const caches = createSocketCaches();
+  let pruneTimer: NodeJS.Timeout | undefined;
+  let prunedAt = Number.NEGATIVE_INFINITY;
   /** Bumped by every connect and stop, so a connect that was overtaken while reading creds gives up. */
   let generation = 0;
   /** Whether the last time-lock WhatsApp reported was active (only such a one is lifted by an inactive one). */
@@ -79,7 +86,29 @@ export function createBaileysLink(deps: {
     retryTimer = undefined;
     clearTimeout(stableTimer);
     stableTimer = undefined;
+    clearTimeout(pruneTimer);
+    pruneTimer = undefined;
     return attempt;
+  };
+
+  /**
+   * baileys prunes expired `tctoken` keys only when the account goes online, which this product
+   * never makes it (markOnlineOnConnect is off): a link does it when it opens, at most once a day,
+   * and once a day while it stays open.
+   */
+  const pruneTcTokens = async (): Promise<void> => {
+    clearTimeout(pruneTimer);
+    pruneTimer = setTimeout(() => void pruneTcTokens(), TC_TOKEN_PRUNE_EVERY_MS);
+    const state = auth;
+    const now = deps.clock.now();
+    if (!state || !open || now.getTime() - prunedAt < TC_TOKEN_PRUNE_EVERY_MS) return;
+    prunedAt = now.getTime();
+    try {
+      const { deleted, kept } = await pruneExpiredTcTokens(authStore, sessionId, state.state.keys, now);
+      if (deleted > 0) log.info({ deleted, kept }, 'pruned expired privacy tokens');
+    } catch (error) {
+      log.warn({ err: error }, 'could not prune expired privacy tokens');
+    }
   };
 
   // Batches are handled one at a time, in order: a `read` must not overtake its `delivered`.
@@ -89,7 +118,7 @@ export function createBaileysLink(deps: {
     if (!running || !auth) return;
     let sock: BaileysSocketLike;
     try {
-      sock = deps.createSocket(socketConfig({ auth: auth.state, logger: deps.socketLog, getMessage: deps.getMessage, retryCounts: deps.retryCounts, version }));
+      sock = deps.createSocket(socketConfig({ auth: auth.state, logger: deps.socketLog, getMessage: deps.getMessage, retryCounts: deps.retryCounts, version, caches }));
     } catch (error) {
       log.warn({ err: error }, 'could not create a baileys socket');
       void onDisconnect({});
@@ -161,6 +190,7 @@ export function createBaileysLink(deps: {
       }, policy.stableAfterMs);
       const me = linkedAccount(attempt.sock.user ?? auth?.state.creds.me);
       sink({ type: 'status', status: 'connected', ...(me ? { me } : {}) });
+      void pruneTcTokens();
     }
     if (update.connection === 'close') await onClose(attempt, describeDisconnect(update.lastDisconnect?.error));
   };

@@ -1,4 +1,5 @@
 import {
+  DEFAULT_CONNECTION_CONFIG,
   makeWASocket,
   type AnyMessageContent,
   type BaileysEventMap,
@@ -7,6 +8,7 @@ import {
   type MessageRelayOptions,
   type MiscMessageGenerationOptions,
   type NewChatMessageCapInfo,
+  type SocketConfig,
   type UserFacingSocketConfig,
   type WAMediaUploadFunction,
   type WAMessage,
@@ -15,6 +17,7 @@ import {
   type proto,
 } from 'baileys';
 import type { Logger } from '../../logging/logger.js';
+import { createBoundedCache, type BoundedCache } from './bounded-cache.js';
 import type { BaileysLogger } from './db-auth-state.js';
 
 /**
@@ -48,6 +51,69 @@ export interface BaileysSocketLike {
 
 export type CreateBaileysSocket = (config: UserFacingSocketConfig) => BaileysSocketLike;
 
+const MINUTE = 60_000;
+
+/**
+ * The caches baileys takes from its config, one set per session kept across its reconnects, each
+ * with baileys' own time to live (Defaults/index.js DEFAULT_CACHE_TTLS) and a size bound baileys'
+ * defaults lack (they grow with every contact heard within the TTL; bounded-cache.ts).
+ */
+export interface SocketCaches {
+  /** A contact's devices, asked of WhatsApp before sending (Socket/messages-send.js getUSyncDevices). */
+  userDevicesCache: BoundedCache;
+  /** Call offers until the call ends (Socket/messages-recv.js handleCall). */
+  callOfferCache: BoundedCache;
+  /** Messages whose placeholder resend was asked for (Socket/messages-recv.js requestPlaceholderResend). */
+  placeholderResendCache: BoundedCache;
+}
+
+export interface LinkCaches {
+  socket: SocketCaches;
+  /**
+   * The LID ↔ phone pairs baileys' LID store keeps in memory (Signal/lid-mapping.js mappingCache,
+   * two entries a contact). baileys' own is an lru-cache with a 3-day TTL, no size bound and
+   * `ttlAutopurge`, which starts one 3-day timer per entry: every contact heard stays in memory
+   * three days. Not in the socket config: it is put in place by `makeSignalRepository`.
+   */
+  lidMappings: BoundedCache;
+}
+
+export function createSocketCaches(): LinkCaches {
+  return {
+    socket: {
+      userDevicesCache: createBoundedCache({ maxEntries: 1_000, ttlMs: 5 * MINUTE }),
+      callOfferCache: createBoundedCache({ maxEntries: 100, ttlMs: 5 * MINUTE }),
+      placeholderResendCache: createBoundedCache({ maxEntries: 1_000, ttlMs: 60 * MINUTE }),
+    },
+    lidMappings: createBoundedCache({ maxEntries: 4_000, ttlMs: 3 * 24 * 60 * MINUTE }),
+  };
+}
+
+/**
+ * baileys' own signal repository, its LID store's memory swapped for a bounded cache (a pair that
+ * left it is read again from the `lid-mapping` keys in our database, lid-mapping.js
+ * getPNForLID/getLIDForPN). The store's cache is a private field: if a baileys release renames
+ * it, the repository is left as baileys made it.
+ */
+function boundedSignalRepository(lidMappings: BoundedCache): SocketConfig['makeSignalRepository'] {
+  return (auth, logger, pnToLid) => {
+    const repository = DEFAULT_CONNECTION_CONFIG.makeSignalRepository(auth, logger, pnToLid);
+    const store = repository.lidMapping as unknown as { mappingCache?: unknown };
+    if (store.mappingCache !== undefined) {
+      store.mappingCache = {
+        get: (key: string) => lidMappings.get(key),
+        set: (key: string, value: unknown) => {
+          lidMappings.set(key, value);
+        },
+        clear: () => {
+          lidMappings.flushAll();
+        },
+      };
+    }
+    return repository;
+  };
+}
+
 /**
  * A campaign sender needs no full chat history and must not mark the account online (the phone
  * would stop showing notifications). The initial, non-full history sync stays on: it is where
@@ -62,9 +128,12 @@ export function socketConfig(deps: {
   retryCounts: CacheStore;
   /** The client version to announce (wa-version.ts); baileys' bundled one when absent. */
   version: WAVersion | undefined;
+  caches: LinkCaches;
 }): UserFacingSocketConfig {
   return {
     auth: deps.auth,
+    ...deps.caches.socket,
+    makeSignalRepository: boundedSignalRepository(deps.caches.lidMappings),
     ...(deps.version ? { version: deps.version } : {}),
     logger: deps.logger,
     markOnlineOnConnect: false,

@@ -108,8 +108,6 @@ export function createBaileysProvider(deps: BaileysProviderDeps): MessagingProvi
       const sock = openSocket();
       const { messageId } = message;
       const jid = addressOf(message.to, message.address);
-      // Before the call: a receipt can only name a LID, and must still reach this number.
-      book.rememberSent(messageId, message.to);
       try {
         if (message.media) {
           const content = captioned(message.media, message.text);

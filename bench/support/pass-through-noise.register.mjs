@@ -1,0 +1,4 @@
+// Loaded with --import: see pass-through-noise.hooks.mjs.
+import { register } from 'node:module';
+
+register('./pass-through-noise.hooks.mjs', import.meta.url);
