@@ -19,6 +19,9 @@ export function startJobId(blastId: string): string {
   return `start-${blastId}`;
 }
 
+/** Pauses the product makes when a blast has no session left that may send (session-restrictions, new-chat-cap-guard). */
+const AUTOMATIC_PAUSES: ReadonlySet<string> = new Set(['SESSION_RESTRICTED', 'NEW_CHAT_CAP']);
+
 export type ProgressSample = { atMs: number; done: number };
 
 /**
@@ -128,12 +131,16 @@ export function createBlastControl(deps: { store: Store; events: EventPublisher;
     },
 
     /**
-     * paused → running for a blast that paused only because every session it sends from was
-     * restricted, now that one of them may send again; a blast an operator paused stays paused.
+     * Reconsiders a pause the product made by itself (SESSION_RESTRICTED, NEW_CHAT_CAP) now that a
+     * session's restriction or cap ended: paused → running when some session of the blast may send
+     * again (no pause reason of its own); the other sessions keep theirs. A blast an operator paused
+     * stays paused; the operator's resume (`resume`) is another thing.
      */
-    async resumeRestricted(blastId: string): Promise<boolean> {
+    async resumeAutomaticPause(blastId: string): Promise<boolean> {
       const before = await store.blasts.get(blastId);
-      if (before?.status !== 'paused' || before.pause?.reason !== 'SESSION_RESTRICTED') return false;
+      if (before?.status !== 'paused' || !AUTOMATIC_PAUSES.has(before.pause?.reason ?? '')) return false;
+      const sending = new Set(await store.blasts.sendingSessions(blastId));
+      if (!before.sessions.some((session) => session.pausedReason === null && sending.has(session.sessionId))) return false;
       if (!(await move(blastId, 'resume', 'running', { pause: null }))) return false;
       await events.publish('blast:resumed', { blastId, at: now() }, scope(before));
       return true;

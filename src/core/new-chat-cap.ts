@@ -25,6 +25,9 @@ export interface NewChatCap extends NewChatCapReading {
   updatedAt: string;
 }
 
+/** A blast's session paused by the cap (blast_sessions.paused_reason). */
+export const NEW_CHAT_CAP_PAUSE = 'new_chat_cap';
+
 const DAY_MS = 86_400_000;
 /** How long a warning slows the session: "until the next day" (issue 15), counted from the first warning. */
 export const WARNING_SLOWS_FOR_MS = DAY_MS;

@@ -1,5 +1,5 @@
 import type { BlastControl } from '../blasts/blast-control.js';
-import { cappedUntilMs, nextNewChatCap, type NewChatCap, type NewChatCapReading } from '../core/new-chat-cap.js';
+import { cappedUntilMs, NEW_CHAT_CAP_PAUSE, nextNewChatCap, type NewChatCap, type NewChatCapReading } from '../core/new-chat-cap.js';
 import type { SessionRef } from '../core/session-config.js';
 import { MAX_TIMER_MS, type Clock } from '../infra/clock.js';
 import type { Logger } from '../logging/logger.js';
@@ -7,8 +7,7 @@ import type { Store } from '../store/store.js';
 import type { BlastSignals } from './blast-signals.js';
 import type { OwnedSessions } from './sender-host.js';
 
-/** A blast's session paused by the cap (blast_sessions.paused_reason), and a blast left with none that may send. */
-export const NEW_CHAT_CAP_PAUSE = 'new_chat_cap';
+/** A blast left with no session that may send, the others paused by the cap (NEW_CHAT_CAP_PAUSE) or otherwise. */
 export const NEW_CHAT_CAP_BLAST_PAUSE = 'NEW_CHAT_CAP';
 /** A read of the cap this recent is not repeated before a blast starts. */
 const READ_AGAIN_AFTER_MS = 60_000;
@@ -16,7 +15,7 @@ const READ_AGAIN_AFTER_MS = 60_000;
 export interface NewChatCapGuardDeps {
   store: Store;
   sessions: OwnedSessions;
-  control: Pick<BlastControl, 'pause' | 'resume'>;
+  control: Pick<BlastControl, 'pause' | 'resumeAutomaticPause'>;
   signals: BlastSignals;
   clock: Clock;
   log: Logger;
@@ -38,6 +37,11 @@ export class NewChatCapGuard {
   readonly #readAtMs = new Map<string, number>();
   /** Sessions capped now, and until when (ms): known here before the database write lands, so no send slips in between. */
   readonly #cappedUntil = new Map<string, number>();
+  /** One change at a time per session, so a reading and the one behind it cannot interleave. */
+  readonly #queues = new Map<string, Promise<unknown>>();
+  /** Readings are numbered when taken (a read's when it starts); the number of the last one applied, per session. */
+  #taken = 0;
+  readonly #appliedTaken = new Map<string, number>();
   #stopped = false;
 
   constructor(private readonly deps: NewChatCapGuardDeps) {}
@@ -57,18 +61,19 @@ export class NewChatCapGuard {
     const last = this.#readAtMs.get(session.id);
     if (options.unlessRecent && last !== undefined && nowMs - last < READ_AGAIN_AFTER_MS) {
       // Read a moment ago: what it said still holds for the blast about to start.
-      await this.#enforce(session, await this.deps.store.newChatCaps.get(session));
+      await this.#serial(session.id, async () => this.#enforce(session, await this.deps.store.newChatCaps.get(session)));
       return;
     }
     this.#readAtMs.set(session.id, nowMs);
+    const taken = ++this.#taken;
     let reading: NewChatCapReading | null = null;
     try {
       reading = (await this.deps.sessions.owned(session.id)?.provider.newChatCap()) ?? null;
     } catch (error) {
       this.deps.log.warn({ sessionId: session.id, err: error }, 'could not read the new-chat cap; acting on the one stored');
     }
-    if (reading) await this.apply(session, reading);
-    else await this.#enforce(session, await this.deps.store.newChatCaps.get(session));
+    if (reading) await this.#apply(session, reading, taken);
+    else await this.#serial(session.id, async () => this.#enforce(session, await this.deps.store.newChatCaps.get(session)));
   }
 
   /** Until when this session may not send (ms since the epoch), as far as this worker knows; undefined when it may. */
@@ -77,20 +82,52 @@ export class NewChatCapGuard {
     return untilMs !== undefined && untilMs > this.deps.clock.now().getTime() ? untilMs : undefined;
   }
 
-  /** A reading of the session's cap: stored, then acted on. */
+  /** A reading of the session's cap, as WhatsApp announced it just now: stored, then acted on. */
   async apply(session: SessionRef, reading: NewChatCapReading): Promise<void> {
     if (this.#stopped) return;
-    const { store, clock, log } = this.deps;
-    const previous = await store.newChatCaps.get(session);
-    const cap = nextNewChatCap(previous, reading, clock.now());
-    this.#remember(session.id, cap);
-    await store.newChatCaps.put(session, cap);
-    if (cap.state !== previous?.state) {
-      const level = cap.state === 'NONE' ? 'info' : 'warn';
-      log[level]({ sessionId: session.id, state: cap.state, quota: cap.quota, used: cap.used, resetsAt: cap.resetsAt, slowUntil: cap.slowUntil }, 'new-chat cap changed');
+    if (reading.state === 'CAPPED') {
+      // Known at once, before the queue and the database: no send slips in meanwhile.
+      const untilMs = cappedUntilMs(nextNewChatCap(null, reading, this.deps.clock.now()), this.deps.clock.now());
+      if (untilMs !== undefined) this.#cappedUntil.set(session.id, Math.max(untilMs, this.#cappedUntil.get(session.id) ?? 0));
     }
-    this.deps.changed(session.id);
-    await this.#enforce(session, cap);
+    await this.#apply(session, reading, ++this.#taken);
+  }
+
+  #serial(sessionId: string, change: () => Promise<void>): Promise<void> {
+    const run = (this.#queues.get(sessionId) ?? Promise.resolve()).then(change);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#queues.set(sessionId, tail);
+    void tail.then(() => {
+      if (this.#queues.get(sessionId) === tail) this.#queues.delete(sessionId);
+    });
+    return run;
+  }
+
+  /** `taken`: when the reading was taken; one taken before the last applied is stale (a read at connect answered after a notification) and dropped. */
+  #apply(session: SessionRef, reading: NewChatCapReading, taken: number): Promise<void> {
+    return this.#serial(session.id, async () => {
+      if (this.#stopped) return;
+      const { store, clock, log } = this.deps;
+      const previous = await store.newChatCaps.get(session);
+      if (taken < (this.#appliedTaken.get(session.id) ?? 0)) {
+        log.info({ sessionId: session.id, state: reading.state }, 'new-chat cap reading older than the one applied: dropped');
+        this.#remember(session.id, previous);
+        return;
+      }
+      this.#appliedTaken.set(session.id, taken);
+      const cap = nextNewChatCap(previous, reading, clock.now());
+      this.#remember(session.id, cap);
+      await store.newChatCaps.put(session, cap);
+      if (cap.state !== previous?.state) {
+        const level = cap.state === 'NONE' ? 'info' : 'warn';
+        log[level]({ sessionId: session.id, state: cap.state, quota: cap.quota, used: cap.used, resetsAt: cap.resetsAt, slowUntil: cap.slowUntil }, 'new-chat cap changed');
+      }
+      this.deps.changed(session.id);
+      await this.#enforce(session, cap);
+    });
   }
 
   #remember(sessionId: string, cap: NewChatCap | null): number | undefined {
@@ -122,7 +159,11 @@ export class NewChatCapGuard {
     }
   }
 
-  /** The cap is over (or was never reached): the blasts it paused go on. */
+  /**
+   * The cap is over (or was never reached): the session goes on with the blasts it paused it on, and a
+   * blast paused for want of a session that may send runs again; other sessions keep their pauses (a
+   * time-lock stays in force).
+   */
   async #lift(session: SessionRef): Promise<void> {
     const { store, control, signals, log } = this.deps;
     clearTimeout(this.#timers.get(session.id));
@@ -132,15 +173,8 @@ export class NewChatCapGuard {
       const mine = blast?.sessions.find((entry) => entry.sessionId === session.id);
       if (!blast || mine?.pausedReason !== NEW_CHAT_CAP_PAUSE) continue;
       log.info({ sessionId: session.id, blastId }, 'new-chat quota reset: the session sends this blast again');
-      if (blast.status === 'paused' && blast.pause?.reason === NEW_CHAT_CAP_BLAST_PAUSE) {
-        // Resuming gives every session another go: the ones paused for another reason stay paused.
-        await control.resume(blastId);
-        for (const other of blast.sessions) {
-          if (other.sessionId !== session.id && other.pausedReason !== null) await store.blasts.pauseSession(blastId, other.sessionId, other.pausedReason);
-        }
-      } else {
-        await store.blasts.pauseSession(blastId, session.id, null);
-      }
+      await store.blasts.pauseSession(blastId, session.id, null);
+      await control.resumeAutomaticPause(blastId);
       await signals.changed(blastId);
     }
   }
@@ -164,6 +198,7 @@ export class NewChatCapGuard {
    * cannot say, the cycle is taken as ended (a new one, its quota unused), as WhatsApp announced.
    */
   async #afterReset(session: SessionRef): Promise<void> {
+    const taken = ++this.#taken;
     let reading: NewChatCapReading | null = null;
     try {
       reading = (await this.deps.sessions.owned(session.id)?.provider.newChatCap()) ?? null;
@@ -171,13 +206,20 @@ export class NewChatCapGuard {
       this.deps.log.warn({ sessionId: session.id, err: error }, 'could not read the new-chat cap at its reset');
     }
     const stored = await this.deps.store.newChatCaps.get(session);
-    const stillCapped = reading?.state === 'CAPPED' && cappedUntilMs(nextNewChatCap(stored, reading, this.deps.clock.now()), this.deps.clock.now()) !== undefined;
+    const now = this.deps.clock.now();
+    const stillCapped = reading?.state === 'CAPPED' && cappedUntilMs(nextNewChatCap(stored, reading, now), now) !== undefined;
     // A cap still in force is re-armed by apply; WhatsApp's word on a new cycle is taken as it is.
     if (reading && (stillCapped || reading.state !== 'CAPPED')) {
-      await this.apply(session, reading);
+      await this.#apply(session, reading, taken);
+      return;
+    }
+    // Woken before the stored reset (a timer is capped at ~24.8 days; the clock moved): wait on.
+    const untilMs = cappedUntilMs(stored, now);
+    if (untilMs !== undefined) {
+      this.#arm(session, untilMs);
       return;
     }
     const quota = stored?.quota ?? null;
-    await this.apply(session, { state: 'NONE', quota, used: quota === null ? null : 0, resetsAt: null });
+    await this.#apply(session, { state: 'NONE', quota, used: quota === null ? null : 0, resetsAt: null }, taken);
   }
 }

@@ -1,4 +1,5 @@
 import type { BlastControl } from '../blasts/blast-control.js';
+import { cappedUntilMs, NEW_CHAT_CAP_PAUSE } from '../core/new-chat-cap.js';
 import type { SessionRef, SessionRestriction } from '../core/session-config.js';
 import type { Clock } from '../infra/clock.js';
 import type { Logger } from '../logging/logger.js';
@@ -35,7 +36,7 @@ export const SESSION_RESTRICTED = 'SESSION_RESTRICTED';
  */
 export function createSessionRestrictions(deps: {
   store: Store;
-  control: Pick<BlastControl, 'pause' | 'resumeRestricted'>;
+  control: Pick<BlastControl, 'pause' | 'resumeAutomaticPause'>;
   signals: BlastSignals;
   clock: Clock;
   log: Logger;
@@ -97,11 +98,13 @@ export function createSessionRestrictions(deps: {
       if (stored && !(await store.sessions.clearRestriction(session, heard.endedBy))) return false;
       const reason = `restricted:${stored?.reason ?? heard.reason}`;
       let resumed = false;
+      // A session capped on new chats before the restriction came stays paused by the cap until its reset (the guard lifts it then).
+      const capped = cappedUntilMs(await store.newChatCaps.get(session), deps.clock.now()) !== undefined;
       for (const blastId of await store.blasts.liveBlastsOf(session)) {
         const blast = await store.blasts.get(blastId);
         if (blast?.sessions.find((entry) => entry.sessionId === session.id)?.pausedReason !== reason) continue;
-        await store.blasts.pauseSession(blastId, session.id, null);
-        await control.resumeRestricted(blastId);
+        await store.blasts.pauseSession(blastId, session.id, capped ? NEW_CHAT_CAP_PAUSE : null);
+        await control.resumeAutomaticPause(blastId);
         await signals.changed(blastId);
         resumed = true;
       }

@@ -40,8 +40,8 @@ export function createNewChatCapRepository(db: Db): NewChatCapRepository {
       const values = {
         session_id: session.id,
         state: cap.state,
-        quota: cap.quota,
-        used: cap.used,
+        quota: storable(cap.quota),
+        used: storable(cap.used),
         resets_at: cap.resetsAt,
         slow_until: cap.slowUntil,
         updated_at: cap.updatedAt,
@@ -54,6 +54,10 @@ export function createNewChatCapRepository(db: Db): NewChatCapRepository {
     },
   };
 }
+
+/** The columns are 32-bit integers (0012); WhatsApp's figures beyond are kept as that much (no quota comes near it). */
+const MAX_STORED_COUNT = 2_147_483_647;
+const storable = (count: number | null): number | null => (count === null ? null : Math.min(count, MAX_STORED_COUNT));
 
 function fromRow(row: Selectable<SessionNewChatCapTable>): NewChatCap | null {
   if (!isNewChatCapState(row.state)) return null;
