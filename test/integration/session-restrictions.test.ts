@@ -87,6 +87,34 @@ describe('session restrictions', () => {
     expect((await store.blasts.activeForSession(c)).map((entry) => entry.id)).toEqual([id]);
   });
 
+  it('an operator resuming one blast of a restricted session lets it send on all its blasts (review #3)', async () => {
+    const { store, sessions, blast, control, restrictions } = await setup(['lock-x']);
+    const [s] = sessions as [SessionRef];
+    const x = await blast([s]);
+    const y = await blast([s]);
+    await restrictions.restrict(s, { reason: 'reachout_timelock', code: '463', until: new Date(Date.now() + 3_600_000).toISOString() });
+    expect((await store.blasts.get(y))?.pause?.reason).toBe('SESSION_RESTRICTED');
+    expect(await control.resume(x)).toBe(true);
+    expect(await store.sessions.restriction(s)).toBeNull();
+    // Not stuck on the other blast: the session sends on both, and both run.
+    expect((await store.blasts.activeForSession(s)).map((entry) => entry.id).sort()).toEqual([x, y].sort());
+    expect(await store.blasts.get(y)).toMatchObject({ status: 'running', pause: null });
+  });
+
+  it('a fresh 463 is not lifted by the end of an earlier time-lock already past (review #4)', async () => {
+    const { store, sessions, blast, restrictions } = await setup(['lock-p']);
+    const [p] = sessions as [SessionRef];
+    const id = await blast([p]);
+    const past = new Date(Date.now() - 60_000).toISOString();
+    await restrictions.restrict(p, { reason: 'reachout_timelock', code: '463', until: past });
+    // A new 463, with no end known yet: the old end does not carry over.
+    await restrictions.restrict(p, { reason: 'reachout_timelock', code: '463', detail: 'error 463' });
+    expect(await store.sessions.restriction(p)).toEqual({ reason: 'reachout_timelock', code: '463', until: null });
+    const sweep = liftEndedRestrictions({ store, clock: { now: () => new Date() }, restrictions, log: createLogger('silent') });
+    expect(await sweep).toBe(0);
+    expect((await store.blasts.get(id))?.pause?.reason).toBe('SESSION_RESTRICTED');
+  });
+
   it('a passing restriction (rate-overlimit) pauses the blasts of the moment but is not kept on the session', async () => {
     const { store, sessions, blast, restrictions } = await setup(['lock-d']);
     const [d] = sessions as [SessionRef];
