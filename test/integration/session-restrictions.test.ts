@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBlastControl } from '../../src/blasts/blast-control.js';
 import type { SessionRef } from '../../src/core/session-config.js';
 import { createLogger } from '../../src/logging/logger.js';
+import { BlastEngine } from '../../src/sending/blast-engine.js';
 import { createBlastSignals } from '../../src/sending/blast-signals.js';
+import type { PacingGate } from '../../src/sending/pacing-gate.js';
 import { createSessionRestrictions } from '../../src/sending/session-restrictions.js';
 import { liftEndedRestrictions } from '../../src/worker/maintenance.processor.js';
 import { asAdmin, startTestApi, type TestApi } from '../support/harness.js';
@@ -112,6 +114,49 @@ describe('session restrictions', () => {
     expect(await store.sessions.restriction(p)).toEqual({ reason: 'reachout_timelock', code: '463', until: null });
     const sweep = liftEndedRestrictions({ store, clock: { now: () => new Date() }, restrictions, log: createLogger('silent') });
     expect(await sweep).toBe(0);
+    expect((await store.blasts.get(id))?.pause?.reason).toBe('SESSION_RESTRICTED');
+  });
+
+  it('a restriction whose write fails is written again, the session halted until it holds (review #7)', async () => {
+    const { store, sessions, blast, control } = await setup(['lock-w']);
+    const [w] = sessions as [SessionRef];
+    const id = await blast([w]);
+    const { runtime } = api;
+    const seen: { engine?: BlastEngine } = {};
+    const halting: boolean[] = [];
+    let failures = 1;
+    // The real store, whose first write of the restriction fails (a database hiccup).
+    const sessionStore = new Proxy(store.sessions, {
+      get: (target, key, receiver): unknown => {
+        if (key !== 'setRestriction') return Reflect.get(target, key, receiver) as unknown;
+        return (...args: Parameters<typeof store.sessions.setRestriction>) => {
+          halting.push(seen.engine?.isHalting(w.id) ?? false);
+          if (failures-- > 0) return Promise.reject(new Error('connection reset'));
+          return target.setRestriction(...args);
+        };
+      },
+    });
+    const written: string[] = [];
+    const engine = new BlastEngine({
+      store: { ...store, sessions: sessionStore },
+      sessions: { owned: () => undefined, onSessionEvent: () => undefined, restrictionWritten: (sessionId) => written.push(sessionId) },
+      gate: {} as unknown as PacingGate, // not used to record a restriction
+      control,
+      signals: createBlastSignals(runtime.redis.client, runtime.redis.prefix),
+      subscriber: runtime.redis.client,
+      prefix: runtime.redis.prefix,
+      clock: runtime.clock,
+      log: createLogger('silent'),
+      optOutKeywords: [],
+      retryDelaysMs: [5],
+    });
+    seen.engine = engine;
+    await engine.restricted(w, { reason: 'reachout_timelock', code: '463', detail: 'error 463' });
+    // The second write held; the sender claimed nothing while it was being retried.
+    expect(halting).toEqual([true, true]);
+    expect(engine.isHalting(w.id)).toBe(false);
+    expect(written).toEqual([w.id]);
+    expect(await store.sessions.restriction(w)).toMatchObject({ reason: 'reachout_timelock', code: '463' });
     expect((await store.blasts.get(id))?.pause?.reason).toBe('SESSION_RESTRICTED');
   });
 
