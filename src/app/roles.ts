@@ -56,6 +56,7 @@ export async function createApiApp(runtime: Runtime, adminKey: AdminKey): Promis
     signals: createBlastSignals(runtime.redis.client, config.redis.prefix),
     clock,
     queues: runtime.queues,
+    log: logger,
   });
   return buildApi({
     logger,

@@ -3,8 +3,10 @@ import { doneOf, rateAndEta, type Blast } from '../core/blast.js';
 import type { BlastProgress } from '../events/event-catalogue.js';
 import type { EventPublisher } from '../events/event-bus.js';
 import type { Clock } from '../infra/clock.js';
+import { createLogger, type Logger } from '../logging/logger.js';
 import type { Queues } from '../queue/queues.js';
 import type { BlastSignals } from '../sending/blast-signals.js';
+import { createSessionRestrictions } from '../sending/session-restrictions.js';
 import type { StatusChange } from '../store/blast.repository.js';
 import type { Store } from '../store/store.js';
 
@@ -29,7 +31,7 @@ export type ProgressSample = { atMs: number; done: number };
  * whether it is allowed, the database row changes only if nobody moved it first (so of several
  * workers exactly one announces it), then the event goes out and every worker is told.
  */
-export function createBlastControl(deps: { store: Store; events: EventPublisher; signals: BlastSignals; clock: Clock; queues: Queues }) {
+export function createBlastControl(deps: { store: Store; events: EventPublisher; signals: BlastSignals; clock: Clock; queues: Queues; log?: Logger }) {
   const { store, events, signals, clock } = deps;
   const now = (): string => clock.now().toISOString();
   const scope = (blast: Blast) => ({ businessUnit: blast.businessUnit, blastId: blast.id });
@@ -82,7 +84,7 @@ export function createBlastControl(deps: { store: Store; events: EventPublisher;
     );
   }
 
-  return {
+  const control = {
     progressOf,
 
     async publishProgress(blast: Blast, samples: readonly ProgressSample[]): Promise<void> {
@@ -119,14 +121,18 @@ export function createBlastControl(deps: { store: Store; events: EventPublisher;
       const before = await store.blasts.get(blastId);
       if (before?.status !== 'paused') return false;
       if (await failIfOrphaned(blastId)) return false;
-      // The operator's word: sessions WhatsApp restricted for a while send again before the end (0009).
-      for (const session of before.sessions) {
-        if (session.sessionUid !== null) await store.sessions.clearRestriction({ id: session.sessionId, uid: session.sessionUid });
-      }
       await store.blasts.resumeSessions(blastId);
       const change: StatusChange = { pause: null, ...(before.startedAt === null ? { startedAt: now() } : {}) };
       if (!(await move(blastId, 'resume', 'running', change))) return false;
       await events.publish('blast:resumed', { blastId, at: now() }, scope(before));
+      // The operator's word: sessions WhatsApp restricted for a while send again before the end (0009), on
+      // every blast they serve (as when the restriction ends by itself), not on this one only.
+      for (const session of before.sessions) {
+        if (session.sessionUid === null) continue;
+        const ref = { id: session.sessionId, uid: session.sessionUid };
+        const stored = await store.sessions.restriction(ref);
+        if (stored) await restrictions.lift(ref, { reason: stored.reason });
+      }
       return true;
     },
 
@@ -164,6 +170,9 @@ export function createBlastControl(deps: { store: Store; events: EventPublisher;
       return true;
     },
   };
+  /** How a restriction's end un-pauses the session on all its blasts; the operator's resume ends it early the same way. */
+  const restrictions = createSessionRestrictions({ store, control, signals, clock, log: deps.log ?? createLogger('silent') });
+  return control;
 }
 
 export type BlastControl = ReturnType<typeof createBlastControl>;

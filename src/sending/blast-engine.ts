@@ -262,11 +262,28 @@ export class BlastEngine implements SenderHost {
     this.#haltEpochs.set(sessionId, this.haltEpoch(sessionId) + 1);
     this.#halting.set(sessionId, (this.#halting.get(sessionId) ?? 0) + 1);
     try {
-      if (await this.#restrictions.restrict(session, heard)) this.deps.sessions.restrictionWritten(sessionId);
+      // Not lost to a database hiccup: written again until it holds, the sender halted meanwhile.
+      const stored = await this.#untilWritten(session, 'record a restriction', () => this.#restrictions.restrict(session, heard));
+      if (stored) this.deps.sessions.restrictionWritten(sessionId);
     } finally {
       const left = (this.#halting.get(sessionId) ?? 1) - 1;
       if (left > 0) this.#halting.set(sessionId, left);
       else this.#halting.delete(sessionId);
+    }
+  }
+
+  /** Tries a write again with backoff (the last delay repeating) until it holds or the worker stops. */
+  async #untilWritten<T>(session: SessionRef, what: string, write: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await write();
+      } catch (error) {
+        if (this.#stopped) throw error;
+        const delays = this.retryDelaysMs;
+        const delayMs = delays[Math.min(attempt, delays.length - 1)] ?? 1_000;
+        this.deps.log.warn({ sessionId: session.id, err: error, attempt: attempt + 1, delayMs }, `could not ${what}; retrying`);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
     }
   }
 
@@ -304,8 +321,8 @@ export class BlastEngine implements SenderHost {
         });
         return;
       case 'restriction-lifted': {
-        void this.#restrictions
-          .lift(session, { reason: event.reason, ...(event.endedBy ? { endedBy: event.endedBy } : {}) })
+        const heard = { reason: event.reason, ...(event.endedBy ? { endedBy: event.endedBy } : {}) };
+        void this.#untilWritten(session, 'lift a restriction', () => this.#restrictions.lift(session, heard))
           .then(() => this.#senders.get(sessionId)?.wake())
           .catch((error: unknown) => {
             this.deps.log.error({ sessionId, err: error }, 'could not resume a session whose restriction ended');

@@ -1,4 +1,3 @@
-import type { BlastControl } from '../blasts/blast-control.js';
 import { cappedUntilMs, NEW_CHAT_CAP_PAUSE } from '../core/new-chat-cap.js';
 import type { SessionRef, SessionRestriction } from '../core/session-config.js';
 import type { Clock } from '../infra/clock.js';
@@ -36,7 +35,11 @@ export const SESSION_RESTRICTED = 'SESSION_RESTRICTED';
  */
 export function createSessionRestrictions(deps: {
   store: Store;
-  control: Pick<BlastControl, 'pause' | 'resumeAutomaticPause'>;
+  /** The blast control's (blasts/blast-control.ts; named here, not imported: the operator's resume lifts through this). */
+  control: {
+    pause(blastId: string, reason: string, detail: string | null): Promise<boolean>;
+    resumeAutomaticPause(blastId: string): Promise<boolean>;
+  };
   signals: BlastSignals;
   clock: Clock;
   log: Logger;
@@ -57,14 +60,18 @@ export function createSessionRestrictions(deps: {
     return run;
   }
 
-  /** A heard restriction merged into the stored one: a time-lock's end may come after the 463 that caused it. */
+  /**
+   * A heard restriction merged into the stored one: a time-lock's end may come after the 463 that caused it.
+   * A stored end already past is not kept: it belongs to an earlier restriction, and would let the sweep lift this one at once.
+   */
   function merged(stored: SessionRestriction | null, heard: HeardRestriction): SessionRestriction {
     const same = stored?.reason === heard.reason ? stored : null;
     const until = heard.until === undefined ? undefined : new Date(heard.until);
+    const storedUntil = same?.until != null && Date.parse(same.until) > deps.clock.now().getTime() ? same.until : null;
     return {
       reason: heard.reason,
       code: heard.code ?? same?.code ?? null,
-      until: until !== undefined && Number.isFinite(until.getTime()) ? until.toISOString() : (same?.until ?? null),
+      until: until !== undefined && Number.isFinite(until.getTime()) ? until.toISOString() : storedUntil,
     };
   }
 

@@ -12,7 +12,7 @@ import type { SendContext, SenderHost } from './sender-host.js';
 type StepResult = { worked: true } | { worked: false; waitMs: number } | { stop: string };
 
 /** What sending one recipient came to. */
-type SendResult = { outcome: Outcome } | { stop: 'not_connected' | 'stopping' | 'halted' } | { stop: 'restricted'; detail: string };
+type SendResult = { outcome: Outcome } | { stop: 'not_connected' | 'stopping' | 'halted' | 'capped' } | { stop: 'restricted'; detail: string };
 
 const MAX_IDLE_WAIT_MS = 60_000;
 /** How much sending one claimed batch should hold at most, at the measured speed. */
@@ -131,6 +131,8 @@ export class SessionSender {
     }
     const carried = this.#carry.get(blastId) ?? [];
 
+    // Taken before the check below: a restriction heard from here on stops this batch, even one written down before the claim.
+    const epoch = this.engine.haltEpoch(this.sessionId);
     // A restriction was just heard: its pause is being written; nothing is claimed meanwhile.
     if (this.engine.isHalting(this.sessionId)) return { worked: false, waitMs: this.engine.pollMs };
     const closedFor = msUntilWindowOpens(context.policy, clock.now());
@@ -158,18 +160,18 @@ export class SessionSender {
       recipients.push(...(await store.blasts.claim(blastId, context.blast.listId, this.sessionId, owned.token, granted - recipients.length, nowIso())));
     }
     if (recipients.length === 0) return { worked: false, waitMs: 0 };
-    return this.#send(context, owned, recipients);
+    return this.#send(context, owned, recipients, epoch);
   }
 
   async #send(
     context: SendContext,
     owned: { provider: MessagingProvider; config: SessionConfig; token: number },
     recipients: ClaimedRecipient[],
+    epoch: number,
   ): Promise<StepResult> {
     const { deps } = this.engine;
     const { store, clock } = deps;
     const blast = context.blast;
-    const epoch = this.engine.haltEpoch(this.sessionId);
     const suppressed = await store.suppressions.suppressed(blast.businessUnit, recipients.map((recipient) => recipient.phone));
     const outcomes: Outcome[] = [];
     const skip = (recipient: ClaimedRecipient, reason: 'SUPPRESSED' | 'NOT_ON_WHATSAPP', detail: string): void => {
@@ -223,8 +225,12 @@ export class SessionSender {
         break;
       }
       const began = performance.now();
-      const result = await this.#sendOne(context, owned.provider, recipient, check?.address);
+      const result = await this.#sendOne(context, owned.provider, recipient, check?.address, epoch);
       this.#sendMs = this.#sendMs * 0.8 + (performance.now() - began) * 0.2;
+      if ('stop' in result && result.stop === 'capped') {
+        capped = true;
+        break;
+      }
       if ('stop' in result) {
         stop = result;
         break;
@@ -250,7 +256,7 @@ export class SessionSender {
     return { worked: true };
   }
 
-  async #sendOne(context: SendContext, provider: MessagingProvider, recipient: ClaimedRecipient, address: string | undefined): Promise<SendResult> {
+  async #sendOne(context: SendContext, provider: MessagingProvider, recipient: ClaimedRecipient, address: string | undefined, epoch: number): Promise<SendResult> {
     const { deps } = this.engine;
     const { clock } = deps;
     const blast = context.blast;
@@ -277,6 +283,10 @@ export class SessionSender {
           await this.#sleep(typing);
           await provider.setTyping(recipient.phone, false, address);
         }
+        // Heard again right before it goes: a 463 (or a cap) may have come during the typing, a retry's wait or an
+        // upload. The message then goes back unsent.
+        if (this.engine.haltEpoch(this.sessionId) !== epoch || this.engine.isHalting(this.sessionId)) return { stop: 'halted' };
+        if (this.engine.cappedUntilMs(this.sessionId) !== undefined) return { stop: 'capped' };
         const sent = await provider.send({ messageId, to: recipient.phone, text, ...(address === undefined ? {} : { address }), ...(media ? { media } : {}) });
         return { outcome: { seq: recipient.seq, status: 'sent', reason: null, detail: null, messageId, attempts, at: sent.at } };
       } catch (error) {

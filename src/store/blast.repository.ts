@@ -533,23 +533,33 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
           const from = row.status;
           let delivered = 0;
           let read = 0;
+          // Only from the status read: an error ack applied meanwhile (another transaction) wins, and this receipt is heard again later.
+          let updated = 1;
           if (receipt.status === 'delivered' && from === 'sent') {
             delivered = 1;
-            await trx
+            const result = await trx
               .updateTable('blast_recipients')
               .set({ status: 'delivered', delivered_at: receipt.at })
               .where('blast_id', '=', row.blast_id)
               .where('seq', '=', row.seq)
-              .execute();
+              .where('status', '=', from)
+              .executeTakeFirst();
+            updated = Number(result.numUpdatedRows);
           } else if (receipt.status === 'read' && (from === 'sent' || from === 'delivered')) {
             delivered = from === 'sent' ? 1 : 0;
             read = 1;
-            await trx
+            const result = await trx
               .updateTable('blast_recipients')
               .set((eb) => ({ status: 'read', read_at: receipt.at, delivered_at: eb.fn.coalesce('delivered_at', eb.val(receipt.at)) }))
               .where('blast_id', '=', row.blast_id)
               .where('seq', '=', row.seq)
-              .execute();
+              .where('status', '=', from)
+              .executeTakeFirst();
+            updated = Number(result.numUpdatedRows);
+          }
+          if (updated === 0) {
+            unmatched.push(receipt);
+            continue;
           }
           if (delivered + read > 0) add(row.blast_id, delivered, read);
         }
@@ -586,13 +596,19 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
           // A receipt cannot follow an error ack; whatever it says, the row was counted as sent.
           const wasDelivered = row.status === 'delivered' || row.status === 'read' ? 1 : 0;
           const wasRead = row.status === 'read' ? 1 : 0;
-          await trx
+          const changed = await trx
             .updateTable('blast_recipients')
             // Counted as a failure from now on, in the figures and the timeline alike (not as a send).
             .set({ status: 'failed', reason: 'WHATSAPP_REJECTED', detail: failure.detail.slice(0, 500), sent_at: null, delivered_at: null, read_at: null })
             .where('blast_id', '=', row.blast_id)
             .where('seq', '=', row.seq)
-            .execute();
+            // Only from the status read (the figures below are undone from it): a receipt applied meanwhile means reading again.
+            .where('status', '=', row.status)
+            .executeTakeFirst();
+          if (Number(changed.numUpdatedRows) === 0) {
+            unmatched.push(failure);
+            continue;
+          }
           await trx
             .updateTable('blasts')
             .set((eb) => ({

@@ -48,7 +48,7 @@ const LIFT_ENDED_RESTRICTIONS_EVERY_MS = 60_000;
 export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promise<SessionManager> {
   const log = runtime.logger.child({ component: 'worker' });
   const signals = createBlastSignals(runtime.redis.client, runtime.redis.prefix);
-  const control = createBlastControl({ store: runtime.store, events: runtime.events, signals, clock: runtime.clock, queues: runtime.queues });
+  const control = createBlastControl({ store: runtime.store, events: runtime.events, signals, clock: runtime.clock, queues: runtime.queues, log: runtime.logger.child({ component: 'blasts' }) });
   /** A list's import ended: blasts waiting for it can be prepared (or failed with the list's error). */
   const prepareWaitingBlasts = async (listId: string): Promise<void> => {
     for (const blastId of await runtime.store.blasts.waitingForList(listId)) {

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { Blast } from '../../src/core/blast.js';
 import { defaultPacing } from '../../src/core/pacing.js';
@@ -406,6 +407,34 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
       expect(await store.blasts.applyAckFailures(forged)).toEqual({ blastIds: new Set(), unmatched: forged });
       expect(await statusOf('b1', 3)).toMatchObject({ status: 'sent' });
       expect(await figures('b1')).toMatchObject({ sent: 3, failed: 0 });
+    });
+
+    it('a receipt and an error ack for the same row applied at once: one applies, the other is read again, and the figures match the row (review #9)', async () => {
+      const receipt = { messageId: 'm1', sessionUid: 'uid-s1', status: 'delivered' as const, at: LATER };
+      const failure = { messageId: 'm1', sessionUid: 'uid-s1', code: '463', detail: 'WhatsApp refused the message (error 463)' };
+      // On PostgreSQL the row is held by another transaction, so both read it as sent before either writes.
+      const holder = database.target.kind === 'postgres' ? new pg.Client({ connectionString: database.url }) : undefined;
+      if (holder) {
+        await holder.connect();
+        await holder.query('BEGIN');
+        await holder.query(`UPDATE blast_recipients SET detail = detail WHERE blast_id = 'b1' AND seq = 1`);
+      }
+      const both = Promise.all([store.blasts.applyReceipts([receipt]), store.blasts.applyAckFailures([failure])]);
+      if (holder) {
+        const waiting = async (): Promise<number> => {
+          await holder.query('SELECT pg_stat_clear_snapshot()'); // else read once per transaction
+          return Number((await holder.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0]?.n);
+        };
+        while ((await waiting()) < 2) await new Promise((resolve) => setImmediate(resolve));
+        await holder.query('COMMIT');
+        await holder.end();
+      }
+      const [receipts, failures] = await both;
+      // What was not applied is heard again (as the engine retries it), and reads the row as it is now.
+      await store.blasts.applyReceipts(receipts.unmatched);
+      await store.blasts.applyAckFailures(failures.unmatched);
+      expect(await statusOf('b1', 1)).toMatchObject({ status: 'failed', reason: 'WHATSAPP_REJECTED', deliveredAt: null });
+      expect(await figures('b1')).toEqual({ total: 3, sent: 2, failed: 1, skipped: 0, delivered: 1, read: 1, pending: 0 });
     });
   });
 

@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBlastControl } from '../../src/blasts/blast-control.js';
 import type { SessionRef } from '../../src/core/session-config.js';
 import { createLogger } from '../../src/logging/logger.js';
+import { BlastEngine } from '../../src/sending/blast-engine.js';
 import { createBlastSignals } from '../../src/sending/blast-signals.js';
+import type { PacingGate } from '../../src/sending/pacing-gate.js';
 import { createSessionRestrictions } from '../../src/sending/session-restrictions.js';
 import { liftEndedRestrictions } from '../../src/worker/maintenance.processor.js';
 import { asAdmin, startTestApi, type TestApi } from '../support/harness.js';
@@ -85,6 +87,77 @@ describe('session restrictions', () => {
     expect(await control.resume(id)).toBe(true);
     expect(await store.sessions.restriction(c)).toBeNull();
     expect((await store.blasts.activeForSession(c)).map((entry) => entry.id)).toEqual([id]);
+  });
+
+  it('an operator resuming one blast of a restricted session lets it send on all its blasts (review #3)', async () => {
+    const { store, sessions, blast, control, restrictions } = await setup(['lock-x']);
+    const [s] = sessions as [SessionRef];
+    const x = await blast([s]);
+    const y = await blast([s]);
+    await restrictions.restrict(s, { reason: 'reachout_timelock', code: '463', until: new Date(Date.now() + 3_600_000).toISOString() });
+    expect((await store.blasts.get(y))?.pause?.reason).toBe('SESSION_RESTRICTED');
+    expect(await control.resume(x)).toBe(true);
+    expect(await store.sessions.restriction(s)).toBeNull();
+    // Not stuck on the other blast: the session sends on both, and both run.
+    expect((await store.blasts.activeForSession(s)).map((entry) => entry.id).sort()).toEqual([x, y].sort());
+    expect(await store.blasts.get(y)).toMatchObject({ status: 'running', pause: null });
+  });
+
+  it('a fresh 463 is not lifted by the end of an earlier time-lock already past (review #4)', async () => {
+    const { store, sessions, blast, restrictions } = await setup(['lock-p']);
+    const [p] = sessions as [SessionRef];
+    const id = await blast([p]);
+    const past = new Date(Date.now() - 60_000).toISOString();
+    await restrictions.restrict(p, { reason: 'reachout_timelock', code: '463', until: past });
+    // A new 463, with no end known yet: the old end does not carry over.
+    await restrictions.restrict(p, { reason: 'reachout_timelock', code: '463', detail: 'error 463' });
+    expect(await store.sessions.restriction(p)).toEqual({ reason: 'reachout_timelock', code: '463', until: null });
+    const sweep = liftEndedRestrictions({ store, clock: { now: () => new Date() }, restrictions, log: createLogger('silent') });
+    expect(await sweep).toBe(0);
+    expect((await store.blasts.get(id))?.pause?.reason).toBe('SESSION_RESTRICTED');
+  });
+
+  it('a restriction whose write fails is written again, the session halted until it holds (review #7)', async () => {
+    const { store, sessions, blast, control } = await setup(['lock-w']);
+    const [w] = sessions as [SessionRef];
+    const id = await blast([w]);
+    const { runtime } = api;
+    const seen: { engine?: BlastEngine } = {};
+    const halting: boolean[] = [];
+    let failures = 1;
+    // The real store, whose first write of the restriction fails (a database hiccup).
+    const sessionStore = new Proxy(store.sessions, {
+      get: (target, key, receiver): unknown => {
+        if (key !== 'setRestriction') return Reflect.get(target, key, receiver) as unknown;
+        return (...args: Parameters<typeof store.sessions.setRestriction>) => {
+          halting.push(seen.engine?.isHalting(w.id) ?? false);
+          if (failures-- > 0) return Promise.reject(new Error('connection reset'));
+          return target.setRestriction(...args);
+        };
+      },
+    });
+    const written: string[] = [];
+    const engine = new BlastEngine({
+      store: { ...store, sessions: sessionStore },
+      sessions: { owned: () => undefined, onSessionEvent: () => undefined, restrictionWritten: (sessionId) => written.push(sessionId) },
+      gate: {} as unknown as PacingGate, // not used to record a restriction
+      control,
+      signals: createBlastSignals(runtime.redis.client, runtime.redis.prefix),
+      subscriber: runtime.redis.client,
+      prefix: runtime.redis.prefix,
+      clock: runtime.clock,
+      log: createLogger('silent'),
+      optOutKeywords: [],
+      retryDelaysMs: [5],
+    });
+    seen.engine = engine;
+    await engine.restricted(w, { reason: 'reachout_timelock', code: '463', detail: 'error 463' });
+    // The second write held; the sender claimed nothing while it was being retried.
+    expect(halting).toEqual([true, true]);
+    expect(engine.isHalting(w.id)).toBe(false);
+    expect(written).toEqual([w.id]);
+    expect(await store.sessions.restriction(w)).toMatchObject({ reason: 'reachout_timelock', code: '463' });
+    expect((await store.blasts.get(id))?.pause?.reason).toBe('SESSION_RESTRICTED');
   });
 
   it('a passing restriction (rate-overlimit) pauses the blasts of the moment but is not kept on the session', async () => {
