@@ -13,6 +13,7 @@ export function createProviders(runtime: Runtime, waVersion: () => Promise<WAVer
     sandbox: (config, sink) =>
       createSandboxProvider({
         sessionId: config.id,
+        sessionUid: config.uid,
         settings: resolveSandboxSettings(config.id, config.sandbox),
         sink,
         authStore: store.authState,

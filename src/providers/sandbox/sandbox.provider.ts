@@ -50,6 +50,8 @@ export interface SandboxProvider extends MessagingProvider {
  */
 export function createSandboxProvider(deps: {
   sessionId: string;
+  /** The session's own identity: its backlog is the messages queued for it, not for an earlier session of its id. */
+  sessionUid: string;
   settings: SandboxSettings;
   sink: ProviderEventSink;
   authStore: AuthStateStore;
@@ -58,6 +60,7 @@ export function createSandboxProvider(deps: {
   clock: Clock;
 }): SandboxProvider {
   const { sessionId, settings, sink, authStore, outbox, backlog, clock } = deps;
+  const self = { id: sessionId, uid: deps.sessionUid };
   const timers = new Set<NodeJS.Timeout>();
   const attempts = new Map<string, number>();
   /** Who each accepted message went to, for receipts; bounded by what one run sends. */
@@ -113,10 +116,10 @@ export function createSandboxProvider(deps: {
     delivering = delivering.catch(() => undefined).then(async () => {
       for (;;) {
         if (!isConnected()) return;
-        const waiting = await backlog.waiting(sessionId, 100);
+        const waiting = await backlog.waiting(self, 100);
         if (waiting.length === 0 || !isConnected()) return;
         for (const message of waiting) sink({ type: 'inbound', from: message.from, text: message.text, messageId: message.messageId, at: message.queuedAt });
-        await backlog.remove(sessionId, waiting.map((message) => message.seq));
+        await backlog.remove(self, waiting.map((message) => message.seq));
       }
     });
     return delivering;
