@@ -6,7 +6,7 @@ import { systemClock } from '../../src/infra/clock.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createSandboxProvider } from '../../src/providers/sandbox/sandbox.provider.js';
 import { resolveSandboxSettings } from '../../src/providers/sandbox/sandbox-settings.js';
-import { createSessionControlService } from '../../src/sessions/session-control.service.js';
+import { SANDBOX_BACKLOG_LIMIT, createSessionControlService } from '../../src/sessions/session-control.service.js';
 import { LiveStatusStore } from '../../src/sessions/live-status.js';
 import { SessionLeases } from '../../src/sessions/session-leases.js';
 import { createDatabase, type DatabaseHandle } from '../../src/store/database.js';
@@ -94,5 +94,19 @@ describe.each(databaseKinds(inject('postgresUrl')))("the sandbox backlog belongs
     await log.wait(eventOf('inbound', (event) => event.messageId === '3EB0MINE0001'));
     expect(log.events.filter((event) => event.type === 'inbound').map((event) => (event.type === 'inbound' ? event.messageId : ''))).toEqual(['3EB0MINE0001']);
     await provider.close();
+  });
+
+  it.skipIf(skip)('the backlog limit holds when calls come at once', async () => {
+    const clinic = session('uid-clinic', 'Clinic');
+    await store.sessions.insert(clinic);
+    const control = createSessionControlService({ store, live: new LiveStatusStore(redis), leases: new SessionLeases(redis, 'w', 30_000), redis, prefix, clock: systemClock });
+    const inbound = (n: number) => control.sandboxInbound(ADMIN, 's1', { from: '+6281200000004', text: `m${n}`, whileDisconnected: true });
+    for (let n = 0; n < SANDBOX_BACKLOG_LIMIT - 10; n++) await inbound(n);
+    const outcomes = await Promise.allSettled(Array.from({ length: 40 }, (_, n) => inbound(SANDBOX_BACKLOG_LIMIT + n)));
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(10);
+    const refused = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [(outcome.reason as { code?: string }).code] : []));
+    expect(refused).toEqual(Array.from({ length: 30 }, () => 'SANDBOX_BACKLOG_FULL'));
+    const stored = await handle.db.selectFrom('sandbox_backlog').select((eb) => eb.fn.countAll<string | number>().as('n')).where('session_id', '=', 's1').executeTakeFirstOrThrow();
+    expect(Number(stored.n)).toBe(SANDBOX_BACKLOG_LIMIT);
   });
 });

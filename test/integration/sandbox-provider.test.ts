@@ -173,6 +173,25 @@ describe('sandbox simulation', () => {
       await subject.dispose();
     });
 
+    it('a burst of messages for a connected link is delivered by one or two reconnects, not one each, every message once', async () => {
+      const subject = await sandboxSubject();
+      await subject.provider.connect();
+      await subject.scan();
+      const before = subject.log.events.length;
+      for (let n = 0; n < 20; n++) {
+        await subject.store.sandboxBacklog.add(CONTRACT, queued(`3EB0BURST${n}`, `m${n}`), 1_000);
+        await subject.provider.backlogWaiting();
+      }
+      await subject.log.wait(eventOf('inbound', (event) => event.messageId === '3EB0BURST19'));
+      const after = subject.log.events.slice(before);
+      const heard = after.flatMap((event) => (event.type === 'inbound' ? [event.messageId] : []));
+      expect(heard).toEqual(Array.from({ length: 20 }, (_, n) => `3EB0BURST${n}`));
+      expect(after.filter((event) => event.type === 'status' && event.reason === 'connection_lost').length).toBeLessThanOrEqual(2);
+      expect(subject.log.events.at(-1)).toMatchObject({ type: 'inbound' });
+      await subject.provider.send({ messageId: 'after-burst', to: WITH, text: 'Hi' });
+      await subject.dispose();
+    });
+
     it("passes WhatsApp's message id on, so a redelivery can be recognised", async () => {
       const subject = await sandboxSubject();
       await subject.provider.connect();
