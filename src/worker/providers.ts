@@ -29,7 +29,7 @@ export function createProviders(runtime: Runtime, waVersion: () => Promise<WAVer
         logger: runtime.logger,
         clock,
         version: waVersion,
-        sentMessage: sentMessageLookup(store, config, runtime.logger),
+        sentMessage: sentMessageLookup(store, config, runtime.logger, clock),
       }),
   });
 }
