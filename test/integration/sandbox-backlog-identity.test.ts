@@ -92,7 +92,7 @@ describe.each(databaseKinds(inject('postgresUrl')))("the sandbox backlog belongs
     await provider.connect();
     await log.wait(statusOf('connected'));
     await log.wait(eventOf('inbound', (event) => event.messageId === '3EB0MINE0001'));
-    expect(log.events.filter((event) => event.type === 'inbound').map((event) => (event.type === 'inbound' ? event.messageId : ''))).toEqual(['3EB0MINE0001']);
+    expect(log.events.flatMap((event) => (event.type === 'inbound' ? [event.messageId] : []))).toEqual(['3EB0MINE0001']);
     await provider.close();
   });
 
