@@ -94,7 +94,7 @@ describe('retry requests over the wire (item 4)', () => {
   };
 
   /** A running blast of one recipient (the peer), claimed by the session: what the sender holds before it sends. */
-  const blastTo = async (overrides: Partial<NewBlast> = {}, people: WirePeer[] = [peer]): Promise<{ messageId: string; text: string; all: { messageId: string; text: string }[] }> => {
+  const blastTo = async (overrides: Partial<NewBlast> = {}, people: readonly { phone: string }[] = [peer]): Promise<{ messageId: string; text: string; all: { messageId: string; text: string }[] }> => {
     await store.lists.create({
       id: 'list-1',
       name: 'Patients',
@@ -265,5 +265,22 @@ describe('retry requests over the wire (item 4)', () => {
     const answered = await wire.waitForMessage(peer, { test: (sent) => sent.resend });
     expect([answered.id, answered.text]).toEqual([messageId, text]);
     expect(wire.sentMessages().filter((sent) => sent.peer === other).map((sent) => [sent.id, sent.resend])).toEqual([[theirs.messageId, false]]);
+  });
+
+  it('a retry request from the address a number check gave (WhatsApp normalised the number) is answered', async () => {
+    // Listed without Brazil's extra 9; WhatsApp's number check said the account is 55 11 9 8765 4321.
+    const brazil = wire.addPeer('+5511987654321', '50000000000055');
+    const listed = '+551187654321';
+    const { messageId, text } = await blastTo({ checkNumbers: true }, [{ phone: listed }]);
+    const address = `${brazil.phone.slice(1)}@s.whatsapp.net`;
+    await store.numberChecks.remember('Clinic', [{ phone: listed, check: { onWhatsApp: true, address }, expiresAt: '2099-01-01T00:00:00.000Z' }], new Date().toISOString());
+    const provider = await startProvider();
+    await provider.send({ messageId, to: listed, address, text });
+    await wire.waitForMessage(brazil, { past: true });
+    await recordSent(messageId);
+
+    await wire.current.send(brazil.retryReceipt({ id: messageId }));
+    const answered = await wire.waitForMessage(brazil, { test: (sent) => sent.resend });
+    expect([answered.id, answered.text]).toEqual([messageId, text]);
   });
 });
