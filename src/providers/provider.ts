@@ -92,6 +92,8 @@ export interface PreparedMedia {
 /** A message a session sent before, rebuilt from the ledger (to answer a recipient's retry request). */
 export interface SentMessage {
   to: string;
+  /** Where WhatsApp said `to` lives (a number check still remembered), when that is known: the message may have gone there. */
+  address?: string;
   text: string;
   /** With media, `text` is its caption and `stored` the upload it was sent with (PreparedMedia.stored). */
   media?: { kind: MediaKind; stored: string };

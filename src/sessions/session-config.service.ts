@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { assertCanWriteUnit, canSee, scopedUnit, type Principal } from '../auth/principal.js';
 import { defaultPacing, pacingProblems, type PacingPolicy } from '../core/pacing.js';
 import type { SandboxConfig } from '../core/sandbox-config.js';
-import type { ProviderKind, SessionConfig } from '../core/session-config.js';
+import type { ProviderKind, SessionConfig, SessionRef } from '../core/session-config.js';
 import { Conflict, SessionNotFound, ValidationFailed } from '../errors/app-error.js';
 import type { Clock } from '../infra/clock.js';
 import type { BlastControl } from '../blasts/blast-control.js';
@@ -30,7 +30,8 @@ export interface SessionConfigService {
   list(principal: Principal, filter: { businessUnit?: string | undefined }): Promise<SessionConfig[]>;
   update(principal: Principal, id: string, patch: UpdateSessionConfigInput): Promise<SessionConfig>;
   /** Refused (SESSION_IN_USE) while a blast made with the session has not ended, unless `cancelBlasts` cancels them first. */
-  delete(principal: Principal, id: string, options?: { cancelBlasts?: boolean | undefined }): Promise<void>;
+  /** The session deleted (its identity, for what it leaves behind). */
+  delete(principal: Principal, id: string, options?: { cancelBlasts?: boolean | undefined }): Promise<SessionRef>;
 }
 
 export function createSessionConfigService(deps: {
@@ -136,6 +137,7 @@ export function createSessionConfigService(deps: {
       await assertNotInUse(current, 'deleted');
       if (!(await repository.delete(current))) throw new SessionNotFound(id);
       await strandedAfter(current);
+      return { id: current.id, uid: current.uid };
     },
   };
 }

@@ -1,7 +1,7 @@
 import { canSee, type Principal } from '../auth/principal.js';
 import { sandboxMessageId } from '../core/sandbox-message-id.js';
 import { checksNumbersByDefault } from '../core/number-check.js';
-import type { SessionConfig, SessionRestriction } from '../core/session-config.js';
+import type { SessionConfig, SessionRef, SessionRestriction } from '../core/session-config.js';
 import type { SessionStatus } from '../events/event-catalogue.js';
 import { Conflict, SessionNotFound, ValidationFailed } from '../errors/app-error.js';
 import { newChatCapView } from '../core/new-chat-cap.js';
@@ -172,11 +172,13 @@ export function createSessionControlService(deps: {
         await command({ type: 'sandbox-inbound', sessionId: id, from, text, ...(messageId === undefined ? {} : { messageId }) });
         return;
       }
-      if ((await store.sandboxBacklog.count(id)) >= SANDBOX_BACKLOG_LIMIT) {
+      const queuedAt = deps.clock.now().toISOString();
+      // Queued for this very session (its uid): never for a session created later under the id.
+      const added = await store.sandboxBacklog.add(config, { messageId: messageId ?? sandboxMessageId(), from, text, queuedAt }, SANDBOX_BACKLOG_LIMIT);
+      if (!added) {
+        if ((await store.sessions.get(id))?.uid !== config.uid) throw new SessionNotFound(id);
         throw new Conflict('SANDBOX_BACKLOG_FULL', `Session "${id}" already has ${SANDBOX_BACKLOG_LIMIT} messages waiting for its next connect.`);
       }
-      const queuedAt = deps.clock.now().toISOString();
-      await store.sandboxBacklog.add(id, { messageId: messageId ?? sandboxMessageId(), from, text, queuedAt });
       await command({ type: 'sandbox-inbound', sessionId: id, from, text, backlog: true });
     },
 
@@ -199,9 +201,10 @@ export function createSessionControlService(deps: {
     },
 
     /** Everything a deleted session leaves behind: its link, its credentials, its status. */
-    async forget(id: string): Promise<void> {
+    async forget(session: SessionRef): Promise<void> {
+      const { id } = session;
       await command({ type: 'reconcile', sessionId: id });
-      await Promise.all([store.authState.clear(id), store.sandboxOutbox.clear(id), store.sandboxBacklog.clear(id), live.remove(id)]);
+      await Promise.all([store.authState.clear(id), store.sandboxOutbox.clear(id), store.sandboxBacklog.clear(session), live.remove(id)]);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { SessionRef } from '../core/session-config.js';
 import type { Db } from './database.js';
 
 export interface BacklogMessage {
@@ -11,65 +12,89 @@ export interface BacklogMessage {
 /**
  * Messages written to a sandbox session "while its socket was down": kept in the database until
  * the session's next connect delivers them as its offline backlog, so they survive a disconnect
- * and a worker restart, as WhatsApp's server keeps them for a real account.
+ * and a worker restart, as WhatsApp's server keeps them for a real account. They belong to the
+ * session's own identity (its uid): a later session created under the same id sees none of them.
  */
 export interface SandboxBacklogRepository {
-  add(sessionId: string, message: BacklogMessage): Promise<void>;
+  /**
+   * Queues the message unless the session already has `limit` waiting or no longer exists (then
+   * false). The count and the insert are one statement, so concurrent calls never pass the limit.
+   */
+  add(session: SessionRef, message: BacklogMessage, limit: number): Promise<boolean>;
   /** The waiting messages, oldest first, each with the key `remove` takes. */
-  waiting(sessionId: string, limit: number): Promise<(BacklogMessage & { seq: number })[]>;
-  remove(sessionId: string, seqs: readonly number[]): Promise<void>;
-  count(sessionId: string): Promise<number>;
-  clear(sessionId: string): Promise<void>;
+  waiting(session: SessionRef, limit: number): Promise<(BacklogMessage & { seq: number })[]>;
+  remove(session: SessionRef, seqs: readonly number[]): Promise<void>;
+  count(session: SessionRef): Promise<number>;
+  clear(session: SessionRef): Promise<void>;
 }
+
+/** How many times an insert that lost the race for its place tries again (each round, one of the racers wins). */
+const MAX_ATTEMPTS = 64;
 
 export function createSandboxBacklogRepository(db: Db): SandboxBacklogRepository {
   return {
-    async add(sessionId, message) {
-      // The next place in one statement; two messages queued at once on PostgreSQL may compute the
-      // same place: the second fails on the key and tries again.
-      for (let attempt = 0; ; attempt++) {
+    async add(session, message, limit) {
+      // The next place, the count and the insert in one statement. On PostgreSQL two statements
+      // that read the same rows compute the same place: the second waits on the key until the first
+      // commits, fails, and tries again reading the first's row, which the count then includes.
+      for (let attempt = 1; ; attempt++) {
         try {
-          await db
-            .insertInto('sandbox_backlog')
-            .values({
-              session_id: sessionId,
-              seq: sql<number>`(select coalesce(max(seq), 0) + 1 from sandbox_backlog where session_id = ${sessionId})`,
-              message_id: message.messageId,
-              sender: message.from,
-              text: message.text,
-              queued_at: message.queuedAt,
-            })
-            .execute();
-          return;
+          const result = await sql`
+            INSERT INTO sandbox_backlog (session_id, session_uid, seq, message_id, sender, text, queued_at)
+            SELECT session_configs.id, session_configs.uid,
+              (SELECT coalesce(max(seq), 0) + 1 FROM sandbox_backlog WHERE session_id = ${session.id}),
+              ${message.messageId}, ${message.from}, ${message.text}, ${message.queuedAt}
+            FROM session_configs
+            WHERE session_configs.id = ${session.id} AND session_configs.uid = ${session.uid}
+              AND (SELECT count(*) FROM sandbox_backlog WHERE session_id = ${session.id} AND session_uid = ${session.uid}) < ${limit}
+          `.execute(db);
+          return (result.numAffectedRows ?? 0n) > 0n;
         } catch (error) {
-          if (attempt >= 3) throw error;
+          if (attempt >= MAX_ATTEMPTS || !isKeyConflict(error)) throw error;
         }
       }
     },
 
-    async waiting(sessionId, limit) {
+    async waiting(session, limit) {
       const rows = await db
         .selectFrom('sandbox_backlog')
         .select(['seq', 'message_id', 'sender', 'text', 'queued_at'])
-        .where('session_id', '=', sessionId)
+        .where('session_id', '=', session.id)
+        .where('session_uid', '=', session.uid)
         .orderBy('seq')
         .limit(limit)
         .execute();
       return rows.map((row) => ({ seq: row.seq, messageId: row.message_id, from: row.sender, text: row.text, queuedAt: row.queued_at }));
     },
 
-    async remove(sessionId, seqs) {
+    async remove(session, seqs) {
       if (seqs.length === 0) return;
-      await db.deleteFrom('sandbox_backlog').where('session_id', '=', sessionId).where('seq', 'in', [...seqs]).execute();
+      await db
+        .deleteFrom('sandbox_backlog')
+        .where('session_id', '=', session.id)
+        .where('session_uid', '=', session.uid)
+        .where('seq', 'in', [...seqs])
+        .execute();
     },
 
-    async count(sessionId) {
-      const row = await db.selectFrom('sandbox_backlog').select((eb) => eb.fn.countAll<string | number>().as('n')).where('session_id', '=', sessionId).executeTakeFirst();
+    async count(session) {
+      const row = await db
+        .selectFrom('sandbox_backlog')
+        .select((eb) => eb.fn.countAll<string | number>().as('n'))
+        .where('session_id', '=', session.id)
+        .where('session_uid', '=', session.uid)
+        .executeTakeFirst();
       return Number(row?.n ?? 0);
     },
 
-    async clear(sessionId) {
-      await db.deleteFrom('sandbox_backlog').where('session_id', '=', sessionId).execute();
+    async clear(session) {
+      await db.deleteFrom('sandbox_backlog').where('session_id', '=', session.id).where('session_uid', '=', session.uid).execute();
     },
   };
+}
+
+/** A unique-key violation: PostgreSQL's 23505, SQLite's SQLITE_CONSTRAINT_PRIMARYKEY. */
+function isKeyConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT'));
 }

@@ -51,6 +51,8 @@ export interface NumberCheckTable {
 /** Messages for a sandbox session, delivered as its offline backlog at its next connect (0011). */
 export interface SandboxBacklogTable {
   session_id: string;
+  /** The identity of the session the message was queued for (0013). */
+  session_uid: string;
   seq: number;
   message_id: string;
   sender: string;

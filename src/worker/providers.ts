@@ -13,6 +13,7 @@ export function createProviders(runtime: Runtime, waVersion: () => Promise<WAVer
     sandbox: (config, sink) =>
       createSandboxProvider({
         sessionId: config.id,
+        sessionUid: config.uid,
         settings: resolveSandboxSettings(config.id, config.sandbox),
         sink,
         authStore: store.authState,
@@ -28,7 +29,7 @@ export function createProviders(runtime: Runtime, waVersion: () => Promise<WAVer
         logger: runtime.logger,
         clock,
         version: waVersion,
-        sentMessage: sentMessageLookup(store, config, runtime.logger),
+        sentMessage: sentMessageLookup(store, config, runtime.logger, clock),
       }),
   });
 }

@@ -262,7 +262,7 @@ export class SessionManager {
     });
     this.#emit(owned.config, { type: 'status', status: 'disconnected', reason: 'released' });
     if (deleted) {
-      await Promise.all([this.deps.store.authState.clear(sessionId), this.deps.store.sandboxOutbox.clear(sessionId), this.deps.store.sandboxBacklog.clear(sessionId)]).catch((error: unknown) => {
+      await Promise.all([this.deps.store.authState.clear(sessionId), this.deps.store.sandboxOutbox.clear(sessionId), this.deps.store.sandboxBacklog.clear(owned.config)]).catch((error: unknown) => {
         this.deps.log.warn({ sessionId, err: error }, 'could not forget a deleted session\'s credentials');
       });
     }

@@ -611,7 +611,8 @@ describe('issue 15, items 3 and 7: sandbox inbound while disconnected, number-ch
 
     // The backlog is bounded: a session that never connects cannot fill the database.
     const database = openProductDatabase(String(env.DATABASE_URL));
-    const rows = Array.from({ length: 999 }, (_, i) => ({ session_id: 'fuzz-inbound', seq: i + 1, message_id: `3EB0${i}`, sender: from, text: 'x', queued_at: new Date().toISOString() }));
+    const { uid } = await database.db.selectFrom('session_configs').select('uid').where('id', '=', 'fuzz-inbound').executeTakeFirstOrThrow();
+    const rows = Array.from({ length: 999 }, (_, i) => ({ session_id: 'fuzz-inbound', session_uid: uid, seq: i + 1, message_id: `3EB0${i}`, sender: from, text: 'x', queued_at: new Date().toISOString() }));
     for (let start = 0; start < rows.length; start += 200) await database.db.insertInto('sandbox_backlog').values(rows.slice(start, start + 200)).execute();
     await database.close();
     expect((await call('POST', '/api/sessions/fuzz-inbound/sandbox/inbound', good)).status).toBe(202);

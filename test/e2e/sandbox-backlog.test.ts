@@ -64,4 +64,22 @@ describe('sandbox: a message that arrived while the socket was down (issue 15, i
     await untilSuppressed(call, '+6281200000006');
     expect((await suppressedPhones(call)).some((entry) => entry.phone === '+6281200000004')).toBe(false);
   });
+
+  it('a burst of 20 whileDisconnected messages to a connected session: every one heard, by one or two reconnects, not twenty', async () => {
+    const { product, url } = await startApiProduct('all', await environment());
+    track(product);
+    const call = apiClient(url, ADMIN);
+    const events = await openSocket(url);
+    await linkedSandboxSessions(call, events, ['backlog-b']);
+    const mark = events.frames.length;
+
+    const phones = Array.from({ length: 20 }, (_, n) => `+62812000011${String(n).padStart(2, '0')}`);
+    const answers = await Promise.all(phones.map((from) => call('POST', '/api/sessions/backlog-b/sandbox/inbound', { from, text: 'STOP', whileDisconnected: true })));
+    expect(answers.map((answer) => answer.status)).toEqual(phones.map(() => 202));
+    for (const phone of phones) await untilSuppressed(call, phone);
+
+    const drops = events.frames.slice(mark).filter((frame) => isStatus('backlog-b', 'disconnected')(frame) && frame.data.reason === 'connection_lost');
+    expect(drops.length).toBeGreaterThanOrEqual(1);
+    expect(drops.length).toBeLessThanOrEqual(2);
+  });
 });

@@ -200,7 +200,7 @@ describe.each(databaseKinds(inject('postgresUrl')))('media uploads of a blast (i
     expect(first).toEqual({ to: '+628120000001', text: provider.sends[0]?.text, media: { kind: 'image', stored: JSON.stringify({ url: 'https://mmg.whatsapp.net/upload-1' }) } });
     expect(second?.media?.stored).toBe(JSON.stringify({ url: 'https://mmg.whatsapp.net/upload-2' }));
     // Another session (another identity, even under the same id) is never answered with these.
-    expect(await sentMessageLookup(store, { id: config.id, uid: 'f2b7d3a0-0000-4000-8000-000000000002' }, log)(messageIdFor(BLAST, 1))).toBeUndefined();
+    expect(await sentMessageLookup(store, { ...config, uid: 'f2b7d3a0-0000-4000-8000-000000000002' }, log)(messageIdFor(BLAST, 1))).toBeUndefined();
     // Nor is a message not sent yet.
     expect(await lookup(messageIdFor(BLAST, 3))).toBeUndefined();
     // Claimed and (maybe) just sent, its outcome not yet written (outcomes are written per batch): answered, with the latest upload.

@@ -55,17 +55,27 @@ describe.each(databaseKinds(inject('postgresUrl')))('number checks and the sandb
   });
 
   it.skipIf(skip)('keeps a backlog per session, oldest first, until delivered', async () => {
-    for (const [sessionId, messageId] of [['a', 'M1'], ['b', 'M9'], ['a', 'M2'], ['a', 'M1']] as const) {
-      await store.sandboxBacklog.add(sessionId, { messageId, from: '+6281200000001', text: 'STOP', queuedAt: AT });
+    const a = { id: 'a', uid: 'uid-a' };
+    const b = { id: 'b', uid: 'uid-b' };
+    for (const ref of [a, b]) {
+      await store.sessions.insert({ ...ref, friendlyName: 'S', businessUnit: 'Marketing', provider: 'sandbox', pacing: defaultPacing('sandbox'), sandbox: null, createdAt: AT, updatedAt: AT });
     }
-    const waiting = await store.sandboxBacklog.waiting('a', 10);
+    for (const [session, messageId] of [[a, 'M1'], [b, 'M9'], [a, 'M2'], [a, 'M1']] as const) {
+      expect(await store.sandboxBacklog.add(session, { messageId, from: '+6281200000001', text: 'STOP', queuedAt: AT }, 10)).toBe(true);
+    }
+    // Not for another session of the id (an earlier one, deleted), nor past the limit.
+    expect(await store.sandboxBacklog.add({ id: 'a', uid: 'uid-gone' }, { messageId: 'M7', from: '+6281200000001', text: 'STOP', queuedAt: AT }, 10)).toBe(false);
+    expect(await store.sandboxBacklog.add(a, { messageId: 'M8', from: '+6281200000001', text: 'STOP', queuedAt: AT }, 3)).toBe(false);
+    const waiting = await store.sandboxBacklog.waiting(a, 10);
     expect(waiting.map((message) => message.messageId)).toEqual(['M1', 'M2', 'M1']);
     expect(waiting[0]).toMatchObject({ from: '+6281200000001', text: 'STOP', queuedAt: AT });
-    await store.sandboxBacklog.remove('a', waiting.slice(0, 2).map((message) => message.seq));
-    expect((await store.sandboxBacklog.waiting('a', 10)).map((message) => message.messageId)).toEqual(['M1']);
-    expect(await store.sandboxBacklog.count('b')).toBe(1);
-    await store.sandboxBacklog.clear('a');
-    expect(await store.sandboxBacklog.count('a')).toBe(0);
+    await store.sandboxBacklog.remove(a, waiting.slice(0, 2).map((message) => message.seq));
+    expect((await store.sandboxBacklog.waiting(a, 10)).map((message) => message.messageId)).toEqual(['M1']);
+    expect(await store.sandboxBacklog.count(b)).toBe(1);
+    await store.sandboxBacklog.clear({ id: 'a', uid: 'uid-gone' });
+    expect(await store.sandboxBacklog.count(a)).toBe(1);
+    await store.sandboxBacklog.clear(a);
+    expect(await store.sandboxBacklog.count(a)).toBe(0);
   });
 
   it.skipIf(skip)("stores a session's own number-check setting, and null as the provider's default", async () => {

@@ -6,11 +6,15 @@ import { resolveSandboxSettings, type SandboxSettings } from '../../src/provider
 import { createDatabase } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { createStore } from '../../src/store/store.js';
+import { defaultPacing } from '../../src/core/pacing.js';
 import { describeProviderContract, eventOf, statusOf } from '../contract/provider.contract.js';
 import { EventLog, type ProviderSubject } from '../contract/provider-subject.js';
 import { sqliteDatabase } from '../support/databases.js';
 
 const WITH = '+6281234567890';
+const AT = '2026-03-01T09:00:00.000Z';
+const SESSION_UID = 'uid-contract';
+const CONTRACT = { id: 'contract', uid: SESSION_UID };
 const WITHOUT = '+6281299990000';
 
 async function sandboxSubject(overrides: Partial<SandboxSettings> = {}, sessionId = 'contract'): Promise<ProviderSubject & { store: ReturnType<typeof createStore>; provider: SandboxProvider }> {
@@ -23,7 +27,8 @@ async function sandboxSubject(overrides: Partial<SandboxSettings> = {}, sessionI
     ...resolveSandboxSettings(sessionId, { deliveryDelayMs: null, readDelayMs: null, notOnWhatsApp: { suffixes: [], numbers: [WITHOUT] } }),
     ...overrides,
   };
-  const provider = createSandboxProvider({ sessionId, settings, sink: log.sink, authStore: store.authState, outbox: store.sandboxOutbox, backlog: store.sandboxBacklog, clock: systemClock });
+  await store.sessions.insert({ id: sessionId, uid: SESSION_UID, friendlyName: 'S', businessUnit: 'Marketing', provider: 'sandbox', pacing: defaultPacing('sandbox'), sandbox: null, createdAt: AT, updatedAt: AT });
+  const provider = createSandboxProvider({ sessionId, sessionUid: SESSION_UID, settings, sink: log.sink, authStore: store.authState, outbox: store.sandboxOutbox, backlog: store.sandboxBacklog, clock: systemClock });
   return {
     store,
     provider,
@@ -97,6 +102,7 @@ describe('sandbox simulation', () => {
     await first.provider.close();
     const again = createSandboxProvider({
       sessionId: 'contract',
+      sessionUid: SESSION_UID,
       settings: resolveSandboxSettings('contract', null),
       sink: first.log.sink,
       authStore: first.store.authState,
@@ -121,12 +127,13 @@ describe('sandbox simulation', () => {
       await first.provider.connect();
       await first.scan();
       await first.provider.close();
-      await first.store.sandboxBacklog.add('contract', queued('3EB0AAA1', 'STOP'));
-      await first.store.sandboxBacklog.add('contract', queued('3EB0AAA2', 'thanks'));
+      await first.store.sandboxBacklog.add(CONTRACT, queued('3EB0AAA1', 'STOP'), 1_000);
+      await first.store.sandboxBacklog.add(CONTRACT, queued('3EB0AAA2', 'thanks'), 1_000);
       // Another worker (another provider object over the same database) connects the session.
       const log = new EventLog();
       const again = createSandboxProvider({
         sessionId: 'contract',
+        sessionUid: SESSION_UID,
         settings: resolveSandboxSettings('contract', null),
         sink: log.sink,
         authStore: first.store.authState,
@@ -143,7 +150,7 @@ describe('sandbox simulation', () => {
         { messageId: '3EB0AAA2', from: WITH, text: 'thanks' },
       ]);
       expect(inbound.every(({ at }) => at > connectedAt)).toBe(true);
-      await expect(first.store.sandboxBacklog.count('contract')).resolves.toBe(0);
+      await expect(first.store.sandboxBacklog.count(CONTRACT)).resolves.toBe(0);
       await again.close();
       await first.dispose();
     });
@@ -152,7 +159,7 @@ describe('sandbox simulation', () => {
       const subject = await sandboxSubject();
       await subject.provider.connect();
       await subject.scan();
-      await subject.store.sandboxBacklog.add('contract', queued('3EB0BBB1', 'STOP'));
+      await subject.store.sandboxBacklog.add(CONTRACT, queued('3EB0BBB1', 'STOP'), 1_000);
       const before = subject.log.events.length;
       await subject.provider.backlogWaiting();
       const after = subject.log.events.slice(before);
@@ -163,6 +170,25 @@ describe('sandbox simulation', () => {
         'inbound',
       ]);
       await subject.provider.send({ messageId: 'after', to: WITH, text: 'Hi' });
+      await subject.dispose();
+    });
+
+    it('a burst of messages for a connected link is delivered by one or two reconnects, not one each, every message once', async () => {
+      const subject = await sandboxSubject();
+      await subject.provider.connect();
+      await subject.scan();
+      const before = subject.log.events.length;
+      for (let n = 0; n < 20; n++) {
+        await subject.store.sandboxBacklog.add(CONTRACT, queued(`3EB0BURST${n}`, `m${n}`), 1_000);
+        await subject.provider.backlogWaiting();
+      }
+      await subject.log.wait(eventOf('inbound', (event) => event.messageId === '3EB0BURST19'));
+      const after = subject.log.events.slice(before);
+      const heard = after.flatMap((event) => (event.type === 'inbound' ? [event.messageId] : []));
+      expect(heard).toEqual(Array.from({ length: 20 }, (_, n) => `3EB0BURST${n}`));
+      expect(after.filter((event) => event.type === 'status' && event.reason === 'connection_lost').length).toBeLessThanOrEqual(2);
+      expect(subject.log.events.at(-1)).toMatchObject({ type: 'inbound' });
+      await subject.provider.send({ messageId: 'after-burst', to: WITH, text: 'Hi' });
       await subject.dispose();
     });
 

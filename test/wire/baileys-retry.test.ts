@@ -83,7 +83,7 @@ describe('retry requests over the wire (item 4)', () => {
       },
       logger: silent,
       createSocket: wire.createSocket,
-      sentMessage: sentMessageLookup(store, SESSION, silent),
+      sentMessage: sentMessageLookup(store, { ...SESSION, businessUnit: 'Clinic', provider: 'baileys' }, silent),
     });
     provider = made;
     // A log of its own: the connected event waited for is this provider's.
@@ -94,7 +94,7 @@ describe('retry requests over the wire (item 4)', () => {
   };
 
   /** A running blast of one recipient (the peer), claimed by the session: what the sender holds before it sends. */
-  const blastTo = async (overrides: Partial<NewBlast> = {}, people: WirePeer[] = [peer]): Promise<{ messageId: string; text: string; all: { messageId: string; text: string }[] }> => {
+  const blastTo = async (overrides: Partial<NewBlast> = {}, people: readonly { phone: string }[] = [peer]): Promise<{ messageId: string; text: string; all: { messageId: string; text: string }[] }> => {
     await store.lists.create({
       id: 'list-1',
       name: 'Patients',
@@ -183,8 +183,13 @@ describe('retry requests over the wire (item 4)', () => {
     };
     const { BufferJSON } = await import('baileys');
     await store.retryLedger.saveUpload({ blastId: BLAST, sessionUid: SESSION.uid, uploadedAt: AT, kind: 'image', upload: JSON.stringify(upload, BufferJSON.replacer) });
-    // Sent by a worker that has since gone (the upload and the outcome are all that is left of it).
+    // Sent by a worker that has since gone (the upload and the outcome are all that is left of it,
+    // and, in the session's keys, the recipient's LID as baileys learnt it: Signal/lid-mapping.js storeLIDPNMappings).
     await recordSent(messageId);
+    await store.authState.writeKeys(SESSION.id, [
+      { category: 'lid-mapping', id: peer.phone.slice(1), value: JSON.stringify(peer.lid) },
+      { category: 'lid-mapping', id: `${peer.lid}_reverse`, value: JSON.stringify(peer.phone.slice(1)) },
+    ]);
 
     await startProvider();
     await wire.current.send(peer.retryReceipt({ id: messageId }));
@@ -238,5 +243,44 @@ describe('retry requests over the wire (item 4)', () => {
     expect(answered.text).toBe(marker.text);
     expect(resent()).toBe(2);
     expect(wire.sentMessages().filter((sent) => sent.peer === peer).map((sent) => sent.text)).toEqual([text, text, text]);
+  });
+
+  it("a retry request for a message from a phone it was not sent to gets nothing; the recipient's own request is answered", async () => {
+    const other = wire.addPeer('+6281299990002', '50000000000002');
+    const { messageId, text, all } = await blastTo({}, [peer, other]);
+    const provider = await startProvider();
+    const theirs = all[1];
+    if (!theirs) throw new Error('no second recipient');
+    // Both phones got a message, so baileys knows both LIDs' numbers (Signal/lid-mapping.js).
+    await provider.send({ messageId, to: peer.phone, text });
+    await provider.send({ messageId: theirs.messageId, to: other.phone, text: theirs.text });
+    await wire.waitForMessage(peer, { past: true });
+    await wire.waitForMessage(other, { past: true });
+    await recordSent(messageId);
+
+    // The other phone asks for the first message's id; then its recipient asks. Receipts are handled
+    // one at a time (receiptMutex): once the recipient is answered, the other request has been handled.
+    await wire.current.send(other.retryReceipt({ id: messageId }));
+    await wire.current.send(peer.retryReceipt({ id: messageId }));
+    const answered = await wire.waitForMessage(peer, { test: (sent) => sent.resend });
+    expect([answered.id, answered.text]).toEqual([messageId, text]);
+    expect(wire.sentMessages().filter((sent) => sent.peer === other).map((sent) => [sent.id, sent.resend])).toEqual([[theirs.messageId, false]]);
+  });
+
+  it('a retry request from the address a number check gave (WhatsApp normalised the number) is answered', async () => {
+    // Listed without Brazil's extra 9; WhatsApp's number check said the account is 55 11 9 8765 4321.
+    const brazil = wire.addPeer('+5511987654321', '50000000000055');
+    const listed = '+551187654321';
+    const { messageId, text } = await blastTo({ checkNumbers: true }, [{ phone: listed }]);
+    const address = `${brazil.phone.slice(1)}@s.whatsapp.net`;
+    await store.numberChecks.remember('Clinic', [{ phone: listed, check: { onWhatsApp: true, address }, expiresAt: '2099-01-01T00:00:00.000Z' }], new Date().toISOString());
+    const provider = await startProvider();
+    await provider.send({ messageId, to: listed, address, text });
+    await wire.waitForMessage(brazil, { past: true });
+    await recordSent(messageId);
+
+    await wire.current.send(brazil.retryReceipt({ id: messageId }));
+    const answered = await wire.waitForMessage(brazil, { test: (sent) => sent.resend });
+    expect([answered.id, answered.text]).toEqual([messageId, text]);
   });
 });

@@ -103,8 +103,8 @@ export function sessionsRoutes(sessions: SessionConfigService, control: SessionC
         },
       },
       async (request, reply) => {
-        await sessions.delete(request.principal, request.params.id, { cancelBlasts: request.query.cancelBlasts });
-        await control.forget(request.params.id);
+        const deleted = await sessions.delete(request.principal, request.params.id, { cancelBlasts: request.query.cancelBlasts });
+        await control.forget(deleted);
         return reply.code(204).send(null);
       },
     );

@@ -48,7 +48,7 @@ export function createBaileysLink(deps: {
   clock: Clock;
   book: AddressBook;
   reconnect: Partial<ReconnectOptions>;
-  getMessage: (id: string) => Promise<proto.IMessage | undefined>;
+  getMessage: (id: string, requester: string | undefined) => Promise<proto.IMessage | undefined>;
   /** Retry counts per message and device, one store for every socket of the session (retry-counter-cache.ts). */
   retryCounts: CacheStore;
   /** The client version to announce, resolved once per worker (wa-version.ts). */

@@ -123,7 +123,8 @@ export function socketConfig(deps: {
   auth: UserFacingSocketConfig['auth'];
   logger: BaileysLogger;
   /** The message sent under an id (the ledger: sent-messages.ts), to send again when a recipient asks. */
-  getMessage: (id: string) => Promise<proto.IMessage | undefined>;
+  /** `requester`: who asks (the retry receipt's sender, a phone-number jid or a LID). */
+  getMessage: (id: string, requester: string | undefined) => Promise<proto.IMessage | undefined>;
   /** One per session, kept across reconnects (retry-counter-cache.ts). */
   retryCounts: CacheStore;
   /** The client version to announce (wa-version.ts); baileys' bundled one when absent. */
@@ -138,7 +139,9 @@ export function socketConfig(deps: {
     logger: deps.logger,
     markOnlineOnConnect: false,
     syncFullHistory: false,
-    getMessage: (key) => (key.id ? deps.getMessage(key.id) : Promise.resolve(undefined)),
+    // Socket/messages-recv.js handleReceipt: a retry receipt's key.remoteJid is its `from` (the asking
+    // phone, by number or LID); sendMessagesAgain calls getMessage({ ...key, id }).
+    getMessage: (key) => (key.id ? deps.getMessage(key.id, key.remoteJid ?? undefined) : Promise.resolve(undefined)),
     msgRetryCounterCache: deps.retryCounts,
   };
 }

@@ -6,7 +6,7 @@ import type { AuthStateStore } from '../auth-state.store.js';
 import { ProviderError, type MessagingProvider, type NumberCheck, type ProviderEventSink, type SentMessage, type SentMessageLookup } from '../provider.js';
 import { createAddressBook } from './address-book.js';
 import { toProviderError } from './baileys-errors.js';
-import { isE164, isPersonJid, phoneToJid } from './baileys-jids.js';
+import { isE164, isLidJid, isPersonJid, jidToPhone, lidUser, phoneToJid } from './baileys-jids.js';
 import { createBaileysLink } from './baileys-link.js';
 import { BaileysMedia, captioned, uploadMedia } from './baileys-media.js';
 import { baileysLogger, createRealSocket, type BaileysSocketLike, type CreateBaileysSocket } from './baileys-socket.js';
@@ -69,13 +69,23 @@ export function createBaileysProvider(deps: BaileysProviderDeps): MessagingProvi
     reconnect: deps.reconnect ?? {},
     // baileys asks when a recipient's phone could not decrypt a message (Socket/messages-recv.js
     // sendMessagesAgain), after its own cache of recent sends (gone with the socket) has no answer.
-    getMessage: async (id) => {
+    // Only the phone the message went to gets it again: anyone else asking for the id gets nothing.
+    getMessage: async (id, requester) => {
       const sent = await lookup?.(id);
-      return sent && rebuilt(sent);
+      return sent && (await askedByRecipient(requester, sent)) ? rebuilt(sent) : undefined;
     },
     retryCounts,
     version: deps.version ?? (() => Promise.resolve(undefined)),
   });
+
+  /** Whether `requester` (a phone-number jid, or a LID mapped to its number as baileys learnt it) is the phone `sent` went to. */
+  const askedByRecipient = async (requester: string | undefined, sent: SentMessage): Promise<boolean> => {
+    if (requester === undefined) return false;
+    if (isLidJid(requester) && isLidJid(sent.address) && lidUser(requester) === lidUser(sent.address)) return true;
+    const pn = isLidJid(requester) ? await link.openSocket()?.signalRepository.lidMapping.getPNForLID(requester).catch(() => null) : requester;
+    const phone = jidToPhone(pn);
+    return phone !== undefined && (phone === sent.to || phone === jidToPhone(sent.address));
+  };
 
   const openSocket = (): BaileysSocketLike => {
     const sock = link.openSocket();

@@ -50,6 +50,8 @@ export interface SandboxProvider extends MessagingProvider {
  */
 export function createSandboxProvider(deps: {
   sessionId: string;
+  /** The session's own identity: its backlog is the messages queued for it, not for an earlier session of its id. */
+  sessionUid: string;
   settings: SandboxSettings;
   sink: ProviderEventSink;
   authStore: AuthStateStore;
@@ -58,6 +60,7 @@ export function createSandboxProvider(deps: {
   clock: Clock;
 }): SandboxProvider {
   const { sessionId, settings, sink, authStore, outbox, backlog, clock } = deps;
+  const self = { id: sessionId, uid: deps.sessionUid };
   const timers = new Set<NodeJS.Timeout>();
   const attempts = new Map<string, number>();
   /** Who each accepted message went to, for receipts; bounded by what one run sends. */
@@ -113,13 +116,33 @@ export function createSandboxProvider(deps: {
     delivering = delivering.catch(() => undefined).then(async () => {
       for (;;) {
         if (!isConnected()) return;
-        const waiting = await backlog.waiting(sessionId, 100);
+        const waiting = await backlog.waiting(self, 100);
         if (waiting.length === 0 || !isConnected()) return;
         for (const message of waiting) sink({ type: 'inbound', from: message.from, text: message.text, messageId: message.messageId, at: message.queuedAt });
-        await backlog.remove(sessionId, waiting.map((message) => message.seq));
+        await backlog.remove(self, waiting.map((message) => message.seq));
       }
     });
     return delivering;
+  };
+
+  /** When the last simulated reconnect for the backlog began (ms since the epoch), and the one waiting for the gap to end. */
+  let lastBacklogReconnect = Number.NEGATIVE_INFINITY;
+  let backlogReconnect: NodeJS.Timeout | undefined;
+  const stopBacklogReconnect = (): void => {
+    clearTimeout(backlogReconnect);
+    backlogReconnect = undefined;
+  };
+  /** The socket drops (as on a network cut) and the link comes back at once with the stored creds, delivering the backlog. */
+  const reconnectForBacklog = async (): Promise<void> => {
+    if (!isConnected()) return;
+    lastBacklogReconnect = clock.now().getTime();
+    sink({ type: 'status', status: 'disconnected', reason: 'connection_lost' });
+    state = 'idle';
+    sink({ type: 'status', status: 'connecting' });
+    const stored = await authStore.readCreds(sessionId);
+    if (stored === undefined || !isIdle()) return;
+    goOnline(JSON.parse(stored) as SandboxCreds);
+    await delivering;
   };
 
   const goOnline = (creds: SandboxCreds): void => {
@@ -226,15 +249,21 @@ export function createSandboxProvider(deps: {
     },
 
     async backlogWaiting() {
-      if (!isConnected()) return; // delivered when the link next opens
-      // The socket drops (as on a network cut) and the link comes back at once with the stored creds.
-      sink({ type: 'status', status: 'disconnected', reason: 'connection_lost' });
-      state = 'idle';
-      sink({ type: 'status', status: 'connecting' });
-      const stored = await authStore.readCreds(sessionId);
-      if (stored === undefined || !isIdle()) return;
-      goOnline(JSON.parse(stored) as SandboxCreds);
-      await delivering;
+      if (!isConnected() || backlogReconnect !== undefined) return; // delivered when the link next opens
+      // At most one simulated reconnect per BACKLOG_RECONNECT_GAP_MS: a burst of messages is delivered
+      // by one reconnect (the one now, or the one that ends the gap), not one each.
+      const wait = lastBacklogReconnect + BACKLOG_RECONNECT_GAP_MS - clock.now().getTime();
+      if (wait > 0) {
+        backlogReconnect = setTimeout(() => {
+          backlogReconnect = undefined;
+          void backlog
+            .waiting(self, 1)
+            .then((waiting) => (waiting.length > 0 ? reconnectForBacklog() : undefined))
+            .catch(() => undefined);
+        }, wait);
+        return;
+      }
+      await reconnectForBacklog();
     },
 
     acknowledge(messageId, status) {
@@ -328,6 +357,7 @@ export function createSandboxProvider(deps: {
 
     async logout() {
       clearTimers();
+      stopBacklogReconnect();
       state = 'closed';
       await authStore.clear(sessionId);
       sink({ type: 'status', status: 'logged_out', reason: 'logged_out' });
@@ -336,12 +366,16 @@ export function createSandboxProvider(deps: {
     close() {
       if (state === 'closed') return Promise.resolve();
       clearTimers();
+      stopBacklogReconnect();
       state = 'closed';
       sink({ type: 'status', status: 'disconnected', reason: 'closed' });
       return Promise.resolve();
     },
   };
 }
+
+/** The shortest time between two simulated reconnects that deliver a backlog to a connected link (a hostile key cannot make it flap). */
+export const BACKLOG_RECONNECT_GAP_MS = 5_000;
 
 /** Usage that fits a state when the signal gives none: WhatsApp warns at about 80% and 90% of the quota. */
 const USED_SHARE = { FIRST_WARNING: 0.8, SECOND_WARNING: 0.9, CAPPED: 1 } as const;

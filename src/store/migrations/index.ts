@@ -11,6 +11,7 @@ import * as m0009 from './0009-session-restrictions.js';
 import * as m0010 from './0010-media-uploads.js';
 import * as m0011 from './0011-number-checks.js';
 import * as m0012 from './0012-new-chat-cap.js';
+import * as m0013 from './0013-sandbox-backlog-uid.js';
 
 /**
  * Every migration, in order. Migrations are code (not files found at run time), so the
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010-media-uploads': m0010,
   '0011-number-checks': m0011,
   '0012-new-chat-cap': m0012,
+  '0013-sandbox-backlog-uid': m0013,
 };
 
 export const migrationProvider: MigrationProvider = {
