@@ -1,15 +1,11 @@
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { messageIdFor } from '../../src/core/message-id.js';
-import { messageLimit } from '../../src/core/message-length.js';
 import { defaultPacing } from '../../src/core/pacing.js';
 import type { SessionConfig } from '../../src/core/session-config.js';
-import { compileTemplate } from '../../src/core/template.js';
 import type { Clock } from '../../src/infra/clock.js';
 import { createLogger } from '../../src/logging/logger.js';
 import type { MessagingProvider, NumberCheck, OutgoingMessage, PreparedMedia } from '../../src/providers/provider.js';
-import type { PacingGate } from '../../src/sending/pacing-gate.js';
-import type { SendContext, SenderHost } from '../../src/sending/sender-host.js';
 import { MEDIA_MAX_AGE_MS, SessionSender } from '../../src/sending/session-sender.js';
 import { sentMessageLookup } from '../../src/sending/sent-messages.js';
 import { createDatabase, type DatabaseHandle } from '../../src/store/database.js';
@@ -17,6 +13,7 @@ import { migrateToLatest } from '../../src/store/migrate.js';
 import { createStore, type Store } from '../../src/store/store.js';
 import { maintenanceProcessors } from '../../src/worker/maintenance.processor.js';
 import { databaseKinds, type TestDatabase } from '../support/databases.js';
+import { allowanceGate, storeSenderHost } from '../support/sender-host.js';
 
 const log = createLogger('silent');
 const START = new Date('2026-12-01T09:00:00.000Z');
@@ -58,7 +55,7 @@ describe.each(databaseKinds(inject('postgresUrl')))('media uploads of a blast (i
   let config: SessionConfig;
   let provider: ReturnType<typeof recordingProvider>;
   /** How many sends the (stand-in) pacing gate grants from now on. */
-  let budget: number;
+  let allowance: { left: number };
   let sender: SessionSender;
 
   beforeEach(async () => {
@@ -116,38 +113,17 @@ describe.each(databaseKinds(inject('postgresUrl')))('media uploads of a blast (i
     await store.blasts.transition(BLAST, ['importing'], 'running', at, { startedAt: at });
 
     provider = recordingProvider(clock);
-    budget = 0;
-    const gate = {
-      reserveMany: (_session: string, _policy: unknown, _gap: number, _now: number, _cap: number, count: number) => {
-        const granted = Math.min(budget, count);
-        budget -= granted;
-        return Promise.resolve({ granted, waitMs: granted > 0 ? 0 : 5 });
-      },
-    } as unknown as PacingGate;
+    allowance = { left: 0 };
     // The engine's part, over the real database: what blast-engine.ts hands a session's sender loop.
-    const host: SenderHost = {
-      deps: { store, sessions: { owned: (id) => (id === config.id ? { provider, config, token: 1 } : undefined) }, gate, clock, log },
-      claimBatch: 10,
-      pollMs: 5,
-      numberCheckTtl: { foundMs: 86_400_000, notFoundMs: 3_600_000 },
-      retryDelaysMs: [],
-      activeBlasts: (session) => store.blasts.activeForSession(session),
-      context: async (blastId): Promise<SendContext | undefined> => {
-        const blast = await store.blasts.get(blastId);
-        if (!blast) return undefined;
-        return { blast, compiled: compileTemplate(blast.message), maxLength: messageLimit(true).limit, policy: config.pacing, dailyCap: 1_000, cappedUntilMs: undefined, loadedAtMs: nowMs };
+    const host = storeSenderHost(
+      { store, provider, config, gate: allowanceGate(allowance), clock, log, policy: config.pacing, withMedia: true },
+      {
+        finishIfDone: async (blastId) => {
+          const { pending, sending } = await store.blasts.unfinished(blastId);
+          if (pending === 0 && sending.length === 0) await store.blasts.transition(blastId, ['running'], 'completed', clock.now().toISOString(), { completedAt: clock.now().toISOString() });
+        },
       },
-      touched: () => undefined,
-      finishIfDone: async (blastId) => {
-        const { pending, sending } = await store.blasts.unfinished(blastId);
-        if (pending === 0 && sending.length === 0) await store.blasts.transition(blastId, ['running'], 'completed', clock.now().toISOString(), { completedAt: clock.now().toISOString() });
-      },
-      restricted: () => Promise.resolve(),
-      beforeBlast: () => Promise.resolve(),
-      cappedUntilMs: () => undefined,
-      haltEpoch: () => 0,
-      isHalting: () => false,
-    };
+    );
     sender = new SessionSender(host, config.id);
   });
   afterEach(async () => {
@@ -158,7 +134,7 @@ describe.each(databaseKinds(inject('postgresUrl')))('media uploads of a blast (i
   });
 
   const send = async (count: number, total: number): Promise<void> => {
-    budget = count;
+    allowance.left = count;
     sender.wake();
     await vi.waitFor(() => {
       expect(provider.sends).toHaveLength(total);

@@ -1,18 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { messageLimit } from '../../src/core/message-length.js';
 import { defaultPacing, type PacingPolicy } from '../../src/core/pacing.js';
 import type { SessionConfig } from '../../src/core/session-config.js';
-import { compileTemplate } from '../../src/core/template.js';
 import type { Clock } from '../../src/infra/clock.js';
 import { createLogger } from '../../src/logging/logger.js';
 import type { MessagingProvider, NumberCheck, OutgoingMessage } from '../../src/providers/provider.js';
-import type { PacingGate } from '../../src/sending/pacing-gate.js';
-import type { SendContext, SenderHost } from '../../src/sending/sender-host.js';
 import { SessionSender } from '../../src/sending/session-sender.js';
 import { createDatabase, type DatabaseHandle } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { createStore, type Store } from '../../src/store/store.js';
 import { sqliteDatabase, type TestDatabase } from '../support/databases.js';
+import { allowanceGate, storeSenderHost } from '../support/sender-host.js';
 
 const log = createLogger('silent');
 const AT = '2026-12-01T09:00:00.000Z';
@@ -80,34 +77,10 @@ describe('a sender halted while the next message is on its way', () => {
       logout: () => Promise.resolve(),
       close: () => Promise.resolve(),
     };
-    let budget = 3;
-    const gate = {
-      reserveMany: (_s: string, _p: unknown, _g: number, _n: number, _c: number, count: number) => {
-        const granted = Math.min(budget, count);
-        budget -= granted;
-        return Promise.resolve({ granted, waitMs: granted > 0 ? 0 : 5 });
-      },
-    } as unknown as PacingGate;
-    const host: SenderHost = {
-      deps: { store, sessions: { owned: (id) => (id === config.id ? { provider, config, token: 1 } : undefined) }, gate, clock, log },
-      claimBatch: 10,
-      pollMs: 5,
-      numberCheckTtl: { foundMs: 86_400_000, notFoundMs: 3_600_000 },
-      retryDelaysMs: [],
-      activeBlasts: (session) => store.blasts.activeForSession(session),
-      context: async (blastId): Promise<SendContext | undefined> => {
-        const blast = await store.blasts.get(blastId);
-        if (!blast) return undefined;
-        return { blast, compiled: compileTemplate(blast.message), maxLength: messageLimit(false).limit, policy, dailyCap: 1_000, cappedUntilMs: undefined, loadedAtMs: Date.now() };
-      },
-      touched: () => undefined,
-      finishIfDone: () => Promise.resolve(),
-      restricted: () => Promise.resolve(),
-      beforeBlast: () => Promise.resolve(),
-      cappedUntilMs: () => cappedUntil,
-      haltEpoch: () => epoch,
-      isHalting: () => false,
-    };
+    const host = storeSenderHost(
+      { store, provider, config, gate: allowanceGate({ left: 3 }), clock, log, policy, withMedia: false },
+      { cappedUntilMs: () => cappedUntil, haltEpoch: () => epoch },
+    );
     sender = new SessionSender(host, config.id);
   });
   afterEach(async () => {
