@@ -22,6 +22,26 @@ export interface Database {
   media_uploads: MediaUploadTable;
   number_checks: NumberCheckTable;
   sandbox_backlog: SandboxBacklogTable;
+  replies: ReplyTable;
+}
+
+/** A message a person sent to a linked session (0014), attributed to a blast's recipient row when one messaged them. */
+export interface ReplyTable {
+  session_uid: string;
+  phone: string;
+  message_id: string;
+  session_id: string;
+  business_unit: string;
+  /** text | image | video | audio | document | sticker | location | contact | other */
+  kind: string;
+  /** The text or the caption; null when none. */
+  text: string | null;
+  /** 1: an opt-out keyword (the number was suppressed for it). */
+  opt_out: Generated<number>;
+  received_at: string;
+  blast_id: string | null;
+  blast_seq: number | null;
+  created_at: string;
 }
 
 /** WhatsApp's new-chat cap as last read for a session (0012; core/new-chat-cap.ts). */
@@ -231,6 +251,8 @@ export interface BlastTable {
   skipped: Generated<number>;
   delivered: Generated<number>;
   read: Generated<number>;
+  /** Recipients with at least one reply attributed (0014). */
+  replied: Generated<number>;
   created_at: string;
   updated_at: string;
 }
@@ -261,6 +283,9 @@ export interface BlastRecipientTable {
   sent_at: string | null;
   delivered_at: string | null;
   read_at: string | null;
+  /** The first reply attributed to this row (0014). */
+  replied_at: Generated<string | null>;
+  reply_text: Generated<string | null>;
 }
 
 export interface MediaUploadTable {

@@ -12,6 +12,7 @@ import * as m0010 from './0010-media-uploads.js';
 import * as m0011 from './0011-number-checks.js';
 import * as m0012 from './0012-new-chat-cap.js';
 import * as m0013 from './0013-sandbox-backlog-uid.js';
+import * as m0014 from './0014-replies.js';
 
 /**
  * Every migration, in order. Migrations are code (not files found at run time), so the
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011-number-checks': m0011,
   '0012-new-chat-cap': m0012,
   '0013-sandbox-backlog-uid': m0013,
+  '0014-replies': m0014,
 };
 
 export const migrationProvider: MigrationProvider = {
