@@ -44,6 +44,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   process.once('SIGINT', () => {
     shutdown('SIGINT');
   });
+  // The terminal it ran in was closed.
+  process.once('SIGHUP', () => {
+    shutdown('SIGHUP');
+  });
 
   try {
     const runtime = await createRuntime(config, logger, lifecycle);
@@ -51,10 +55,24 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     logger.info({ role: config.role, startupMs: Math.round(process.uptime() * 1000) }, 'started');
   } catch (error) {
     if (error instanceof RedisServerMissing) process.stderr.write(`${error.message}\n`);
-    else logger.fatal({ err: error }, 'start-up failed');
+    else {
+      const busy = portInUse(error, config);
+      if (busy !== undefined) process.stderr.write(`${busy}\n`);
+      logger.fatal({ err: error }, 'start-up failed');
+    }
     await lifecycle.close();
     process.exitCode = 1;
   }
+}
+
+/** The one plain line that says what to do when the HTTP port is taken (before the JSON log line). */
+function portInUse(error: unknown, config: { http: { port: number }; metricsPort?: number | undefined }): string | undefined {
+  if (!(error instanceof Error) || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') return undefined;
+  const port = (error as { port?: unknown }).port;
+  const taken = typeof port === 'number' ? port : config.http.port;
+  const variable = taken === config.metricsPort && taken !== config.http.port ? 'METRICS_PORT' : 'PORT';
+  const next = taken >= 65_535 ? 3001 : taken + 1;
+  return `Port ${String(taken)} is already in use (is another copy running?). Choose another with ${variable}, e.g. ${variable}=${String(next)} npm start`;
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

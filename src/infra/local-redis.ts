@@ -63,6 +63,7 @@ export async function startLocalRedis(options: { bin: string; dir: string; log: 
   child.stderr.on('data', keep);
 
   const url = `redis://:${password}@127.0.0.1:${port}`;
+  if (child.pid !== undefined) watchOver(child.pid);
   await waitUntilReady(child, url, bin, output);
   log.info({ port, dir }, 'started a private redis-server (REDIS_URL is unset)');
 
@@ -70,6 +71,26 @@ export async function startLocalRedis(options: { bin: string; dir: string; log: 
     url,
     stop: () => stopChild(child),
   };
+}
+
+/**
+ * Our redis-server must not outlive us, however we end: a SIGKILL runs none of our code. A tiny
+ * shell loop outside our process group watches both and stops redis-server (SIGTERM: it flushes
+ * its append-only file) once we are gone; it ends by itself when redis-server does. The final
+ * check on the process's name keeps a recycled pid safe.
+ */
+function watchOver(redisPid: number): void {
+  if (process.platform === 'win32') return;
+  const script =
+    'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 1; done; ' +
+    'case "$(ps -o comm= -p "$2" 2>/dev/null)" in *redis*) kill -TERM "$2" 2>/dev/null;; esac';
+  try {
+    const watchdog = spawn('/bin/sh', ['-c', script, 'redis-watchdog', String(process.pid), String(redisPid)], { detached: true, stdio: 'ignore' });
+    watchdog.on('error', () => undefined);
+    watchdog.unref();
+  } catch {
+    // No shell: the next start still stops a leftover redis-server (stopOrphan).
+  }
 }
 
 /** redis-server with umask 077, so its append-only files and directory are private. */

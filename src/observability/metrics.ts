@@ -89,6 +89,13 @@ export async function serveMetrics(metrics: Metrics, port: number, host: string)
       },
     );
   });
-  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  // A port already taken is an error of start-up (said plainly by main), not an uncaught 'error' event.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   return server;
 }
