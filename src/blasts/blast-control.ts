@@ -45,7 +45,10 @@ export function createBlastControl(deps: { store: Store; events: EventPublisher;
   function progressOf(blast: Blast, samples: readonly ProgressSample[] = []): BlastProgress {
     const nowMs = clock.now().getTime();
     const figures = blast.figures;
-    const measured = rateAndEta([...samples, { atMs: nowMs, done: doneOf(figures) }], figures.pending, nowMs);
+    // An ended blast has no pace and nothing left to wait for (receipts still move its figures).
+    const measured = isFinal(blast.status)
+      ? { ratePerMinute: null, eta: null }
+      : rateAndEta([...samples, { atMs: nowMs, done: doneOf(figures) }], figures.pending, nowMs);
     return { blastId: blast.id, status: blast.status, ...figures, ...measured };
   }
 

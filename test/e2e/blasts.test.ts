@@ -63,6 +63,11 @@ describe('blasts end to end (sandbox)', () => {
     );
     const blast = await call<Record<string, unknown>>('GET', `/api/blasts/${blastId}`);
     expect(blast.json).toMatchObject({ status: 'completed', total: 1_000, sent: 1_000, delivered: 1_000, read: 1_000, pending: 0 });
+    // An ended blast's frames (its end, then receipts that follow) carry figures, never a rate or an ETA.
+    const ended = events.frames.filter((frame) => blastEvent('blast:progress', blastId)(frame) && frame.data.status === 'completed');
+    expect(ended.length).toBeGreaterThan(0);
+    expect(ended.map((frame) => [frame.data.ratePerMinute, frame.data.eta])).toEqual(ended.map(() => [null, null]));
+    expect(completed.data).toMatchObject({ ratePerMinute: null, eta: null });
 
     const report = await fetch(`${url}/api/blasts/${blastId}/report.csv`, { headers: { authorization: `Bearer ${ADMIN}` } });
     expect(report.headers.get('content-type')).toContain('text/csv');
