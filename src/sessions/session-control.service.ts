@@ -42,7 +42,7 @@ export const SANDBOX_BACKLOG_LIMIT = 1_000;
  * `restriction`: what WhatsApp put on the account (a 463 ack, a reach-out time-lock, a temporary ban), until when; null when none.
  */
 export type SessionView = SessionConfig &
-  SessionLiveView & { checkNumbers: boolean; newChatCap: ReturnType<typeof newChatCapView>; restriction: SessionRestriction | null };
+  SessionLiveView & { checkNumbers: boolean; linkedAt: string | null; newChatCap: ReturnType<typeof newChatCapView>; restriction: SessionRestriction | null };
 
 const ERROR_STATUSES: ReadonlySet<SessionStatus> = new Set<SessionStatus>(['failed', 'logged_out', 'paused']);
 
@@ -105,8 +105,13 @@ export function createSessionControlService(deps: {
 
   return {
     async view(config: SessionConfig): Promise<SessionView> {
-      const [live, cap, restriction] = await Promise.all([liveView(config.id), store.newChatCaps.get(config), store.sessions.restriction(config)]);
-      return { ...config, checkNumbers: checksNumbersByDefault(config), ...live, newChatCap: newChatCapView(cap), restriction };
+      const [live, cap, restriction, linkedAt] = await Promise.all([
+        liveView(config.id),
+        store.newChatCaps.get(config),
+        store.sessions.restriction(config),
+        store.sessions.linkedAt(config.id),
+      ]);
+      return { ...config, checkNumbers: checksNumbersByDefault(config), ...live, linkedAt, newChatCap: newChatCapView(cap), restriction };
     },
 
     /** The QR or pairing code that links the session now, if one is waiting to be scanned or typed. */

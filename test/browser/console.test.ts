@@ -171,10 +171,15 @@ async function story(page: Page, url: string): Promise<void> {
   await qr.waitFor();
   expect(await qr.getAttribute('src')).toMatch(/^data:image\/png;base64,/);
   await screenshot(page, '02-accounts-qr');
+  // Not linked yet: its status says what it waits for, and there is nothing to log out of.
+  const row = page.getByRole('row', { name: /Sales One/ });
+  await row.getByText('Waiting for scan', { exact: true }).waitFor();
+  expect(await row.getByRole('button', { name: 'Log out Sales One' }).count()).toBe(0);
   await page.getByRole('button', { name: 'Simulate scan' }).click();
-  await page.getByText('connected', { exact: true }).first().waitFor();
+  await page.getByText('Connected', { exact: true }).first().waitFor();
   await page.keyboard.press('Escape');
   await page.getByRole('dialog').waitFor({ state: 'hidden' });
+  await row.getByRole('button', { name: 'Log out Sales One' }).waitFor();
   await screenshot(page, '03-accounts-connected');
   expect((await call<{ status: string }>('GET', '/api/sessions/sales-1')).json.status).toBe('connected');
 

@@ -20,6 +20,7 @@ describe('linking a sandbox account over HTTP and WebSocket', () => {
     const general = await openSocket(url, '');
     const foreign = await openSocket(url, '?sessionId=other');
 
+    expect((await call('GET', '/api/sessions/demo')).json).toMatchObject({ linkedAt: null });
     const connect = await call<{ desiredState: string }>('POST', '/api/sessions/demo/connect');
     expect(connect.status).toBe(202);
     expect(connect.json.desiredState).toBe('connected');
@@ -52,8 +53,9 @@ describe('linking a sandbox account over HTTP and WebSocket', () => {
     expect(general.frames.some((frame) => frame.event === 'qr:update')).toBe(false);
     expect(foreign.frames.some((frame) => frame.event === 'qr:update')).toBe(false);
 
-    const view = await call<{ status: string; owner: string | null; linkedPhone: string | null }>('GET', '/api/sessions/demo');
+    const view = await call<{ status: string; owner: string | null; linkedPhone: string | null; linkedAt: string | null }>('GET', '/api/sessions/demo');
     expect(view.json).toMatchObject({ status: 'connected', linkedPhone: connected.data.phone });
+    expect(Date.parse(view.json.linkedAt ?? '')).toBeLessThanOrEqual(Date.now());
     expect(view.json.owner).toEqual(expect.any(String));
 
     expect((await call('POST', '/api/sessions/demo/disconnect')).status).toBe(202);
@@ -67,7 +69,7 @@ describe('linking a sandbox account over HTTP and WebSocket', () => {
     expect((await call('POST', '/api/sessions/demo/logout')).status).toBe(202);
     await own.waitFor(isStatus('demo', 'logged_out'), 'logged_out');
     const after = await call<{ status: string; desiredState: string }>('GET', '/api/sessions/demo');
-    expect(after.json).toMatchObject({ status: 'logged_out', desiredState: 'disconnected' });
+    expect(after.json).toMatchObject({ status: 'logged_out', desiredState: 'disconnected', linkedAt: null });
   });
 
   it('links by pairing code when connect carries a phone number', async () => {

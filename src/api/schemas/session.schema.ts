@@ -184,6 +184,9 @@ export const SessionConfigResponse = Type.Object(
     checkNumbers: Type.Boolean({ description: 'Whether blasts from this session check numbers unless they say otherwise (its setting, or its provider\'s default).' }),
     pacing: Pacing,
     sandbox: Type.Union([SandboxSettings, Type.Null()]),
+    linkedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+      description: 'When the WhatsApp account was linked (its credentials are kept while it is: it connects again without a scan); null when not linked, or after a log-out.',
+    }),
     newChatCap: NewChatCap,
     restriction: Type.Union(
       [

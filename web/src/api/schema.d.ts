@@ -3534,6 +3534,11 @@ export interface components {
                 /** @description The simulated account's own number; default: from the session id. */
                 phone?: string;
             } | null;
+            /**
+             * Format: date-time
+             * @description When the WhatsApp account was linked (its credentials are kept while it is: it connects again without a scan); null when not linked, or after a log-out.
+             */
+            linkedAt: string | null;
             /** @description WhatsApp's cap on messages that start new chats, as last read (at connect, before a blast, or when WhatsApp announces a change); null until read. */
             newChatCap: {
                 /**

@@ -17,6 +17,21 @@ export function isRunning(session: Pick<Session, 'status' | 'desiredState'>): bo
   return session.desiredState === 'connected' && session.status === 'disconnected';
 }
 
+/** What each status is called on screen ("qr" is the wait for the phone to scan the code). */
+const STATUS_LABELS: Record<SessionStatus, string> = {
+  disconnected: 'Disconnected',
+  connecting: 'Connecting',
+  qr: 'Waiting for scan',
+  connected: 'Connected',
+  logged_out: 'Logged out',
+  failed: 'Failed',
+  paused: 'Paused',
+};
+
+export function statusLabel(status: SessionStatus): string {
+  return STATUS_LABELS[status];
+}
+
 /** "logout_requested" → "logout requested". */
 export function humanize(text: string): string {
   return text.replace(/[_-]+/g, ' ');

@@ -7,7 +7,7 @@ import { formatDateTime } from '../format';
 import { useLiveEvents, useResource } from '../hooks';
 import { ConnectPanel } from './accounts-connect';
 import { AccountForm } from './accounts-form';
-import { humanize, isRunning, newChatCapSummary, pacingSummary } from './accounts-shared';
+import { humanize, isRunning, newChatCapSummary, pacingSummary, statusLabel } from './accounts-shared';
 import './accounts.css';
 
 // Accounts: every WhatsApp account (session) the key sees, its live status from the app-wide
@@ -158,7 +158,7 @@ export function AccountsScreen() {
                       <td data-label="Provider">{providerLabel(session.provider)}</td>
                       <td data-label="Status" class="acct-status-cell">
                         <span aria-live="polite">
-                          <StatusBadge status={session.status} label={session.status} />
+                          <StatusBadge status={session.status} label={statusLabel(session.status)} />
                         </span>
                         {session.statusReason !== null && session.status !== 'connected' && (
                           <span class="acct-reason muted" title={formatDateTime(session.statusAt)}>
@@ -213,9 +213,11 @@ export function AccountsScreen() {
                                 Disconnect
                               </Button>
                             )}
-                            <Button class="acct-btn" busy={busy(session, 'logout')} aria-label={`Log out ${name}`} onClick={() => void act(session, 'logout')}>
-                              Log out
-                            </Button>
+                            {session.linkedAt !== null && (
+                              <Button class="acct-btn" busy={busy(session, 'logout')} aria-label={`Log out ${name}`} onClick={() => void act(session, 'logout')}>
+                                Log out
+                              </Button>
+                            )}
                           </div>
                           <div class="row-actions acct-actions-group">
                             <Button
