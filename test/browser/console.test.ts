@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linkedSandboxSessions, outboxOf } from '../support/blast-setup.js';
+import { linkedSandboxSessions, outboxOf, postBlast, recipientsCsv } from '../support/blast-setup.js';
 import { browserAvailable, launchBrowser, screenshot, signInAs } from '../support/browser.js';
 import { e2eHarness } from '../support/e2e.js';
 import { apiClient } from '../support/http.js';
@@ -103,6 +103,37 @@ describe.skipIf(!browserAvailable())('operator console in Chromium', () => {
         expect(unlabelled, route).toEqual([]);
       }
       await screenshot(page, '10-keys-keyboard');
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('lists a cancelled blast with what it did (not 100 %) and a failed blast with its reason', async () => {
+    const { product, url } = await startApiProduct('all', await environment());
+    track(product);
+    const call = apiClient(url, ADMIN);
+    const events = await openSocket(url);
+    await linkedSandboxSessions(call, events, ['slow-1'], { businessUnit: 'Sales', pacing: { minDelayMs: 300, maxDelayMs: 300, hourlyCap: 100_000, dailyCap: 1_000_000 } });
+    const slow = await postBlast(url, ADMIN, { fields: { name: 'Stopped early', sessionId: 'slow-1', message: 'Hello {name}' }, recipientsFile: { name: 'people.csv', data: recipientsCsv(40) } });
+    const slowId = String(slow.json.blastId);
+    await events.waitFor((frame) => frame.event === 'blast:progress' && frame.data.blastId === slowId && Number(frame.data.sent) >= 2, 'a few sent');
+    expect((await call('POST', `/api/blasts/${slowId}/cancel`)).status).toBe(200);
+    const broken = await postBlast(url, ADMIN, { fields: { name: 'Bad column', sessionId: 'slow-1', message: 'Hello {nickname}' }, recipientsFile: { name: 'people.csv', data: recipientsCsv(3) } });
+    const brokenId = String(broken.json.blastId);
+    await events.waitFor((frame) => frame.event === 'blast:completed' && frame.data.blastId === brokenId, 'the blast to fail');
+    const cancelled = (await call<{ sent: number; failed: number; total: number }>('GET', `/api/blasts/${slowId}`)).json;
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await signInAs(page, url, ADMIN);
+      await page.getByRole('link', { name: 'Blasts' }).click();
+      const bar = page.getByRole('progressbar', { name: 'Progress of Stopped early' });
+      await bar.waitFor();
+      expect(await bar.getAttribute('aria-valuenow')).toBe(String(Math.floor(((cancelled.sent + cancelled.failed) / cancelled.total) * 100)));
+      expect(Number(await bar.getAttribute('aria-valuenow'))).toBeLessThan(100);
+      const failedRow = page.getByRole('row', { name: /Bad column/ });
+      await expect.poll(() => failedRow.textContent()).toContain('TEMPLATE_UNKNOWN_VARIABLES');
+      await screenshot(page, '11-blasts-cancelled-failed');
     } finally {
       await page.close();
     }

@@ -16,6 +16,14 @@ export function doneOf(blast: Pick<Blast, 'sent' | 'failed' | 'skipped'>): numbe
 }
 
 /**
+ * How far a progress bar goes: the recipients with an outcome; for a cancelled blast only those
+ * it actually tried (sent or failed), not the ones the cancellation skipped (a cancelled blast is not "100 %").
+ */
+export function barValueOf(blast: Pick<Blast, 'status' | 'sent' | 'failed' | 'skipped'>): number {
+  return blast.status === 'cancelled' ? blast.sent + blast.failed : doneOf(blast);
+}
+
+/**
  * A blast as a live frame of the WebSocket changes it (progress figures, status), or the same
  * object when the frame is about another blast or says nothing new.
  */

@@ -5,14 +5,14 @@ import { EmptyState, ErrorNotice, Loading, Pager, PageHeader, ProgressBar, Statu
 import { formatNumber } from '../format';
 import { useLiveEvents, useResource } from '../hooks';
 import { href } from '../router';
-import { applyFrame, BLAST_STATUSES, doneOf, formatShort, sessionPauseText, type BlastStatus } from './blast-shared';
+import { applyFrame, BLAST_STATUSES, barValueOf, formatShort, sessionPauseText, type BlastStatus } from './blast-shared';
 import './blasts.css';
 
 const PAGE = 20;
 
 function BlastRow(props: { blast: Blast; showUnit: boolean }) {
   const { blast } = props;
-  const done = doneOf(blast);
+  const done = barValueOf(blast);
   return (
     <tr role="row">
       <td role="cell" class="blast-name-cell">
@@ -21,6 +21,11 @@ function BlastRow(props: { blast: Blast; showUnit: boolean }) {
       </td>
       <td role="cell" class="blast-status-cell">
         <StatusBadge status={blast.status} />
+        {blast.status === 'failed' && blast.error !== null && (
+          <div class="blast-small blast-error-reason" title={blast.error.message}>
+            <code>{blast.error.code}</code> {blast.error.message}
+          </div>
+        )}
       </td>
       <td role="cell" class="blast-progress-cell">
         <ProgressBar
