@@ -134,6 +134,20 @@ describe.skipIf(!browserAvailable())('operator console in Chromium', () => {
       const failedRow = page.getByRole('row', { name: /Bad column/ });
       await expect.poll(() => failedRow.textContent()).toContain('TEMPLATE_UNKNOWN_VARIABLES');
       await screenshot(page, '11-blasts-cancelled-failed');
+
+      // A blast whose timeline is one point: its time axis spans minutes around it, not years.
+      const single = await postBlast(url, ADMIN, { fields: { name: 'Just one', sessionId: 'slow-1', message: 'Hello {name}' }, recipientsFile: { name: 'one.csv', data: recipientsCsv(1) } });
+      const singleId = String(single.json.blastId);
+      await events.waitFor((frame) => frame.event === 'blast:completed' && frame.data.blastId === singleId, 'the one-recipient blast');
+      const startedAt = Date.parse((await call<{ startedAt: string }>('GET', `/api/blasts/${singleId}`)).json.startedAt) / 1_000;
+      await page.goto(`${url}/#/blasts/${singleId}`);
+      const plot = page.locator('.blast-plot[data-time-span]');
+      await plot.waitFor();
+      const [min, max] = ((await plot.getAttribute('data-time-span')) ?? '').split('/').map(Number);
+      expect(max - min).toBeGreaterThan(0);
+      expect(max - min).toBeLessThanOrEqual(3_600);
+      expect(Math.abs(min - startedAt)).toBeLessThan(3_600);
+      await screenshot(page, '12-blast-one-point-chart');
     } finally {
       await page.close();
     }

@@ -36,9 +36,22 @@ function chartHeight(width: number): number {
   return width < 520 ? 220 : 280;
 }
 
-function Plot(props: { data: uPlot.AlignedData; yLabel: string }) {
+/**
+ * The time axis spans the timeline's own range (from the blast's start to the last bucket's end),
+ * never uPlot's automatic one: with a single point that would stretch over years.
+ */
+function timeRange(domain: readonly [number, number], min: number | null, max: number | null): uPlot.Range.MinMax {
+  const [from, to] = domain;
+  if (to > from) return [from, to];
+  const at = min ?? from;
+  return [at - 60, (max ?? at) + 60];
+}
+
+function Plot(props: { data: uPlot.AlignedData; yLabel: string; domain: readonly [number, number] }) {
   const wrapRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<uPlot | undefined>(undefined);
+  const domainRef = useRef(props.domain);
+  domainRef.current = props.domain;
   const { data, yLabel } = props;
 
   useEffect(() => {
@@ -49,7 +62,7 @@ function Plot(props: { data: uPlot.AlignedData; yLabel: string }) {
       {
         width,
         height: chartHeight(width),
-        scales: { x: { time: true } },
+        scales: { x: { time: true, range: (_plot, min, max) => timeRange(domainRef.current, min, max) } },
         series: [
           { label: 'Time' },
           ...SERIES.map((series) => ({
@@ -65,6 +78,15 @@ function Plot(props: { data: uPlot.AlignedData; yLabel: string }) {
           { stroke: '#5b6675', grid: { stroke: '#eef1f4' }, label: yLabel, size: 56 },
         ],
         legend: { live: true },
+        // The time axis's span, readable on the page (the axis itself is drawn on a canvas).
+        hooks: {
+          setScale: [
+            (self: uPlot, key: string) => {
+              const { min, max } = self.scales.x ?? {};
+              if (key === 'x' && min !== undefined && max !== undefined) wrap.dataset.timeSpan = `${String(min)}/${String(max)}`;
+            },
+          ],
+        },
         cursor: { drag: { x: false, y: false } },
       },
       data,
@@ -132,7 +154,7 @@ export function BlastChart(props: { blastId: string; refreshKey: number }) {
               `${formatNumber(totals.sent)} sent, ${formatNumber(totals.delivered)} delivered, ${formatNumber(totals.read)} read, ${formatNumber(totals.failed)} failed.`
             }
           >
-            <Plot data={data} yLabel={cumulative ? 'Messages (total)' : `Messages per ${interval}`} />
+            <Plot data={data} yLabel={cumulative ? 'Messages (total)' : `Messages per ${interval}`} domain={[Date.parse(t.from) / 1_000, Date.parse(t.to) / 1_000]} />
           </div>
           <p class="muted blast-small">
             {cumulative ? 'Running totals' : `Counts per ${interval}`}, in steps of {interval}. Failures are placed when their sending began.
