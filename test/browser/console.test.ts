@@ -225,6 +225,15 @@ async function story(page: Page, url: string): Promise<void> {
   await page.keyboard.press('Escape');
   await page.getByRole('dialog').waitFor({ state: 'hidden' });
   await row.getByRole('button', { name: 'Log out Sales One' }).waitFor();
+
+  // Pacing is typed in seconds, as in the blast form (decimals allowed); the API gets milliseconds.
+  await page.getByRole('button', { name: 'Edit Sales One' }).click();
+  await page.getByLabel('Maximum delay (s)', { exact: true }).fill('4');
+  await page.getByLabel('Minimum delay (s)', { exact: true }).fill('2.5');
+  await page.getByText('= 2.5 s').waitFor();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('dialog').waitFor({ state: 'hidden' });
+  expect((await call<{ pacing: { minDelayMs: number; maxDelayMs: number } }>('GET', '/api/sessions/sales-1')).json.pacing).toMatchObject({ minDelayMs: 2_500, maxDelayMs: 4_000 });
   await screenshot(page, '03-accounts-connected');
   expect((await call<{ status: string }>('GET', '/api/sessions/sales-1')).json.status).toBe('connected');
 

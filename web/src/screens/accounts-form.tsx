@@ -23,6 +23,7 @@ interface Values {
   friendlyName: string;
   businessUnit: string;
   provider: Provider;
+  /** Delays are typed in seconds (decimals allowed), as in the blast form; the API takes milliseconds. */
   minDelayMs: string;
   maxDelayMs: string;
   hourlyCap: string;
@@ -50,10 +51,15 @@ function localTimeZone(): string {
   }
 }
 
+/** 2500 (ms) → "2.5" (seconds). */
+function secondsText(ms: number): string {
+  return String(ms / 1_000);
+}
+
 function pacingValues(pacing: Pacing): Omit<Values, 'id' | 'friendlyName' | 'businessUnit' | 'provider'> {
   return {
-    minDelayMs: String(pacing.minDelayMs),
-    maxDelayMs: String(pacing.maxDelayMs),
+    minDelayMs: secondsText(pacing.minDelayMs),
+    maxDelayMs: secondsText(pacing.maxDelayMs),
     hourlyCap: String(pacing.hourlyCap),
     dailyCap: String(pacing.dailyCap),
     windowOn: pacing.window !== undefined,
@@ -65,7 +71,7 @@ function pacingValues(pacing: Pacing): Omit<Values, 'id' | 'friendlyName' | 'bus
     dailyIncrease: String(pacing.warmup?.dailyIncrease ?? 10),
     typingOn: pacing.typing?.enabled === true,
     msPerChar: String(pacing.typing?.msPerChar ?? 50),
-    typingMaxMs: String(pacing.typing?.maxMs ?? 3_000),
+    typingMaxMs: secondsText(pacing.typing?.maxMs ?? 3_000),
   };
 }
 
@@ -120,6 +126,14 @@ function validate(values: Values, creating: boolean): { errors: Errors; pacing: 
     else if (value < min || value > max) errors[name] ??= `Enter a number from ${min.toLocaleString()} to ${max.toLocaleString()}.`;
     return value;
   };
+  /** A number of seconds (up to 3 decimals count), returned in milliseconds. */
+  const seconds = (name: FieldName, maxSeconds: number): number => {
+    const raw = String(values[name]).trim().replace(',', '.');
+    const value = Number(raw);
+    if (raw === '' || !Number.isFinite(value)) errors[name] ??= 'Enter a number of seconds, e.g. 8 or 2.5.';
+    else if (value < 0 || value > maxSeconds) errors[name] ??= `Enter from 0 to ${maxSeconds.toLocaleString()} seconds.`;
+    return Math.round(value * 1_000);
+  };
   if (creating) {
     if (values.id.trim() === '') errors.id = 'Enter a session id.';
     else if (!SESSION_ID.test(values.id.trim())) {
@@ -130,8 +144,8 @@ function validate(values: Values, creating: boolean): { errors: Errors; pacing: 
   if (values.businessUnit.trim() === '') errors.businessUnit = 'Enter the business unit (team) that owns the account.';
 
   const pacing: Pacing = {
-    minDelayMs: int('minDelayMs', 0, 3_600_000),
-    maxDelayMs: int('maxDelayMs', 0, 3_600_000),
+    minDelayMs: seconds('minDelayMs', 3_600),
+    maxDelayMs: seconds('maxDelayMs', 3_600),
     hourlyCap: int('hourlyCap', 1, 1_000_000),
     dailyCap: int('dailyCap', 1, 10_000_000),
   };
@@ -154,7 +168,7 @@ function validate(values: Values, creating: boolean): { errors: Errors; pacing: 
     pacing.warmup = { initialDailyCap: int('initialDailyCap', 1, 10_000_000), dailyIncrease: int('dailyIncrease', 0, 10_000_000) };
   }
   if (values.typingOn) {
-    pacing.typing = { enabled: true, msPerChar: int('msPerChar', 0, 1_000), maxMs: int('typingMaxMs', 0, 60_000) };
+    pacing.typing = { enabled: true, msPerChar: int('msPerChar', 0, 1_000), maxMs: seconds('typingMaxMs', 60) };
   }
   return { errors, pacing };
 }
@@ -267,15 +281,15 @@ export function AccountForm(props: { session?: Session; units: readonly string[]
   // Field shows its error in a live region (announced when it appears); the hint stays the description.
   const describedBy = (name: FieldName, hint = false) => (hint ? `${INPUT_ID[name]}-hint` : undefined);
 
-  const numberInput = (name: FieldName, label: string, options: { min: number; max: number; hint?: ComponentChildren; disabled?: boolean }) => (
+  const numberInput = (name: FieldName, label: string, options: { min: number; max: number; step?: number; hint?: ComponentChildren; disabled?: boolean }) => (
     <Field id={INPUT_ID[name]} label={label} hint={options.hint} error={errors[name]}>
       <input
         id={INPUT_ID[name]}
         type="number"
-        inputMode="numeric"
+        inputMode={options.step === undefined ? 'numeric' : 'decimal'}
         min={options.min}
         max={options.max}
-        step={1}
+        step={options.step ?? 1}
         required
         disabled={options.disabled === true || busy}
         value={String(values[name])}
@@ -289,8 +303,8 @@ export function AccountForm(props: { session?: Session; units: readonly string[]
   );
 
   const delayHint = (raw: string) => {
-    const value = Number(raw);
-    return raw.trim() !== '' && Number.isInteger(value) && value >= 0 ? `= ${formatDelay(value)}` : 'Milliseconds';
+    const value = Number(raw.trim().replace(',', '.'));
+    return raw.trim() !== '' && Number.isFinite(value) && value >= 0 ? `= ${formatDelay(Math.round(value * 1_000))}` : 'Seconds, e.g. 8 or 2.5';
   };
   const scoped = unitOfKey !== null;
 
@@ -403,8 +417,8 @@ export function AccountForm(props: { session?: Session; units: readonly string[]
         <legend>Pacing</legend>
         <p class="muted acct-small">How fast and how much this account may send. Blasts may tighten it, never loosen it.</p>
         <div class="acct-form-grid">
-          {numberInput('minDelayMs', 'Minimum delay (ms)', { min: 0, max: 3_600_000, hint: delayHint(values.minDelayMs) })}
-          {numberInput('maxDelayMs', 'Maximum delay (ms)', { min: 0, max: 3_600_000, hint: delayHint(values.maxDelayMs) })}
+          {numberInput('minDelayMs', 'Minimum delay (s)', { min: 0, max: 3_600, step: 0.1, hint: delayHint(values.minDelayMs) })}
+          {numberInput('maxDelayMs', 'Maximum delay (s)', { min: 0, max: 3_600, step: 0.1, hint: delayHint(values.maxDelayMs) })}
           {numberInput('hourlyCap', 'Hourly cap', { min: 1, max: 1_000_000, hint: 'Messages per hour at most.' })}
           {numberInput('dailyCap', 'Daily cap', { min: 1, max: 10_000_000, hint: 'Messages per day at most.' })}
         </div>
@@ -494,7 +508,7 @@ export function AccountForm(props: { session?: Session; units: readonly string[]
           {values.typingOn && (
             <div class="acct-form-grid">
               {numberInput('msPerChar', 'Typing time per character (ms)', { min: 0, max: 1_000 })}
-              {numberInput('typingMaxMs', 'Longest typing time (ms)', { min: 0, max: 60_000, hint: delayHint(values.typingMaxMs) })}
+              {numberInput('typingMaxMs', 'Longest typing time (s)', { min: 0, max: 60, step: 0.1, hint: delayHint(values.typingMaxMs) })}
             </div>
           )}
         </div>
