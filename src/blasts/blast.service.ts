@@ -257,6 +257,7 @@ export function createBlastService(deps: {
         media = { sha256: input.media.blob.sha256, kind: sniffed.kind, mimetype: sniffed.mimetype, fileName: input.media.fileName.slice(0, 255) || null };
       }
 
+      const id = randomUUID();
       let listId: string;
       if (input.listId !== undefined) {
         const list = await deps.lists.get(principal, input.listId);
@@ -278,7 +279,7 @@ export function createBlastService(deps: {
         assertMessageFits(compiled, media !== null);
         const list = await deps.lists.create(
           principal,
-          { name: input.name ?? file.fileName, phoneColumn: file.phoneColumn, defaultCountry: file.defaultCountry, businessUnit, purpose: 'recipients' },
+          { name: input.name ?? file.fileName, phoneColumn: file.phoneColumn, defaultCountry: file.defaultCountry, businessUnit, purpose: 'recipients', createdForBlast: id },
           file.blob,
           file.fileName,
           requestId,
@@ -286,7 +287,6 @@ export function createBlastService(deps: {
         listId = list.id;
       }
 
-      const id = randomUUID();
       try {
         await store.blasts.create({
           id,

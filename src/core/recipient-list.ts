@@ -30,6 +30,8 @@ export interface RecipientList {
   id: string;
   name: string;
   purpose: ListPurpose;
+  /** The blast whose upload made this list; null for a list uploaded on its own. */
+  createdForBlast: string | null;
   businessUnit: string;
   status: ListStatus;
   error: { code: string; message: string; details?: unknown } | null;

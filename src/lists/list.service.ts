@@ -6,6 +6,7 @@ import type { ListPurpose, ListStatus, RecipientList } from '../core/recipient-l
 import { Conflict, NotFound, ValidationFailed } from '../errors/app-error.js';
 import type { Clock } from '../infra/clock.js';
 import { BlobTooLarge, type StagedBlob } from '../store/blob.repository.js';
+import type { ListOrigin } from '../store/list.repository.js';
 import type { Store } from '../store/store.js';
 import type { ImportQueue } from './import-queue.js';
 import { UploadRejected, assertSpreadsheetHead } from './upload-check.js';
@@ -17,6 +18,8 @@ export interface ListUpload {
 
 export interface CreateListInput {
   purpose?: ListPurpose;
+  /** The blast whose upload this is (set by the blast service, never by a client). */
+  createdForBlast?: string;
   name?: string | undefined;
   phoneColumn?: string | undefined;
   defaultCountry?: string | undefined;
@@ -75,6 +78,7 @@ export function createListService(deps: { store: Store; imports: ImportQueue; cl
         phoneColumn: input.phoneColumn ?? null,
         defaultCountry,
         createdAt: clock.now().toISOString(),
+        createdForBlast: input.createdForBlast ?? null,
       });
       try {
         await store.blobs.commit(blob, clock.now().toISOString());
@@ -111,7 +115,10 @@ export function createListService(deps: { store: Store; imports: ImportQueue; cl
 
     get: (principal: Principal, id: string): Promise<RecipientList> => visible(principal, id),
 
-    list(principal: Principal, filter: { businessUnit?: string | undefined; purpose?: ListPurpose | undefined; status?: ListStatus | undefined; limit: number; offset: number }) {
+    list(
+      principal: Principal,
+      filter: { businessUnit?: string | undefined; purpose?: ListPurpose | undefined; status?: ListStatus | undefined; origin?: ListOrigin | undefined; limit: number; offset: number },
+    ) {
       const unit = scopedUnit(principal);
       if (unit !== undefined && filter.businessUnit !== undefined && filter.businessUnit !== unit) {
         return Promise.resolve({ items: [], total: 0 });

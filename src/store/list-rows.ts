@@ -51,6 +51,7 @@ export function fromRow(row: Selectable<ListTable>): RecipientList {
     id: row.id,
     name: row.name,
     purpose: row.purpose as ListPurpose,
+    createdForBlast: row.created_for_blast,
     businessUnit: row.business_unit,
     status: row.status as RecipientList['status'],
     error: storedError(row),

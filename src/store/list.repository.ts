@@ -19,12 +19,24 @@ export interface NewList {
   phoneColumn: string | null;
   defaultCountry: string;
   createdAt: string;
+  /** The blast whose upload this list is made of, if any. */
+  createdForBlast?: string | null;
 }
+
+/** Lists uploaded on their own (`upload`) or with a blast (`blast`). */
+export type ListOrigin = 'upload' | 'blast';
 
 export interface ListRepository {
   create(list: NewList): Promise<void>;
   get(id: string): Promise<(RecipientList & { blobSha256: string }) | undefined>;
-  list(filter: { businessUnit?: string | undefined; purpose?: ListPurpose | undefined; status?: ListStatus | undefined; limit: number; offset: number }): Promise<{ items: RecipientList[]; total: number }>;
+  list(filter: {
+    businessUnit?: string | undefined;
+    purpose?: ListPurpose | undefined;
+    status?: ListStatus | undefined;
+    origin?: ListOrigin | undefined;
+    limit: number;
+    offset: number;
+  }): Promise<{ items: RecipientList[]; total: number }>;
   delete(id: string): Promise<boolean>;
   /**
    * The unit's list whose import comes next: its oldest list still importing (the one importing
@@ -84,6 +96,7 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
           columns: null,
           header_row: null,
           completed_at: null,
+          created_for_blast: list.createdForBlast ?? null,
           // PostgreSQL numbers lists itself (an identity column); SQLite takes the next number in
           // the insert's own write transaction, so two processes cannot take the same one.
           ...(sqlite ? { list_key: sql<number>`(SELECT coalesce(max(list_key), 0) + 1 FROM lists)` } : {}),
@@ -96,10 +109,11 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
       return row && { ...fromRow(row), blobSha256: row.blob_sha256 };
     },
 
-    async list({ businessUnit, purpose, status, limit, offset }) {
+    async list({ businessUnit, purpose, status, origin, limit, offset }) {
       let query = db.selectFrom('lists');
       if (businessUnit !== undefined) query = query.where('business_unit', '=', businessUnit);
       if (purpose !== undefined) query = query.where('purpose', '=', purpose);
+      if (origin !== undefined) query = query.where('created_for_blast', origin === 'blast' ? 'is not' : 'is', null);
       if (status !== undefined) query = query.where('status', '=', status);
       const rows = await query.selectAll().orderBy('created_at', 'desc').orderBy('id').limit(limit).offset(offset).execute();
       const total = await query.select((eb) => eb.fn.countAll<string | number>().as('total')).executeTakeFirstOrThrow();

@@ -187,6 +187,8 @@ export interface ListTable {
   purpose: Generated<string>;
   /** The list's number, which keys its recipients and rejects (shorter than the id; 0007). */
   list_key: Generated<number>;
+  /** The blast whose upload made this list (POST /api/blasts with a recipientsFile; 0019); null for a list uploaded on its own. */
+  created_for_blast: Generated<string | null>;
 }
 
 export interface ListRecipientTable {

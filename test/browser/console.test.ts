@@ -143,11 +143,18 @@ describe.skipIf(!browserAvailable())('operator console in Chromium', () => {
       await page.goto(`${url}/#/blasts/${singleId}`);
       const plot = page.locator('.blast-plot[data-time-span]');
       await plot.waitFor();
-      const [min, max] = ((await plot.getAttribute('data-time-span')) ?? '').split('/').map(Number);
+      const [min = Number.NaN, max = Number.NaN] = ((await plot.getAttribute('data-time-span')) ?? '').split('/').map(Number);
       expect(max - min).toBeGreaterThan(0);
       expect(max - min).toBeLessThanOrEqual(3_600);
       expect(Math.abs(min - startedAt)).toBeLessThan(3_600);
       await screenshot(page, '12-blast-one-point-chart');
+
+      // The files uploaded with those blasts became lists of their own: the picker leaves them out unless asked.
+      await page.goto(`${url}/#/blasts/new`);
+      const picker = page.getByLabel('List', { exact: true });
+      await expect.poll(() => picker.textContent()).toContain('No ready list');
+      await page.getByLabel('Also lists uploaded with a blast').check();
+      await expect.poll(() => picker.locator('option').allTextContents()).toContain('Just one — 1 valid · Sales · from a blast');
     } finally {
       await page.close();
     }

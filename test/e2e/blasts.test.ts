@@ -35,6 +35,10 @@ describe('blasts end to end (sandbox)', () => {
     expect(created.json.status).toBe('importing');
     const blastId = String(created.json.blastId);
     const watcher = await openSocket(url, `?blastId=${blastId}`);
+    // The file became a list of this blast's own, kept out of the lists a picker offers.
+    const made = await call<{ items: { id: string; createdForBlast: string | null }[] }>('GET', '/api/lists?origin=blast');
+    expect(made.json.items).toEqual([expect.objectContaining({ createdForBlast: blastId })]);
+    expect((await call<{ total: number }>('GET', '/api/lists?origin=upload')).json.total).toBe(0);
 
     const completed = await events.waitFor(blastEvent('blast:completed', blastId), 'blast:completed', 60_000);
     expect(completed.data).toMatchObject({ status: 'completed', total: 1_000, sent: 1_000, failed: 0, skipped: 0, pending: 0 });

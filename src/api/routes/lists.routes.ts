@@ -41,6 +41,9 @@ export function listsRoutes(lists: ListService) {
               businessUnit: Type.Optional(BusinessUnit),
               status: Type.Optional(StringEnum(['importing', 'ready', 'failed'] as const, { description: 'Only lists in this state, e.g. ready ones to send to.' })),
               purpose: Type.Optional(StringEnum(['recipients', 'suppression'] as const, { description: 'recipients (blast lists) or suppression (opt-out sheets).' })),
+              origin: Type.Optional(
+                StringEnum(['upload', 'blast'] as const, { description: 'upload: lists uploaded on their own (what a list picker offers); blast: those made from a file uploaded with a blast.' }),
+              ),
             },
             { additionalProperties: false },
           ),

@@ -33,6 +33,9 @@ export const ListResponse = Type.Object(
     id: Type.String(),
     name: Type.String(),
     purpose: StringEnum(['recipients', 'suppression'] as const, { description: 'suppression: an opt-out list, added to the unit\'s suppressions when imported.' }),
+    createdForBlast: Type.Union([Type.String(), Type.Null()], {
+      description: 'The blast whose recipientsFile this list was made from; null for a list uploaded on its own (POST /api/lists).',
+    }),
     businessUnit: Type.String(),
     status: StringEnum(['importing', 'ready', 'failed'] as const),
     error: Type.Union([

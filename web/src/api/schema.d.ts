@@ -1629,6 +1629,8 @@ export interface paths {
                     status?: "importing" | "ready" | "failed";
                     /** @description recipients (blast lists) or suppression (opt-out sheets). */
                     purpose?: "recipients" | "suppression";
+                    /** @description upload: lists uploaded on their own (what a list picker offers); blast: those made from a file uploaded with a blast. */
+                    origin?: "upload" | "blast";
                 };
                 header?: never;
                 path?: never;
@@ -3601,6 +3603,8 @@ export interface components {
              * @enum {string}
              */
             purpose: "recipients" | "suppression";
+            /** @description The blast whose recipientsFile this list was made from; null for a list uploaded on its own (POST /api/lists). */
+            createdForBlast: string | null;
             businessUnit: string;
             /** @enum {string} */
             status: "importing" | "ready" | "failed";

@@ -190,6 +190,11 @@ function ListsTable() {
                     <td class="list-name-cell">
                       <a href={href(`/lists/${encodeURIComponent(list.id)}`)}>{list.name}</a>
                       {list.purpose === 'suppression' && <span class="badge badge-warn tag">opt-outs</span>}
+                      {list.createdForBlast !== null && (
+                        <a class="badge badge-neutral tag" href={href(`/blasts/${encodeURIComponent(list.createdForBlast)}`)} title="Made from the file uploaded with this blast">
+                          from a blast
+                        </a>
+                      )}
                       {list.fileName !== list.name && <div class="muted small">{list.fileName}</div>}
                     </td>
                     {showUnit && <td class="narrow-hide">{list.businessUnit}</td>}

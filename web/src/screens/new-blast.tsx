@@ -62,9 +62,24 @@ interface Problem {
   advice?: string | undefined;
 }
 
+/** "VIP customers — 1,204 valid · Sales": what tells lists apart in the picker. */
+function listOption(list: List, showUnit: boolean): string {
+  return `${list.name} — ${formatNumber(list.counts.valid)} valid${showUnit ? ` · ${list.businessUnit}` : ''}${list.createdForBlast === null ? '' : ' · from a blast'}`;
+}
+
 export function NewBlastScreen() {
   const sessions = useResource(() => call(api.GET('/api/sessions')), []);
-  const lists = useResource(() => call(api.GET('/api/lists', { params: { query: { limit: 1_000, offset: 0, status: 'ready', purpose: 'recipients' } } })), []);
+  /** Lists made from a file uploaded with an earlier blast are offered only when asked for. */
+  const [withBlastLists, setWithBlastLists] = useState(false);
+  const lists = useResource(
+    () =>
+      call(
+        api.GET('/api/lists', {
+          params: { query: { limit: 1_000, offset: 0, status: 'ready', purpose: 'recipients', ...(withBlastLists ? {} : { origin: 'upload' as const }) } },
+        }),
+      ),
+    [withBlastLists],
+  );
   const [liveStatus, setLiveStatus] = useState<Record<string, SessionStatus>>({});
   useLiveEvents((frame) => {
     if (frame.event === 'session:status') setLiveStatus((previous) => ({ ...previous, [frame.data.sessionId]: frame.data.status }));
@@ -281,10 +296,20 @@ export function NewBlastScreen() {
                 <option value="">{lists.data === undefined ? 'Loading lists…' : readyLists.length === 0 ? 'No ready list: upload a file' : 'Choose a list…'}</option>
                 {readyLists.map((item) => (
                   <option key={item.id} value={item.id}>
-                    {item.name}
+                    {listOption(item, showUnit)}
                   </option>
                 ))}
               </select>
+              <label class="nb-inline-check">
+                <input
+                  type="checkbox"
+                  checked={withBlastLists}
+                  onChange={(event) => {
+                    setWithBlastLists(event.currentTarget.checked);
+                  }}
+                />
+                Also lists uploaded with a blast
+              </label>
             </Field>
             <span class="nb-or" aria-hidden="true">or</span>
             <Field id="nb-file" label="Or upload a file" hint={file !== undefined ? `${file.name} · ${formatBytes(file.size)}${fileRows !== undefined ? ` · about ${formatNumber(fileRows)} rows` : ''}` : '.xlsx or .csv; imported first, like a list.'}>
