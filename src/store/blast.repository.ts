@@ -373,7 +373,7 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
         const total = Number(counted.total);
         await trx
           .updateTable('blasts')
-          .set({ total, sent: 0, failed: 0, skipped: 0, delivered: 0, read: 0, updated_at: at })
+          .set({ total, sent: 0, failed: 0, skipped: 0, delivered: 0, read: 0, replied: 0, updated_at: at })
           .where('id', '=', id)
           .execute();
         return total;
@@ -817,7 +817,15 @@ function fromRow(row: Selectable<BlastTable>, sessions: BlastSessionState[]): Bl
     completedAt: row.completed_at,
     pause: row.pause_reason === null ? null : { reason: row.pause_reason, detail: row.pause_detail },
     error: storedError(row),
-    figures: figuresOf({ total: row.total, sent: row.sent, failed: row.failed, skipped: row.skipped, delivered: row.delivered, read: row.read }),
+    figures: figuresOf({
+      total: row.total,
+      sent: row.sent,
+      failed: row.failed,
+      skipped: row.skipped,
+      delivered: row.delivered,
+      read: row.read,
+      replied: row.replied,
+    }),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
