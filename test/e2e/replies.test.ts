@@ -111,4 +111,26 @@ describe('replies end to end (sandbox)', () => {
     // One event per stored reply: the redelivery and the stranger's message made none.
     expect(watcher.frames.filter(blastEvent('message:replied', blastId))).toHaveLength(5);
   });
+
+  it('hears a reply that arrived while the socket was down, by LID and as media without caption, in the offline backlog', async () => {
+    const { product, url } = await startApiProduct('all', await environment());
+    track(product);
+    const call = apiClient(url, ADMIN);
+    const events = await openSocket(url);
+    await linkedSandboxSessions(call, events, ['front']);
+    const created = await postBlast(url, ADMIN, {
+      fields: { name: 'Forms', sessionId: 'front', message: 'Hi {name}, please send the form' },
+      recipientsFile: { name: 'patients.csv', data: recipientsCsv(2) },
+    });
+    const blastId = String(created.json.blastId);
+    await events.waitFor(blastEvent('blast:completed', blastId), 'blast:completed', 60_000);
+
+    const queued = await call('POST', '/api/sessions/front/sandbox/inbound', { from: phone(2), kind: 'document', messageId: 'OFF1', viaLid: true, whileDisconnected: true });
+    expect(queued.status).toBe(202);
+    const heard = await events.waitFor(blastEvent('message:replied', blastId), 'message:replied from the backlog', 30_000);
+    expect(heard.data).toMatchObject({ seq: 2, phone: phone(2), kind: 'document', text: null, optOut: false });
+    const rows = await call<{ items: Record<string, unknown>[] }>('GET', `/api/blasts/${blastId}/recipients?replied=true`);
+    expect(rows.json.items).toEqual([expect.objectContaining({ seq: 2, replyText: null })]);
+    expect((await call<Record<string, unknown>>('GET', `/api/blasts/${blastId}`)).json).toMatchObject({ replied: 1, replyRate: 0.5 });
+  });
 });
