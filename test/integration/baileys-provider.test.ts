@@ -697,7 +697,7 @@ describe('baileys provider', () => {
             from('keys', { senderKeyDistributionMessage: { groupId: 'x' } }),
             from('status', { conversation: 'my status' }, 'status@broadcast'),
             from('news', { conversation: 'news' }, '120363000000000001@newsletter'),
-            { key: { remoteJid: '6281234567890@s.whatsapp.net', fromMe: false, id: 'undecryptable' }, messageStubType: 2 },
+            { key: { remoteJid: '6281234567890@s.whatsapp.net', fromMe: false, id: 'undecryptable' }, messageStubType: proto.WebMessageInfo.StubType.CIPHERTEXT },
           ],
         },
       });

@@ -376,7 +376,9 @@ function ListTabs(props: { blastId: string; refreshKey: number; replied: number 
             aria-selected={tab === value}
             aria-controls={`blast-tabpanel-${value}`}
             tabIndex={tab === value ? 0 : -1}
-            onClick={() => setTab(value)}
+            onClick={() => {
+              setTab(value);
+            }}
             onKeyDown={(event) => {
               if (event.key === 'ArrowRight' || event.key === 'ArrowLeft') select(tab === 'recipients' ? 'replies' : 'recipients');
             }}
