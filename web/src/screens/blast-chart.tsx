@@ -107,7 +107,7 @@ export function BlastChart(props: { blastId: string; refreshKey: number }) {
   return (
     <section class="panel blast-chart" aria-labelledby="blast-chart-title">
       <div class="blast-section-head">
-        <h2 id="blast-chart-title">Sends and receipts over time</h2>
+        <h2 id="blast-chart-title">Sends, receipts and replies over time</h2>
         <label class="check blast-check">
           <input
             type="checkbox"
