@@ -1,3 +1,4 @@
+import { ValidationFailed } from '../errors/app-error.js';
 import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
@@ -160,6 +161,16 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
         normalizeNameFields(request.body);
         normalizeNameFields(request.query);
         done();
+      });
+      // Ajv's coercion turns `?offset=1e400` into Infinity and lets it through its own bounds: refused here, not at the database.
+      api.addHook('preHandler', async (request) => {
+        const query = request.query;
+        if (query === null || typeof query !== 'object') return;
+        const infinite = Object.entries(query).filter(([, value]) => typeof value === 'number' && !Number.isFinite(value));
+        if (infinite.length > 0) {
+          throw new ValidationFailed('A number in the query is out of range.', infinite.map(([field]) => ({ field, message: 'must be a finite number' })));
+        }
+        return Promise.resolve();
       });
       keysRoutes(deps.apiKeys)(api);
       sessionsRoutes(deps.sessions, deps.control)(api);

@@ -31,6 +31,8 @@ export interface JobCatalogue {
     'purge-media-uploads': { olderThanDays: number };
     /** Lifts the restrictions whose window ended on sessions no worker lifted them for (the owning worker's timer is the first way). */
     'lift-ended-restrictions': Record<string, never>;
+    /** Deletes replies received more than this many days ago (REPLY_RETENTION_DAYS), in bounded batches. */
+    'purge-replies': { olderThanDays: number };
   };
 }
 
@@ -41,7 +43,7 @@ export type JobPayload<Q extends QueueName, J extends JobName<Q>> = JobCatalogue
 export const QUEUES: { [Q in QueueName]: readonly JobName<Q>[] } = {
   imports: ['import-list'],
   blasts: ['prepare-blast', 'start-blast'],
-  maintenance: ['purge-revoked-keys', 'resume-imports', 'sweep-blobs', 'fail-orphaned-blasts', 'purge-media-uploads', 'lift-ended-restrictions'],
+  maintenance: ['purge-revoked-keys', 'resume-imports', 'sweep-blobs', 'fail-orphaned-blasts', 'purge-media-uploads', 'lift-ended-restrictions', 'purge-replies'],
 };
 
 export const QUEUE_NAMES = Object.keys(QUEUES) as QueueName[];

@@ -12,6 +12,7 @@ import { createBlastRepository, type BlastRepository } from './blast.repository.
 import { createSessionConfigRepository, type SessionConfigRepository } from './session-config.repository.js';
 import { createNewChatCapRepository, type NewChatCapRepository } from './new-chat-cap.repository.js';
 import { createRetryLedgerRepository, type RetryLedgerRepository } from './retry-ledger.repository.js';
+import { createReplyRepository, type ReplyRepository } from './reply.repository.js';
 
 /** Every repository over one database; the one thing services receive from the store. */
 export interface Store {
@@ -28,6 +29,8 @@ export interface Store {
   /** WhatsApp's new-chat cap per session (0012). */
   newChatCaps: NewChatCapRepository;
   retryLedger: RetryLedgerRepository;
+  /** Replies people sent to linked sessions, attributed to blasts (0014). */
+  replies: ReplyRepository;
 }
 
 export function createStore(handle: DatabaseHandle): Store {
@@ -44,5 +47,6 @@ export function createStore(handle: DatabaseHandle): Store {
     blasts: createBlastRepository(handle.db, handle.target.kind, handle.sqlite),
     newChatCaps: createNewChatCapRepository(handle.db),
     retryLedger: createRetryLedgerRepository(handle.db),
+    replies: createReplyRepository(handle.db),
   };
 }

@@ -294,8 +294,19 @@ async function story(page: Page, url: string): Promise<void> {
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
   const report = fs.readFileSync(await download.path(), 'utf8').replace(/^\uFEFF/, '').trim().split(/\r?\n/);
   expect(report).toHaveLength(21);
-  const sent = (await outboxOf(call, 'sales-1')).total + (await outboxOf(call, 'sales-2')).total;
+  const outbox = await outboxOf(call, 'sales-1');
+  const sent = outbox.total + (await outboxOf(call, 'sales-2')).total;
   expect(sent).toBe(20);
+
+  // A recipient answers: Replied and its rate show live, and the Replies tab lists the text.
+  const answering = outbox.items[0]?.to ?? '';
+  expect((await call('POST', '/api/sessions/sales-1/sandbox/inbound', { from: answering, text: 'Count me in' })).status).toBe(202);
+  // The cell reads the count (1) then its share of those sent (5.0 %): "15.0 %" as text.
+  await expect.poll(() => statValue(page, 'Replied'), { timeout: 20_000 }).toBe('15.0 %');
+  await page.getByRole('tab', { name: /Replies/ }).click();
+  await page.getByRole('tabpanel').getByText('Count me in').waitFor();
+  expect(await page.getByRole('tabpanel').getByText(answering).count()).toBe(1);
+  await screenshot(page, '06b-blast-replies');
 
   // Keys (admin): create a unit-scoped key; the secret is shown once.
   await page.getByRole('link', { name: 'API keys' }).click();

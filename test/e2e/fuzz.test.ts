@@ -716,3 +716,73 @@ describe('issue 15, item 1: sandbox signals (error acks, time-lock, disconnect)'
     expect(product.output).not.toContain('unhandled error');
   });
 });
+
+describe('hostile replies (issue 16)', () => {
+  it('refuses bad sandbox replies and paging with a 4xx and a code; an oversized or odd reply never breaks the blast figures', async () => {
+    const { product, url } = await startApiProduct('all', await environment());
+    track(product);
+    const call = apiClient(url, ADMIN);
+    const events = await openSocket(url);
+    await linkedSandboxSessions(call, events, ['reply-fuzz']);
+    const created = await postBlast(url, ADMIN, {
+      fields: { name: 'Reply fuzz', sessionId: 'reply-fuzz', message: 'Hi {name}' },
+      recipientsFile: { name: 'people.csv', data: recipientsCsv(2) },
+    });
+    const blastId = String(created.json.blastId);
+    await events.waitFor((frame) => frame.event === 'blast:completed' && frame.data.blastId === blastId, 'blast:completed', 60_000);
+    const from = '+6281200000001';
+
+    const hostile: unknown[] = [
+      {},
+      { from },
+      { from, text: '' },
+      { from, kind: 'text' },
+      { from, text: 'x'.repeat(4_097) },
+      { from, text: 'hi', kind: 'hologram' },
+      { from, text: 'hi', kind: ['image', 'video'] },
+      { from, text: 'hi', viaLid: 'sometimes' },
+      { from, text: 'hi', viaLid: { yes: true } },
+      { from, text: 'hi', messageId: 'x'.repeat(65) },
+      { from, text: 'hi', messageId: '../../etc' },
+      { from: 'lid:123', text: 'hi', viaLid: true },
+      { from: '123456789012345@lid', text: 'hi' },
+      { from, text: 'hi', extra: 1 },
+      { from, text: { toString: 'STOP' } },
+      { __proto__: { from, text: 'hi' } },
+    ];
+    // (A one-element array or a number where a string is due is coerced as everywhere in the API.)
+    for (const body of hostile) {
+      const response = await fetch(`${url}/api/sessions/reply-fuzz/sandbox/inbound`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const answer = (await response.json()) as { error?: { code?: unknown } };
+      const shown = (JSON.stringify(body) as string | undefined)?.slice(0, 80);
+      expect({ body: shown, status: response.status, code: typeof answer.error?.code }).toEqual({ body: shown, status: 400, code: 'string' });
+    }
+
+    for (const query of ['limit=0', 'limit=1001', 'limit=-1', 'limit=abc', 'offset=-1', 'offset=1e400', 'limit=1&limit=2', 'cursor=1', 'replied=maybe']) {
+      for (const route of ['recipients', 'replies']) {
+        if (query === 'replied=maybe' && route === 'replies') continue;
+        const response = await call<{ error?: { code?: string } }>('GET', `/api/blasts/${blastId}/${route}?${query}`);
+        expect({ route, query, status: response.status, code: typeof response.json.error?.code }).toEqual({ route, query, status: 400, code: 'string' });
+      }
+    }
+    expect((await call('GET', '/api/blasts/00000000-0000-4000-8000-000000000000/replies')).status).toBe(404);
+    expect((await call('GET', '/api/blasts/not-a-uuid/replies')).status).toBeLessThan(500);
+
+    // The largest text allowed, with emoji and control characters, by LID; then a caption-less sticker: stored, bounded, counted once.
+    const big = `${'😀'.repeat(2_000)}\u0000\u202e${'a'.repeat(94)}`;
+    expect((await call('POST', '/api/sessions/reply-fuzz/sandbox/inbound', { from, text: big, viaLid: true, messageId: 'BIG1' })).status).toBe(202);
+    expect((await call('POST', '/api/sessions/reply-fuzz/sandbox/inbound', { from, kind: 'sticker', messageId: 'STK1' })).status).toBe(202);
+    await events.waitFor((frame) => frame.event === 'message:replied' && frame.data.kind === 'sticker', 'the sticker reply', 20_000);
+    await events.waitFor((frame) => frame.event === 'message:replied' && frame.data.kind === 'text', 'the big reply', 20_000);
+    const replies = await call<{ items: { text: string | null; kind: string }[]; total: number }>('GET', `/api/blasts/${blastId}/replies?limit=1000&offset=0`);
+    expect(replies.json.total).toBe(2);
+    expect(replies.json.items.find((item) => item.kind === 'text')?.text).toBe(big);
+    expect((await call<Record<string, unknown>>('GET', `/api/blasts/${blastId}`)).json).toMatchObject({ replied: 1, replyRate: 0.5 });
+    expect((await fetch(`${url}/ready`)).status).toBe(200);
+    expect(product.child.exitCode).toBeNull();
+  });
+});

@@ -642,7 +642,7 @@ describe('baileys provider', () => {
       expect(env.network.current.lidLookups).toEqual(['50000000000003@lid']);
     });
 
-    it('ignores our own messages, groups and non-text content; hears `append` (arrived while offline) as `notify`', async () => {
+    it('ignores our own messages and groups; hears `append` (arrived while offline) as `notify`', async () => {
       const socket = env.network.current;
       await socket.emit({
         'messages.upsert': {
@@ -663,10 +663,57 @@ describe('baileys provider', () => {
           messages: [{ key: { remoteJid: '6281234567890@s.whatsapp.net', fromMe: false, id: 'wrapped' }, message: { ephemeralMessage: { message: { extendedTextMessage: { text: 'disappearing' } } } } }],
         },
       });
-      expect(env.log.events.filter(eventOf('inbound')).map(({ messageId, text }) => ({ messageId, text }))).toEqual([
-        { messageId: 'old', text: 'while offline' },
-        { messageId: 'wrapped', text: 'disappearing' },
+      expect(env.log.events.filter(eventOf('inbound')).map(({ messageId, kind, text }) => ({ messageId, kind, text }))).toEqual([
+        { messageId: 'sticker', kind: 'sticker', text: undefined },
+        { messageId: 'old', kind: 'text', text: 'while offline' },
+        { messageId: 'wrapped', kind: 'text', text: 'disappearing' },
       ]);
+    });
+
+    it('hears media replies with their kind and caption, from a number or a LID; not reactions, edits, revokes, polls votes or status posts', async () => {
+      const socket = env.network.current;
+      const from = (id: string, message: Record<string, unknown>, jid = '6281234567890@s.whatsapp.net', alt?: string) => ({
+        key: { remoteJid: jid, ...(alt ? { remoteJidAlt: alt } : {}), fromMe: false, id },
+        message,
+        messageTimestamp: 1_772_359_200,
+      });
+      await socket.emit({
+        'messages.upsert': {
+          type: 'notify',
+          messages: [
+            from('img', { imageMessage: { caption: 'my receipt' } }),
+            from('vid', { viewOnceMessageV2: { message: { videoMessage: {} } } }),
+            from('voice', { audioMessage: { ptt: true } }),
+            from('doc', { documentWithCaptionMessage: { message: { documentMessage: { caption: 'the form', fileName: 'form.pdf' } } } }),
+            from('where', { locationMessage: { degreesLatitude: -6.2, degreesLongitude: 106.8, name: 'Home' } }),
+            from('card', { contactMessage: { displayName: 'Budi' } }),
+            from('button', { buttonsResponseMessage: { selectedDisplayText: 'Yes' } }),
+            from('poll', { pollCreationMessage: { name: 'When?' } }),
+            from('lid-img', { imageMessage: { caption: 'via lid' } }, '50000000000009@lid', '6281299990009@s.whatsapp.net'),
+            from('react', { reactionMessage: { text: '👍', key: { id: 'x' } } }),
+            from('edit', { editedMessage: { message: { protocolMessage: { type: 14, editedMessage: { conversation: 'fixed' } } } } }),
+            from('revoke', { protocolMessage: { type: 0, key: { id: 'x' } } }),
+            from('vote', { pollUpdateMessage: { pollCreationMessageKey: { id: 'x' } } }),
+            from('keys', { senderKeyDistributionMessage: { groupId: 'x' } }),
+            from('status', { conversation: 'my status' }, 'status@broadcast'),
+            from('news', { conversation: 'news' }, '120363000000000001@newsletter'),
+            { key: { remoteJid: '6281234567890@s.whatsapp.net', fromMe: false, id: 'undecryptable' }, messageStubType: proto.WebMessageInfo.StubType.CIPHERTEXT },
+          ],
+        },
+      });
+      const heard = env.log.events.filter(eventOf('inbound')).map(({ messageId, from: phone, kind, text }) => ({ messageId, phone, kind, text }));
+      expect(heard).toEqual([
+        { messageId: 'img', phone: '+6281234567890', kind: 'image', text: 'my receipt' },
+        { messageId: 'vid', phone: '+6281234567890', kind: 'video', text: undefined },
+        { messageId: 'voice', phone: '+6281234567890', kind: 'audio', text: undefined },
+        { messageId: 'doc', phone: '+6281234567890', kind: 'document', text: 'the form' },
+        { messageId: 'where', phone: '+6281234567890', kind: 'location', text: 'Home' },
+        { messageId: 'card', phone: '+6281234567890', kind: 'contact', text: 'Budi' },
+        { messageId: 'button', phone: '+6281234567890', kind: 'text', text: 'Yes' },
+        { messageId: 'poll', phone: '+6281234567890', kind: 'other', text: undefined },
+        { messageId: 'lid-img', phone: '+6281299990009', kind: 'image', text: 'via lid' },
+      ]);
+      expect(env.log.events.filter(eventOf('inbound')).every((event) => event.at === '2026-03-01T10:00:00.000Z')).toBe(true);
     });
   });
 

@@ -50,6 +50,13 @@ describe('loadConfig', () => {
     }
   });
 
+  it('keeps replies 90 days and attributes them 72 hours by default, within bounds', () => {
+    expect(loadConfig({}).replies).toEqual({ retentionDays: 90, attributionHours: 72 });
+    expect(loadConfig({ REPLY_RETENTION_DAYS: '7', REPLY_ATTRIBUTION_HOURS: '24' }).replies).toEqual({ retentionDays: 7, attributionHours: 24 });
+    for (const bad of ['0', '-1', '3651', '1.5', 'forever']) expect(() => loadConfig({ REPLY_RETENTION_DAYS: bad }), bad).toThrow(/REPLY_RETENTION_DAYS/);
+    for (const bad of ['0', '2161', 'x']) expect(() => loadConfig({ REPLY_ATTRIBUTION_HOURS: bad }), bad).toThrow(/REPLY_ATTRIBUTION_HOURS/);
+  });
+
   it('refuses a SHUTDOWN_TIMEOUT_MS longer than a timer can wait (it would force the exit at once)', () => {
     expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '2147483647' }).shutdownTimeoutMs).toBe(2_147_483_647);
     expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '2147483648' })).toThrow(/SHUTDOWN_TIMEOUT_MS/);

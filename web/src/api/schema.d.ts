@@ -1243,11 +1243,19 @@ export interface paths {
                 content: {
                     "application/json": {
                         from: string;
-                        text: string;
+                        /** @description The text, or the caption of a media message (required for `text`). */
+                        text?: string;
+                        /** @description What the person sends: a text (default) or media, `text` then being its caption (optional). */
+                        kind?: "text" | "image" | "video" | "audio" | "document" | "sticker" | "location" | "contact" | "other";
                         /** @default false */
                         whileDisconnected?: boolean;
                         /** @description Letters and digits, at most 64; default: a new id. */
                         messageId?: string;
+                        /**
+                         * @description Addressed by the sender's LID (a stable one per session and number) rather than its number; the product resolves it to the number.
+                         * @default false
+                         */
+                        viaLid?: boolean;
                     };
                 };
             };
@@ -2683,7 +2691,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A blast: status, figures (total, sent, failed, skipped, delivered, read, pending), rate and ETA */
+        /** A blast: status, figures (total, sent, failed, skipped, delivered, read, replied, replyRate, pending), rate and ETA */
         get: {
             parameters: {
                 query?: never;
@@ -2977,6 +2985,8 @@ export interface paths {
                     limit: number;
                     offset: number;
                     status?: "pending" | "sent" | "delivered" | "read" | "failed" | "skipped";
+                    /** @description true: only recipients who replied; false: only those who did not. */
+                    replied?: boolean;
                 };
                 header?: never;
                 path: {
@@ -3008,6 +3018,107 @@ export interface paths {
                                 sentAt: string | null;
                                 deliveredAt: string | null;
                                 readAt: string | null;
+                                /** @description When the recipient's first reply to this blast was received; null: no reply. */
+                                repliedAt: string | null;
+                                /** @description The first reply's text or caption (at most 4,096 characters); null when none or when it was media without a caption. */
+                                replyText: string | null;
+                            }[];
+                            total: number;
+                        };
+                    };
+                };
+                /** @description VALIDATION_FAILED (with details listing each field) or another bad-request code. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description API_KEY_MISSING or API_KEY_INVALID. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The resource does not exist or is not visible to this key. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/blasts/{id}/replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Replies attributed to the blast, oldest first, each with its recipient's row and list columns
+         * @description Every message a recipient sent to the session that messaged them, within REPLY_ATTRIBUTION_HOURS of the send, and kept REPLY_RETENTION_DAYS (older ones are purged; the figures and each row's first reply stay). A reply goes to the most recent blast that messaged that number from that session.
+         */
+        get: {
+            parameters: {
+                query: {
+                    limit: number;
+                    offset: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description The recipient's seq in the list. */
+                                seq: number;
+                                /** @description The row in the uploaded sheet. */
+                                rowNumber: number | null;
+                                /** @description E.164 */
+                                phone: string;
+                                /** @description The recipient's list columns and values. */
+                                vars: {
+                                    [key: string]: string;
+                                };
+                                /** @description The session that received the reply (and had sent the message). */
+                                sessionId: string;
+                                /** @description WhatsApp's id for the reply (one longer than 128 characters is shown as h: and its SHA-256). */
+                                messageId: string;
+                                /** @enum {string} */
+                                kind: "text" | "image" | "video" | "audio" | "document" | "sticker" | "location" | "contact" | "other";
+                                /** @description The text or caption (at most 4,096 characters); null when none. */
+                                text: string | null;
+                                /** Format: date-time */
+                                receivedAt: string;
+                                /** @description An opt-out keyword: the number was put on the unit's opt-out list. */
+                                optOut: boolean;
                             }[];
                             total: number;
                         };
@@ -3058,8 +3169,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Sends, failures, deliveries and reads per time bucket, for a chart of the blast over time
-         * @description Counted from the ledger: sent at sentAt, failed at the time its send began, delivered and read at their receipts. From the start to now while running or paused, else to the last outcome or receipt. Buckets start on whole multiples of bucketSeconds (Unix time); by default the smallest round size giving at most 120 buckets. A size making more than 1000 buckets is raised (the answer says which was used). No points before the blast started.
+         * Sends, failures, deliveries, reads and replies per time bucket, for a chart of the blast over time
+         * @description Counted from the ledger: sent at sentAt, failed at the time its send began, delivered and read at their receipts, replied at each recipient's first reply. From the start to now while running or paused, else to the last outcome or receipt. Buckets start on whole multiples of bucketSeconds (Unix time); by default the smallest round size giving at most 120 buckets. A size making more than 1000 buckets is raised (the answer says which was used). No points before the blast started.
          */
         get: {
             parameters: {
@@ -3103,6 +3214,8 @@ export interface paths {
                                 failed: number;
                                 delivered: number;
                                 read: number;
+                                /** @description Recipients whose first reply came in this bucket. */
+                                replied: number;
                             }[];
                         };
                     };
@@ -3683,6 +3796,10 @@ export interface components {
             skipped: number;
             delivered: number;
             read: number;
+            /** @description Recipients with at least one reply attributed to this blast (from the session that messaged them, within REPLY_ATTRIBUTION_HOURS). */
+            replied: number;
+            /** @description replied ÷ sent, rounded to four places (0.25 = a quarter of those sent replied); null while nothing was sent. */
+            replyRate: number | null;
             pending: number;
             ratePerMinute: number | null;
             /** Format: date-time */

@@ -6,17 +6,18 @@ import { ErrorNotice, Loading } from '../components/ui';
 import { formatDateTime, formatDuration, formatNumber } from '../format';
 import { useResource } from '../hooks';
 
-// Sends and receipts over time, from GET /api/blasts/{id}/timeline (buckets counted from the
+// Sends, receipts and replies over time, from GET /api/blasts/{id}/timeline (buckets counted from the
 // ledger), drawn with uPlot. Reloaded whenever `refreshKey` changes.
 
 type Timeline = Awaited<ReturnType<typeof loadTimeline>>;
-type Kind = 'sent' | 'failed' | 'delivered' | 'read';
+type Kind = 'sent' | 'failed' | 'delivered' | 'read' | 'replied';
 
 const SERIES: readonly { kind: Kind; label: string; color: string; dash?: number[] }[] = [
   { kind: 'sent', label: 'Sent', color: '#0f7b6c' },
   { kind: 'delivered', label: 'Delivered', color: '#1c5fb8', dash: [8, 4] },
   { kind: 'read', label: 'Read', color: '#7a3ec8', dash: [2, 3] },
   { kind: 'failed', label: 'Failed', color: '#b42318' },
+  { kind: 'replied', label: 'Replied', color: '#b26b00', dash: [10, 3, 2, 3] },
 ];
 
 function loadTimeline(blastId: string) {
@@ -119,7 +120,7 @@ export function BlastChart(props: { blastId: string; refreshKey: number }) {
   const data = useMemo(() => (timeline.data === undefined ? undefined : seriesData(timeline.data, cumulative)), [timeline.data, cumulative]);
   const t = timeline.data;
   const totals = useMemo(() => {
-    const sums: Record<Kind, number> = { sent: 0, failed: 0, delivered: 0, read: 0 };
+    const sums: Record<Kind, number> = { sent: 0, failed: 0, delivered: 0, read: 0, replied: 0 };
     for (const point of t?.points ?? []) for (const { kind } of SERIES) sums[kind] += point[kind];
     return sums;
   }, [t]);
@@ -128,7 +129,7 @@ export function BlastChart(props: { blastId: string; refreshKey: number }) {
   return (
     <section class="panel blast-chart" aria-labelledby="blast-chart-title">
       <div class="blast-section-head">
-        <h2 id="blast-chart-title">Sends and receipts over time</h2>
+        <h2 id="blast-chart-title">Sends, receipts and replies over time</h2>
         <label class="check blast-check">
           <input
             type="checkbox"

@@ -7,6 +7,7 @@ import { useResource, useTicker } from '../hooks';
 import { href } from '../router';
 import { BlastChart } from './blast-chart';
 import { BlastRecipients } from './blast-recipients';
+import { BlastReplies } from './blast-replies';
 import { applyFrame, doneOf, FINAL_STATUSES, formatRate, pauseReasonText, sessionPauseText } from './blast-shared';
 import './blasts.css';
 
@@ -322,6 +323,7 @@ export function BlastDetailScreen(props: { blastId: string }) {
               ['Skipped', blast.skipped],
               ['Delivered', blast.delivered],
               ['Read', blast.read],
+              ['Replied', <Replied key="replied" replied={blast.replied} rate={blast.replyRate} />],
               ['Pending', blast.pending],
               ['Rate', formatRate(blast.status === 'running' ? blast.ratePerMinute : null)],
               ['ETA', <Eta key="eta" eta={blast.status === 'running' ? blast.eta : null} />],
@@ -334,7 +336,60 @@ export function BlastDetailScreen(props: { blastId: string }) {
         <BlastChart blastId={blastId} refreshKey={refreshKey} />
         <Details blast={blast} />
       </div>
-      <BlastRecipients blastId={blastId} refreshKey={refreshKey} />
+      <ListTabs blastId={blastId} refreshKey={refreshKey} replied={blast.replied} />
     </section>
+  );
+}
+
+function Replied(props: { replied: number; rate: number | null }) {
+  return (
+    <span title="Recipients who replied, and their share of those sent">
+      {formatNumber(props.replied)}
+      {props.rate !== null && <span class="blast-eta-at">{`${(props.rate * 100).toFixed(1)} %`}</span>}
+    </span>
+  );
+}
+
+type Tab = 'recipients' | 'replies';
+
+/** The recipients by outcome, or the replies, one at a time. */
+function ListTabs(props: { blastId: string; refreshKey: number; replied: number }) {
+  const [tab, setTab] = useState<Tab>('recipients');
+  const tabs: readonly [Tab, string][] = [
+    ['recipients', 'Recipients'],
+    ['replies', `Replies (${formatNumber(props.replied)} replied)`],
+  ];
+  const select = (next: Tab) => {
+    setTab(next);
+    document.getElementById(`blast-tab-${next}`)?.focus();
+  };
+  return (
+    <>
+      <div class="blast-tabs" role="tablist" aria-label="Recipients or replies">
+        {tabs.map(([value, label]) => (
+          <button
+            key={value}
+            id={`blast-tab-${value}`}
+            type="button"
+            role="tab"
+            class={`blast-tab${tab === value ? ' blast-tab-current' : ''}`}
+            aria-selected={tab === value}
+            aria-controls={`blast-tabpanel-${value}`}
+            tabIndex={tab === value ? 0 : -1}
+            onClick={() => {
+              setTab(value);
+            }}
+            onKeyDown={(event) => {
+              if (event.key === 'ArrowRight' || event.key === 'ArrowLeft') select(tab === 'recipients' ? 'replies' : 'recipients');
+            }}
+          >
+            {label}
+          </button>
+        ))}
+      </div>
+      <div id={`blast-tabpanel-${tab}`} role="tabpanel" aria-labelledby={`blast-tab-${tab}`}>
+        {tab === 'recipients' ? <BlastRecipients blastId={props.blastId} refreshKey={props.refreshKey} /> : <BlastReplies blastId={props.blastId} refreshKey={props.refreshKey} />}
+      </div>
+    </>
   );
 }

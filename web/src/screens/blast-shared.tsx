@@ -30,10 +30,24 @@ export function barValueOf(blast: Pick<Blast, 'status' | 'sent' | 'failed' | 'sk
 export function applyFrame(blast: Blast, frame: Frame): Blast {
   if (!('blastId' in frame.data) || frame.data.blastId !== blast.id) return blast;
   if (frame.event === 'blast:progress' || frame.event === 'blast:completed') {
-    const { total, sent, failed, skipped, delivered, read, pending, ratePerMinute, eta, status } = frame.data;
+    const { total, sent, failed, skipped, delivered, read, replied, replyRate, pending, ratePerMinute, eta, status } = frame.data;
     // A rate and an ETA only mean something while it sends.
     const sending = status === 'running';
-    const next: Blast = { ...blast, total, sent, failed, skipped, delivered, read, pending, status, ratePerMinute: sending ? ratePerMinute : null, eta: sending ? eta : null };
+    const next: Blast = {
+      ...blast,
+      total,
+      sent,
+      failed,
+      skipped,
+      delivered,
+      read,
+      replied,
+      replyRate,
+      pending,
+      status,
+      ratePerMinute: sending ? ratePerMinute : null,
+      eta: sending ? eta : null,
+    };
     if (frame.event === 'blast:completed') {
       next.completedAt = frame.data.completedAt;
       next.error = frame.data.error;
