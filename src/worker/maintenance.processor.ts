@@ -1,4 +1,5 @@
 import type { BlastControl } from '../blasts/blast-control.js';
+import type { FollowUps } from '../blasts/follow-ups.js';
 import type { RecipientList } from '../core/recipient-list.js';
 import type { Clock } from '../infra/clock.js';
 import type { ImportQueue } from '../lists/import-queue.js';
@@ -40,7 +41,8 @@ export async function liftEndedRestrictions(deps: { store: Store; clock: Clock; 
  * ended none of whose sessions is left are failed: those a crash kept a session's deletion from
  * failing, and those migration 0008 left bound to no session (else they stay running for ever);
  * media upload records kept to answer retry requests are deleted once no phone can still ask;
- * restrictions whose window ended are lifted where no worker's timer did it.
+ * restrictions whose window ended are lifted where no worker's timer did it; follow-ups whose
+ * parent ended with no start on its way (a crash between the two) are scheduled.
  */
 export function maintenanceProcessors(deps: {
   store: Store;
@@ -49,6 +51,7 @@ export function maintenanceProcessors(deps: {
   imports: ImportQueue;
   control: Pick<BlastControl, 'failIfOrphaned'>;
   restrictions: Pick<SessionRestrictions, 'lift'>;
+  followUps: Pick<FollowUps, 'sweep'>;
   onListFailed: (list: RecipientList) => Promise<void>;
 }): Processors['maintenance'] {
   return {
@@ -72,6 +75,7 @@ export function maintenanceProcessors(deps: {
       return { purged };
     },
     'lift-ended-restrictions': async () => ({ lifted: await liftEndedRestrictions(deps) }),
+    'start-follow-ups': async () => ({ looked: await deps.followUps.sweep() }),
     'resume-imports': async () => {
       const failed = await deps.imports.resume(deps.clock.now().toISOString());
       for (const listId of failed) {
