@@ -93,6 +93,8 @@ export interface TimelinePoint {
   failed: number;
   delivered: number;
   read: number;
+  /** Recipients whose first reply came in this bucket. */
+  replied: number;
 }
 
 export interface BlastTimeline {
@@ -105,10 +107,24 @@ export interface BlastTimeline {
   points: TimelinePoint[];
 }
 
-const REPORT_HEADER = ['row', 'phone', 'status', 'reason', 'detail', 'session', 'message_id', 'attempts', 'sent_at', 'delivered_at', 'read_at'];
+const REPORT_HEADER = ['row', 'phone', 'status', 'reason', 'detail', 'session', 'message_id', 'attempts', 'sent_at', 'delivered_at', 'read_at', 'replied_at', 'reply_text'];
 
 function reportRow(row: RecipientRow): (string | number | null)[] {
-  return [row.rowNumber, row.phone, row.status, row.reason, row.detail, row.sessionId, row.messageId, row.attempts, row.sentAt, row.deliveredAt, row.readAt];
+  return [
+    row.rowNumber,
+    row.phone,
+    row.status,
+    row.reason,
+    row.detail,
+    row.sessionId,
+    row.messageId,
+    row.attempts,
+    row.sentAt,
+    row.deliveredAt,
+    row.readAt,
+    row.repliedAt,
+    row.replyText,
+  ];
 }
 
 /**
@@ -154,6 +170,7 @@ export function createBlastService(deps: {
       failed: 0,
       delivered: 0,
       read: 0,
+      replied: 0,
     }));
     for (const bucket of await store.blasts.timeline(blast.id, { fromSeconds: range.fromSeconds, bucketSeconds: range.bucketSeconds })) {
       const point = points[clampBucket(bucket.index, range)];
@@ -162,6 +179,7 @@ export function createBlastService(deps: {
       point.failed += bucket.failed;
       point.delivered += bucket.delivered;
       point.read += bucket.read;
+      point.replied += bucket.replied;
     }
     return { ...window, points };
   }
@@ -420,9 +438,15 @@ export function createBlastService(deps: {
       return { blastId: blast.id, status: blast.status, segments: segmentSizes(await store.followUps.segmentCounts(id)) };
     },
 
-    async recipients(principal: Principal, id: string, filter: { status?: RecipientStatus | undefined; limit: number; offset: number }) {
+    async recipients(principal: Principal, id: string, filter: { status?: RecipientStatus | undefined; replied?: boolean | undefined; limit: number; offset: number }) {
       await visible(principal, id);
       return store.blasts.recipients(id, filter);
+    },
+
+    /** The replies attributed to the blast, oldest first, with their recipients' rows and list values. */
+    async replies(principal: Principal, id: string, page: { limit: number; offset: number }) {
+      await visible(principal, id);
+      return store.replies.forBlast(id, page);
     },
 
     /**

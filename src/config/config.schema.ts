@@ -66,6 +66,10 @@ export const envSchema = z.object({
   NUMBER_CHECK_TTL_HOURS: z.coerce.number().int().min(1).max(8_760).default(168),
   /** How long "not on WhatsApp" is believed: shorter, people join. */
   NUMBER_CHECK_NEGATIVE_TTL_HOURS: z.coerce.number().int().min(1).max(8_760).default(24),
+  /** How long replies are kept (then purged by the maintenance job): 1 day to 10 years. */
+  REPLY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(90),
+  /** How long after a send a reply from that number still counts for that blast: 1 hour to 90 days. */
+  REPLY_ATTRIBUTION_HOURS: z.coerce.number().int().min(1).max(2_160).default(72),
   /** The WhatsApp Web client version to announce (e.g. 2.3000.1023456789); unset: asked at start-up, else baileys' own. */
   WA_VERSION: optionalString.pipe(z.string().regex(/^[0-9]{1,4}\.[0-9]{1,6}\.[0-9]{1,12}$/, 'must look like 2.3000.1023456789').optional()),
   WORKER_ID: optionalString.pipe(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).optional()),
@@ -154,6 +158,8 @@ export interface Config {
   uploads: { maxBytes: number };
   imports: { maxRows: number; maxColumns: number; maxUncompressedBytes: number; maxCompressionRatio: number };
   blasts: { mediaMaxBytes: number; optOutKeywords: string[]; numberCheckTtl: { foundMs: number; notFoundMs: number } };
+  /** Replies (issue 16): kept `retentionDays`, attributed to a send at most `attributionHours` before. */
+  replies: { retentionDays: number; attributionHours: number };
   /** Serve /metrics without auth on this port too (any role); the api always serves it to admins. */
   metricsPort: number | undefined;
 }
@@ -211,6 +217,7 @@ export function toConfig(env: Env): Config {
       optOutKeywords: env.OPT_OUT_KEYWORDS,
       numberCheckTtl: { foundMs: env.NUMBER_CHECK_TTL_HOURS * 3_600_000, notFoundMs: env.NUMBER_CHECK_NEGATIVE_TTL_HOURS * 3_600_000 },
     },
+    replies: { retentionDays: env.REPLY_RETENTION_DAYS, attributionHours: env.REPLY_ATTRIBUTION_HOURS },
     metricsPort: env.METRICS_PORT,
   };
 }

@@ -1,6 +1,7 @@
 import type { PacingPolicy } from './pacing.js';
 import type { BlastStatus } from './blast-state.js';
 import type { MediaKind } from './media-type.js';
+import { replyRate } from './reply.js';
 
 /** A recipient's outcome in a blast. `sending` (claimed, outcome unknown) is shown as `pending`. */
 export const RECIPIENT_STATUSES = ['pending', 'sent', 'delivered', 'read', 'failed', 'skipped'] as const;
@@ -40,6 +41,10 @@ export interface BlastFigures {
   skipped: number;
   delivered: number;
   read: number;
+  /** Recipients with at least one reply attributed to this blast. */
+  replied: number;
+  /** replied ÷ sent (0 to 1, four places); null while nothing was sent. */
+  replyRate: number | null;
   pending: number;
 }
 
@@ -84,8 +89,12 @@ export interface Blast {
   updatedAt: string;
 }
 
-export function figuresOf(counts: Omit<BlastFigures, 'pending'>): BlastFigures {
-  return { ...counts, pending: Math.max(0, counts.total - counts.sent - counts.failed - counts.skipped) };
+export function figuresOf(counts: Omit<BlastFigures, 'pending' | 'replyRate'>): BlastFigures {
+  return {
+    ...counts,
+    replyRate: replyRate(counts.replied, counts.sent),
+    pending: Math.max(0, counts.total - counts.sent - counts.failed - counts.skipped),
+  };
 }
 
 /** Recipients with a final outcome (sent counts, whatever receipts follow). */

@@ -1,5 +1,6 @@
 import type { BlastFigures } from '../core/blast.js';
 import type { BlastStatus } from '../core/blast-state.js';
+import type { ReplyKind } from '../core/reply.js';
 
 /**
  * Every event that crosses processes (worker → Redis pub/sub → every api → WebSocket clients),
@@ -33,6 +34,23 @@ export interface EventCatalogue {
   'blast:resumed': { blastId: string; at: string };
   /** The blast ended: completed, cancelled or failed (with its error). */
   'blast:completed': BlastProgress & { completedAt: string; error: { code: string; message: string } | null };
+  /** A reply attributed to one of the blast's recipients, once stored (every reply, not only a row's first). */
+  'message:replied': MessageReplied;
+}
+
+export interface MessageReplied {
+  blastId: string;
+  /** The recipient's seq in the list, and its row in the sheet (null when the list row is gone). */
+  seq: number;
+  row: number | null;
+  phone: string;
+  sessionId: string;
+  kind: ReplyKind;
+  /** The text or caption (at most 4,096 characters); null when none. */
+  text: string | null;
+  receivedAt: string;
+  /** The reply was an opt-out keyword: the number was suppressed. */
+  optOut: boolean;
 }
 
 export interface BlastProgress extends BlastFigures {
@@ -56,6 +74,7 @@ export const EVENT_NAMES: readonly EventName[] = [
   'blast:paused',
   'blast:resumed',
   'blast:completed',
+  'message:replied',
 ];
 
 /** Events that carry a secret of the session (a code that links an account): only for its own ticket. */

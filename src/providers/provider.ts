@@ -1,4 +1,5 @@
 import type { NewChatCapReading } from '../core/new-chat-cap.js';
+import type { ReplyKind } from '../core/reply.js';
 
 /**
  * The messaging provider: one live WhatsApp account (or its simulation), behind the narrow set
@@ -33,8 +34,11 @@ export type ProviderEvent =
    * `to` when the provider knows it without asking anyone: WhatsApp may name a LID it cannot map.
    */
   | { type: 'receipt'; messageId: string; to?: string; status: 'delivered' | 'read'; at: string }
-  /** A message someone sent to this account (phone resolved from LID where needed). */
-  | { type: 'inbound'; from: string; text: string; messageId: string; at: string }
+  /**
+   * A message a person sent to this account (phone resolved from LID where needed): its kind, and
+   * its text or a media message's caption (absent when there is none).
+   */
+  | { type: 'inbound'; from: string; kind: ReplyKind; text?: string; messageId: string; at: string }
   /**
    * WhatsApp's verdict on a message it had accepted: an ack carrying an error code (baileys:
    * `messages.update` with status ERROR, Socket/messages-recv.js handleBadAck). Only for ids the

@@ -35,6 +35,8 @@ export interface JobCatalogue {
     'lift-ended-restrictions': Record<string, never>;
     /** Schedules (or starts) follow-ups whose parent ended with no start on its way, e.g. a crash between the two. */
     'start-follow-ups': Record<string, never>;
+    /** Deletes replies received more than this many days ago (REPLY_RETENTION_DAYS), in bounded batches. */
+    'purge-replies': { olderThanDays: number };
   };
 }
 
@@ -45,7 +47,7 @@ export type JobPayload<Q extends QueueName, J extends JobName<Q>> = JobCatalogue
 export const QUEUES: { [Q in QueueName]: readonly JobName<Q>[] } = {
   imports: ['import-list'],
   blasts: ['prepare-blast', 'start-blast', 'follow-ups'],
-  maintenance: ['purge-revoked-keys', 'resume-imports', 'sweep-blobs', 'fail-orphaned-blasts', 'purge-media-uploads', 'lift-ended-restrictions', 'start-follow-ups'],
+  maintenance: ['purge-revoked-keys', 'resume-imports', 'sweep-blobs', 'fail-orphaned-blasts', 'purge-media-uploads', 'lift-ended-restrictions', 'start-follow-ups', 'purge-replies'],
 };
 
 export const QUEUE_NAMES = Object.keys(QUEUES) as QueueName[];

@@ -11,6 +11,9 @@ import type { Redis } from '../infra/redis.js';
 import type { Logger } from '../logging/logger.js';
 import type { ProviderEvent } from '../providers/provider.js';
 import type { AckFailure, Receipt } from '../store/blast.repository.js';
+import type { StoredReply } from '../store/reply.repository.js';
+import type { ReplyAnnouncer } from '../replies/reply-announcer.js';
+import { replyPreview } from '../core/reply.js';
 import type { Store } from '../store/store.js';
 import { blastSignalsChannel, type BlastSignals } from './blast-signals.js';
 import type { PacingGate } from './pacing-gate.js';
@@ -50,6 +53,8 @@ export interface BlastEngineDeps {
   metrics?: Pick<Metrics, 'messages' | 'receipts'>;
   /** How long WhatsApp's answers to number checks are kept (config: NUMBER_CHECK_TTL_HOURS…). */
   numberCheckTtl?: NumberCheckTtl;
+  /** Replies: how far back a send gets one (REPLY_ATTRIBUTION_HOURS, default 72), and who is told of a stored one. */
+  replies?: { attributionHours: number; announcer?: ReplyAnnouncer };
 }
 
 
@@ -119,8 +124,8 @@ export class BlastEngine implements SenderHost {
     });
     await this.deps.subscriber.subscribe(channel);
     this.deps.sessions.onSessionEvent((session, event) => {
-      // An opt-out is handled even while stopping: its message is remembered as heard only once stored.
-      if (event.type === 'inbound') return this.#optOut(session, event.from, event.text);
+      // A reply is handled even while stopping: its message is remembered as heard only once stored.
+      if (event.type === 'inbound') return this.#inbound(session, event);
       this.#onSessionEvent(session, event);
       return undefined;
     });
@@ -311,7 +316,7 @@ export class BlastEngine implements SenderHost {
         this.#receipts.push({ receipt: { messageId: event.messageId, sessionUid: session.uid, status: event.status, at: event.at }, tries: 0 });
         return;
       case 'inbound':
-        return; // The opt-out, handled where the listener is registered: its outcome is awaited.
+        return; // The reply, handled where the listener is registered: its outcome is awaited.
       case 'message-failed':
         this.#failures.push({ failure: { messageId: event.messageId, sessionUid: session.uid, code: event.code, detail: event.detail }, tries: 0 });
         return;
@@ -350,25 +355,43 @@ export class BlastEngine implements SenderHost {
       });
   }
 
-  /** Into the unit of the session that received the reply, as it is stored now; nothing if that session is gone. */
-  async #optOut(session: SessionConfig, from: string, text: string): Promise<void> {
-    if (!isOptOut(text, this.deps.optOutKeywords)) return;
+  /**
+   * A message a person sent: an opt-out keyword suppresses the number (source `reply`), then the
+   * reply is stored and attributed (store/reply.repository.ts), both in the unit of the session that
+   * received it as stored now; nothing if that session is gone. Any failure throws, so the message
+   * is not remembered as heard and its redelivery is handled again (both steps are idempotent).
+   * Announced only once stored; a failed announcement is logged, not retried.
+   */
+  async #inbound(session: SessionConfig, event: Extract<ProviderEvent, { type: 'inbound' }>): Promise<void> {
     const sessionId = session.id;
+    const text = event.text ?? null;
+    const optOut = event.kind === 'text' && text !== null && isOptOut(text, this.deps.optOutKeywords);
+    let stored: StoredReply | undefined;
     try {
-      const stored = await this.deps.store.sessions.get(sessionId);
-      if (stored?.uid !== session.uid) {
-        this.deps.log.warn({ sessionId }, 'opt-out reply to a session since deleted: not recorded in whatever session now bears its id');
+      const current = await this.deps.store.sessions.get(sessionId);
+      if (current?.uid !== session.uid) {
+        this.deps.log.warn({ sessionId }, 'reply to a session since deleted: not recorded in whatever session now bears its id');
         return;
       }
-      const businessUnit = stored.businessUnit;
-      const added = await this.deps.store.suppressions.add([
-        { businessUnit, phone: from, reason: `replied "${text.trim().slice(0, 40)}"`, source: 'reply', createdAt: this.deps.clock.now().toISOString() },
-      ]);
-      this.deps.log.info({ sessionId, businessUnit, added }, 'opt-out reply: number suppressed');
+      const businessUnit = current.businessUnit;
+      const at = this.deps.clock.now().toISOString();
+      if (optOut) {
+        const added = await this.deps.store.suppressions.add([
+          { businessUnit, phone: event.from, reason: `replied "${replyPreview(text)}"`, source: 'reply', createdAt: at },
+        ]);
+        this.deps.log.info({ sessionId, businessUnit, added }, 'opt-out reply: number suppressed');
+      }
+      const reply = { sessionUid: session.uid, sessionId, businessUnit, phone: event.from, messageId: event.messageId, kind: event.kind, text, optOut, receivedAt: event.at };
+      stored = await this.deps.store.replies.record(reply, this.deps.replies?.attributionHours ?? 72, at);
     } catch (error) {
-      this.deps.log.error({ sessionId, err: error }, 'could not record an opt-out; it is heard again if WhatsApp redelivers it');
+      this.deps.log.error({ sessionId, err: error }, 'could not record a reply; it is heard again if WhatsApp redelivers it');
       throw error;
     }
+    if (!stored?.attribution) return;
+    if (stored.attribution.first) this.touched(stored.attribution.blastId);
+    await this.deps.replies?.announcer?.announce(stored).catch((error: unknown) => {
+      this.deps.log.warn({ sessionId, blastId: stored.attribution?.blastId, err: error }, 'could not announce a stored reply');
+    });
   }
 
   /** Error acks, like receipts: one may overtake the write of its message's outcome, so it is tried again a while. */

@@ -1,3 +1,5 @@
+import { isReplyKind } from '../core/reply.js';
+import type { SandboxInbound } from '../core/sandbox-lid.js';
 import { parseSandboxSignal, type SandboxSignal } from '../core/sandbox-signal.js';
 import type { Redis } from '../infra/redis.js';
 
@@ -11,7 +13,7 @@ export type SessionCommand =
   | { type: 'logout'; sessionId: string }
   | { type: 'sandbox-scan'; sessionId: string }
   /** `messageId`: WhatsApp's id for it (a repeat is a redelivery). `backlog`: queued while offline, delivered at the next (re)connect. */
-  | { type: 'sandbox-inbound'; sessionId: string; from: string; text: string; messageId?: string; backlog?: true }
+  | ({ type: 'sandbox-inbound'; sessionId: string; backlog?: true } & SandboxInbound)
   | { type: 'sandbox-signal'; sessionId: string; signal: SandboxSignal };
 
 export function commandsChannel(prefix: string): string {
@@ -32,13 +34,15 @@ export function parseSessionCommand(message: string): SessionCommand | undefined
       case 'sandbox-scan':
         return { type: parsed.type, sessionId: parsed.sessionId };
       case 'sandbox-inbound':
-        return typeof parsed.from === 'string' && typeof parsed.text === 'string'
+        return typeof parsed.from === 'string'
           ? {
               type: parsed.type,
               sessionId: parsed.sessionId,
               from: parsed.from,
-              text: parsed.text,
+              ...(typeof parsed.text === 'string' ? { text: parsed.text } : {}),
+              ...(isReplyKind(parsed.kind) ? { kind: parsed.kind } : {}),
               ...(typeof parsed.messageId === 'string' ? { messageId: parsed.messageId } : {}),
+              ...(parsed.viaLid === true ? { viaLid: true } : {}),
               ...(parsed.backlog === true ? { backlog: true } : {}),
             }
           : undefined;

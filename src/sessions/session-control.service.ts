@@ -1,4 +1,5 @@
 import { canSee, type Principal } from '../auth/principal.js';
+import type { ReplyKind } from '../core/reply.js';
 import { sandboxMessageId } from '../core/sandbox-message-id.js';
 import { checksNumbersByDefault } from '../core/number-check.js';
 import type { SessionConfig, SessionRef, SessionRestriction } from '../core/session-config.js';
@@ -29,9 +30,11 @@ export interface SessionLiveView {
 
 export interface SandboxInboundInput {
   from: string;
-  text: string;
+  text?: string | undefined;
+  kind?: ReplyKind | undefined;
   whileDisconnected?: boolean | undefined;
   messageId?: string | undefined;
+  viaLid?: boolean | undefined;
 }
 
 /** Messages a sandbox session may have waiting for its next connect: a simulation, not a mailbox. */
@@ -168,18 +171,24 @@ export function createSessionControlService(deps: {
       const config = await visible(principal, id);
       if (config.provider !== 'sandbox') throw notSandbox(id);
       const { from, text, messageId } = input;
+      const kind = input.kind ?? 'text';
+      if (kind === 'text' && !text) {
+        throw new ValidationFailed('A text message needs its text (only media may come without a caption).', [{ field: 'text', message: 'required when kind is text' }]);
+      }
+      const viaLid = input.viaLid === true ? { viaLid: true } : {};
       if (input.whileDisconnected !== true) {
-        await command({ type: 'sandbox-inbound', sessionId: id, from, text, ...(messageId === undefined ? {} : { messageId }) });
+        await command({ type: 'sandbox-inbound', sessionId: id, from, kind, ...(text ? { text } : {}), ...(messageId === undefined ? {} : { messageId }), ...viaLid });
         return;
       }
       const queuedAt = deps.clock.now().toISOString();
       // Queued for this very session (its uid): never for a session created later under the id.
-      const added = await store.sandboxBacklog.add(config, { messageId: messageId ?? sandboxMessageId(), from, text, queuedAt }, SANDBOX_BACKLOG_LIMIT);
+      const message = { messageId: messageId ?? sandboxMessageId(), from, text: text ?? '', kind, queuedAt, ...viaLid };
+      const added = await store.sandboxBacklog.add(config, message, SANDBOX_BACKLOG_LIMIT);
       if (!added) {
         if ((await store.sessions.get(id))?.uid !== config.uid) throw new SessionNotFound(id);
         throw new Conflict('SANDBOX_BACKLOG_FULL', `Session "${id}" already has ${SANDBOX_BACKLOG_LIMIT} messages waiting for its next connect.`);
       }
-      await command({ type: 'sandbox-inbound', sessionId: id, from, text, backlog: true });
+      await command({ type: 'sandbox-inbound', sessionId: id, from, backlog: true });
     },
 
     async sandboxSignal(principal: Principal, id: string, signal: SandboxSignal): Promise<void> {

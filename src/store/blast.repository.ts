@@ -82,6 +82,9 @@ export interface RecipientRow {
   sentAt: string | null;
   deliveredAt: string | null;
   readAt: string | null;
+  /** The first reply attributed to this row: when, and its text or caption. */
+  repliedAt: string | null;
+  replyText: string | null;
 }
 
 export interface BlastFilter {
@@ -107,6 +110,8 @@ export interface TimelineBucket {
   failed: number;
   delivered: number;
   read: number;
+  /** Recipients whose first reply came in this bucket (replied_at). */
+  replied: number;
 }
 
 const IN_FLIGHT: LedgerStatus[] = ['pending', 'sending'];
@@ -155,7 +160,11 @@ export interface BlastRepository {
   resumeSessions(blastId: string): Promise<void>;
   /** Running or paused blasts made with this very session. */
   liveBlastsOf(session: SessionRef): Promise<string[]>;
-  recipients(id: string, filter: { status?: RecipientStatus | undefined; limit: number; offset: number }): Promise<{ items: RecipientRow[]; total: number }>;
+  /** `replied`: only rows with a reply (true) or without (false). */
+  recipients(
+    id: string,
+    filter: { status?: RecipientStatus | undefined; replied?: boolean | undefined; limit: number; offset: number },
+  ): Promise<{ items: RecipientRow[]; total: number }>;
   /** Every recipient in list order, read in pages (for reports of any size). */
   allRecipients(id: string, pageSize?: number): AsyncIterable<RecipientRow>;
   /**
@@ -381,7 +390,7 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
         const total = Number(counted.total);
         await trx
           .updateTable('blasts')
-          .set({ total, sent: 0, failed: 0, skipped: 0, delivered: 0, read: 0, updated_at: at })
+          .set({ total, sent: 0, failed: 0, skipped: 0, delivered: 0, read: 0, replied: 0, updated_at: at })
           .where('id', '=', id)
           .execute();
         return total;
@@ -697,10 +706,11 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
       return rows.map((row) => row.id);
     },
 
-    async recipients(id, { status, limit, offset }) {
+    async recipients(id, { status, replied, limit, offset }) {
       const statuses: LedgerStatus[] | undefined = status === undefined ? undefined : status === 'pending' ? ['pending', 'sending'] : [status];
       let query = db.selectFrom('blast_recipients').where('blast_id', '=', id);
       if (statuses) query = query.where('status', 'in', statuses);
+      if (replied !== undefined) query = query.where('replied_at', replied ? 'is not' : 'is', null);
       const rows = await query.selectAll().orderBy('seq').limit(limit).offset(offset).execute();
       const total = await query.select((eb) => eb.fn.countAll<string | number>().as('total')).executeTakeFirstOrThrow();
       const rowNumbers = await rowNumbersOf(db, id, rows.map((row) => row.seq));
@@ -730,22 +740,25 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
       const from = Math.floor(fromSeconds);
       const bucket = Math.max(1, Math.floor(bucketSeconds));
       const indexOf = (column: string) => sql`(${epochOf(column)} - CAST(${from} AS bigint)) / CAST(${bucket} AS bigint)`;
-      const events = (column: string, kind: 'sent' | 'failed' | 'delivered' | 'read') => {
+      const events = (column: string, kind: 'sent' | 'failed' | 'delivered' | 'read' | 'replied') => {
         const failed = kind === 'failed' ? sql`AND status = 'failed'` : sql``;
         return sql`SELECT ${indexOf(column)} AS bucket, ${sql.lit(kind)} AS kind FROM blast_recipients
           WHERE blast_id = ${id} AND ${sql.ref(column)} IS NOT NULL ${failed}`;
       };
-      const result = await sql<{ bucket: number | string; sent: number | string; failed: number | string; delivered: number | string; read: number | string }>`
+      type Counted = number | string;
+      const result = await sql<{ bucket: Counted; sent: Counted; failed: Counted; delivered: Counted; read: Counted; replied: Counted }>`
         SELECT bucket,
           SUM(CASE WHEN kind = 'sent' THEN 1 ELSE 0 END) AS sent,
           SUM(CASE WHEN kind = 'failed' THEN 1 ELSE 0 END) AS failed,
           SUM(CASE WHEN kind = 'delivered' THEN 1 ELSE 0 END) AS delivered,
-          SUM(CASE WHEN kind = 'read' THEN 1 ELSE 0 END) AS ${sql.ref('read')}
+          SUM(CASE WHEN kind = 'read' THEN 1 ELSE 0 END) AS ${sql.ref('read')},
+          SUM(CASE WHEN kind = 'replied' THEN 1 ELSE 0 END) AS replied
         FROM (
           ${events('sent_at', 'sent')}
           UNION ALL ${events('claimed_at', 'failed')}
           UNION ALL ${events('delivered_at', 'delivered')}
           UNION ALL ${events('read_at', 'read')}
+          UNION ALL ${events('replied_at', 'replied')}
         ) AS timeline_events
         GROUP BY bucket
         ORDER BY bucket
@@ -756,6 +769,7 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
         failed: Number(row.failed),
         delivered: Number(row.delivered),
         read: Number(row.read),
+        replied: Number(row.replied),
       }));
     },
 
@@ -766,11 +780,12 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
           eb.fn.max('sent_at').as('sent'),
           eb.fn.max('delivered_at').as('delivered'),
           eb.fn.max('read_at').as('read'),
+          eb.fn.max('replied_at').as('replied'),
           eb.fn.max(eb.case().when('status', '=', 'failed').then(eb.ref('claimed_at')).end()).as('failed'),
         ])
         .where('blast_id', '=', id)
         .executeTakeFirst();
-      const times = [row?.sent, row?.delivered, row?.read, row?.failed].filter((at): at is string => typeof at === 'string');
+      const times = [row?.sent, row?.delivered, row?.read, row?.replied, row?.failed].filter((at): at is string => typeof at === 'string');
       return times.length === 0 ? null : times.reduce((latest, at) => (Date.parse(at) > Date.parse(latest) ? at : latest));
     },
   };
@@ -801,6 +816,8 @@ function recipientFromRow(row: Selectable<BlastRecipientTable>, rowNumber: numbe
     sentAt: row.sent_at,
     deliveredAt: row.delivered_at,
     readAt: row.read_at,
+    repliedAt: row.replied_at,
+    replyText: row.reply_text,
   };
 }
 
@@ -827,7 +844,15 @@ function fromRow(row: Selectable<BlastTable>, sessions: BlastSessionState[]): Bl
     error: storedError(row),
     stopOnReply: row.stop_on_reply === 1,
     followUp: row.follow_up_of === null ? null : { of: row.follow_up_of, segment: row.follow_up_segment as FollowUpSegment, after: row.follow_up_after },
-    figures: figuresOf({ total: row.total, sent: row.sent, failed: row.failed, skipped: row.skipped, delivered: row.delivered, read: row.read }),
+    figures: figuresOf({
+      total: row.total,
+      sent: row.sent,
+      failed: row.failed,
+      skipped: row.skipped,
+      delivered: row.delivered,
+      read: row.read,
+      replied: row.replied,
+    }),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -66,7 +66,7 @@ export function createFollowUpRepository(db: Db): FollowUpRepository {
         .where('blast_id', '=', parentId)
         .groupBy(['status', sql`CASE WHEN replied_at IS NOT NULL THEN 1 ELSE 0 END`])
         .execute();
-      return rows.map((row) => ({ status: row.status as LedgerStatus, replied: Number(row.replied) === 1, count: Number(row.count) }));
+      return rows.map((row) => ({ status: row.status as LedgerStatus, replied: String(row.replied) === '1', count: Number(row.count) }));
     },
 
     async waitingOn(parentId) {

@@ -1,12 +1,18 @@
 import { sql } from 'kysely';
+import { isReplyKind, type ReplyKind } from '../core/reply.js';
 import type { SessionRef } from '../core/session-config.js';
 import type { Db } from './database.js';
 
 export interface BacklogMessage {
   messageId: string;
   from: string;
+  /** The text, or a media message's caption ('' for none). */
   text: string;
   queuedAt: string;
+  /** What it is (core/reply.ts); text when absent. */
+  kind?: ReplyKind;
+  /** Addressed by the sender's LID. */
+  viaLid?: boolean;
 }
 
 /**
@@ -40,10 +46,10 @@ export function createSandboxBacklogRepository(db: Db): SandboxBacklogRepository
       for (let attempt = 1; ; attempt++) {
         try {
           const result = await sql`
-            INSERT INTO sandbox_backlog (session_id, session_uid, seq, message_id, sender, text, queued_at)
+            INSERT INTO sandbox_backlog (session_id, session_uid, seq, message_id, sender, text, queued_at, kind, via_lid)
             SELECT session_configs.id, session_configs.uid,
               (SELECT coalesce(max(seq), 0) + 1 FROM sandbox_backlog WHERE session_id = ${session.id}),
-              ${message.messageId}, ${message.from}, ${message.text}, ${message.queuedAt}
+              ${message.messageId}, ${message.from}, ${message.text}, ${message.queuedAt}, ${message.kind ?? 'text'}, ${message.viaLid === true ? 1 : 0}
             FROM session_configs
             WHERE session_configs.id = ${session.id} AND session_configs.uid = ${session.uid}
               AND (SELECT count(*) FROM sandbox_backlog WHERE session_id = ${session.id} AND session_uid = ${session.uid}) < ${limit}
@@ -58,13 +64,21 @@ export function createSandboxBacklogRepository(db: Db): SandboxBacklogRepository
     async waiting(session, limit) {
       const rows = await db
         .selectFrom('sandbox_backlog')
-        .select(['seq', 'message_id', 'sender', 'text', 'queued_at'])
+        .select(['seq', 'message_id', 'sender', 'text', 'queued_at', 'kind', 'via_lid'])
         .where('session_id', '=', session.id)
         .where('session_uid', '=', session.uid)
         .orderBy('seq')
         .limit(limit)
         .execute();
-      return rows.map((row) => ({ seq: row.seq, messageId: row.message_id, from: row.sender, text: row.text, queuedAt: row.queued_at }));
+      return rows.map((row) => ({
+        seq: row.seq,
+        messageId: row.message_id,
+        from: row.sender,
+        text: row.text,
+        queuedAt: row.queued_at,
+        kind: isReplyKind(row.kind) ? row.kind : 'other',
+        viaLid: row.via_lid === 1,
+      }));
     },
 
     async remove(session, seqs) {

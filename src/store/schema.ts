@@ -78,6 +78,10 @@ export interface SandboxBacklogTable {
   sender: string;
   text: string;
   queued_at: string;
+  /** What the simulated message is (core/reply.ts ReplyKind); `text` is its caption, '' for none (0018). */
+  kind: Generated<string>;
+  /** 1: addressed by the sender's LID (0018). */
+  via_lid: Generated<number>;
 }
 
 export interface SessionConfigTable {

@@ -13,6 +13,7 @@ import { createSessionConfigRepository, type SessionConfigRepository } from './s
 import { createNewChatCapRepository, type NewChatCapRepository } from './new-chat-cap.repository.js';
 import { createRetryLedgerRepository, type RetryLedgerRepository } from './retry-ledger.repository.js';
 import { createFollowUpRepository, type FollowUpRepository } from './follow-up.repository.js';
+import { createReplyRepository, type ReplyRepository } from './reply.repository.js';
 
 /** Every repository over one database; the one thing services receive from the store. */
 export interface Store {
@@ -31,6 +32,8 @@ export interface Store {
   retryLedger: RetryLedgerRepository;
   /** Follow-ups' segments and stopOnReply's reply look-ups (0015). */
   followUps: FollowUpRepository;
+  /** Replies people sent to linked sessions, attributed to blasts (0014). */
+  replies: ReplyRepository;
 }
 
 export function createStore(handle: DatabaseHandle): Store {
@@ -48,5 +51,6 @@ export function createStore(handle: DatabaseHandle): Store {
     newChatCaps: createNewChatCapRepository(handle.db),
     retryLedger: createRetryLedgerRepository(handle.db),
     followUps: createFollowUpRepository(handle.db),
+    replies: createReplyRepository(handle.db),
   };
 }

@@ -9,6 +9,20 @@ import type { Store } from '../store/store.js';
 import type { Processors } from './processors.js';
 
 const DAY_MS = 86_400_000;
+/** Replies deleted per statement, and statements per run: a run never holds the database long; what is left goes next hour. */
+export const REPLY_PURGE_BATCH = 1_000;
+export const REPLY_PURGE_MAX_BATCHES = 50;
+
+/** Deletes replies received before `before`, a batch at a time, at most `maxBatches`; how many. */
+export async function purgeReplies(store: Pick<Store, 'replies'>, before: string, batch = REPLY_PURGE_BATCH, maxBatches = REPLY_PURGE_MAX_BATCHES): Promise<number> {
+  let purged = 0;
+  for (let round = 0; round < maxBatches; round++) {
+    const deleted = await store.replies.purgeBefore(before, batch);
+    purged += deleted;
+    if (deleted < batch) break;
+  }
+  return purged;
+}
 
 /** Fails the blasts not yet ended none of whose sessions may send them any more (SESSION_DELETED); how many. */
 export async function failOrphanedBlasts(deps: { store: Store; control: Pick<BlastControl, 'failIfOrphaned'>; log: Logger }): Promise<number> {
@@ -41,8 +55,9 @@ export async function liftEndedRestrictions(deps: { store: Store; clock: Clock; 
  * ended none of whose sessions is left are failed: those a crash kept a session's deletion from
  * failing, and those migration 0008 left bound to no session (else they stay running for ever);
  * media upload records kept to answer retry requests are deleted once no phone can still ask;
- * restrictions whose window ended are lifted where no worker's timer did it; follow-ups whose
- * parent ended with no start on its way (a crash between the two) are scheduled.
+ * restrictions whose window ended are lifted where no worker's timer did it; replies past
+ * REPLY_RETENTION_DAYS are deleted (a blast's figures and its rows' first reply stay with the blast);
+ * follow-ups whose parent ended with no start on its way (a crash between the two) are scheduled.
  */
 export function maintenanceProcessors(deps: {
   store: Store;
@@ -76,6 +91,12 @@ export function maintenanceProcessors(deps: {
     },
     'lift-ended-restrictions': async () => ({ lifted: await liftEndedRestrictions(deps) }),
     'start-follow-ups': async () => ({ looked: await deps.followUps.sweep() }),
+    'purge-replies': async ({ olderThanDays }) => {
+      const before = new Date(deps.clock.now().getTime() - olderThanDays * DAY_MS).toISOString();
+      const purged = await purgeReplies(deps.store, before);
+      if (purged > 0) deps.log.info({ purged }, 'deleted replies past their retention');
+      return { purged };
+    },
     'resume-imports': async () => {
       const failed = await deps.imports.resume(deps.clock.now().toISOString());
       for (const listId of failed) {

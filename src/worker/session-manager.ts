@@ -290,7 +290,10 @@ export class SessionManager {
         case 'sandbox-inbound':
           if (!owned || !isSandboxProvider(owned.provider)) return;
           if (command.backlog) await owned.provider.backlogWaiting();
-          else owned.provider.receive(command.from, command.text, command.messageId);
+          else {
+            const { type: _type, sessionId: _sessionId, backlog: _backlog, ...message } = command;
+            await owned.provider.receive(message);
+          }
           return;
         case 'sandbox-signal':
           if (owned && isSandboxProvider(owned.provider)) await owned.provider.signal(command.signal);

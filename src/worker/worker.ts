@@ -1,3 +1,4 @@
+import { createReplyAnnouncer } from '../replies/reply-announcer.js';
 import { Worker, type Job } from 'bullmq';
 import type { Lifecycle } from '../app/lifecycle.js';
 import type { Runtime } from '../app/runtime.js';
@@ -192,6 +193,10 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
     optOutKeywords: runtime.config.blasts.optOutKeywords,
     numberCheckTtl: runtime.config.blasts.numberCheckTtl,
     metrics: runtime.metrics,
+    replies: {
+      attributionHours: runtime.config.replies.attributionHours,
+      announcer: createReplyAnnouncer({ store: runtime.store, events: runtime.events, log: runtime.logger.child({ component: 'replies' }) }),
+    },
   });
   // Blasts no session may send any more are failed before anything sends (then now and again).
   await failOrphanedBlasts({ store: runtime.store, control, log });
@@ -221,6 +226,11 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
     'purge-media-uploads',
     { every: 86_400_000 },
     { name: 'purge-media-uploads', data: { olderThanDays: MEDIA_UPLOAD_RETENTION_DAYS } },
+  );
+  await runtime.queues.maintenance.upsertJobScheduler(
+    'purge-replies',
+    { every: 3_600_000 },
+    { name: 'purge-replies', data: { olderThanDays: runtime.config.replies.retentionDays } },
   );
   log.info({ queues: QUEUE_NAMES, workerId: runtime.config.sessions.workerId }, 'worker started');
   return sessions;

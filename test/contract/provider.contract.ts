@@ -123,7 +123,7 @@ export function describeProviderContract(name: string, makeSubject: () => Promis
       await link();
       await subject.receive(subject.numberWithWhatsApp, 'STOP please');
       const inbound = await subject.log.wait(eventOf('inbound'));
-      expect(inbound).toEqual({ type: 'inbound', from: subject.numberWithWhatsApp, text: 'STOP please', messageId: inbound.messageId, at: inbound.at });
+      expect(inbound).toEqual({ type: 'inbound', from: subject.numberWithWhatsApp, kind: 'text', text: 'STOP please', messageId: inbound.messageId, at: inbound.at });
       expect(inbound.messageId).toMatch(/\S/);
       expect(inbound.at).toMatch(ISO);
     });

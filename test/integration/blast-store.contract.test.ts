@@ -135,7 +135,7 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
         completedAt: null,
         pause: null,
         error: null,
-        figures: { total: 0, sent: 0, failed: 0, skipped: 0, delivered: 0, read: 0, pending: 0 },
+        figures: { total: 0, sent: 0, failed: 0, skipped: 0, delivered: 0, read: 0, replied: 0, replyRate: null, pending: 0 },
         createdAt: AT,
         updatedAt: AT,
       });
@@ -182,7 +182,7 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
       await listOf('list-1', 5);
       await store.blasts.create(newBlast('b1'));
       expect(await store.blasts.populate('b1', 'list-1', AT)).toBe(5);
-      expect(await figures('b1')).toEqual({ total: 5, sent: 0, failed: 0, skipped: 0, delivered: 0, read: 0, pending: 5 });
+      expect(await figures('b1')).toEqual({ total: 5, sent: 0, failed: 0, skipped: 0, delivered: 0, read: 0, replied: 0, replyRate: null, pending: 5 });
       const page = await store.blasts.recipients('b1', { limit: 10, offset: 0 });
       expect(page.total).toBe(5);
       expect(page.items[0]).toEqual({
@@ -198,13 +198,15 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
         sentAt: null,
         deliveredAt: null,
         readAt: null,
+        repliedAt: null,
+        replyText: null,
       });
 
       await store.blasts.claim('b1', 'list-1', 's1', 1, 2, AT);
       await store.blasts.recordOutcomes('b1', 1, [sent(1, 'm1')]);
       await store.blasts.applyReceipts([{ messageId: 'm1', sessionUid: 'uid-s1', status: 'read', at: LATER }]);
       expect(await store.blasts.populate('b1', 'list-1', LATER)).toBe(5);
-      expect(await figures('b1')).toEqual({ total: 5, sent: 0, failed: 0, skipped: 0, delivered: 0, read: 0, pending: 5 });
+      expect(await figures('b1')).toEqual({ total: 5, sent: 0, failed: 0, skipped: 0, delivered: 0, read: 0, replied: 0, replyRate: null, pending: 5 });
       expect((await store.blasts.recipients('b1', { status: 'pending', limit: 10, offset: 0 })).items.every((row) => row.sessionId === null)).toBe(true);
       expect(await store.blasts.hasPending('b1')).toBe(true);
     });
@@ -261,7 +263,7 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
         sent(9, 'no-such-row'),
       ];
       expect(await store.blasts.recordOutcomes('b1', 7, outcomes)).toBe(3);
-      expect(await figures('b1')).toEqual({ total: 5, sent: 1, failed: 1, skipped: 1, delivered: 0, read: 0, pending: 2 });
+      expect(await figures('b1')).toEqual({ total: 5, sent: 1, failed: 1, skipped: 1, delivered: 0, read: 0, replied: 0, replyRate: 0, pending: 2 });
       expect(await statusOf('b1', 1)).toMatchObject({ status: 'sent', messageId: 'm1', attempts: 1, sentAt: LATER, sessionId: 's1' });
       expect(await statusOf('b1', 2)).toMatchObject({ status: 'failed', reason: 'SEND_FAILED', detail: 'timed out', attempts: 3, sentAt: null });
       expect(await statusOf('b1', 3)).toMatchObject({ status: 'skipped', reason: 'SUPPRESSED', sentAt: null });
@@ -367,7 +369,7 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
         { messageId: 'm4', sessionUid: 'uid-s1', status: 'read', at: LATER },
       ]);
       expect(again).toEqual({ blastIds: new Set(), unmatched: [] });
-      expect(await figures('b1')).toEqual({ total: 4, sent: 3, failed: 1, skipped: 0, delivered: 2, read: 1, pending: 0 });
+      expect(await figures('b1')).toEqual({ total: 4, sent: 3, failed: 1, skipped: 0, delivered: 2, read: 1, replied: 0, replyRate: 0, pending: 0 });
       expect(await statusOf('b1', 2)).toMatchObject({ status: 'read' });
       expect(await statusOf('b1', 4)).toMatchObject({ status: 'failed', deliveredAt: null, readAt: null });
     });
@@ -389,7 +391,7 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
       expect(result).toEqual({ blastIds: new Set(['b1']), unmatched: [] });
       expect(await statusOf('b1', 1)).toMatchObject({ status: 'failed', reason: 'WHATSAPP_REJECTED', detail: 'WhatsApp refused the message (error 463)', sentAt: null });
       expect(await statusOf('b1', 2)).toMatchObject({ status: 'failed', reason: 'WHATSAPP_REJECTED', deliveredAt: null, readAt: null });
-      expect(await figures('b1')).toEqual({ total: 3, sent: 1, failed: 2, skipped: 0, delivered: 0, read: 0, pending: 0 });
+      expect(await figures('b1')).toEqual({ total: 3, sent: 1, failed: 2, skipped: 0, delivered: 0, read: 0, replied: 0, replyRate: 0, pending: 0 });
       const buckets = await store.blasts.timeline('b1', { fromSeconds: Date.parse(AT) / 1000 - 3_600, bucketSeconds: 86_400 });
       expect(buckets.reduce((sum, bucket) => sum + bucket.sent, 0)).toBe(1);
       expect(buckets.reduce((sum, bucket) => sum + bucket.failed, 0)).toBe(2);
@@ -434,7 +436,7 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
       await store.blasts.applyReceipts(receipts.unmatched);
       await store.blasts.applyAckFailures(failures.unmatched);
       expect(await statusOf('b1', 1)).toMatchObject({ status: 'failed', reason: 'WHATSAPP_REJECTED', deliveredAt: null });
-      expect(await figures('b1')).toEqual({ total: 3, sent: 2, failed: 1, skipped: 0, delivered: 1, read: 1, pending: 0 });
+      expect(await figures('b1')).toEqual({ total: 3, sent: 2, failed: 1, skipped: 0, delivered: 1, read: 1, replied: 0, replyRate: 0, pending: 0 });
     });
   });
 
@@ -446,7 +448,7 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
       expect(await unfinished('b1')).toEqual({ pending: 3, sending: [{ sessionId: 's1', count: 2 }, { sessionId: 's2', count: 1 }] });
 
       expect(await store.blasts.closeRows('b1', { status: 'pending' }, { status: 'skipped', reason: 'CANCELLED', detail: 'cancelled by operator' }, LATER)).toBe(3);
-      expect(await figures('b1')).toEqual({ total: 6, sent: 0, failed: 0, skipped: 3, delivered: 0, read: 0, pending: 3 });
+      expect(await figures('b1')).toEqual({ total: 6, sent: 0, failed: 0, skipped: 3, delivered: 0, read: 0, replied: 0, replyRate: null, pending: 3 });
       expect(await statusOf('b1', 6)).toMatchObject({ status: 'skipped', reason: 'CANCELLED', detail: 'cancelled by operator' });
       expect((await store.blasts.get('b1'))?.updatedAt).toBe(LATER);
 
@@ -563,22 +565,22 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
 
     it('counts sends, failures (at their claim), deliveries and reads per bucket, in one query', async () => {
       expect(await store.blasts.timeline('b1', { fromSeconds: seconds(at('10:00:00.000')), bucketSeconds: 60 })).toEqual([
-        { index: 0, sent: 2, failed: 1, delivered: 1, read: 0 },
-        { index: 1, sent: 1, failed: 1, delivered: 0, read: 1 },
-        { index: 2, sent: 1, failed: 0, delivered: 1, read: 1 },
-        { index: 3, sent: 0, failed: 0, delivered: 1, read: 0 },
+        { index: 0, sent: 2, failed: 1, delivered: 1, read: 0, replied: 0 },
+        { index: 1, sent: 1, failed: 1, delivered: 0, read: 1, replied: 0 },
+        { index: 2, sent: 1, failed: 0, delivered: 1, read: 1, replied: 0 },
+        { index: 3, sent: 0, failed: 0, delivered: 1, read: 0, replied: 0 },
       ]);
       // Whole seconds: 10:00:59.999 is in the bucket starting 10:00:30, 10:01:00 in the next.
       expect(await store.blasts.timeline('b1', { fromSeconds: seconds(at('10:00:00.000')), bucketSeconds: 30 })).toEqual([
-        { index: 0, sent: 1, failed: 1, delivered: 0, read: 0 },
-        { index: 1, sent: 1, failed: 0, delivered: 1, read: 0 },
-        { index: 2, sent: 1, failed: 1, delivered: 0, read: 0 },
-        { index: 3, sent: 0, failed: 0, delivered: 0, read: 1 },
-        { index: 5, sent: 1, failed: 0, delivered: 1, read: 1 },
-        { index: 6, sent: 0, failed: 0, delivered: 1, read: 0 },
+        { index: 0, sent: 1, failed: 1, delivered: 0, read: 0, replied: 0 },
+        { index: 1, sent: 1, failed: 0, delivered: 1, read: 0, replied: 0 },
+        { index: 2, sent: 1, failed: 1, delivered: 0, read: 0, replied: 0 },
+        { index: 3, sent: 0, failed: 0, delivered: 0, read: 1, replied: 0 },
+        { index: 5, sent: 1, failed: 0, delivered: 1, read: 1, replied: 0 },
+        { index: 6, sent: 0, failed: 0, delivered: 1, read: 0, replied: 0 },
       ]);
       expect(await store.blasts.timeline('b1', { fromSeconds: seconds(at('10:00:00.000')), bucketSeconds: 3_600 })).toEqual([
-        { index: 0, sent: 4, failed: 2, delivered: 3, read: 2 },
+        { index: 0, sent: 4, failed: 2, delivered: 3, read: 2, replied: 0 },
       ]);
       expect(await store.blasts.timeline('missing', { fromSeconds: 0, bucketSeconds: 60 })).toEqual([]);
     });

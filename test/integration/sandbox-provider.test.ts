@@ -41,10 +41,7 @@ async function sandboxSubject(overrides: Partial<SandboxSettings> = {}, sessionI
       provider.acknowledge(messageId, status);
       return Promise.resolve();
     },
-    receive: (from, text) => {
-      provider.receive(from, text);
-      return Promise.resolve();
-    },
+    receive: (from, text) => provider.receive({ from, text }),
     capNewChats: (cap) => provider.signal({ kind: 'capping', ...cap }),
     refuseNext: async (code, timelockEnds) => {
       await provider.signal({ kind: 'timelock', until: timelockEnds.toISOString() });
@@ -196,8 +193,8 @@ describe('sandbox simulation', () => {
       const subject = await sandboxSubject();
       await subject.provider.connect();
       await subject.scan();
-      subject.provider.receive(WITH, 'STOP', '3EB0CCC1');
-      subject.provider.receive(WITH, 'STOP', '3EB0CCC1');
+      await subject.provider.receive({ from: WITH, text: 'STOP', messageId: '3EB0CCC1' });
+      await subject.provider.receive({ from: WITH, text: 'STOP', messageId: '3EB0CCC1' });
       expect(subject.log.events.filter(eventOf('inbound')).map((event) => event.messageId)).toEqual(['3EB0CCC1', '3EB0CCC1']);
       await subject.dispose();
     });

@@ -143,7 +143,7 @@ describe('session manager', () => {
   const inboundIds = (): string[] => heard.flatMap((event) => (event.type === 'inbound' ? [event.messageId] : []));
 
   it('hears an inbound message once, however often the provider delivers it after it was handled', async () => {
-    const stop: ProviderEvent = { type: 'inbound', from: '+6281234567890', text: 'STOP', messageId: '3AOFFLINE0001', at: AT };
+    const stop: ProviderEvent = { type: 'inbound', from: '+6281234567890', kind: 'text', text: 'STOP', messageId: '3AOFFLINE0001', at: AT };
     providers.sinks[0]?.(stop);
     await expect.poll(() => redis.exists(InboundDedupe.key(SESSION, stop))).toBe(1);
     providers.sinks[0]?.(stop);
@@ -153,7 +153,7 @@ describe('session manager', () => {
   });
 
   it('an inbound message whose handling failed (the opt-out not stored) is heard again when redelivered', async () => {
-    const stop: ProviderEvent = { type: 'inbound', from: '+6281234567890', text: 'STOP', messageId: '3AOFFLINE0003', at: AT };
+    const stop: ProviderEvent = { type: 'inbound', from: '+6281234567890', kind: 'text', text: 'STOP', messageId: '3AOFFLINE0003', at: AT };
     let failures = 1;
     failing = (event) => event.type === 'inbound' && failures-- > 0;
     providers.sinks[0]?.(stop);

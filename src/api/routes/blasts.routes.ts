@@ -12,7 +12,7 @@ import type { StagedBlob } from '../../store/blob.repository.js';
 import type { ApiServer } from '../server-types.js';
 import { multipartParts } from '../multipart-parts.js';
 import { errorResponses, Offset, StringEnum } from '../schemas/common.schema.js';
-import { BlastFields, BlastQuery, BlastRecipientItem, BlastSegments, BlastUploadBody } from '../schemas/blast.schema.js';
+import { BlastFields, BlastQuery, BlastRecipientItem, BlastReplyItem, BlastSegments, BlastUploadBody } from '../schemas/blast.schema.js';
 
 const BlastRef = Type.Unsafe({ $ref: 'Blast#' });
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
@@ -107,7 +107,7 @@ export function blastsRoutes(blasts: BlastService, control: BlastControl) {
       {
         schema: {
           tags,
-          summary: 'A blast: status, figures (total, sent, failed, skipped, delivered, read, pending), rate and ETA',
+          summary: 'A blast: status, figures (total, sent, failed, skipped, delivered, read, replied, replyRate, pending), rate and ETA',
           params: IdParams,
           response: { 200: BlastRef, ...errorResponses(400, 401, 404) },
         },
@@ -146,6 +146,7 @@ export function blastsRoutes(blasts: BlastService, control: BlastControl) {
               limit: Type.Integer({ minimum: 1, maximum: 1_000, default: 100 }),
               offset: Offset,
               status: Type.Optional(StringEnum(RECIPIENT_STATUSES)),
+              replied: Type.Optional(Type.Boolean({ description: 'true: only recipients who replied; false: only those who did not.' })),
             },
             { additionalProperties: false },
           ),
@@ -172,13 +173,38 @@ export function blastsRoutes(blasts: BlastService, control: BlastControl) {
     );
 
     app.get(
+      '/blasts/:id/replies',
+      {
+        schema: {
+          tags,
+          summary: "Replies attributed to the blast, oldest first, each with its recipient's row and list columns",
+          description:
+            'Every message a recipient sent to the session that messaged them, within REPLY_ATTRIBUTION_HOURS of the send, and kept ' +
+            'REPLY_RETENTION_DAYS (older ones are purged; the figures and each row\'s first reply stay). A reply goes to the most ' +
+            'recent blast that messaged that number from that session.',
+          params: IdParams,
+          querystring: Type.Object(
+            {
+              limit: Type.Integer({ minimum: 1, maximum: 1_000, default: 100 }),
+              offset: Offset,
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: Type.Object({ items: Type.Array(BlastReplyItem), total: Type.Integer() }), ...errorResponses(400, 401, 404) },
+        },
+      },
+      (request) => blasts.replies(request.principal, request.params.id, request.query),
+    );
+
+    app.get(
       '/blasts/:id/timeline',
       {
         schema: {
           tags,
-          summary: 'Sends, failures, deliveries and reads per time bucket, for a chart of the blast over time',
+          summary: 'Sends, failures, deliveries, reads and replies per time bucket, for a chart of the blast over time',
           description:
-            'Counted from the ledger: sent at sentAt, failed at the time its send began, delivered and read at their receipts. ' +
+            'Counted from the ledger: sent at sentAt, failed at the time its send began, delivered and read at their receipts, ' +
+            "replied at each recipient's first reply. " +
             'From the start to now while running or paused, else to the last outcome or receipt. Buckets start on whole multiples ' +
             `of bucketSeconds (Unix time); by default the smallest round size giving at most ${TARGET_BUCKETS} buckets. A size making more ` +
             `than ${MAX_BUCKETS} buckets is raised (the answer says which was used). No points before the blast started.`,
@@ -199,6 +225,7 @@ export function blastsRoutes(blasts: BlastService, control: BlastControl) {
                   failed: Type.Integer(),
                   delivered: Type.Integer(),
                   read: Type.Integer(),
+                  replied: Type.Integer({ description: 'Recipients whose first reply came in this bucket.' }),
                 }),
               ),
             }),

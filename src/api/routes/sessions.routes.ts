@@ -3,6 +3,7 @@ import type { SessionConfigService } from '../../sessions/session-config.service
 import type { Principal } from '../../auth/principal.js';
 import { SANDBOX_BACKLOG_LIMIT, type SessionControlService, type SessionLiveView } from '../../sessions/session-control.service.js';
 import { SANDBOX_MESSAGE_ID_PATTERN } from '../../core/sandbox-message-id.js';
+import { REPLY_KINDS, REPLY_TEXT_LIMIT } from '../../core/reply.js';
 import type { ApiServer } from '../server-types.js';
 import { BusinessUnit, errorResponses, Offset } from '../schemas/common.schema.js';
 import { SandboxSignalBody, SessionConfigBody, SessionConfigPatchBody, SessionId, SessionLiveResponse } from '../schemas/session.schema.js';
@@ -198,9 +199,21 @@ export function sessionsRoutes(sessions: SessionConfigService, control: SessionC
           body: Type.Object(
             {
               from: Type.String({ pattern: '^\\+[0-9]{6,15}$' }),
-              text: Type.String({ minLength: 1, maxLength: 4_096 }),
+              text: Type.Optional(Type.String({ minLength: 1, maxLength: REPLY_TEXT_LIMIT, description: 'The text, or the caption of a media message (required for `text`).' })),
+              kind: Type.Optional(
+                Type.Union(
+                  REPLY_KINDS.map((kind) => Type.Literal(kind)),
+                  { description: 'What the person sends: a text (default) or media, `text` then being its caption (optional).' },
+                ),
+              ),
               whileDisconnected: Type.Optional(Type.Boolean({ default: false })),
               messageId: Type.Optional(Type.String({ pattern: SANDBOX_MESSAGE_ID_PATTERN, description: 'Letters and digits, at most 64; default: a new id.' })),
+              viaLid: Type.Optional(
+                Type.Boolean({
+                  default: false,
+                  description: "Addressed by the sender's LID (a stable one per session and number) rather than its number; the product resolves it to the number.",
+                }),
+              ),
             },
             { additionalProperties: false },
           ),

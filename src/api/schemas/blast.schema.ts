@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { REPLY_KINDS } from '../../core/reply.js';
 import { BLAST_STATUSES } from '../../core/blast-state.js';
 import { FOLLOW_UP_SEGMENTS, RECIPIENT_STATUSES } from '../../core/blast.js';
 import { SEGMENT_DESCRIPTIONS } from '../../core/follow-up.js';
@@ -80,6 +81,10 @@ const Figures = {
   skipped: Type.Integer({ description: 'Suppressed, not on WhatsApp, or cancelled before sending.' }),
   delivered: Type.Integer(),
   read: Type.Integer(),
+  replied: Type.Integer({ description: 'Recipients with at least one reply attributed to this blast (from the session that messaged them, within REPLY_ATTRIBUTION_HOURS).' }),
+  replyRate: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], {
+    description: 'replied ÷ sent, rounded to four places (0.25 = a quarter of those sent replied); null while nothing was sent.',
+  }),
   pending: Type.Integer(),
   ratePerMinute: Type.Union([Type.Number(), Type.Null()]),
   eta: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
@@ -136,6 +141,23 @@ export const BlastRecipientItem = Type.Object({
   sentAt: Type.Union([Type.String(), Type.Null()]),
   deliveredAt: Type.Union([Type.String(), Type.Null()]),
   readAt: Type.Union([Type.String(), Type.Null()]),
+  repliedAt: Type.Union([Type.String(), Type.Null()], { description: "When the recipient's first reply to this blast was received; null: no reply." }),
+  replyText: Type.Union([Type.String(), Type.Null()], {
+    description: 'The first reply\'s text or caption (at most 4,096 characters); null when none or when it was media without a caption.',
+  }),
+});
+
+export const BlastReplyItem = Type.Object({
+  seq: Type.Integer({ description: "The recipient's seq in the list." }),
+  rowNumber: Type.Union([Type.Integer(), Type.Null()], { description: 'The row in the uploaded sheet.' }),
+  phone: Type.String({ description: 'E.164' }),
+  vars: Type.Record(Type.String(), Type.String(), { description: "The recipient's list columns and values." }),
+  sessionId: Type.String({ description: 'The session that received the reply (and had sent the message).' }),
+  messageId: Type.String({ description: "WhatsApp's id for the reply (one longer than 128 characters is shown as h: and its SHA-256)." }),
+  kind: StringEnum(REPLY_KINDS),
+  text: Type.Union([Type.String(), Type.Null()], { description: 'The text or caption (at most 4,096 characters); null when none.' }),
+  receivedAt: Type.String({ format: 'date-time' }),
+  optOut: Type.Boolean({ description: 'An opt-out keyword: the number was put on the unit\'s opt-out list.' }),
 });
 
 export const BlastSegments = Type.Object({

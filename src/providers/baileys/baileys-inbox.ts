@@ -3,6 +3,7 @@ import { isProductMessageId } from '../../core/message-id.js';
 import { ackErrorEvents } from '../ack-errors.js';
 import type { ProviderEvent } from '../provider.js';
 import type { AddressBook } from './address-book.js';
+import { contentOf } from './baileys-content.js';
 import { isPersonJid } from './baileys-jids.js';
 
 type Receipt = Extract<ProviderEvent, { type: 'receipt' }>;
@@ -92,13 +93,13 @@ function toReceipt(messageId: string, status: Receipt['status'], jid: string | n
 async function toInbound(message: BaileysEventMap['messages.upsert']['messages'][number], ctx: InboxContext): Promise<Inbound | undefined> {
   const { key } = message;
   if (key.fromMe || !key.id || !isPersonJid(key.remoteJid)) return undefined;
-  const content = normalizeMessageContent(message.message);
-  const text = content?.conversation ?? content?.extendedTextMessage?.text;
-  if (!text) return undefined;
+  // A status broadcast, a group, a newsletter: not a person writing to this account (isPersonJid).
+  const content = contentOf(normalizeMessageContent(message.message));
+  if (!content) return undefined;
   const from = (await ctx.book.phoneOf(key.remoteJidAlt, ctx.lookupLid)) ?? (await ctx.book.phoneOf(key.remoteJid, ctx.lookupLid));
   if (from === undefined) {
     ctx.dropped('inbound', key.id);
     return undefined;
   }
-  return { type: 'inbound', from, text, messageId: key.id, at: isoAt(message.messageTimestamp, ctx.now) };
+  return { type: 'inbound', from, ...content, messageId: key.id, at: isoAt(message.messageTimestamp, ctx.now) };
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { NewChatCapReading } from '../../core/new-chat-cap.js';
+import { sandboxLidOf, type SandboxInbound } from '../../core/sandbox-lid.js';
 import { SANDBOX_NEW_CHAT_QUOTA, type SandboxSignal } from '../../core/sandbox-signal.js';
 import type { Clock } from '../../infra/clock.js';
 import type { SandboxBacklogRepository } from '../../store/sandbox-backlog.repository.js';
@@ -17,6 +18,8 @@ import {
 import { ACCOUNT_RESTRICTED_CODE, SANDBOX_DEFAULT_TIMELOCK_MS, ackErrorEvents } from '../ack-errors.js';
 // The decision table baileys' closes go through (pure, no baileys import): a simulated close ends as a real one would.
 import { DEFAULT_RECONNECT, FRESH_COUNTERS, decideReconnect } from '../baileys/reconnect-policy.js';
+import { createAddressBook } from '../baileys/address-book.js';
+import { phoneToJid } from '../baileys/baileys-jids.js';
 import { chance, isOnWhatsApp, type SandboxSettings } from './sandbox-settings.js';
 
 interface SandboxCreds {
@@ -29,8 +32,11 @@ interface SandboxCreds {
 export interface SandboxProvider extends MessagingProvider {
   /** The simulated phone scanned the QR code (or typed the pairing code). */
   scan(): Promise<void>;
-  /** Someone writes to the linked account (`messageId`: WhatsApp's id for it; the same id again is a redelivery). */
-  receive(from: string, text: string, messageId?: string): void;
+  /**
+   * Someone writes to the linked account (`messageId`: WhatsApp's id for it; the same id again is a
+   * redelivery). `viaLid`: addressed by the sender's LID, resolved to the number as baileys' path does.
+   */
+  receive(message: SandboxInbound): Promise<void>;
   /**
    * Messages are waiting in the backlog (sandbox_backlog): a connected link drops and reconnects
    * to receive them, as WhatsApp delivers messages that arrived while the socket was down; a link
@@ -104,6 +110,24 @@ export function createSandboxProvider(deps: {
     later(settings.qrRotateMs, showQr);
   };
 
+  /**
+   * Who is who, as on baileys' path: a message addressed by a LID is resolved through the address
+   * book, which asks the LID store (here, the session's stable phone ↔ LID map) for one it does not know.
+   */
+  const book = createAddressBook();
+  const lidStore = new Map<string, string>();
+  const lookupLid = (lid: string): Promise<string | null> => Promise.resolve(lidStore.get(lid) ?? null);
+  const senderOf = async (phone: string, viaLid: boolean): Promise<string | undefined> => {
+    if (!viaLid) return phone;
+    const lid = sandboxLidOf(deps.sessionUid, phone);
+    const pn = phoneToJid(phone);
+    if (pn === undefined) return undefined;
+    // WhatsApp's server knows the pair; the client learns it on demand (baileys: the lid-mapping store).
+    lidStore.set(lid, pn);
+    if (lidStore.size > 10_000) lidStore.delete(lidStore.keys().next().value ?? lid);
+    return book.phoneOf(lid, lookupLid);
+  };
+
   /** One delivery of the backlog at a time, so no waiting message is delivered twice by one link. */
   let delivering: Promise<void> = Promise.resolve();
   /**
@@ -118,7 +142,12 @@ export function createSandboxProvider(deps: {
         if (!isConnected()) return;
         const waiting = await backlog.waiting(self, 100);
         if (waiting.length === 0 || !isConnected()) return;
-        for (const message of waiting) sink({ type: 'inbound', from: message.from, text: message.text, messageId: message.messageId, at: message.queuedAt });
+        for (const message of waiting) {
+          const from = await senderOf(message.from, message.viaLid === true);
+          if (from === undefined) continue;
+          const text = message.text === '' ? {} : { text: message.text };
+          sink({ type: 'inbound', from, kind: message.kind ?? 'text', ...text, messageId: message.messageId, at: message.queuedAt });
+        }
         await backlog.remove(self, waiting.map((message) => message.seq));
       }
     });
@@ -242,10 +271,13 @@ export function createSandboxProvider(deps: {
       if (state === 'linking') await link();
     },
 
-    receive(from, text, messageId) {
+    async receive(message) {
       if (state !== 'connected') return;
-      const id = messageId ?? `in-${createHash('sha1').update(`${from}:${text}:${Date.now()}`).digest('hex').slice(0, 16)}`;
-      sink({ type: 'inbound', from, text, messageId: id, at: clock.now().toISOString() });
+      const { text, messageId } = message;
+      const id = messageId ?? `in-${createHash('sha1').update(`${message.from}:${text ?? ''}:${Date.now()}`).digest('hex').slice(0, 16)}`;
+      const from = await senderOf(message.from, message.viaLid === true);
+      if (from === undefined || !isConnected()) return;
+      sink({ type: 'inbound', from, kind: message.kind ?? 'text', ...(text ? { text } : {}), messageId: id, at: clock.now().toISOString() });
     },
 
     async backlogWaiting() {

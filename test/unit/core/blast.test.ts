@@ -16,13 +16,18 @@ const DAY = 24 * HOUR;
 
 describe('blast figures', () => {
   it('counts as pending whatever has no final outcome yet; receipts do not change it', () => {
-    const figures = figuresOf({ total: 10, sent: 4, failed: 1, skipped: 2, delivered: 3, read: 2 });
-    expect(figures).toEqual({ total: 10, sent: 4, failed: 1, skipped: 2, delivered: 3, read: 2, pending: 3 });
+    const figures = figuresOf({ total: 10, sent: 4, failed: 1, skipped: 2, delivered: 3, read: 2, replied: 1 });
+    expect(figures).toEqual({ total: 10, sent: 4, failed: 1, skipped: 2, delivered: 3, read: 2, replied: 1, replyRate: 0.25, pending: 3 });
     expect(doneOf(figures)).toBe(7);
   });
 
   it('never shows a negative pending count', () => {
-    expect(figuresOf({ total: 2, sent: 3, failed: 0, skipped: 0, delivered: 0, read: 0 }).pending).toBe(0);
+    expect(figuresOf({ total: 2, sent: 3, failed: 0, skipped: 0, delivered: 0, read: 0, replied: 0 }).pending).toBe(0);
+  });
+
+  it('gives no reply rate while nothing was sent, and replied ÷ sent after', () => {
+    expect(figuresOf({ total: 5, sent: 0, failed: 5, skipped: 0, delivered: 0, read: 0, replied: 0 }).replyRate).toBeNull();
+    expect(figuresOf({ total: 3, sent: 3, failed: 0, skipped: 0, delivered: 3, read: 1, replied: 1 }).replyRate).toBe(0.3333);
   });
 });
 
