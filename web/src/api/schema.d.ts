@@ -1243,11 +1243,19 @@ export interface paths {
                 content: {
                     "application/json": {
                         from: string;
-                        text: string;
+                        /** @description The text, or the caption of a media message (required for `text`). */
+                        text?: string;
+                        /** @description What the person sends: a text (default) or media, `text` then being its caption (optional). */
+                        kind?: "text" | "image" | "video" | "audio" | "document" | "sticker" | "location" | "contact" | "other";
                         /** @default false */
                         whileDisconnected?: boolean;
                         /** @description Letters and digits, at most 64; default: a new id. */
                         messageId?: string;
+                        /**
+                         * @description Addressed by the sender's LID (a stable one per session and number) rather than its number; the product resolves it to the number.
+                         * @default false
+                         */
+                        viaLid?: boolean;
                     };
                 };
             };
@@ -2498,7 +2506,7 @@ export interface paths {
         put?: never;
         /**
          * Create a blast: a paced, personalised campaign from one or more sessions; answers 202 at once
-         * @description multipart/form-data (as documented) or a JSON body with listId. The recipients come from listId or from a recipientsFile imported first. Follow GET /api/blasts/{id} or the WebSocket (GET /api/ws-ticket?blastId=…). Errors: 404 SESSION_NOT_FOUND / LIST_NOT_FOUND, 409 SESSION_NOT_LINKED / LIST_FAILED, 422 SESSION_OTHER_UNIT / TEMPLATE_UNKNOWN_VARIABLES / MESSAGE_TOO_LONG / LIST_EMPTY, 400 TEMPLATE_SYNTAX / TEMPLATE_TOO_LONG / RECIPIENTS_REQUIRED / SCHEDULE_IN_PAST / SCHEDULE_TOO_FAR / VALIDATION_FAILED, 413 UPLOAD_TOO_LARGE / MEDIA_TOO_LARGE, 408 UPLOAD_TOO_SLOW (a file still coming after an hour), 415 UNSUPPORTED_FILE_TYPE / UNSUPPORTED_MEDIA_TYPE. With a recipientsFile, a variable the file lacks fails the blast (status failed, error TEMPLATE_UNKNOWN_VARIABLES) once imported, before anything is sent. WhatsApp takes 65,536 characters in a text and 1,024 in a caption (with media): a message longer than that on its own is TEMPLATE_TOO_LONG; one the longest values of a ready list can make longer is MESSAGE_TOO_LONG; a row of a file uploaded with the blast whose message is longer fails alone (reason MESSAGE_TOO_LONG) and the others are sent.
+         * @description multipart/form-data (as documented) or a JSON body with listId. The recipients come from listId or from a recipientsFile imported first. Follow GET /api/blasts/{id} or the WebSocket (GET /api/ws-ticket?blastId=…). Errors: 404 SESSION_NOT_FOUND / LIST_NOT_FOUND, 409 SESSION_NOT_LINKED / LIST_FAILED, 422 SESSION_OTHER_UNIT / TEMPLATE_UNKNOWN_VARIABLES / MESSAGE_TOO_LONG / LIST_EMPTY, 400 TEMPLATE_SYNTAX / TEMPLATE_TOO_LONG / RECIPIENTS_REQUIRED / SCHEDULE_IN_PAST / SCHEDULE_TOO_FAR / VALIDATION_FAILED, 413 UPLOAD_TOO_LARGE / MEDIA_TOO_LARGE, 408 UPLOAD_TOO_SLOW (a file still coming after an hour), 415 UNSUPPORTED_FILE_TYPE / UNSUPPORTED_MEDIA_TYPE. With a recipientsFile, a variable the file lacks fails the blast (status failed, error TEMPLATE_UNKNOWN_VARIABLES) once imported, before anything is sent. WhatsApp takes 65,536 characters in a text and 1,024 in a caption (with media): a message longer than that on its own is TEMPLATE_TOO_LONG; one the longest values of a ready list can make longer is MESSAGE_TOO_LONG; a row of a file uploaded with the blast whose message is longer fails alone (reason MESSAGE_TOO_LONG) and the others are sent. A follow-up gives followUpOf (an earlier blast) and segment instead of listId/recipientsFile, and optionally after (ISO 8601 duration): it waits (status scheduled, followUp.waitingForParent) for the parent to end (completed or cancelled), then starts at its end plus after, and its recipients are the parent's segment as the ledger stands at that start, with the parent's list columns as variables. Segment errors: 400 SEGMENT_REQUIRED / UNKNOWN_SEGMENT / SEGMENT_WITHOUT_FOLLOW_UP / AFTER_WITHOUT_FOLLOW_UP / FOLLOW_UP_WITH_RECIPIENTS / SCHEDULED_AT_ON_FOLLOW_UP / INVALID_DURATION / AFTER_TOO_FAR, 404 PARENT_NOT_FOUND, 409 PARENT_FAILED (it failed before sending anything) / PARENT_LIST_DELETED, 422 PARENT_OTHER_UNIT. At its start an empty segment fails the follow-up with SEGMENT_EMPTY; a parent gone or failed before sending anything fails it with PARENT_NOT_FOUND / PARENT_FAILED. stopOnReply (any blast) skips, with reason REPLIED, a recipient who replied after the blast was created: to one of the blast's sessions, or (a follow-up) a reply attributed to the parent.
          */
         post: {
             parameters: {
@@ -2543,6 +2551,20 @@ export interface paths {
                         phoneColumn?: string;
                         defaultCountry?: string;
                         businessUnit?: string;
+                        /**
+                         * Format: uuid
+                         * @description A follow-up: the recipients are a segment of this earlier blast's (visible to the key; its unit and list columns are the follow-up's). Instead of listId or recipientsFile.
+                         */
+                        followUpOf?: string;
+                        /**
+                         * @description With followUpOf: which of the parent's recipients, as the parent's ledger stands when the follow-up starts. not_delivered: accepted by WhatsApp (sent) with no delivery receipt; not_read: accepted by WhatsApp (sent or delivered), not read; not_replied: accepted by WhatsApp (sent, delivered or read) with no reply attributed; replied: a reply was attributed to the recipient (any status but skipped); failed: the send failed; delivered: delivered or read. Skipped recipients are in none.
+                         * @enum {string}
+                         */
+                        segment?: "not_delivered" | "not_read" | "not_replied" | "replied" | "failed" | "delivered";
+                        /** @description With followUpOf: start this long after the parent's end (ISO 8601 duration in W/D/H/M/S, e.g. PT24H, P2D; at most 366 days). Default: at the parent's end. Not with scheduledAt. */
+                        after?: string;
+                        /** @description true: skip (REPLIED) a recipient who replied after this blast was created, to one of its sessions or (a follow-up) to its parent. Any blast. */
+                        stopOnReply?: string;
                     };
                     "application/json": {
                         /** @description The session (WhatsApp account) to send from. */
@@ -2578,6 +2600,20 @@ export interface paths {
                         phoneColumn?: string;
                         defaultCountry?: string;
                         businessUnit?: string;
+                        /**
+                         * Format: uuid
+                         * @description A follow-up: the recipients are a segment of this earlier blast's (visible to the key; its unit and list columns are the follow-up's). Instead of listId or recipientsFile.
+                         */
+                        followUpOf?: string;
+                        /**
+                         * @description With followUpOf: which of the parent's recipients, as the parent's ledger stands when the follow-up starts. not_delivered: accepted by WhatsApp (sent) with no delivery receipt; not_read: accepted by WhatsApp (sent or delivered), not read; not_replied: accepted by WhatsApp (sent, delivered or read) with no reply attributed; replied: a reply was attributed to the recipient (any status but skipped); failed: the send failed; delivered: delivered or read. Skipped recipients are in none.
+                         * @enum {string}
+                         */
+                        segment?: "not_delivered" | "not_read" | "not_replied" | "replied" | "failed" | "delivered";
+                        /** @description With followUpOf: start this long after the parent's end (ISO 8601 duration in W/D/H/M/S, e.g. PT24H, P2D; at most 366 days). Default: at the parent's end. Not with scheduledAt. */
+                        after?: string;
+                        /** @description true: skip (REPLIED) a recipient who replied after this blast was created, to one of its sessions or (a follow-up) to its parent. Any blast. */
+                        stopOnReply?: string;
                     };
                 };
             };
@@ -2657,7 +2693,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description TEMPLATE_UNKNOWN_VARIABLES, MESSAGE_TOO_LONG, SESSION_OTHER_UNIT, LIST_OTHER_UNIT, LIST_EMPTY. */
+                /** @description TEMPLATE_UNKNOWN_VARIABLES, MESSAGE_TOO_LONG, SESSION_OTHER_UNIT, LIST_OTHER_UNIT, LIST_EMPTY, PARENT_OTHER_UNIT. */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -2681,7 +2717,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A blast: status, figures (total, sent, failed, skipped, delivered, read, pending), rate and ETA */
+        /** A blast: status, figures (total, sent, failed, skipped, delivered, read, replied, replyRate, pending), rate and ETA */
         get: {
             parameters: {
                 query?: never;
@@ -2975,6 +3011,8 @@ export interface paths {
                     limit: number;
                     offset: number;
                     status?: "pending" | "sent" | "delivered" | "read" | "failed" | "skipped";
+                    /** @description true: only recipients who replied; false: only those who did not. */
+                    replied?: boolean;
                 };
                 header?: never;
                 path: {
@@ -3006,6 +3044,193 @@ export interface paths {
                                 sentAt: string | null;
                                 deliveredAt: string | null;
                                 readAt: string | null;
+                                /** @description When the recipient's first reply to this blast was received; null: no reply. */
+                                repliedAt: string | null;
+                                /** @description The first reply's text or caption (at most 4,096 characters); null when none or when it was media without a caption. */
+                                replyText: string | null;
+                            }[];
+                            total: number;
+                        };
+                    };
+                };
+                /** @description VALIDATION_FAILED (with details listing each field) or another bad-request code. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description API_KEY_MISSING or API_KEY_INVALID. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The resource does not exist or is not visible to this key. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/blasts/{id}/segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many of the blast's recipients each follow-up segment holds now (one grouped count of its ledger)
+         * @description The sizes a follow-up (POST /api/blasts with followUpOf and segment) would get if it started now; a follow-up takes its segment when it starts, so receipts and replies arriving meanwhile move recipients between segments. Skipped recipients are in none.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            blastId: string;
+                            /** @enum {string} */
+                            status: "importing" | "scheduled" | "running" | "paused" | "completed" | "cancelled" | "failed";
+                            segments: {
+                                /** @description accepted by WhatsApp (sent) with no delivery receipt */
+                                not_delivered: number;
+                                /** @description accepted by WhatsApp (sent or delivered), not read */
+                                not_read: number;
+                                /** @description accepted by WhatsApp (sent, delivered or read) with no reply attributed */
+                                not_replied: number;
+                                /** @description a reply was attributed to the recipient (any status but skipped) */
+                                replied: number;
+                                /** @description the send failed */
+                                failed: number;
+                                /** @description delivered or read */
+                                delivered: number;
+                            };
+                        };
+                    };
+                };
+                /** @description VALIDATION_FAILED (with details listing each field) or another bad-request code. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description API_KEY_MISSING or API_KEY_INVALID. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The resource does not exist or is not visible to this key. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/blasts/{id}/replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Replies attributed to the blast, oldest first, each with its recipient's row and list columns
+         * @description Every message a recipient sent to the session that messaged them, within REPLY_ATTRIBUTION_HOURS of the send, and kept REPLY_RETENTION_DAYS (older ones are purged; the figures and each row's first reply stay). A reply goes to the most recent blast that messaged that number from that session.
+         */
+        get: {
+            parameters: {
+                query: {
+                    limit: number;
+                    offset: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description The recipient's seq in the list. */
+                                seq: number;
+                                /** @description The row in the uploaded sheet. */
+                                rowNumber: number | null;
+                                /** @description E.164 */
+                                phone: string;
+                                /** @description The recipient's list columns and values. */
+                                vars: {
+                                    [key: string]: string;
+                                };
+                                /** @description The session that received the reply (and had sent the message). */
+                                sessionId: string;
+                                /** @description WhatsApp's id for the reply (one longer than 128 characters is shown as h: and its SHA-256). */
+                                messageId: string;
+                                /** @enum {string} */
+                                kind: "text" | "image" | "video" | "audio" | "document" | "sticker" | "location" | "contact" | "other";
+                                /** @description The text or caption (at most 4,096 characters); null when none. */
+                                text: string | null;
+                                /** Format: date-time */
+                                receivedAt: string;
+                                /** @description An opt-out keyword: the number was put on the unit's opt-out list. */
+                                optOut: boolean;
                             }[];
                             total: number;
                         };
@@ -3056,8 +3281,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Sends, failures, deliveries and reads per time bucket, for a chart of the blast over time
-         * @description Counted from the ledger: sent at sentAt, failed at the time its send began, delivered and read at their receipts. From the start to now while running or paused, else to the last outcome or receipt. Buckets start on whole multiples of bucketSeconds (Unix time); by default the smallest round size giving at most 120 buckets. A size making more than 1000 buckets is raised (the answer says which was used). No points before the blast started.
+         * Sends, failures, deliveries, reads and replies per time bucket, for a chart of the blast over time
+         * @description Counted from the ledger: sent at sentAt, failed at the time its send began, delivered and read at their receipts, replied at each recipient's first reply. From the start to now while running or paused, else to the last outcome or receipt. Buckets start on whole multiples of bucketSeconds (Unix time); by default the smallest round size giving at most 120 buckets. A size making more than 1000 buckets is raised (the answer says which was used). No points before the blast started.
          */
         get: {
             parameters: {
@@ -3101,6 +3326,8 @@ export interface paths {
                                 failed: number;
                                 delivered: number;
                                 read: number;
+                                /** @description Recipients whose first reply came in this bucket. */
+                                replied: number;
                             }[];
                         };
                     };
@@ -3666,6 +3893,19 @@ export interface components {
                 message: string;
                 details?: unknown;
             } | null;
+            /** @description Recipients who replied after the blast was created are skipped (REPLIED). */
+            stopOnReply: boolean;
+            /** @description A follow-up: its recipients are the parent's segment, taken at its start (scheduledAt, known once the parent has ended). */
+            followUp: {
+                /** @description The parent blast. */
+                of: string;
+                /** @enum {string} */
+                segment: "not_delivered" | "not_read" | "not_replied" | "replied" | "failed" | "delivered";
+                /** @description ISO 8601 duration after the parent's end; null: at its end. */
+                after: string | null;
+                /** @description Status scheduled, and the parent has not ended: scheduledAt is null until it does. */
+                waitingForParent: boolean;
+            } | null;
             total: number;
             /** @description Accepted by WhatsApp (delivered and read included). */
             sent: number;
@@ -3674,6 +3914,10 @@ export interface components {
             skipped: number;
             delivered: number;
             read: number;
+            /** @description Recipients with at least one reply attributed to this blast (from the session that messaged them, within REPLY_ATTRIBUTION_HOURS). */
+            replied: number;
+            /** @description replied ÷ sent, rounded to four places (0.25 = a quarter of those sent replied); null while nothing was sent. */
+            replyRate: number | null;
             pending: number;
             ratePerMinute: number | null;
             /** Format: date-time */
