@@ -148,6 +148,8 @@ export function createBlastService(deps: {
    * cost at most ~10 % of a process whatever the number of viewers.
    */
   const timelines = new Map<string, { expiresAt: number; value: BlastTimeline }>();
+  /** Segment sizes recently counted, per blast (see segments). */
+  const segmentCounts = new Map<string, { expiresAt: number; value: Record<FollowUpSegment, number> }>();
 
   /** Sends, failures and receipts per bucket, from the blast's start to now (or to its last activity). */
   async function computeTimeline(blast: Blast, bucketSeconds: number | undefined): Promise<BlastTimeline> {
@@ -432,10 +434,21 @@ export function createBlastService(deps: {
       return visible(principal, id);
     },
 
-    /** How many of the blast's recipients each follow-up segment holds now (one grouped count). */
+    /**
+     * How many of the blast's recipients each follow-up segment holds now (one grouped count). Like the
+     * timeline, an answer is reused for ten times what it cost (at least 2 s): counting a 100k ledger
+     * takes ~0.3 s of SQLite, and a page or a script may ask again and again.
+     */
     async segments(principal: Principal, id: string): Promise<{ blastId: string; status: Blast['status']; segments: Record<FollowUpSegment, number> }> {
       const blast = await visible(principal, id);
-      return { blastId: blast.id, status: blast.status, segments: segmentSizes(await store.followUps.segmentCounts(id)) };
+      const startedAt = clock.now().getTime();
+      const cached = segmentCounts.get(id);
+      if (cached !== undefined && cached.expiresAt > startedAt) return { blastId: blast.id, status: blast.status, segments: cached.value };
+      const value = segmentSizes(await store.followUps.segmentCounts(id));
+      const finishedAt = clock.now().getTime();
+      for (const [stale, entry] of segmentCounts) if (entry.expiresAt <= finishedAt) segmentCounts.delete(stale);
+      segmentCounts.set(id, { expiresAt: finishedAt + Math.max(2_000, 10 * (finishedAt - startedAt)), value });
+      return { blastId: blast.id, status: blast.status, segments: value };
     },
 
     async recipients(principal: Principal, id: string, filter: { status?: RecipientStatus | undefined; replied?: boolean | undefined; limit: number; offset: number }) {
