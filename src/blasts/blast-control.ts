@@ -4,7 +4,7 @@ import type { BlastProgress } from '../events/event-catalogue.js';
 import type { EventPublisher } from '../events/event-bus.js';
 import type { Clock } from '../infra/clock.js';
 import { createLogger, type Logger } from '../logging/logger.js';
-import type { Queues } from '../queue/queues.js';
+import { enqueue, type Queues } from '../queue/queues.js';
 import type { BlastSignals } from '../sending/blast-signals.js';
 import { createSessionRestrictions } from '../sending/session-restrictions.js';
 import type { StatusChange } from '../store/blast.repository.js';
@@ -85,6 +85,10 @@ export function createBlastControl(deps: { store: Store; events: EventPublisher;
       { ...progress, completedAt: blast.completedAt ?? now(), error: blast.error && { code: blast.error.code, message: blast.error.message } },
       scope(blast),
     );
+    // Follow-ups waiting on it get their start (the maintenance sweep catches a crash before this).
+    if ((await store.followUps.waitingOn(blastId)).length > 0) {
+      await enqueue(deps.queues, 'blasts', 'follow-ups', { blastId }, { attempts: 5, backoff: { type: 'exponential', delay: 1_000 }, removeOnComplete: 1_000, removeOnFail: 5_000 });
+    }
   }
 
   const control = {

@@ -3,6 +3,7 @@ import type { Clock } from '../infra/clock.js';
 import { enqueue, type Queues } from '../queue/queues.js';
 import type { Store } from '../store/store.js';
 import { startJobId, type BlastControl } from './blast-control.js';
+import type { FollowUps } from './follow-ups.js';
 
 /** Variables every recipient has besides the list's columns. */
 export const BUILT_IN_VARIABLES = ['phone'];
@@ -11,9 +12,10 @@ export const BUILT_IN_VARIABLES = ['phone'];
  * Once a blast's list is ready: checks the message's variables against the list's columns,
  * copies the recipients into the blast's ledger, then starts the blast or schedules its start.
  * A list that failed, or a message that needs columns the list lacks, fails the blast with a
- * code the user can act on, before anything is sent. Safe to run again.
+ * code the user can act on, before anything is sent. Safe to run again. A follow-up's list is its
+ * parent's: checked the same way, but its ledger is filled at its start (blasts/follow-ups.ts).
  */
-export async function prepareBlast(blastId: string, deps: { store: Store; control: BlastControl; queues: Queues; clock: Clock }): Promise<void> {
+export async function prepareBlast(blastId: string, deps: { store: Store; control: BlastControl; followUps: FollowUps; queues: Queues; clock: Clock }): Promise<void> {
   const { store, control, clock } = deps;
   const blast = await store.blasts.get(blastId);
   if (blast?.status !== 'importing') return;
@@ -37,6 +39,11 @@ export async function prepareBlast(blastId: string, deps: { store: Store; contro
   }
   if (list.counts.valid === 0) {
     await control.fail(blastId, { code: 'LIST_EMPTY', message: 'The recipient list has no valid phone number.', details: { listId: list.id, counts: list.counts } });
+    return;
+  }
+  if (blast.followUp) {
+    // Its ledger is its parent's segment, taken at its start: it waits for the parent's end.
+    if (await control.imported(blastId)) await deps.followUps.schedule(blastId);
     return;
   }
   await store.blasts.populate(blastId, list.id, clock.now().toISOString());

@@ -18,7 +18,21 @@ export type RecipientReason =
   | 'WHATSAPP_REJECTED' // WhatsApp accepted it, then refused it with an error ack (its code in the detail, e.g. 463, 479)
   | 'MESSAGE_TOO_LONG' // its values made the message longer than WhatsApp allows (65,536 characters, 1,024 for a caption)
   | 'SESSION_LOST' // claimed on an account that is gone; whether it went out is unknown, so it is not re-sent from another
-  | 'SESSION_DELETED'; // every session the blast was made with was deleted (or moved to another unit) before it was sent
+  | 'SESSION_DELETED' // every session the blast was made with was deleted (or moved to another unit) before it was sent
+  | 'REPLIED'; // stopOnReply: the person replied after the blast was created (core/follow-up.ts)
+
+/** The parts of an earlier blast's outcome a follow-up can go to (defined in core/follow-up.ts). */
+export const FOLLOW_UP_SEGMENTS = ['not_delivered', 'not_read', 'not_replied', 'replied', 'failed', 'delivered'] as const;
+export type FollowUpSegment = (typeof FOLLOW_UP_SEGMENTS)[number];
+
+/** What makes a blast a follow-up of an earlier one. */
+export interface FollowUpOf {
+  /** The earlier (parent) blast. */
+  of: string;
+  segment: FollowUpSegment;
+  /** How long after the parent's end it starts (ISO 8601 duration as given); null: at the parent's end. */
+  after: string | null;
+}
 
 export interface BlastFigures {
   total: number;
@@ -66,6 +80,10 @@ export interface Blast {
   completedAt: string | null;
   pause: { reason: string; detail: string | null } | null;
   error: { code: string; message: string; details?: unknown } | null;
+  /** Skip (REPLIED) a recipient who replied after the blast was created (0015). */
+  stopOnReply: boolean;
+  /** Set for a follow-up: its recipients are a segment of the parent's, taken when it starts (0015). */
+  followUp: FollowUpOf | null;
   figures: BlastFigures;
   createdAt: string;
   updatedAt: string;

@@ -18,6 +18,8 @@ export interface JobCatalogue {
     'prepare-blast': { blastId: string; requestId?: string };
     /** A scheduled blast's start time (a delayed job). */
     'start-blast': { blastId: string };
+    /** A blast ended: the follow-ups waiting on it get their start (blasts/follow-ups.ts). */
+    'follow-ups': { blastId: string };
   };
   maintenance: {
     'purge-revoked-keys': { olderThanDays: number };
@@ -31,6 +33,8 @@ export interface JobCatalogue {
     'purge-media-uploads': { olderThanDays: number };
     /** Lifts the restrictions whose window ended on sessions no worker lifted them for (the owning worker's timer is the first way). */
     'lift-ended-restrictions': Record<string, never>;
+    /** Schedules (or starts) follow-ups whose parent ended with no start on its way, e.g. a crash between the two. */
+    'start-follow-ups': Record<string, never>;
     /** Deletes replies received more than this many days ago (REPLY_RETENTION_DAYS), in bounded batches. */
     'purge-replies': { olderThanDays: number };
   };
@@ -42,8 +46,8 @@ export type JobPayload<Q extends QueueName, J extends JobName<Q>> = JobCatalogue
 
 export const QUEUES: { [Q in QueueName]: readonly JobName<Q>[] } = {
   imports: ['import-list'],
-  blasts: ['prepare-blast', 'start-blast'],
-  maintenance: ['purge-revoked-keys', 'resume-imports', 'sweep-blobs', 'fail-orphaned-blasts', 'purge-media-uploads', 'lift-ended-restrictions', 'purge-replies'],
+  blasts: ['prepare-blast', 'start-blast', 'follow-ups'],
+  maintenance: ['purge-revoked-keys', 'resume-imports', 'sweep-blobs', 'fail-orphaned-blasts', 'purge-media-uploads', 'lift-ended-restrictions', 'start-follow-ups', 'purge-replies'],
 };
 
 export const QUEUE_NAMES = Object.keys(QUEUES) as QueueName[];

@@ -173,8 +173,18 @@ export class SessionSender {
     const { store, clock } = deps;
     const blast = context.blast;
     const suppressed = await store.suppressions.suppressed(blast.businessUnit, recipients.map((recipient) => recipient.phone));
+    // stopOnReply: one query for the whole claimed batch (replies_unit_phone), not one per recipient.
+    const replied = blast.stopOnReply
+      ? await store.followUps.repliedSince({
+          businessUnit: blast.businessUnit,
+          sessionUids: blast.sessions.flatMap((session) => (session.sessionUid === null ? [] : [session.sessionUid])),
+          parentId: blast.followUp?.of ?? null,
+          since: blast.createdAt,
+          phones: recipients.filter((recipient) => !suppressed.has(recipient.phone)).map((recipient) => recipient.phone),
+        })
+      : new Set<string>();
     const outcomes: Outcome[] = [];
-    const skip = (recipient: ClaimedRecipient, reason: 'SUPPRESSED' | 'NOT_ON_WHATSAPP', detail: string): void => {
+    const skip = (recipient: ClaimedRecipient, reason: 'SUPPRESSED' | 'NOT_ON_WHATSAPP' | 'REPLIED', detail: string): void => {
       outcomes.push({ seq: recipient.seq, status: 'skipped', reason, detail, messageId: null, attempts: recipient.attempts, at: clock.now().toISOString() });
     };
 
@@ -192,11 +202,15 @@ export class SessionSender {
         skip(recipient, 'SUPPRESSED', 'On the opt-out list of this business unit.');
         continue;
       }
+      if (replied.has(recipient.phone)) {
+        skip(recipient, 'REPLIED', 'Replied after the blast was created (stopOnReply).');
+        continue;
+      }
       if (checking && !checks.has(recipient.phone)) {
         const ask = recipients
           .slice(next)
           .map((later) => later.phone)
-          .filter((phone) => !suppressed.has(phone) && !checks.has(phone))
+          .filter((phone) => !suppressed.has(phone) && !replied.has(phone) && !checks.has(phone))
           .slice(0, CHECK_AHEAD);
         const checked = await askWhatsApp({ ...deps, ttl: this.engine.numberCheckTtl, sessionId: this.sessionId }, scope, owned.provider, ask, checks);
         if (checked) {

@@ -1,6 +1,6 @@
 import type SQLite from 'better-sqlite3';
 import { sql, type Selectable } from 'kysely';
-import type { Blast, BlastSessionState, LedgerStatus, RecipientReason, RecipientStatus } from '../core/blast.js';
+import type { Blast, BlastSessionState, FollowUpOf, FollowUpSegment, LedgerStatus, RecipientReason, RecipientStatus } from '../core/blast.js';
 import { figuresOf } from '../core/blast.js';
 import type { BlastStatus } from '../core/blast-state.js';
 import type { MediaKind } from '../core/media-type.js';
@@ -28,6 +28,10 @@ export interface NewBlast {
   pacing: Partial<PacingPolicy> | null;
   scheduledAt: string | null;
   createdAt: string;
+  /** Skip recipients who replied since the blast was created (REPLIED). */
+  stopOnReply?: boolean;
+  /** A follow-up's parent, segment and delay (its ledger is filled from the parent's at its start). */
+  followUp?: FollowUpOf | null;
 }
 
 /** A recipient handed to a session to send, with its template values. */
@@ -236,6 +240,10 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
             error_code: null,
             error_message: null,
             error_details: null,
+            stop_on_reply: blast.stopOnReply === true ? 1 : 0,
+            follow_up_of: blast.followUp?.of ?? null,
+            follow_up_segment: blast.followUp?.segment ?? null,
+            follow_up_after: blast.followUp?.after ?? null,
             created_at: blast.createdAt,
             updated_at: blast.createdAt,
           })
@@ -834,6 +842,8 @@ function fromRow(row: Selectable<BlastTable>, sessions: BlastSessionState[]): Bl
     completedAt: row.completed_at,
     pause: row.pause_reason === null ? null : { reason: row.pause_reason, detail: row.pause_detail },
     error: storedError(row),
+    stopOnReply: row.stop_on_reply === 1,
+    followUp: row.follow_up_of === null ? null : { of: row.follow_up_of, segment: row.follow_up_segment as FollowUpSegment, after: row.follow_up_after },
     figures: figuresOf({
       total: row.total,
       sent: row.sent,

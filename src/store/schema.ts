@@ -259,6 +259,12 @@ export interface BlastTable {
   read: Generated<number>;
   /** Recipients with at least one reply attributed (0014). */
   replied: Generated<number>;
+  /** A follow-up's parent blast, segment and delay after the parent's end (ISO 8601 duration); null otherwise (0015). */
+  follow_up_of: Generated<string | null>;
+  follow_up_segment: Generated<string | null>;
+  follow_up_after: Generated<string | null>;
+  /** 1: skip recipients who replied since the blast was created (REPLIED; 0015). */
+  stop_on_reply: Generated<number>;
   created_at: string;
   updated_at: string;
 }

@@ -12,6 +12,7 @@ import { createBlastRepository, type BlastRepository } from './blast.repository.
 import { createSessionConfigRepository, type SessionConfigRepository } from './session-config.repository.js';
 import { createNewChatCapRepository, type NewChatCapRepository } from './new-chat-cap.repository.js';
 import { createRetryLedgerRepository, type RetryLedgerRepository } from './retry-ledger.repository.js';
+import { createFollowUpRepository, type FollowUpRepository } from './follow-up.repository.js';
 import { createReplyRepository, type ReplyRepository } from './reply.repository.js';
 
 /** Every repository over one database; the one thing services receive from the store. */
@@ -29,6 +30,8 @@ export interface Store {
   /** WhatsApp's new-chat cap per session (0012). */
   newChatCaps: NewChatCapRepository;
   retryLedger: RetryLedgerRepository;
+  /** Follow-ups' segments and stopOnReply's reply look-ups (0015). */
+  followUps: FollowUpRepository;
   /** Replies people sent to linked sessions, attributed to blasts (0014). */
   replies: ReplyRepository;
 }
@@ -47,6 +50,7 @@ export function createStore(handle: DatabaseHandle): Store {
     blasts: createBlastRepository(handle.db, handle.target.kind, handle.sqlite),
     newChatCaps: createNewChatCapRepository(handle.db),
     retryLedger: createRetryLedgerRepository(handle.db),
+    followUps: createFollowUpRepository(handle.db),
     replies: createReplyRepository(handle.db),
   };
 }

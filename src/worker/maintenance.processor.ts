@@ -1,4 +1,5 @@
 import type { BlastControl } from '../blasts/blast-control.js';
+import type { FollowUps } from '../blasts/follow-ups.js';
 import type { RecipientList } from '../core/recipient-list.js';
 import type { Clock } from '../infra/clock.js';
 import type { ImportQueue } from '../lists/import-queue.js';
@@ -55,7 +56,8 @@ export async function liftEndedRestrictions(deps: { store: Store; clock: Clock; 
  * failing, and those migration 0008 left bound to no session (else they stay running for ever);
  * media upload records kept to answer retry requests are deleted once no phone can still ask;
  * restrictions whose window ended are lifted where no worker's timer did it; replies past
- * REPLY_RETENTION_DAYS are deleted (a blast's figures and its rows' first reply stay with the blast).
+ * REPLY_RETENTION_DAYS are deleted (a blast's figures and its rows' first reply stay with the blast);
+ * follow-ups whose parent ended with no start on its way (a crash between the two) are scheduled.
  */
 export function maintenanceProcessors(deps: {
   store: Store;
@@ -64,6 +66,7 @@ export function maintenanceProcessors(deps: {
   imports: ImportQueue;
   control: Pick<BlastControl, 'failIfOrphaned'>;
   restrictions: Pick<SessionRestrictions, 'lift'>;
+  followUps: Pick<FollowUps, 'sweep'>;
   onListFailed: (list: RecipientList) => Promise<void>;
 }): Processors['maintenance'] {
   return {
@@ -87,6 +90,7 @@ export function maintenanceProcessors(deps: {
       return { purged };
     },
     'lift-ended-restrictions': async () => ({ lifted: await liftEndedRestrictions(deps) }),
+    'start-follow-ups': async () => ({ looked: await deps.followUps.sweep() }),
     'purge-replies': async ({ olderThanDays }) => {
       const before = new Date(deps.clock.now().getTime() - olderThanDays * DAY_MS).toISOString();
       const purged = await purgeReplies(deps.store, before);

@@ -13,6 +13,7 @@ import { assertEveryJobHandled, dispatcher, type Processors } from './processors
 import { createProviders } from './providers.js';
 import { SessionManager } from './session-manager.js';
 import { createBlastControl } from '../blasts/blast-control.js';
+import { createFollowUps } from '../blasts/follow-ups.js';
 import { enqueue } from '../queue/queues.js';
 import { BlastEngine } from '../sending/blast-engine.js';
 import { createBlastSignals } from '../sending/blast-signals.js';
@@ -44,12 +45,15 @@ const MEDIA_UPLOAD_RETENTION_DAYS = 31;
 const FAIL_ORPHANED_BLASTS_EVERY_MS = 10 * 60_000;
 /** The backstop for a restriction's end where no worker's timer lifted it (the session is not held, or its worker died). */
 const LIFT_ENDED_RESTRICTIONS_EVERY_MS = 60_000;
+/** The backstop for a follow-up whose parent ended while no worker heard it (the parent's end schedules it first). */
+const START_FOLLOW_UPS_EVERY_MS = 60_000;
 
 /** The worker role: a BullMQ consumer per queue of the catalogue, and the recurring jobs. */
 export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promise<SessionManager> {
   const log = runtime.logger.child({ component: 'worker' });
   const signals = createBlastSignals(runtime.redis.client, runtime.redis.prefix);
   const control = createBlastControl({ store: runtime.store, events: runtime.events, signals, clock: runtime.clock, queues: runtime.queues, log: runtime.logger.child({ component: 'blasts' }) });
+  const followUps = createFollowUps({ store: runtime.store, control, queues: runtime.queues, clock: runtime.clock });
   /** A list's import ended: blasts waiting for it can be prepared (or failed with the list's error). */
   const prepareWaitingBlasts = async (listId: string): Promise<void> => {
     for (const blastId of await runtime.store.blasts.waitingForList(listId)) {
@@ -98,13 +102,14 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
         }
       },
     }),
-    blasts: blastProcessors({ store: runtime.store, control, queues: runtime.queues, clock: runtime.clock }),
+    blasts: blastProcessors({ store: runtime.store, control, followUps, queues: runtime.queues, clock: runtime.clock }),
     maintenance: maintenanceProcessors({
       store: runtime.store,
       clock: runtime.clock,
       log,
       imports,
       control,
+      followUps,
       restrictions: createSessionRestrictions({ store: runtime.store, control, signals, clock: runtime.clock, log: runtime.logger.child({ component: 'sending' }) }),
       onListFailed: async (list) => {
         await publishList(list);
@@ -215,6 +220,7 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
     { every: LIFT_ENDED_RESTRICTIONS_EVERY_MS },
     { name: 'lift-ended-restrictions', data: {} },
   );
+  await runtime.queues.maintenance.upsertJobScheduler('start-follow-ups', { every: START_FOLLOW_UPS_EVERY_MS }, { name: 'start-follow-ups', data: {} });
   await runtime.queues.maintenance.upsertJobScheduler('sweep-blobs', { every: SWEEP_BLOBS_EVERY_MS }, { name: 'sweep-blobs', data: { olderThanMinutes: UNUSED_UPLOAD_MINUTES } });
   await runtime.queues.maintenance.upsertJobScheduler(
     'purge-media-uploads',

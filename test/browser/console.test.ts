@@ -307,6 +307,22 @@ async function story(page: Page, url: string): Promise<void> {
   await page.getByRole('tabpanel').getByText('Count me in').waitFor();
   expect(await page.getByRole('tabpanel').getByText(answering).count()).toBe(1);
   await screenshot(page, '06b-blast-replies');
+  // Follow up the ended blast, to those who did not reply: the segment sizes first, then the message with the list's columns; it starts at once.
+  await page.getByRole('button', { name: 'Follow up' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Follow up' });
+  await expect.poll(() => dialog.getByText('Did not reply').locator('..').textContent()).toContain('19 recipients');
+  await dialog.getByLabel('Did not reply').check();
+  await dialog.getByRole('button', { name: 'Insert {name}' }).click();
+  await dialog.getByLabel('Message', { exact: true }).fill('Last call, {name}!');
+  await screenshot(page, '06b-follow-up');
+  await dialog.getByRole('button', { name: 'Create follow-up' }).click();
+  await page.waitForURL((address) => !address.hash.endsWith(encodeURIComponent(blastId)) && /#\/blasts\/[^/?]+$/.test(address.hash));
+  await page.getByText('A follow-up of').first().waitFor();
+  await expect.poll(() => page.getByRole('progressbar', { name: 'Blast progress' }).getAttribute('aria-valuenow'), { timeout: 60_000 }).toBe('100');
+  const followUps = [...(await outboxOf(call, 'sales-1')).items, ...(await outboxOf(call, 'sales-2')).items].filter((item) => item.text.startsWith('Last call'));
+  expect(followUps).toHaveLength(19);
+  expect(followUps.some((item) => item.to === answering)).toBe(false);
+  expect(followUps.every((item) => /^Last call, Customer \d+!$/.test(item.text))).toBe(true);
 
   // Keys (admin): create a unit-scoped key; the secret is shown once.
   await page.getByRole('link', { name: 'API keys' }).click();

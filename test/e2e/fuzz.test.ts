@@ -786,3 +786,82 @@ describe('hostile replies (issue 16)', () => {
     expect(product.child.exitCode).toBeNull();
   });
 });
+
+describe('issue 16: hostile follow-up fields', () => {
+  it('refuses bad durations, huge or ambiguous after, unknown segments and parents of other units with a clear 4xx, and makes nothing', async () => {
+    const { product, url } = await startApiProduct('all', await environment());
+    track(product);
+    const call = apiClient(url, ADMIN);
+    const events = await openSocket(url);
+    await linkedSandboxSessions(call, events, ['fuzz-clinic']);
+    await linkedSandboxSessions(call, events, ['fuzz-sales'], { businessUnit: 'Sales' });
+    const parent = await postBlast(url, ADMIN, { fields: { sessionId: 'fuzz-clinic', message: 'Hi {name}' }, recipientsFile: { name: 'p.csv', data: recipientsCsv(2) } });
+    const parentId = String(parent.json.blastId);
+    await events.waitFor((frame) => frame.event === 'blast:completed' && frame.data.blastId === parentId, 'the parent to complete', 30_000);
+    const listId = (await call<{ listId: string }>('GET', `/api/blasts/${parentId}`)).json.listId;
+    const key = await call<{ secret: string }>('POST', '/api/keys', { name: 'fuzz-sales', businessUnit: 'Sales' });
+    const sales = apiClient(url, key.json.secret);
+
+    const base = { sessionId: 'fuzz-clinic', message: 'Again {name}', followUpOf: parentId, segment: 'delivered' };
+    const cases: [Record<string, unknown>, number, string][] = [
+      [{ ...base, after: 'PT' }, 400, 'INVALID_DURATION'],
+      [{ ...base, after: 'P1Y' }, 400, 'INVALID_DURATION'],
+      [{ ...base, after: 'P1M' }, 400, 'INVALID_DURATION'],
+      [{ ...base, after: '-PT1H' }, 400, 'INVALID_DURATION'],
+      [{ ...base, after: 'PT\u0663H' }, 400, 'INVALID_DURATION'],
+      [{ ...base, after: '24h' }, 400, 'INVALID_DURATION'],
+      [{ ...base, after: 'PT1E9S' }, 400, 'INVALID_DURATION'],
+      [{ ...base, after: 'P367D' }, 400, 'AFTER_TOO_FAR'],
+      [{ ...base, after: 'P9999999999999999999D' }, 400, 'INVALID_DURATION'],
+      [{ ...base, after: 'PT9999999999S' }, 400, 'AFTER_TOO_FAR'],
+      [{ ...base, after: 'PT1H'.repeat(100) }, 400, 'VALIDATION_FAILED'],
+      [{ ...base, after: 86_400 }, 400, 'VALIDATION_FAILED'],
+      [{ ...base, segment: 'everyone' }, 400, 'UNKNOWN_SEGMENT'],
+      [{ ...base, segment: '__proto__' }, 400, 'UNKNOWN_SEGMENT'],
+      [{ ...base, segment: 'x'.repeat(1_000) }, 400, 'VALIDATION_FAILED'],
+      [{ ...base, segment: ['delivered'] }, 400, 'VALIDATION_FAILED'],
+      [{ ...base, followUpOf: 'garbage' }, 400, 'VALIDATION_FAILED'],
+      [{ ...base, followUpOf: "' OR 1=1 --" }, 400, 'VALIDATION_FAILED'],
+      [{ ...base, followUpOf: '00000000-0000-4000-8000-000000000000' }, 404, 'PARENT_NOT_FOUND'],
+      [{ ...base, listId }, 400, 'FOLLOW_UP_WITH_RECIPIENTS'],
+      [{ ...base, scheduledAt: new Date(Date.now() + 3_600_000).toISOString() }, 400, 'SCHEDULED_AT_ON_FOLLOW_UP'],
+      [{ ...base, after: 'PT1H', scheduledAt: new Date(Date.now() + 3_600_000).toISOString() }, 400, 'SCHEDULED_AT_ON_FOLLOW_UP'],
+      [{ ...base, segment: undefined }, 400, 'SEGMENT_REQUIRED'],
+      [{ sessionId: 'fuzz-clinic', message: 'Hi', listId, segment: 'failed' }, 400, 'SEGMENT_WITHOUT_FOLLOW_UP'],
+      [{ sessionId: 'fuzz-clinic', message: 'Hi', listId, after: 'PT1H' }, 400, 'AFTER_WITHOUT_FOLLOW_UP'],
+      [{ ...base, stopOnReply: 'yes' }, 400, 'VALIDATION_FAILED'],
+      [{ ...base, businessUnit: 'Sales' }, 422, 'PARENT_OTHER_UNIT'],
+      [{ ...base, message: 'Hi {voucher}' }, 422, 'TEMPLATE_UNKNOWN_VARIABLES'],
+    ];
+    for (const [body, status, code] of cases) {
+      const response = await call<{ error?: { code: string } }>('POST', '/api/blasts', body);
+      expect({ body: JSON.stringify(body).slice(0, 120), status: response.status, code: response.json.error?.code }).toEqual({ body: JSON.stringify(body).slice(0, 120), status, code });
+    }
+    // Another unit's key: the parent does not exist for it, whatever it adds.
+    for (const body of [
+      { sessionId: 'fuzz-sales', message: 'Hi', followUpOf: parentId, segment: 'delivered' },
+      { sessionId: 'fuzz-sales', message: 'Hi', followUpOf: parentId, segment: 'delivered', businessUnit: 'Clinic' },
+      { sessionId: 'fuzz-sales', message: 'Hi', followUpOf: parentId, segment: 'delivered', after: 'P366D', stopOnReply: true },
+    ]) {
+      const response = await sales<{ error: { code: string } }>('POST', '/api/blasts', body);
+      expect([response.status, response.json.error.code]).toEqual([404, 'PARENT_NOT_FOUND']);
+    }
+    expect((await sales('GET', `/api/blasts/${parentId}/segments`)).status).toBe(404);
+    expect((await call('GET', '/api/blasts/not-a-uuid/segments')).status).toBe(400);
+
+    // The multipart form: the same checks, and an uploaded file beside followUpOf is refused (and not kept).
+    const withFile = await postBlast(url, ADMIN, { fields: { sessionId: 'fuzz-clinic', message: 'Hi', followUpOf: parentId, segment: 'failed' }, recipientsFile: { name: 'p.csv', data: recipientsCsv(2) } });
+    expect([withFile.status, withFile.json.error?.code]).toEqual([400, 'FOLLOW_UP_WITH_RECIPIENTS']);
+    const badBool = await postBlast(url, ADMIN, { fields: { sessionId: 'fuzz-clinic', message: 'Hi', followUpOf: parentId, segment: 'failed', stopOnReply: 'maybe' } });
+    expect([badBool.status, badBool.json.error?.code]).toEqual([400, 'VALIDATION_FAILED']);
+    const multipartAfter = await postBlast(url, ADMIN, { fields: { sessionId: 'fuzz-clinic', message: 'Hi', followUpOf: parentId, segment: 'failed', after: 'P400D' } });
+    expect([multipartAfter.status, multipartAfter.json.error?.code]).toEqual([400, 'AFTER_TOO_FAR']);
+
+    // Nothing was made by any refusal: the parent is the only blast and its list the only list.
+    expect((await call<{ total: number }>('GET', '/api/blasts')).json.total).toBe(1);
+    expect((await call<{ total: number }>('GET', '/api/lists')).json.total).toBe(1);
+    expect((await fetch(`${url}/ready`)).status).toBe(200);
+    expect(product.child.exitCode).toBeNull();
+    expect(product.output).not.toContain('unhandled error');
+  });
+});

@@ -135,6 +135,8 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
         completedAt: null,
         pause: null,
         error: null,
+        stopOnReply: false,
+        followUp: null,
         figures: { total: 0, sent: 0, failed: 0, skipped: 0, delivered: 0, read: 0, replied: 0, replyRate: null, pending: 0 },
         createdAt: AT,
         updatedAt: AT,

@@ -206,6 +206,7 @@ describe.each(databaseKinds(inject('postgresUrl')))('media uploads of a blast (i
       log,
       imports: {} as never,
       control: { failIfOrphaned: () => Promise.resolve(false) },
+      followUps: { sweep: () => Promise.resolve(0) },
       restrictions: { lift: () => Promise.resolve(false) },
       onListFailed: () => Promise.resolve(),
     });

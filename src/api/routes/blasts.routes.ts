@@ -12,7 +12,7 @@ import type { StagedBlob } from '../../store/blob.repository.js';
 import type { ApiServer } from '../server-types.js';
 import { multipartParts } from '../multipart-parts.js';
 import { errorResponses, Offset, StringEnum } from '../schemas/common.schema.js';
-import { BlastFields, BlastQuery, BlastRecipientItem, BlastReplyItem, BlastUploadBody } from '../schemas/blast.schema.js';
+import { BlastFields, BlastQuery, BlastRecipientItem, BlastReplyItem, BlastSegments, BlastUploadBody } from '../schemas/blast.schema.js';
 
 const BlastRef = Type.Unsafe({ $ref: 'Blast#' });
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
@@ -27,6 +27,7 @@ export function blastView(blast: Blast, control: BlastControl) {
     ...rest,
     media,
     ...figures,
+    followUp: blast.followUp && { ...blast.followUp, waitingForParent: blast.status === 'scheduled' && blast.scheduledAt === null },
     ratePerMinute: blast.status === 'running' ? progress.ratePerMinute : null,
     eta: blast.status === 'running' ? progress.eta : null,
   };
@@ -49,7 +50,15 @@ export function blastsRoutes(blasts: BlastService, control: BlastControl) {
             'UNSUPPORTED_MEDIA_TYPE. With a recipientsFile, a variable the file lacks fails the blast (status failed, error TEMPLATE_UNKNOWN_VARIABLES) ' +
             'once imported, before anything is sent. WhatsApp takes 65,536 characters in a text and 1,024 in a caption (with media): a message ' +
             'longer than that on its own is TEMPLATE_TOO_LONG; one the longest values of a ready list can make longer is MESSAGE_TOO_LONG; ' +
-            'a row of a file uploaded with the blast whose message is longer fails alone (reason MESSAGE_TOO_LONG) and the others are sent.',
+            'a row of a file uploaded with the blast whose message is longer fails alone (reason MESSAGE_TOO_LONG) and the others are sent. ' +
+            'A follow-up gives followUpOf (an earlier blast) and segment instead of listId/recipientsFile, and optionally after (ISO 8601 duration): ' +
+            "it waits (status scheduled, followUp.waitingForParent) for the parent to end (completed or cancelled), then starts at its end plus after, " +
+            "and its recipients are the parent's segment as the ledger stands at that start, with the parent's list columns as variables. " +
+            'Segment errors: 400 SEGMENT_REQUIRED / UNKNOWN_SEGMENT / SEGMENT_WITHOUT_FOLLOW_UP / AFTER_WITHOUT_FOLLOW_UP / FOLLOW_UP_WITH_RECIPIENTS / ' +
+            'SCHEDULED_AT_ON_FOLLOW_UP / INVALID_DURATION / AFTER_TOO_FAR, 404 PARENT_NOT_FOUND, 409 PARENT_FAILED (it failed before sending anything) / ' +
+            "PARENT_LIST_DELETED, 422 PARENT_OTHER_UNIT. At its start an empty segment fails the follow-up with SEGMENT_EMPTY; a parent gone or failed " +
+            'before sending anything fails it with PARENT_NOT_FOUND / PARENT_FAILED. stopOnReply (any blast) skips, with reason REPLIED, a recipient ' +
+            "who replied after the blast was created: to one of the blast's sessions, or (a follow-up) a reply attributed to the parent.",
           consumes: ['multipart/form-data', 'application/json'],
           body: BlastUploadBody,
           response: {
@@ -57,7 +66,7 @@ export function blastsRoutes(blasts: BlastService, control: BlastControl) {
             ...errorResponses(400, 401, 403, 404, 409),
             413: errorRef('UPLOAD_TOO_LARGE or MEDIA_TOO_LARGE.'),
             415: errorRef('UNSUPPORTED_FILE_TYPE or UNSUPPORTED_MEDIA_TYPE.'),
-            422: errorRef('TEMPLATE_UNKNOWN_VARIABLES, MESSAGE_TOO_LONG, SESSION_OTHER_UNIT, LIST_OTHER_UNIT, LIST_EMPTY.'),
+            422: errorRef('TEMPLATE_UNKNOWN_VARIABLES, MESSAGE_TOO_LONG, SESSION_OTHER_UNIT, LIST_OTHER_UNIT, LIST_EMPTY, PARENT_OTHER_UNIT.'),
           },
         },
         // Multipart bodies are streamed and checked below; the schema above is the documentation.
@@ -145,6 +154,22 @@ export function blastsRoutes(blasts: BlastService, control: BlastControl) {
         },
       },
       (request) => blasts.recipients(request.principal, request.params.id, request.query),
+    );
+
+    app.get(
+      '/blasts/:id/segments',
+      {
+        schema: {
+          tags,
+          summary: "How many of the blast's recipients each follow-up segment holds now (one grouped count of its ledger)",
+          description:
+            'The sizes a follow-up (POST /api/blasts with followUpOf and segment) would get if it started now; a follow-up takes its segment ' +
+            'when it starts, so receipts and replies arriving meanwhile move recipients between segments. Skipped recipients are in none.',
+          params: IdParams,
+          response: { 200: BlastSegments, ...errorResponses(400, 401, 404) },
+        },
+      },
+      (request) => blasts.segments(request.principal, request.params.id),
     );
 
     app.get(
@@ -267,6 +292,10 @@ function fromFields(fields: Fields, files: Files = {}): CreateBlastInput {
     typing: fields.typing,
     pacing: fields.pacing,
     businessUnit: fields.businessUnit,
+    followUpOf: fields.followUpOf,
+    segment: fields.segment,
+    after: fields.after,
+    stopOnReply: fields.stopOnReply,
   };
 }
 
@@ -281,6 +310,7 @@ function convertFields(raw: Map<string, string[]>): unknown {
     const value = values[values.length - 1] ?? '';
     switch (name) {
       case 'checkNumbers':
+      case 'stopOnReply':
       case 'typing': {
         const lowered = value.trim().toLowerCase();
         if (TRUE.has(lowered)) out[name] = true;

@@ -1,7 +1,8 @@
 import { Type } from 'typebox';
 import { REPLY_KINDS } from '../../core/reply.js';
 import { BLAST_STATUSES } from '../../core/blast-state.js';
-import { RECIPIENT_STATUSES } from '../../core/blast.js';
+import { FOLLOW_UP_SEGMENTS, RECIPIENT_STATUSES } from '../../core/blast.js';
+import { SEGMENT_DESCRIPTIONS } from '../../core/follow-up.js';
 import { BusinessUnit, DisplayName, Offset, StringEnum } from './common.schema.js';
 import { PacingInput } from './session.schema.js';
 
@@ -23,9 +24,15 @@ export const BlastFields = Type.Object(
     phoneColumn: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
     defaultCountry: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$' })),
     businessUnit: Type.Optional(BusinessUnit),
+    followUpOf: Type.Optional(Type.String({ format: 'uuid' })),
+    segment: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+    after: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    stopOnReply: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
+
+const SEGMENT_HELP = FOLLOW_UP_SEGMENTS.map((segment) => `${segment}: ${SEGMENT_DESCRIPTIONS[segment]}`).join('; ');
 
 /** For the OpenAPI document only: the multipart form. */
 export const BlastUploadBody = Type.Object({
@@ -43,6 +50,28 @@ export const BlastUploadBody = Type.Object({
   phoneColumn: Type.Optional(Type.String()),
   defaultCountry: Type.Optional(Type.String()),
   businessUnit: Type.Optional(Type.String()),
+  followUpOf: Type.Optional(
+    Type.String({
+      format: 'uuid',
+      description: "A follow-up: the recipients are a segment of this earlier blast's (visible to the key; its unit and list columns are the follow-up's). Instead of listId or recipientsFile.",
+    }),
+  ),
+  segment: Type.Optional(
+    Type.String({
+      enum: [...FOLLOW_UP_SEGMENTS],
+      description: `With followUpOf: which of the parent's recipients, as the parent's ledger stands when the follow-up starts. ${SEGMENT_HELP}. Skipped recipients are in none.`,
+    }),
+  ),
+  after: Type.Optional(
+    Type.String({
+      description: "With followUpOf: start this long after the parent's end (ISO 8601 duration in W/D/H/M/S, e.g. PT24H, P2D; at most 366 days). Default: at the parent's end. Not with scheduledAt.",
+    }),
+  ),
+  stopOnReply: Type.Optional(
+    Type.String({
+      description: "true: skip (REPLIED) a recipient who replied after this blast was created, to one of its sessions or (a follow-up) to its parent. Any blast.",
+    }),
+  ),
 });
 
 const Figures = {
@@ -79,6 +108,19 @@ export const BlastResponse = Type.Object(
     completedAt: Type.Union([Type.String(), Type.Null()]),
     pause: Type.Union([Type.Object({ reason: Type.String(), detail: Type.Union([Type.String(), Type.Null()]) }), Type.Null()]),
     error: Type.Union([Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }), Type.Null()]),
+    stopOnReply: Type.Boolean({ description: 'Recipients who replied after the blast was created are skipped (REPLIED).' }),
+    followUp: Type.Union(
+      [
+        Type.Object({
+          of: Type.String({ description: 'The parent blast.' }),
+          segment: StringEnum(FOLLOW_UP_SEGMENTS),
+          after: Type.Union([Type.String(), Type.Null()], { description: "ISO 8601 duration after the parent's end; null: at its end." }),
+          waitingForParent: Type.Boolean({ description: 'Status scheduled, and the parent has not ended: scheduledAt is null until it does.' }),
+        }),
+        Type.Null(),
+      ],
+      { description: "A follow-up: its recipients are the parent's segment, taken at its start (scheduledAt, known once the parent has ended)." },
+    ),
     ...Figures,
     createdAt: Type.String(),
     updatedAt: Type.String(),
@@ -116,6 +158,17 @@ export const BlastReplyItem = Type.Object({
   text: Type.Union([Type.String(), Type.Null()], { description: 'The text or caption (at most 4,096 characters); null when none.' }),
   receivedAt: Type.String({ format: 'date-time' }),
   optOut: Type.Boolean({ description: 'An opt-out keyword: the number was put on the unit\'s opt-out list.' }),
+});
+
+export const BlastSegments = Type.Object({
+  blastId: Type.String(),
+  status: StringEnum(BLAST_STATUSES),
+  segments: Type.Object(
+    Object.fromEntries(FOLLOW_UP_SEGMENTS.map((segment) => [segment, Type.Integer({ description: SEGMENT_DESCRIPTIONS[segment] })])) as Record<
+      (typeof FOLLOW_UP_SEGMENTS)[number],
+      ReturnType<typeof Type.Integer>
+    >,
+  ),
 });
 
 export const BlastQuery = Type.Object(

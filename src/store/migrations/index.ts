@@ -13,6 +13,7 @@ import * as m0011 from './0011-number-checks.js';
 import * as m0012 from './0012-new-chat-cap.js';
 import * as m0013 from './0013-sandbox-backlog-uid.js';
 import * as m0014 from './0014-replies.js';
+import * as m0015 from './0015-follow-ups.js';
 import * as m0018 from './0018-sandbox-backlog-kind.js';
 import * as m0019 from './0019-list-origin.js';
 
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0012-new-chat-cap': m0012,
   '0013-sandbox-backlog-uid': m0013,
   '0014-replies': m0014,
+  '0015-follow-ups': m0015,
   '0018-sandbox-backlog-kind': m0018,
   '0019-list-origin': m0019,
 };

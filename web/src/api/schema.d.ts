@@ -2508,7 +2508,7 @@ export interface paths {
         put?: never;
         /**
          * Create a blast: a paced, personalised campaign from one or more sessions; answers 202 at once
-         * @description multipart/form-data (as documented) or a JSON body with listId. The recipients come from listId or from a recipientsFile imported first. Follow GET /api/blasts/{id} or the WebSocket (GET /api/ws-ticket?blastId=…). Errors: 404 SESSION_NOT_FOUND / LIST_NOT_FOUND, 409 SESSION_NOT_LINKED / LIST_FAILED, 422 SESSION_OTHER_UNIT / TEMPLATE_UNKNOWN_VARIABLES / MESSAGE_TOO_LONG / LIST_EMPTY, 400 TEMPLATE_SYNTAX / TEMPLATE_TOO_LONG / RECIPIENTS_REQUIRED / SCHEDULE_IN_PAST / SCHEDULE_TOO_FAR / VALIDATION_FAILED, 413 UPLOAD_TOO_LARGE / MEDIA_TOO_LARGE, 408 UPLOAD_TOO_SLOW (a file still coming after an hour), 415 UNSUPPORTED_FILE_TYPE / UNSUPPORTED_MEDIA_TYPE. With a recipientsFile, a variable the file lacks fails the blast (status failed, error TEMPLATE_UNKNOWN_VARIABLES) once imported, before anything is sent. WhatsApp takes 65,536 characters in a text and 1,024 in a caption (with media): a message longer than that on its own is TEMPLATE_TOO_LONG; one the longest values of a ready list can make longer is MESSAGE_TOO_LONG; a row of a file uploaded with the blast whose message is longer fails alone (reason MESSAGE_TOO_LONG) and the others are sent.
+         * @description multipart/form-data (as documented) or a JSON body with listId. The recipients come from listId or from a recipientsFile imported first. Follow GET /api/blasts/{id} or the WebSocket (GET /api/ws-ticket?blastId=…). Errors: 404 SESSION_NOT_FOUND / LIST_NOT_FOUND, 409 SESSION_NOT_LINKED / LIST_FAILED, 422 SESSION_OTHER_UNIT / TEMPLATE_UNKNOWN_VARIABLES / MESSAGE_TOO_LONG / LIST_EMPTY, 400 TEMPLATE_SYNTAX / TEMPLATE_TOO_LONG / RECIPIENTS_REQUIRED / SCHEDULE_IN_PAST / SCHEDULE_TOO_FAR / VALIDATION_FAILED, 413 UPLOAD_TOO_LARGE / MEDIA_TOO_LARGE, 408 UPLOAD_TOO_SLOW (a file still coming after an hour), 415 UNSUPPORTED_FILE_TYPE / UNSUPPORTED_MEDIA_TYPE. With a recipientsFile, a variable the file lacks fails the blast (status failed, error TEMPLATE_UNKNOWN_VARIABLES) once imported, before anything is sent. WhatsApp takes 65,536 characters in a text and 1,024 in a caption (with media): a message longer than that on its own is TEMPLATE_TOO_LONG; one the longest values of a ready list can make longer is MESSAGE_TOO_LONG; a row of a file uploaded with the blast whose message is longer fails alone (reason MESSAGE_TOO_LONG) and the others are sent. A follow-up gives followUpOf (an earlier blast) and segment instead of listId/recipientsFile, and optionally after (ISO 8601 duration): it waits (status scheduled, followUp.waitingForParent) for the parent to end (completed or cancelled), then starts at its end plus after, and its recipients are the parent's segment as the ledger stands at that start, with the parent's list columns as variables. Segment errors: 400 SEGMENT_REQUIRED / UNKNOWN_SEGMENT / SEGMENT_WITHOUT_FOLLOW_UP / AFTER_WITHOUT_FOLLOW_UP / FOLLOW_UP_WITH_RECIPIENTS / SCHEDULED_AT_ON_FOLLOW_UP / INVALID_DURATION / AFTER_TOO_FAR, 404 PARENT_NOT_FOUND, 409 PARENT_FAILED (it failed before sending anything) / PARENT_LIST_DELETED, 422 PARENT_OTHER_UNIT. At its start an empty segment fails the follow-up with SEGMENT_EMPTY; a parent gone or failed before sending anything fails it with PARENT_NOT_FOUND / PARENT_FAILED. stopOnReply (any blast) skips, with reason REPLIED, a recipient who replied after the blast was created: to one of the blast's sessions, or (a follow-up) a reply attributed to the parent.
          */
         post: {
             parameters: {
@@ -2553,6 +2553,20 @@ export interface paths {
                         phoneColumn?: string;
                         defaultCountry?: string;
                         businessUnit?: string;
+                        /**
+                         * Format: uuid
+                         * @description A follow-up: the recipients are a segment of this earlier blast's (visible to the key; its unit and list columns are the follow-up's). Instead of listId or recipientsFile.
+                         */
+                        followUpOf?: string;
+                        /**
+                         * @description With followUpOf: which of the parent's recipients, as the parent's ledger stands when the follow-up starts. not_delivered: accepted by WhatsApp (sent) with no delivery receipt; not_read: accepted by WhatsApp (sent or delivered), not read; not_replied: accepted by WhatsApp (sent, delivered or read) with no reply attributed; replied: a reply was attributed to the recipient (any status but skipped); failed: the send failed; delivered: delivered or read. Skipped recipients are in none.
+                         * @enum {string}
+                         */
+                        segment?: "not_delivered" | "not_read" | "not_replied" | "replied" | "failed" | "delivered";
+                        /** @description With followUpOf: start this long after the parent's end (ISO 8601 duration in W/D/H/M/S, e.g. PT24H, P2D; at most 366 days). Default: at the parent's end. Not with scheduledAt. */
+                        after?: string;
+                        /** @description true: skip (REPLIED) a recipient who replied after this blast was created, to one of its sessions or (a follow-up) to its parent. Any blast. */
+                        stopOnReply?: string;
                     };
                     "application/json": {
                         /** @description The session (WhatsApp account) to send from. */
@@ -2588,6 +2602,20 @@ export interface paths {
                         phoneColumn?: string;
                         defaultCountry?: string;
                         businessUnit?: string;
+                        /**
+                         * Format: uuid
+                         * @description A follow-up: the recipients are a segment of this earlier blast's (visible to the key; its unit and list columns are the follow-up's). Instead of listId or recipientsFile.
+                         */
+                        followUpOf?: string;
+                        /**
+                         * @description With followUpOf: which of the parent's recipients, as the parent's ledger stands when the follow-up starts. not_delivered: accepted by WhatsApp (sent) with no delivery receipt; not_read: accepted by WhatsApp (sent or delivered), not read; not_replied: accepted by WhatsApp (sent, delivered or read) with no reply attributed; replied: a reply was attributed to the recipient (any status but skipped); failed: the send failed; delivered: delivered or read. Skipped recipients are in none.
+                         * @enum {string}
+                         */
+                        segment?: "not_delivered" | "not_read" | "not_replied" | "replied" | "failed" | "delivered";
+                        /** @description With followUpOf: start this long after the parent's end (ISO 8601 duration in W/D/H/M/S, e.g. PT24H, P2D; at most 366 days). Default: at the parent's end. Not with scheduledAt. */
+                        after?: string;
+                        /** @description true: skip (REPLIED) a recipient who replied after this blast was created, to one of its sessions or (a follow-up) to its parent. Any blast. */
+                        stopOnReply?: string;
                     };
                 };
             };
@@ -2667,7 +2695,7 @@ export interface paths {
                         "application/json": components["schemas"]["ErrorResponse"];
                     };
                 };
-                /** @description TEMPLATE_UNKNOWN_VARIABLES, MESSAGE_TOO_LONG, SESSION_OTHER_UNIT, LIST_OTHER_UNIT, LIST_EMPTY. */
+                /** @description TEMPLATE_UNKNOWN_VARIABLES, MESSAGE_TOO_LONG, SESSION_OTHER_UNIT, LIST_OTHER_UNIT, LIST_EMPTY, PARENT_OTHER_UNIT. */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -3024,6 +3052,92 @@ export interface paths {
                                 replyText: string | null;
                             }[];
                             total: number;
+                        };
+                    };
+                };
+                /** @description VALIDATION_FAILED (with details listing each field) or another bad-request code. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description API_KEY_MISSING or API_KEY_INVALID. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The resource does not exist or is not visible to this key. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/blasts/{id}/segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many of the blast's recipients each follow-up segment holds now (one grouped count of its ledger)
+         * @description The sizes a follow-up (POST /api/blasts with followUpOf and segment) would get if it started now; a follow-up takes its segment when it starts, so receipts and replies arriving meanwhile move recipients between segments. Skipped recipients are in none.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            blastId: string;
+                            /** @enum {string} */
+                            status: "importing" | "scheduled" | "running" | "paused" | "completed" | "cancelled" | "failed";
+                            segments: {
+                                /** @description accepted by WhatsApp (sent) with no delivery receipt */
+                                not_delivered: number;
+                                /** @description accepted by WhatsApp (sent or delivered), not read */
+                                not_read: number;
+                                /** @description accepted by WhatsApp (sent, delivered or read) with no reply attributed */
+                                not_replied: number;
+                                /** @description a reply was attributed to the recipient (any status but skipped) */
+                                replied: number;
+                                /** @description the send failed */
+                                failed: number;
+                                /** @description delivered or read */
+                                delivered: number;
+                            };
                         };
                     };
                 };
@@ -3787,6 +3901,19 @@ export interface components {
                 code: string;
                 message: string;
                 details?: unknown;
+            } | null;
+            /** @description Recipients who replied after the blast was created are skipped (REPLIED). */
+            stopOnReply: boolean;
+            /** @description A follow-up: its recipients are the parent's segment, taken at its start (scheduledAt, known once the parent has ended). */
+            followUp: {
+                /** @description The parent blast. */
+                of: string;
+                /** @enum {string} */
+                segment: "not_delivered" | "not_read" | "not_replied" | "replied" | "failed" | "delivered";
+                /** @description ISO 8601 duration after the parent's end; null: at its end. */
+                after: string | null;
+                /** @description Status scheduled, and the parent has not ended: scheduledAt is null until it does. */
+                waitingForParent: boolean;
             } | null;
             total: number;
             /** @description Accepted by WhatsApp (delivered and read included). */

@@ -6,6 +6,7 @@ import { formatDateTime, formatDuration, formatNumber, formatPercent } from '../
 import { useResource, useTicker } from '../hooks';
 import { href } from '../router';
 import { BlastChart } from './blast-chart';
+import { canFollowUp, FollowUpDialog, FollowUpNotice } from './blast-follow-up';
 import { BlastRecipients } from './blast-recipients';
 import { BlastReplies } from './blast-replies';
 import { applyFrame, doneOf, FINAL_STATUSES, formatRate, pauseReasonText, sessionPauseText } from './blast-shared';
@@ -62,7 +63,8 @@ function Controls(props: { blast: Blast; onChange: (blast: Blast) => void; onCon
     if (next instanceof HTMLHeadingElement) next.tabIndex = -1;
     next?.focus();
   }, [refocus]);
-  const canPause = blast.status === 'scheduled' || blast.status === 'running';
+  // A follow-up waiting to start has no ledger yet to hold: it can be cancelled, not paused.
+  const canPause = (blast.status === 'scheduled' && blast.followUp === null) || blast.status === 'running';
   const canResume = blast.status === 'paused';
   const canCancel = !FINAL_STATUSES.has(blast.status);
 
@@ -127,7 +129,7 @@ function StatusNotices(props: { blast: Blast }) {
           Nothing is sent until it is resumed{blast.pause?.reason === 'SESSION_RESTRICTED' ? '; resuming gives the restricted accounts another go' : ''}.
         </Alert>
       )}
-      {blast.status === 'scheduled' && blast.scheduledAt !== null && (
+      {blast.status === 'scheduled' && blast.scheduledAt !== null && blast.followUp === null && (
         <Alert kind="info" title={`Scheduled for ${formatDateTime(blast.scheduledAt)}`}>
           It starts by itself then. Pause it to hold it, or cancel it.
         </Alert>
@@ -211,6 +213,7 @@ export function BlastDetailScreen(props: { blastId: string }) {
   const [live, setLive] = useState<ConnectionState>('connecting');
   const [refreshKey, setRefreshKey] = useState(0);
   const [conflict, setConflict] = useState<string | undefined>(undefined);
+  const [followingUp, setFollowingUp] = useState(false);
   /** Something changed since the chart and the recipients were last read. */
   const dirty = useRef(false);
   const statusRef = useRef<Blast['status'] | undefined>(undefined);
@@ -281,6 +284,12 @@ export function BlastDetailScreen(props: { blastId: string }) {
           </span>
         }
         actions={
+          <>
+          {canFollowUp(blast) && (
+            <Button variant="primary" onClick={() => { setFollowingUp(true); }}>
+              Follow up
+            </Button>
+          )}
           <Controls
             blast={blast}
             onChange={(next) => {
@@ -292,8 +301,11 @@ export function BlastDetailScreen(props: { blastId: string }) {
               if (message !== undefined) resource.reload();
             }}
           />
+          </>
         }
       />
+      <FollowUpDialog blast={blast} open={followingUp} onClose={() => { setFollowingUp(false); }} />
+      <FollowUpNotice blast={blast} />
       {conflict !== undefined && (
         <Alert kind="warning" title="That cannot be done now">
           {conflict}
