@@ -55,16 +55,22 @@ interface SheetRef {
 async function readWorkbook(zip: ZipArchive, entry: Entry, budget: InflateBudget): Promise<{ sheets: SheetRef[]; date1904: boolean }> {
   const sheets: SheetRef[] = [];
   let date1904 = false;
+  // The main workbookPr is a child of the root. Excel for Mac writes a second one, <x15:workbookPr/>
+  // inside an extension list, without date1904: read there, it would switch the 1904 system off.
+  let depth = 0;
   const handlers: XmlHandlers = {
     open(name, tag) {
-      if (name === 'workbookPr') date1904 = isTrue(tag.get('date1904'));
+      depth += 1;
+      if (name === 'workbookPr' && depth === 2) date1904 = isTrue(tag.get('date1904'));
       if (name === 'sheet') {
         const attributes = tag.all();
         const relId = relationshipId(attributes);
         if (relId !== undefined) sheets.push({ relId, hidden: attributes.state === 'hidden' || attributes.state === 'veryHidden' });
       }
     },
-    close: () => undefined,
+    close() {
+      depth -= 1;
+    },
     text: () => undefined,
   };
   await parsePart(zip, entry, budget, handlers, { maxTokenChars: MAX_TOKEN_CHARS });
