@@ -36,4 +36,21 @@ describe('reading as the user sees it (issue 19)', () => {
     });
     expect(await collect(readXlsxRows(target))).toEqual([{ rowNumber: 1, cells: ['2019-01-01'] }]);
   });
+
+  it('durations ([h]:mm:ss, [mm]:ss, [s], built-in 46) show as Excel shows them, not as 1900 dates', async () => {
+    // Excel writes a custom duration code to numFmts; built-in 46 ([h]:mm:ss) it never writes.
+    const styles = stylesXml([0, 46, 164, 165, 166, 167], { 164: '[h]:mm:ss', 165: '[mm]:ss', 166: '[s]', 167: '[h]:mm:ss.00' });
+    const sheet = worksheetXml(
+      [
+        row(1, [n('A1', '1.5', 1), n('B1', '10.6320601851852', 2), n('C1', '0.177199074074074', 3), n('D1', '1.0000115740740', 4), n('E1', '1.5', 5)]),
+        // Under a day too: the same shape, not a time of day.
+        row(2, [n('A2', '0.25', 1), n('B2', '0.0416666666666667', 2)]),
+      ].join(''),
+    );
+    const target = await writeWorkbook(file('durations.xlsx'), { sheets: [{ name: 'Sheet1', target: 'worksheets/sheet1.xml', xml: sheet }], styles });
+    expect(await collect(readXlsxRows(target))).toEqual([
+      { rowNumber: 1, cells: ['36:00:00', '255:10:10', '255:10', '86401', '36:00:00.00'] },
+      { rowNumber: 2, cells: ['6:00:00', '1:00:00'] },
+    ]);
+  });
 });
