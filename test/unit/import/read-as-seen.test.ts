@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readXlsxRows } from '../../../src/import/xlsx-reader.js';
 import {
-  collect, fixtureDir, n, row, sharedStringsXml, stylesXml, worksheetXml, writeWorkbook,
+  collect, fixtureDir, n, row, s, sharedStringsXml, stylesXml, worksheetXml, writeWorkbook,
 } from '../../fixtures/spreadsheets.js';
 
 const dir = fixtureDir();
@@ -52,5 +52,13 @@ describe('reading as the user sees it (issue 19)', () => {
       { rowNumber: 1, cells: ['36:00:00', '255:10:10', '255:10', '86401', '36:00:00.00'] },
       { rowNumber: 2, cells: ['6:00:00', '1:00:00'] },
     ]);
+  });
+
+  it('line ends inside cells: a literal CRLF reads as LF, as Excel shows it; _x000D_ still gives a CR', async () => {
+    // LibreOffice writes the line break of a cell as it was typed; a file edited on Windows has CRLF.
+    const strings = sharedStringsXml(['line one\r\nline two', 'kept_x000D_\r\nCR']);
+    const sheet = worksheetXml(row(1, [s('A1', 0), s('B1', 1), '<c r="C1" t="inlineStr"><is><t>in\r\nline</t></is></c>', '<c r="D1" t="str"><v>x\ry</v></c>']));
+    const target = await writeWorkbook(file('line-ends.xlsx'), { sheets: [{ name: 'Sheet1', target: 'worksheets/sheet1.xml', xml: sheet }], sharedStrings: strings });
+    expect(await collect(readXlsxRows(target))).toEqual([{ rowNumber: 1, cells: ['line one\nline two', 'kept\r\nCR', 'in\nline', 'x\ny'] }]);
   });
 });
