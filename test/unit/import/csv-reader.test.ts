@@ -132,6 +132,13 @@ describe('csv reader', () => {
     ]);
   });
 
+  it('a "sep=" line with a CR line end (classic Mac) is hidden too', async () => {
+    expect((await read('sep=;\rphone;name\r628111;Ani\n')).map((r) => [r.rowNumber, r.cells])).toEqual([
+      [1, ['phone', 'name']],
+      [2, ['628111', 'Ani']],
+    ]);
+  });
+
   it('a CRLF cut in two by the read buffer is one line end', async () => {
     // The file is read 64 KiB at a time: put a CR as the last byte of the first chunk.
     const first = `phone,name\n${'628111,Ani\r\n'.repeat(5041)}`;
