@@ -61,7 +61,7 @@ export interface CreateBlastInput {
   message: string;
   listId?: string | undefined;
   /** A spreadsheet uploaded with the blast: it becomes a list first. */
-  recipientsFile?: { blob: StagedBlob; fileName: string; phoneColumn?: string | undefined; defaultCountry?: string | undefined } | undefined;
+  recipientsFile?: { blob: StagedBlob; fileName: string; phoneColumn?: string | undefined; defaultCountry?: string | undefined; encoding?: string | undefined } | undefined;
   media?: { blob: StagedBlob; fileName: string } | undefined;
   scheduledAt?: string | undefined;
   checkNumbers?: boolean | undefined;
@@ -278,7 +278,7 @@ export function createBlastService(deps: {
         assertMessageFits(compiled, media !== null);
         const list = await deps.lists.create(
           principal,
-          { name: input.name ?? file.fileName, phoneColumn: file.phoneColumn, defaultCountry: file.defaultCountry, businessUnit, purpose: 'recipients' },
+          { name: input.name ?? file.fileName, phoneColumn: file.phoneColumn, defaultCountry: file.defaultCountry, encoding: file.encoding, businessUnit, purpose: 'recipients' },
           file.blob,
           file.fileName,
           requestId,

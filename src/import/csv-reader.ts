@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { Readable, pipeline } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { declaredDelimiter, sniffDelimiter } from './csv-sniff.js';
+import { LEGACY_TEXT_ADVICE } from './file-head.js';
 import { ImportError, isImportError, isSystemError } from './import-errors.js';
 import { cellTooLarge, RowGate } from './row-gate.js';
 import { resolveLimits, type ReadLimits, type SheetRow } from './sheet-reader.js';
@@ -100,7 +101,7 @@ function asCsvError(error: unknown, recordNumber: number, limits: ReadLimits): u
     return new ImportError('CORRUPT_FILE', `The CSV file cannot be read: ${error.message}`, { code: error.code, recordNumber }, { cause: error });
   }
   if (error instanceof TypeError && 'code' in error && error.code === 'ERR_ENCODING_INVALID_ENCODED_DATA') {
-    return new ImportError('UNSUPPORTED_FILE_TYPE', 'The CSV file is not UTF-8 text throughout (a legacy encoding further down). In Excel, save it as "CSV UTF-8 (Comma delimited)", or upload the .xlsx workbook.', { recordNumber }, { cause: error });
+    return new ImportError('UNSUPPORTED_FILE_TYPE', `The CSV file is not UTF-8 text throughout (a legacy encoding further down). ${LEGACY_TEXT_ADVICE}`, { recordNumber }, { cause: error });
   }
   return error;
 }
