@@ -336,7 +336,7 @@ describe.each(['kysely store', 'sqlite import store'] as const)('with the %s', (
     });
   });
   describe('the same sheet saved as .xlsx and as CSV (issue 19)', () => {
-    it('gives the same counts and the same values', async () => {
+    it('Excel: gives the same counts and the same values', async () => {
       // As Excel saves it: row 4 left empty (not stored in the xlsx, an empty line in the CSV), a
       // duration, a date, a line break typed in a cell (CRLF in the file), an error cell (#N/A).
       const strings = sharedStringsXml(['phone', 'name', 'since', 'call time', 'note', 'Ani', 'Budi', 'line one\r\nline two', 'Cita']);
@@ -368,6 +368,35 @@ describe.each(['kysely store', 'sqlite import store'] as const)('with the %s', (
       ]);
       expect(await values(fromCsv)).toEqual(await values(fromXlsx));
       expect((await rejectsOf(fromCsv)).map((r) => [r.rowNumber, r.reason])).toEqual((await rejectsOf(fromXlsx)).map((r) => [r.rowNumber, r.reason]));
+    });
+
+    it('LibreOffice: the same, with its row attributes, LF line breaks and a CSV written with LF', async () => {
+      const attrs = ' customFormat="false" ht="12.8" hidden="false" customHeight="false" outlineLevel="0" collapsed="false"';
+      const strings = sharedStringsXml(['phone', 'name', 'call time', 'Ani', 'Budi', 'two\nlines']);
+      const styles = stylesXml([0, 164], { 164: '[HH]:MM:SS' });
+      const sheet = worksheetXml(
+        [
+          row(1, [s('A1', 0, 0), s('B1', 1, 0), s('C1', 2, 0)], attrs),
+          row(2, [n('A2', '6281234567890', 0), s('B2', 3, 0), n('C2', '1.5', 1)], attrs),
+          // Row 3 is empty: LibreOffice does not store it.
+          row(4, [n('A4', '6281234567891', 0), s('B4', 5, 0), n('C4', '0.5', 1)], attrs),
+          row(5, [n('A5', '12', 0), s('B5', 4, 0)], attrs),
+        ].join(''),
+      );
+      const xlsx = await writeWorkbook(path.join(dir, 'libre-same.xlsx'), { sheets: [{ name: 'Sheet1', target: 'worksheets/sheet1.xml', xml: sheet }], sharedStrings: strings, styles });
+      const csv = writeText(path.join(dir, 'libre-same.csv'), 'phone,name,call time\n6281234567890,Ani,36:00:00\n,,\n6281234567891,"two\nlines",12:00:00\n12,Budi,\n');
+      const fromXlsx = await importFile(xlsx);
+      const fromCsv = await importFile(csv);
+      expect(fromXlsx.counts).toEqual({ rows: 4, valid: 2, duplicates: 0, invalid: 1, blank: 1 });
+      expect(fromCsv.counts).toEqual(fromXlsx.counts);
+      const values = async (list: RecipientList) => (await recipientsOf(list)).map((r) => [r.rowNumber, r.phone, r.vars]);
+      expect(await values(fromXlsx)).toEqual([
+        [2, '+6281234567890', { name: 'Ani', call_time: '36:00:00' }],
+        [4, '+6281234567891', { name: 'two\nlines', call_time: '12:00:00' }],
+      ]);
+      expect(await values(fromCsv)).toEqual(await values(fromXlsx));
+      expect((await rejectsOf(fromCsv)).map((r) => [r.rowNumber, r.reason])).toEqual([[5, 'INVALID_PHONE']]);
+      expect((await rejectsOf(fromXlsx)).map((r) => [r.rowNumber, r.reason])).toEqual([[5, 'INVALID_PHONE']]);
     });
   });
 });
