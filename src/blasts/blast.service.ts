@@ -63,7 +63,7 @@ export interface CreateBlastInput {
   message: string;
   listId?: string | undefined;
   /** A spreadsheet uploaded with the blast: it becomes a list first. */
-  recipientsFile?: { blob: StagedBlob; fileName: string; phoneColumn?: string | undefined; defaultCountry?: string | undefined } | undefined;
+  recipientsFile?: { blob: StagedBlob; fileName: string; phoneColumn?: string | undefined; defaultCountry?: string | undefined; encoding?: string | undefined } | undefined;
   media?: { blob: StagedBlob; fileName: string } | undefined;
   scheduledAt?: string | undefined;
   checkNumbers?: boolean | undefined;
@@ -357,7 +357,15 @@ export function createBlastService(deps: {
         assertMessageFits(compiled, media !== null);
         const list = await deps.lists.create(
           principal,
-          { name: input.name ?? file.fileName, phoneColumn: file.phoneColumn, defaultCountry: file.defaultCountry, businessUnit, purpose: 'recipients', createdForBlast: id },
+          {
+            name: input.name ?? file.fileName,
+            phoneColumn: file.phoneColumn,
+            defaultCountry: file.defaultCountry,
+            encoding: file.encoding,
+            businessUnit,
+            purpose: 'recipients',
+            createdForBlast: id,
+          },
           file.blob,
           file.fileName,
           requestId,

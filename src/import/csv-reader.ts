@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { Readable, pipeline } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { declaredDelimiter, sniffDelimiter } from './csv-sniff.js';
+import { LEGACY_TEXT_ADVICE } from './file-head.js';
 import { ImportError, isImportError, isSystemError } from './import-errors.js';
 import { cellTooLarge, RowGate } from './row-gate.js';
 import { resolveLimits, type ReadLimits, type SheetRow } from './sheet-reader.js';
@@ -12,7 +13,7 @@ const SNIFF_BYTES = 64 * 1024;
 /**
  * Streams the records of a UTF-8 CSV file, or a UTF-16 one with its byte order mark (delimiter
  * sniffed or named by a `sep=` first line, BOM dropped, quoted fields with line breaks and
- * doubled quotes, CRLF, LF or CR, rows of any length). Text that is not valid in its encoding is refused rather than decoded with replacement
+ * doubled quotes, CRLF, LF or CR line ends in any mix, rows of any length). Text that is not valid in its encoding is refused rather than decoded with replacement
  * characters, so a name never comes out garbled: the user is told to save as "CSV UTF-8".
  */
 export async function* readCsvRows(filePath: string, limits: Partial<ReadLimits> = {}): AsyncGenerator<SheetRow, void, undefined> {
@@ -34,6 +35,10 @@ export async function* readCsvBatches(filePath: string, limits: Partial<ReadLimi
     relax_column_count: true,
     // A stray quote inside an unquoted field (5'11") is text, as Excel reads it.
     relax_quotes: true,
+    // Every line end in any mix: left to itself the parser takes the first one it sees as the only
+    // one, and a file edited in two places (CRLF rows, an LF row added at the end) merges rows.
+    // CRLF first, so that it is one line end and not two.
+    record_delimiter: ['\r\n', '\n', '\r'],
     skip_empty_lines: false,
     // The parser's limit is per record; fields are checked one by one below.
     max_record_size: Math.min(resolved.maxCellChars * resolved.maxColumns, 64 * 1024 * 1024),
@@ -96,7 +101,7 @@ function asCsvError(error: unknown, recordNumber: number, limits: ReadLimits): u
     return new ImportError('CORRUPT_FILE', `The CSV file cannot be read: ${error.message}`, { code: error.code, recordNumber }, { cause: error });
   }
   if (error instanceof TypeError && 'code' in error && error.code === 'ERR_ENCODING_INVALID_ENCODED_DATA') {
-    return new ImportError('UNSUPPORTED_FILE_TYPE', 'The CSV file is not UTF-8 text throughout (a legacy encoding further down). In Excel, save it as "CSV UTF-8 (Comma delimited)", or upload the .xlsx workbook.', { recordNumber }, { cause: error });
+    return new ImportError('UNSUPPORTED_FILE_TYPE', `The CSV file is not UTF-8 text throughout (a legacy encoding further down). ${LEGACY_TEXT_ADVICE}`, { recordNumber }, { cause: error });
   }
   return error;
 }

@@ -5,7 +5,7 @@ const CANDIDATES: readonly CsvDelimiter[] = [',', ';', '\t', '|'];
 const SAMPLE_RECORDS = 20;
 
 /** `sep=X` alone on the first line (after a byte order mark, which the decoders drop). */
-const SEP_LINE = /^sep=([^"\r\n])\r?\n/i;
+const SEP_LINE = /^sep=([^"\r\n])(?:\r\n?|\n)/i;
 
 /**
  * The delimiter a `sep=;` first line names: files written "for Excel" carry it so that any locale

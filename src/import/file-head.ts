@@ -1,7 +1,11 @@
 import { strictDecoder, textEncodingOf } from './text-encoding.js';
 
 /** What the first bytes of an upload say it is, before anything opens it. */
-export type HeadVerdict = { kind: 'zip' } | { kind: 'text' } | { kind: 'refused'; what: string; advice?: string };
+export type HeadVerdict =
+  | { kind: 'zip' }
+  | { kind: 'text' }
+  /** otherEncoding: no known file, so possibly text in an encoding the upload names (UTF-16 without its mark has NULs). */
+  | { kind: 'refused'; what: string; advice?: string; otherEncoding?: true };
 
 /** Signatures of files people upload by mistake, refused with a message that says what they are. */
 const REFUSED: readonly { magic: Buffer; what: string; advice?: string }[] = [
@@ -19,6 +23,10 @@ const REFUSED: readonly { magic: Buffer; what: string; advice?: string }[] = [
 ];
 const ZIP = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 
+/** What to do about a CSV in a legacy code page: re-save it, or say which code page it is. */
+export const LEGACY_TEXT_ADVICE =
+  'In Excel, save it as "CSV UTF-8 (Comma delimited)", or upload the .xlsx workbook, or name its encoding in the upload\'s encoding field (a WHATWG label such as windows-1252, iso-8859-15 or shift_jis).';
+
 /**
  * Judges a file by its first bytes (up to 64 KB; a character cut at the end is fine): a zip (an
  * xlsx, or another zip the reader will name), text in UTF-8 or in UTF-16 with its byte order mark
@@ -31,12 +39,8 @@ export function judgeHead(head: Buffer): HeadVerdict {
   if (refused) return { kind: 'refused', what: refused.what, ...(refused.advice === undefined ? {} : { advice: refused.advice }) };
   const text = decodedHead(head);
   if (text !== undefined && !text.includes('\0')) return { kind: 'text' };
-  if (head.includes(0) || !looksLikeText(head)) return { kind: 'refused', what: 'not a spreadsheet (binary data)' };
-  return {
-    kind: 'refused',
-    what: 'text in a legacy encoding, not UTF-8',
-    advice: 'In Excel, save it as "CSV UTF-8 (Comma delimited)", or upload the .xlsx workbook.',
-  };
+  if (head.includes(0) || !looksLikeText(head)) return { kind: 'refused', what: 'not a spreadsheet (binary data)', otherEncoding: true };
+  return { kind: 'refused', what: 'text in a legacy encoding, not UTF-8', advice: LEGACY_TEXT_ADVICE, otherEncoding: true };
 }
 
 /** The sample as text in its encoding (UTF-8, or UTF-16 with a byte order mark); undefined when it is not valid in it. */

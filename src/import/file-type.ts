@@ -1,14 +1,15 @@
 import fs from 'node:fs';
 import { judgeHead } from './file-head.js';
 import { ImportError } from './import-errors.js';
-import type { SheetFileType } from './sheet-reader.js';
-import { openZip } from './zip-archive.js';
+import { DEFAULT_READ_LIMITS, type SheetFileType } from './sheet-reader.js';
+import { isWorkbookPackage } from './workbook-layout.js';
+import { InflateBudget, openZip } from './zip-archive.js';
 
 const HEAD_BYTES = 64 * 1024;
 
 /**
- * What the file is, by its bytes rather than its name (judgeHead): a zip holding
- * `xl/workbook.xml` is xlsx, text is csv, anything else is refused with UNSUPPORTED_FILE_TYPE
+ * What the file is, by its bytes rather than its name (judgeHead): a zip whose package
+ * relationships name a workbook part (isWorkbookPackage, the reader's own rule) is xlsx, text is csv, anything else is refused with UNSUPPORTED_FILE_TYPE
  * saying what it is (or EMPTY_FILE, or CORRUPT_FILE for a zip too damaged to list).
  */
 export async function detectFileType(filePath: string): Promise<SheetFileType> {
@@ -34,7 +35,7 @@ const OTHER_ZIPS: readonly { part: string; what: string; advice: string }[] = [
 async function otherZipKind(filePath: string): Promise<{ what: string; advice?: string } | undefined> {
   const zip = await openZip(filePath);
   try {
-    if (zip.find('xl/workbook.xml') !== undefined) return undefined;
+    if (await isWorkbookPackage(zip, new InflateBudget(DEFAULT_READ_LIMITS))) return undefined;
     return OTHER_ZIPS.find(({ part }) => zip.find(part) !== undefined) ?? { what: 'a zip archive that is not an .xlsx workbook' };
   } finally {
     zip.close();

@@ -4,41 +4,69 @@ import type { ReadLimits, SheetRow } from './sheet-reader.js';
 /**
  * The one place rows take their final shape and the row and cell limits are enforced, so the
  * xlsx and csv readers cannot drift apart. Blank rows wait here until a later row with content
- * shows they are not trailing; only their numbers are held, at most `maxRows` of them.
+ * shows they are not trailing; only runs of their numbers are held, at most `maxRows` rows.
+ *
+ * A row number skipped (an xlsx row the file does not store: Excel and LibreOffice leave empty
+ * rows out) is a blank row, the same one the CSV of that sheet has as an empty line, so the two
+ * count the same.
  */
 export class RowGate {
   private yielded = 0;
-  private readonly pendingBlanks: number[] = [];
+  /** Runs of blank rows waiting: first row number, count; pairs. */
+  private readonly pendingRuns: number[] = [];
+  private pending = 0;
   private blanksOverflowed = false;
+  private lastRowNumber = 0;
 
   constructor(private readonly limits: ReadLimits) {}
 
   /** Pushes onto `out` the rows that are now known to be handed out, in order. */
   accept(rowNumber: number, cells: string[], out: SheetRow[]): void {
+    const last = this.lastRowNumber;
+    if (rowNumber > last) {
+      if (rowNumber > last + 1) this.holdBlanks(last + 1, rowNumber - last - 1);
+      this.lastRowNumber = rowNumber;
+    }
     let length = cells.length;
     while (length > 0 && cells[length - 1] === '') length -= 1;
     if (length === 0) {
-      this.holdBlank(rowNumber);
+      this.holdBlanks(rowNumber, 1);
       return;
     }
     if (length !== cells.length) cells.length = length;
     this.checkCells(rowNumber, cells);
-    if (this.blanksOverflowed || this.yielded + this.pendingBlanks.length + 1 > this.limits.maxRows) {
+    if (this.blanksOverflowed || this.yielded + this.pending + 1 > this.limits.maxRows) {
       throw tooManyRows(this.limits.maxRows);
     }
-    if (this.pendingBlanks.length > 0) {
-      for (const blank of this.pendingBlanks) out.push({ rowNumber: blank, cells: [] });
-      this.yielded += this.pendingBlanks.length;
-      // Only when there were some: setting an array's length is a slow runtime call in V8.
-      this.pendingBlanks.length = 0;
-    }
+    if (this.pending > 0) this.release(out);
     this.yielded += 1;
     out.push({ rowNumber, cells });
   }
 
-  private holdBlank(rowNumber: number): void {
-    if (this.yielded + this.pendingBlanks.length < this.limits.maxRows) this.pendingBlanks.push(rowNumber);
-    else this.blanksOverflowed = true;
+  private holdBlanks(first: number, count: number): void {
+    if (this.yielded + this.pending + count > this.limits.maxRows) {
+      this.blanksOverflowed = true;
+      return;
+    }
+    const runs = this.pendingRuns;
+    const end = runs.length - 1;
+    // Consecutive blank rows extend the last run.
+    if (end > 0 && (runs[end - 1] ?? 0) + (runs[end] ?? 0) === first) runs[end] = (runs[end] ?? 0) + count;
+    else runs.push(first, count);
+    this.pending += count;
+  }
+
+  private release(out: SheetRow[]): void {
+    const runs = this.pendingRuns;
+    for (let k = 0; k < runs.length; k += 2) {
+      const first = runs[k] ?? 0;
+      const count = runs[k + 1] ?? 0;
+      for (let n = 0; n < count; n += 1) out.push({ rowNumber: first + n, cells: [] });
+    }
+    this.yielded += this.pending;
+    this.pending = 0;
+    // Only when there were some: setting an array's length is a slow runtime call in V8.
+    runs.length = 0;
   }
 
   private checkCells(rowNumber: number, cells: string[]): void {

@@ -7,8 +7,8 @@
  * - Trailing empty cells are dropped, so a blank row has `cells: []`.
  * - Blank rows between data rows are yielded (the caller counts them); blank rows after the last
  *   data row are not, because spreadsheets often carry thousands of formatted empty rows.
- * - xlsx rows that the file does not store at all (gaps in `r`) are not invented: `rowNumber`
- *   jumps instead.
+ * - xlsx rows that the file does not store (gaps in `r`: Excel and LibreOffice leave empty rows
+ *   out) are blank rows, as the CSV of the same sheet has them, so both count the same.
  */
 export interface SheetRow {
   rowNumber: number;

@@ -1,4 +1,5 @@
 import { booleanText, decodeEscapes, numberText, serialToIso } from './cell-values.js';
+import { elapsedText, type DateStyle } from './number-formats.js';
 import { tooManyColumns } from './row-gate.js';
 import type { RowGate } from './row-gate.js';
 import type { SheetRow } from './sheet-reader.js';
@@ -6,7 +7,7 @@ import type { XmlAttributes, XmlHandlers } from './xml-stream.js';
 
 export interface SheetContext {
   sharedStrings: { get(index: number): string | undefined };
-  dateStyles: readonly boolean[];
+  dateStyles: readonly DateStyle[];
   date1904: boolean;
   maxColumns: number;
 }
@@ -163,9 +164,10 @@ export class SheetRows implements XmlHandlers {
 
   private numberCell(cell: Cell): string {
     if (cell.value === '') return decodeEscapes(cell.inline);
-    if (this.context.dateStyles[cell.style] === true) {
-      const date = serialToIso(Number(cell.value), this.context.date1904);
-      if (date !== undefined) return date;
+    const style = this.context.dateStyles[cell.style];
+    if (style !== undefined) {
+      const shown = style === 'date' ? serialToIso(Number(cell.value), this.context.date1904) : elapsedText(Number(cell.value), style);
+      if (shown !== undefined) return shown;
     }
     return numberText(cell.value);
   }

@@ -19,10 +19,51 @@ interface Relationship {
 /** Parts read before the sheet are small; a generous cap keeps a crafted token from growing. */
 const MAX_TOKEN_CHARS = 1024 * 1024;
 
-export async function readWorkbookLayout(zip: ZipArchive, budget: InflateBudget): Promise<WorkbookLayout> {
+/**
+ * Where the workbook part is, the one rule for the file-type check and the reader: the part the
+ * package relationships (`_rels/.rels`) name as the office document, as Excel finds it (it need
+ * not be `xl/workbook.xml`), or `xl/workbook.xml` in a package without them.
+ */
+export async function findWorkbookPart(zip: ZipArchive, budget: InflateBudget): Promise<string> {
   const rootRels = zip.find('_rels/.rels');
   const rootTarget = rootRels ? findByType(await readRelationships(zip, rootRels, budget, ''), 'officeDocument') : undefined;
-  const workbookPath = rootTarget ?? 'xl/workbook.xml';
+  return rootTarget ?? 'xl/workbook.xml';
+}
+
+/**
+ * Whether the zip is a SpreadsheetML workbook: its workbook part (findWorkbookPart) is there and
+ * is XML whose root is <workbook> (a .docx names word/document.xml, an .xlsb a binary part).
+ * Reads no further than the root element.
+ */
+export async function isWorkbookPackage(zip: ZipArchive, budget: InflateBudget): Promise<boolean> {
+  const path = await findWorkbookPart(zip, budget);
+  const entry = zip.find(path);
+  if (!entry || !path.toLowerCase().endsWith('.xml')) return false;
+  const handlers: XmlHandlers = {
+    open(name) {
+      throw new RootElement(name);
+    },
+    close: () => undefined,
+    text: () => undefined,
+  };
+  try {
+    await parsePart(zip, entry, budget, handlers, { maxTokenChars: MAX_TOKEN_CHARS });
+  } catch (error) {
+    if (error instanceof RootElement) return error.name === 'workbook';
+    throw error;
+  }
+  return false;
+}
+
+/** Stops the read of a part at its root element (the parser passes it through: not a parse error). */
+class RootElement extends Error {
+  constructor(override readonly name: string) {
+    super(name);
+  }
+}
+
+export async function readWorkbookLayout(zip: ZipArchive, budget: InflateBudget): Promise<WorkbookLayout> {
+  const workbookPath = await findWorkbookPart(zip, budget);
   const workbookEntry = zip.find(workbookPath);
   if (!workbookEntry) throw missingPart(workbookPath);
 
@@ -55,16 +96,22 @@ interface SheetRef {
 async function readWorkbook(zip: ZipArchive, entry: Entry, budget: InflateBudget): Promise<{ sheets: SheetRef[]; date1904: boolean }> {
   const sheets: SheetRef[] = [];
   let date1904 = false;
+  // The main workbookPr is a child of the root. Excel for Mac writes a second one, <x15:workbookPr/>
+  // inside an extension list, without date1904: read there, it would switch the 1904 system off.
+  let depth = 0;
   const handlers: XmlHandlers = {
     open(name, tag) {
-      if (name === 'workbookPr') date1904 = isTrue(tag.get('date1904'));
+      depth += 1;
+      if (name === 'workbookPr' && depth === 2) date1904 = isTrue(tag.get('date1904'));
       if (name === 'sheet') {
         const attributes = tag.all();
         const relId = relationshipId(attributes);
         if (relId !== undefined) sheets.push({ relId, hidden: attributes.state === 'hidden' || attributes.state === 'veryHidden' });
       }
     },
-    close: () => undefined,
+    close() {
+      depth -= 1;
+    },
     text: () => undefined,
   };
   await parsePart(zip, entry, budget, handlers, { maxTokenChars: MAX_TOKEN_CHARS });

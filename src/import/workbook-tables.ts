@@ -1,6 +1,6 @@
 import type { Entry } from 'yauzl';
 import { decodeEscapes } from './cell-values.js';
-import { isDateFormat } from './number-formats.js';
+import { dateStyle, type DateStyle } from './number-formats.js';
 import { SharedStrings } from './shared-strings.js';
 import type { ReadLimits } from './sheet-reader.js';
 import { parsePart, type XmlHandlers } from './xml-stream.js';
@@ -40,10 +40,11 @@ export async function readSharedStrings(zip: ZipArchive, entry: Entry, budget: I
 }
 
 /**
- * For each cell format (the `s` index of a cell), whether its number format shows a date.
+ * For each cell format (the `s` index of a cell), whether its number format shows a date or a
+ * duration (elapsed time), or neither.
  * Only `cellXfs` counts: `cellStyleXfs` holds named styles that cells never point at directly.
  */
-export async function readDateStyles(zip: ZipArchive, entry: Entry, budget: InflateBudget, limits: ReadLimits): Promise<boolean[]> {
+export async function readDateStyles(zip: ZipArchive, entry: Entry, budget: InflateBudget, limits: ReadLimits): Promise<DateStyle[]> {
   const customCodes = new Map<number, string>();
   const formatIds: number[] = [];
   let inCellXfs = false;
@@ -62,7 +63,7 @@ export async function readDateStyles(zip: ZipArchive, entry: Entry, budget: Infl
     text: () => undefined,
   };
   await parsePart(zip, entry, budget, handlers, { maxTokenChars: maxTokenChars(limits) });
-  return formatIds.map((id) => isDateFormat(id, customCodes));
+  return formatIds.map((id) => dateStyle(id, customCodes));
 }
 
 /** Room for the longest legal cell even when every character is written as an entity. */

@@ -101,6 +101,8 @@ export class XmlFeed {
         // An entity reference cut by the chunk boundary waits for the rest.
         const amp = final ? -1 : s.lastIndexOf('&');
         if (amp >= i && s.indexOf(';', amp) === -1) end = amp;
+        // So does a CR that may be the first half of a CRLF (one line end, see lineEnds).
+        else if (!final && end > i && s.charCodeAt(end - 1) === CR) end -= 1;
         if (end > i) this.text(s, i, end);
         i = end;
         break;
@@ -127,7 +129,7 @@ export class XmlFeed {
       }
       return;
     }
-    const raw = s.slice(start, end);
+    const raw = lineEnds(s.slice(start, end));
     this.handlers.text(raw.includes('&') ? decodeEntities(raw) : raw);
   }
 
@@ -178,7 +180,7 @@ export class XmlFeed {
       if (this.open.length === 0) throw new MalformedXml('CDATA outside the root element');
       this.sinceTag += end - lt - 9;
       if (this.sinceTag > this.maxTokenChars) throw cellTooLarge(undefined, undefined, this.maxTokenChars);
-      this.handlers.text(s.slice(lt + 9, end));
+      this.handlers.text(lineEnds(s.slice(lt + 9, end)));
       return end + 3;
     }
     const have = s.slice(lt, lt + 9);
@@ -292,6 +294,15 @@ function endsName(code: number): boolean {
 /** Letters (any script), `_` and `:`; not digits, punctuation or markup. */
 function isNameStart(code: number): boolean {
   return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code === 58 || code >= 0xc0;
+}
+
+/**
+ * End-of-line handling (XML 1.0 §2.11): a CRLF or a lone CR in the text reads as one LF, as Excel
+ * and LibreOffice read it. Done before character references are decoded, so a CR the file asks
+ * for (`&#13;`; `_x000D_` in OOXML, decoded later) stays a CR.
+ */
+function lineEnds(text: string): string {
+  return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
 }
 
 function attributeValue(raw: string): string {

@@ -84,15 +84,20 @@ async function* inflateEntry(zip: ZipFile, entry: Entry, budget: InflateBudget, 
   const inflater = entry.compressionMethod === 8 ? zlib.createInflateRaw({ chunkSize: INFLATE_CHUNK_BYTES }) : undefined;
   const stream = inflater ? pipeline(raw, inflater, () => undefined) : raw;
   let size = 0;
+  let overrun = false;
   try {
     for await (const chunk of stream) {
       const buffer = chunk as Buffer;
       size += buffer.length;
-      // The header's size is checked as yauzl's validateEntrySizes would: a lie is a bomb or damage.
-      if (size > entry.uncompressedSize) throw zipBomb('An entry inflates to more than its header says.', { part: entry.fileName });
       meter(buffer.length);
-      yield buffer;
+      // The header's size is checked as yauzl's validateEntrySizes would. More than it says is a
+      // bomb whose header lies or a damaged entry (bad bytes inflate to garbage): nothing more is
+      // handed on, but the entry is inflated on, metered, to tell them apart. A bomb runs into the
+      // budget (ZIP_BOMB); damage breaks off or ends (CORRUPT_FILE).
+      if (size > entry.uncompressedSize) overrun = true;
+      if (!overrun) yield buffer;
     }
+    if (overrun) throw corruptFile(entry.fileName, new Error('the entry inflates to more than its header says'));
     if (size < entry.uncompressedSize) throw corruptFile(entry.fileName, new Error('the entry inflates to less than its header says'));
   } catch (error) {
     throw asZipError(error, entry.fileName);

@@ -10,6 +10,7 @@ import type { ListOrigin } from '../store/list.repository.js';
 import type { Store } from '../store/store.js';
 import type { ImportQueue } from './import-queue.js';
 import { UploadRejected, assertSpreadsheetHead } from './upload-check.js';
+import { encodingOf, transcodeUpload } from './upload-encoding.js';
 
 export interface ListUpload {
   stream: Readable;
@@ -24,6 +25,8 @@ export interface CreateListInput {
   phoneColumn?: string | undefined;
   defaultCountry?: string | undefined;
   businessUnit?: string | undefined;
+  /** The text encoding of a CSV that is not UTF-8 (a WHATWG label, e.g. windows-1252). */
+  encoding?: string | undefined;
 }
 
 export class ListNotFound extends NotFound {
@@ -47,15 +50,19 @@ export function createListService(deps: { store: Store; imports: ImportQueue; cl
 
   return {
     /** Checks what can be checked without the file. */
-    validate(principal: Principal, input: CreateListInput): { businessUnit: string; defaultCountry: string } {
+    validate(principal: Principal, input: CreateListInput): { businessUnit: string; defaultCountry: string; encoding: string | undefined } {
       const businessUnit = input.businessUnit ?? scopedUnit(principal);
       const problems: { field: string; message: string }[] = [];
       if (businessUnit === undefined) problems.push({ field: 'businessUnit', message: 'is required for a key of every unit' });
       const defaultCountry = (input.defaultCountry ?? deps.defaultCountry).toUpperCase();
       if (!isValidCountry(defaultCountry)) problems.push({ field: 'defaultCountry', message: `"${defaultCountry}" is not a supported ISO country code` });
+      const encoding = input.encoding === undefined ? undefined : encodingOf(input.encoding);
+      if (input.encoding !== undefined && encoding === undefined) {
+        problems.push({ field: 'encoding', message: 'is not an encoding label of the WHATWG Encoding Standard (e.g. windows-1252, iso-8859-15, shift_jis)' });
+      }
       if (problems.length > 0 || businessUnit === undefined) throw new ValidationFailed('The list request is invalid.', problems);
       assertCanWriteUnit(principal, businessUnit);
-      return { businessUnit, defaultCountry };
+      return { businessUnit, defaultCountry, encoding };
     },
 
     /**
@@ -64,7 +71,22 @@ export function createListService(deps: { store: Store; imports: ImportQueue; cl
      * caller's to discard.
      */
     async create(principal: Principal, input: CreateListInput, blob: StagedBlob, fileName: string, requestId?: string): Promise<RecipientList> {
-      const { businessUnit, defaultCountry } = this.validate(principal, input);
+      const { businessUnit, defaultCountry, encoding } = this.validate(principal, input);
+      assertSpreadsheetHead(blob.head, blob.size, encoding);
+      // A named encoding: the text is stored as UTF-8 (transcodeUpload), which the importer reads.
+      const upload = encoding === undefined ? blob : await transcodeUpload(store.blobs, blob, encoding, { maxBytes: deps.maxUploadBytes, now: clock.now().toISOString() });
+      try {
+        return await this.store(principal, { ...input, businessUnit, defaultCountry }, upload, fileName, requestId);
+      } catch (error) {
+        // The caller discards the upload it staged; the UTF-8 copy made here is this one's to discard (a no-op once committed).
+        if (upload !== blob) await store.blobs.discard(upload);
+        throw error;
+      }
+    },
+
+    /** create, once the request is checked and the upload is what the importer will read. */
+    async store(principal: Principal, input: CreateListInput & { businessUnit: string; defaultCountry: string }, blob: StagedBlob, fileName: string, requestId?: string): Promise<RecipientList> {
+      const { businessUnit, defaultCountry } = input;
       assertSpreadsheetHead(blob.head, blob.size);
       const id = randomUUID();
       await store.lists.create({

@@ -865,3 +865,50 @@ describe('issue 16: hostile follow-up fields', () => {
     expect(product.output).not.toContain('unhandled error');
   });
 });
+
+describe('issue 19: the encoding field of list and blast uploads', () => {
+  it('refuses unknown, overlong and malformed labels with a 400 and a code, on lists and blasts; reads what it accepts; stays up', async () => {
+    const env = await environment();
+    const { product, url } = await startApiProduct('all', env);
+    track(product);
+    const call = apiClient(url, ADMIN);
+    const events = await openSocket(url);
+    await linkedSandboxSessions(call, events, ['fuzz-encoding']);
+    const ansi = Buffer.from('Name,Phone\r\nJos\xe9,+6281200000001\r\n', 'latin1');
+    const listUpload = async (encoding: string, data = ansi): Promise<{ status: number; code: unknown }> => {
+      const form = new FormData();
+      form.append('businessUnit', 'Clinic');
+      form.append('encoding', encoding);
+      form.append('file', new Blob([data]), 'kontak.csv');
+      const response = await fetch(`${url}/api/lists`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` }, body: form });
+      const answer = (await response.json()) as { error?: { code?: unknown } };
+      return { status: response.status, code: answer.error?.code };
+    };
+    const hostile = [
+      '', ' ', 'klingon', 'replacement', 'iso-2022-kr', 'x-user-defined', 'utf-7', 'windows-1252\u0000', 'windows-1252\r\nX-Injected: 1',
+      '../../etc/passwd', 'a'.repeat(41), 'w'.repeat(100_000), '__proto__', 'constructor', '%00', 'utf8; rm -rf /', '{"$ne":null}', '😀',
+    ];
+    for (const label of hostile) {
+      const shown = label.slice(0, 40);
+      expect({ label: shown, ...(await listUpload(label)) }).toEqual({ label: shown, status: 400, code: 'VALIDATION_FAILED' });
+      const blast = await postBlast(url, ADMIN, { fields: { sessionId: 'fuzz-encoding', message: 'Hi {name}', encoding: label }, recipientsFile: { name: 'r.csv', data: ansi } });
+      expect({ label: shown, status: blast.status, code: blast.json.error?.code }).toEqual({ label: shown, status: 400, code: 'VALIDATION_FAILED' });
+    }
+    // Bytes the named encoding does not define (a Shift_JIS lead byte with no trail): 415, not replacement characters.
+    expect(await listUpload('shift_jis', Buffer.from([0x70, 0x0a, 0x81]))).toEqual({ status: 415, code: 'UNSUPPORTED_FILE_TYPE' });
+    // Labels are case-insensitive and have aliases; UTF-16 without its byte order mark needs one named.
+    expect((await listUpload('LATIN1')).status).toBe(202);
+    expect((await listUpload('utf-16le', Buffer.from('Name,Phone\r\nAni,+6281200000002\r\n', 'utf16le'))).status).toBe(202);
+    // A blast's recipientsFile in a named encoding imports and sends with the decoded name.
+    const blast = await postBlast(url, ADMIN, { fields: { sessionId: 'fuzz-encoding', message: 'Hi {name}', encoding: 'windows-1252' }, recipientsFile: { name: 'r.csv', data: ansi } });
+    expect(blast.status).toBe(202);
+    const blastId = String(blast.json.blastId);
+    await events.waitFor((frame: Frame) => frame.event === 'blast:completed' && frame.data.blastId === blastId, 'the blast completed');
+    const { listId } = (await call<{ listId: string }>('GET', `/api/blasts/${blastId}`)).json;
+    const recipients = await call<{ items: { vars: Record<string, string> }[] }>('GET', `/api/lists/${listId}/recipients`);
+    expect(recipients.json.items.map((item) => item.vars.name)).toEqual(['José']);
+    expect((await fetch(`${url}/ready`)).status).toBe(200);
+    expect(product.child.exitCode).toBeNull();
+    expect(product.output).not.toContain('unhandled error');
+  });
+});

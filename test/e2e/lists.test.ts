@@ -78,7 +78,7 @@ describe('recipient lists over HTTP', () => {
     const xls = await upload(url, '/api/lists', { name: 'old.xls', data: OLE_HEADER }, { businessUnit: 'Clinic' });
     expect(xls.status).toBe(415);
     expect(xls.json.error?.code).toBe('UNSUPPORTED_FILE_TYPE');
-    const ansi = await upload(url, '/api/lists', { name: 'kontak.csv', data: Buffer.from('phone;name\r\n628111;Jos\xe9\r\n', 'latin1') }, { businessUnit: 'Clinic' });
+    const ansi = await upload(url, '/api/lists', { name: 'kontak.csv', data: Buffer.from('phone;name\r\n6281234567890;Jos\xe9\r\n', 'latin1') }, { businessUnit: 'Clinic' });
     expect(ansi.status).toBe(415);
     expect(ansi.json.error?.code).toBe('UNSUPPORTED_FILE_TYPE');
     expect(ansi.json.error?.message).toContain('CSV UTF-8');
@@ -92,6 +92,34 @@ describe('recipient lists over HTTP', () => {
     expect(json.status).toBe(415);
     const badField = await upload(url, '/api/lists', { name: 'a.csv', data: Buffer.from('phone\n0812\n') }, { businessUnit: 'Clinic', defaultCountry: 'XX' });
     expect(badField.status).toBe(400);
+  });
+
+  it('reads a legacy-encoded CSV in the encoding the upload names, and says the field exists when none is named (issue 19)', async () => {
+    const { url, call, events } = await start();
+    // Excel's "CSV (Comma delimited)" on a Western European Windows: Windows-1252, not UTF-8.
+    const ansi = Buffer.from('phone;name;note\r\n6281234567890;Jos\xe9;Caf\xe9 \x80 \xab50%\xbb\r\n', 'latin1');
+    const refused = await upload(url, '/api/lists', { name: 'kontak.csv', data: ansi }, { businessUnit: 'Clinic' });
+    expect(refused.status).toBe(415);
+    expect(refused.json.error?.message).toContain('encoding field');
+    const created = await upload(url, '/api/lists', { name: 'kontak.csv', data: ansi }, { businessUnit: 'Clinic', encoding: 'windows-1252' });
+    expect(created.status).toBe(202);
+    const done = await events.waitFor(finished(String(created.json.listId)), 'list ready');
+    expect(done.data).toMatchObject({ status: 'ready', counts: { rows: 1, valid: 1 } });
+    const recipients = await call<{ items: { vars: Record<string, string> }[] }>('GET', `/api/lists/${String(created.json.listId)}/recipients`);
+    expect(recipients.json.items.map((item) => item.vars)).toEqual([{ name: 'José', note: 'Café € «50%»' }]);
+
+    // Any WHATWG label; bytes the encoding does not define are refused, not replaced.
+    const cyrillic = await upload(url, '/api/lists', { name: 'k.csv', data: Buffer.concat([Buffer.from('phone,name\n6281234567891,'), Buffer.from([0xcf, 0xe5, 0xf2, 0xf0]), Buffer.from('\n')]) }, { businessUnit: 'Clinic', encoding: 'cp1251' });
+    expect(cyrillic.status).toBe(202);
+    const sjis = await upload(url, '/api/lists', { name: 'k.csv', data: Buffer.from([0x70, 0x0a, 0x81, 0x0a]) }, { businessUnit: 'Clinic', encoding: 'shift_jis' });
+    expect(sjis).toMatchObject({ status: 415, json: { error: { code: 'UNSUPPORTED_FILE_TYPE' } } });
+    const unknown = await upload(url, '/api/lists', { name: 'k.csv', data: ansi }, { businessUnit: 'Clinic', encoding: 'klingon-1' });
+    expect(unknown).toMatchObject({ status: 400, json: { error: { code: 'VALIDATION_FAILED' } } });
+    expect(JSON.stringify(unknown.json)).toContain('encoding');
+    const done2 = await events.waitFor(finished(String(cyrillic.json.listId)), 'cyrillic list ready');
+    expect(done2.data).toMatchObject({ status: 'ready', counts: { valid: 1 } });
+    const names = await call<{ items: { vars: Record<string, string> }[] }>('GET', `/api/lists/${String(cyrillic.json.listId)}/recipients`);
+    expect(names.json.items.map((item) => item.vars.name)).toEqual(['Петр']);
   });
 
   it('imports Excel "Unicode Text" (UTF-16, tab-separated .txt) uploaded as it is', async () => {

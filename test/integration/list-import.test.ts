@@ -25,8 +25,10 @@ import {
   s,
   sharedStringsXml,
   sheetWorkbook,
+  stylesXml,
   worksheetXml,
   writeText,
+  writeWorkbook,
   zipBombWorkbook,
 } from '../fixtures/spreadsheets.js';
 import { sqliteDatabase, type TestDatabase } from '../support/databases.js';
@@ -331,6 +333,70 @@ describe.each(['kysely store', 'sqlite import store'] as const)('with the %s', (
         ['+6281234567890', 'api'],
         ['+6281234567891', 'import'],
       ]);
+    });
+  });
+  describe('the same sheet saved as .xlsx and as CSV (issue 19)', () => {
+    it('Excel: gives the same counts and the same values', async () => {
+      // As Excel saves it: row 4 left empty (not stored in the xlsx, an empty line in the CSV), a
+      // duration, a date, a line break typed in a cell (CRLF in the file), an error cell (#N/A).
+      const strings = sharedStringsXml(['phone', 'name', 'since', 'call time', 'note', 'Ani', 'Budi', 'line one\r\nline two', 'Cita']);
+      const styles = stylesXml([0, 164, 165], { 164: 'yyyy-mm-dd', 165: '[h]:mm:ss' });
+      const sheet = worksheetXml(
+        [
+          row(1, [s('A1', 0), s('B1', 1), s('C1', 2), s('D1', 3), s('E1', 4)]),
+          row(2, [n('A2', '6281234567890'), s('B2', 5), n('C2', '45000', 1), n('D2', '1.5', 2), s('E2', 7)]),
+          row(3, [n('A3', '6281234567891'), s('B3', 6), n('C3', '45001', 1), n('D3', '0.25', 2), '<c r="E3" t="e"><f>VLOOKUP(A3,X:Y,2,0)</f><v>#N/A</v></c>']),
+          row(5, [n('A5', '6281234567892'), s('B5', 8), n('C5', '45002', 1), n('D5', '10.6320601851852', 2)]),
+          row(6, [n('A6', '6281234567890'), s('B6', 5)]),
+        ].join(''),
+      );
+      const xlsx = await writeWorkbook(path.join(dir, 'same.xlsx'), { sheets: [{ name: 'Sheet1', target: 'worksheets/sheet1.xml', xml: sheet }], sharedStrings: strings, styles });
+      // Excel's "CSV UTF-8": BOM, CRLF records, the cell's line break kept as LF inside quotes, #N/A as shown.
+      const csv = writeText(
+        path.join(dir, 'same.csv'),
+        '\uFEFFphone,name,since,call time,note\r\n6281234567890,Ani,2023-03-15,36:00:00,"line one\nline two"\r\n6281234567891,Budi,2023-03-16,6:00:00,\r\n,,,,\r\n6281234567892,Cita,2023-03-17,255:10:10,\r\n6281234567890,Ani,,,\r\n',
+      );
+      const fromXlsx = await importFile(xlsx);
+      const fromCsv = await importFile(csv);
+      expect(fromXlsx.counts).toEqual({ rows: 5, valid: 3, duplicates: 1, invalid: 0, blank: 1 });
+      expect(fromCsv.counts).toEqual(fromXlsx.counts);
+      const values = async (list: RecipientList) => (await recipientsOf(list)).map((r) => [r.rowNumber, r.phone, r.vars]);
+      expect(await values(fromXlsx)).toEqual([
+        [2, '+6281234567890', { name: 'Ani', since: '2023-03-15', call_time: '36:00:00', note: 'line one\nline two' }],
+        [3, '+6281234567891', { name: 'Budi', since: '2023-03-16', call_time: '6:00:00', note: '' }],
+        [5, '+6281234567892', { name: 'Cita', since: '2023-03-17', call_time: '255:10:10', note: '' }],
+      ]);
+      expect(await values(fromCsv)).toEqual(await values(fromXlsx));
+      expect((await rejectsOf(fromCsv)).map((r) => [r.rowNumber, r.reason])).toEqual((await rejectsOf(fromXlsx)).map((r) => [r.rowNumber, r.reason]));
+    });
+
+    it('LibreOffice: the same, with its row attributes, LF line breaks and a CSV written with LF', async () => {
+      const attrs = ' customFormat="false" ht="12.8" hidden="false" customHeight="false" outlineLevel="0" collapsed="false"';
+      const strings = sharedStringsXml(['phone', 'name', 'call time', 'Ani', 'Budi', 'two\nlines']);
+      const styles = stylesXml([0, 164], { 164: '[HH]:MM:SS' });
+      const sheet = worksheetXml(
+        [
+          row(1, [s('A1', 0, 0), s('B1', 1, 0), s('C1', 2, 0)], attrs),
+          row(2, [n('A2', '6281234567890', 0), s('B2', 3, 0), n('C2', '1.5', 1)], attrs),
+          // Row 3 is empty: LibreOffice does not store it.
+          row(4, [n('A4', '6281234567891', 0), s('B4', 5, 0), n('C4', '0.5', 1)], attrs),
+          row(5, [n('A5', '12', 0), s('B5', 4, 0)], attrs),
+        ].join(''),
+      );
+      const xlsx = await writeWorkbook(path.join(dir, 'libre-same.xlsx'), { sheets: [{ name: 'Sheet1', target: 'worksheets/sheet1.xml', xml: sheet }], sharedStrings: strings, styles });
+      const csv = writeText(path.join(dir, 'libre-same.csv'), 'phone,name,call time\n6281234567890,Ani,36:00:00\n,,\n6281234567891,"two\nlines",12:00:00\n12,Budi,\n');
+      const fromXlsx = await importFile(xlsx);
+      const fromCsv = await importFile(csv);
+      expect(fromXlsx.counts).toEqual({ rows: 4, valid: 2, duplicates: 0, invalid: 1, blank: 1 });
+      expect(fromCsv.counts).toEqual(fromXlsx.counts);
+      const values = async (list: RecipientList) => (await recipientsOf(list)).map((r) => [r.rowNumber, r.phone, r.vars]);
+      expect(await values(fromXlsx)).toEqual([
+        [2, '+6281234567890', { name: 'Ani', call_time: '36:00:00' }],
+        [4, '+6281234567891', { name: 'two\nlines', call_time: '12:00:00' }],
+      ]);
+      expect(await values(fromCsv)).toEqual(await values(fromXlsx));
+      expect((await rejectsOf(fromCsv)).map((r) => [r.rowNumber, r.reason])).toEqual([[5, 'INVALID_PHONE']]);
+      expect((await rejectsOf(fromXlsx)).map((r) => [r.rowNumber, r.reason])).toEqual([[5, 'INVALID_PHONE']]);
     });
   });
 });

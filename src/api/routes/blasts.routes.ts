@@ -285,7 +285,7 @@ function fromFields(fields: Fields, files: Files = {}): CreateBlastInput {
     sessionIds,
     message: fields.message,
     listId: fields.listId,
-    recipientsFile: files.recipients && { ...files.recipients, phoneColumn: fields.phoneColumn, defaultCountry: fields.defaultCountry },
+    recipientsFile: files.recipients && { ...files.recipients, phoneColumn: fields.phoneColumn, defaultCountry: fields.defaultCountry, encoding: fields.encoding },
     media: files.media,
     scheduledAt: fields.scheduledAt,
     checkNumbers: fields.checkNumbers,

@@ -25,7 +25,7 @@ export function listsRoutes(lists: ListService) {
       summary: 'Upload a recipient list (.xlsx or .csv); the import runs in the background',
       description:
         'Answers 202 at once with the list id; follow GET /api/lists/{id} (or list:progress on the WebSocket) until status is ready or failed. ' +
-        'Errors: 413 UPLOAD_TOO_LARGE, 408 UPLOAD_TOO_SLOW (a file still coming after an hour), 415 UNSUPPORTED_FILE_TYPE (by content, not name), 400 FILE_REQUIRED / VALIDATION_FAILED. ' +
+        'Errors: 413 UPLOAD_TOO_LARGE, 408 UPLOAD_TOO_SLOW (a file still coming after an hour), 415 UNSUPPORTED_FILE_TYPE (by content, not name; a CSV in a legacy code page needs its encoding field), 400 FILE_REQUIRED / VALIDATION_FAILED. ' +
         'File problems found while reading (NO_PHONE_COLUMN, ZIP_BOMB, TOO_MANY_ROWS, CORRUPT_FILE…) fail the list with that code.',
     });
 

@@ -4,6 +4,7 @@ import { BLAST_STATUSES } from '../../core/blast-state.js';
 import { FOLLOW_UP_SEGMENTS, RECIPIENT_STATUSES } from '../../core/blast.js';
 import { SEGMENT_DESCRIPTIONS } from '../../core/follow-up.js';
 import { BusinessUnit, DisplayName, Offset, StringEnum } from './common.schema.js';
+import { EncodingLabel } from './list.schema.js';
 import { PacingInput } from './session.schema.js';
 
 /** A blast may tighten its sessions' pacing (never loosen it); warm-up belongs to the account. */
@@ -23,6 +24,7 @@ export const BlastFields = Type.Object(
     pacing: Type.Optional(Pacing),
     phoneColumn: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
     defaultCountry: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$' })),
+    encoding: Type.Optional(EncodingLabel),
     businessUnit: Type.Optional(BusinessUnit),
     followUpOf: Type.Optional(Type.String({ format: 'uuid' })),
     segment: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
@@ -49,6 +51,7 @@ export const BlastUploadBody = Type.Object({
   pacing: Type.Optional(Type.String({ description: 'JSON: a tighter pacing for this blast.' })),
   phoneColumn: Type.Optional(Type.String()),
   defaultCountry: Type.Optional(Type.String()),
+  encoding: Type.Optional(Type.String({ description: 'As for POST /api/lists: the encoding of a recipientsFile CSV that is not UTF-8.' })),
   businessUnit: Type.Optional(Type.String()),
   followUpOf: Type.Optional(
     Type.String({

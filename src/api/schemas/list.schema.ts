@@ -1,12 +1,21 @@
 import { Type } from 'typebox';
 import { BusinessUnit, DisplayName, Offset, StringEnum } from './common.schema.js';
 
+/** A WHATWG encoding label: short, and only the characters labels are made of (checked against the standard's list by the service). */
+export const EncodingLabel = Type.String({
+  minLength: 1,
+  maxLength: 40,
+  pattern: '^[A-Za-z0-9._:-]+$',
+  description: 'The text encoding of a CSV that is not UTF-8, as a WHATWG label (windows-1252, iso-8859-15, shift_jis…); the file is read in it. Ignored for .xlsx and for text with a byte order mark.',
+});
+
 export const ListFields = Type.Object(
   {
     name: Type.Optional(DisplayName()),
     phoneColumn: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Header of the phone column; found by its name when omitted.' })),
     defaultCountry: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO country for numbers without a country code; DEFAULT_COUNTRY when omitted.' })),
     businessUnit: Type.Optional(BusinessUnit),
+    encoding: Type.Optional(EncodingLabel),
   },
   { additionalProperties: false },
 );
@@ -18,6 +27,7 @@ export const ListUploadBody = Type.Object({
   phoneColumn: Type.Optional(Type.String()),
   defaultCountry: Type.Optional(Type.String()),
   businessUnit: Type.Optional(Type.String()),
+  encoding: Type.Optional(Type.String({ description: 'The text encoding of a CSV that is not UTF-8, as a WHATWG label (windows-1252, iso-8859-15, shift_jis…); the file is read in it. Ignored for .xlsx and for text with a byte order mark.' })),
 });
 
 const Counts = Type.Object({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { booleanText, decodeEscapes, numberText, serialToIso } from '../../../src/import/cell-values.js';
 import { sniffDelimiter } from '../../../src/import/csv-sniff.js';
-import { isDateFormat, isDateFormatCode } from '../../../src/import/number-formats.js';
+import { elapsedFormat, elapsedText, isDateFormat, isDateFormatCode } from '../../../src/import/number-formats.js';
 import { columnName } from '../../../src/import/row-gate.js';
 import { columnIndex } from '../../../src/import/sheet-rows.js';
 import { resolveTarget } from '../../../src/import/workbook-layout.js';
@@ -145,5 +145,33 @@ describe('sniffDelimiter', () => {
     ['phone', ','],
   ])('%j → %j', (sample, expected) => {
     expect(sniffDelimiter(sample)).toBe(expected);
+  });
+});
+
+describe('elapsedText: durations as Excel shows them (issue 19)', () => {
+  const format = (code: string) => {
+    const parsed = elapsedFormat(164, new Map([[164, code]]));
+    if (!parsed) throw new Error(`not a duration: ${code}`);
+    return parsed;
+  };
+
+  it('rounds to the smallest unit shown, carrying into the larger ones', () => {
+    // 59.9996 seconds short of 2 hours.
+    expect(elapsedText(2 / 24 - 0.0004 / 86_400, format('[h]:mm:ss'))).toBe('2:00:00');
+    expect(elapsedText(1.5 / 1440, format('[h]:mm'))).toBe('0:02');
+    expect(elapsedText(1.25 / 86_400, format('[ss].00'))).toBe('01.25');
+  });
+
+  it('a negative duration has a minus sign; quoted text and escapes are kept; other sections ignored', () => {
+    expect(elapsedText(-1.5, format('[h]:mm:ss'))).toBe('-36:00:00');
+    expect(elapsedText(1.5, format('[h]" h "mm\\m;@'))).toBe('36 h 00m');
+  });
+
+  it('is built-in 46 without a code, and none for plain times and dates; a date part beside a duration falls back to [h]:mm:ss', () => {
+    expect(elapsedFormat(46, new Map())).toBeDefined();
+    expect(elapsedFormat(21, new Map())).toBeUndefined();
+    expect(elapsedFormat(164, new Map([[164, 'hh:mm:ss']]))).toBeUndefined();
+    expect(elapsedText(1.5, format('d [h]:mm'))).toBe('36:00:00');
+    expect(elapsedText(Number.NaN, format('[h]:mm:ss'))).toBeUndefined();
   });
 });

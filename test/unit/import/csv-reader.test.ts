@@ -115,6 +115,44 @@ describe('csv reader', () => {
     ]);
   });
 
+  it('mixed line ends: CRLF rows with a last LF row, an LF header with CRLF rows, a CR among them (issue 19)', async () => {
+    // Saved by Excel on Windows, then a row added in a Mac or Linux editor, and the other way round.
+    expect((await read('phone,name\r\n628111,Ani\r\n628222,Budi\n628333,Cita\n')).map((r) => r.cells)).toEqual([
+      ['phone', 'name'],
+      ['628111', 'Ani'],
+      ['628222', 'Budi'],
+      ['628333', 'Cita'],
+    ]);
+    expect((await read('phone,name\n628111,Ani\r\n\r\n628222,Budi\r628333,"C\r\nita"\r\n')).map((r) => r.cells)).toEqual([
+      ['phone', 'name'],
+      ['628111', 'Ani'],
+      [],
+      ['628222', 'Budi'],
+      ['628333', 'C\r\nita'],
+    ]);
+  });
+
+  it('a "sep=" line with a CR line end (classic Mac) is hidden too', async () => {
+    expect((await read('sep=;\rphone;name\r628111;Ani\n')).map((r) => [r.rowNumber, r.cells])).toEqual([
+      [1, ['phone', 'name']],
+      [2, ['628111', 'Ani']],
+    ]);
+  });
+
+  it('a CRLF cut in two by the read buffer is one line end', async () => {
+    // The file is read 64 KiB at a time: put a CR as the last byte of the first chunk.
+    const first = `phone,name\n${'628111,Ani\r\n'.repeat(5041)}`;
+    const pad = 64 * 1024 - Buffer.byteLength(first) - 1;
+    const text = `${first}628222,${'B'.repeat(pad - 7)}\r\n628333,Cita\r\n`;
+    expect(Buffer.from(text)[64 * 1024 - 1]).toBe(0x0d);
+    const rows = await read(text);
+    expect(rows.slice(-2).map((r) => r.cells)).toEqual([
+      ['628222', 'B'.repeat(pad - 7)],
+      ['628333', 'Cita'],
+    ]);
+    expect(rows.every((r) => r.cells.length === 2)).toBe(true);
+  });
+
   it('text that is not UTF-8 (Windows-1252 "CSV") is refused, not garbled', async () => {
     const latin1 = Buffer.concat([Buffer.from('phone,name\n628111,Jos'), Buffer.from([0xe9]), Buffer.from('\n')]);
     expect(await codeOf(latin1)).toBe('UNSUPPORTED_FILE_TYPE');

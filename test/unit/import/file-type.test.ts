@@ -4,7 +4,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { detectFileType } from '../../../src/import/file-type.js';
 import { ImportError } from '../../../src/import/import-errors.js';
 import { readSheet } from '../../../src/import/read-sheet.js';
-import { OLE_HEADER, collect, excelStyleWorkbook, failure, fixtureDir, pseudoRandomBytes, truncate, writeText, writeZip } from '../../fixtures/spreadsheets.js';
+import {
+  OLE_HEADER, collect, excelStyleWorkbook, failure, fixtureDir, inline, pseudoRandomBytes, row, truncate, worksheetXml, writeText, writeWorkbook, writeZip,
+} from '../../fixtures/spreadsheets.js';
 
 const dir = fixtureDir();
 afterAll(() => {
@@ -66,6 +68,22 @@ describe('detectFileType: by content, never by name', () => {
 
   it('a zip that is not a workbook (a .docx) is UNSUPPORTED_FILE_TYPE', async () => {
     const docx = await writeZip(file('letter.xlsx'), [['[Content_Types].xml', '<Types/>'], ['word/document.xml', '<w:document/>']]);
+    expect(await codeOf(docx)).toBe('UNSUPPORTED_FILE_TYPE');
+  });
+
+  it('a workbook part found by the package relationships, not at xl/workbook.xml, is xlsx and reads (issue 19)', async () => {
+    const sheet = worksheetXml(row(1, [inline('A1', 'phone')]) + row(2, [inline('A2', '628111')]));
+    const target = await writeWorkbook(file('moved.xlsx'), { sheets: [{ name: 'Sheet1', target: 'worksheets/sheet1.xml', xml: sheet }], workbookPath: 'xl/workbook2.xml' });
+    expect(await detectFileType(target)).toBe('xlsx');
+    expect(await collect(readSheet(target))).toEqual([
+      { rowNumber: 1, cells: ['phone'] },
+      { rowNumber: 2, cells: ['628111'] },
+    ]);
+  });
+
+  it('a .docx whose relationships name its document is not a workbook', async () => {
+    const rels = '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>';
+    const docx = await writeZip(file('letter-rels.xlsx'), [['[Content_Types].xml', '<Types/>'], ['_rels/.rels', rels], ['word/document.xml', '<w:document xmlns:w="urn:w"><w:body/></w:document>']]);
     expect(await codeOf(docx)).toBe('UNSUPPORTED_FILE_TYPE');
   });
 

@@ -6,7 +6,7 @@ import { readXlsxRows } from '../../../src/import/xlsx-reader.js';
 import type { ReadLimits } from '../../../src/import/sheet-reader.js';
 import { InflateBudget } from '../../../src/import/zip-archive.js';
 import {
-  OLE_HEADER, collect, excelStyleWorkbook, failure, fixtureDir, inline, largeWorkbook, lieAboutSize, incompressibleText, n, pseudoRandomBytes,
+  OLE_HEADER, collect, damage, excelStyleWorkbook, failure, fixtureDir, inline, largeWorkbook, lieAboutSize, incompressibleText, n, pseudoRandomBytes,
   row, sharedStringsXml, sheetWorkbook, truncate, worksheetXml, writeText, writeWorkbook, writeZip, zipBombWorkbook,
 } from '../../fixtures/spreadsheets.js';
 
@@ -43,6 +43,18 @@ describe('xlsx reader: hostile and broken files', () => {
   it('a zip bomb whose headers lie about its size is caught while inflating', async () => {
     const target = lieAboutSize(await zipBombWorkbook(file('bomb-liar.xlsx'), 50 * 1024 * 1024), 'xl/worksheets/sheet1.xml', 4096);
     expect(await codeOf(target)).toBe('ZIP_BOMB');
+  });
+
+  it('a damaged zip is CORRUPT_FILE, not ZIP_BOMB, when its bad bytes inflate past the header size (issue 19)', async () => {
+    // Seeds whose four flipped bytes in the sheet's deflate data inflate to more than the header
+    // says, without coming near the ratio or the budget: damage, not a bomb.
+    for (const seed of [21, 22, 50]) {
+      const target = damage(await largeWorkbook(file(`damaged-${seed}.xlsx`), 3000), seed);
+      expect(await codeOf(target)).toBe('CORRUPT_FILE');
+    }
+    // A size field damaged to claim less than the entry holds.
+    const short = lieAboutSize(await excelStyleWorkbook(file('short-claim.xlsx')), 'xl/worksheets/sheet3.xml', 100);
+    expect(await codeOf(short)).toBe('CORRUPT_FILE');
   });
 
   it('counts inflated bytes itself rather than trusting the header', () => {
@@ -121,7 +133,10 @@ describe('xlsx reader: hostile and broken files', () => {
 
   it('an absurd row number or exponent does not hang or blow up', async () => {
     const target = await sheetWorkbook(file('absurd.xlsx'), worksheetXml('<row r="99999999999"><c r="A99999999999"><v>1E+999999999</v></c></row>'));
-    expect(await collect(readXlsxRows(target))).toEqual([{ rowNumber: 99999999999, cells: ['1E+999999999'] }]);
+    // Past Excel's last row (1,048,576): the rows before it, blank, are more than a sheet holds.
+    expect(await codeOf(target)).toBe('TOO_MANY_ROWS');
+    const exponent = await sheetWorkbook(file('absurd-exponent.xlsx'), worksheetXml('<row r="3"><c r="A3"><v>1E+999999999</v></c></row>'));
+    expect(await collect(readXlsxRows(exponent))).toEqual([{ rowNumber: 1, cells: [] }, { rowNumber: 2, cells: [] }, { rowNumber: 3, cells: ['1E+999999999'] }]);
   });
 
   it('a shared-string cell with an empty, negative, fractional or out-of-range index is an empty cell, not another string', async () => {

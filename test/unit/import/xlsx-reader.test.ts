@@ -24,7 +24,8 @@ describe('xlsx reader: workbooks as real writers save them', () => {
       // 6.2812345678900E+12 in the XML; the phonetic guide of 東京 is not part of the text.
       { rowNumber: 3, cells: ['東京', '6281234567890', '2023-03-15', '', 'FALSE', '', '1900-02-29'] },
       { rowNumber: 4, cells: ['Siti & "Co" <VIP>', '', '', '', '', '628123456789012'] },
-      // Row 5 is not in the file: not invented, the number jumps.
+      // Row 5 is not in the file (Excel leaves empty rows out): the blank row the sheet shows.
+      { rowNumber: 5, cells: [] },
       { rowNumber: 6, cells: ['line one\r\nline two', '628123456789', '', '6'] },
     ]);
   });
@@ -45,6 +46,8 @@ describe('xlsx reader: workbooks as real writers save them', () => {
     expect(rows).toEqual([
       { rowNumber: 1, cells: ['phone', 'name'] },
       { rowNumber: 2, cells: ['628111', 'Ana'] },
+      { rowNumber: 3, cells: [] },
+      { rowNumber: 4, cells: [] },
       { rowNumber: 5, cells: ['', 'Beni'] },
       { rowNumber: 6, cells: ['628333', 'Cita'] },
     ]);
@@ -92,6 +95,7 @@ describe('xlsx reader against SheetJS', () => {
       { rowNumber: 1, cells: ['Phone', 'Name', 'Joined', 'VIP', 'Score'] },
       { rowNumber: 2, cells: ['6281234567890', 'Ana', '2024-02-29', 'TRUE', '1.5'] },
       { rowNumber: 3, cells: ['628123456789012', 'محمد', '1999-12-31', 'FALSE', '-3'] },
+      { rowNumber: 4, cells: [] },
       { rowNumber: 5, cells: ['628123456789', '🎉 Budi', '', '', '0.3'] },
     ]);
   });

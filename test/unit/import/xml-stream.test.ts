@@ -112,3 +112,12 @@ describe('XmlFeed, the tokenizer under the workbook readers', () => {
     }).toThrow(expect.objectContaining({ code: 'CELL_TOO_LARGE' }) as Error);
   });
 });
+
+describe('XmlFeed: end-of-line handling (XML 1.0 §2.11)', () => {
+  it('a CRLF or a lone CR in text and CDATA reads as LF, at every chunk boundary; &#13; stays a CR', () => {
+    const xml = '<t>a\r\nb\rc\r\n<![CDATA[d\r\ne]]>f&#13;&#10;g\r</t>';
+    for (let chunk = 1; chunk <= xml.length; chunk += 1) {
+      expect(events(xml, chunk)).toEqual(['open t r=- {}', 'text a\nb\nc\nd\nef\r\ng\n', 'close t']);
+    }
+  });
+});

@@ -1681,7 +1681,7 @@ export interface paths {
         put?: never;
         /**
          * Upload a recipient list (.xlsx or .csv); the import runs in the background
-         * @description Answers 202 at once with the list id; follow GET /api/lists/{id} (or list:progress on the WebSocket) until status is ready or failed. Errors: 413 UPLOAD_TOO_LARGE, 408 UPLOAD_TOO_SLOW (a file still coming after an hour), 415 UNSUPPORTED_FILE_TYPE (by content, not name), 400 FILE_REQUIRED / VALIDATION_FAILED. File problems found while reading (NO_PHONE_COLUMN, ZIP_BOMB, TOO_MANY_ROWS, CORRUPT_FILE…) fail the list with that code.
+         * @description Answers 202 at once with the list id; follow GET /api/lists/{id} (or list:progress on the WebSocket) until status is ready or failed. Errors: 413 UPLOAD_TOO_LARGE, 408 UPLOAD_TOO_SLOW (a file still coming after an hour), 415 UNSUPPORTED_FILE_TYPE (by content, not name; a CSV in a legacy code page needs its encoding field), 400 FILE_REQUIRED / VALIDATION_FAILED. File problems found while reading (NO_PHONE_COLUMN, ZIP_BOMB, TOO_MANY_ROWS, CORRUPT_FILE…) fail the list with that code.
          */
         post: {
             parameters: {
@@ -1702,6 +1702,8 @@ export interface paths {
                         phoneColumn?: string;
                         defaultCountry?: string;
                         businessUnit?: string;
+                        /** @description The text encoding of a CSV that is not UTF-8, as a WHATWG label (windows-1252, iso-8859-15, shift_jis…); the file is read in it. Ignored for .xlsx and for text with a byte order mark. */
+                        encoding?: string;
                     };
                 };
             };
@@ -2286,6 +2288,8 @@ export interface paths {
                         phoneColumn?: string;
                         defaultCountry?: string;
                         businessUnit?: string;
+                        /** @description The text encoding of a CSV that is not UTF-8, as a WHATWG label (windows-1252, iso-8859-15, shift_jis…); the file is read in it. Ignored for .xlsx and for text with a byte order mark. */
+                        encoding?: string;
                     };
                 };
             };
@@ -2552,6 +2556,8 @@ export interface paths {
                         pacing?: string;
                         phoneColumn?: string;
                         defaultCountry?: string;
+                        /** @description As for POST /api/lists: the encoding of a recipientsFile CSV that is not UTF-8. */
+                        encoding?: string;
                         businessUnit?: string;
                         /**
                          * Format: uuid
@@ -2601,6 +2607,8 @@ export interface paths {
                         pacing?: string;
                         phoneColumn?: string;
                         defaultCountry?: string;
+                        /** @description As for POST /api/lists: the encoding of a recipientsFile CSV that is not UTF-8. */
+                        encoding?: string;
                         businessUnit?: string;
                         /**
                          * Format: uuid
