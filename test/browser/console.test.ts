@@ -108,7 +108,7 @@ describe.skipIf(!browserAvailable())('operator console in Chromium', () => {
     }
   });
 
-  it('lists a cancelled blast with what it did (not 100 %) and a failed blast with its reason', async () => {
+  it('shows what blasts did: a cancelled one not at 100 %, a failed one with its reason, a paused one not sending, an ended one with its pace and a one-point chart', async () => {
     const { product, url } = await startApiProduct('all', await environment());
     track(product);
     const call = apiClient(url, ADMIN);
@@ -117,16 +117,22 @@ describe.skipIf(!browserAvailable())('operator console in Chromium', () => {
     const slow = await postBlast(url, ADMIN, { fields: { name: 'Stopped early', sessionId: 'slow-1', message: 'Hello {name}' }, recipientsFile: { name: 'people.csv', data: recipientsCsv(40) } });
     const slowId = String(slow.json.blastId);
     await events.waitFor((frame) => frame.event === 'blast:progress' && frame.data.blastId === slowId && Number(frame.data.sent) >= 2, 'a few sent');
+    // Paused, its session is not shown sending.
+    expect((await call('POST', `/api/blasts/${slowId}/pause`)).status).toBe(200);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await signInAs(page, url, ADMIN);
+    await page.goto(`${url}/#/blasts/${slowId}`);
+    const sessionsList = page.locator('.blast-sessions');
+    await expect.poll(() => sessionsList.textContent()).toContain('paused with the blast');
+    expect(await sessionsList.textContent()).not.toContain('sending');
     expect((await call('POST', `/api/blasts/${slowId}/cancel`)).status).toBe(200);
     const broken = await postBlast(url, ADMIN, { fields: { name: 'Bad column', sessionId: 'slow-1', message: 'Hello {nickname}' }, recipientsFile: { name: 'people.csv', data: recipientsCsv(3) } });
     const brokenId = String(broken.json.blastId);
     await events.waitFor((frame) => frame.event === 'blast:completed' && frame.data.blastId === brokenId, 'the blast to fail');
     const cancelled = (await call<{ sent: number; failed: number; total: number }>('GET', `/api/blasts/${slowId}`)).json;
 
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     try {
-      await signInAs(page, url, ADMIN);
-      await page.getByRole('link', { name: 'Blasts' }).click();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Blasts' }).click();
       const bar = page.getByRole('progressbar', { name: 'Progress of Stopped early' });
       await bar.waitFor();
       expect(await bar.getAttribute('aria-valuenow')).toBe(String(Math.floor(((cancelled.sent + cancelled.failed) / cancelled.total) * 100)));
@@ -147,6 +153,8 @@ describe.skipIf(!browserAvailable())('operator console in Chromium', () => {
       expect(max - min).toBeGreaterThan(0);
       expect(max - min).toBeLessThanOrEqual(3_600);
       expect(Math.abs(min - startedAt)).toBeLessThan(3_600);
+      // Ended: how long it took and its average pace.
+      expect(await page.locator('.blast-facts').textContent()).toMatch(/Took(under a second|\d+ s · [\d.]+ \/ min on average)Business unit/);
       await screenshot(page, '12-blast-one-point-chart');
 
       // The files uploaded with those blasts became lists of their own: the picker leaves them out unless asked.

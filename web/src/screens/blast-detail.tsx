@@ -9,7 +9,7 @@ import { BlastChart } from './blast-chart';
 import { canFollowUp, FollowUpDialog, FollowUpNotice } from './blast-follow-up';
 import { BlastRecipients } from './blast-recipients';
 import { BlastReplies } from './blast-replies';
-import { applyFrame, doneOf, FINAL_STATUSES, formatRate, pauseReasonText, sessionPauseText } from './blast-shared';
+import { applyFrame, doneOf, FINAL_STATUSES, finishedPace, formatRate, pauseReasonText, sessionPauseText, sessionRole, sessionRoleLabel } from './blast-shared';
 import './blasts.css';
 
 // One blast: live figures from its own WebSocket (GET /api/ws-ticket?blastId=…), the chart, the
@@ -157,7 +157,7 @@ function Details(props: { blast: Blast }) {
           <li key={session.sessionId}>
             <code>{session.sessionId}</code>
             {session.pausedReason === null ? (
-              <StatusBadge status="connected" label={FINAL_STATUSES.has(blast.status) ? 'used' : 'sending'} />
+              <StatusBadge status={sessionRole(blast.status)} label={sessionRoleLabel(blast.status)} />
             ) : (
               <StatusBadge status="paused" label={`stopped: ${sessionPauseText(session.pausedReason)}`} />
             )}
@@ -183,6 +183,12 @@ function Details(props: { blast: Blast }) {
           <dt>Ended</dt>
           <dd>{formatDateTime(blast.completedAt)}</dd>
         </div>
+        {blast.startedAt !== null && blast.completedAt !== null && (
+          <div>
+            <dt>Took</dt>
+            <dd>{finishedPace(blast)}</dd>
+          </div>
+        )}
         <div>
           <dt>Business unit</dt>
           <dd>{blast.businessUnit}</dd>
@@ -279,7 +285,7 @@ export function BlastDetailScreen(props: { blastId: string }) {
           <span class="blast-title-meta">
             <StatusBadge status={blast.status} />
             <span>
-              {formatNumber(blast.total)} recipients · created {formatDateTime(blast.createdAt)}
+              {formatNumber(blast.total)} {blast.total === 1 ? 'recipient' : 'recipients'} · created {formatDateTime(blast.createdAt)}
             </span>
           </span>
         }

@@ -1,5 +1,6 @@
 import type { Blast } from '../api/client';
 import type { Frame } from '../api/events';
+import { formatDuration } from '../format';
 
 // What the blasts list and the blast detail share: statuses, figures from live frames, wording.
 
@@ -100,4 +101,25 @@ export function formatMoment(iso: string | null | undefined): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return '—';
   return date.toDateString() === new Date().toDateString() ? timeOfDay.format(date) : dayAndTime.format(date);
+}
+
+/** How a blast's session shows beside it: sending only while the blast runs. */
+export function sessionRole(status: BlastStatus): 'connected' | 'paused' | 'scheduled' | 'completed' {
+  if (FINAL_STATUSES.has(status)) return 'completed';
+  if (status === 'paused') return 'paused';
+  return status === 'running' ? 'connected' : 'scheduled';
+}
+
+export function sessionRoleLabel(status: BlastStatus): string {
+  if (FINAL_STATUSES.has(status)) return 'used';
+  if (status === 'paused') return 'paused with the blast';
+  return status === 'running' ? 'sending' : 'will send';
+}
+
+/** A finished blast's duration and its average pace: "12 min 4 s · 83.1 / min". */
+export function finishedPace(blast: Pick<Blast, 'startedAt' | 'completedAt' | 'sent' | 'failed' | 'skipped'>): string {
+  if (blast.startedAt === null || blast.completedAt === null) return '—';
+  const seconds = Math.max(0, (Date.parse(blast.completedAt) - Date.parse(blast.startedAt)) / 1_000);
+  if (seconds < 1) return 'under a second';
+  return `${formatDuration(seconds)} · ${formatRate((doneOf(blast) / seconds) * 60)} on average`;
 }
