@@ -73,6 +73,8 @@ describe('HTTP behaviour', () => {
         'get /api/blasts',
         'get /api/blasts/{id}',
         'get /api/blasts/{id}/recipients',
+        'get /api/blasts/{id}/replies',
+        'get /api/blasts/{id}/segments',
         'get /api/blasts/{id}/report.csv',
         'get /api/blasts/{id}/report.xlsx',
         'get /api/blasts/{id}/timeline',
@@ -108,6 +110,17 @@ describe('HTTP behaviour', () => {
       ].sort(),
     );
     for (const { op } of operations) expect(Object.keys(op.responses)).toContain('401');
+
+    // POST /api/blasts documents its two bodies apart: the form's text fields and files, and JSON with JSON types.
+    type Body = { schema: { properties: Record<string, { type?: string; format?: string; description?: string }> } };
+    const create = doc.paths['/api/blasts']?.post as unknown as { requestBody: { content: Record<string, Body | undefined> } };
+    expect(Object.keys(create.requestBody.content).sort()).toEqual(['application/json', 'multipart/form-data']);
+    const json = create.requestBody.content['application/json']?.schema.properties ?? {};
+    const form = create.requestBody.content['multipart/form-data']?.schema.properties ?? {};
+    expect([json.checkNumbers?.type, json.stopOnReply?.type, json.sessionIds?.type, json.pacing?.type]).toEqual(['boolean', 'boolean', 'array', 'object']);
+    expect(json.recipientsFile).toBeUndefined();
+    expect(form.recipientsFile?.format).toBe('binary');
+    expect(json.message?.description).toBe(form.message?.description);
   });
 
   it('keeps Bull Board for admins: basic auth with the admin key, or the key header', async () => {

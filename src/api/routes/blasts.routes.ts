@@ -59,8 +59,8 @@ export function blastsRoutes(blasts: BlastService, control: BlastControl) {
             "PARENT_LIST_DELETED, 422 PARENT_OTHER_UNIT. At its start an empty segment fails the follow-up with SEGMENT_EMPTY; a parent gone or failed " +
             'before sending anything fails it with PARENT_NOT_FOUND / PARENT_FAILED. stopOnReply (any blast) skips, with reason REPLIED, a recipient ' +
             "who replied after the blast was created: to one of the blast's sessions, or (a follow-up) a reply attributed to the parent.",
-          consumes: ['multipart/form-data', 'application/json'],
-          body: BlastUploadBody,
+          // Each content type its own schema: the form's fields are text, the JSON body's are JSON types.
+          body: { content: { 'multipart/form-data': { schema: BlastUploadBody }, 'application/json': { schema: BlastFields } } },
           response: {
             202: Type.Object({ blastId: Type.String(), status: Type.String() }),
             ...errorResponses(400, 401, 403, 404, 409),

@@ -10,71 +10,74 @@ import { PacingInput } from './session.schema.js';
 /** A blast may tighten its sessions' pacing (never loosen it); warm-up belongs to the account. */
 const Pacing = Type.Omit(PacingInput, ['warmup'], { additionalProperties: false, description: "Tightens the sessions' pacing for this blast (never loosens it)." });
 
+const SEGMENT_HELP = FOLLOW_UP_SEGMENTS.map((segment) => `${segment}: ${SEGMENT_DESCRIPTIONS[segment]}`).join('; ');
+
+/** What each field of POST /api/blasts means, the same in its JSON body and its multipart form. */
+const SAY = {
+  sessionId: 'The session (WhatsApp account) to send from (the seed\'s field; the same as sessionIds with one).',
+  sessionIds: 'Several sessions to spread the load (at most 20).',
+  message: 'The template: {column} variables, {a|b} spintax, {{ }} for literal braces. With media, its caption.',
+  listId: 'The recipient list (a ready or importing list of the unit). Or a recipientsFile (multipart), or followUpOf.',
+  scheduledAt: 'Start later (ISO 8601, in the future, at most a year ahead).',
+  checkNumbers:
+    "true: check each number is on WhatsApp first (skipped if not) and send to the address WhatsApp answers with; false: do not. Default: its sessions' default (on for baileys, off for sandbox).",
+  typing: 'true: show "typing…" before each message.',
+  pacing: "Tightens the sessions' pacing for this blast (never loosens it).",
+  phoneColumn: 'With a recipientsFile: the header of the phone column (default: found by its name).',
+  defaultCountry: 'With a recipientsFile: the country of numbers written without one (ISO 3166 code).',
+  encoding: 'As for POST /api/lists: the encoding of a recipientsFile CSV that is not UTF-8.',
+  followUpOf:
+    "A follow-up: the recipients are a segment of this earlier blast's (visible to the key; its unit and list columns are the follow-up's). Instead of listId or recipientsFile.",
+  segment: `With followUpOf: which of the parent's recipients, as the parent's ledger stands when the follow-up starts. ${SEGMENT_HELP}. Skipped recipients are in none.`,
+  after: "With followUpOf: start this long after the parent's end (ISO 8601 duration in W/D/H/M/S, e.g. PT24H, P2D; at most 366 days). Default: at the parent's end. Not with scheduledAt.",
+  stopOnReply: 'true: skip (REPLIED) a recipient who replied after this blast was created, to one of its sessions or (a follow-up) to its parent. Any blast.',
+} as const;
+
 /** The blast's fields as sent in a JSON body, or as multipart text fields once converted. */
 export const BlastFields = Type.Object(
   {
     name: Type.Optional(DisplayName()),
-    sessionId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    sessionIds: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 20 })),
-    message: Type.String({ minLength: 1, maxLength: 65_536 }),
-    listId: Type.Optional(Type.String({ format: 'uuid' })),
-    scheduledAt: Type.Optional(Type.String({ format: 'date-time' })),
-    checkNumbers: Type.Optional(Type.Boolean()),
-    typing: Type.Optional(Type.Boolean()),
+    sessionId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: SAY.sessionId })),
+    sessionIds: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 20, description: SAY.sessionIds })),
+    message: Type.String({ minLength: 1, maxLength: 65_536, description: SAY.message }),
+    listId: Type.Optional(Type.String({ format: 'uuid', description: SAY.listId })),
+    scheduledAt: Type.Optional(Type.String({ format: 'date-time', description: SAY.scheduledAt })),
+    checkNumbers: Type.Optional(Type.Boolean({ description: SAY.checkNumbers })),
+    typing: Type.Optional(Type.Boolean({ description: SAY.typing })),
     pacing: Type.Optional(Pacing),
-    phoneColumn: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-    defaultCountry: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$' })),
+    phoneColumn: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: SAY.phoneColumn })),
+    defaultCountry: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$', description: SAY.defaultCountry })),
     encoding: Type.Optional(EncodingLabel),
     businessUnit: Type.Optional(BusinessUnit),
-    followUpOf: Type.Optional(Type.String({ format: 'uuid' })),
-    segment: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
-    after: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-    stopOnReply: Type.Optional(Type.Boolean()),
+    followUpOf: Type.Optional(Type.String({ format: 'uuid', description: SAY.followUpOf })),
+    segment: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: SAY.segment })),
+    after: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: SAY.after })),
+    stopOnReply: Type.Optional(Type.Boolean({ description: SAY.stopOnReply })),
   },
   { additionalProperties: false },
 );
 
-const SEGMENT_HELP = FOLLOW_UP_SEGMENTS.map((segment) => `${segment}: ${SEGMENT_DESCRIPTIONS[segment]}`).join('; ');
-
 /** For the OpenAPI document only: the multipart form. */
 export const BlastUploadBody = Type.Object({
-  sessionId: Type.Optional(Type.String({ description: 'The session (WhatsApp account) to send from.' })),
-  sessionIds: Type.Optional(Type.String({ description: 'Several sessions to spread the load: comma-separated, a JSON array, or the field repeated.' })),
-  message: Type.String({ description: 'The template: {column} variables, {a|b} spintax, {{ }} for literal braces. With media, its caption.' }),
+  sessionId: Type.Optional(Type.String({ description: SAY.sessionId })),
+  sessionIds: Type.Optional(Type.String({ description: `${SAY.sessionIds} Comma-separated, a JSON array, or the field repeated.` })),
+  message: Type.String({ description: SAY.message }),
   recipientsFile: Type.Optional(Type.String({ format: 'binary', description: '.xlsx or .csv, imported like POST /api/lists. Or give listId.' })),
   listId: Type.Optional(Type.String({ format: 'uuid' })),
   media: Type.Optional(Type.String({ format: 'binary', description: 'Image, video or document (type by content), up to MEDIA_MAX_BYTES.' })),
-  scheduledAt: Type.Optional(Type.String({ format: 'date-time', description: 'Start later (ISO 8601, in the future, at most a year ahead).' })),
+  scheduledAt: Type.Optional(Type.String({ format: 'date-time', description: SAY.scheduledAt })),
   name: Type.Optional(Type.String()),
-  checkNumbers: Type.Optional(Type.String({ description: 'true: check each number is on WhatsApp first (skipped if not) and send to the address WhatsApp answers with; false: do not. Default: its sessions\' default (on for baileys, off for sandbox).' })),
-  typing: Type.Optional(Type.String({ description: 'true: show "typing…" before each message.' })),
-  pacing: Type.Optional(Type.String({ description: 'JSON: a tighter pacing for this blast.' })),
-  phoneColumn: Type.Optional(Type.String()),
-  defaultCountry: Type.Optional(Type.String()),
-  encoding: Type.Optional(Type.String({ description: 'As for POST /api/lists: the encoding of a recipientsFile CSV that is not UTF-8.' })),
+  checkNumbers: Type.Optional(Type.String({ description: SAY.checkNumbers })),
+  typing: Type.Optional(Type.String({ description: SAY.typing })),
+  pacing: Type.Optional(Type.String({ description: `JSON: ${SAY.pacing}` })),
+  phoneColumn: Type.Optional(Type.String({ description: SAY.phoneColumn })),
+  defaultCountry: Type.Optional(Type.String({ description: SAY.defaultCountry })),
+  encoding: Type.Optional(Type.String({ description: SAY.encoding })),
   businessUnit: Type.Optional(Type.String()),
-  followUpOf: Type.Optional(
-    Type.String({
-      format: 'uuid',
-      description: "A follow-up: the recipients are a segment of this earlier blast's (visible to the key; its unit and list columns are the follow-up's). Instead of listId or recipientsFile.",
-    }),
-  ),
-  segment: Type.Optional(
-    Type.String({
-      enum: [...FOLLOW_UP_SEGMENTS],
-      description: `With followUpOf: which of the parent's recipients, as the parent's ledger stands when the follow-up starts. ${SEGMENT_HELP}. Skipped recipients are in none.`,
-    }),
-  ),
-  after: Type.Optional(
-    Type.String({
-      description: "With followUpOf: start this long after the parent's end (ISO 8601 duration in W/D/H/M/S, e.g. PT24H, P2D; at most 366 days). Default: at the parent's end. Not with scheduledAt.",
-    }),
-  ),
-  stopOnReply: Type.Optional(
-    Type.String({
-      description: "true: skip (REPLIED) a recipient who replied after this blast was created, to one of its sessions or (a follow-up) to its parent. Any blast.",
-    }),
-  ),
+  followUpOf: Type.Optional(Type.String({ format: 'uuid', description: SAY.followUpOf })),
+  segment: Type.Optional(Type.String({ enum: [...FOLLOW_UP_SEGMENTS], description: SAY.segment })),
+  after: Type.Optional(Type.String({ description: SAY.after })),
+  stopOnReply: Type.Optional(Type.String({ description: SAY.stopOnReply })),
 });
 
 const Figures = {

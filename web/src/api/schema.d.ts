@@ -2524,9 +2524,9 @@ export interface paths {
             requestBody: {
                 content: {
                     "multipart/form-data": {
-                        /** @description The session (WhatsApp account) to send from. */
+                        /** @description The session (WhatsApp account) to send from (the seed's field; the same as sessionIds with one). */
                         sessionId?: string;
-                        /** @description Several sessions to spread the load: comma-separated, a JSON array, or the field repeated. */
+                        /** @description Several sessions to spread the load (at most 20). Comma-separated, a JSON array, or the field repeated. */
                         sessionIds?: string;
                         /** @description The template: {column} variables, {a|b} spintax, {{ }} for literal braces. With media, its caption. */
                         message: string;
@@ -2552,9 +2552,11 @@ export interface paths {
                         checkNumbers?: string;
                         /** @description true: show "typing…" before each message. */
                         typing?: string;
-                        /** @description JSON: a tighter pacing for this blast. */
+                        /** @description JSON: Tightens the sessions' pacing for this blast (never loosens it). */
                         pacing?: string;
+                        /** @description With a recipientsFile: the header of the phone column (default: found by its name). */
                         phoneColumn?: string;
+                        /** @description With a recipientsFile: the country of numbers written without one (ISO 3166 code). */
                         defaultCountry?: string;
                         /** @description As for POST /api/lists: the encoding of a recipientsFile CSV that is not UTF-8. */
                         encoding?: string;
@@ -2575,55 +2577,67 @@ export interface paths {
                         stopOnReply?: string;
                     };
                     "application/json": {
-                        /** @description The session (WhatsApp account) to send from. */
+                        /** @description A name. Normalised (Unicode NFC, trimmed); no control, zero-width or bidi characters. */
+                        name?: string;
+                        /** @description The session (WhatsApp account) to send from (the seed's field; the same as sessionIds with one). */
                         sessionId?: string;
-                        /** @description Several sessions to spread the load: comma-separated, a JSON array, or the field repeated. */
-                        sessionIds?: string;
+                        /** @description Several sessions to spread the load (at most 20). */
+                        sessionIds?: string[];
                         /** @description The template: {column} variables, {a|b} spintax, {{ }} for literal braces. With media, its caption. */
                         message: string;
                         /**
-                         * Format: binary
-                         * @description .xlsx or .csv, imported like POST /api/lists. Or give listId.
+                         * Format: uuid
+                         * @description The recipient list (a ready or importing list of the unit). Or a recipientsFile (multipart), or followUpOf.
                          */
-                        recipientsFile?: string;
-                        /** Format: uuid */
                         listId?: string;
-                        /**
-                         * Format: binary
-                         * @description Image, video or document (type by content), up to MEDIA_MAX_BYTES.
-                         */
-                        media?: string;
                         /**
                          * Format: date-time
                          * @description Start later (ISO 8601, in the future, at most a year ahead).
                          */
                         scheduledAt?: string;
-                        name?: string;
                         /** @description true: check each number is on WhatsApp first (skipped if not) and send to the address WhatsApp answers with; false: do not. Default: its sessions' default (on for baileys, off for sandbox). */
-                        checkNumbers?: string;
+                        checkNumbers?: boolean;
                         /** @description true: show "typing…" before each message. */
-                        typing?: string;
-                        /** @description JSON: a tighter pacing for this blast. */
-                        pacing?: string;
+                        typing?: boolean;
+                        /** @description Tightens the sessions' pacing for this blast (never loosens it). */
+                        pacing?: {
+                            minDelayMs?: number;
+                            maxDelayMs?: number;
+                            hourlyCap?: number;
+                            dailyCap?: number;
+                            /** @description Send only between startHour (inclusive) and endHour (exclusive). */
+                            window?: {
+                                startHour: number;
+                                endHour: number;
+                                /** @example Asia/Jakarta */
+                                timezone: string;
+                            };
+                            /** @description Show "typing…" before each message. */
+                            typing?: {
+                                enabled: boolean;
+                                msPerChar: number;
+                                maxMs: number;
+                            };
+                        };
+                        /** @description With a recipientsFile: the header of the phone column (default: found by its name). */
                         phoneColumn?: string;
+                        /** @description With a recipientsFile: the country of numbers written without one (ISO 3166 code). */
                         defaultCountry?: string;
-                        /** @description As for POST /api/lists: the encoding of a recipientsFile CSV that is not UTF-8. */
+                        /** @description The text encoding of a CSV that is not UTF-8, as a WHATWG label (windows-1252, iso-8859-15, shift_jis…); the file is read in it. Ignored for .xlsx and for text with a byte order mark. */
                         encoding?: string;
+                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
                         businessUnit?: string;
                         /**
                          * Format: uuid
                          * @description A follow-up: the recipients are a segment of this earlier blast's (visible to the key; its unit and list columns are the follow-up's). Instead of listId or recipientsFile.
                          */
                         followUpOf?: string;
-                        /**
-                         * @description With followUpOf: which of the parent's recipients, as the parent's ledger stands when the follow-up starts. not_delivered: accepted by WhatsApp (sent) with no delivery receipt; not_read: accepted by WhatsApp (sent or delivered), not read; not_replied: accepted by WhatsApp (sent, delivered or read) with no reply attributed; replied: a reply was attributed to the recipient (any status but skipped); failed: the send failed; delivered: delivered or read. Skipped recipients are in none.
-                         * @enum {string}
-                         */
-                        segment?: "not_delivered" | "not_read" | "not_replied" | "replied" | "failed" | "delivered";
+                        /** @description With followUpOf: which of the parent's recipients, as the parent's ledger stands when the follow-up starts. not_delivered: accepted by WhatsApp (sent) with no delivery receipt; not_read: accepted by WhatsApp (sent or delivered), not read; not_replied: accepted by WhatsApp (sent, delivered or read) with no reply attributed; replied: a reply was attributed to the recipient (any status but skipped); failed: the send failed; delivered: delivered or read. Skipped recipients are in none. */
+                        segment?: string;
                         /** @description With followUpOf: start this long after the parent's end (ISO 8601 duration in W/D/H/M/S, e.g. PT24H, P2D; at most 366 days). Default: at the parent's end. Not with scheduledAt. */
                         after?: string;
                         /** @description true: skip (REPLIED) a recipient who replied after this blast was created, to one of its sessions or (a follow-up) to its parent. Any blast. */
-                        stopOnReply?: string;
+                        stopOnReply?: boolean;
                     };
                 };
             };
