@@ -12,8 +12,11 @@ export type SessionCommand =
   | { type: 'reconcile'; sessionId: string }
   | { type: 'logout'; sessionId: string }
   | { type: 'sandbox-scan'; sessionId: string }
-  /** `messageId`: WhatsApp's id for it (a repeat is a redelivery). `backlog`: queued while offline, delivered at the next (re)connect. */
-  | ({ type: 'sandbox-inbound'; sessionId: string; backlog?: true } & SandboxInbound)
+  /**
+   * `messageId`: WhatsApp's id for it (a repeat is a redelivery). `backlog`: queued while offline, delivered at the next
+   * (re)connect. `live`: written to the backlog for a connected session, to pass on at once (or at the next connect).
+   */
+  | ({ type: 'sandbox-inbound'; sessionId: string; backlog?: true; live?: true } & SandboxInbound)
   | { type: 'sandbox-signal'; sessionId: string; signal: SandboxSignal };
 
 export function commandsChannel(prefix: string): string {
@@ -44,6 +47,7 @@ export function parseSessionCommand(message: string): SessionCommand | undefined
               ...(typeof parsed.messageId === 'string' ? { messageId: parsed.messageId } : {}),
               ...(parsed.viaLid === true ? { viaLid: true } : {}),
               ...(parsed.backlog === true ? { backlog: true } : {}),
+              ...(parsed.live === true ? { live: true } : {}),
             }
           : undefined;
       case 'sandbox-signal': {

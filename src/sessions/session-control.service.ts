@@ -181,19 +181,17 @@ export function createSessionControlService(deps: {
         throw new ValidationFailed('A text message needs its text (only media may come without a caption).', [{ field: 'text', message: 'required when kind is text' }]);
       }
       const viaLid = input.viaLid === true ? { viaLid: true } : {};
-      if (input.whileDisconnected !== true) {
-        await command({ type: 'sandbox-inbound', sessionId: id, from, kind, ...(text ? { text } : {}), ...(messageId === undefined ? {} : { messageId }), ...viaLid });
-        return;
-      }
+      const live = input.whileDisconnected !== true;
       const queuedAt = deps.clock.now().toISOString();
-      // Queued for this very session (its uid): never for a session created later under the id.
-      const message = { messageId: messageId ?? sandboxMessageId(), from, text: text ?? '', kind, queuedAt, ...viaLid };
+      // Kept for this very session (its uid; never for a session created later under the id) until its link passes it on:
+      // a live message at once (or at the next connect, should the link be down), one sent while disconnected at the next connect.
+      const message = { messageId: messageId ?? sandboxMessageId(), from, text: text ?? '', kind, queuedAt, ...viaLid, ...(live ? { live: true } : {}) };
       const added = await store.sandboxBacklog.add(config, message, SANDBOX_BACKLOG_LIMIT);
       if (!added) {
         if ((await store.sessions.get(id))?.uid !== config.uid) throw new SessionNotFound(id);
-        throw new Conflict('SANDBOX_BACKLOG_FULL', `Session "${id}" already has ${SANDBOX_BACKLOG_LIMIT} messages waiting for its next connect.`);
+        throw new Conflict('SANDBOX_BACKLOG_FULL', `Session "${id}" already has ${SANDBOX_BACKLOG_LIMIT} messages waiting to be passed on.`);
       }
-      await command({ type: 'sandbox-inbound', sessionId: id, from, backlog: true });
+      await command({ type: 'sandbox-inbound', sessionId: id, from, ...(live ? { live: true } : { backlog: true }) });
     },
 
     async sandboxSignal(principal: Principal, id: string, signal: SandboxSignal): Promise<void> {

@@ -13,6 +13,8 @@ export interface BacklogMessage {
   kind?: ReplyKind;
   /** Addressed by the sender's LID. */
   viaLid?: boolean;
+  /** Written while the session was connected: passed on at once, not at the next connect. */
+  live?: boolean;
 }
 
 /**
@@ -27,8 +29,8 @@ export interface SandboxBacklogRepository {
    * false). The count and the insert are one statement, so concurrent calls never pass the limit.
    */
   add(session: SessionRef, message: BacklogMessage, limit: number): Promise<boolean>;
-  /** The waiting messages, oldest first, each with the key `remove` takes. */
-  waiting(session: SessionRef, limit: number): Promise<(BacklogMessage & { seq: number })[]>;
+  /** The waiting messages, oldest first, each with the key `remove` takes; `live` only: those written to a connected session. */
+  waiting(session: SessionRef, limit: number, only?: { live: true }): Promise<(BacklogMessage & { seq: number })[]>;
   remove(session: SessionRef, seqs: readonly number[]): Promise<void>;
   count(session: SessionRef): Promise<number>;
   clear(session: SessionRef): Promise<void>;
@@ -46,10 +48,11 @@ export function createSandboxBacklogRepository(db: Db): SandboxBacklogRepository
       for (let attempt = 1; ; attempt++) {
         try {
           const result = await sql`
-            INSERT INTO sandbox_backlog (session_id, session_uid, seq, message_id, sender, text, queued_at, kind, via_lid)
+            INSERT INTO sandbox_backlog (session_id, session_uid, seq, message_id, sender, text, queued_at, kind, via_lid, live)
             SELECT session_configs.id, session_configs.uid,
               (SELECT coalesce(max(seq), 0) + 1 FROM sandbox_backlog WHERE session_id = ${session.id}),
-              ${message.messageId}, ${message.from}, ${message.text}, ${message.queuedAt}, ${message.kind ?? 'text'}, ${message.viaLid === true ? 1 : 0}
+              ${message.messageId}, ${message.from}, ${message.text}, ${message.queuedAt}, ${message.kind ?? 'text'}, ${message.viaLid === true ? 1 : 0},
+              ${message.live === true ? 1 : 0}
             FROM session_configs
             WHERE session_configs.id = ${session.id} AND session_configs.uid = ${session.uid}
               AND (SELECT count(*) FROM sandbox_backlog WHERE session_id = ${session.id} AND session_uid = ${session.uid}) < ${limit}
@@ -61,12 +64,14 @@ export function createSandboxBacklogRepository(db: Db): SandboxBacklogRepository
       }
     },
 
-    async waiting(session, limit) {
-      const rows = await db
+    async waiting(session, limit, only) {
+      let query = db
         .selectFrom('sandbox_backlog')
-        .select(['seq', 'message_id', 'sender', 'text', 'queued_at', 'kind', 'via_lid'])
+        .select(['seq', 'message_id', 'sender', 'text', 'queued_at', 'kind', 'via_lid', 'live'])
         .where('session_id', '=', session.id)
-        .where('session_uid', '=', session.uid)
+        .where('session_uid', '=', session.uid);
+      if (only?.live === true) query = query.where('live', '=', 1);
+      const rows = await query
         .orderBy('seq')
         .limit(limit)
         .execute();
@@ -78,6 +83,7 @@ export function createSandboxBacklogRepository(db: Db): SandboxBacklogRepository
         queuedAt: row.queued_at,
         kind: isReplyKind(row.kind) ? row.kind : 'other',
         viaLid: row.via_lid === 1,
+        live: row.live === 1,
       }));
     },
 

@@ -82,6 +82,8 @@ export interface SandboxBacklogTable {
   kind: Generated<string>;
   /** 1: addressed by the sender's LID (0018). */
   via_lid: Generated<number>;
+  /** 1: written to a connected session, passed on at once (0018); 0: arrived while its socket was down. */
+  live: Generated<number>;
 }
 
 export interface SessionConfigTable {

@@ -169,6 +169,8 @@ export class SessionManager {
         // The same session, maybe changed (its unit, its pacing): events and opt-outs follow the config as it is now.
         owned.config = config;
         await this.#showClearedRestriction(owned);
+        // A sandbox's messages written while connected whose command never came (pub/sub keeps nothing).
+        if (isSandboxProvider(owned.provider)) await owned.provider.deliverLive().catch(() => undefined);
         continue;
       }
       const stored = config ?? (await this.deps.store.sessions.get(id));
@@ -289,9 +291,11 @@ export class SessionManager {
           return;
         case 'sandbox-inbound':
           if (!owned || !isSandboxProvider(owned.provider)) return;
-          if (command.backlog) await owned.provider.backlogWaiting();
+          if (command.live) await owned.provider.deliverLive();
+          else if (command.backlog) await owned.provider.backlogWaiting();
           else {
-            const { type: _type, sessionId: _sessionId, backlog: _backlog, ...message } = command;
+            // From an api of an earlier version (during a rolling upgrade): the message itself, not kept.
+            const { type: _type, sessionId: _sessionId, backlog: _backlog, live: _live, ...message } = command;
             await owned.provider.receive(message);
           }
           return;

@@ -82,4 +82,27 @@ describe('sandbox: a message that arrived while the socket was down (issue 15, i
     expect(drops.length).toBeGreaterThanOrEqual(1);
     expect(drops.length).toBeLessThanOrEqual(2);
   });
+
+  it('a live message is never lost: one written while the session is down, or while its worker is busy reconnecting, is heard once it is connected', async () => {
+    const { product, url } = await startApiProduct('all', await environment());
+    track(product);
+    const call = apiClient(url, ADMIN);
+    const events = await openSocket(url);
+    await linkedSandboxSessions(call, events, ['backlog-c']);
+
+    // Written without whileDisconnected while the link is down (a reconnect, a worker taking over): WhatsApp holds it.
+    const down = next(events, isStatus('backlog-c', 'disconnected'), 'backlog-c disconnected');
+    expect((await call('POST', '/api/sessions/backlog-c/disconnect')).status).toBe(202);
+    await down;
+    expect((await call('POST', '/api/sessions/backlog-c/sandbox/inbound', { from: '+6281200000007', text: 'STOP' })).status).toBe(202);
+    expect((await suppressedPhones(call)).some((entry) => entry.phone === '+6281200000007')).toBe(false);
+    expect((await call('POST', '/api/sessions/backlog-c/connect')).status).toBe(202);
+    expect(await untilSuppressed(call, '+6281200000007')).toMatchObject({ source: 'reply' });
+
+    // Connected: heard at once, with no simulated drop (it is a live message, not a backlog).
+    const mark = events.frames.length;
+    expect((await call('POST', '/api/sessions/backlog-c/sandbox/inbound', { from: '+6281200000008', text: 'STOP' })).status).toBe(202);
+    await untilSuppressed(call, '+6281200000008');
+    expect(events.frames.slice(mark).some((frame) => isStatus('backlog-c', 'disconnected')(frame))).toBe(false);
+  });
 });

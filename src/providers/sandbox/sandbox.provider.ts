@@ -43,6 +43,12 @@ export interface SandboxProvider extends MessagingProvider {
    * that is down receives them when it next connects.
    */
   backlogWaiting(): Promise<void>;
+  /**
+   * Messages written to the session while connected are waiting (sandbox_backlog, `live`): passed
+   * on now if the link is up, else with the backlog at the next connect. Kept in the database
+   * until then, so none is lost to a reconnect, a restart or a command lost in transit.
+   */
+  deliverLive(): Promise<void>;
   /** The recipient's phone acknowledges a message now (beside the automatic, delayed receipts). */
   acknowledge(messageId: string, status: 'delivered' | 'read'): void;
   /** WhatsApp sends the account a signal (core/sandbox-signal.ts). */
@@ -135,12 +141,12 @@ export function createSandboxProvider(deps: {
    * upsert of type `append`, which the product hears as inbound). WhatsApp forgets a message once
    * the client acks it, which baileys does on receipt: removed once passed on.
    */
-  const deliverBacklog = (): Promise<void> => {
+  const deliverBacklog = (only?: { live: true }): Promise<void> => {
     // After the previous delivery, whether it worked or not (a failed one leaves its messages waiting).
     delivering = delivering.catch(() => undefined).then(async () => {
       for (;;) {
         if (!isConnected()) return;
-        const waiting = await backlog.waiting(self, 100);
+        const waiting = await backlog.waiting(self, 100, only);
         if (waiting.length === 0 || !isConnected()) return;
         for (const message of waiting) {
           const from = await senderOf(message.from, message.viaLid === true);
@@ -278,6 +284,10 @@ export function createSandboxProvider(deps: {
       const from = await senderOf(message.from, message.viaLid === true);
       if (from === undefined || !isConnected()) return;
       sink({ type: 'inbound', from, kind: message.kind ?? 'text', ...(text ? { text } : {}), messageId: id, at: clock.now().toISOString() });
+    },
+
+    async deliverLive() {
+      if (isConnected()) await deliverBacklog({ live: true });
     },
 
     async backlogWaiting() {
