@@ -5,14 +5,11 @@ import { createLogger } from '../../src/logging/logger.js';
 import type { AuthStateStore } from '../../src/providers/auth-state.store.js';
 import { createBaileysProvider } from '../../src/providers/baileys/baileys.provider.js';
 import type { MessagingProvider, ProviderEvent } from '../../src/providers/provider.js';
-import { createDatabase, type DatabaseHandle } from '../../src/store/database.js';
-import { migrateToLatest } from '../../src/store/migrate.js';
-import { createStore } from '../../src/store/store.js';
 import { eventOf, statusOf } from '../contract/provider.contract.js';
 import { EventLog } from '../contract/provider-subject.js';
-import { sqliteDatabase, type TestDatabase } from '../support/databases.js';
 import { iqResult, messageAck } from '../support/wa-stanzas.js';
-import { WaWire } from '../support/wa-wire.js';
+import type { WaWire } from '../support/wa-wire.js';
+import { linkedWire } from '../support/wire-setup.js';
 
 // The real baileys socket, with only its Noise layer passed through (see wa-wire.ts).
 vi.mock('baileys/lib/Utils/noise-handler.js', () => import('../support/pass-through-noise.js'));
@@ -44,8 +41,7 @@ const verdicts = (log: EventLog): ProviderEvent[] =>
 
 /** Error acks and the reach-out time-lock as WhatsApp sends them, through baileys' own handling (issue 15, item 1). */
 describe('error acks over the wire', () => {
-  let database: TestDatabase;
-  let handle: DatabaseHandle;
+  const linked = linkedWire(SESSION);
   let authStore: AuthStateStore;
   let wire: WaWire;
   let log: EventLog;
@@ -54,12 +50,8 @@ describe('error acks over the wire', () => {
   let timelock: { is_active: boolean; time_enforcement_ends?: string };
 
   beforeEach(async () => {
-    database = sqliteDatabase();
-    handle = createDatabase(database.target);
-    await migrateToLatest(handle, silent);
-    authStore = createStore(handle).authState;
-    wire = await WaWire.start();
-    await wire.storeLinkedCreds(authStore, SESSION);
+    ({ wire } = linked());
+    authStore = linked().store.authState;
     timelockQueries = 0;
     timelock = { is_active: false };
     wire.onQuery = (node) => {
@@ -75,9 +67,6 @@ describe('error acks over the wire', () => {
   });
   afterEach(async () => {
     await provider.close();
-    await wire.close();
-    await handle.close();
-    await database.drop();
   });
 
   it('463: the message failed with its code, the account is restricted, and the time-lock WhatsApp reports is its end', async () => {

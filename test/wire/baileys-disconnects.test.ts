@@ -4,14 +4,11 @@ import type { AuthStateStore } from '../../src/providers/auth-state.store.js';
 import { createBaileysProvider } from '../../src/providers/baileys/baileys.provider.js';
 import type { CreateBaileysSocket } from '../../src/providers/baileys/baileys-socket.js';
 import type { MessagingProvider } from '../../src/providers/provider.js';
-import { createDatabase, type DatabaseHandle } from '../../src/store/database.js';
-import { migrateToLatest } from '../../src/store/migrate.js';
-import { createStore } from '../../src/store/store.js';
 import { eventOf, statusOf } from '../contract/provider.contract.js';
 import { EventLog } from '../contract/provider-subject.js';
-import { sqliteDatabase, type TestDatabase } from '../support/databases.js';
 import { failure, streamError } from '../support/wa-stanzas.js';
-import { WaWire } from '../support/wa-wire.js';
+import type { WaWire } from '../support/wa-wire.js';
+import { linkedWire } from '../support/wire-setup.js';
 import { makeWASocket } from 'baileys';
 
 // The real baileys socket, with only its Noise layer passed through (see wa-wire.ts).
@@ -22,8 +19,7 @@ const SESSION = 'wire-dc';
 
 /** What WhatsApp sends, through baileys' own stream-error and login-failure handling (socket.js). */
 describe('disconnects over the wire (item 6)', () => {
-  let database: TestDatabase;
-  let handle: DatabaseHandle;
+  const linked = linkedWire(SESSION);
   let authStore: AuthStateStore;
   let wire: WaWire;
   let log: EventLog;
@@ -41,21 +37,14 @@ describe('disconnects over the wire (item 6)', () => {
     return last && { status: last.status, ...(last.reason ? { reason: last.reason } : {}) };
   };
 
-  beforeEach(async () => {
-    database = sqliteDatabase();
-    handle = createDatabase(database.target);
-    await migrateToLatest(handle, silent);
-    authStore = createStore(handle).authState;
-    wire = await WaWire.start();
-    await wire.storeLinkedCreds(authStore, SESSION);
+  beforeEach(() => {
+    ({ wire } = linked());
+    authStore = linked().store.authState;
     log = new EventLog();
     make();
   });
   afterEach(async () => {
     await provider.close();
-    await wire.close();
-    await handle.close();
-    await database.drop();
   });
 
   it('stream:error 515 (restart required) opens a new socket at once, with the creds', async () => {

@@ -3,14 +3,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/logging/logger.js';
 import { createBaileysProvider } from '../../src/providers/baileys/baileys.provider.js';
 import type { MessagingProvider } from '../../src/providers/provider.js';
-import { createDatabase, type DatabaseHandle } from '../../src/store/database.js';
-import { migrateToLatest } from '../../src/store/migrate.js';
-import { createStore } from '../../src/store/store.js';
 import { eventOf, statusOf } from '../contract/provider.contract.js';
 import { EventLog } from '../contract/provider-subject.js';
-import { sqliteDatabase, type TestDatabase } from '../support/databases.js';
 import { mexNotification, mexResult } from '../support/wa-stanzas.js';
-import { WaWire } from '../support/wa-wire.js';
+import type { WaWire } from '../support/wa-wire.js';
+import { linkedWire } from '../support/wire-setup.js';
 
 // The real baileys socket, with only its Noise layer passed through (see wa-wire.ts).
 vi.mock('baileys/lib/Utils/noise-handler.js', () => import('../support/pass-through-noise.js'));
@@ -21,19 +18,14 @@ const SESSION = 'wire-cap';
 const MESSAGE_CAPPING_QUERY = '24503548349331633';
 
 describe("WhatsApp's new-chat cap over the wire (issue 15, item 2)", () => {
-  let database: TestDatabase;
-  let handle: DatabaseHandle;
+  const linked = linkedWire(SESSION);
   let wire: WaWire;
   let log: EventLog;
   let provider: MessagingProvider;
 
   beforeEach(async () => {
-    database = sqliteDatabase();
-    handle = createDatabase(database.target);
-    await migrateToLatest(handle, silent);
-    const authStore = createStore(handle).authState;
-    wire = await WaWire.start();
-    await wire.storeLinkedCreds(authStore, SESSION);
+    ({ wire } = linked());
+    const authStore = linked().store.authState;
     log = new EventLog();
     provider = createBaileysProvider({ sessionId: SESSION, authStore, sink: log.sink, logger: silent, createSocket: wire.createSocket });
     await provider.connect();
@@ -41,9 +33,6 @@ describe("WhatsApp's new-chat cap over the wire (issue 15, item 2)", () => {
   });
   afterEach(async () => {
     await provider.close();
-    await wire.close();
-    await handle.close();
-    await database.drop();
   });
 
   it('a capping notification becomes a new-chat-cap event with its state, quota, usage and cycle end', async () => {

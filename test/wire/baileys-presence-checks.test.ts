@@ -3,14 +3,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/logging/logger.js';
 import { createBaileysProvider } from '../../src/providers/baileys/baileys.provider.js';
 import type { MessagingProvider } from '../../src/providers/provider.js';
-import { createDatabase, type DatabaseHandle } from '../../src/store/database.js';
-import { migrateToLatest } from '../../src/store/migrate.js';
-import { createStore } from '../../src/store/store.js';
 import { eventOf, statusOf } from '../contract/provider.contract.js';
 import { EventLog } from '../contract/provider-subject.js';
-import { sqliteDatabase, type TestDatabase } from '../support/databases.js';
 import { iqError, iqResult } from '../support/wa-stanzas.js';
-import { WaWire } from '../support/wa-wire.js';
+import type { WaWire } from '../support/wa-wire.js';
+import { linkedWire } from '../support/wire-setup.js';
 
 // The real baileys socket, with only its Noise layer passed through (see wa-wire.ts).
 vi.mock('baileys/lib/Utils/noise-handler.js', () => import('../support/pass-through-noise.js'));
@@ -60,19 +57,14 @@ function usyncAnswer(id: string, users: { asked: string; jid: string; has: boole
 }
 
 describe('baileys over the wire: typing and number checks', () => {
-  let database: TestDatabase;
-  let handle: DatabaseHandle;
+  const linked = linkedWire(SESSION);
   let wire: WaWire;
   let log: EventLog;
   let provider: MessagingProvider;
 
   beforeEach(async () => {
-    database = sqliteDatabase();
-    handle = createDatabase(database.target);
-    await migrateToLatest(handle, silent);
-    const authStore = createStore(handle).authState;
-    wire = await WaWire.start();
-    await wire.storeLinkedCreds(authStore, SESSION);
+    ({ wire } = linked());
+    const authStore = linked().store.authState;
     log = new EventLog();
     provider = createBaileysProvider({ sessionId: SESSION, authStore, sink: log.sink, logger: silent, createSocket: wire.createSocket });
     await provider.connect();
@@ -80,9 +72,6 @@ describe('baileys over the wire: typing and number checks', () => {
   });
   afterEach(async () => {
     await provider.close();
-    await wire.close();
-    await handle.close();
-    await database.drop();
   });
 
   it('types as WhatsApp Web does (item 9): presence subscribe once per recipient, then composing and paused chat states, in order', async () => {

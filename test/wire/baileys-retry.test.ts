@@ -10,15 +10,13 @@ import type { MessagingProvider } from '../../src/providers/provider.js';
 import { recipientText } from '../../src/sending/message-text.js';
 import { sentMessageLookup } from '../../src/sending/sent-messages.js';
 import type { NewBlast } from '../../src/store/blast.repository.js';
-import { createDatabase, type DatabaseHandle } from '../../src/store/database.js';
-import { migrateToLatest } from '../../src/store/migrate.js';
-import { createStore, type Store } from '../../src/store/store.js';
+import type { Store } from '../../src/store/store.js';
 import { eventOf, statusOf } from '../contract/provider.contract.js';
 import { streamError } from '../support/wa-stanzas.js';
 import { EventLog } from '../contract/provider-subject.js';
-import { sqliteDatabase, type TestDatabase } from '../support/databases.js';
 import type { WirePeer } from '../support/wa-peer.js';
-import { WaWire } from '../support/wa-wire.js';
+import type { WaWire } from '../support/wa-wire.js';
+import { linkedWire } from '../support/wire-setup.js';
 
 // The real baileys socket, with only its Noise layer passed through (see wa-wire.ts).
 vi.mock('baileys/lib/Utils/noise-handler.js', () => import('../support/pass-through-noise.js'));
@@ -36,8 +34,7 @@ const TEMPLATE = '{Hi|Hello|Good morning} {name}, your appointment is tomorrow.'
  * Its own cache of recent sends goes with the socket, so after a restart only the ledger knows.
  */
 describe('retry requests over the wire (item 4)', () => {
-  let database: TestDatabase;
-  let handle: DatabaseHandle;
+  const linked = linkedWire(SESSION.id);
   let store: Store;
   let wire: WaWire;
   let peer: WirePeer;
@@ -45,12 +42,7 @@ describe('retry requests over the wire (item 4)', () => {
   let provider: MessagingProvider | undefined;
 
   beforeEach(async () => {
-    database = sqliteDatabase();
-    handle = createDatabase(database.target);
-    await migrateToLatest(handle, silent);
-    store = createStore(handle);
-    wire = await WaWire.start();
-    await wire.storeLinkedCreds(store.authState, SESSION.id);
+    ({ store, wire } = linked());
     peer = wire.addPeer('+6281234567890', '50000000000001');
     log = new EventLog();
     await store.sessions.insert({
@@ -68,9 +60,6 @@ describe('retry requests over the wire (item 4)', () => {
   afterEach(async () => {
     await provider?.close();
     provider = undefined;
-    await wire.close();
-    await handle.close();
-    await database.drop();
   });
 
   /** A worker's provider for the session, as src/worker/providers.ts makes it, dialling the fake server. */

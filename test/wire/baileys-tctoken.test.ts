@@ -4,14 +4,11 @@ import { createLogger } from '../../src/logging/logger.js';
 import type { AuthStateStore } from '../../src/providers/auth-state.store.js';
 import { createBaileysProvider } from '../../src/providers/baileys/baileys.provider.js';
 import type { MessagingProvider } from '../../src/providers/provider.js';
-import { createDatabase, type DatabaseHandle } from '../../src/store/database.js';
-import { migrateToLatest } from '../../src/store/migrate.js';
-import { createStore } from '../../src/store/store.js';
 import { statusOf } from '../contract/provider.contract.js';
 import { EventLog } from '../contract/provider-subject.js';
-import { sqliteDatabase, type TestDatabase } from '../support/databases.js';
 import { privacyToken } from '../support/wa-stanzas.js';
-import { WaWire } from '../support/wa-wire.js';
+import type { WaWire } from '../support/wa-wire.js';
+import { linkedWire } from '../support/wire-setup.js';
 
 // The real baileys socket, with only its Noise layer passed through (see wa-wire.ts).
 vi.mock('baileys/lib/Utils/noise-handler.js', () => import('../support/pass-through-noise.js'));
@@ -21,28 +18,20 @@ const SESSION = 'wire';
 const daysAgo = (n: number): string => String(Math.floor(Date.now() / 1000) - n * 86_400);
 
 describe('privacy tokens of an idle session (item 10)', () => {
-  let database: TestDatabase;
-  let handle: DatabaseHandle;
+  const linked = linkedWire(SESSION);
   let authStore: AuthStateStore;
   let wire: WaWire;
   let log: EventLog;
   let provider: MessagingProvider;
 
-  beforeEach(async () => {
-    database = sqliteDatabase();
-    handle = createDatabase(database.target);
-    await migrateToLatest(handle, silent);
-    authStore = createStore(handle).authState;
-    wire = await WaWire.start();
-    await wire.storeLinkedCreds(authStore, SESSION);
+  beforeEach(() => {
+    ({ wire } = linked());
+    authStore = linked().store.authState;
     log = new EventLog();
     provider = createBaileysProvider({ sessionId: SESSION, authStore, sink: log.sink, logger: silent, createSocket: wire.createSocket });
   });
   afterEach(async () => {
     await provider.close();
-    await wire.close();
-    await handle.close();
-    await database.drop();
   });
 
   it('expired tctoken keys are deleted once the link opens, though the account never goes online; live ones stay', async () => {
@@ -56,7 +45,7 @@ describe('privacy tokens of an idle session (item 10)', () => {
     // A token WhatsApp hands over now is kept too (Socket/messages-recv.js handlePrivacyTokenNotification).
     await wire.current.send(privacyToken({ from: '6285700000001@s.whatsapp.net', senderLid: '100000000000003@lid' }));
     await vi.waitFor(async () => {
-      const rows = await handle.db.selectFrom('wa_auth').select('key_id').where('session_id', '=', SESSION).where('category', '=', 'tctoken').execute();
+      const rows = await linked().handle.db.selectFrom('wa_auth').select('key_id').where('session_id', '=', SESSION).where('category', '=', 'tctoken').execute();
       const ids = rows.map((row) => row.key_id).filter((id) => id !== '__index').sort();
       expect(ids).toEqual(['100000000000002@lid', '100000000000003@lid']);
     }, { timeout: 10_000, interval: 50 });

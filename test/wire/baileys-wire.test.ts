@@ -4,14 +4,11 @@ import { createLogger } from '../../src/logging/logger.js';
 import type { AuthStateStore } from '../../src/providers/auth-state.store.js';
 import { createBaileysProvider } from '../../src/providers/baileys/baileys.provider.js';
 import type { MessagingProvider } from '../../src/providers/provider.js';
-import { createDatabase, type DatabaseHandle } from '../../src/store/database.js';
-import { migrateToLatest } from '../../src/store/migrate.js';
-import { createStore } from '../../src/store/store.js';
 import { eventOf, statusOf } from '../contract/provider.contract.js';
 import { EventLog } from '../contract/provider-subject.js';
-import { sqliteDatabase, type TestDatabase } from '../support/databases.js';
 import { receipt, textMessage } from '../support/wa-stanzas.js';
-import { WaWire } from '../support/wa-wire.js';
+import type { WaWire } from '../support/wa-wire.js';
+import { linkedWire } from '../support/wire-setup.js';
 
 // The real baileys socket, with only its Noise layer passed through (see wa-wire.ts).
 vi.mock('baileys/lib/Utils/noise-handler.js', () => import('../support/pass-through-noise.js'));
@@ -20,8 +17,7 @@ const silent = createLogger('silent');
 const SESSION = 'wire';
 
 describe('baileys over the wire', () => {
-  let database: TestDatabase;
-  let handle: DatabaseHandle;
+  const linked = linkedWire(SESSION);
   let authStore: AuthStateStore;
   let wire: WaWire;
   let log: EventLog;
@@ -29,11 +25,9 @@ describe('baileys over the wire', () => {
   /** Reads of baileys' LID store (the `lid-mapping` signal keys, in our database). */
   let lidReads: string[];
 
-  beforeEach(async () => {
-    database = sqliteDatabase();
-    handle = createDatabase(database.target);
-    await migrateToLatest(handle, silent);
-    const store = createStore(handle).authState;
+  beforeEach(() => {
+    ({ wire } = linked());
+    const store = linked().store.authState;
     lidReads = [];
     authStore = {
       ...store,
@@ -42,16 +36,11 @@ describe('baileys over the wire', () => {
         return store.readKeys(sessionId, category, ids);
       },
     };
-    wire = await WaWire.start();
-    await wire.storeLinkedCreds(authStore, SESSION);
     log = new EventLog();
     provider = createBaileysProvider({ sessionId: SESSION, authStore, sink: log.sink, logger: silent, createSocket: wire.createSocket });
   });
   afterEach(async () => {
     await provider.close();
-    await wire.close();
-    await handle.close();
-    await database.drop();
   });
 
   it('logs in with the stored creds and hears a reply', async () => {
