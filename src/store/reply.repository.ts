@@ -284,12 +284,16 @@ async function attribute(trx: Transaction<Database>, batch: Pending[], windowHou
   }));
   const earliest = windows.reduce((min, window) => (window.from < min ? window.from : min), windows[0]?.from ?? '');
   const latest = windows.reduce((max, window) => (window.to > max ? window.to : max), windows[0]?.to ?? '');
+  // CROSS JOIN keeps SQLite's planner on blast_recipients_phone: with a long phone list it would
+  // otherwise start from the unit's blasts and walk all their recipients (100k rows a blast).
+  // PostgreSQL plans a cross join with join conditions as the inner join it is.
   const candidates: Candidate[] = await trx
     .selectFrom('blast_recipients')
-    .innerJoin('blast_sessions', (join) =>
-      join.onRef('blast_sessions.blast_id', '=', 'blast_recipients.blast_id').onRef('blast_sessions.session_id', '=', 'blast_recipients.session_id'),
-    )
-    .innerJoin('blasts', 'blasts.id', 'blast_recipients.blast_id')
+    .crossJoin('blast_sessions')
+    .crossJoin('blasts')
+    .whereRef('blast_sessions.blast_id', '=', 'blast_recipients.blast_id')
+    .whereRef('blast_sessions.session_id', '=', 'blast_recipients.session_id')
+    .whereRef('blasts.id', '=', 'blast_recipients.blast_id')
     .select(['blast_recipients.blast_id', 'blast_recipients.seq', 'blast_recipients.phone', 'blast_sessions.session_uid', 'blasts.business_unit'])
     .select((eb) => eb.fn.coalesce('blast_recipients.sent_at', eb.val('')).as('sent_at'))
     .where('blast_recipients.phone', 'in', phones)
