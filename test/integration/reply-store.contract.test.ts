@@ -8,6 +8,7 @@ import { createDatabase, type DatabaseHandle } from '../../src/store/database.js
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { RECORD_BATCH_LIMIT, type IncomingReply } from '../../src/store/reply.repository.js';
 import { createStore, type Store } from '../../src/store/store.js';
+import { ReplyWriter } from '../../src/replies/reply-writer.js';
 import { purgeReplies } from '../../src/worker/maintenance.processor.js';
 import { databaseKinds, type TestDatabase } from '../support/databases.js';
 
@@ -290,6 +291,34 @@ describe.each(databaseKinds(inject('postgresUrl')))('reply store contract on $ki
       expect(results.filter((result) => result?.attribution?.first === true)).toHaveLength(6);
       expect(await replied('b1')).toBe(6);
       await expect(store.replies.recordMany(Array.from({ length: RECORD_BATCH_LIMIT + 1 }, (_, i) => reply({ phone: phoneOf(1), messageId: `X${i}`, receivedAt: AT })), WINDOW, AT)).rejects.toThrow(RangeError);
+    });
+  });
+
+  describe.skipIf(skip)('the engine\'s reply writer on this database', () => {
+    it('stores concurrent replies in shared transactions with exact counters, each caller answered with its own reply', async () => {
+      await blastSent('b1', 's1', [1, 2, 3, 4, 5, 6], at('10:00:00'));
+      const batches: number[] = [];
+      const replies = {
+        recordMany: async (batch: readonly IncomingReply[], windowHours: number, now: string) => {
+          batches.push(batch.length);
+          return store.replies.recordMany(batch, windowHours, now);
+        },
+      };
+      const writer = new ReplyWriter({ replies, windowHours: WINDOW, now: () => AT }, { maxBatch: 8, lingerMs: 600_000 });
+      // Each row answered three times (two messages, one of them redelivered), all at once.
+      const incoming = [1, 2, 3, 4, 5, 6].flatMap((seq) => [
+        reply({ phone: phoneOf(seq), messageId: `A${seq}`, text: `First ${seq}`, receivedAt: at('10:30:00') }),
+        reply({ phone: phoneOf(seq), messageId: `B${seq}`, receivedAt: at('10:31:00') }),
+        reply({ phone: phoneOf(seq), messageId: `A${seq}`, receivedAt: at('10:30:00') }),
+      ]);
+      const answers = Promise.all(incoming.map((item) => writer.write(item)));
+      await writer.stop(); // The last, short batch is written now rather than after the (long) linger.
+      const results = await answers;
+      expect(batches).toEqual([8, 8, 2]);
+      expect(results.map((result) => result?.messageId)).toEqual(incoming.map((item, i) => (i % 3 === 2 ? undefined : item.messageId)));
+      expect(results.filter((result) => result?.attribution?.first === true).map((result) => result?.messageId)).toEqual(['A1', 'A2', 'A3', 'A4', 'A5', 'A6']);
+      expect(await replied('b1')).toBe(6);
+      expect(await row('b1', 6)).toMatchObject({ repliedAt: at('10:30:00'), replyText: 'First 6' });
     });
   });
 
