@@ -1,4 +1,4 @@
-import type { IncomingReply, ReplyRepository, StoredReply } from '../store/reply.repository.js';
+import { RECORD_BATCH_LIMIT, type IncomingReply, type ReplyRepository, type StoredReply } from '../store/reply.repository.js';
 
 export interface ReplyWriterOptions {
   /** Most replies one transaction takes (at most the repository's RECORD_BATCH_LIMIT). */
@@ -53,7 +53,7 @@ export class ReplyWriter {
     private readonly deps: ReplyWriterDeps,
     options: ReplyWriterOptions = {},
   ) {
-    this.#maxBatch = options.maxBatch ?? 200;
+    this.#maxBatch = Math.max(1, Math.min(options.maxBatch ?? 200, RECORD_BATCH_LIMIT));
     this.#lingerMs = options.lingerMs ?? 2;
     this.#maxWaiting = options.maxWaiting ?? 20_000;
   }
