@@ -13,6 +13,7 @@ import type { ProviderEvent } from '../providers/provider.js';
 import type { AckFailure, Receipt } from '../store/blast.repository.js';
 import type { StoredReply } from '../store/reply.repository.js';
 import type { ReplyAnnouncer } from '../replies/reply-announcer.js';
+import { ReplyWriter } from '../replies/reply-writer.js';
 import { replyPreview } from '../core/reply.js';
 import type { Store } from '../store/store.js';
 import { blastSignalsChannel, type BlastSignals } from './blast-signals.js';
@@ -90,6 +91,8 @@ export class BlastEngine implements SenderHost {
   #stopped = false;
   #flushing: Promise<void> | undefined;
   readonly #newChatCap: NewChatCapGuard;
+  /** Replies arriving together (a campaign's answers, a reconnect's backlog) share a transaction. */
+  readonly #replyWriter: ReplyWriter;
 
   constructor(readonly deps: BlastEngineDeps) {
     const changed = (sessionId: string): void => {
@@ -97,6 +100,11 @@ export class BlastEngine implements SenderHost {
     };
     this.#newChatCap = new NewChatCapGuard({ ...deps, changed });
     this.#restrictions = createSessionRestrictions(deps);
+    this.#replyWriter = new ReplyWriter({
+      replies: deps.store.replies,
+      windowHours: deps.replies?.attributionHours ?? 72,
+      now: () => deps.clock.now().toISOString(),
+    });
   }
 
   get claimBatch(): number {
@@ -143,6 +151,8 @@ export class BlastEngine implements SenderHost {
     this.#senders.clear();
     for (const timer of this.#timers) clearInterval(timer);
     await this.deps.subscriber.unsubscribe(blastSignalsChannel(this.deps.prefix)).catch(() => undefined);
+    // Replies waiting for their transaction are stored now; any heard later is stored at once.
+    await this.#replyWriter.stop();
     await this.#flushReceipts();
     await this.#flushProgress();
   }
@@ -357,7 +367,8 @@ export class BlastEngine implements SenderHost {
 
   /**
    * A message a person sent: an opt-out keyword suppresses the number (source `reply`), then the
-   * reply is stored and attributed (store/reply.repository.ts), both in the unit of the session that
+   * reply is stored and attributed (store/reply.repository.ts, in a transaction shared with the
+   * replies arriving alongside: replies/reply-writer.ts), both in the unit of the session that
    * received it as stored now; nothing if that session is gone. Any failure throws, so the message
    * is not remembered as heard and its redelivery is handled again (both steps are idempotent).
    * Announced only once stored; a failed announcement is logged, not retried.
@@ -382,7 +393,8 @@ export class BlastEngine implements SenderHost {
         this.deps.log.info({ sessionId, businessUnit, added }, 'opt-out reply: number suppressed');
       }
       const reply = { sessionUid: session.uid, sessionId, businessUnit, phone: event.from, messageId: event.messageId, kind: event.kind, text, optOut, receivedAt: event.at };
-      stored = await this.deps.store.replies.record(reply, this.deps.replies?.attributionHours ?? 72, at);
+      // Awaited: shared with the replies arriving alongside, but resolved only once this one is committed.
+      stored = await this.#replyWriter.write(reply);
     } catch (error) {
       this.deps.log.error({ sessionId, err: error }, 'could not record a reply; it is heard again if WhatsApp redelivers it');
       throw error;

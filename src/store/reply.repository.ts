@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { attributionWindowStart, storedReplyMessageId, storedReplyText, type ReplyKind } from '../core/reply.js';
+import type { Database } from './schema.js';
 import type { Db } from './database.js';
 import { decodeVars } from './list-rows.js';
 import { recipientsShape } from './list.repository.js';
@@ -67,6 +68,13 @@ export interface ReplyRepository {
    * A message already stored (same session uid, phone and id) changes nothing: undefined.
    */
   record(reply: IncomingReply, windowHours: number, at: string): Promise<StoredReply | undefined>;
+  /**
+   * `record` for a batch (at most RECORD_BATCH_LIMIT), in ONE transaction and a handful of
+   * statements whatever its size: each reply as `record` would treat it had the batch come one by
+   * one in this order. A message twice in the batch is stored once (the later one: undefined); of
+   * two replies to the same row only the earlier sets it and counts. Answers in the batch's order.
+   */
+  recordMany(replies: readonly IncomingReply[], windowHours: number, at: string): Promise<(StoredReply | undefined)[]>;
   /** The replies attributed to a blast, oldest first, with their recipients' list values. */
   forBlast(blastId: string, page: { limit: number; offset: number }): Promise<{ items: BlastReply[]; total: number }>;
   /** The sheet row of a blast's recipient (null when its list row is gone). */
@@ -75,82 +83,18 @@ export interface ReplyRepository {
   purgeBefore(before: string, limit: number): Promise<number>;
 }
 
+/** Most replies `recordMany` takes at once: its statements stay within both databases' parameter limits. */
+export const RECORD_BATCH_LIMIT = 500;
+
 export function createReplyRepository(db: Db): ReplyRepository {
   return {
     async record(reply, windowHours, at) {
-      const messageId = storedReplyMessageId(reply.messageId);
-      const text = storedReplyText(reply.text);
-      const latest = new Date(Date.parse(reply.receivedAt) + CLOCK_SLACK_MS).toISOString();
-      return db.transaction().execute(async (trx) => {
-        // One probe of blast_recipients_phone: the rows that messaged this phone, narrowed to this
-        // session's sends (blast_sessions: the session a blast was made with, by uid) in its unit.
-        const row = await trx
-          .selectFrom('blast_recipients')
-          .innerJoin('blast_sessions', (join) =>
-            join.onRef('blast_sessions.blast_id', '=', 'blast_recipients.blast_id').onRef('blast_sessions.session_id', '=', 'blast_recipients.session_id'),
-          )
-          .innerJoin('blasts', 'blasts.id', 'blast_recipients.blast_id')
-          .select(['blast_recipients.blast_id', 'blast_recipients.seq'])
-          .where('blast_recipients.phone', '=', reply.phone)
-          .where('blast_sessions.session_uid', '=', reply.sessionUid)
-          .where('blasts.business_unit', '=', reply.businessUnit)
-          .where('blast_recipients.sent_at', '>=', attributionWindowStart(reply.receivedAt, windowHours))
-          .where('blast_recipients.sent_at', '<=', latest)
-          .orderBy('blast_recipients.sent_at', 'desc')
-          .orderBy('blast_recipients.blast_id', 'desc')
-          .limit(1)
-          .executeTakeFirst();
-        const inserted = await trx
-          .insertInto('replies')
-          .values({
-            session_uid: reply.sessionUid,
-            phone: reply.phone,
-            message_id: messageId,
-            session_id: reply.sessionId,
-            business_unit: reply.businessUnit,
-            kind: reply.kind,
-            text,
-            opt_out: reply.optOut ? 1 : 0,
-            received_at: reply.receivedAt,
-            blast_id: row?.blast_id ?? null,
-            blast_seq: row?.seq ?? null,
-            created_at: at,
-          })
-          .onConflict((conflict) => conflict.columns(['session_uid', 'phone', 'message_id']).doNothing())
-          .executeTakeFirst();
-        if ((inserted.numInsertedOrUpdatedRows ?? 0n) === 0n) return undefined;
-        let first = false;
-        if (row) {
-          const updated = await trx
-            .updateTable('blast_recipients')
-            .set({ replied_at: reply.receivedAt, reply_text: text })
-            .where('blast_id', '=', row.blast_id)
-            .where('seq', '=', row.seq)
-            .where('replied_at', 'is', null)
-            .executeTakeFirst();
-          first = updated.numUpdatedRows > 0n;
-          if (first) {
-            await trx
-              .updateTable('blasts')
-              .set((eb) => ({ replied: eb('replied', '+', 1) }))
-              .where('id', '=', row.blast_id)
-              .execute();
-          }
-        }
-        const { sessionUid, sessionId, businessUnit, phone, kind, optOut, receivedAt } = reply;
-        return {
-          sessionUid,
-          sessionId,
-          businessUnit,
-          phone,
-          messageId,
-          kind,
-          text,
-          optOut,
-          receivedAt,
-          attribution: row ? { blastId: row.blast_id, seq: row.seq, first } : null,
-        };
-      });
+      const [stored] = await recordMany(db, [reply], windowHours, at);
+      return stored;
+    },
+
+    recordMany(replies, windowHours, at) {
+      return recordMany(db, replies, windowHours, at);
     },
 
     async forBlast(blastId, { limit, offset }) {
@@ -238,4 +182,185 @@ async function listValuesOf(db: Db, blastId: string, seqs: number[]): Promise<Ma
     .where('seq', 'in', unique)
     .execute();
   return new Map(rows.map((row) => [row.seq, { rowNumber: row.row_number, vars: decodeVars(row.vars, shape.columns) }]));
+}
+
+/** A row a reply can be attributed to: a send of this session to this phone, in its unit. */
+interface Candidate {
+  blast_id: string;
+  seq: number;
+  phone: string;
+  session_uid: string | null;
+  business_unit: string;
+  sent_at: string;
+}
+
+/** A reply of the batch as it is stored, with where it goes. */
+interface Pending {
+  index: number;
+  reply: IncomingReply;
+  messageId: string;
+  text: string | null;
+  row: Candidate | undefined;
+}
+
+const keyOf = (sessionUid: string, phone: string, messageId: string): string => `${sessionUid}\n${phone}\n${messageId}`;
+
+/** Later beats earlier; at the same moment, the larger blast id (as `record` always ordered them). */
+const newer = (a: Candidate, b: Candidate): boolean => a.sent_at > b.sent_at || (a.sent_at === b.sent_at && a.blast_id > b.blast_id);
+
+async function recordMany(db: Db, replies: readonly IncomingReply[], windowHours: number, at: string): Promise<(StoredReply | undefined)[]> {
+  if (replies.length > RECORD_BATCH_LIMIT) throw new RangeError(`at most ${RECORD_BATCH_LIMIT} replies per batch, got ${replies.length}`);
+  const results: (StoredReply | undefined)[] = replies.map(() => undefined);
+  // The same message twice in the batch: the first is the one stored, as if they had come one by one.
+  const seen = new Set<string>();
+  const batch: Pending[] = [];
+  replies.forEach((reply, index) => {
+    const messageId = storedReplyMessageId(reply.messageId);
+    const key = keyOf(reply.sessionUid, reply.phone, messageId);
+    if (seen.has(key)) return;
+    seen.add(key);
+    batch.push({ index, reply, messageId, text: storedReplyText(reply.text), row: undefined });
+  });
+  if (batch.length === 0) return results;
+  return db.transaction().execute(async (trx) => {
+    await attribute(trx, batch, windowHours);
+    const inserted = await trx
+      .insertInto('replies')
+      .values(
+        batch.map(({ reply, messageId, text, row }) => ({
+          session_uid: reply.sessionUid,
+          phone: reply.phone,
+          message_id: messageId,
+          session_id: reply.sessionId,
+          business_unit: reply.businessUnit,
+          kind: reply.kind,
+          text,
+          opt_out: reply.optOut ? 1 : 0,
+          received_at: reply.receivedAt,
+          blast_id: row?.blast_id ?? null,
+          blast_seq: row?.seq ?? null,
+          created_at: at,
+        })),
+      )
+      .onConflict((conflict) => conflict.columns(['session_uid', 'phone', 'message_id']).doNothing())
+      .returning(['session_uid', 'phone', 'message_id'])
+      .execute();
+    const stored = new Set(inserted.map((row) => keyOf(row.session_uid, row.phone, row.message_id)));
+    const fresh = batch.filter((item) => stored.has(keyOf(item.reply.sessionUid, item.reply.phone, item.messageId)));
+    const firsts = await markFirstReplies(trx, fresh);
+    for (const item of fresh) {
+      const { sessionUid, sessionId, businessUnit, phone, kind, optOut, receivedAt } = item.reply;
+      const { row } = item;
+      results[item.index] = {
+        sessionUid,
+        sessionId,
+        businessUnit,
+        phone,
+        messageId: item.messageId,
+        kind,
+        text: item.text,
+        optOut,
+        receivedAt,
+        attribution: row ? { blastId: row.blast_id, seq: row.seq, first: firsts.has(item) } : null,
+      };
+    }
+    return results;
+  });
+}
+
+/**
+ * Finds each reply's row with one probe of blast_recipients_phone for the whole batch: the rows
+ * that messaged its phones, narrowed to the sends of its sessions (blast_sessions: the session a
+ * blast was made with, by uid) in its units within the widest window; each reply then takes the
+ * most recent of those that match it exactly (its own session, unit and window).
+ */
+async function attribute(trx: Transaction<Database>, batch: Pending[], windowHours: number): Promise<void> {
+  const phones = [...new Set(batch.map((item) => item.reply.phone))];
+  const uids = [...new Set(batch.map((item) => item.reply.sessionUid))];
+  const units = [...new Set(batch.map((item) => item.reply.businessUnit))];
+  const windows = batch.map((item) => ({
+    from: attributionWindowStart(item.reply.receivedAt, windowHours),
+    to: new Date(Date.parse(item.reply.receivedAt) + CLOCK_SLACK_MS).toISOString(),
+  }));
+  const earliest = windows.reduce((min, window) => (window.from < min ? window.from : min), windows[0]?.from ?? '');
+  const latest = windows.reduce((max, window) => (window.to > max ? window.to : max), windows[0]?.to ?? '');
+  // CROSS JOIN keeps SQLite's planner on blast_recipients_phone: with a long phone list it would
+  // otherwise start from the unit's blasts and walk all their recipients (100k rows a blast).
+  // PostgreSQL plans a cross join with join conditions as the inner join it is.
+  const candidates: Candidate[] = await trx
+    .selectFrom('blast_recipients')
+    .crossJoin('blast_sessions')
+    .crossJoin('blasts')
+    .whereRef('blast_sessions.blast_id', '=', 'blast_recipients.blast_id')
+    .whereRef('blast_sessions.session_id', '=', 'blast_recipients.session_id')
+    .whereRef('blasts.id', '=', 'blast_recipients.blast_id')
+    .select(['blast_recipients.blast_id', 'blast_recipients.seq', 'blast_recipients.phone', 'blast_sessions.session_uid', 'blasts.business_unit'])
+    .select((eb) => eb.fn.coalesce('blast_recipients.sent_at', eb.val('')).as('sent_at'))
+    .where('blast_recipients.phone', 'in', phones)
+    .where('blast_sessions.session_uid', 'in', uids)
+    .where('blasts.business_unit', 'in', units)
+    .where('blast_recipients.sent_at', '>=', earliest)
+    .where('blast_recipients.sent_at', '<=', latest)
+    .execute();
+  const byPhone = new Map<string, Candidate[]>();
+  for (const candidate of candidates) byPhone.set(candidate.phone, [...(byPhone.get(candidate.phone) ?? []), candidate]);
+  batch.forEach((item, k) => {
+    const window = windows[k];
+    if (!window) return;
+    for (const candidate of byPhone.get(item.reply.phone) ?? []) {
+      if (candidate.session_uid !== item.reply.sessionUid || candidate.business_unit !== item.reply.businessUnit) continue;
+      if (candidate.sent_at < window.from || candidate.sent_at > window.to) continue;
+      if (!item.row || newer(candidate, item.row)) item.row = candidate;
+    }
+  });
+}
+
+/**
+ * The first reply to a row sets its replied_at / reply_text and counts once in its blast's
+ * `replied`: of the batch's replies to one row, the earliest in the batch, and only if no earlier
+ * batch set it (`replied_at IS NULL`, under the row's lock on PostgreSQL). One UPDATE for the rows,
+ * one per blast for the counters, in blast order so two writers never wait on each other in a circle.
+ */
+async function markFirstReplies(trx: Transaction<Database>, fresh: Pending[]): Promise<Set<Pending>> {
+  const byRow = new Map<string, Pending>();
+  for (const item of fresh) {
+    if (!item.row) continue;
+    const key = `${item.row.blast_id}\n${String(item.row.seq)}`;
+    if (!byRow.has(key)) byRow.set(key, item);
+  }
+  const firsts = new Set<Pending>();
+  if (byRow.size === 0) return firsts;
+  const claims = [...byRow.values()].sort((a, b) => compareRows(a, b));
+  const values = sql.join(
+    claims.map((item) => sql`(${item.row?.blast_id}, CAST(${item.row?.seq} AS integer), ${item.reply.receivedAt}, ${item.text})`),
+  );
+  // VALUES' columns are column1… on both databases.
+  const updated = await sql<{ blast_id: string; seq: number }>`
+    UPDATE blast_recipients SET replied_at = v.column3, reply_text = v.column4
+    FROM (VALUES ${values}) AS v
+    WHERE blast_recipients.blast_id = v.column1 AND blast_recipients.seq = v.column2 AND blast_recipients.replied_at IS NULL
+    RETURNING blast_id, seq
+  `.execute(trx);
+  const counts = new Map<string, number>();
+  for (const row of updated.rows) {
+    const item = byRow.get(`${row.blast_id}\n${String(row.seq)}`);
+    if (item) firsts.add(item);
+    counts.set(row.blast_id, (counts.get(row.blast_id) ?? 0) + 1);
+  }
+  for (const blastId of [...counts.keys()].sort()) {
+    await trx
+      .updateTable('blasts')
+      .set((eb) => ({ replied: eb('replied', '+', counts.get(blastId) ?? 0) }))
+      .where('id', '=', blastId)
+      .execute();
+  }
+  return firsts;
+}
+
+function compareRows(a: Pending, b: Pending): number {
+  const x = a.row;
+  const y = b.row;
+  if (!x || !y) return 0;
+  if (x.blast_id !== y.blast_id) return x.blast_id < y.blast_id ? -1 : 1;
+  return x.seq - y.seq;
 }

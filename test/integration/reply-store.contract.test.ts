@@ -6,8 +6,9 @@ import { createLogger } from '../../src/logging/logger.js';
 import type { NewBlast, Outcome } from '../../src/store/blast.repository.js';
 import { createDatabase, type DatabaseHandle } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
-import type { IncomingReply } from '../../src/store/reply.repository.js';
+import { RECORD_BATCH_LIMIT, type IncomingReply } from '../../src/store/reply.repository.js';
 import { createStore, type Store } from '../../src/store/store.js';
+import { ReplyWriter } from '../../src/replies/reply-writer.js';
 import { purgeReplies } from '../../src/worker/maintenance.processor.js';
 import { databaseKinds, type TestDatabase } from '../support/databases.js';
 
@@ -214,6 +215,110 @@ describe.each(databaseKinds(inject('postgresUrl')))('reply store contract on $ki
       expect(await record(reply({ phone: phoneOf(1), messageId: longId, receivedAt: at('10:05:00') }))).toBeUndefined();
       const [item] = (await store.replies.forBlast('b1', { limit: 1, offset: 0 })).items;
       expect(item).toMatchObject({ optOut: true, messageId: stored?.messageId });
+    });
+  });
+
+  describe.skipIf(skip)('batches (recordMany)', () => {
+    it('stores a batch once per message, sets each row by its earliest reply, and counts each row once', async () => {
+      await blastSent('b1', 's1', [1, 2, 3], at('10:00:00'));
+      await blastSent('b2', 's2', [1, 2], at('10:30:00'));
+      await blastSent('sales', 's3', [4], at('10:30:00'), 'Sales');
+      // One row already answered in an earlier batch: a batch never sets it again, nor counts it.
+      await record(reply({ phone: phoneOf(3), messageId: 'EARLIER', text: 'Earlier', receivedAt: at('10:40:00') }));
+      const batch = [
+        reply({ phone: phoneOf(1), messageId: 'A1', text: 'First of row 1', receivedAt: at('11:00:00') }),
+        reply({ phone: phoneOf(1), messageId: 'A1', text: 'Same message again', receivedAt: at('11:00:00') }),
+        reply({ phone: phoneOf(1), messageId: 'A2', text: 'Second of row 1', receivedAt: at('11:01:00') }),
+        reply({ phone: phoneOf(2), messageId: 'B1', sessionUid: 'uid-s2', sessionId: 's2', text: 'To s2', receivedAt: at('11:02:00') }),
+        reply({ phone: phoneOf(2), messageId: 'B1', text: 'Same id, other session: another message', receivedAt: at('11:02:00') }),
+        reply({ phone: phoneOf(3), messageId: 'C1', text: 'Row 3 again', receivedAt: at('11:03:00') }),
+        reply({ phone: phoneOf(4), messageId: 'D1', sessionUid: 'uid-s3', sessionId: 's3', businessUnit: 'Sales', text: 'Sales', receivedAt: at('11:04:00') }),
+        reply({ phone: phoneOf(5), messageId: 'E1', text: 'Never messaged', receivedAt: at('11:05:00') }),
+        reply({ phone: phoneOf(3), messageId: 'EARLIER', text: 'Redelivered', receivedAt: at('10:40:00') }),
+      ];
+      const results = await store.replies.recordMany(batch, WINDOW, at('11:10:00'));
+      expect(results.map((result) => result?.attribution ?? (result ? null : 'duplicate'))).toEqual([
+        { blastId: 'b1', seq: 1, first: true },
+        'duplicate',
+        { blastId: 'b1', seq: 1, first: false },
+        { blastId: 'b2', seq: 2, first: true },
+        { blastId: 'b1', seq: 2, first: true },
+        { blastId: 'b1', seq: 3, first: false },
+        { blastId: 'sales', seq: 4, first: true },
+        null,
+        'duplicate',
+      ]);
+      expect(results[0]).toMatchObject({ messageId: 'A1', text: 'First of row 1', sessionId: 's1' });
+
+      expect(await row('b1', 1)).toMatchObject({ repliedAt: at('11:00:00'), replyText: 'First of row 1' });
+      expect(await row('b1', 2)).toMatchObject({ repliedAt: at('11:02:00'), replyText: 'Same id, other session: another message' });
+      expect(await row('b1', 3)).toMatchObject({ repliedAt: at('10:40:00'), replyText: 'Earlier' });
+      expect(await row('b2', 2)).toMatchObject({ repliedAt: at('11:02:00'), replyText: 'To s2' });
+      expect(await replied('b1')).toBe(3);
+      expect(await replied('b2')).toBe(1);
+      expect(await replied('sales')).toBe(1);
+      expect((await store.replies.forBlast('b1', { limit: 100, offset: 0 })).items.map((item) => item.messageId)).toEqual(['EARLIER', 'A1', 'A2', 'B1', 'C1']);
+
+      // The same batch again (a reconnect's backlog redelivered): nothing stored, nothing counted.
+      expect((await store.replies.recordMany(batch, WINDOW, at('11:20:00'))).every((result) => result === undefined)).toBe(true);
+      expect([await replied('b1'), await replied('b2'), await replied('sales')]).toEqual([3, 1, 1]);
+    });
+
+    it('gives each reply of a batch its own window and most recent send', async () => {
+      await blastSent('older', 's1', [1, 2], at('10:00:00'));
+      await blastSent('newer', 's1', [1], at('12:00:00'));
+      const results = await store.replies.recordMany(
+        [
+          reply({ phone: phoneOf(1), messageId: 'BEFORE-NEWER', receivedAt: at('11:00:00') }),
+          reply({ phone: phoneOf(1), messageId: 'AFTER-NEWER', receivedAt: at('12:30:00') }),
+          reply({ phone: phoneOf(2), messageId: 'TOO-LATE', receivedAt: hoursAfter(at('10:00:00'), WINDOW + 1) }),
+          reply({ phone: phoneOf(2), messageId: 'BEFORE-ANY', receivedAt: at('09:00:00') }),
+        ],
+        WINDOW,
+        AT,
+      );
+      expect(results.map((result) => result?.attribution)).toEqual([{ blastId: 'older', seq: 1, first: true }, { blastId: 'newer', seq: 1, first: true }, null, null]);
+      expect([await replied('older'), await replied('newer')]).toEqual([1, 1]);
+    });
+
+    it('counts exactly when concurrent batches answer the same rows, and refuses an oversized batch', async () => {
+      await blastSent('b1', 's1', [1, 2, 3, 4, 5, 6], at('10:00:00'));
+      const batches = Array.from({ length: 4 }, (_, b) =>
+        [1, 2, 3, 4, 5, 6].map((seq) => reply({ phone: phoneOf(seq), messageId: `M${seq}-${b % 2}`, receivedAt: at(`10:3${b}:00`) })),
+      );
+      const results = (await Promise.all(batches.map((batch) => store.replies.recordMany(batch, WINDOW, AT)))).flat();
+      expect(results.filter((result) => result !== undefined)).toHaveLength(12);
+      expect(results.filter((result) => result?.attribution?.first === true)).toHaveLength(6);
+      expect(await replied('b1')).toBe(6);
+      await expect(store.replies.recordMany(Array.from({ length: RECORD_BATCH_LIMIT + 1 }, (_, i) => reply({ phone: phoneOf(1), messageId: `X${i}`, receivedAt: AT })), WINDOW, AT)).rejects.toThrow(RangeError);
+    });
+  });
+
+  describe.skipIf(skip)('the engine\'s reply writer on this database', () => {
+    it('stores concurrent replies in shared transactions with exact counters, each caller answered with its own reply', async () => {
+      await blastSent('b1', 's1', [1, 2, 3, 4, 5, 6], at('10:00:00'));
+      const batches: number[] = [];
+      const replies = {
+        recordMany: async (batch: readonly IncomingReply[], windowHours: number, now: string) => {
+          batches.push(batch.length);
+          return store.replies.recordMany(batch, windowHours, now);
+        },
+      };
+      const writer = new ReplyWriter({ replies, windowHours: WINDOW, now: () => AT }, { maxBatch: 8, lingerMs: 600_000 });
+      // Each row answered three times (two messages, one of them redelivered), all at once.
+      const incoming = [1, 2, 3, 4, 5, 6].flatMap((seq) => [
+        reply({ phone: phoneOf(seq), messageId: `A${seq}`, text: `First ${seq}`, receivedAt: at('10:30:00') }),
+        reply({ phone: phoneOf(seq), messageId: `B${seq}`, receivedAt: at('10:31:00') }),
+        reply({ phone: phoneOf(seq), messageId: `A${seq}`, receivedAt: at('10:30:00') }),
+      ]);
+      const answers = Promise.all(incoming.map((item) => writer.write(item)));
+      await writer.stop(); // The last, short batch is written now rather than after the (long) linger.
+      const results = await answers;
+      expect(batches).toEqual([8, 8, 2]);
+      expect(results.map((result) => result?.messageId)).toEqual(incoming.map((item, i) => (i % 3 === 2 ? undefined : item.messageId)));
+      expect(results.filter((result) => result?.attribution?.first === true).map((result) => result?.messageId)).toEqual(['A1', 'A2', 'A3', 'A4', 'A5', 'A6']);
+      expect(await replied('b1')).toBe(6);
+      expect(await row('b1', 6)).toMatchObject({ repliedAt: at('10:30:00'), replyText: 'First 6' });
     });
   });
 
