@@ -12,6 +12,8 @@ import { createBlastRepository, type BlastRepository } from './blast.repository.
 import { createSessionConfigRepository, type SessionConfigRepository } from './session-config.repository.js';
 import { createNewChatCapRepository, type NewChatCapRepository } from './new-chat-cap.repository.js';
 import { createRetryLedgerRepository, type RetryLedgerRepository } from './retry-ledger.repository.js';
+import { createWebhookRepository, type WebhookRepository } from './webhook.repository.js';
+import { createWebhookInterest } from './webhook-outbox.js';
 
 /** Every repository over one database; the one thing services receive from the store. */
 export interface Store {
@@ -28,9 +30,13 @@ export interface Store {
   /** WhatsApp's new-chat cap per session (0012). */
   newChatCaps: NewChatCapRepository;
   retryLedger: RetryLedgerRepository;
+  /** Outbound webhooks' endpoints, outbox, deliveries and log (0016). */
+  webhooks: WebhookRepository;
 }
 
 export function createStore(handle: DatabaseHandle): Store {
+  // Which webhook events some endpoint wants, shared by the repositories that write events.
+  const webhookInterest = createWebhookInterest(handle.db);
   return {
     sessions: createSessionConfigRepository(handle.db),
     apiKeys: createApiKeyRepository(handle.db),
@@ -40,9 +46,10 @@ export function createStore(handle: DatabaseHandle): Store {
     numberChecks: createNumberCheckRepository(handle.db),
     blobs: createBlobRepository(handle.db),
     lists: createListRepository(handle.db, handle.sqlite),
-    suppressions: createSuppressionRepository(handle.db),
-    blasts: createBlastRepository(handle.db, handle.target.kind, handle.sqlite),
+    suppressions: createSuppressionRepository(handle.db, webhookInterest),
+    blasts: createBlastRepository(handle.db, handle.target.kind, handle.sqlite, webhookInterest),
     newChatCaps: createNewChatCapRepository(handle.db),
     retryLedger: createRetryLedgerRepository(handle.db),
+    webhooks: createWebhookRepository(handle.db, handle.target.kind, webhookInterest),
   };
 }

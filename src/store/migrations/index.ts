@@ -13,6 +13,7 @@ import * as m0011 from './0011-number-checks.js';
 import * as m0012 from './0012-new-chat-cap.js';
 import * as m0013 from './0013-sandbox-backlog-uid.js';
 import * as m0014 from './0014-replies.js';
+import * as m0016 from './0016-webhooks.js';
 
 /**
  * Every migration, in order. Migrations are code (not files found at run time), so the
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0012-new-chat-cap': m0012,
   '0013-sandbox-backlog-uid': m0013,
   '0014-replies': m0014,
+  '0016-webhooks': m0016,
 };
 
 export const migrationProvider: MigrationProvider = {
