@@ -141,7 +141,7 @@ export function messageEvents(
         at: change.at,
       }));
       const at = slice[slice.length - 1]?.at ?? new Date().toISOString();
-      events.push({ type: group.type, businessUnit: unit, orderingKey: `blast:${group.blastId}`, data: { items }, at });
+      events.push({ type: group.type, businessUnit: unit, orderingKey: null, data: { items }, at });
     }
   }
   return events;

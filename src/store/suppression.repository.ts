@@ -41,7 +41,7 @@ export function createSuppressionRepository(db: Db, interest?: WebhookInterest):
             .map((entry) => ({ phone: entry.phone, reason: entry.reason, source: entry.source, at: entry.createdAt }));
           for (let from = 0; from < items.length; from += WEBHOOK_MAX_ITEMS) {
             const slice = items.slice(from, from + WEBHOOK_MAX_ITEMS);
-            events.push({ type: 'optout.added', businessUnit: unit, orderingKey: `optout:${unit}`, data: { items: slice }, at: slice[0]?.at ?? new Date().toISOString() });
+            events.push({ type: 'optout.added', businessUnit: unit, orderingKey: null, data: { items: slice }, at: slice[0]?.at ?? new Date().toISOString() });
           }
         }
         await writeWebhookEvents(trx, events);
@@ -57,7 +57,7 @@ export function createSuppressionRepository(db: Db, interest?: WebhookInterest):
         if (!row || (await removeOne(trx, businessUnit, phone)) === 0) return false;
         const at = new Date().toISOString();
         await writeWebhookEvents(trx, [
-          { type: 'optout.removed', businessUnit, orderingKey: `optout:${businessUnit}`, data: { items: [{ phone, reason: row.reason, source: row.source, at }] }, at },
+          { type: 'optout.removed', businessUnit, orderingKey: null, data: { items: [{ phone, reason: row.reason, source: row.source, at }] }, at },
         ]);
         return true;
       });

@@ -8,11 +8,15 @@ import type { Database } from './schema.js';
 /** Per-recipient items per event: a batch of outcomes larger than this becomes several events. */
 export const WEBHOOK_MAX_ITEMS = 500;
 
-/** An event to write to the outbox. `orderingKey`: events with the same key reach an endpoint in order (a blast's, a session's). */
+/**
+ * An event to write to the outbox. `orderingKey`: events with the same key reach an endpoint in
+ * order (a blast's lifecycle, a session's statuses); null: no order to keep (per-recipient
+ * batches, each item carrying its own time), so they go out in parallel.
+ */
 export interface OutboxEvent<T extends WebhookEventType = WebhookEventType> {
   type: T;
   businessUnit: string;
-  orderingKey: string;
+  orderingKey: string | null;
   data: WebhookEventCatalogue[T];
   at: string;
 }
@@ -47,7 +51,7 @@ export function newEventId(nowMs = Date.now()): string {
 export function outboxRow(event: OutboxEvent): OutboxRow {
   const id = newEventId();
   const envelope: WebhookEnvelope = { id, type: event.type, createdAt: event.at, businessUnit: event.businessUnit, data: event.data };
-  return { id, type: event.type, business_unit: event.businessUnit, ordering_key: event.orderingKey.slice(0, 80), created_at: event.at, body: JSON.stringify(envelope) };
+  return { id, type: event.type, business_unit: event.businessUnit, ordering_key: (event.orderingKey ?? id).slice(0, 80), created_at: event.at, body: JSON.stringify(envelope) };
 }
 
 /** Writes events in the caller's transaction (the one that makes the change they report). */
