@@ -182,7 +182,12 @@ async function fastReceiver(): Promise<{ url: string; seen: { events: number; it
   return {
     url: `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/hook`,
     seen,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      }),
   };
 }
 
