@@ -3,7 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { BlastStatus } from '../core/blast-state.js';
 import type { BlastEventData, MessageEventItem, WebhookEventType } from '../events/event-catalogue.js';
 import type { BlastTable, Database } from './schema.js';
-import { WEBHOOK_MAX_ITEMS, type OutboxEvent, type WebhookInterest } from './webhook-outbox.js';
+import { WEBHOOK_MAX_ITEMS, type InterestView, type OutboxEvent } from './webhook-outbox.js';
 
 /** The lifecycle event a status change is, if any (importing → scheduled says nothing: blast.created came with the row). */
 export function blastEventType(from: string, to: BlastStatus): WebhookEventType | null {
@@ -63,17 +63,17 @@ export interface RecipientChange {
 
 /** Which of `types` some endpoint of the blast's unit wants; null when none (nothing to write). */
 export async function wantedForBlast(
-  interest: WebhookInterest | undefined,
+  interest: InterestView | undefined,
   db: Kysely<Database>,
   blastIds: readonly string[],
   types: readonly WebhookEventType[],
 ): Promise<Map<string, { unit: string; types: Set<WebhookEventType> }> | null> {
-  if (!interest || blastIds.length === 0 || !(await interest.wantsAny(types))) return null;
+  if (!interest || blastIds.length === 0 || !interest.wantsAny(types)) return null;
   const rows = await db.selectFrom('blasts').select(['id', 'business_unit']).where('id', 'in', [...new Set(blastIds)]).execute();
   const wanted = new Map<string, { unit: string; types: Set<WebhookEventType> }>();
   for (const row of rows) {
     const set = new Set<WebhookEventType>();
-    for (const type of types) if (await interest.wants(type, row.business_unit)) set.add(type);
+    for (const type of types) if (interest.wants(type, row.business_unit)) set.add(type);
     if (set.size > 0) wanted.set(row.id, { unit: row.business_unit, types: set });
   }
   return wanted.size === 0 ? null : wanted;

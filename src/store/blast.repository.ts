@@ -22,7 +22,7 @@ import {
   wantedForBlast,
   type RecipientChange,
 } from './blast-webhook-events.js';
-import { sqliteWebhookWriter, writeWebhookEvents, type WebhookInterest } from './webhook-outbox.js';
+import { sqliteWebhookWriter, writeWebhookEvents, type InterestView, type WebhookInterest } from './webhook-outbox.js';
 import type { WebhookEventType } from '../events/event-catalogue.js';
 
 const OUTCOME_TYPES: readonly WebhookEventType[] = ['message.sent', 'message.failed', 'message.skipped'];
@@ -221,9 +221,9 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
       : sql`CAST(strftime('%s', ${sql.ref(column)}) AS integer)`;
 
   /** Per-recipient changes made in `trx`, as batched outbox events in the same transaction (those some endpoint wants). */
-  const announceChanges = async (trx: Kysely<Database>, changes: readonly RecipientChange[], types: readonly WebhookEventType[]): Promise<void> => {
+  const announceChanges = async (trx: Kysely<Database>, view: InterestView | undefined, changes: readonly RecipientChange[], types: readonly WebhookEventType[]): Promise<void> => {
     if (changes.length === 0) return;
-    const wanted = await wantedForBlast(interest, trx, changes.map((change) => change.blastId), types);
+    const wanted = await wantedForBlast(view, trx, changes.map((change) => change.blastId), types);
     if (!wanted) return;
     const details = new Map<string, Map<number, { phone: string; row: number | null }>>();
     for (const blastId of wanted.keys()) {
@@ -234,6 +234,8 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
 
   return {
     async create(blast) {
+      // Asked before the transaction: inside it, SQLite's one connection is taken.
+      const announce = (await interest?.wants('blast.created', blast.businessUnit)) ?? false;
       await db.transaction().execute(async (trx) => {
         await trx
           .insertInto('blasts')
@@ -267,7 +269,7 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
           .insertInto('blast_sessions')
           .values(blast.sessions.map((session) => ({ blast_id: blast.id, session_id: session.id, session_uid: session.uid, paused_reason: null })))
           .execute();
-        if (await interest?.wants('blast.created', blast.businessUnit)) {
+        if (announce) {
           const row = await trx.selectFrom('blasts').selectAll().where('id', '=', blast.id).executeTakeFirstOrThrow();
           await writeWebhookEvents(trx, [
             { type: 'blast.created', businessUnit: blast.businessUnit, orderingKey: `blast:${blast.id}`, data: blastEventData(row, blast.createdAt), at: blast.createdAt },
@@ -374,7 +376,7 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
     },
 
     async transition(id, from, to, at, change = {}) {
-      const wanted = await wantedForBlast(interest, db, [id], BLAST_LIFECYCLE_TYPES);
+      const wanted = await wantedForBlast(await interest?.view(), db, [id], BLAST_LIFECYCLE_TYPES);
       if (wanted === null) return (await updateStatus(db, id, from, to, at, change)) > 0;
       return db.transaction().execute(async (trx) => {
         let before = trx.selectFrom('blasts').select('status').where('id', '=', id).where('status', 'in', [...from]);
@@ -501,7 +503,7 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
     async recordOutcomes(blastId, token, outcomes) {
       if (outcomes.length === 0) return 0;
       // One cheap look (cached) when no endpoint wants per-recipient events: then nothing more is done.
-      const wanted = await wantedForBlast(interest, db, [blastId], OUTCOME_TYPES);
+      const wanted = await wantedForBlast(await interest?.view(), db, [blastId], OUTCOME_TYPES);
       // Holding Kysely's connection, so no other query of this process runs in between.
       if (sqliteOutcomes) return db.connection().execute(() => Promise.resolve(sqliteOutcomes(blastId, token, outcomes, wanted)));
       return db.transaction().execute(async (trx) => {
@@ -552,7 +554,8 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
       const blastIds = new Set<string>();
       const unmatched: Receipt[] = [];
       if (receipts.length === 0) return { blastIds, unmatched };
-      const announce = (await interest?.wantsAny(RECEIPT_TYPES)) ?? false;
+      const view = await interest?.view();
+      const announce = view?.wantsAny(RECEIPT_TYPES) ?? false;
       await db.transaction().execute(async (trx) => {
         const changes: RecipientChange[] = [];
         const bump: Map<string, { delivered: number; read: number }> = new Map();
@@ -611,7 +614,7 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
             changes.push({ blastId: row.blast_id, seq: row.seq, type: `message.${receipt.status}`, messageId: receipt.messageId, reason: null, at: receipt.at });
           }
         }
-        await announceChanges(trx, changes, RECEIPT_TYPES);
+        await announceChanges(trx, view, changes, RECEIPT_TYPES);
         for (const [blastId, figures] of bump) {
           blastIds.add(blastId);
           await trx
@@ -628,7 +631,8 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
       const blastIds = new Set<string>();
       const unmatched: AckFailure[] = [];
       if (failures.length === 0) return { blastIds, unmatched };
-      const announce = (await interest?.wantsAny(ACK_FAILURE_TYPES)) ?? false;
+      const view = await interest?.view();
+      const announce = view?.wantsAny(ACK_FAILURE_TYPES) ?? false;
       const at = new Date().toISOString();
       await db.transaction().execute(async (trx) => {
         const changes: RecipientChange[] = [];
@@ -674,7 +678,7 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
           blastIds.add(row.blast_id);
           if (announce) changes.push({ blastId: row.blast_id, seq: row.seq, type: 'message.failed', messageId: failure.messageId, reason: 'WHATSAPP_REJECTED', at });
         }
-        await announceChanges(trx, changes, ACK_FAILURE_TYPES);
+        await announceChanges(trx, view, changes, ACK_FAILURE_TYPES);
       });
       return { blastIds, unmatched };
     },

@@ -82,8 +82,15 @@ export interface WebhookInterest {
   wants(type: WebhookEventType, businessUnit: string): Promise<boolean>;
   /** Whether any enabled endpoint, of any unit, wants one of these types (before the unit is known). */
   wantsAny(types: readonly WebhookEventType[]): Promise<boolean>;
+  /** The current answer as a synchronous view, read before a transaction (SQLite has one connection: no query may wait inside one). */
+  view(): Promise<InterestView>;
   /** Forget the snapshot (after this process changed an endpoint). */
   invalidate(): void;
+}
+
+export interface InterestView {
+  wants(type: WebhookEventType, businessUnit: string): boolean;
+  wantsAny(types: readonly WebhookEventType[]): boolean;
 }
 
 interface Snapshot {
@@ -112,14 +119,19 @@ export function createWebhookInterest(db: Db, ttlMs = 1_000): WebhookInterest {
     snapshot = await loading;
     return snapshot;
   };
+  const viewOf = ({ endpoints }: Snapshot): InterestView => ({
+    wants: (type, businessUnit) => endpoints.some((endpoint) => (endpoint.unit === null || endpoint.unit === businessUnit) && (endpoint.all || endpoint.types.has(type))),
+    wantsAny: (types) => endpoints.some((endpoint) => endpoint.all || types.some((type) => endpoint.types.has(type))),
+  });
   return {
     async wants(type, businessUnit) {
-      const { endpoints } = await current();
-      return endpoints.some((endpoint) => (endpoint.unit === null || endpoint.unit === businessUnit) && (endpoint.all || endpoint.types.has(type)));
+      return viewOf(await current()).wants(type, businessUnit);
     },
     async wantsAny(types) {
-      const { endpoints } = await current();
-      return endpoints.some((endpoint) => endpoint.all || types.some((type) => endpoint.types.has(type)));
+      return viewOf(await current()).wantsAny(types);
+    },
+    async view() {
+      return viewOf(await current());
     },
     invalidate() {
       snapshot = undefined;
