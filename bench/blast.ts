@@ -3,9 +3,14 @@
  * zero latency), beside a bare BullMQ no-op job loop on the same Redis, and how much Redis memory
  * a 1M-recipient blast adds.
  *   npm run bench:blast             (10k recipients; add --million for the Redis memory of a 1M blast)
+ *   npm run bench:webhooks          (the same with a webhook endpoint wanting every event, to a fast
+ *                                    local receiver: the sending rate with the outbox written, and
+ *                                    how fast the worker delivers the events)
  * The product runs as a user runs it: `node dist/main.js all`, SQLite, the given Redis.
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Queue, Worker } from 'bullmq';
@@ -155,9 +160,43 @@ async function bareBullmqLoop(jobs: number, concurrency: number): Promise<number
   return rate;
 }
 
+/** A receiver answering 200 at once, counting events and per-recipient items (the first time each event id arrives). */
+async function fastReceiver(): Promise<{ url: string; seen: { events: number; items: number; lastAt: number }; close: () => Promise<void> }> {
+  const seen = { events: 0, items: 0, lastAt: 0 };
+  const ids = new Set<string>();
+  const server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const envelope = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string; data: { items?: unknown[] } };
+      if (!ids.has(envelope.id)) {
+        ids.add(envelope.id);
+        seen.events += 1;
+        seen.items += envelope.data.items?.length ?? 0;
+        seen.lastAt = performance.now();
+      }
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/hook`,
+    seen,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
+}
+
 const million = process.argv.includes('--million');
+const withWebhook = process.argv.includes('--webhook');
 const product = await startProduct();
+const receiver = withWebhook ? await fastReceiver() : undefined;
 try {
+  if (receiver) await product.call('POST', '/api/webhooks', { url: receiver.url, events: ['*'] });
   await linkedSession(product, 'bench-a');
   const cpuBefore = cpuMs(product.product.child.pid ?? 0);
   const postedAt = performance.now();
@@ -183,6 +222,13 @@ try {
   console.log(`sending (started → completed)      ${sendRate.toFixed(0)} messages/s`);
   console.log(`CPU per message (product process)  ${(cpu / COUNT).toFixed(3)} ms`);
   console.log(`bare BullMQ no-op loop             ${bare1.toFixed(0)} jobs/s (concurrency 1), ${bare50.toFixed(0)} jobs/s (concurrency 50)`);
+  if (receiver) {
+    const deadline = Date.now() + 120_000;
+    while (receiver.seen.items < COUNT && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    const seconds = (receiver.seen.lastAt - startedAt) / 1000;
+    console.log(`webhooks: ${receiver.seen.events} events carrying ${receiver.seen.items} message items delivered`);
+    console.log(`webhook delivery (blast:started → last item received)  ${(receiver.seen.items / seconds).toFixed(0)} items/s, ${(receiver.seen.events / seconds).toFixed(0)} events/s; last item ${((receiver.seen.lastAt - completedAt) / 1000).toFixed(2)} s after blast:completed`);
+  }
 
   if (million) {
     const before = await redisUsedMemory();
@@ -196,4 +242,5 @@ try {
   console.log(`RESULT ${sendRate.toFixed(0)} messages/s sending, ${(sendRate / bare1).toFixed(2)}x the bare BullMQ loop (concurrency 1), ${(sendRate / bare50).toFixed(2)}x (concurrency 50)`);
 } finally {
   await product.stop();
+  await receiver?.close();
 }

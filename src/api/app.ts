@@ -39,6 +39,8 @@ import type { BlastService } from '../blasts/blast.service.js';
 import type { BlastControl } from '../blasts/blast-control.js';
 import { blastsRoutes } from './routes/blasts.routes.js';
 import { blastEstimateRoutes } from './routes/blast-estimate.routes.js';
+import { webhooksRoutes } from './routes/webhooks.routes.js';
+import type { WebhookService } from '../webhooks/webhook.service.js';
 import { BlastResponse } from './schemas/blast.schema.js';
 import type { Metrics } from '../observability/metrics.js';
 import { registerMetricsRoute } from './plugins/metrics.plugin.js';
@@ -62,6 +64,7 @@ export interface ApiDeps {
   previews: TemplatePreviewService;
   blasts: BlastService;
   blastControl: BlastControl;
+  webhooks: WebhookService;
   maxUploadBytes: number;
   tickets: WsTickets;
   /** Each key's WebSocket tickets and sockets over every api process. */
@@ -180,6 +183,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
       templatesRoutes(deps.previews)(api);
       blastsRoutes(deps.blasts, deps.blastControl)(api);
       blastEstimateRoutes(deps)(api);
+      webhooksRoutes(deps.webhooks)(api);
     },
     { prefix: '/api' },
   );

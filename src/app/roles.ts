@@ -1,3 +1,4 @@
+import { createWebhookService } from '../webhooks/webhook.service.js';
 import { fileURLToPath } from 'node:url';
 import { buildApi } from '../api/app.js';
 import type { ApiServer } from '../api/server-types.js';
@@ -57,6 +58,7 @@ export async function createApiApp(runtime: Runtime, adminKey: AdminKey): Promis
     clock,
     queues: runtime.queues,
     log: logger,
+    webhookProgressIntervalMs: config.webhooks.progressIntervalMs,
   });
   return buildApi({
     logger,
@@ -86,6 +88,7 @@ export async function createApiApp(runtime: Runtime, adminKey: AdminKey): Promis
     previews: createTemplatePreviewService({ lists }),
     blasts: createBlastService({ store, lists, control: blastControl, queues: runtime.queues, clock, mediaMaxBytes: config.blasts.mediaMaxBytes }),
     blastControl,
+    webhooks: createWebhookService({ store, clock, config: config.webhooks }),
     maxUploadBytes: config.uploads.maxBytes,
     webDir: config.webDir ?? fileURLToPath(new URL('../web', import.meta.url)),
     subscribeEvents: (onEvent) =>

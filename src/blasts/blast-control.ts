@@ -31,8 +31,20 @@ export type ProgressSample = { atMs: number; done: number };
  * whether it is allowed, the database row changes only if nobody moved it first (so of several
  * workers exactly one announces it), then the event goes out and every worker is told.
  */
-export function createBlastControl(deps: { store: Store; events: EventPublisher; signals: BlastSignals; clock: Clock; queues: Queues; log?: Logger }) {
+export function createBlastControl(deps: {
+  store: Store;
+  events: EventPublisher;
+  signals: BlastSignals;
+  clock: Clock;
+  queues: Queues;
+  log?: Logger;
+  /** blast.progress webhooks: at most one per blast per this long (WEBHOOK_PROGRESS_INTERVAL_MS). */
+  webhookProgressIntervalMs?: number;
+}) {
   const { store, events, signals, clock } = deps;
+  const progressIntervalMs = deps.webhookProgressIntervalMs ?? 10_000;
+  /** When each running blast's last blast.progress was written (removed when it ends: bounded by the running blasts). */
+  const lastWebhookProgress = new Map<string, number>();
   const now = (): string => clock.now().toISOString();
   const scope = (blast: Blast) => ({ businessUnit: blast.businessUnit, blastId: blast.id });
 
@@ -78,6 +90,7 @@ export function createBlastControl(deps: { store: Store; events: EventPublisher;
   async function announceEnd(blastId: string): Promise<void> {
     const blast = await store.blasts.get(blastId);
     if (!blast || !isFinal(blast.status)) return;
+    lastWebhookProgress.delete(blastId);
     const progress = progressOf(blast);
     await events.publish('blast:progress', progress, scope(blast));
     await events.publish(
@@ -95,7 +108,13 @@ export function createBlastControl(deps: { store: Store; events: EventPublisher;
     progressOf,
 
     async publishProgress(blast: Blast, samples: readonly ProgressSample[]): Promise<void> {
-      await events.publish('blast:progress', progressOf(blast, samples), scope(blast));
+      const progress = progressOf(blast, samples);
+      const nowMs = clock.now().getTime();
+      if (nowMs - (lastWebhookProgress.get(blast.id) ?? 0) >= progressIntervalMs) {
+        lastWebhookProgress.set(blast.id, nowMs);
+        await store.webhooks.emit([{ type: 'blast.progress', businessUnit: blast.businessUnit, orderingKey: `blast:${blast.id}`, data: progress, at: new Date(nowMs).toISOString() }]);
+      }
+      await events.publish('blast:progress', progress, scope(blast));
     },
 
     /** importing → scheduled, once the recipients are in the ledger. */

@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { MAX_TIMER_MS } from '../infra/clock.js';
+import { DEFAULT_RETRY_SCHEDULE_MS, parseRetrySchedule } from '../core/webhook-retry.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -99,6 +100,31 @@ export const envSchema = z.object({
   AUTH_FAILURES_PER_MINUTE: positiveInt(20),
   /** Open WebSockets plus unused tickets per API key, over every api process. */
   WS_MAX_SOCKETS_PER_KEY: positiveInt(20),
+  /** Lets unit-scoped webhook endpoints target loopback, link-local and private addresses (self-hosted set-ups). */
+  WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  /** Delays between a failed webhook attempt and the next, comma-separated (`0,5s,5m,30m,2h,5h,10h,10h`). */
+  WEBHOOK_RETRY_SCHEDULE: optionalString.transform((value, context) => {
+    if (value === undefined) return [...DEFAULT_RETRY_SCHEDULE_MS];
+    const schedule = parseRetrySchedule(value);
+    if (schedule === undefined) {
+      context.addIssue({ code: 'custom', message: 'comma-separated delays like 0,5s,5m,2h (1-20 of them, each at most 24h)' });
+      return z.NEVER;
+    }
+    return schedule;
+  }),
+  /** How long one webhook request may take (connect to end of response). */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(15_000),
+  /** An endpoint failing without a success for this long is disabled (5 days). */
+  WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number().int().min(1).max(8_760).default(120),
+  /** Undelivered events older than this are given up (the outbox is bounded per endpoint by age). */
+  WEBHOOK_MAX_AGE_HOURS: z.coerce.number().int().min(1).max(8_760).default(72),
+  /** How long events, deliveries and the attempt log are kept (and how far back a replay reaches). */
+  WEBHOOK_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+  /** Requests in flight to all endpoints at once, per worker process, and to one endpoint. */
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
+  WEBHOOK_CONCURRENCY_PER_ENDPOINT: z.coerce.number().int().min(1).max(64).default(4),
+  /** blast.progress is written at most once per blast per this many milliseconds. */
+  WEBHOOK_PROGRESS_INTERVAL_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(10_000),
 }).superRefine((env, context) => {
   if (env.ROLE !== 'all' && env.REDIS_URL === undefined) {
     context.addIssue({
@@ -162,6 +188,19 @@ export interface Config {
   replies: { retentionDays: number; attributionHours: number };
   /** Serve /metrics without auth on this port too (any role); the api always serves it to admins. */
   metricsPort: number | undefined;
+  webhooks: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  allowPrivate: boolean;
+  retryScheduleMs: number[];
+  timeoutMs: number;
+  disableAfterMs: number;
+  maxAgeMs: number;
+  retentionMs: number;
+  concurrency: number;
+  concurrencyPerEndpoint: number;
+  progressIntervalMs: number;
 }
 
 /** `postgres://…` selects PostgreSQL; anything else is a SQLite file (`sqlite:` / `file:` prefixes allowed). */
@@ -219,5 +258,16 @@ export function toConfig(env: Env): Config {
     },
     replies: { retentionDays: env.REPLY_RETENTION_DAYS, attributionHours: env.REPLY_ATTRIBUTION_HOURS },
     metricsPort: env.METRICS_PORT,
+    webhooks: {
+      allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
+      retryScheduleMs: env.WEBHOOK_RETRY_SCHEDULE,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      disableAfterMs: env.WEBHOOK_DISABLE_AFTER_HOURS * 3_600_000,
+      maxAgeMs: env.WEBHOOK_MAX_AGE_HOURS * 3_600_000,
+      retentionMs: env.WEBHOOK_LOG_RETENTION_DAYS * 86_400_000,
+      concurrency: env.WEBHOOK_CONCURRENCY,
+      concurrencyPerEndpoint: env.WEBHOOK_CONCURRENCY_PER_ENDPOINT,
+      progressIntervalMs: env.WEBHOOK_PROGRESS_INTERVAL_MS,
+    },
   };
 }

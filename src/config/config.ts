@@ -1,6 +1,6 @@
 import { envSchema, toConfig, type Config } from './config.schema.js';
 
-export type { Config, DatabaseTarget } from './config.schema.js';
+export type { Config, DatabaseTarget, WebhookConfig } from './config.schema.js';
 
 /** Variables whose values may carry credentials: never repeated in an error. */
 const SECRET_VARIABLES = new Set(['ADMIN_API_KEY', 'REDIS_URL', 'DATABASE_URL']);

@@ -97,3 +97,109 @@ export interface EventEnvelope<N extends EventName = EventName> {
 export function isEventName(value: unknown): value is EventName {
   return typeof value === 'string' && (EVENT_NAMES as readonly string[]).includes(value);
 }
+
+/**
+ * Outbound webhooks' events (issue 18), the same happenings as the WebSocket events above in the
+ * names of the public webhook contract. Adding one is a line here and a call to
+ * `store.webhooks.emit` (or `writeWebhookEvents` inside the transaction of the change).
+ */
+export interface WebhookEventCatalogue {
+  'blast.created': BlastEventData;
+  'blast.started': BlastEventData;
+  'blast.paused': BlastEventData;
+  'blast.resumed': BlastEventData;
+  'blast.completed': BlastEventData;
+  'blast.cancelled': BlastEventData;
+  'blast.failed': BlastEventData;
+  /** Coalesced: at most one per blast per WEBHOOK_PROGRESS_INTERVAL_MS. */
+  'blast.progress': BlastProgress;
+  'message.sent': MessageEventData;
+  'message.delivered': MessageEventData;
+  'message.read': MessageEventData;
+  'message.failed': MessageEventData;
+  'message.skipped': MessageEventData;
+  'message.replied': MessageEventData;
+  'optout.added': OptOutEventData;
+  'optout.removed': OptOutEventData;
+  'session.status': EventCatalogue['session:status'];
+  'list.ready': EventCatalogue['list:progress'];
+  'list.failed': EventCatalogue['list:progress'];
+  /** POST /api/webhooks/:id/test. */
+  'webhook.test': { endpointId: string; message: string };
+  /** An endpoint failing for 5 days in a row was disabled (sent to the unit's other endpoints). */
+  'webhook.disabled': { endpointId: string; url: string; reason: string; failingSince: string | null };
+}
+
+export type WebhookEventType = keyof WebhookEventCatalogue;
+
+export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = [
+  'blast.created',
+  'blast.started',
+  'blast.paused',
+  'blast.resumed',
+  'blast.completed',
+  'blast.cancelled',
+  'blast.failed',
+  'blast.progress',
+  'message.sent',
+  'message.delivered',
+  'message.read',
+  'message.failed',
+  'message.skipped',
+  'message.replied',
+  'optout.added',
+  'optout.removed',
+  'session.status',
+  'list.ready',
+  'list.failed',
+  'webhook.test',
+  'webhook.disabled',
+];
+
+export function isWebhookEventType(value: unknown): value is WebhookEventType {
+  return typeof value === 'string' && (WEBHOOK_EVENT_TYPES as readonly string[]).includes(value);
+}
+
+/** A blast's lifecycle event: its state as the change left it. */
+export interface BlastEventData {
+  blastId: string;
+  name: string;
+  status: BlastStatus;
+  total: number;
+  sent: number;
+  failed: number;
+  skipped: number;
+  delivered: number;
+  read: number;
+  pause: { reason: string; detail: string | null } | null;
+  error: { code: string; message: string } | null;
+  at: string;
+}
+
+/** Per-recipient events come batched: up to WEBHOOK_MAX_ITEMS items per event. */
+export interface MessageEventData {
+  items: MessageEventItem[];
+}
+
+export interface MessageEventItem {
+  blastId: string;
+  /** The recipient's row in the uploaded sheet; null when unknown. */
+  row: number | null;
+  phone: string;
+  messageId: string | null;
+  reason: string | null;
+  at: string;
+}
+
+export interface OptOutEventData {
+  items: { phone: string; reason: string | null; source: string; at: string }[];
+}
+
+/** The JSON body of every webhook request. */
+export interface WebhookEnvelope<T extends WebhookEventType = WebhookEventType> {
+  id: string;
+  type: T;
+  createdAt: string;
+  businessUnit: string;
+  data: WebhookEventCatalogue[T];
+}

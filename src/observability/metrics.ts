@@ -52,6 +52,12 @@ export function createMetrics(role: string) {
       buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
       registers,
     }),
+    webhookAttempts: new Counter({
+      name: 'webhook_attempts_total',
+      help: 'Webhook delivery attempts by outcome (succeeded, retry, failed).',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
     /** Gauges read when scraped: the owner of the figure registers how to read it. */
     gauge(name: string, help: string, labelNames: readonly string[], collect: (set: (labels: Record<string, string>, value: number) => void) => Promise<void> | void): void {
       if (registry.getSingleMetric(name)) registry.removeSingleMetric(name); // the newest owner reads it

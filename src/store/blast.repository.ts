@@ -1,5 +1,5 @@
 import type SQLite from 'better-sqlite3';
-import { sql, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Blast, BlastSessionState, FollowUpOf, FollowUpSegment, LedgerStatus, RecipientReason, RecipientStatus } from '../core/blast.js';
 import { figuresOf } from '../core/blast.js';
 import type { BlastStatus } from '../core/blast-state.js';
@@ -7,11 +7,27 @@ import type { MediaKind } from '../core/media-type.js';
 import type { PacingPolicy } from '../core/pacing.js';
 import type { SessionRef } from '../core/session-config.js';
 import type { Db } from './database.js';
-import type { BlastRecipientTable, BlastTable } from './schema.js';
+import type { BlastRecipientTable, BlastTable, Database } from './schema.js';
 import { decodeVars } from './list-rows.js';
 import { listKey, recipientsShape } from './list.repository.js';
 import { storedError } from './stored-error.js';
 import { immediateTransaction } from './sqlite.js';
+import {
+  BLAST_LIFECYCLE_TYPES,
+  blastEventData,
+  blastEventType,
+  messageEvents,
+  recipientDetails,
+  sqliteRecipientDetails,
+  wantedForBlast,
+  type RecipientChange,
+} from './blast-webhook-events.js';
+import { sqliteWebhookWriter, writeWebhookEvents, type InterestView, type WebhookInterest } from './webhook-outbox.js';
+import type { WebhookEventType } from '../events/event-catalogue.js';
+
+const OUTCOME_TYPES: readonly WebhookEventType[] = ['message.sent', 'message.failed', 'message.skipped'];
+const RECEIPT_TYPES: readonly WebhookEventType[] = ['message.delivered', 'message.read'];
+const ACK_FAILURE_TYPES: readonly WebhookEventType[] = ['message.failed'];
 
 export interface NewBlast {
   id: string;
@@ -176,7 +192,11 @@ export interface BlastRepository {
   lastActivity(id: string): Promise<string | null>;
 }
 
-export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sqlite?: SQLite.Database): BlastRepository {
+/**
+ * `interest`: which webhook events some endpoint wants (issue 18); the events are written to the
+ * outbox in the transaction of the change they report, and only when wanted.
+ */
+export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sqlite?: SQLite.Database, interest?: WebhookInterest): BlastRepository {
   const sqliteOutcomes = sqlite && sqliteOutcomeWriter(sqlite);
   const sessionsOf = async (ids: readonly string[]): Promise<Map<string, BlastSessionState[]>> => {
     const map = new Map<string, BlastSessionState[]>();
@@ -213,8 +233,22 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
       ? sql`CAST(floor(extract(epoch from CAST(${sql.ref(column)} AS timestamptz))) AS bigint)`
       : sql`CAST(strftime('%s', ${sql.ref(column)}) AS integer)`;
 
+  /** Per-recipient changes made in `trx`, as batched outbox events in the same transaction (those some endpoint wants). */
+  const announceChanges = async (trx: Kysely<Database>, view: InterestView | undefined, changes: readonly RecipientChange[], types: readonly WebhookEventType[]): Promise<void> => {
+    if (changes.length === 0) return;
+    const wanted = await wantedForBlast(view, trx, changes.map((change) => change.blastId), types);
+    if (!wanted) return;
+    const details = new Map<string, Map<number, { phone: string; row: number | null }>>();
+    for (const blastId of wanted.keys()) {
+      details.set(blastId, await recipientDetails(trx, blastId, changes.filter((change) => change.blastId === blastId).map((change) => change.seq)));
+    }
+    await writeWebhookEvents(trx, messageEvents(changes, wanted, (blastId) => details.get(blastId) ?? new Map<number, { phone: string; row: number | null }>()));
+  };
+
   return {
     async create(blast) {
+      // Asked before the transaction: inside it, SQLite's one connection is taken.
+      const announce = (await interest?.wants('blast.created', blast.businessUnit)) ?? false;
       await db.transaction().execute(async (trx) => {
         await trx
           .insertInto('blasts')
@@ -252,6 +286,12 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
           .insertInto('blast_sessions')
           .values(blast.sessions.map((session) => ({ blast_id: blast.id, session_id: session.id, session_uid: session.uid, paused_reason: null })))
           .execute();
+        if (announce) {
+          const row = await trx.selectFrom('blasts').selectAll().where('id', '=', blast.id).executeTakeFirstOrThrow();
+          await writeWebhookEvents(trx, [
+            { type: 'blast.created', businessUnit: blast.businessUnit, orderingKey: `blast:${blast.id}`, data: blastEventData(row, blast.createdAt), at: blast.createdAt },
+          ]);
+        }
       });
     },
 
@@ -353,26 +393,21 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
     },
 
     async transition(id, from, to, at, change = {}) {
-      const result = await db
-        .updateTable('blasts')
-        .set({
-          status: to,
-          updated_at: at,
-          ...(change.startedAt === undefined ? {} : { started_at: change.startedAt }),
-          ...(change.completedAt === undefined ? {} : { completed_at: change.completedAt }),
-          ...(change.pause === undefined ? {} : { pause_reason: change.pause?.reason ?? null, pause_detail: change.pause?.detail ?? null }),
-          ...(change.error === undefined
-            ? {}
-            : {
-                error_code: change.error.code,
-                error_message: change.error.message,
-                error_details: change.error.details === undefined ? null : JSON.stringify(change.error.details),
-              }),
-        })
-        .where('id', '=', id)
-        .where('status', 'in', [...from])
-        .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
+      const wanted = await wantedForBlast(await interest?.view(), db, [id], BLAST_LIFECYCLE_TYPES);
+      if (wanted === null) return (await updateStatus(db, id, from, to, at, change)) > 0;
+      return db.transaction().execute(async (trx) => {
+        let before = trx.selectFrom('blasts').select('status').where('id', '=', id).where('status', 'in', [...from]);
+        if (dialect === 'postgres') before = before.forUpdate();
+        const previous = await before.executeTakeFirst();
+        if (!previous || (await updateStatus(trx, id, from, to, at, change)) === 0) return false;
+        const type = blastEventType(previous.status, to);
+        const unit = wanted.get(id);
+        if (type !== null && unit?.types.has(type)) {
+          const row = await trx.selectFrom('blasts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+          await writeWebhookEvents(trx, [{ type, businessUnit: unit.unit, orderingKey: `blast:${id}`, data: blastEventData(row, at), at }]);
+        }
+        return true;
+      });
     },
 
     async populate(id, listId, at) {
@@ -484,10 +519,13 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
 
     async recordOutcomes(blastId, token, outcomes) {
       if (outcomes.length === 0) return 0;
+      // One cheap look (cached) when no endpoint wants per-recipient events: then nothing more is done.
+      const wanted = await wantedForBlast(await interest?.view(), db, [blastId], OUTCOME_TYPES);
       // Holding Kysely's connection, so no other query of this process runs in between.
-      if (sqliteOutcomes) return db.connection().execute(() => Promise.resolve(sqliteOutcomes(blastId, token, outcomes)));
+      if (sqliteOutcomes) return db.connection().execute(() => Promise.resolve(sqliteOutcomes(blastId, token, outcomes, wanted)));
       return db.transaction().execute(async (trx) => {
         const applied = { sent: 0, failed: 0, skipped: 0 };
+        const changes: RecipientChange[] = [];
         for (const outcome of outcomes) {
           const result = await trx
             .updateTable('blast_recipients')
@@ -504,7 +542,14 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
             .where('status', '=', 'sending')
             .where('claim_token', '=', token)
             .executeTakeFirst();
-          if (result.numUpdatedRows > 0n) applied[outcome.status] += 1;
+          if (result.numUpdatedRows > 0n) {
+            applied[outcome.status] += 1;
+            if (wanted) changes.push(outcomeChange(blastId, outcome));
+          }
+        }
+        if (wanted && changes.length > 0) {
+          const details = await recipientDetails(trx, blastId, changes.map((change) => change.seq));
+          await writeWebhookEvents(trx, messageEvents(changes, wanted, () => details));
         }
         const total = applied.sent + applied.failed + applied.skipped;
         if (total > 0) {
@@ -526,7 +571,10 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
       const blastIds = new Set<string>();
       const unmatched: Receipt[] = [];
       if (receipts.length === 0) return { blastIds, unmatched };
+      const view = await interest?.view();
+      const announce = view?.wantsAny(RECEIPT_TYPES) ?? false;
       await db.transaction().execute(async (trx) => {
+        const changes: RecipientChange[] = [];
         const bump: Map<string, { delivered: number; read: number }> = new Map();
         const add = (blastId: string, delivered: number, read: number): void => {
           const figures = bump.get(blastId) ?? { delivered: 0, read: 0 };
@@ -579,7 +627,11 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
             continue;
           }
           if (delivered + read > 0) add(row.blast_id, delivered, read);
+          if (announce && delivered + read > 0) {
+            changes.push({ blastId: row.blast_id, seq: row.seq, type: `message.${receipt.status}`, messageId: receipt.messageId, reason: null, at: receipt.at });
+          }
         }
+        await announceChanges(trx, view, changes, RECEIPT_TYPES);
         for (const [blastId, figures] of bump) {
           blastIds.add(blastId);
           await trx
@@ -596,7 +648,11 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
       const blastIds = new Set<string>();
       const unmatched: AckFailure[] = [];
       if (failures.length === 0) return { blastIds, unmatched };
+      const view = await interest?.view();
+      const announce = view?.wantsAny(ACK_FAILURE_TYPES) ?? false;
+      const at = new Date().toISOString();
       await db.transaction().execute(async (trx) => {
+        const changes: RecipientChange[] = [];
         for (const failure of failures) {
           const row = await trx
             .selectFrom('blast_recipients as r')
@@ -637,7 +693,9 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
             .where('id', '=', row.blast_id)
             .execute();
           blastIds.add(row.blast_id);
+          if (announce) changes.push({ blastId: row.blast_id, seq: row.seq, type: 'message.failed', messageId: failure.messageId, reason: 'WHATSAPP_REJECTED', at });
         }
+        await announceChanges(trx, view, changes, ACK_FAILURE_TYPES);
       });
       return { blastIds, unmatched };
     },
@@ -862,16 +920,19 @@ function fromRow(row: Selectable<BlastTable>, sessions: BlastSessionState[]): Bl
  * SQLite's sending hot path: one prepared statement per outcome inside one transaction (the
  * query builder prepares every statement anew, which cost more than the write itself).
  */
-function sqliteOutcomeWriter(sqlite: SQLite.Database): (blastId: string, token: number, outcomes: readonly Outcome[]) => number {
+function sqliteOutcomeWriter(sqlite: SQLite.Database): (blastId: string, token: number, outcomes: readonly Outcome[], wanted: WantedEvents) => number {
+  const details = sqliteRecipientDetails(sqlite);
+  const writeEvents = sqliteWebhookWriter(sqlite);
   let update: SQLite.Statement<[string, string | null, string | null, string | null, number, string | null, string, number, number]> | undefined;
   let bump: SQLite.Statement<[number, number, number, string]> | undefined;
-  return immediateTransaction(sqlite, (blastId: string, token: number, outcomes: readonly Outcome[]) => {
+  return immediateTransaction(sqlite, (blastId: string, token: number, outcomes: readonly Outcome[], wanted: WantedEvents) => {
     // Prepared on first use: the repository exists before the migrations have made the tables.
     update ??= sqlite.prepare(
       "UPDATE blast_recipients SET status = ?, reason = ?, detail = ?, message_id = ?, attempts = ?, sent_at = ? WHERE blast_id = ? AND seq = ? AND status = 'sending' AND claim_token = ?",
     );
     bump ??= sqlite.prepare('UPDATE blasts SET sent = sent + ?, failed = failed + ?, skipped = skipped + ? WHERE id = ?');
     const applied = { sent: 0, failed: 0, skipped: 0 };
+    const changes: RecipientChange[] = [];
     for (const outcome of outcomes) {
       const result = update.run(
         outcome.status,
@@ -884,10 +945,46 @@ function sqliteOutcomeWriter(sqlite: SQLite.Database): (blastId: string, token: 
         outcome.seq,
         token,
       );
-      if (result.changes > 0) applied[outcome.status] += 1;
+      if (result.changes > 0) {
+        applied[outcome.status] += 1;
+        if (wanted) changes.push(outcomeChange(blastId, outcome));
+      }
     }
+    // One outbox row per batch of outcomes (not per recipient), in the same transaction.
+    if (wanted && changes.length > 0) writeEvents(messageEvents(changes, wanted, details));
     const total = applied.sent + applied.failed + applied.skipped;
     if (total > 0) bump.run(applied.sent, applied.failed, applied.skipped, blastId);
     return total;
   });
+}
+
+/** The status change itself: the row moves only from one of `from`. Returns the rows changed (0 or 1). */
+async function updateStatus(db: Kysely<Database>, id: string, from: readonly BlastStatus[], to: BlastStatus, at: string, change: StatusChange): Promise<number> {
+  const result = await db
+    .updateTable('blasts')
+    .set({
+      status: to,
+      updated_at: at,
+      ...(change.startedAt === undefined ? {} : { started_at: change.startedAt }),
+      ...(change.completedAt === undefined ? {} : { completed_at: change.completedAt }),
+      ...(change.pause === undefined ? {} : { pause_reason: change.pause?.reason ?? null, pause_detail: change.pause?.detail ?? null }),
+      ...(change.error === undefined
+        ? {}
+        : {
+            error_code: change.error.code,
+            error_message: change.error.message,
+            error_details: change.error.details === undefined ? null : JSON.stringify(change.error.details),
+          }),
+    })
+    .where('id', '=', id)
+    .where('status', 'in', [...from])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+type WantedEvents = Awaited<ReturnType<typeof wantedForBlast>>;
+
+function outcomeChange(blastId: string, outcome: Outcome): RecipientChange {
+  const type: WebhookEventType = outcome.status === 'sent' ? 'message.sent' : outcome.status === 'failed' ? 'message.failed' : 'message.skipped';
+  return { blastId, seq: outcome.seq, type, messageId: outcome.messageId, reason: outcome.reason, at: outcome.at };
 }

@@ -23,6 +23,10 @@ export interface Database {
   number_checks: NumberCheckTable;
   sandbox_backlog: SandboxBacklogTable;
   replies: ReplyTable;
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_events: WebhookEventTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  webhook_attempts: WebhookAttemptTable;
 }
 
 /** A message a person sent to a linked session (0014), attributed to a blast's recipient row when one messaged them. */
@@ -311,4 +315,64 @@ export interface MediaUploadTable {
   kind: string;
   /** What the provider needs to rebuild a message with this upload (baileys: the uploaded message's fields, BufferJSON). */
   upload: string;
+}
+
+/** Where to send which events (0016); business_unit null: an admin's endpoint, every unit's events. */
+export interface WebhookEndpointTable {
+  id: string;
+  business_unit: string | null;
+  url: string;
+  /** JSON array of event types, or ["*"]. */
+  events: string;
+  description: string | null;
+  enabled: number;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: string | null;
+  disabled_reason: string | null;
+  failing_since: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The durable outbox (0016): `body` is the exact envelope sent and signed on every attempt. */
+export interface WebhookEventTable {
+  id: string;
+  type: string;
+  business_unit: string;
+  ordering_key: string;
+  created_at: string;
+  body: string;
+  dispatched: Generated<number>;
+}
+
+/** One event to one endpoint (0016). */
+export interface WebhookDeliveryTable {
+  id: string;
+  endpoint_id: string;
+  event_id: string;
+  ordering_key: string;
+  /** pending | sending | succeeded | failed | expired */
+  status: string;
+  attempts: Generated<number>;
+  next_attempt_at: string;
+  locked_until: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One HTTP attempt of a delivery (0016), kept WEBHOOK_LOG_RETENTION_DAYS. */
+export interface WebhookAttemptTable {
+  delivery_id: string;
+  attempt: number;
+  endpoint_id: string;
+  at: string;
+  duration_ms: number;
+  /** succeeded | retry | failed */
+  outcome: string;
+  status_code: number | null;
+  error: string | null;
+  response_body: string | null;
 }

@@ -14,6 +14,8 @@ import { createNewChatCapRepository, type NewChatCapRepository } from './new-cha
 import { createRetryLedgerRepository, type RetryLedgerRepository } from './retry-ledger.repository.js';
 import { createFollowUpRepository, type FollowUpRepository } from './follow-up.repository.js';
 import { createReplyRepository, type ReplyRepository } from './reply.repository.js';
+import { createWebhookRepository, type WebhookRepository } from './webhook.repository.js';
+import { createWebhookInterest } from './webhook-outbox.js';
 
 /** Every repository over one database; the one thing services receive from the store. */
 export interface Store {
@@ -34,9 +36,13 @@ export interface Store {
   followUps: FollowUpRepository;
   /** Replies people sent to linked sessions, attributed to blasts (0014). */
   replies: ReplyRepository;
+  /** Outbound webhooks' endpoints, outbox, deliveries and log (0016). */
+  webhooks: WebhookRepository;
 }
 
 export function createStore(handle: DatabaseHandle): Store {
+  // Which webhook events some endpoint wants, shared by the repositories that write events.
+  const webhookInterest = createWebhookInterest(handle.db);
   return {
     sessions: createSessionConfigRepository(handle.db),
     apiKeys: createApiKeyRepository(handle.db),
@@ -46,11 +52,12 @@ export function createStore(handle: DatabaseHandle): Store {
     numberChecks: createNumberCheckRepository(handle.db),
     blobs: createBlobRepository(handle.db),
     lists: createListRepository(handle.db, handle.sqlite),
-    suppressions: createSuppressionRepository(handle.db),
-    blasts: createBlastRepository(handle.db, handle.target.kind, handle.sqlite),
+    suppressions: createSuppressionRepository(handle.db, webhookInterest),
+    blasts: createBlastRepository(handle.db, handle.target.kind, handle.sqlite, webhookInterest),
     newChatCaps: createNewChatCapRepository(handle.db),
     retryLedger: createRetryLedgerRepository(handle.db),
     followUps: createFollowUpRepository(handle.db),
     replies: createReplyRepository(handle.db),
+    webhooks: createWebhookRepository(handle.db, handle.target.kind, webhookInterest),
   };
 }

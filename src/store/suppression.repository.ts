@@ -1,4 +1,7 @@
+import type { Kysely } from 'kysely';
 import type { Db } from './database.js';
+import type { Database } from './schema.js';
+import { WEBHOOK_MAX_ITEMS, writeWebhookEvents, type OutboxEvent, type WebhookInterest } from './webhook-outbox.js';
 import { listKey } from './list.repository.js';
 
 export interface Suppression {
@@ -22,37 +25,42 @@ export interface SuppressionRepository {
   addFromList(listId: string, businessUnit: string, at: string): Promise<number>;
 }
 
-export function createSuppressionRepository(db: Db): SuppressionRepository {
+/** `interest`: optout.added / optout.removed webhooks are written in the change's transaction when some endpoint wants them. */
+export function createSuppressionRepository(db: Db, interest?: WebhookInterest): SuppressionRepository {
   return {
     async add(entries) {
-      let added = 0;
-      for (let start = 0; start < entries.length; start += CHUNK) {
-        const rows = await db
-          .insertInto('suppressions')
-          .values(
-            entries.slice(start, start + CHUNK).map((entry) => ({
-              business_unit: entry.businessUnit,
-              phone: entry.phone,
-              reason: entry.reason,
-              source: entry.source,
-              created_at: entry.createdAt,
-            })),
-          )
-          .onConflict((conflict) => conflict.columns(['business_unit', 'phone']).doNothing())
-          .returning('phone')
-          .execute();
-        added += rows.length;
-      }
-      return added;
+      const announced = new Set<string>();
+      for (const unit of new Set(entries.map((entry) => entry.businessUnit))) if (await interest?.wants('optout.added', unit)) announced.add(unit);
+      if (announced.size === 0) return (await insert(db, entries)).length;
+      const added = await db.transaction().execute(async (trx) => {
+        const fresh = await insert(trx, entries);
+        const events: OutboxEvent[] = [];
+        for (const unit of announced) {
+          const items = fresh
+            .filter((entry) => entry.businessUnit === unit)
+            .map((entry) => ({ phone: entry.phone, reason: entry.reason, source: entry.source, at: entry.createdAt }));
+          for (let from = 0; from < items.length; from += WEBHOOK_MAX_ITEMS) {
+            const slice = items.slice(from, from + WEBHOOK_MAX_ITEMS);
+            events.push({ type: 'optout.added', businessUnit: unit, orderingKey: null, data: { items: slice }, at: slice[0]?.at ?? new Date().toISOString() });
+          }
+        }
+        await writeWebhookEvents(trx, events);
+        return fresh;
+      });
+      return added.length;
     },
 
     async remove(businessUnit, phone) {
-      const result = await db
-        .deleteFrom('suppressions')
-        .where('business_unit', '=', businessUnit)
-        .where('phone', '=', phone)
-        .executeTakeFirst();
-      return result.numDeletedRows > 0n;
+      if (!(await interest?.wants('optout.removed', businessUnit))) return (await removeOne(db, businessUnit, phone)) > 0;
+      return db.transaction().execute(async (trx) => {
+        const row = await trx.selectFrom('suppressions').selectAll().where('business_unit', '=', businessUnit).where('phone', '=', phone).executeTakeFirst();
+        if (!row || (await removeOne(trx, businessUnit, phone)) === 0) return false;
+        const at = new Date().toISOString();
+        await writeWebhookEvents(trx, [
+          { type: 'optout.removed', businessUnit, orderingKey: null, data: { items: [{ phone, reason: row.reason, source: row.source, at }] }, at },
+        ]);
+        return true;
+      });
     },
 
     async page({ businessUnit, phone, limit, offset }) {
@@ -118,4 +126,34 @@ export function createSuppressionRepository(db: Db): SuppressionRepository {
       return after.total - before.total;
     },
   };
+}
+
+/** Inserts the numbers not yet suppressed; returns those that were new. */
+async function insert(db: Kysely<Database>, entries: readonly Suppression[]): Promise<Suppression[]> {
+  const added: Suppression[] = [];
+  for (let start = 0; start < entries.length; start += CHUNK) {
+    const chunk = entries.slice(start, start + CHUNK);
+    const rows = await db
+      .insertInto('suppressions')
+      .values(
+        chunk.map((entry) => ({
+          business_unit: entry.businessUnit,
+          phone: entry.phone,
+          reason: entry.reason,
+          source: entry.source,
+          created_at: entry.createdAt,
+        })),
+      )
+      .onConflict((conflict) => conflict.columns(['business_unit', 'phone']).doNothing())
+      .returning(['business_unit', 'phone'])
+      .execute();
+    const fresh = new Set(rows.map((row) => `${row.business_unit} ${row.phone}`));
+    added.push(...chunk.filter((entry) => fresh.has(`${entry.businessUnit} ${entry.phone}`)));
+  }
+  return added;
+}
+
+async function removeOne(db: Kysely<Database>, businessUnit: string, phone: string): Promise<number> {
+  const result = await db.deleteFrom('suppressions').where('business_unit', '=', businessUnit).where('phone', '=', phone).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

@@ -459,10 +459,11 @@ export class SessionManager {
     const { id: sessionId, businessUnit } = owned.config;
     await this.deps.live.write(sessionId, { status, reason, phone: owned.phone, name: owned.name, owner, at });
     if (status !== 'qr' && status !== 'connecting') await this.deps.live.clearCode(sessionId);
-    await this.deps.events.publish(
-      'session:status',
-      { sessionId, status, reason, phone: owned.phone, name: owned.name, at },
-      { businessUnit, sessionId },
-    );
+    const data = { sessionId, status, reason, phone: owned.phone, name: owned.name, at };
+    // In the outbox before anyone hears of it (the status itself lives in Redis, not in the database).
+    if (status !== 'qr' && status !== 'connecting') {
+      await this.deps.store.webhooks.emit([{ type: 'session.status', businessUnit, orderingKey: `session:${sessionId}`, data, at }]);
+    }
+    await this.deps.events.publish('session:status', data, { businessUnit, sessionId });
   }
 }

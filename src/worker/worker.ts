@@ -24,6 +24,7 @@ import { recordClientVersion } from '../sessions/client-version.store.js';
 import { InboundDedupe } from '../sessions/inbound-dedupe.js';
 import { registerNewChatCapGauges } from './new-chat-cap-gauges.js';
 import { blastProcessors } from './blast.processor.js';
+import { WebhookWorker } from '../webhooks/webhook-worker.js';
 
 const REVOKED_KEY_RETENTION_DAYS = 30;
 /** How soon an import lost to crashes (or never queued) is noticed. */
@@ -52,7 +53,15 @@ const START_FOLLOW_UPS_EVERY_MS = 60_000;
 export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promise<SessionManager> {
   const log = runtime.logger.child({ component: 'worker' });
   const signals = createBlastSignals(runtime.redis.client, runtime.redis.prefix);
-  const control = createBlastControl({ store: runtime.store, events: runtime.events, signals, clock: runtime.clock, queues: runtime.queues, log: runtime.logger.child({ component: 'blasts' }) });
+  const control = createBlastControl({
+    store: runtime.store,
+    events: runtime.events,
+    signals,
+    clock: runtime.clock,
+    queues: runtime.queues,
+    log: runtime.logger.child({ component: 'blasts' }),
+    webhookProgressIntervalMs: runtime.config.webhooks.progressIntervalMs,
+  });
   const followUps = createFollowUps({ store: runtime.store, control, queues: runtime.queues, clock: runtime.clock });
   /** A list's import ended: blasts waiting for it can be prepared (or failed with the list's error). */
   const prepareWaitingBlasts = async (listId: string): Promise<void> => {
@@ -69,6 +78,11 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
   }
   const imports = createImportQueue({ store: runtime.store, queues: runtime.queues });
   const publishList = async (list: RecipientList): Promise<void> => {
+    if (list.status === 'ready' || list.status === 'failed') {
+      const data = { listId: list.id, status: list.status, counts: list.counts, error: list.error && { code: list.error.code, message: list.error.message } };
+      const at = runtime.clock.now().toISOString();
+      await runtime.store.webhooks.emit([{ type: `list.${list.status}`, businessUnit: list.businessUnit, orderingKey: `list:${list.id}`, data, at }]);
+    }
     await runtime.events.publish(
       'list:progress',
       { listId: list.id, status: list.status, counts: list.counts, error: list.error && { code: list.error.code, message: list.error.message } },
@@ -206,6 +220,22 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
   lifecycle.defer('sessions', () => sessions.stop());
   lifecycle.defer('sending', () => engine.stop());
   await sessions.start();
+
+  // Outbound webhooks: drained here, whatever process wrote the events.
+  const webhooks = new WebhookWorker({
+    webhooks: runtime.store.webhooks,
+    config: runtime.config.webhooks,
+    clock: runtime.clock,
+    log: runtime.logger.child({ component: 'webhooks' }),
+    metrics: runtime.metrics,
+  });
+  runtime.metrics.gauge('webhook_outbox_depth', 'Webhook deliveries not yet done (state=pending) and events not yet fanned out (state=undispatched).', ['state'], async (set) => {
+    const depth = await runtime.store.webhooks.depth();
+    set({ state: 'pending' }, depth.pending);
+    set({ state: 'undispatched' }, depth.undispatched);
+  });
+  webhooks.start();
+  lifecycle.defer('webhooks', () => webhooks.stop());
 
   // Idempotent: every worker declares the same schedule; BullMQ keeps one.
   await runtime.queues.maintenance.upsertJobScheduler(

@@ -912,3 +912,76 @@ describe('issue 19: the encoding field of list and blast uploads', () => {
     expect(product.output).not.toContain('unhandled error');
   });
 });
+
+describe('hostile webhook input', () => {
+  it('junk bodies, ids, windows and URLs on every webhook route: a 4xx with a code, never a 5xx; nothing stored; other units untouched', async () => {
+    const env = await environment();
+    const { product, url } = await startApiProduct('all', env);
+    track(product);
+    const admin = apiClient(url, ADMIN);
+    const key = await admin<{ secret: string }>('POST', '/api/keys', { name: 'hooks', businessUnit: 'Clinic' });
+    const unit = apiClient(url, key.json.secret);
+    const adminHook = await admin<{ id: string }>('POST', '/api/webhooks', { url: 'https://93.184.215.14/admin', events: ['*'] });
+    const own = await unit<{ id: string }>('POST', '/api/webhooks', { url: 'https://93.184.215.14/own', events: ['blast.completed'] });
+    expect([adminHook.status, own.status]).toEqual([201, 201]);
+    const random = prng(SEED + 18);
+    const junk = (): unknown =>
+      [
+        null,
+        42,
+        'x'.repeat(3_000),
+        [],
+        {},
+        { url: 'javascript:alert(1)', events: ['*'] },
+        { url: 'http://[fe80::1%25eth0]/', events: ['*'] },
+        { url: 'http://2130706433/', events: ['*'] },
+        { url: 'http://0x7f.1/', events: ['*'] },
+        { url: 'http://127.1/', events: ['*'] },
+        { url: 'https://93.184.215.14/', events: Array.from({ length: 60 }, () => 'blast.started') },
+        { url: 'https://93.184.215.14/', events: ['__proto__'] },
+        { url: 'https://93.184.215.14/', events: ['*'], businessUnit: 'Lab' },
+        { url: 'https://93.184.215.14/', events: ['*'], businessUnit: '\u202eevil' },
+        { since: 'yesterday' },
+        { since: '2026-01-01T00:00:00Z', until: '2025-01-01T00:00:00Z' },
+        { since: '+275760-09-13T00:00:00Z' },
+        { since: new Date().toISOString(), events: ['nope'] },
+        { enabled: 'yes' },
+        { __proto__: { url: 'http://127.0.0.1/' } },
+      ][Math.floor(random() * 20)];
+    const ids = [own.json.id, adminHook.json.id, 'not-a-uuid', '00000000-0000-0000-0000-000000000000', '..%2F..%2Fetc', 'a'.repeat(300)];
+    const routes = (id: string): [string, string][] => [
+      ['POST', '/api/webhooks'],
+      ['PATCH', `/api/webhooks/${id}`],
+      ['POST', `/api/webhooks/${id}/replay`],
+      ['POST', `/api/webhooks/${id}/test`],
+      ['POST', `/api/webhooks/${id}/rotate-secret`],
+      ['POST', `/api/webhooks/${id}/deliveries/${id}/retry`],
+      ['GET', `/api/webhooks/${id}/deliveries?failed=maybe&limit=100000`],
+      ['DELETE', `/api/webhooks/${id}`],
+    ];
+    for (let n = 0; n < 150; n++) {
+      const id = ids[Math.floor(random() * ids.length)] ?? '';
+      const [method, route] = routes(id)[Math.floor(random() * 8)] ?? ['GET', '/api/webhooks'];
+      if (method === 'DELETE' && id === own.json.id) continue;
+      const response = await fetch(`${url}${route}`, {
+        method,
+        headers: { authorization: `Bearer ${key.json.secret}`, ...(method === 'GET' || method === 'DELETE' ? {} : { 'content-type': 'application/json' }) },
+        ...(method === 'GET' || method === 'DELETE' ? {} : { body: JSON.stringify(junk()) }),
+      });
+      expect(response.status, `${method} ${route}`).toBeLessThan(500);
+      if (response.status >= 400) {
+        const answer = (await response.json()) as { error?: { code?: unknown } };
+        expect(typeof answer.error?.code).toBe('string');
+      }
+    }
+    // The unit's key never reached the admin's endpoint, nor created one elsewhere or pointing home.
+    const listed = await admin<{ items: { id: string; url: string; businessUnit: string | null }[] }>('GET', '/api/webhooks?limit=1000');
+    expect(listed.json.items.find((item) => item.id === adminHook.json.id)?.url).toBe('https://93.184.215.14/admin');
+    for (const item of listed.json.items.filter((entry) => entry.businessUnit !== null)) {
+      expect(item.businessUnit).toBe('Clinic');
+      expect(item.url).toMatch(/^https:\/\/93\.184\.215\.14\//);
+    }
+    expect((await fetch(`${url}/ready`)).status).toBe(200);
+    expect(product.child.exitCode).toBeNull();
+  });
+});

@@ -14,6 +14,7 @@ import * as m0012 from './0012-new-chat-cap.js';
 import * as m0013 from './0013-sandbox-backlog-uid.js';
 import * as m0014 from './0014-replies.js';
 import * as m0015 from './0015-follow-ups.js';
+import * as m0016 from './0016-webhooks.js';
 import * as m0018 from './0018-sandbox-backlog-kind.js';
 import * as m0019 from './0019-list-origin.js';
 
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013-sandbox-backlog-uid': m0013,
   '0014-replies': m0014,
   '0015-follow-ups': m0015,
+  '0016-webhooks': m0016,
   '0018-sandbox-backlog-kind': m0018,
   '0019-list-origin': m0019,
 };

@@ -1,0 +1,513 @@
+import { randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import type { WebhookEventType } from '../events/event-catalogue.js';
+import type { Db } from './database.js';
+import type { WebhookAttemptTable, WebhookDeliveryTable, WebhookEndpointTable } from './schema.js';
+import { writeWebhookEvents, type OutboxEvent, type WebhookInterest } from './webhook-outbox.js';
+
+export interface WebhookEndpoint {
+  id: string;
+  /** null: an admin's endpoint, every unit's events. */
+  businessUnit: string | null;
+  url: string;
+  events: string[];
+  description: string | null;
+  enabled: boolean;
+  disabledReason: string | null;
+  failingSince: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** What signing needs: the secret, and the rotated-out one while it still signs. */
+export interface EndpointSecrets {
+  secret: string;
+  previousSecret: string | null;
+  previousSecretExpiresAt: string | null;
+}
+
+export type DeliveryStatus = 'pending' | 'sending' | 'succeeded' | 'failed' | 'expired';
+
+export interface WebhookDelivery {
+  id: string;
+  endpointId: string;
+  eventId: string;
+  eventType: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+  log: WebhookAttempt[];
+}
+
+export interface WebhookAttempt {
+  attempt: number;
+  at: string;
+  durationMs: number;
+  outcome: 'succeeded' | 'retry' | 'failed';
+  statusCode: number | null;
+  error: string | null;
+  responseBody: string | null;
+}
+
+/** A delivery claimed by a worker: what the HTTP request needs. */
+export interface ClaimedDelivery {
+  id: string;
+  endpointId: string;
+  eventId: string;
+  attempts: number;
+  body: string;
+  createdAt: string;
+}
+
+export interface AttemptRecord {
+  deliveryId: string;
+  endpointId: string;
+  /** This attempt's number (1 for the first). */
+  attempt: number;
+  at: string;
+  durationMs: number;
+  outcome: 'succeeded' | 'retry' | 'failed';
+  statusCode: number | null;
+  error: string | null;
+  responseBody: string | null;
+  /** For `retry`: when to try again. */
+  nextAttemptAt: string | null;
+}
+
+export interface WebhookRepository {
+  create(endpoint: WebhookEndpoint & EndpointSecrets): Promise<void>;
+  get(id: string): Promise<WebhookEndpoint | undefined>;
+  secrets(id: string): Promise<EndpointSecrets | undefined>;
+  list(filter: { businessUnit?: string | undefined; limit: number; offset: number }): Promise<{ items: WebhookEndpoint[]; total: number }>;
+  countForUnit(businessUnit: string | null): Promise<number>;
+  update(id: string, change: Partial<Pick<WebhookEndpoint, 'url' | 'events' | 'description' | 'enabled'>>, at: string): Promise<void>;
+  rotateSecret(id: string, secret: string, previousExpiresAt: string, at: string): Promise<void>;
+  /** The endpoint and everything queued or logged for it. */
+  delete(id: string): Promise<void>;
+  /** Writes events outside any other change (session status, list end, tests): those some endpoint wants. */
+  emit(events: readonly OutboxEvent[]): Promise<void>;
+  /**
+   * Fans up to `limit` undispatched events out to the enabled endpoints that want them (a
+   * delivery each), in one transaction; PostgreSQL's SKIP LOCKED lets several workers share the
+   * work. Returns how many events were dispatched.
+   */
+  dispatch(limit: number, at: string): Promise<number>;
+  /**
+   * Claims due deliveries (the first still open of each endpoint and ordering key only, so one
+   * blast's events reach an endpoint in order), at most `perEndpoint` per endpoint, skipping
+   * `busyEndpoints`; each is locked until `lockedUntil` (a worker dying mid-attempt frees it then).
+   */
+  claim(limit: number, perEndpoint: number, busyEndpoints: readonly string[], at: string, lockedUntil: string): Promise<ClaimedDelivery[]>;
+  recordAttempt(record: AttemptRecord): Promise<void>;
+  /** Puts a claimed delivery back unattempted (its endpoint was disabled or deleted meanwhile). */
+  release(deliveryId: string, at: string): Promise<void>;
+  /** Marks failing (first failure since a success) or healthy again; returns when it started failing. */
+  markEndpointHealth(id: string, ok: boolean, at: string): Promise<string | null>;
+  disable(id: string, reason: string, at: string): Promise<void>;
+  deliveries(endpointId: string, filter: { failed: boolean; limit: number; offset: number }): Promise<{ items: WebhookDelivery[]; total: number }>;
+  /** Puts a finished delivery back in the queue for one more attempt now; false when it is not this endpoint's. */
+  retry(endpointId: string, deliveryId: string, at: string): Promise<boolean>;
+  /** New deliveries to this endpoint of the unit's events in [since, until), at most `limit`; returns how many. */
+  replay(endpoint: WebhookEndpoint, window: { since: string; until: string; events: readonly string[] | null; limit: number }, at: string): Promise<number>;
+  /** Open deliveries older than `before` are expired (the outbox keeps an endpoint's backlog bounded by age). */
+  expire(before: string, at: string): Promise<number>;
+  /** Drops events, deliveries and log rows older than `before`. */
+  prune(before: string): Promise<void>;
+  /** Deliveries not yet finished, per endpoint (the figure /metrics shows). */
+  depth(): Promise<{ pending: number; undispatched: number }>;
+}
+
+export function createWebhookRepository(db: Db, dialect: 'sqlite' | 'postgres', interest: WebhookInterest): WebhookRepository {
+  const wants = (endpointEvents: string[], type: string): boolean => endpointEvents.includes('*') || endpointEvents.includes(type);
+  return {
+    async create(endpoint) {
+      await db
+        .insertInto('webhook_endpoints')
+        .values({
+          id: endpoint.id,
+          business_unit: endpoint.businessUnit,
+          url: endpoint.url,
+          events: JSON.stringify(endpoint.events),
+          description: endpoint.description,
+          enabled: endpoint.enabled ? 1 : 0,
+          secret: endpoint.secret,
+          previous_secret: endpoint.previousSecret,
+          previous_secret_expires_at: endpoint.previousSecretExpiresAt,
+          disabled_reason: endpoint.disabledReason,
+          failing_since: endpoint.failingSince,
+          created_at: endpoint.createdAt,
+          updated_at: endpoint.updatedAt,
+        })
+        .execute();
+      interest.invalidate();
+    },
+
+    async get(id) {
+      const row = await db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && endpointFromRow(row);
+    },
+
+    async secrets(id) {
+      const row = await db.selectFrom('webhook_endpoints').select(['secret', 'previous_secret', 'previous_secret_expires_at']).where('id', '=', id).executeTakeFirst();
+      return row && { secret: row.secret, previousSecret: row.previous_secret, previousSecretExpiresAt: row.previous_secret_expires_at };
+    },
+
+    async list({ businessUnit, limit, offset }) {
+      let query = db.selectFrom('webhook_endpoints');
+      if (businessUnit !== undefined) query = query.where('business_unit', '=', businessUnit);
+      const rows = await query.selectAll().orderBy('created_at').orderBy('id').limit(limit).offset(offset).execute();
+      const total = await query.select((eb) => eb.fn.countAll<string | number>().as('total')).executeTakeFirstOrThrow();
+      return { items: rows.map(endpointFromRow), total: Number(total.total) };
+    },
+
+    async countForUnit(businessUnit) {
+      const row = await db
+        .selectFrom('webhook_endpoints')
+        .select((eb) => eb.fn.countAll<string | number>().as('total'))
+        .where('business_unit', businessUnit === null ? 'is' : '=', businessUnit)
+        .executeTakeFirstOrThrow();
+      return Number(row.total);
+    },
+
+    async update(id, change, at) {
+      await db
+        .updateTable('webhook_endpoints')
+        .set({
+          updated_at: at,
+          ...(change.url === undefined ? {} : { url: change.url }),
+          ...(change.events === undefined ? {} : { events: JSON.stringify(change.events) }),
+          ...(change.description === undefined ? {} : { description: change.description }),
+          // Enabled again by hand: the failure streak starts over.
+          ...(change.enabled === undefined ? {} : { enabled: change.enabled ? 1 : 0, ...(change.enabled ? { disabled_reason: null, failing_since: null } : {}) }),
+        })
+        .where('id', '=', id)
+        .execute();
+      interest.invalidate();
+    },
+
+    async rotateSecret(id, secret, previousExpiresAt, at) {
+      await db
+        .updateTable('webhook_endpoints')
+        .set((eb) => ({ previous_secret: eb.ref('secret'), previous_secret_expires_at: previousExpiresAt, secret, updated_at: at }))
+        .where('id', '=', id)
+        .execute();
+    },
+
+    async delete(id) {
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('webhook_attempts').where('endpoint_id', '=', id).execute();
+        await trx.deleteFrom('webhook_deliveries').where('endpoint_id', '=', id).execute();
+        await trx.deleteFrom('webhook_endpoints').where('id', '=', id).execute();
+      });
+      interest.invalidate();
+    },
+
+    async emit(events) {
+      const wanted: OutboxEvent[] = [];
+      // A test event is for the endpoint that asked, whatever it subscribed to.
+      for (const event of events) if (event.type === 'webhook.test' || (await interest.wants(event.type, event.businessUnit))) wanted.push(event);
+      if (wanted.length > 0) await writeWebhookEvents(db, wanted);
+    },
+
+    async dispatch(limit, at) {
+      return db.transaction().execute(async (trx) => {
+        let pick = trx.selectFrom('webhook_events').select(['id', 'type', 'business_unit', 'ordering_key']).where('dispatched', '=', 0).orderBy('id').limit(limit);
+        if (dialect === 'postgres') pick = pick.forUpdate().skipLocked();
+        const events = await pick.execute();
+        if (events.length === 0) return 0;
+        const endpoints = (await trx.selectFrom('webhook_endpoints').select(['id', 'business_unit', 'events']).where('enabled', '=', 1).execute()).map((row) => ({
+          id: row.id,
+          unit: row.business_unit,
+          events: JSON.parse(row.events) as string[],
+        }));
+        const deliveries: Selectable<WebhookDeliveryTable>[] = [];
+        for (const event of events) {
+          for (const endpoint of endpoints) {
+            if (endpoint.unit !== null && endpoint.unit !== event.business_unit) continue;
+            // A test event goes to the endpoint it was made for only.
+            if (event.type === 'webhook.test' && !event.ordering_key.endsWith(endpoint.id)) continue;
+            if (event.type !== 'webhook.test' && !wants(endpoint.events, event.type)) continue;
+            deliveries.push(newDelivery(endpoint.id, event.id, event.ordering_key, at));
+          }
+        }
+        for (let start = 0; start < deliveries.length; start += 200) {
+          await trx.insertInto('webhook_deliveries').values(deliveries.slice(start, start + 200)).execute();
+        }
+        await trx.updateTable('webhook_events').set({ dispatched: 1 }).where('id', 'in', events.map((event) => event.id)).execute();
+        return events.length;
+      });
+    },
+
+    async claim(limit, perEndpoint, busyEndpoints, at, lockedUntil) {
+      return db.transaction().execute(async (trx) => {
+        // Due: pending and its time has come, or claimed by a worker whose lock lapsed.
+        let pick = trx
+          .selectFrom('webhook_deliveries as d')
+          .select(['d.id', 'd.endpoint_id'])
+          .where((eb) =>
+            eb.or([
+              eb.and([eb('d.status', '=', 'pending'), eb('d.next_attempt_at', '<=', at)]),
+              eb.and([eb('d.status', '=', 'sending'), eb('d.locked_until', '<', at)]),
+            ]),
+          )
+          .where((eb) =>
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('webhook_deliveries as e')
+                  .select('e.id')
+                  .whereRef('e.endpoint_id', '=', 'd.endpoint_id')
+                  .whereRef('e.ordering_key', '=', 'd.ordering_key')
+                  .where('e.status', 'in', ['pending', 'sending'])
+                  .whereRef('e.event_id', '<', 'd.event_id'),
+              ),
+            ),
+          )
+          // Not for a disabled endpoint: its deliveries wait (until enabled again, or expired by age).
+          .where('d.endpoint_id', 'in', trx.selectFrom('webhook_endpoints').select('id').where('enabled', '=', 1))
+          .orderBy('d.event_id')
+          .limit(limit * 4);
+        if (busyEndpoints.length > 0) pick = pick.where('d.endpoint_id', 'not in', [...busyEndpoints]);
+        const candidates = await pick.execute();
+        const perCount = new Map<string, number>();
+        const chosen: string[] = [];
+        for (const candidate of candidates) {
+          const count = perCount.get(candidate.endpoint_id) ?? 0;
+          if (count >= perEndpoint || chosen.length >= limit) continue;
+          perCount.set(candidate.endpoint_id, count + 1);
+          chosen.push(candidate.id);
+        }
+        if (chosen.length === 0) return [];
+        // The claim itself re-checks that each is still due: of two workers that picked the same rows
+        // (PostgreSQL, no lock held while picking), the second finds them taken and gets only the rest.
+        const won = await trx
+          .updateTable('webhook_deliveries')
+          .set({ status: 'sending', locked_until: lockedUntil, updated_at: at })
+          .where('id', 'in', chosen)
+          .where((eb) =>
+            eb.or([
+              eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', at)]),
+              eb.and([eb('status', '=', 'sending'), eb('locked_until', '<', at)]),
+            ]),
+          )
+          .returning('id')
+          .execute();
+        if (won.length === 0) return [];
+        const rows = await trx
+          .selectFrom('webhook_deliveries as d')
+          .innerJoin('webhook_events as ev', 'ev.id', 'd.event_id')
+          .select(['d.id as id', 'd.endpoint_id as endpointId', 'd.event_id as eventId', 'd.attempts as attempts', 'ev.body as body', 'ev.created_at as createdAt'])
+          .where('d.id', 'in', won.map((row) => row.id))
+          .orderBy('d.event_id')
+          .execute();
+        return rows;
+      });
+    },
+
+    async recordAttempt(record) {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('webhook_attempts')
+          .values({
+            delivery_id: record.deliveryId,
+            attempt: record.attempt,
+            endpoint_id: record.endpointId,
+            at: record.at,
+            duration_ms: Math.round(record.durationMs),
+            outcome: record.outcome,
+            status_code: record.statusCode,
+            error: record.error?.slice(0, 300) ?? null,
+            response_body: record.responseBody?.slice(0, 1024) ?? null,
+          })
+          .onConflict((conflict) => conflict.columns(['delivery_id', 'attempt']).doNothing())
+          .execute();
+        await trx
+          .updateTable('webhook_deliveries')
+          .set({
+            status: record.outcome === 'retry' ? 'pending' : record.outcome,
+            attempts: record.attempt,
+            next_attempt_at: record.nextAttemptAt ?? record.at,
+            locked_until: null,
+            last_status_code: record.statusCode,
+            last_error: record.error?.slice(0, 300) ?? null,
+            updated_at: record.at,
+          })
+          .where('id', '=', record.deliveryId)
+          .execute();
+      });
+    },
+
+    async release(deliveryId, at) {
+      await db.updateTable('webhook_deliveries').set({ status: 'pending', locked_until: null, updated_at: at }).where('id', '=', deliveryId).where('status', '=', 'sending').execute();
+    },
+
+    async markEndpointHealth(id, ok, at) {
+      if (ok) {
+        await db.updateTable('webhook_endpoints').set({ failing_since: null }).where('id', '=', id).where('failing_since', 'is not', null).execute();
+        return null;
+      }
+      await db.updateTable('webhook_endpoints').set({ failing_since: at }).where('id', '=', id).where('failing_since', 'is', null).execute();
+      const row = await db.selectFrom('webhook_endpoints').select('failing_since').where('id', '=', id).executeTakeFirst();
+      return row?.failing_since ?? null;
+    },
+
+    async disable(id, reason, at) {
+      await db.updateTable('webhook_endpoints').set({ enabled: 0, disabled_reason: reason.slice(0, 200), updated_at: at }).where('id', '=', id).execute();
+      interest.invalidate();
+    },
+
+    async deliveries(endpointId, { failed, limit, offset }) {
+      let query = db.selectFrom('webhook_deliveries as d').innerJoin('webhook_events as ev', 'ev.id', 'd.event_id').where('d.endpoint_id', '=', endpointId);
+      if (failed) query = query.where((eb) => eb.or([eb('d.status', 'in', ['failed', 'expired']), eb.and([eb('d.status', '=', 'pending'), eb('d.attempts', '>', 0)])]));
+      const rows = await query.selectAll('d').select('ev.type as event_type').orderBy('d.event_id', 'desc').limit(limit).offset(offset).execute();
+      const total = await query.select((eb) => eb.fn.countAll<string | number>().as('total')).executeTakeFirstOrThrow();
+      const attempts =
+        rows.length === 0
+          ? []
+          : await db
+              .selectFrom('webhook_attempts')
+              .selectAll()
+              .where('delivery_id', 'in', rows.map((row) => row.id))
+              .orderBy('attempt')
+              .execute();
+      const logOf = new Map<string, WebhookAttempt[]>();
+      for (const attempt of attempts) {
+        const log = logOf.get(attempt.delivery_id) ?? [];
+        log.push(attemptFromRow(attempt));
+        logOf.set(attempt.delivery_id, log);
+      }
+      return {
+        items: rows.map((row) => ({
+          id: row.id,
+          endpointId: row.endpoint_id,
+          eventId: row.event_id,
+          eventType: row.event_type,
+          status: row.status as DeliveryStatus,
+          attempts: row.attempts,
+          nextAttemptAt: row.status === 'pending' ? row.next_attempt_at : null,
+          lastStatusCode: row.last_status_code,
+          lastError: row.last_error,
+          createdAt: row.created_at,
+          updatedAt: row.updated_at,
+          log: logOf.get(row.id) ?? [],
+        })),
+        total: Number(total.total),
+      };
+    },
+
+    async retry(endpointId, deliveryId, at) {
+      const result = await db
+        .updateTable('webhook_deliveries')
+        .set({ status: 'pending', next_attempt_at: at, locked_until: null, updated_at: at })
+        .where('id', '=', deliveryId)
+        .where('endpoint_id', '=', endpointId)
+        .where('status', 'in', ['succeeded', 'failed', 'expired', 'pending'])
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+
+    async replay(endpoint, { since, until, events, limit }, at) {
+      let query = db
+        .selectFrom('webhook_events')
+        .select(['id', 'type', 'ordering_key'])
+        .where('created_at', '>=', since)
+        .where('created_at', '<', until)
+        .where('type', 'not in', ['webhook.test']);
+      if (endpoint.businessUnit !== null) query = query.where('business_unit', '=', endpoint.businessUnit);
+      const selected = events ?? (endpoint.events.includes('*') ? null : endpoint.events);
+      if (selected !== null) {
+        if (selected.length === 0) return 0;
+        query = query.where('type', 'in', [...selected]);
+      }
+      const rows = await query.orderBy('id').limit(limit).execute();
+      // A replay is a new delivery of the same event (same id: a receiver that kept it deduplicates).
+      const deliveries = rows.map((row) => ({ ...newDelivery(endpoint.id, row.id, `replay:${row.ordering_key}`.slice(0, 80), at) }));
+      for (let start = 0; start < deliveries.length; start += 200) await db.insertInto('webhook_deliveries').values(deliveries.slice(start, start + 200)).execute();
+      return deliveries.length;
+    },
+
+    async expire(before, at) {
+      const result = await db
+        .updateTable('webhook_deliveries')
+        .set({ status: 'expired', locked_until: null, last_error: 'older than the outbox keeps (WEBHOOK_MAX_AGE_HOURS)', updated_at: at })
+        .where('status', '=', 'pending')
+        .where('created_at', '<', before)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+
+    async prune(before) {
+      await db.deleteFrom('webhook_attempts').where('at', '<', before).execute();
+      await db.deleteFrom('webhook_deliveries').where('created_at', '<', before).where('status', 'not in', ['pending', 'sending']).execute();
+      await db
+        .deleteFrom('webhook_events')
+        .where('created_at', '<', before)
+        .where('dispatched', '=', 1)
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('webhook_deliveries as d').select('d.id').whereRef('d.event_id', '=', 'webhook_events.id'))))
+        .execute();
+    },
+
+    async depth() {
+      const pending = await db
+        .selectFrom('webhook_deliveries')
+        .select((eb) => eb.fn.countAll<string | number>().as('total'))
+        .where('status', 'in', ['pending', 'sending'])
+        .executeTakeFirstOrThrow();
+      const undispatched = await db
+        .selectFrom('webhook_events')
+        .select((eb) => eb.fn.countAll<string | number>().as('total'))
+        .where('dispatched', '=', 0)
+        .executeTakeFirstOrThrow();
+      return { pending: Number(pending.total), undispatched: Number(undispatched.total) };
+    },
+  };
+}
+
+function newDelivery(endpointId: string, eventId: string, orderingKey: string, at: string): Selectable<WebhookDeliveryTable> {
+  return {
+    id: randomUUID(),
+    endpoint_id: endpointId,
+    event_id: eventId,
+    ordering_key: orderingKey,
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: at,
+    locked_until: null,
+    last_status_code: null,
+    last_error: null,
+    created_at: at,
+    updated_at: at,
+  };
+}
+
+function endpointFromRow(row: Selectable<WebhookEndpointTable>): WebhookEndpoint {
+  return {
+    id: row.id,
+    businessUnit: row.business_unit,
+    url: row.url,
+    events: JSON.parse(row.events) as WebhookEventType[],
+    description: row.description,
+    enabled: row.enabled === 1,
+    disabledReason: row.disabled_reason,
+    failingSince: row.failing_since,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function attemptFromRow(row: Selectable<WebhookAttemptTable>): WebhookAttempt {
+  return {
+    attempt: row.attempt,
+    at: row.at,
+    durationMs: row.duration_ms,
+    outcome: row.outcome as WebhookAttempt['outcome'],
+    statusCode: row.status_code,
+    error: row.error,
+    responseBody: row.response_body,
+  };
+}
+

@@ -1,0 +1,123 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
+import type { AttemptResult } from '../core/webhook-retry.js';
+import { isPrivateAddress } from '../core/private-address.js';
+
+/** What one attempt sends. */
+export interface WebhookRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+  /** Refuse loopback, link-local, private… addresses (a unit-scoped endpoint without WEBHOOK_ALLOW_PRIVATE). */
+  publicOnly: boolean;
+}
+
+export interface WebhookResponse {
+  result: AttemptResult;
+  /** The first 1 KB of the response body, as text. */
+  body: string | null;
+  durationMs: number;
+}
+
+const RESPONSE_BODY_BYTES = 1024;
+
+// Connections are reused per host; each socket was opened to an address checked when it was resolved.
+const agents = {
+  http: new http.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 16 }),
+  https: new https.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 16 }),
+};
+
+export class PrivateAddressError extends Error {
+  constructor(address: string) {
+    super(`refused: ${address} is a loopback, link-local or private address (WEBHOOK_ALLOW_PRIVATE=true allows it)`);
+  }
+}
+
+/**
+ * Resolves the host and hands the socket a checked address only: the address connected to is the
+ * one that was checked, so a DNS answer that changes between check and connect (DNS rebinding)
+ * cannot reach a private address.
+ */
+const publicLookup: LookupFunction = (hostname, options, callback) => {
+  dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+    if (error) {
+      callback(error, '', 0);
+      return;
+    }
+    const allowed = addresses.filter((entry) => !isPrivateAddress(entry.address));
+    const first = allowed[0];
+    if (!first) {
+      callback(new PrivateAddressError(addresses[0]?.address ?? hostname), '', 0);
+      return;
+    }
+    if (options.all) (callback as unknown as (error: null, addresses: LookupAddress[]) => void)(null, allowed);
+    else callback(null, first.address, first.family);
+  });
+};
+
+/** One POST, never following a redirect, cut off at `timeoutMs`; never throws. */
+export function postWebhook(request: WebhookRequest): Promise<WebhookResponse> {
+  const started = performance.now();
+  const done = (result: AttemptResult, body: string | null = null): WebhookResponse => ({ result, body, durationMs: performance.now() - started });
+  return new Promise((resolve) => {
+    let url: URL;
+    try {
+      url = new URL(request.url);
+    } catch {
+      resolve(done({ kind: 'refused', message: 'not a valid URL' }));
+      return;
+    }
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (request.publicOnly && isIP(host) !== 0 && isPrivateAddress(host)) {
+      resolve(done({ kind: 'refused', message: new PrivateAddressError(host).message }));
+      return;
+    }
+    const secure = url.protocol === 'https:';
+    const client = secure ? https : http;
+    let settled = false;
+    const finish = (response: WebhookResponse): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(response);
+    };
+    const req = client.request(url, {
+      method: 'POST',
+      agent: secure ? agents.https : agents.http,
+      headers: { ...request.headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(request.body)), 'user-agent': 'wa-blaster-webhooks/1' },
+      ...(request.publicOnly ? { lookup: publicLookup } : {}),
+    });
+    const timer = setTimeout(() => {
+      finish(done({ kind: 'timeout' }));
+      req.destroy();
+    }, request.timeoutMs);
+    req.on('error', (error) => {
+      finish(done(error instanceof PrivateAddressError ? { kind: 'refused', message: error.message } : { kind: 'network', message: error.message.slice(0, 300) }));
+    });
+    req.on('response', (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const status = response.statusCode ?? 0;
+      const retryAfter = typeof response.headers['retry-after'] === 'string' ? response.headers['retry-after'] : null;
+      const end = (): void => {
+        finish(done({ kind: 'response', status, retryAfter }, Buffer.concat(chunks).subarray(0, RESPONSE_BODY_BYTES).toString('utf8')));
+      };
+      response.on('data', (chunk: Buffer) => {
+        if (size >= RESPONSE_BODY_BYTES) return;
+        chunks.push(chunk);
+        size += chunk.length;
+        // Enough read: the rest is not kept, and a receiver streaming for ever must not hold the attempt.
+        if (size >= RESPONSE_BODY_BYTES) {
+          end();
+          response.destroy();
+        }
+      });
+      response.on('end', end);
+      response.on('error', end);
+    });
+    req.end(request.body);
+  });
+}

@@ -1,0 +1,199 @@
+import type { WebhookConfig } from '../config/config.js';
+import { classifyAttempt, nextRetryDelayMs } from '../core/webhook-retry.js';
+import { signWebhook } from '../core/webhook-signature.js';
+import type { Clock } from '../infra/clock.js';
+import type { Logger } from '../logging/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { ClaimedDelivery, WebhookEndpoint, WebhookRepository } from '../store/webhook.repository.js';
+import { postWebhook, type WebhookRequest, type WebhookResponse } from './webhook-http.js';
+
+const IDLE_POLL_MS = 500;
+const DISPATCH_BATCH = 500;
+/** A claimed delivery whose worker died is claimable again after this (well above the request timeout). */
+const CLAIM_LOCK_MS = 120_000;
+const HOUSEKEEPING_EVERY_MS = 60_000;
+
+export interface WebhookWorkerDeps {
+  webhooks: WebhookRepository;
+  config: WebhookConfig;
+  clock: Clock;
+  log: Logger;
+  metrics?: Metrics;
+  /** The HTTP call (replaceable by a contract-tested stand-in in unit tests). */
+  post?: (request: WebhookRequest) => Promise<WebhookResponse>;
+}
+
+/**
+ * Drains the outbox: fans new events out to endpoints, then sends due deliveries with bounded
+ * concurrency (in total and per endpoint), so a slow or dead receiver holds at most its own few
+ * slots and never the sending path; what waits, waits on disk.
+ */
+export class WebhookWorker {
+  readonly #deps: WebhookWorkerDeps;
+  readonly #post: (request: WebhookRequest) => Promise<WebhookResponse>;
+  readonly #inFlight = new Map<string, number>();
+  #total = 0;
+  #stopped = false;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #again = false;
+  #lastHousekeepingMs = 0;
+  readonly #attempts = new Set<Promise<void>>();
+
+  constructor(deps: WebhookWorkerDeps) {
+    this.#deps = deps;
+    this.#post = deps.post ?? postWebhook;
+  }
+
+  start(): void {
+    this.#schedule(0);
+  }
+
+  /** Stops claiming; waits for attempts in flight (bounded by the request timeout). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#running;
+    await Promise.allSettled([...this.#attempts]);
+  }
+
+  /** Runs one round now (new events were written, an attempt ended). */
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#schedule(0);
+  }
+
+  #schedule(delayMs: number): void {
+    clearTimeout(this.#timer);
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.#running = this.#round()
+        .catch((error: unknown) => {
+          this.#deps.log.warn({ err: error }, 'webhook delivery round failed');
+        })
+        .finally(() => {
+          this.#running = undefined;
+          const again = this.#again;
+          this.#again = false;
+          this.#schedule(again ? 0 : IDLE_POLL_MS);
+        });
+    }, delayMs);
+    this.#timer.unref();
+  }
+
+  async #round(): Promise<void> {
+    const { webhooks, config, clock } = this.#deps;
+    const nowMs = clock.now().getTime();
+    if (nowMs - this.#lastHousekeepingMs >= HOUSEKEEPING_EVERY_MS) {
+      this.#lastHousekeepingMs = nowMs;
+      const at = new Date(nowMs).toISOString();
+      const expired = await webhooks.expire(new Date(nowMs - config.maxAgeMs).toISOString(), at);
+      if (expired > 0) this.#deps.log.warn({ expired }, 'webhook deliveries older than WEBHOOK_MAX_AGE_HOURS were given up');
+      await webhooks.prune(new Date(nowMs - config.retentionMs).toISOString());
+    }
+    while (!this.#stopped && (await webhooks.dispatch(DISPATCH_BATCH, clock.now().toISOString())) === DISPATCH_BATCH);
+    const room = config.concurrency - this.#total;
+    if (this.#stopped || room <= 0) return;
+    const busy = [...this.#inFlight].filter(([, count]) => count >= config.concurrencyPerEndpoint).map(([id]) => id);
+    const now = clock.now();
+    const claimed = await webhooks.claim(room, config.concurrencyPerEndpoint, busy, now.toISOString(), new Date(now.getTime() + CLAIM_LOCK_MS).toISOString());
+    if (claimed.length === 0) return;
+    const endpoints = new Map<string, WebhookEndpoint | undefined>();
+    for (const delivery of claimed) {
+      if (!endpoints.has(delivery.endpointId)) endpoints.set(delivery.endpointId, await webhooks.get(delivery.endpointId));
+    }
+    for (const delivery of claimed) {
+      this.#inFlight.set(delivery.endpointId, (this.#inFlight.get(delivery.endpointId) ?? 0) + 1);
+      this.#total += 1;
+      const attempt = this.#attempt(delivery, endpoints.get(delivery.endpointId))
+        .catch((error: unknown) => {
+          this.#deps.log.warn({ err: error, deliveryId: delivery.id }, 'webhook attempt could not be recorded');
+        })
+        .finally(() => {
+          this.#attempts.delete(attempt);
+          this.#total -= 1;
+          const left = (this.#inFlight.get(delivery.endpointId) ?? 1) - 1;
+          if (left <= 0) this.#inFlight.delete(delivery.endpointId);
+          else this.#inFlight.set(delivery.endpointId, left);
+          this.wake();
+        });
+      this.#attempts.add(attempt);
+    }
+    if (claimed.length === room) this.#again = true;
+  }
+
+  async #attempt(delivery: ClaimedDelivery, endpoint: WebhookEndpoint | undefined): Promise<void> {
+    const { webhooks, config, clock, log } = this.#deps;
+    const attempt = delivery.attempts + 1;
+    if (!endpoint?.enabled) {
+      // Disabled meanwhile: back in the queue (it goes once enabled again, or expires by age).
+      await webhooks.release(delivery.id, clock.now().toISOString());
+      return;
+    }
+    const secrets = await webhooks.secrets(endpoint.id);
+    if (!secrets) return;
+    const now = clock.now();
+    const signing = [secrets.secret];
+    if (secrets.previousSecret !== null && secrets.previousSecretExpiresAt !== null && secrets.previousSecretExpiresAt > now.toISOString()) signing.push(secrets.previousSecret);
+    const timestamp = Math.floor(now.getTime() / 1000);
+    const response = await this.#post({
+      url: endpoint.url,
+      body: delivery.body,
+      timeoutMs: config.timeoutMs,
+      publicOnly: endpoint.businessUnit !== null && !config.allowPrivate,
+      headers: {
+        'webhook-id': delivery.eventId,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signWebhook(signing, delivery.eventId, timestamp, delivery.body),
+      },
+    });
+    const verdict = classifyAttempt(response.result);
+    const endedAt = clock.now();
+    const delay = verdict === 'retryable' ? nextRetryDelayMs(config.retryScheduleMs, attempt, response.result.kind === 'response' ? response.result.retryAfter : null, endedAt.getTime()) : null;
+    const outcome = verdict === 'succeeded' ? 'succeeded' : delay === null ? 'failed' : 'retry';
+    this.#deps.metrics?.webhookAttempts.inc({ outcome });
+    await webhooks.recordAttempt({
+      deliveryId: delivery.id,
+      endpointId: endpoint.id,
+      attempt,
+      at: endedAt.toISOString(),
+      durationMs: response.durationMs,
+      outcome,
+      statusCode: response.result.kind === 'response' ? response.result.status : null,
+      error: errorOf(response),
+      responseBody: response.body,
+      nextAttemptAt: delay === null ? null : new Date(endedAt.getTime() + delay).toISOString(),
+    });
+    const failingSince = await webhooks.markEndpointHealth(endpoint.id, verdict === 'succeeded', endedAt.toISOString());
+    if (failingSince !== null && endedAt.getTime() - Date.parse(failingSince) >= config.disableAfterMs) {
+      const reason = `failing since ${failingSince} without a success`;
+      await webhooks.disable(endpoint.id, reason, endedAt.toISOString());
+      log.warn({ endpointId: endpoint.id, businessUnit: endpoint.businessUnit, failingSince }, 'webhook endpoint disabled: failing for WEBHOOK_DISABLE_AFTER_HOURS in a row');
+      await webhooks.emit([
+        {
+          type: 'webhook.disabled',
+          businessUnit: endpoint.businessUnit ?? '*',
+          orderingKey: `endpoint:${endpoint.id}`,
+          data: { endpointId: endpoint.id, url: endpoint.url, reason, failingSince },
+          at: endedAt.toISOString(),
+        },
+      ]);
+    }
+  }
+}
+
+function errorOf(response: WebhookResponse): string | null {
+  switch (response.result.kind) {
+    case 'response':
+      return response.result.status >= 200 && response.result.status < 300 ? null : `HTTP ${response.result.status}`;
+    case 'timeout':
+      return 'timed out';
+    case 'network':
+    case 'refused':
+      return response.result.message;
+  }
+}
