@@ -118,7 +118,8 @@ export interface WebhookEventCatalogue {
   'message.read': MessageEventData;
   'message.failed': MessageEventData;
   'message.skipped': MessageEventData;
-  'message.replied': MessageEventData;
+  /** Replies attributed to a blast's recipient (one item per reply, written in the reply's own transaction). */
+  'message.replied': ReplyEventData;
   'optout.added': OptOutEventData;
   'optout.removed': OptOutEventData;
   'session.status': EventCatalogue['session:status'];
@@ -188,6 +189,28 @@ export interface MessageEventItem {
   phone: string;
   messageId: string | null;
   reason: string | null;
+  at: string;
+}
+
+export interface ReplyEventData {
+  items: ReplyEventItem[];
+}
+
+export interface ReplyEventItem {
+  blastId: string;
+  /** The recipient's row in the uploaded sheet; null when unknown. */
+  row: number | null;
+  phone: string;
+  sessionId: string;
+  /** WhatsApp's id of the reply (not of the blast's message). */
+  messageId: string;
+  kind: string;
+  /** The text, or a media reply's caption; null when none. */
+  text: string | null;
+  /** An opt-out keyword (the number was suppressed for it). */
+  optOut: boolean;
+  /** The recipient's first reply to the blast (it set repliedAt and counted in `replied`). */
+  first: boolean;
   at: string;
 }
 

@@ -4,6 +4,8 @@ import type { Database } from './schema.js';
 import type { Db } from './database.js';
 import { decodeVars } from './list-rows.js';
 import { recipientsShape } from './list.repository.js';
+import { WEBHOOK_MAX_ITEMS, writeWebhookEvents, type InterestView, type OutboxEvent, type WebhookInterest } from './webhook-outbox.js';
+import type { ReplyEventItem } from '../events/event-catalogue.js';
 
 /** A message a person sent to a linked session, as heard (before it is bounded for storage). */
 export interface IncomingReply {
@@ -86,15 +88,20 @@ export interface ReplyRepository {
 /** Most replies `recordMany` takes at once: its statements stay within both databases' parameter limits. */
 export const RECORD_BATCH_LIMIT = 500;
 
-export function createReplyRepository(db: Db): ReplyRepository {
+/**
+ * `interest`: which webhook events some endpoint wants (issue 18): `message.replied` is written in
+ * the transaction that stores the replies, for those attributed to a blast.
+ */
+export function createReplyRepository(db: Db, interest?: WebhookInterest): ReplyRepository {
   return {
     async record(reply, windowHours, at) {
-      const [stored] = await recordMany(db, [reply], windowHours, at);
+      const [stored] = await recordMany(db, [reply], windowHours, at, await interest?.view());
       return stored;
     },
 
-    recordMany(replies, windowHours, at) {
-      return recordMany(db, replies, windowHours, at);
+    async recordMany(replies, windowHours, at) {
+      // Read before the transaction: on SQLite no query may wait for the one connection inside it.
+      return recordMany(db, replies, windowHours, at, await interest?.view());
     },
 
     async forBlast(blastId, { limit, offset }) {
@@ -208,7 +215,7 @@ const keyOf = (sessionUid: string, phone: string, messageId: string): string => 
 /** Later beats earlier; at the same moment, the larger blast id (as `record` always ordered them). */
 const newer = (a: Candidate, b: Candidate): boolean => a.sent_at > b.sent_at || (a.sent_at === b.sent_at && a.blast_id > b.blast_id);
 
-async function recordMany(db: Db, replies: readonly IncomingReply[], windowHours: number, at: string): Promise<(StoredReply | undefined)[]> {
+async function recordMany(db: Db, replies: readonly IncomingReply[], windowHours: number, at: string, webhooks?: InterestView): Promise<(StoredReply | undefined)[]> {
   if (replies.length > RECORD_BATCH_LIMIT) throw new RangeError(`at most ${RECORD_BATCH_LIMIT} replies per batch, got ${replies.length}`);
   const results: (StoredReply | undefined)[] = replies.map(() => undefined);
   // The same message twice in the batch: the first is the one stored, as if they had come one by one.
@@ -264,8 +271,55 @@ async function recordMany(db: Db, replies: readonly IncomingReply[], windowHours
         attribution: row ? { blastId: row.blast_id, seq: row.seq, first: firsts.has(item) } : null,
       };
     }
+    await writeWebhookEvents(trx, await repliedEvents(trx, fresh, firsts, webhooks, at));
     return results;
   });
+}
+
+/** `message.replied` for the batch's attributed replies whose unit an endpoint wants it for: one event per unit, ≤ WEBHOOK_MAX_ITEMS items each. */
+async function repliedEvents(trx: Transaction<Database>, fresh: Pending[], firsts: Set<Pending>, webhooks: InterestView | undefined, at: string): Promise<OutboxEvent[]> {
+  if (!webhooks) return [];
+  const wanted = fresh.filter((item) => item.row !== undefined && webhooks.wants('message.replied', item.reply.businessUnit));
+  if (wanted.length === 0) return [];
+  // The recipients' sheet rows, one query per blast of the batch (a batch's replies are to a few blasts).
+  const rowNumbers = new Map<string, number>();
+  const seqsByBlast = new Map<string, number[]>();
+  for (const { row } of wanted) if (row) seqsByBlast.set(row.blast_id, [...(seqsByBlast.get(row.blast_id) ?? []), row.seq]);
+  for (const [blastId, seqs] of seqsByBlast) {
+    const listed = await trx
+      .selectFrom('list_recipients')
+      .select(['seq', 'row_number'])
+      .where('list_key', '=', trx.selectFrom('blasts').innerJoin('lists', 'lists.id', 'blasts.list_id').select('lists.list_key').where('blasts.id', '=', blastId))
+      .where('seq', 'in', seqs)
+      .execute();
+    for (const entry of listed) rowNumbers.set(`${blastId}\n${String(entry.seq)}`, entry.row_number);
+  }
+  const byUnit = new Map<string, ReplyEventItem[]>();
+  for (const item of wanted) {
+    const { row, reply } = item;
+    if (!row) continue;
+    const items = byUnit.get(reply.businessUnit) ?? [];
+    items.push({
+      blastId: row.blast_id,
+      row: rowNumbers.get(`${row.blast_id}\n${String(row.seq)}`) ?? null,
+      phone: reply.phone,
+      sessionId: reply.sessionId,
+      messageId: item.messageId,
+      kind: reply.kind,
+      text: item.text,
+      optOut: reply.optOut,
+      first: firsts.has(item),
+      at: reply.receivedAt,
+    });
+    byUnit.set(reply.businessUnit, items);
+  }
+  const events: OutboxEvent[] = [];
+  for (const [businessUnit, items] of byUnit) {
+    for (let start = 0; start < items.length; start += WEBHOOK_MAX_ITEMS) {
+      events.push({ type: 'message.replied', businessUnit, orderingKey: null, data: { items: items.slice(start, start + WEBHOOK_MAX_ITEMS) }, at });
+    }
+  }
+  return events;
 }
 
 /**

@@ -57,7 +57,7 @@ export function createStore(handle: DatabaseHandle): Store {
     newChatCaps: createNewChatCapRepository(handle.db),
     retryLedger: createRetryLedgerRepository(handle.db),
     followUps: createFollowUpRepository(handle.db),
-    replies: createReplyRepository(handle.db),
+    replies: createReplyRepository(handle.db, webhookInterest),
     webhooks: createWebhookRepository(handle.db, handle.target.kind, webhookInterest),
   };
 }

@@ -116,6 +116,39 @@ describe.each(databaseKinds(inject('postgresUrl')))('reply store contract on $ki
   const replied = async (blastId: string): Promise<number | undefined> => (await store.blasts.get(blastId))?.figures.replied;
   const row = async (blastId: string, seq: number) => (await store.blasts.recipients(blastId, { limit: 1, offset: seq - 1 })).items[0];
 
+  describe.skipIf(skip)('webhooks', () => {
+    it('writes message.replied in the reply\'s own transaction, for attributed replies of a unit an endpoint wants, with the sheet row', async () => {
+      await blastSent('wanted', 's1', [1, 2], at('10:00:00'));
+      // Before any endpoint: nothing is written.
+      await record(reply({ phone: phoneOf(1), messageId: 'W0', receivedAt: at('10:30:00') }));
+      await store.webhooks.create({
+        id: 'ep-1', businessUnit: 'Marketing', url: 'https://crm.example.com/hook', events: ['message.replied'], description: null, enabled: true,
+        disabledReason: null, failingSince: null, createdAt: AT, updatedAt: AT, secret: 'whsec_x', previousSecret: null, previousSecretExpiresAt: null,
+      });
+      await store.webhooks.create({
+        id: 'ep-2', businessUnit: 'Sales', url: 'https://sales.example.com/hook', events: ['*'], description: null, enabled: true,
+        disabledReason: null, failingSince: null, createdAt: AT, updatedAt: AT, secret: 'whsec_y', previousSecret: null, previousSecretExpiresAt: null,
+      });
+      await store.replies.recordMany(
+        [
+          reply({ phone: phoneOf(1), messageId: 'W1', text: 'again', receivedAt: at('11:00:00') }),
+          reply({ phone: phoneOf(2), messageId: 'W2', text: 'STOP', optOut: true, receivedAt: at('11:00:01') }),
+          reply({ phone: phoneOf(9), messageId: 'W3', receivedAt: at('11:00:02') }), // nobody's reply: no event
+          reply({ phone: phoneOf(2), messageId: 'W4', businessUnit: 'Sales', sessionUid: 'uid-s3', sessionId: 's3', receivedAt: at('11:00:03') }),
+        ],
+        WINDOW,
+        at('11:00:05'),
+      );
+      const events = await handle.db.selectFrom('webhook_events').select(['type', 'business_unit', 'body']).where('type', '=', 'message.replied').execute();
+      expect(events.map((event) => [event.type, event.business_unit])).toEqual([['message.replied', 'Marketing']]);
+      const body = JSON.parse(events[0]?.body ?? '{}') as { data: { items: Record<string, unknown>[] } };
+      expect(body.data.items).toEqual([
+        { blastId: 'wanted', row: 2, phone: phoneOf(1), sessionId: 's1', messageId: 'W1', kind: 'text', text: 'again', optOut: false, first: false, at: at('11:00:00') },
+        { blastId: 'wanted', row: 3, phone: phoneOf(2), sessionId: 's1', messageId: 'W2', kind: 'text', text: 'STOP', optOut: true, first: true, at: at('11:00:01') },
+      ]);
+    });
+  });
+
   describe.skipIf(skip)('attribution', () => {
     it('goes to the most recent blast that messaged the phone from that very session, in its unit', async () => {
       await blastSent('older', 's1', [1, 2, 3], at('10:00:00'));
