@@ -107,6 +107,16 @@ describe('HTTP behaviour', () => {
         'post /api/suppressions',
         'post /api/suppressions/import',
         'post /api/templates/preview',
+        'delete /api/webhooks/{id}',
+        'get /api/webhooks',
+        'get /api/webhooks/{id}',
+        'get /api/webhooks/{id}/deliveries',
+        'patch /api/webhooks/{id}',
+        'post /api/webhooks',
+        'post /api/webhooks/{id}/deliveries/{deliveryId}/retry',
+        'post /api/webhooks/{id}/replay',
+        'post /api/webhooks/{id}/rotate-secret',
+        'post /api/webhooks/{id}/test',
       ].sort(),
     );
     for (const { op } of operations) expect(Object.keys(op.responses)).toContain('401');
