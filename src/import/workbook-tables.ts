@@ -52,7 +52,8 @@ export async function readDateStyles(zip: ZipArchive, entry: Entry, budget: Infl
     open(name, attributes) {
       const numFmtId = attributes.get('numFmtId');
       const formatCode = attributes.get('formatCode');
-      if (name === 'numFmt' && numFmtId !== undefined && formatCode !== undefined) {
+      // Excel writes codes of at most 255 characters; a longer one is no format Excel made, read as General.
+      if (name === 'numFmt' && numFmtId !== undefined && formatCode !== undefined && formatCode.length <= MAX_FORMAT_CODE_CHARS) {
         customCodes.set(Number(numFmtId), formatCode);
       } else if (name === 'cellXfs') inCellXfs = true;
       else if (name === 'xf' && inCellXfs) formatIds.push(Number(numFmtId ?? '0'));
@@ -63,8 +64,16 @@ export async function readDateStyles(zip: ZipArchive, entry: Entry, budget: Infl
     text: () => undefined,
   };
   await parsePart(zip, entry, budget, handlers, { maxTokenChars: maxTokenChars(limits) });
-  return formatIds.map((id) => dateStyle(id, customCodes));
+  // Each distinct format once, however many cell styles share it (a file may hold thousands).
+  const styles = new Map<number, DateStyle>();
+  return formatIds.map((id) => {
+    if (!styles.has(id)) styles.set(id, dateStyle(id, customCodes));
+    return styles.get(id);
+  });
 }
+
+/** The longest number format code Excel writes (its own limit). */
+export const MAX_FORMAT_CODE_CHARS = 255;
 
 /** Room for the longest legal cell even when every character is written as an entity. */
 export function maxTokenChars(limits: ReadLimits): number {

@@ -37,6 +37,15 @@ describe('reading as the user sees it (issue 19)', () => {
     expect(await collect(readXlsxRows(target))).toEqual([{ rowNumber: 1, cells: ['2019-01-01'] }]);
   });
 
+  it('a format code longer than Excel writes (255 characters) is read as General, however many styles use it', async () => {
+    // A crafted styles.xml: one huge duration-looking code shared by thousands of cell styles must cost nothing.
+    const huge = `[h]${':mm'.repeat(100_000)}`;
+    const styles = stylesXml([0, ...Array.from({ length: 5_000 }, () => 164), 165], { 164: huge, 165: '[h]:mm:ss' });
+    const sheet = worksheetXml(row(1, [n('A1', '1.5', 1), n('B1', '1.5', 5_001)]));
+    const target = await writeWorkbook(file('huge-format.xlsx'), { sheets: [{ name: 'Sheet1', target: 'worksheets/sheet1.xml', xml: sheet }], styles });
+    expect(await collect(readXlsxRows(target))).toEqual([{ rowNumber: 1, cells: ['1.5', '36:00:00'] }]);
+  });
+
   it('durations ([h]:mm:ss, [mm]:ss, [s], built-in 46) show as Excel shows them, not as 1900 dates', async () => {
     // Excel writes a custom duration code to numFmts; built-in 46 ([h]:mm:ss) it never writes.
     const styles = stylesXml([0, 46, 164, 165, 166, 167], { 164: '[h]:mm:ss', 165: '[mm]:ss', 166: '[s]', 167: '[h]:mm:ss.00' });
