@@ -19,8 +19,17 @@ export function isReplyKind(value: unknown): value is ReplyKind {
 }
 
 /** The text as stored: at most REPLY_TEXT_LIMIT characters (never a lone surrogate at the cut); null when there is none. */
-export function storedReplyText(text: string | undefined | null): string | null {
-  if (text === undefined || text === null || text === '') return null;
+/**
+ * A sender writes what it likes, NUL included, which PostgreSQL refuses in text (and a batch of
+ * other people's replies with it): NUL characters are dropped from what is stored.
+ */
+function withoutNul(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '') : text;
+}
+
+export function storedReplyText(raw: string | undefined | null): string | null {
+  const text = raw === undefined || raw === null ? '' : withoutNul(raw);
+  if (text === '') return null;
   const chars = Array.from(text);
   return chars.length <= REPLY_TEXT_LIMIT ? text : chars.slice(0, REPLY_TEXT_LIMIT).join('');
 }
@@ -31,7 +40,8 @@ export function storedReplyText(text: string | undefined | null): string | null 
  * redelivery is still recognised.
  */
 export function storedReplyMessageId(messageId: string): string {
-  if (messageId.length <= REPLY_MESSAGE_ID_LIMIT) return messageId;
+  // eslint-disable-next-line no-control-regex -- control characters are what is checked for
+  if (messageId.length <= REPLY_MESSAGE_ID_LIMIT && !/[\u0000-\u001f]/.test(messageId)) return messageId;
   return `h:${createHash('sha256').update(messageId).digest('hex')}`;
 }
 
@@ -48,5 +58,5 @@ export function attributionWindowStart(receivedAt: string, windowHours: number):
 
 /** The first characters of a reply, for a log line or a suppression's reason. */
 export function replyPreview(text: string | null, length = 40): string {
-  return text === null ? '' : Array.from(text.trim()).slice(0, length).join('');
+  return text === null ? '' : Array.from(withoutNul(text).trim()).slice(0, length).join('');
 }

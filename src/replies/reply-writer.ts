@@ -108,7 +108,19 @@ export class ReplyWriter {
           waiter.resolve(stored[i]);
         });
       } catch (error) {
-        for (const waiter of batch) waiter.reject(error);
+        if (batch.length === 1) {
+          batch[0]?.reject(error);
+          continue;
+        }
+        // One bad reply must not sink the others (WhatsApp does not redeliver what baileys acked): each on its own.
+        for (const waiter of batch) {
+          try {
+            const [stored] = await this.deps.replies.recordMany([waiter.reply], this.deps.windowHours, this.deps.now());
+            waiter.resolve(stored);
+          } catch (alone) {
+            waiter.reject(alone);
+          }
+        }
       }
     }
   }

@@ -103,7 +103,9 @@ export function postWebhook(request: WebhookRequest): Promise<WebhookResponse> {
       const status = response.statusCode ?? 0;
       const retryAfter = typeof response.headers['retry-after'] === 'string' ? response.headers['retry-after'] : null;
       const end = (): void => {
-        finish(done({ kind: 'response', status, retryAfter }, Buffer.concat(chunks).subarray(0, RESPONSE_BODY_BYTES).toString('utf8')));
+        // Kept as text in the log: a NUL (a binary or compressed answer) is replaced, PostgreSQL refuses it in text.
+        const body = Buffer.concat(chunks).subarray(0, RESPONSE_BODY_BYTES).toString('utf8').replaceAll('\u0000', '\uFFFD');
+        finish(done({ kind: 'response', status, retryAfter }, body));
       };
       response.on('data', (chunk: Buffer) => {
         if (size >= RESPONSE_BODY_BYTES) return;

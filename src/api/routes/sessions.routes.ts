@@ -199,7 +199,15 @@ export function sessionsRoutes(sessions: SessionConfigService, control: SessionC
           body: Type.Object(
             {
               from: Type.String({ pattern: '^\\+[0-9]{6,15}$' }),
-              text: Type.Optional(Type.String({ minLength: 1, maxLength: REPLY_TEXT_LIMIT, description: 'The text, or the caption of a media message (required for `text`).' })),
+              text: Type.Optional(
+                Type.String({
+                  minLength: 1,
+                  maxLength: REPLY_TEXT_LIMIT,
+                  // No NUL (PostgreSQL refuses it in text) nor other control characters but tab and line ends.
+                  pattern: '^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$',
+                  description: 'The text, or the caption of a media message (required for `text`).',
+                }),
+              ),
               kind: Type.Optional(
                 Type.Union(
                   REPLY_KINDS.map((kind) => Type.Literal(kind)),

@@ -12,7 +12,8 @@ const EventType = StringEnum(['*', ...WEBHOOK_EVENT_TYPES] as const, {
 });
 const Events = Type.Array(EventType, { minItems: 1, maxItems: 50 });
 const Url = Type.String({ minLength: 8, maxLength: 2048, description: 'http(s) URL the events are POSTed to; redirects are not followed.' });
-const Description = Type.String({ maxLength: 500 });
+// Visible text, tabs and line ends: PostgreSQL refuses NUL in text, and no other control character belongs here.
+const Description = Type.String({ maxLength: 500, pattern: '^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$' });
 const Id = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
 const Endpoint = Type.Object({

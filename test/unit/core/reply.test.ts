@@ -27,6 +27,13 @@ describe('reply rules', () => {
     expect(storedReplyMessageId(long)).not.toBe(storedReplyMessageId(`${long}B`));
   });
 
+  it('stores no NUL (PostgreSQL refuses it in text): dropped from a text, a message id with one is stored as its digest', () => {
+    expect(storedReplyText('hi\u0000 there')).toBe('hi there');
+    expect(storedReplyText('\u0000')).toBeNull();
+    expect(storedReplyMessageId('3EB0\u0000AB')).toMatch(/^h:[0-9a-f]{64}$/);
+    expect(storedReplyMessageId('3EB0AB')).toBe('3EB0AB');
+  });
+
   it('opens the attribution window the given hours before the reply', () => {
     expect(attributionWindowStart('2026-03-04T10:00:00.000Z', 72)).toBe('2026-03-01T10:00:00.000Z');
   });

@@ -74,19 +74,23 @@ describe('the reply writer', () => {
     expect(await second).toHaveLength(4);
   });
 
-  it('rejects every reply of a batch whose transaction failed, and stores the next batch', async () => {
+  it('rejects the replies of a failed batch that fail again on their own, and stores the next batch', async () => {
     const { replies, calls, nextCall } = heldRepository();
     const writer = new ReplyWriter(deps(replies), { maxBatch: 2, lingerMs: 600_000 });
     let called = nextCall();
     const failed = ['x', 'y'].map((id) => writer.write(reply(id)));
     await called;
-    called = nextCall();
     const later = writer.write(reply('z'));
-    calls[0]?.fail(new Error('disk full'));
+    for (const [index, ids] of [[0, ['x', 'y']], [1, ['x']], [2, ['y']]] as const) {
+      called = nextCall();
+      expect(calls[index]?.ids).toEqual(ids);
+      calls[index]?.fail(new Error('disk full'));
+      await called;
+    }
     for (const answer of failed) await expect(answer).rejects.toThrow('disk full');
     // The next batch does not linger: the failed one held it.
-    await called;
-    calls[1]?.commit();
+    expect(calls[3]?.ids).toEqual(['z']);
+    calls[3]?.commit();
     expect((await later)?.messageId).toBe('z');
   });
 
@@ -124,5 +128,20 @@ describe('the reply writer', () => {
     await next;
     calls[2]?.commit();
     expect((await Promise.all([...held, ...queued])).map((answer) => answer?.messageId)).toEqual(['1', '2', '3', '4', '5']);
+  });
+
+  it('when a shared transaction fails, writes each of its replies on its own: one bad reply does not lose the others', async () => {
+    const attempts: string[][] = [];
+    const replies: ReplyWriterDeps['replies'] = {
+      recordMany: (batch) => {
+        attempts.push(batch.map((item) => item.messageId));
+        if (batch.some((item) => item.messageId === 'bad')) return Promise.reject(new Error('invalid byte sequence'));
+        return Promise.resolve(batch.map(stored));
+      },
+    };
+    const writer = new ReplyWriter(deps(replies), { lingerMs: 5 });
+    const outcomes = await Promise.allSettled(['a', 'bad', 'c'].map((id) => writer.write(reply(id))));
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(attempts).toEqual([['a', 'bad', 'c'], ['a'], ['bad'], ['c']]);
   });
 });
