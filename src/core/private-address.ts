@@ -24,7 +24,9 @@ for (const [network, prefix] of [
 for (const [network, prefix] of [
   ['::', 128],
   ['::1', 128],
+  ['64:ff9b::', 96], // NAT64's well-known prefix: on a NAT64 network it reaches the IPv4 address inside
   ['64:ff9b:1::', 48],
+  ['2002::', 16], // 6to4: an IPv4 address inside, which a relay may reach
   ['100::', 64],
   ['fc00::', 7],
   ['fe80::', 10],

@@ -24,11 +24,16 @@ export interface WebhookResponse {
 
 const RESPONSE_BODY_BYTES = 1024;
 
-// Connections are reused per host; each socket was opened to an address checked when it was resolved.
-const agents = {
+/**
+ * Connections are reused per host. An agent pools sockets by host and port, not by how the address
+ * was looked up: requests that must reach a public address only have agents of their own, so none
+ * reuses a socket an admin's endpoint opened to a private address under the same name.
+ */
+const agentPair = () => ({
   http: new http.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 16 }),
   https: new https.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 16 }),
-};
+});
+const agents = { any: agentPair(), publicOnly: agentPair() };
 
 export class PrivateAddressError extends Error {
   constructor(address: string) {
@@ -86,7 +91,7 @@ export function postWebhook(request: WebhookRequest): Promise<WebhookResponse> {
     };
     const req = client.request(url, {
       method: 'POST',
-      agent: secure ? agents.https : agents.http,
+      agent: (request.publicOnly ? agents.publicOnly : agents.any)[secure ? 'https' : 'http'],
       headers: { ...request.headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(request.body)), 'user-agent': 'wa-blaster-webhooks/1' },
       ...(request.publicOnly ? { lookup: publicLookup } : {}),
     });

@@ -53,6 +53,8 @@ describe('private-address rule', () => {
     '::ffff:10.0.0.1',
     '0:0:0:0:0:ffff:a9fe:a9fe',
     '[::1]',
+    '64:ff9b::a00:5',
+    '2002:7f00:1::',
     'not-an-address',
   ])('refuses %s', (address) => {
     expect(isPrivateAddress(address)).toBe(true);
