@@ -3,7 +3,7 @@
  * zero latency), beside a bare BullMQ no-op job loop on the same Redis, and how much Redis memory
  * a 1M-recipient blast adds.
  *   npm run bench:blast             (10k recipients; add --million for the Redis memory of a 1M blast)
- *   npm run bench:webhooks          (the same with a webhook endpoint wanting every event, to a fast
+ *   npm run bench:blast -- --webhook (the same with a webhook endpoint wanting every event, to a fast
  *                                    local receiver: the sending rate with the outbox written, and
  *                                    how fast the worker delivers the events)
  * The product runs as a user runs it: `node dist/main.js all`, SQLite, the given Redis.
