@@ -26,7 +26,8 @@ export function createFollowUps(deps: { store: Store; control: BlastControl; que
       await control.fail(blast.id, { code: 'PARENT_NOT_FOUND', message: `The blast this follows up (${blast.followUp.of}) no longer exists.` });
       return undefined;
     }
-    if (parent.status === 'failed') {
+    // As when it was made (blast.service): a parent that failed after sending has outcomes to follow up.
+    if (parent.status === 'failed' && parent.figures.sent + parent.figures.failed === 0) {
       const why = parent.error ? ` (${parent.error.code})` : '';
       await control.fail(blast.id, { code: 'PARENT_FAILED', message: `The blast this follows up failed${why}; its outcome is not one to follow up.`, details: { parentId: parent.id } });
       return undefined;
@@ -97,7 +98,7 @@ export function createFollowUps(deps: { store: Store; control: BlastControl; que
 
     /** The backstop: follow-ups whose parent ended (or went) with no start on its way (a crash in between). */
     async sweep(): Promise<number> {
-      const ids = await store.followUps.parentEnded(SWEEP_BATCH);
+      const ids = await store.followUps.parentEnded(SWEEP_BATCH, clock.now().toISOString());
       for (const id of ids) await followUps.schedule(id);
       return ids.length;
     },

@@ -19,7 +19,11 @@ export interface FollowUpRepository {
   /** Follow-ups of this blast still waiting to start. */
   waitingOn(parentId: string): Promise<string[]>;
   /** Follow-ups still waiting to start whose parent has ended or is gone (the sweep's backstop), oldest first. */
-  parentEnded(limit: number): Promise<string[]>;
+  /**
+   * Follow-ups not started whose parent ended (or is gone), oldest first, leaving out those whose
+   * start is set and still ahead (their start job waits; one missing is found once the time has come).
+   */
+  parentEnded(limit: number, now: string): Promise<string[]>;
   /** Records when a waiting follow-up starts (its parent's end plus `after`), shown as its scheduledAt. */
   setStart(id: string, at: string): Promise<void>;
   /**
@@ -81,7 +85,7 @@ export function createFollowUpRepository(db: Db): FollowUpRepository {
       return rows.map((row) => row.id);
     },
 
-    async parentEnded(limit) {
+    async parentEnded(limit, now) {
       const rows = await db
         .selectFrom('blasts as f')
         .leftJoin('blasts as p', 'p.id', 'f.follow_up_of')
@@ -90,6 +94,7 @@ export function createFollowUpRepository(db: Db): FollowUpRepository {
         .where('f.status', '=', 'scheduled')
         .where('f.started_at', 'is', null)
         .where((eb) => eb.or([eb('p.id', 'is', null), eb('p.status', 'in', FINAL)]))
+        .where((eb) => eb.or([eb('f.scheduled_at', 'is', null), eb('f.scheduled_at', '<=', now)]))
         .orderBy('f.created_at')
         .limit(limit)
         .execute();

@@ -154,8 +154,12 @@ describe.each(databaseKinds(inject('postgresUrl')))('follow-up store on $kind', 
       await store.blasts.create(blast('f4', { followUp: { of: 'deleted-parent', segment: 'failed', after: null } }));
       await store.blasts.transition('f4', ['importing'], 'scheduled', AT);
       expect(await store.followUps.waitingOn('parent')).toEqual(['f1', 'f2']);
-      expect((await store.followUps.parentEnded(100)).sort()).toEqual(['f1', 'f2', 'f4']);
-      expect(await store.followUps.parentEnded(1)).toHaveLength(1);
+      expect((await store.followUps.parentEnded(100, LATER)).sort()).toEqual(['f1', 'f2', 'f4']);
+      expect(await store.followUps.parentEnded(1, LATER)).toHaveLength(1);
+      // One whose start is set and still ahead waits for its start job: the sweep passes it by until that time has come.
+      await store.followUps.setStart('f2', '2099-01-01T00:00:00.000Z');
+      expect((await store.followUps.parentEnded(100, LATER)).sort()).toEqual(['f1', 'f4']);
+      expect((await store.followUps.parentEnded(100, '2099-01-01T00:00:00.000Z')).sort()).toEqual(['f1', 'f2', 'f4']);
       // Started: no longer waiting.
       await store.blasts.transition('f1', ['scheduled'], 'running', LATER, { startedAt: LATER });
       expect(await store.followUps.waitingOn('parent')).toEqual(['f2']);
