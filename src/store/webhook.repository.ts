@@ -113,6 +113,8 @@ export interface WebhookRepository {
   retry(endpointId: string, deliveryId: string, at: string): Promise<boolean>;
   /** New deliveries to this endpoint of the unit's events in [since, until), at most `limit`; returns how many. */
   replay(endpoint: WebhookEndpoint, window: { since: string; until: string; events: readonly string[] | null; limit: number }, at: string): Promise<number>;
+  /** Whether deliveries of an earlier replay to this endpoint are still waiting or in flight. */
+  replaying(endpointId: string): Promise<boolean>;
   /** Open deliveries older than `before` are expired (the outbox keeps an endpoint's backlog bounded by age). */
   expire(before: string, at: string): Promise<number>;
   /** Drops events, deliveries and log rows older than `before`. */
@@ -428,6 +430,18 @@ export function createWebhookRepository(db: Db, dialect: 'sqlite' | 'postgres', 
       const deliveries = rows.map((row) => ({ ...newDelivery(endpoint.id, row.id, `replay:${row.ordering_key}`.slice(0, 80), at) }));
       for (let start = 0; start < deliveries.length; start += 200) await db.insertInto('webhook_deliveries').values(deliveries.slice(start, start + 200)).execute();
       return deliveries.length;
+    },
+
+    async replaying(endpointId) {
+      const row = await db
+        .selectFrom('webhook_deliveries')
+        .select('id')
+        .where('endpoint_id', '=', endpointId)
+        .where('status', 'in', ['pending', 'sending'])
+        .where('ordering_key', 'like', 'replay:%')
+        .limit(1)
+        .executeTakeFirst();
+      return row !== undefined;
     },
 
     async expire(before, at) {

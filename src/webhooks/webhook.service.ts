@@ -171,6 +171,10 @@ export function createWebhookService(deps: { store: Store; clock: Clock; config:
       }
       const events = input.events === undefined ? null : checkEvents(input.events).filter((event) => event !== '*');
       const window = { since: new Date(since).toISOString(), until: new Date(until).toISOString(), events: events?.length === 0 ? null : events, limit: MAX_REPLAY_EVENTS };
+      // One replay at a time per endpoint: what a key can queue stays bounded (MAX_REPLAY_EVENTS per endpoint), however often it asks.
+      if (await store.webhooks.replaying(endpoint.id)) {
+        throw new Conflict('WEBHOOK_REPLAY_IN_PROGRESS', 'An earlier replay to this endpoint is still being delivered; replay again once it is done (see its deliveries).');
+      }
       const queued = await store.webhooks.replay(endpoint, window, now());
       return { queued, limit: MAX_REPLAY_EVENTS };
     },

@@ -146,8 +146,11 @@ describe.each(databaseKinds(inject('postgresUrl')))('the webhook outbox on $kind
 
     const hook = await store.webhooks.get('hook');
     if (!hook) throw new Error('hook is gone');
-    // Only its unit's events, in the window.
+    // Only its unit's events, in the window; a replay still being delivered is known (the api refuses another meanwhile).
+    expect(await store.webhooks.replaying('hook')).toBe(false);
     expect(await store.webhooks.replay(hook, { since: T0, until: later(500), events: null, limit: 100 }, later(3))).toBe(1);
+    expect(await store.webhooks.replaying('hook')).toBe(true);
+    expect(await store.webhooks.replaying('other-hook')).toBe(false);
     expect(await store.webhooks.replay(hook, { since: T0, until: later(5_000), events: null, limit: 100 }, later(3))).toBe(2);
     expect(await store.webhooks.replay(hook, { since: T0, until: later(5_000), events: ['message.sent'], limit: 100 }, later(3))).toBe(0);
 
