@@ -772,8 +772,13 @@ describe('hostile replies (issue 16)', () => {
     expect((await call('GET', '/api/blasts/00000000-0000-4000-8000-000000000000/replies')).status).toBe(404);
     expect((await call('GET', '/api/blasts/not-a-uuid/replies')).status).toBeLessThan(500);
 
-    // The largest text allowed, with emoji and control characters, by LID; then a caption-less sticker: stored, bounded, counted once.
-    const big = `${'😀'.repeat(2_000)}\u0000\u202e${'a'.repeat(94)}`;
+    // Control characters (NUL first: PostgreSQL refuses it in text) are refused, not stored; line ends and tabs are text.
+    for (const text of ['a\u0000b', '\u0007', 'x\u001b[31m']) {
+      const refused = await call<{ error: { code: string } }>('POST', '/api/sessions/reply-fuzz/sandbox/inbound', { from, text });
+      expect({ text, status: refused.status, code: refused.json.error.code }).toEqual({ text, status: 400, code: 'VALIDATION_FAILED' });
+    }
+    // The largest text allowed, with emoji, a bidi override and line ends, by LID; then a caption-less sticker: stored, bounded, counted once.
+    const big = `${'😀'.repeat(2_000)}\u202e\r\n\t${'a'.repeat(92)}`;
     expect((await call('POST', '/api/sessions/reply-fuzz/sandbox/inbound', { from, text: big, viaLid: true, messageId: 'BIG1' })).status).toBe(202);
     expect((await call('POST', '/api/sessions/reply-fuzz/sandbox/inbound', { from, kind: 'sticker', messageId: 'STK1' })).status).toBe(202);
     await events.waitFor((frame) => frame.event === 'message:replied' && frame.data.kind === 'sticker', 'the sticker reply', 20_000);
