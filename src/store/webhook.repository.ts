@@ -404,7 +404,8 @@ export function createWebhookRepository(db: Db, dialect: 'sqlite' | 'postgres', 
     async retry(endpointId, deliveryId, at) {
       const result = await db
         .updateTable('webhook_deliveries')
-        .set({ status: 'pending', next_attempt_at: at, locked_until: null, updated_at: at })
+        // A fresh age: the outbox's maximum age (expire) counts from the retry asked for, not from the first try.
+        .set({ status: 'pending', next_attempt_at: at, locked_until: null, created_at: at, updated_at: at })
         .where('id', '=', deliveryId)
         .where('endpoint_id', '=', endpointId)
         .where('status', 'in', ['succeeded', 'failed', 'expired', 'pending'])

@@ -142,6 +142,9 @@ describe.each(databaseKinds(inject('postgresUrl')))('the webhook outbox on $kind
     expect((await store.webhooks.deliveries('hook', { failed: true, limit: 10, offset: 0 })).items.map((item) => item.id)).toEqual([claimed?.id]);
     expect(await store.webhooks.retry('other-hook', claimed?.id ?? '', later(1))).toBe(false);
     expect(await store.webhooks.retry('hook', claimed?.id ?? '', later(1))).toBe(true);
+    // Retried by hand, its age counts from the retry: it is not expired for the age of its first try.
+    const retried = (await store.webhooks.deliveries('hook', { failed: false, limit: 10, offset: 0 })).items.find((item) => item.id === claimed?.id);
+    expect(retried).toMatchObject({ status: 'pending', createdAt: later(1) });
     expect((await store.webhooks.claim(10, 10, [], later(2), later(60_000))).map((delivery) => delivery.id)).toContain(claimed?.id);
 
     const hook = await store.webhooks.get('hook');
