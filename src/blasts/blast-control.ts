@@ -133,7 +133,8 @@ export function createBlastControl(deps: {
     },
 
     async pause(blastId: string, reason: string, detail: string | null): Promise<boolean> {
-      if (!(await move(blastId, 'pause', 'paused', { pause: { reason, detail } }))) return false;
+      // A follow-up waiting for its start has no ledger to pause (blast.service refuses it; this closes the race with its preparation).
+      if (!(await move(blastId, 'pause', 'paused', { pause: { reason, detail }, unlessWaitingFollowUp: true }))) return false;
       const blast = await store.blasts.get(blastId);
       if (blast) await events.publish('blast:paused', { blastId, reason, detail, at: now() }, scope(blast));
       return true;

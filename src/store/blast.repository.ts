@@ -117,6 +117,8 @@ export interface StatusChange {
   completedAt?: string;
   pause?: { reason: string; detail: string | null } | null;
   error?: { code: string; message: string; details?: unknown };
+  /** Only a blast that is no follow-up waiting for its start (its ledger is taken then): checked in the same UPDATE. */
+  unlessWaitingFollowUp?: true;
 }
 
 /** One bucket of the timeline: what happened in [from + index × bucket, from + (index + 1) × bucket). */
@@ -978,6 +980,7 @@ async function updateStatus(db: Kysely<Database>, id: string, from: readonly Bla
     })
     .where('id', '=', id)
     .where('status', 'in', [...from])
+    .$if(change.unlessWaitingFollowUp === true, (query) => query.where((eb) => eb.or([eb('follow_up_of', 'is', null), eb('started_at', 'is not', null)])))
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }

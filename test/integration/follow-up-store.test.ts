@@ -131,6 +131,14 @@ describe.each(databaseKinds(inject('postgresUrl')))('follow-up store on $kind', 
       expect(await seqsOf('f1')).toEqual([1, 3]);
     });
 
+    it('a follow-up waiting for its start cannot be paused (in the same UPDATE); once started it can', async () => {
+      await followUp('f1', 'not_read');
+      const pause = { pause: { reason: 'PAUSED_BY_USER', detail: null }, unlessWaitingFollowUp: true } as const;
+      expect(await store.blasts.transition('f1', ['scheduled', 'running'], 'paused', LATER, pause)).toBe(false);
+      expect(await store.blasts.transition('f1', ['scheduled'], 'running', LATER, { startedAt: LATER })).toBe(true);
+      expect(await store.blasts.transition('f1', ['scheduled', 'running'], 'paused', LATER, pause)).toBe(true);
+    });
+
     it('leaves the ledger of a follow-up that has started (or ended) alone', async () => {
       await followUp('f1', 'not_read');
       expect(await store.followUps.populateSegment('f1', 'parent', SEGMENT_RULES.not_read, LATER)).toBe(4);
