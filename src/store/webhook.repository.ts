@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { WebhookEventType } from '../events/event-catalogue.js';
 import type { Db } from './database.js';
-import type { WebhookAttemptTable, WebhookDeliveryTable, WebhookEndpointTable } from './schema.js';
+import type { Database, WebhookAttemptTable, WebhookDeliveryTable, WebhookEndpointTable } from './schema.js';
 import { writeWebhookEvents, type OutboxEvent, type WebhookInterest } from './webhook-outbox.js';
 
 export interface WebhookEndpoint {
@@ -79,7 +79,12 @@ export interface AttemptRecord {
 }
 
 export interface WebhookRepository {
-  create(endpoint: WebhookEndpoint & EndpointSecrets): Promise<void>;
+  /**
+   * Stores the endpoint; with `limit`, only while its unit has fewer endpoints than that (false
+   * otherwise). The count and the insert are one transaction, serialised per unit on PostgreSQL
+   * (an advisory lock), so requests at once cannot pass the limit together.
+   */
+  create(endpoint: WebhookEndpoint & EndpointSecrets, limit?: number): Promise<boolean>;
   get(id: string): Promise<WebhookEndpoint | undefined>;
   secrets(id: string): Promise<EndpointSecrets | undefined>;
   list(filter: { businessUnit?: string | undefined; limit: number; offset: number }): Promise<{ items: WebhookEndpoint[]; total: number }>;
@@ -126,26 +131,22 @@ export interface WebhookRepository {
 export function createWebhookRepository(db: Db, dialect: 'sqlite' | 'postgres', interest: WebhookInterest): WebhookRepository {
   const wants = (endpointEvents: string[], type: string): boolean => endpointEvents.includes('*') || endpointEvents.includes(type);
   return {
-    async create(endpoint) {
-      await db
-        .insertInto('webhook_endpoints')
-        .values({
-          id: endpoint.id,
-          business_unit: endpoint.businessUnit,
-          url: endpoint.url,
-          events: JSON.stringify(endpoint.events),
-          description: endpoint.description,
-          enabled: endpoint.enabled ? 1 : 0,
-          secret: endpoint.secret,
-          previous_secret: endpoint.previousSecret,
-          previous_secret_expires_at: endpoint.previousSecretExpiresAt,
-          disabled_reason: endpoint.disabledReason,
-          failing_since: endpoint.failingSince,
-          created_at: endpoint.createdAt,
-          updated_at: endpoint.updatedAt,
-        })
-        .execute();
-      interest.invalidate();
+    async create(endpoint, limit) {
+      const created = await db.transaction().execute(async (trx) => {
+        if (limit !== undefined) {
+          if (dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(hashtext(${`webhook-endpoints:${endpoint.businessUnit ?? ''}`}))`.execute(trx);
+          const row = await trx
+            .selectFrom('webhook_endpoints')
+            .select((eb) => eb.fn.countAll<string | number>().as('total'))
+            .where('business_unit', endpoint.businessUnit === null ? 'is' : '=', endpoint.businessUnit)
+            .executeTakeFirstOrThrow();
+          if (Number(row.total) >= limit) return false;
+        }
+        await insertEndpoint(trx, endpoint);
+        return true;
+      });
+      if (created) interest.invalidate();
+      return created;
     },
 
     async get(id) {
@@ -526,3 +527,23 @@ function attemptFromRow(row: Selectable<WebhookAttemptTable>): WebhookAttempt {
   };
 }
 
+async function insertEndpoint(db: Kysely<Database>, endpoint: WebhookEndpoint & EndpointSecrets): Promise<void> {
+  await db
+    .insertInto('webhook_endpoints')
+    .values({
+      id: endpoint.id,
+      business_unit: endpoint.businessUnit,
+      url: endpoint.url,
+      events: JSON.stringify(endpoint.events),
+      description: endpoint.description,
+      enabled: endpoint.enabled ? 1 : 0,
+      secret: endpoint.secret,
+      previous_secret: endpoint.previousSecret,
+      previous_secret_expires_at: endpoint.previousSecretExpiresAt,
+      disabled_reason: endpoint.disabledReason,
+      failing_since: endpoint.failingSince,
+      created_at: endpoint.createdAt,
+      updated_at: endpoint.updatedAt,
+    })
+    .execute();
+}

@@ -94,9 +94,6 @@ export function createWebhookService(deps: { store: Store; clock: Clock; config:
       const businessUnit = unitFor(principal, input.businessUnit);
       const url = await checkUrl(input.url, businessUnit);
       const events = checkEvents(input.events);
-      if ((await store.webhooks.countForUnit(businessUnit)) >= MAX_ENDPOINTS_PER_UNIT) {
-        throw new Conflict('WEBHOOK_LIMIT_REACHED', `At most ${MAX_ENDPOINTS_PER_UNIT} webhook endpoints per business unit.`);
-      }
       const at = now();
       const secret = newWebhookSecret();
       const endpoint: WebhookEndpoint = {
@@ -111,7 +108,10 @@ export function createWebhookService(deps: { store: Store; clock: Clock; config:
         createdAt: at,
         updatedAt: at,
       };
-      await store.webhooks.create({ ...endpoint, secret, previousSecret: null, previousSecretExpiresAt: null });
+      // The limit is checked with the insert: requests at once cannot pass it together.
+      if (!(await store.webhooks.create({ ...endpoint, secret, previousSecret: null, previousSecretExpiresAt: null }, MAX_ENDPOINTS_PER_UNIT))) {
+        throw new Conflict('WEBHOOK_LIMIT_REACHED', `At most ${MAX_ENDPOINTS_PER_UNIT} webhook endpoints per business unit.`);
+      }
       return { ...endpoint, secret };
     },
 

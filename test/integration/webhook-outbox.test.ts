@@ -163,4 +163,12 @@ describe.each(databaseKinds(inject('postgresUrl')))('the webhook outbox on $kind
     const left = await store.webhooks.deliveries('hook', { failed: false, limit: 100, offset: 0 });
     expect(left.items.every((item) => item.status === 'sending')).toBe(true);
   });
+
+  it.skipIf(skip)('keeps a unit within its endpoint limit when creates come at once', async () => {
+    const made = await Promise.all(Array.from({ length: 8 }, (_, n) => store.webhooks.create(endpoint(`race-${String(n)}`, 'clinic', ['*']), 5)));
+    expect(made.filter(Boolean)).toHaveLength(5);
+    expect(await store.webhooks.countForUnit('clinic')).toBe(5);
+    // Another unit, and admin endpoints, have limits of their own.
+    expect(await store.webhooks.create(endpoint('lab-1', 'lab', ['*']), 5)).toBe(true);
+  });
 });
