@@ -63,7 +63,13 @@ const CONTEXT_TTL_MS = 5_000;
 const PROGRESS_EVERY_MS = 300;
 const RECEIPTS_EVERY_MS = 250;
 const RATE_WINDOW_MS = 60_000;
-const RECEIPT_TRIES = 20;
+/**
+ * How long a receipt or error ack whose message's outcome is not written yet is kept and tried
+ * again: an ack can overtake that write, by milliseconds normally, by seconds on a loaded machine.
+ * At most MAX_UNMATCHED wait (the oldest go first), so memory stays bounded.
+ */
+const UNMATCHED_KEEP_MS = 60_000;
+const MAX_UNMATCHED = 50_000;
 
 /**
  * The worker's sending engine: one sender loop per connected session it owns. A loop pulls
@@ -77,8 +83,8 @@ export class BlastEngine implements SenderHost {
   readonly #contexts = new Map<string, SendContext>();
   readonly #dirty = new Set<string>();
   readonly #samples = new Map<string, ProgressSample[]>();
-  #receipts: { receipt: Receipt; tries: number }[] = [];
-  #failures: { failure: AckFailure; tries: number }[] = [];
+  #receipts: { receipt: Receipt; sinceMs: number }[] = [];
+  #failures: { failure: AckFailure; sinceMs: number }[] = [];
   /**
    * Bumped each time a session's restriction is heard: a sender checks it before every message, so
    * nothing more goes out once WhatsApp said stop (the database pause follows a moment later).
@@ -155,6 +161,11 @@ export class BlastEngine implements SenderHost {
     await this.#replyWriter.stop();
     await this.#flushReceipts();
     await this.#flushProgress();
+  }
+
+  /** Elapsed time for the unmatched acks' window: the machine's monotonic clock, not the product's (a test may hold that still). */
+  #nowMs(): number {
+    return performance.now();
   }
 
   isStopped(): boolean {
@@ -323,12 +334,14 @@ export class BlastEngine implements SenderHost {
         return;
       }
       case 'receipt':
-        this.#receipts.push({ receipt: { messageId: event.messageId, sessionUid: session.uid, status: event.status, at: event.at }, tries: 0 });
+        this.#receipts.push({ receipt: { messageId: event.messageId, sessionUid: session.uid, status: event.status, at: event.at }, sinceMs: this.#nowMs() });
+        if (this.#receipts.length > MAX_UNMATCHED) this.#receipts.splice(0, this.#receipts.length - MAX_UNMATCHED);
         return;
       case 'inbound':
         return; // The reply, handled where the listener is registered: its outcome is awaited.
       case 'message-failed':
-        this.#failures.push({ failure: { messageId: event.messageId, sessionUid: session.uid, code: event.code, detail: event.detail }, tries: 0 });
+        this.#failures.push({ failure: { messageId: event.messageId, sessionUid: session.uid, code: event.code, detail: event.detail }, sinceMs: this.#nowMs() });
+        if (this.#failures.length > MAX_UNMATCHED) this.#failures.splice(0, this.#failures.length - MAX_UNMATCHED);
         return;
       case 'restricted':
         void this.restricted(session, event).catch((error: unknown) => {
@@ -414,10 +427,10 @@ export class BlastEngine implements SenderHost {
     try {
       const { blastIds, unmatched } = await this.deps.store.blasts.applyAckFailures(batch.map((item) => item.failure));
       for (const blastId of blastIds) this.touched(blastId);
-      const tries = new Map(batch.map((item) => [item.failure, item.tries]));
+      const since = new Map(batch.map((item) => [item.failure, item.sinceMs]));
       for (const failure of unmatched) {
-        const tried = (tries.get(failure) ?? 0) + 1;
-        if (tried < RECEIPT_TRIES) this.#failures.push({ failure, tries: tried });
+        const sinceMs = since.get(failure) ?? this.#nowMs();
+        if (this.#nowMs() - sinceMs < UNMATCHED_KEEP_MS) this.#failures.push({ failure, sinceMs });
         else this.deps.log.warn({ messageId: failure.messageId, code: failure.code }, 'error ack for a message no blast of this session sent: ignored');
       }
     } catch (error) {
@@ -438,10 +451,10 @@ export class BlastEngine implements SenderHost {
         const missed = new Set(unmatched);
         for (const { receipt } of batch) if (!missed.has(receipt)) this.deps.metrics?.receipts.inc({ status: receipt.status });
         // A receipt can overtake the write of its message's outcome: try it again a little later.
-        const tries = new Map(batch.map((item) => [item.receipt, item.tries]));
+        const since = new Map(batch.map((item) => [item.receipt, item.sinceMs]));
         for (const receipt of unmatched) {
-          const tried = (tries.get(receipt) ?? 0) + 1;
-          if (tried < RECEIPT_TRIES) this.#receipts.push({ receipt, tries: tried });
+          const sinceMs = since.get(receipt) ?? this.#nowMs();
+          if (this.#nowMs() - sinceMs < UNMATCHED_KEEP_MS) this.#receipts.push({ receipt, sinceMs });
         }
       } catch (error) {
         this.deps.log.warn({ err: error, receipts: batch.length }, 'could not apply receipts; retrying');
