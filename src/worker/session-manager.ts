@@ -169,8 +169,8 @@ export class SessionManager {
         // The same session, maybe changed (its unit, its pacing): events and opt-outs follow the config as it is now.
         owned.config = config;
         await this.#showClearedRestriction(owned);
-        // A sandbox's messages written while connected whose command never came (pub/sub keeps nothing).
-        if (isSandboxProvider(owned.provider)) await owned.provider.deliverLive().catch(() => undefined);
+        // A sandbox's messages whose command never came (pub/sub keeps nothing).
+        if (isSandboxProvider(owned.provider)) await owned.provider.catchUp().catch(() => undefined);
         continue;
       }
       const stored = config ?? (await this.deps.store.sessions.get(id));

@@ -49,6 +49,11 @@ export interface SandboxProvider extends MessagingProvider {
    * until then, so none is lost to a reconnect, a restart or a command lost in transit.
    */
   deliverLive(): Promise<void>;
+  /**
+   * What a lost command would have done (pub/sub keeps nothing): live messages waiting are passed
+   * on, and messages that arrived "while disconnected" for a connected link bring its reconnect.
+   */
+  catchUp(): Promise<void>;
   /** The recipient's phone acknowledges a message now (beside the automatic, delayed receipts). */
   acknowledge(messageId: string, status: 'delivered' | 'read'): void;
   /** WhatsApp sends the account a signal (core/sandbox-signal.ts). */
@@ -288,6 +293,12 @@ export function createSandboxProvider(deps: {
 
     async deliverLive() {
       if (isConnected()) await deliverBacklog({ live: true });
+    },
+
+    async catchUp() {
+      if (!isConnected()) return; // the next connect delivers them all
+      await deliverBacklog({ live: true });
+      if ((await backlog.count(self)) > 0) await this.backlogWaiting();
     },
 
     async backlogWaiting() {
