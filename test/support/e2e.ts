@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, inject } from 'vitest';
 import { postgresDatabase, sqliteDatabase, tempDir } from './databases.js';
 import { apiClient } from './http.js';
@@ -15,8 +17,9 @@ export function e2eHarness(adminKey: string, label: string) {
   const sockets: EventSocket[] = [];
   const cleanups: (() => Promise<void> | void)[] = [];
 
-  afterEach(async () => {
+  afterEach(async (context) => {
     for (const socket of sockets.splice(0)) socket.close();
+    if (context.task.result?.state === 'fail') keepLogs(label, context.task.name, running);
     await Promise.all(running.splice(0).map((product) => product.stop('SIGKILL')));
     for (const cleanup of cleanups.splice(0)) await cleanup();
   });
@@ -57,4 +60,13 @@ export function e2eHarness(adminKey: string, label: string) {
       sockets.push(socket);
     },
   };
+}
+
+/** A failed test's product logs, kept for whoever reads the failure (the path is printed). */
+function keepLogs(label: string, test: string, products: ProductProcess[]): void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `e2e-failed-${label}-`));
+  products.forEach((product, index) => {
+    fs.writeFileSync(path.join(dir, `product-${String(index)}.log`), product.output);
+  });
+  console.error(`[${label}] "${test}" failed; its products' logs are in ${dir}`);
 }
