@@ -17,7 +17,8 @@ export type SessionCommand =
    * (re)connect. `live`: written to the backlog for a connected session, to pass on at once (or at the next connect).
    */
   | ({ type: 'sandbox-inbound'; sessionId: string; backlog?: true; live?: true } & SandboxInbound)
-  | { type: 'sandbox-signal'; sessionId: string; signal: SandboxSignal };
+  /** The session has a signal waiting (sandbox_backlog); `signal`: the signal itself, from an api of an earlier version. */
+  | { type: 'sandbox-signal'; sessionId: string; signal?: SandboxSignal };
 
 export function commandsChannel(prefix: string): string {
   return `${prefix}:session-commands`;
@@ -51,6 +52,7 @@ export function parseSessionCommand(message: string): SessionCommand | undefined
             }
           : undefined;
       case 'sandbox-signal': {
+        if (parsed.signal === undefined) return { type: parsed.type, sessionId: parsed.sessionId };
         const signal = parseSandboxSignal(parsed.signal);
         return signal ? { type: parsed.type, sessionId: parsed.sessionId, signal } : undefined;
       }

@@ -198,7 +198,13 @@ export function createSessionControlService(deps: {
       const config = await visible(principal, id);
       if (config.provider !== 'sandbox') throw notSandbox(id);
       if (signal.kind === 'capping' && signal.resetsAt !== undefined) assertResetAhead(signal.resetsAt, deps.clock.now());
-      await command({ type: 'sandbox-signal', sessionId: id, signal });
+      // Kept, in line with the session's waiting messages, until its link applies it (pub/sub keeps nothing).
+      const added = await store.sandboxBacklog.addSignal(config, signal, deps.clock.now().toISOString(), SANDBOX_BACKLOG_LIMIT);
+      if (!added) {
+        if ((await store.sessions.get(id))?.uid !== config.uid) throw new SessionNotFound(id);
+        throw new Conflict('SANDBOX_BACKLOG_FULL', `Session "${id}" already has ${SANDBOX_BACKLOG_LIMIT} messages and signals waiting to be passed on.`);
+      }
+      await command({ type: 'sandbox-signal', sessionId: id });
     },
 
     async sandboxOutbox(principal: Principal, id: string, page: { limit: number; offset: number }): Promise<OutboxPage> {

@@ -300,7 +300,8 @@ export class SessionManager {
           }
           return;
         case 'sandbox-signal':
-          if (owned && isSandboxProvider(owned.provider)) await owned.provider.signal(command.signal);
+          if (!owned || !isSandboxProvider(owned.provider)) return;
+          await (command.signal ? owned.provider.signal(command.signal) : owned.provider.deliverLive());
           return;
       }
     } catch (error) {

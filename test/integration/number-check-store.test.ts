@@ -3,6 +3,7 @@ import { defaultPacing } from '../../src/core/pacing.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createDatabase, type DatabaseHandle } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
+import type { BacklogItem } from '../../src/store/sandbox-backlog.repository.js';
 import { createStore, type Store } from '../../src/store/store.js';
 import { databaseKinds, type TestDatabase } from '../support/databases.js';
 
@@ -66,11 +67,21 @@ describe.each(databaseKinds(inject('postgresUrl')))('number checks and the sandb
     // Not for another session of the id (an earlier one, deleted), nor past the limit.
     expect(await store.sandboxBacklog.add({ id: 'a', uid: 'uid-gone' }, { messageId: 'M7', from: '+6281200000001', text: 'STOP', queuedAt: AT }, 10)).toBe(false);
     expect(await store.sandboxBacklog.add(a, { messageId: 'M8', from: '+6281200000001', text: 'STOP', queuedAt: AT }, 3)).toBe(false);
+    const label = (item: BacklogItem): string => (item.signal ? `signal:${item.signal.kind}` : item.messageId);
     const waiting = await store.sandboxBacklog.waiting(a, 10);
-    expect(waiting.map((message) => message.messageId)).toEqual(['M1', 'M2', 'M1']);
+    expect(waiting.map(label)).toEqual(['M1', 'M2', 'M1']);
     expect(waiting[0]).toMatchObject({ from: '+6281200000001', text: 'STOP', queuedAt: AT });
     await store.sandboxBacklog.remove(a, waiting.slice(0, 2).map((message) => message.seq));
-    expect((await store.sandboxBacklog.waiting(a, 10)).map((message) => message.messageId)).toEqual(['M1']);
+    expect((await store.sandboxBacklog.waiting(a, 10)).map(label)).toEqual(['M1']);
+    // A signal waits in line behind the messages, on the same limit, and comes back as it was sent.
+    expect(await store.sandboxBacklog.addSignal(a, { kind: 'capping', state: 'FIRST_WARNING', quota: 40 }, AT, 10)).toBe(true);
+    expect(await store.sandboxBacklog.addSignal(a, { kind: 'ack_error', code: '463' }, AT, 2)).toBe(false);
+    expect(await store.sandboxBacklog.addSignal({ id: 'a', uid: 'uid-gone' }, { kind: 'ack_error', code: '463' }, AT, 10)).toBe(false);
+    const withSignal = await store.sandboxBacklog.waiting(a, 10, { live: true });
+    expect(withSignal.map(label)).toEqual(['signal:capping']);
+    expect(withSignal[0]?.signal).toEqual({ kind: 'capping', state: 'FIRST_WARNING', quota: 40 });
+    expect((await store.sandboxBacklog.waiting(a, 10)).map(label)).toEqual(['M1', 'signal:capping']);
+    await store.sandboxBacklog.remove(a, withSignal.map((item) => item.seq));
     expect(await store.sandboxBacklog.count(b)).toBe(1);
     await store.sandboxBacklog.clear({ id: 'a', uid: 'uid-gone' });
     expect(await store.sandboxBacklog.count(a)).toBe(1);

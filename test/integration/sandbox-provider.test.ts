@@ -116,6 +116,38 @@ describe('sandbox simulation', () => {
     await first.dispose();
   });
 
+  it('applies a signal stored for it whose command never came, in line with the messages, at the next catch-up', async () => {
+    const subject = await sandboxSubject();
+    await subject.provider.connect();
+    await subject.scan();
+    const at = '2026-03-01T10:00:00.000Z';
+    await subject.store.sandboxBacklog.add(CONTRACT, { messageId: '3EB0SIG1', from: WITH, text: 'before', queuedAt: at, live: true }, 1_000);
+    await subject.store.sandboxBacklog.addSignal(CONTRACT, { kind: 'capping', state: 'FIRST_WARNING', quota: 40, used: 30 }, at, 1_000);
+    await subject.store.sandboxBacklog.addSignal(CONTRACT, { kind: 'ack_error', code: '479' }, at, 1_000);
+    const before = subject.log.events.length;
+    await subject.provider.catchUp();
+    expect(subject.log.events.slice(before).map((event) => event.type)).toEqual(['inbound', 'new-chat-cap']);
+    await expect(subject.store.sandboxBacklog.count(CONTRACT)).resolves.toBe(0);
+    // The stored ack error is the next message's fate.
+    await subject.provider.send({ messageId: 'refused', to: WITH, text: 'Hi' });
+    await subject.log.wait(eventOf('message-failed', (event) => event.messageId === 'refused' && event.code === '479'));
+    await subject.dispose();
+  });
+
+  it('a stored disconnect closes the link; what was queued after it waits for the next connect', async () => {
+    const subject = await sandboxSubject();
+    await subject.provider.connect();
+    await subject.scan();
+    const at = '2026-03-01T10:00:00.000Z';
+    await subject.store.sandboxBacklog.addSignal(CONTRACT, { kind: 'disconnect', code: 401 }, at, 1_000);
+    await subject.store.sandboxBacklog.add(CONTRACT, { messageId: '3EB0SIG2', from: WITH, text: 'after', queuedAt: at, live: true }, 1_000);
+    await subject.provider.deliverLive();
+    expect(subject.log.events.some((event) => event.type === 'inbound')).toBe(false);
+    expect(subject.log.events.some(statusOf('logged_out'))).toBe(true);
+    await expect(subject.store.sandboxBacklog.count(CONTRACT)).resolves.toBe(1);
+    await subject.dispose();
+  });
+
   describe('messages that arrived while the socket was down (whileDisconnected)', () => {
     const queued = (messageId: string, text: string) => ({ messageId, from: WITH, text, queuedAt: '2026-03-01T10:00:00.000Z' });
 

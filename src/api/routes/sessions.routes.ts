@@ -243,7 +243,9 @@ export function sessionsRoutes(sessions: SessionConfigService, control: SessionC
           description:
             '`ack_error`: the next message the session sends gets an ack with this error code (`463`: the account may not reach out, ' +
             'so it stops sending; `479`: the message is refused). `capping`: the new-chat cap moves to this state. `timelock`: the account ' +
-            'may not start chats until `until`. `disconnect`: the link closes with this status code, as baileys reports it.',
+            'may not start chats until `until`. `disconnect`: the link closes with this status code, as baileys reports it. ' +
+            "Signals are kept in the database in line with the session's waiting messages and applied in order by its link " +
+            `(at once while connected, else at its next connect); at most ${SANDBOX_BACKLOG_LIMIT} wait per session (409 SANDBOX_BACKLOG_FULL).`,
           params: IdParams,
           body: SandboxSignalBody,
           response: { 202: Type.Object({ accepted: Type.Boolean() }), ...errorResponses(400, 401, 404, 409) },

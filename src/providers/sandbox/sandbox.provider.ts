@@ -153,13 +153,24 @@ export function createSandboxProvider(deps: {
         if (!isConnected()) return;
         const waiting = await backlog.waiting(self, 100, only);
         if (waiting.length === 0 || !isConnected()) return;
-        for (const message of waiting) {
-          const from = await senderOf(message.from, message.viaLid === true);
-          if (from === undefined) continue;
-          const text = message.text === '' ? {} : { text: message.text };
-          sink({ type: 'inbound', from, kind: message.kind ?? 'text', ...text, messageId: message.messageId, at: message.queuedAt });
+        const done: number[] = [];
+        try {
+          for (const item of waiting) {
+            // A signal may close the link: what follows it waits for the next connect, in order.
+            if (!isConnected()) return;
+            done.push(item.seq);
+            if (item.signal) {
+              await applySignal(item.signal);
+              continue;
+            }
+            const from = await senderOf(item.from, item.viaLid === true);
+            if (from === undefined) continue;
+            const text = item.text === '' ? {} : { text: item.text };
+            sink({ type: 'inbound', from, kind: item.kind ?? 'text', ...text, messageId: item.messageId, at: item.queuedAt });
+          }
+        } finally {
+          await backlog.remove(self, done);
         }
-        await backlog.remove(self, waiting.map((message) => message.seq));
       }
     });
     return delivering;
@@ -263,6 +274,25 @@ export function createSandboxProvider(deps: {
     sink({ type: 'status', status: decision.status, reason: decision.detail });
   };
 
+  /** WhatsApp's signal reaches the account (core/sandbox-signal.ts). */
+  const applySignal = (signal: SandboxSignal): Promise<void> => {
+    switch (signal.kind) {
+      case 'capping':
+        cap = cappingReading(signal, cap, clock.now());
+        // As baileys emits `message-capping.update` (a notification reaches a connected socket only).
+        if (isConnected()) sink({ type: 'new-chat-cap', ...cap });
+        return Promise.resolve();
+      case 'ack_error':
+        nextAckError = signal.code;
+        return Promise.resolve();
+      case 'timelock':
+        timelock(Date.parse(signal.until));
+        return Promise.resolve();
+      case 'disconnect':
+        return disconnect(signal.code);
+    }
+  };
+
   return {
     async connect(options: ConnectOptions = {}) {
       if (state === 'connected' || state === 'linking') return;
@@ -326,21 +356,7 @@ export function createSandboxProvider(deps: {
     },
 
     signal(signal) {
-      switch (signal.kind) {
-        case 'capping':
-          cap = cappingReading(signal, cap, clock.now());
-          // As baileys emits `message-capping.update` (a notification reaches a connected socket only).
-          if (isConnected()) sink({ type: 'new-chat-cap', ...cap });
-          return Promise.resolve();
-        case 'ack_error':
-          nextAckError = signal.code;
-          return Promise.resolve();
-        case 'timelock':
-          timelock(Date.parse(signal.until));
-          return Promise.resolve();
-        case 'disconnect':
-          return disconnect(signal.code);
-      }
+      return applySignal(signal);
     },
 
     async send(message: OutgoingMessage) {
