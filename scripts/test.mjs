@@ -13,6 +13,7 @@ const SAME_ON_EVERY_DATABASE = {
   'multi-host.test.ts': 'always runs on PostgreSQL (several hosts need it), so the first pass already did',
   'quick-start.test.ts': 'starts its own products: the SQLite quick start, then one database of each kind side by side',
   'private-files.test.ts': "is about DATA_DIR's file modes with the default SQLite file in it, and sets no DATABASE_URL",
+  'start-stop.test.ts': 'starts `npm start` and the product with their defaults (the SQLite file), whatever E2E_DATABASE says',
   'console-api-types.test.ts': 'compares the OpenAPI document, built from route schemas, with the committed types; no query runs',
 };
 
