@@ -1,3 +1,4 @@
+import { HEALTH_STOP_PAUSE } from '../core/health.js';
 import { isFinal, nextBlastStatus, type BlastEvent, type BlastStatus } from '../core/blast-state.js';
 import { doneOf, rateAndEta, type Blast } from '../core/blast.js';
 import type { BlastProgress } from '../events/event-catalogue.js';
@@ -125,6 +126,12 @@ export function createBlastControl(deps: {
     /** scheduled → running (the time came, or there was none); a blast whose sessions are all gone fails instead. */
     async start(blastId: string): Promise<boolean> {
       if (await failIfOrphaned(blastId)) return false;
+      // Each person who already wrote to one of its sessions is sent from that one (account health: not a new chat).
+      const before = await store.blasts.get(blastId);
+      if (before?.status === 'scheduled') {
+        const sessions = before.sessions.flatMap((session) => (session.sessionUid === null ? [] : [{ id: session.sessionId, uid: session.sessionUid }]));
+        await store.blasts.markChats(blastId, before.businessUnit, sessions);
+      }
       const at = now();
       if (!(await move(blastId, 'start', 'running', { startedAt: at }))) return false;
       const blast = await store.blasts.get(blastId);
@@ -159,6 +166,14 @@ export function createBlastControl(deps: {
         const ref = { id: session.sessionId, uid: session.sessionUid };
         const stored = await store.sessions.restriction(ref);
         if (stored) await restrictions.lift(ref, { reason: stored.reason });
+        // A session its health stopped sends again, at the at-risk pace, until its score drops further (core/health.ts).
+        const health = await store.health.get(session.sessionUid);
+        if (health?.band === 'stop' && (await store.health.acknowledge(session.sessionUid, health.score, now()))) {
+          for (const blastId of await store.blasts.liveBlastsOf(ref)) {
+            const other = await store.blasts.get(blastId);
+            if (other?.sessions.find((entry) => entry.sessionId === ref.id)?.pausedReason === HEALTH_STOP_PAUSE) await store.blasts.pauseSession(blastId, ref.id, null);
+          }
+        }
       }
       return true;
     },

@@ -22,6 +22,8 @@ export interface PacingPolicy {
   warmup?: { initialDailyCap: number; dailyIncrease: number } | undefined;
   /** Show "typing…" before each message, for a time proportional to its length. */
   typing?: { enabled: boolean; msPerChar: number; maxMs: number } | undefined;
+  /** A daily budget of messages that open a new chat, by the warm-up curve (core/health.ts); the provider's default when absent. */
+  newContacts?: 'warmup' | 'off' | undefined;
 }
 
 /** Conservative defaults for a real WhatsApp account: slow enough not to look like a bot. */
@@ -39,6 +41,11 @@ export const SANDBOX_PACING: Readonly<PacingPolicy> = Object.freeze({
   hourlyCap: 1_000_000,
   dailyCap: 10_000_000,
 });
+
+/** Whether the new-chat budget applies: the session's word, else on for WhatsApp and off for the sandbox (a demo turns it on). */
+export function budgetsNewContacts(policy: PacingPolicy, provider: string): boolean {
+  return (policy.newContacts ?? (provider === 'sandbox' ? 'off' : 'warmup')) === 'warmup';
+}
 
 export function defaultPacing(provider: 'baileys' | 'sandbox'): PacingPolicy {
   return { ...(provider === 'sandbox' ? SANDBOX_PACING : SAFE_PACING) };
@@ -75,6 +82,8 @@ export function tightenPacing(base: PacingPolicy, override: Partial<PacingPolicy
     window: base.window ?? override.window,
     alsoWindow: base.window && override.window ? override.window : undefined,
     typing: override.typing ?? base.typing,
+    // A blast may ask for the budget, never drop it.
+    newContacts: override.newContacts === 'warmup' ? 'warmup' : base.newContacts,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { BlastFigures } from '../core/blast.js';
 import type { BlastStatus } from '../core/blast-state.js';
+import type { HealthBand, HealthReason } from '../core/health.js';
 import type { ReplyKind } from '../core/reply.js';
 
 /**
@@ -36,6 +37,17 @@ export interface EventCatalogue {
   'blast:completed': BlastProgress & { completedAt: string; error: { code: string; message: string } | null };
   /** A reply attributed to one of the blast's recipients, once stored (every reply, not only a row's first). */
   'message:replied': MessageReplied;
+  /** A session's health moved to another band (issue 17): its score and the reasons, worst first. */
+  'session:health': SessionHealthEvent;
+}
+
+export interface SessionHealthEvent {
+  sessionId: string;
+  score: number;
+  band: HealthBand;
+  previousBand: HealthBand;
+  reasons: HealthReason[];
+  at: string;
 }
 
 export interface MessageReplied {
@@ -75,6 +87,7 @@ export const EVENT_NAMES: readonly EventName[] = [
   'blast:resumed',
   'blast:completed',
   'message:replied',
+  'session:health',
 ];
 
 /** Events that carry a secret of the session (a code that links an account): only for its own ticket. */
@@ -122,7 +135,8 @@ export interface WebhookEventCatalogue {
   'message.replied': ReplyEventData;
   'optout.added': OptOutEventData;
   'optout.removed': OptOutEventData;
-  'session.status': EventCatalogue['session:status'];
+  /** A status change, or (status `health`, with `health`) a change of the session's health band. */
+  'session.status': Omit<EventCatalogue['session:status'], 'status'> & { status: SessionStatus | 'health'; health?: SessionHealthEvent };
   'list.ready': EventCatalogue['list:progress'];
   'list.failed': EventCatalogue['list:progress'];
   /** POST /api/webhooks/:id/test. */

@@ -52,6 +52,12 @@ export function createMetrics(role: string) {
       buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
       registers,
     }),
+    healthBandChanges: new Counter({
+      name: 'wab_session_health_band_changes_total',
+      help: 'Sessions moving to another health band, by the band they moved to (healthy, watch, at_risk, stop).',
+      labelNames: ['band'] as const,
+      registers,
+    }),
     webhookAttempts: new Counter({
       name: 'webhook_attempts_total',
       help: 'Webhook delivery attempts by outcome (succeeded, retry, failed).',

@@ -1,7 +1,8 @@
 import type { BlastControl, ProgressSample } from '../blasts/blast-control.js';
 import { doneOf, isOptOut } from '../core/blast.js';
 import { cappedUntilMs, slowedPacing } from '../core/new-chat-cap.js';
-import { effectiveDailyCap, tightenPacing } from '../core/pacing.js';
+import { bandPacing, DEFAULT_HEALTH_MODEL, enforcementOf, newContactBudget, type HealthModel } from '../core/health.js';
+import { budgetsNewContacts, effectiveDailyCap, tightenPacing } from '../core/pacing.js';
 import type { SessionConfig, SessionRef } from '../core/session-config.js';
 import { messageLimit } from '../core/message-length.js';
 import type { NumberCheckTtl } from '../core/number-check.js';
@@ -10,7 +11,8 @@ import type { Clock } from '../infra/clock.js';
 import type { Redis } from '../infra/redis.js';
 import type { Logger } from '../logging/logger.js';
 import type { ProviderEvent } from '../providers/provider.js';
-import type { AckFailure, Receipt } from '../store/blast.repository.js';
+import type { EventPublisher } from '../events/event-bus.js';
+import type { AckFailure, ClaimedRecipient, Outcome, Receipt } from '../store/blast.repository.js';
 import type { StoredReply } from '../store/reply.repository.js';
 import type { ReplyAnnouncer } from '../replies/reply-announcer.js';
 import { ReplyWriter } from '../replies/reply-writer.js';
@@ -19,6 +21,7 @@ import type { Store } from '../store/store.js';
 import { blastSignalsChannel, type BlastSignals } from './blast-signals.js';
 import type { PacingGate } from './pacing-gate.js';
 import type { Metrics } from '../observability/metrics.js';
+import { HealthMonitor } from './health-monitor.js';
 import { NewChatCapGuard } from './new-chat-cap-guard.js';
 import { SessionSender } from './session-sender.js';
 import type { OwnedSessions, SendContext, SenderHost } from './sender-host.js';
@@ -30,6 +33,8 @@ export interface ManagedSessions extends OwnedSessions {
   onSessionEvent(listener: (session: SessionConfig, event: ProviderEvent) => Promise<void> | undefined): void;
   /** A restriction heard from the session is now kept on it (its clearing by an operator can be told from "not written yet"). */
   restrictionWritten(sessionId: string): void;
+  /** The configs of the sessions this worker owns now. */
+  ownedConfigs(): SessionConfig[];
 }
 
 export interface BlastEngineDeps {
@@ -56,10 +61,14 @@ export interface BlastEngineDeps {
   numberCheckTtl?: NumberCheckTtl;
   /** Replies: how far back a send gets one (REPLY_ATTRIBUTION_HOURS, default 72), and who is told of a stored one. */
   replies?: { attributionHours: number; announcer?: ReplyAnnouncer };
+  /** Account health (issue 17): the model's knobs (HEALTH_*), and where band changes are announced. */
+  health?: { model: HealthModel; events: Pick<EventPublisher, 'publish'>; metrics?: Pick<Metrics, 'healthBandChanges'> };
 }
 
 
 const CONTEXT_TTL_MS = 5_000;
+/** Disconnects the product made itself (a close, a release, a stop): not the account's trouble. */
+const QUIET_DISCONNECTS: ReadonlySet<string> = new Set(['closed', 'released', 'worker_stopped', 'disconnect_requested', 'session_deleted', 'lease_lost', 'logout_requested']);
 const PROGRESS_EVERY_MS = 300;
 const RECEIPTS_EVERY_MS = 250;
 const RATE_WINDOW_MS = 60_000;
@@ -99,6 +108,7 @@ export class BlastEngine implements SenderHost {
   readonly #newChatCap: NewChatCapGuard;
   /** Replies arriving together (a campaign's answers, a reconnect's backlog) share a transaction. */
   readonly #replyWriter: ReplyWriter;
+  readonly #health: HealthMonitor;
 
   constructor(readonly deps: BlastEngineDeps) {
     const changed = (sessionId: string): void => {
@@ -106,6 +116,19 @@ export class BlastEngine implements SenderHost {
     };
     this.#newChatCap = new NewChatCapGuard({ ...deps, changed });
     this.#restrictions = createSessionRestrictions(deps);
+    this.#health = new HealthMonitor({
+      store: deps.store,
+      control: deps.control,
+      signals: deps.signals,
+      // Without a publisher (a test's engine), band changes still reach the log, the metric and the webhooks.
+      events: deps.health?.events ?? { publish: () => Promise.resolve() },
+      clock: deps.clock,
+      log: deps.log,
+      model: deps.health?.model ?? DEFAULT_HEALTH_MODEL,
+      owned: () => deps.sessions.ownedConfigs(),
+      changed,
+      metrics: deps.health?.metrics,
+    });
     this.#replyWriter = new ReplyWriter({
       replies: deps.store.replies,
       windowHours: deps.replies?.attributionHours ?? 72,
@@ -143,6 +166,7 @@ export class BlastEngine implements SenderHost {
       this.#onSessionEvent(session, event);
       return undefined;
     });
+    this.#health.start();
     this.#timers = [
       setInterval(() => void this.#flushProgress(), PROGRESS_EVERY_MS),
       setInterval(() => void this.#flushReceipts(), RECEIPTS_EVERY_MS),
@@ -161,6 +185,31 @@ export class BlastEngine implements SenderHost {
     await this.#replyWriter.stop();
     await this.#flushReceipts();
     await this.#flushProgress();
+    await this.#health.stop();
+  }
+
+  /** The session's health monitor (its counts, its assessments). */
+  get health(): HealthMonitor {
+    return this.#health;
+  }
+
+  counted(session: SessionConfig, outcomes: readonly Outcome[], recipients: readonly ClaimedRecipient[]): void {
+    const chatOf = new Map(recipients.map((recipient) => [recipient.seq, recipient.chatSessionId]));
+    let sent = 0;
+    let newChats = 0;
+    let failed = 0;
+    let notOnWhatsApp = 0;
+    for (const outcome of outcomes) {
+      if (outcome.status === 'sent') {
+        sent += 1;
+        if (chatOf.get(outcome.seq) !== session.id) newChats += 1;
+      } else if (outcome.status === 'failed') failed += 1;
+      else if (outcome.reason === 'NOT_ON_WHATSAPP') notOnWhatsApp += 1;
+    }
+    this.#health.count(session, 'sent', sent);
+    this.#health.count(session, 'new_chat', newChats);
+    this.#health.count(session, 'failed', failed);
+    this.#health.count(session, 'not_on_whatsapp', notOnWhatsApp);
   }
 
   /** Elapsed time for the unmatched acks' window: the machine's monotonic clock, not the product's (a test may hold that still). */
@@ -182,11 +231,12 @@ export class BlastEngine implements SenderHost {
     const nowMs = this.deps.clock.now().getTime();
     const cached = this.#contexts.get(key);
     if (cached && nowMs - cached.loadedAtMs < CONTEXT_TTL_MS) return cached;
-    const [blast, session, linkedAt, cap] = await Promise.all([
+    const [blast, session, linkedAt, cap, health] = await Promise.all([
       this.deps.store.blasts.get(blastId),
       this.deps.store.sessions.get(config.id),
       this.deps.store.sessions.linkedAt(config.id),
       this.deps.store.newChatCaps.get(config),
+      this.deps.store.health.get(config.uid),
     ]);
     if (!blast || !session) return undefined;
     // Checked again right before sending: the session is the very one the blast was made with (not one
@@ -197,15 +247,26 @@ export class BlastEngine implements SenderHost {
       return undefined;
     }
     const now = new Date(nowMs);
-    // WhatsApp warned the account about new chats: half its hourly pace for a day (core/new-chat-cap.ts).
-    const policy = slowedPacing(tightenPacing(session.pacing, blast.pacing), cap, now);
+    const enforced = enforcementOf(health);
+    // WhatsApp warned the account about new chats: half its hourly pace for a day (core/new-chat-cap.ts); its health band slows it further.
+    const policy = bandPacing(slowedPacing(tightenPacing(session.pacing, blast.pacing), cap, now), enforced.pace);
+    const linked = linkedAt === null ? null : new Date(linkedAt);
+    let newChatsLeft: number | null = null;
+    if (budgetsNewContacts(policy, session.provider)) {
+      const ageDays = linked === null ? 0 : Math.max(0, Math.floor((nowMs - linked.getTime()) / 86_400_000));
+      const budget = newContactBudget(Math.max(0, ageDays - (health?.unhealthyDays ?? 0)), enforced.newContactShare);
+      const hour = Math.floor(nowMs / 3_600_000);
+      const used = (await this.deps.store.health.counts(config.uid, hour - 23, hour - 23)).counts.new_chat;
+      newChatsLeft = Math.max(0, budget - used);
+    } else if (enforced.newContactShare === 0) newChatsLeft = 0;
     const context: SendContext = {
       blast,
       compiled: compileTemplate(blast.message),
       maxLength: messageLimit(blast.media !== null).limit,
       policy,
-      dailyCap: effectiveDailyCap(policy, linkedAt === null ? null : new Date(linkedAt), now),
+      dailyCap: effectiveDailyCap(policy, linked, now),
       cappedUntilMs: cappedUntilMs(cap, now),
+      health: { band: health?.band ?? 'healthy', pause: enforced.pause, scope: newChatsLeft === 0 ? 'chats' : 'prefer', newChatsLeft },
       loadedAtMs: nowMs,
     };
     this.#contexts.set(key, context);
@@ -313,8 +374,37 @@ export class BlastEngine implements SenderHost {
     }
   }
 
+  /** What the event says about the account's health (core/health.ts HEALTH_COUNTS). */
+  #countForHealth(session: SessionConfig, event: ProviderEvent): void {
+    const health = this.#health;
+    switch (event.type) {
+      case 'receipt':
+        health.count(session, event.status === 'read' ? 'read' : 'delivered');
+        return;
+      case 'message-failed':
+        health.count(session, event.code === '463' ? 'ack_error_463' : event.code === '479' ? 'ack_error_479' : 'ack_error_other');
+        return;
+      case 'restricted':
+        if (event.reason === 'rate_limited') health.count(session, 'rate_limited');
+        else if (event.reason === 'banned' || event.reason === 'temporarily_banned') health.count(session, 'banned');
+        else if (event.reason === 'logged_out') health.count(session, 'logged_out');
+        return;
+      case 'status':
+        // A link that dropped by itself (not closed by the product): the socket reconnects.
+        if (event.status === 'disconnected' && !QUIET_DISCONNECTS.has(event.reason ?? '')) health.count(session, 'reconnect');
+        return;
+      case 'inbound': // counted once stored (#inbound)
+      case 'new-chat-cap': // read from its table when assessed
+      case 'restriction-lifted':
+      case 'qr':
+      case 'pairing-code':
+        return;
+    }
+  }
+
   #onSessionEvent(session: SessionConfig, event: ProviderEvent): void {
     if (this.#stopped) return;
+    this.#countForHealth(session, event);
     const sessionId = session.id;
     switch (event.type) {
       case 'status':
@@ -411,6 +501,10 @@ export class BlastEngine implements SenderHost {
     } catch (error) {
       this.deps.log.error({ sessionId, err: error }, 'could not record a reply; it is heard again if WhatsApp redelivers it');
       throw error;
+    }
+    if (stored) {
+      this.#health.count(session, 'replied');
+      if (optOut) this.#health.count(session, 'opted_out');
     }
     if (!stored?.attribution) return;
     if (stored.attribution.first) this.touched(stored.attribution.blastId);

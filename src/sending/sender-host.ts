@@ -6,6 +6,8 @@ import type { CompiledTemplate } from '../core/template.js';
 import type { Logger } from '../logging/logger.js';
 import type { Clock } from '../infra/clock.js';
 import type { MessagingProvider } from '../providers/provider.js';
+import type { HealthBand } from '../core/health.js';
+import type { ClaimedRecipient, ClaimScope, Outcome } from '../store/blast.repository.js';
 import type { Store } from '../store/store.js';
 import type { PacingGate } from './pacing-gate.js';
 import type { HeardRestriction } from './session-restrictions.js';
@@ -21,6 +23,12 @@ export interface SendContext {
   dailyCap: number;
   /** WhatsApp capped the account's new chats until then (ms since the epoch): it sends nothing before. */
   cappedUntilMs: number | undefined;
+  /**
+   * The session's health as every worker reads it (issue 17): paused by it; which rows it may claim
+   * (existing chats only, when its band or its new-chat budget allows no new chat); how many new chats
+   * it may still open (null: no budget), counted down as it sends.
+   */
+  health: { band: HealthBand; pause: boolean; scope: ClaimScope; newChatsLeft: number | null };
   loadedAtMs: number;
 }
 
@@ -50,4 +58,6 @@ export interface SenderHost {
   beforeBlast(session: SessionRef): Promise<void>;
   /** Until when WhatsApp's new-chat cap stops the session (ms since the epoch), as heard by this worker. */
   cappedUntilMs(sessionId: string): number | undefined;
+  /** Outcomes recorded for the session: counted for its health (and its new chats for its budget). */
+  counted(session: SessionConfig, outcomes: readonly Outcome[], recipients: readonly ClaimedRecipient[]): void;
 }

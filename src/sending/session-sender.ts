@@ -120,6 +120,8 @@ export class SessionSender {
     // The stored cap (in the context, reloaded every few seconds) and the one this worker just heard.
     const cappedForMs = Math.max(context.cappedUntilMs ?? 0, this.engine.cappedUntilMs(this.sessionId) ?? 0) - clock.now().getTime();
     if (cappedForMs > 0) return { worked: false, waitMs: cappedForMs };
+    // Stopped by its health: the monitor pauses it on the blast; nothing goes out meanwhile.
+    if (context.health.pause) return { worked: false, waitMs: this.engine.pollMs };
 
     if (!this.#reclaimed.has(blastId)) {
       this.#reclaimed.add(blastId);
@@ -141,6 +143,10 @@ export class SessionSender {
       await this.engine.finishIfDone(blastId);
       return { worked: false, waitMs: this.engine.pollMs };
     }
+    // Existing chats only (its band, or its new-chat budget spent): none waiting, nothing is booked.
+    if (carried.length === 0 && context.health.scope === 'chats' && !(await store.blasts.hasPending(blastId, this.sessionId))) {
+      return { worked: false, waitMs: this.engine.pollMs };
+    }
 
     const gapMs = Math.max(context.policy.minDelayMs, Math.min(context.policy.maxDelayMs, this.#gapMs ?? drawGapMs(context.policy, deps.random)));
     this.#gapMs = gapMs;
@@ -157,7 +163,7 @@ export class SessionSender {
 
     const recipients = carried.splice(0, granted);
     if (recipients.length < granted) {
-      recipients.push(...(await store.blasts.claim(blastId, context.blast.listId, this.sessionId, owned.token, granted - recipients.length, nowIso())));
+      recipients.push(...(await store.blasts.claim(blastId, context.blast.listId, this.sessionId, owned.token, granted - recipients.length, nowIso(), context.health.scope)));
     }
     if (recipients.length === 0) return { worked: false, waitMs: 0 };
     return this.#send(context, owned, recipients, epoch);
@@ -238,6 +244,13 @@ export class SessionSender {
         capped = true;
         break;
       }
+      // A new chat past the session's budget for the day: it and the rest go back, for sessions that may (or a later day).
+      const newChat = recipient.chatSessionId !== this.sessionId;
+      if (newChat && context.health.newChatsLeft !== null && context.health.newChatsLeft <= 0) {
+        context.health.scope = 'chats';
+        capped = true;
+        break;
+      }
       const began = performance.now();
       const result = await this.#sendOne(context, owned.provider, recipient, check?.address, epoch);
       this.#sendMs = this.#sendMs * 0.8 + (performance.now() - began) * 0.2;
@@ -249,12 +262,14 @@ export class SessionSender {
         stop = result;
         break;
       }
+      if (newChat && result.outcome.status === 'sent' && context.health.newChatsLeft !== null) context.health.newChatsLeft -= 1;
       outcomes.push(result.outcome);
     }
 
     // Outcomes first (durable before anyone hears of them), then what was not sent goes back.
     await store.blasts.recordOutcomes(blast.id, owned.token, outcomes);
     if (outcomes.length > 0) this.engine.touched(blast.id);
+    this.engine.counted(owned.config, outcomes, recipients);
     for (const outcome of outcomes) deps.metrics?.messages.inc({ session: this.sessionId, outcome: outcome.status });
     const unsent = recipients.slice(next).map((recipient) => recipient.seq);
     if (stop || capped) await store.blasts.release(blast.id, owned.token, unsent);

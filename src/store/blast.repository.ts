@@ -56,7 +56,16 @@ export interface ClaimedRecipient {
   phone: string;
   attempts: number;
   vars: Record<string, string>;
+  /** The blast's session that already has a chat with this person (it wrote to it); null when none: a new chat. */
+  chatSessionId: string | null;
 }
+
+/**
+ * Which rows a session may claim (account health, issue 17): `chats` only those whose person already
+ * has a chat with it (its band or its new-chat budget allows no new chat); `prefer` those and the rows
+ * no other session has a chat with, then, when none is left, any.
+ */
+export type ClaimScope = 'any' | 'prefer' | 'chats';
 
 export interface Outcome {
   seq: number;
@@ -158,9 +167,14 @@ export interface BlastRepository {
   activeForSession(session: SessionRef): Promise<{ id: string; listId: string }[]>;
   /** Rows this session claimed under an earlier lease (a crash, a takeover): they are re-sent with the same ids. */
   reclaim(blastId: string, sessionId: string, token: number, at: string): Promise<ClaimedRecipient[]>;
-  /** Whether any recipient still waits for a session (cheap: one index probe). */
-  hasPending(blastId: string): Promise<boolean>;
-  claim(blastId: string, listId: string, sessionId: string, token: number, limit: number, at: string): Promise<ClaimedRecipient[]>;
+  /** Whether any recipient still waits for a session (cheap: one index probe); `chatsOf`: one whose person has a chat with that session. */
+  hasPending(blastId: string, chatsOf?: string): Promise<boolean>;
+  claim(blastId: string, listId: string, sessionId: string, token: number, limit: number, at: string, scope?: ClaimScope): Promise<ClaimedRecipient[]>;
+  /**
+   * Marks the pending rows whose person wrote to one of these sessions (of the blast's unit) with the
+   * one written to last: that session is preferred to send them. Returns how many were marked.
+   */
+  markChats(blastId: string, businessUnit: string, sessions: readonly { id: string; uid: string }[]): Promise<number>;
   /** Puts claimed rows back for any session (they were certainly not sent). */
   release(blastId: string, token: number, seqs: readonly number[]): Promise<void>;
   /** Writes outcomes of rows still claimed under `token`, and the blast's figures, in one transaction. Returns how many were applied. */
@@ -212,7 +226,7 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
     return map;
   };
 
-  const withVars = async (listId: string, rows: { seq: number; phone: string; attempts: number }[]): Promise<ClaimedRecipient[]> => {
+  const withVars = async (listId: string, rows: { seq: number; phone: string; attempts: number; chat_session_id: string | null }[]): Promise<ClaimedRecipient[]> => {
     if (rows.length === 0) return [];
     const list = await recipientsShape(db, listId);
     const vars = list
@@ -225,7 +239,7 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
       : [];
     const bySeq = new Map(vars.map((row) => [row.seq, row.vars]));
     return rows
-      .map((row) => ({ ...row, vars: decodeVars(bySeq.get(row.seq) ?? '{}', list?.columns ?? []) }))
+      .map(({ chat_session_id: chatSessionId, ...row }) => ({ ...row, chatSessionId, vars: decodeVars(bySeq.get(row.seq) ?? '{}', list?.columns ?? []) }))
       .sort((a, b) => a.seq - b.seq);
   };
 
@@ -464,47 +478,80 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
         .where('status', '=', 'sending')
         .where('session_id', '=', sessionId)
         .where('claim_token', '<>', token)
-        .returning(['seq', 'phone', 'attempts'])
+        .returning(['seq', 'phone', 'attempts', 'chat_session_id'])
         .execute();
       return withVars(blast.list_id, rows);
     },
 
-    async hasPending(blastId) {
-      const row = await db
-        .selectFrom('blast_recipients')
-        .select('seq')
-        .where('blast_id', '=', blastId)
-        .where('status', '=', 'pending')
-        .limit(1)
-        .executeTakeFirst();
+    async hasPending(blastId, chatsOf) {
+      let query = db.selectFrom('blast_recipients').select('seq').where('blast_id', '=', blastId).where('status', '=', 'pending');
+      if (chatsOf !== undefined) query = query.where('chat_session_id', '=', chatsOf);
+      const row = await query.limit(1).executeTakeFirst();
       return row !== undefined;
     },
 
-    async claim(blastId, listId, sessionId, token, limit, at) {
+    async claim(blastId, listId, sessionId, token, limit, at, scope = 'any') {
       // Pick the rows first, then update exactly those: as one UPDATE … WHERE seq IN (SELECT … LIMIT n),
       // PostgreSQL may re-run the sub-select per row and take far more than n.
-      const rows = await db.transaction().execute(async (trx) => {
-        let pick = trx
-          .selectFrom('blast_recipients')
-          .select('seq')
-          .where('blast_id', '=', blastId)
-          .where('status', '=', 'pending')
-          .orderBy('seq')
-          .limit(limit);
-        // Several workers claim at once on PostgreSQL: each takes rows nobody else is taking.
-        if (dialect === 'postgres') pick = pick.forUpdate().skipLocked();
-        const seqs = (await pick.execute()).map((row) => row.seq);
-        if (seqs.length === 0) return [];
-        return trx
-          .updateTable('blast_recipients')
-          .set({ status: 'sending', session_id: sessionId, claim_token: token, claimed_at: at })
-          .where('blast_id', '=', blastId)
-          .where('seq', 'in', seqs)
-          .where('status', '=', 'pending')
-          .returning(['seq', 'phone', 'attempts'])
-          .execute();
-      });
+      const take = (only: 'any' | 'mine' | 'mine-or-none') =>
+        db.transaction().execute(async (trx) => {
+          let pick = trx
+            .selectFrom('blast_recipients')
+            .select('seq')
+            .where('blast_id', '=', blastId)
+            .where('status', '=', 'pending');
+          if (only === 'mine') pick = pick.where('chat_session_id', '=', sessionId);
+          if (only === 'mine-or-none') pick = pick.where((eb) => eb.or([eb('chat_session_id', 'is', null), eb('chat_session_id', '=', sessionId)]));
+          pick = pick.orderBy('seq').limit(limit);
+          // Several workers claim at once on PostgreSQL: each takes rows nobody else is taking.
+          if (dialect === 'postgres') pick = pick.forUpdate().skipLocked();
+          const seqs = (await pick.execute()).map((row) => row.seq);
+          if (seqs.length === 0) return [];
+          return trx
+            .updateTable('blast_recipients')
+            .set({ status: 'sending', session_id: sessionId, claim_token: token, claimed_at: at })
+            .where('blast_id', '=', blastId)
+            .where('seq', 'in', seqs)
+            .where('status', '=', 'pending')
+            .returning(['seq', 'phone', 'attempts', 'chat_session_id'])
+            .execute();
+        });
+      let rows = await take(scope === 'chats' ? 'mine' : scope === 'prefer' ? 'mine-or-none' : 'any');
+      // Only rows another session has a chat with are left: this one sends them rather than leave them waiting.
+      if (rows.length === 0 && scope === 'prefer') rows = await take('any');
       return withVars(listId, rows);
+    },
+
+    async markChats(blastId, businessUnit, sessions) {
+      const uids = sessions.map((session) => session.uid);
+      if (uids.length === 0) return 0;
+      const any = await db.selectFrom('replies').select('phone').where('session_uid', 'in', uids).where('business_unit', '=', businessUnit).limit(1).executeTakeFirst();
+      if (!any) return 0; // none of these sessions ever heard from anyone: nothing to prefer
+      const latest = db
+        .selectFrom('replies')
+        .select('replies.session_id')
+        .where(sql<boolean>`replies.phone = blast_recipients.phone`)
+        .where('replies.business_unit', '=', businessUnit)
+        .where('replies.session_uid', 'in', uids)
+        .orderBy('replies.received_at', 'desc')
+        .limit(1);
+      const result = await db
+        .updateTable('blast_recipients')
+        .set({ chat_session_id: latest })
+        .where('blast_id', '=', blastId)
+        .where('status', '=', 'pending')
+        .where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('replies')
+              .select('replies.phone')
+              .where(sql<boolean>`replies.phone = blast_recipients.phone`)
+              .where('replies.business_unit', '=', businessUnit)
+              .where('replies.session_uid', 'in', uids),
+          ),
+        )
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
     },
 
     async release(blastId, token, seqs) {

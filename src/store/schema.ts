@@ -23,6 +23,8 @@ export interface Database {
   number_checks: NumberCheckTable;
   sandbox_backlog: SandboxBacklogTable;
   replies: ReplyTable;
+  session_health: SessionHealthTable;
+  session_health_counts: SessionHealthCountTable;
   webhook_endpoints: WebhookEndpointTable;
   webhook_events: WebhookEventTable;
   webhook_deliveries: WebhookDeliveryTable;
@@ -46,6 +48,31 @@ export interface ReplyTable {
   blast_id: string | null;
   blast_seq: number | null;
   created_at: string;
+}
+
+/** A session's last health assessment (0022; core/health.ts). */
+export interface SessionHealthTable {
+  session_uid: string;
+  session_id: string;
+  score: number;
+  band: string;
+  /** JSON HealthReason[]. */
+  reasons: string;
+  band_since: string;
+  assessed_at: string;
+  acknowledged_score: number | null;
+  acknowledged_at: string | null;
+  unhealthy_days: Generated<number>;
+  last_unhealthy_day: string | null;
+}
+
+/** What happened to a session per hour and kind (0022; core/health.ts HEALTH_COUNTS). */
+export interface SessionHealthCountTable {
+  session_uid: string;
+  /** Hours since the epoch. */
+  hour: number;
+  kind: string;
+  count: number;
 }
 
 /** WhatsApp's new-chat cap as last read for a session (0012; core/new-chat-cap.ts). */
@@ -304,6 +331,8 @@ export interface BlastRecipientTable {
   /** The first reply attributed to this row (0014). */
   replied_at: Generated<string | null>;
   reply_text: Generated<string | null>;
+  /** The blast's session that already has a chat with this recipient, preferred to send it (0022). */
+  chat_session_id: Generated<string | null>;
 }
 
 export interface MediaUploadTable {

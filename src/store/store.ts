@@ -10,6 +10,7 @@ import { createSuppressionRepository, type SuppressionRepository } from './suppr
 import type { DatabaseHandle } from './database.js';
 import { createBlastRepository, type BlastRepository } from './blast.repository.js';
 import { createSessionConfigRepository, type SessionConfigRepository } from './session-config.repository.js';
+import { createHealthRepository, type HealthRepository } from './health.repository.js';
 import { createNewChatCapRepository, type NewChatCapRepository } from './new-chat-cap.repository.js';
 import { createRetryLedgerRepository, type RetryLedgerRepository } from './retry-ledger.repository.js';
 import { createFollowUpRepository, type FollowUpRepository } from './follow-up.repository.js';
@@ -31,6 +32,7 @@ export interface Store {
   blasts: BlastRepository;
   /** WhatsApp's new-chat cap per session (0012). */
   newChatCaps: NewChatCapRepository;
+  health: HealthRepository;
   retryLedger: RetryLedgerRepository;
   /** Follow-ups' segments and stopOnReply's reply look-ups (0015). */
   followUps: FollowUpRepository;
@@ -55,6 +57,7 @@ export function createStore(handle: DatabaseHandle): Store {
     suppressions: createSuppressionRepository(handle.db, webhookInterest),
     blasts: createBlastRepository(handle.db, handle.target.kind, handle.sqlite, webhookInterest),
     newChatCaps: createNewChatCapRepository(handle.db),
+    health: createHealthRepository(handle.db),
     retryLedger: createRetryLedgerRepository(handle.db),
     followUps: createFollowUpRepository(handle.db),
     replies: createReplyRepository(handle.db, webhookInterest),

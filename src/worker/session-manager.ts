@@ -95,6 +95,10 @@ export class SessionManager {
     return owned && { provider: owned.provider, config: owned.config, token: owned.lease.token };
   }
 
+  ownedConfigs(): SessionConfig[] {
+    return [...this.#owned.values()].map((owned) => owned.config);
+  }
+
   /** Each owned session's failed reconnect attempts in a row, for the `wab_session_reconnect_attempts` gauge. */
   reconnectAttempts(): [string, number][] {
     return [...this.#owned].map(([id, owned]) => [id, owned.attempts]);

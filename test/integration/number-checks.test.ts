@@ -54,10 +54,13 @@ class Host implements SenderHost {
   async context(blastId: string): Promise<SendContext | undefined> {
     const blast = await this.deps.store.blasts.get(blastId);
     if (!blast) return undefined;
-    return { blast, compiled: compileTemplate(blast.message), maxLength: messageLimit(false).limit, policy: PACING, dailyCap: PACING.dailyCap, cappedUntilMs: undefined, loadedAtMs: 0 };
+    const health = { band: 'healthy' as const, pause: false, scope: 'prefer' as const, newChatsLeft: null };
+    return { blast, compiled: compileTemplate(blast.message), maxLength: messageLimit(false).limit, policy: PACING, dailyCap: PACING.dailyCap, cappedUntilMs: undefined, health, loadedAtMs: 0 };
   }
 
   touched(): void {}
+
+  counted(): void {}
 
   haltEpoch(): number {
     return 0;

@@ -139,7 +139,7 @@ describe('session restrictions', () => {
     const written: string[] = [];
     const engine = new BlastEngine({
       store: { ...store, sessions: sessionStore },
-      sessions: { owned: () => undefined, onSessionEvent: () => undefined, restrictionWritten: (sessionId) => written.push(sessionId) },
+      sessions: { owned: () => undefined, onSessionEvent: () => undefined, restrictionWritten: (sessionId) => written.push(sessionId), ownedConfigs: () => [] },
       gate: {} as unknown as PacingGate, // not used to record a restriction
       control,
       signals: createBlastSignals(runtime.redis.client, runtime.redis.prefix),

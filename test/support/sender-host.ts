@@ -41,7 +41,8 @@ export function storeSenderHost(
       const blast = await store.blasts.get(blastId);
       if (!blast) return undefined;
       const loadedAtMs = clock.now().getTime();
-      return { blast, compiled: compileTemplate(blast.message), maxLength: messageLimit(withMedia).limit, policy, dailyCap: 1_000, cappedUntilMs: undefined, loadedAtMs };
+      const health = { band: 'healthy' as const, pause: false, scope: 'prefer' as const, newChatsLeft: null };
+      return { blast, compiled: compileTemplate(blast.message), maxLength: messageLimit(withMedia).limit, policy, dailyCap: 1_000, cappedUntilMs: undefined, health, loadedAtMs };
     },
     touched: () => undefined,
     finishIfDone: () => Promise.resolve(),
@@ -50,6 +51,7 @@ export function storeSenderHost(
     cappedUntilMs: () => undefined,
     haltEpoch: () => 0,
     isHalting: () => false,
+    counted: () => undefined,
     ...overrides,
   };
 }

@@ -50,6 +50,14 @@ export const PacingInput = Type.Object(
         { additionalProperties: false, description: 'Show "typing…" before each message.' },
       ),
     ),
+    newContacts: Type.Optional(
+      StringEnum(['warmup', 'off'], {
+        description:
+          'How many messages that open a new chat (to someone who never wrote to the account) it may send per rolling day: `warmup` follows the ' +
+          'warm-up curve by the days it has been healthy, shared by its health band (README: "Account health"); `off`: no such budget. ' +
+          'Default: `warmup` for WhatsApp (baileys), `off` for the sandbox.',
+      }),
+    ),
   },
   {
     additionalProperties: false,
@@ -78,6 +86,7 @@ export const Pacing = Type.Object({
   window: Type.Optional(Type.Object({ startHour: Type.Integer(), endHour: Type.Integer(), timezone: Type.String() })),
   warmup: Type.Optional(Type.Object({ initialDailyCap: Type.Integer(), dailyIncrease: Type.Integer() })),
   typing: Type.Optional(Type.Object({ enabled: Type.Boolean(), msPerChar: Type.Integer(), maxMs: Type.Integer() })),
+  newContacts: Type.Optional(StringEnum(['warmup', 'off'])),
 });
 
 const limited = (field: keyof typeof SANDBOX_LIMITS, description: string) => {
