@@ -80,6 +80,7 @@ export async function createApiApp(runtime: Runtime, adminKey: AdminKey): Promis
       redis: runtime.redis.client,
       prefix: config.redis.prefix,
       clock,
+      healthModel: config.health,
     }),
     tickets: new WsTickets(redis, config.wsTicketTtlMs, wsLedger),
     wsLedger,

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_HEALTH_MODEL, overrideHealthModel, type HealthModel } from '../core/health.js';
 import { MAX_TIMER_MS } from '../infra/clock.js';
 import { DEFAULT_RETRY_SCHEDULE_MS, parseRetrySchedule } from '../core/webhook-retry.js';
 
@@ -71,6 +72,12 @@ export const envSchema = z.object({
   REPLY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(90),
   /** How long after a send a reply from that number still counts for that blast: 1 hour to 90 days. */
   REPLY_ATTRIBUTION_HOURS: z.coerce.number().int().min(1).max(2_160).default(72),
+  /** Account health (issue 17): the score's rolling window, 1 hour to a week. */
+  HEALTH_WINDOW_HOURS: z.coerce.number().int().min(1).max(168).optional(),
+  /** The lowest score of the healthy, watch and at-risk bands, e.g. "80,60,40" (below the last: stop). */
+  HEALTH_BANDS: optionalString.pipe(z.string().regex(/^[0-9]{1,3},[0-9]{1,3},[0-9]{1,3}$/, 'must be three scores, e.g. 80,60,40').optional()),
+  /** Any knob of the health model as JSON, laid over the defaults (README: "Account health"). */
+  HEALTH_MODEL: optionalString,
   /** The WhatsApp Web client version to announce (e.g. 2.3000.1023456789); unset: asked at start-up, else baileys' own. */
   WA_VERSION: optionalString.pipe(z.string().regex(/^[0-9]{1,4}\.[0-9]{1,6}\.[0-9]{1,12}$/, 'must look like 2.3000.1023456789').optional()),
   WORKER_ID: optionalString.pipe(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/).optional()),
@@ -126,6 +133,8 @@ export const envSchema = z.object({
   /** blast.progress is written at most once per blast per this many milliseconds. */
   WEBHOOK_PROGRESS_INTERVAL_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(10_000),
 }).superRefine((env, context) => {
+  const health = healthModelOf(env);
+  if (Array.isArray(health)) context.addIssue({ code: 'custom', path: ['HEALTH_MODEL'], message: health.join('; ') });
   if (env.ROLE !== 'all' && env.REDIS_URL === undefined) {
     context.addIssue({
       code: 'custom',
@@ -136,6 +145,25 @@ export const envSchema = z.object({
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** The health model the environment asks for (HEALTH_MODEL, then HEALTH_WINDOW_HOURS and HEALTH_BANDS over it), or its problems. */
+function healthModelOf(env: { HEALTH_WINDOW_HOURS?: number | undefined; HEALTH_BANDS?: string | undefined; HEALTH_MODEL?: string | undefined }): HealthModel | string[] {
+  let overrides: Record<string, unknown> = {};
+  if (env.HEALTH_MODEL !== undefined) {
+    try {
+      overrides = JSON.parse(env.HEALTH_MODEL) as Record<string, unknown>;
+    } catch {
+      return ['HEALTH_MODEL is not JSON'];
+    }
+    if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) return ['HEALTH_MODEL must be a JSON object'];
+  }
+  if (env.HEALTH_WINDOW_HOURS !== undefined) overrides = { ...overrides, windowHours: env.HEALTH_WINDOW_HOURS };
+  if (env.HEALTH_BANDS !== undefined) {
+    const [healthy, watch, atRisk] = env.HEALTH_BANDS.split(',').map(Number);
+    overrides = { ...overrides, bands: { healthy, watch, atRisk } };
+  }
+  return overrideHealthModel(DEFAULT_HEALTH_MODEL, overrides);
+}
 
 const PROXY_ADDRESSES = /^[0-9A-Fa-f.:/]+(,[0-9A-Fa-f.:/]+)*$/;
 
@@ -150,6 +178,11 @@ function parseTrustProxy(value: string): false | number | string | undefined {
   if (/^[1-9][0-9]?$/.test(value)) return Number(value);
   const list = value.replace(/\s+/g, '');
   return PROXY_ADDRESSES.test(list) ? list : undefined;
+}
+
+/** Checked already (superRefine): problems cannot reach here. */
+function modelOrDefault(model: HealthModel | string[]): HealthModel {
+  return Array.isArray(model) ? DEFAULT_HEALTH_MODEL : model;
 }
 
 export type DatabaseTarget =
@@ -186,6 +219,8 @@ export interface Config {
   blasts: { mediaMaxBytes: number; optOutKeywords: string[]; numberCheckTtl: { foundMs: number; notFoundMs: number } };
   /** Replies (issue 16): kept `retentionDays`, attributed to a send at most `attributionHours` before. */
   replies: { retentionDays: number; attributionHours: number };
+  /** Account health (issue 17): the model's knobs. */
+  health: HealthModel;
   /** Serve /metrics without auth on this port too (any role); the api always serves it to admins. */
   metricsPort: number | undefined;
   webhooks: WebhookConfig;
@@ -257,6 +292,7 @@ export function toConfig(env: Env): Config {
       numberCheckTtl: { foundMs: env.NUMBER_CHECK_TTL_HOURS * 3_600_000, notFoundMs: env.NUMBER_CHECK_NEGATIVE_TTL_HOURS * 3_600_000 },
     },
     replies: { retentionDays: env.REPLY_RETENTION_DAYS, attributionHours: env.REPLY_ATTRIBUTION_HOURS },
+    health: modelOrDefault(healthModelOf(env)),
     metricsPort: env.METRICS_PORT,
     webhooks: {
       allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,

@@ -291,3 +291,37 @@ export function enforcementOf(health: { band: HealthBand; acknowledgedScore: num
   }
   return { pace: band, newContactShare: BAND_NEW_CONTACT_SHARE[band], pause: false };
 }
+
+/**
+ * The model with `overrides` (HEALTH_MODEL, JSON) laid over `base`: only the knobs the model has,
+ * each a finite number from 0 to 1,000,000 (a rate's `ok`/`bad` from 0 to 1). Returns the problems
+ * instead when there are any.
+ */
+export function overrideHealthModel(base: HealthModel, overrides: unknown): HealthModel | string[] {
+  const problems: string[] = [];
+  const merge = (target: Record<string, unknown>, patch: unknown, path: string): Record<string, unknown> => {
+    if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+      problems.push(`${path || 'HEALTH_MODEL'} must be an object`);
+      return target;
+    }
+    const out: Record<string, unknown> = { ...target };
+    for (const [key, value] of Object.entries(patch)) {
+      const at = path === '' ? key : `${path}.${key}`;
+      const current = target[key];
+      if (current === undefined) problems.push(`${at} is not a knob of the model`);
+      else if (typeof current === 'object' && current !== null) out[key] = merge(current as Record<string, unknown>, value, at);
+      else if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1_000_000) problems.push(`${at} must be a number from 0 to 1000000`);
+      else if ((key === 'ok' || key === 'bad' || key === 'below' || key === 'rate') && value > 1) problems.push(`${at} is a rate: from 0 to 1`);
+      else out[key] = value;
+    }
+    return out;
+  };
+  const model = merge(base as unknown as Record<string, unknown>, overrides, '') as unknown as HealthModel;
+  const { healthy, watch, atRisk } = model.bands;
+  if (!(healthy > watch && watch > atRisk && healthy <= 100)) problems.push('bands must satisfy 100 >= healthy > watch > atRisk');
+  if (model.windowHours < 1 || model.windowHours > 168 || !Number.isInteger(model.windowHours)) problems.push('windowHours must be a whole number from 1 to 168');
+  for (const [name, rule] of Object.entries({ failureRate: model.failureRate, notOnWhatsAppRate: model.notOnWhatsAppRate, undeliveredRate: model.undeliveredRate, optOutRate: model.optOutRate })) {
+    if (rule.bad <= rule.ok) problems.push(`${name}.bad must be above ${name}.ok`);
+  }
+  return problems.length > 0 ? problems : model;
+}

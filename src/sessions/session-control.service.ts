@@ -5,6 +5,7 @@ import { checksNumbersByDefault } from '../core/number-check.js';
 import type { SessionConfig, SessionRef, SessionRestriction } from '../core/session-config.js';
 import type { SessionStatus } from '../events/event-catalogue.js';
 import { Conflict, SessionNotFound, ValidationFailed } from '../errors/app-error.js';
+import { DEFAULT_HEALTH_MODEL, type HealthModel } from '../core/health.js';
 import { newChatCapView } from '../core/new-chat-cap.js';
 import type { Clock } from '../infra/clock.js';
 import type { Redis } from '../infra/redis.js';
@@ -13,6 +14,7 @@ import type { OutboxPage } from '../store/sandbox-outbox.repository.js';
 import type { Store } from '../store/store.js';
 import type { LinkingCode, LiveStatusStore } from './live-status.js';
 import { sendSessionCommand, type SessionCommand } from './session-commands.js';
+import { healthSummaries, sessionHealthView, type HealthSummary, type SessionHealthView } from './session-health.js';
 import type { SessionLeases } from './session-leases.js';
 
 /** What an operator sees of a session besides its config. */
@@ -45,7 +47,14 @@ export const SANDBOX_BACKLOG_LIMIT = 1_000;
  * `restriction`: what WhatsApp put on the account (a 463 ack, a reach-out time-lock, a temporary ban), until when; null when none.
  */
 export type SessionView = SessionConfig &
-  SessionLiveView & { checkNumbers: boolean; linkedAt: string | null; newChatCap: ReturnType<typeof newChatCapView>; restriction: SessionRestriction | null };
+  SessionLiveView & {
+    checkNumbers: boolean;
+    linkedAt: string | null;
+    newChatCap: ReturnType<typeof newChatCapView>;
+    restriction: SessionRestriction | null;
+    /** Its health as last assessed (issue 17): score 100, healthy, until first assessed. */
+    health: HealthSummary;
+  };
 
 const ERROR_STATUSES: ReadonlySet<SessionStatus> = new Set<SessionStatus>(['failed', 'logged_out', 'paused']);
 
@@ -73,6 +82,8 @@ export function createSessionControlService(deps: {
   redis: Redis;
   prefix: string;
   clock: Clock;
+  /** The health model's knobs (HEALTH_*), shown with a session's health. */
+  healthModel?: HealthModel;
 }) {
   const { store, live, leases } = deps;
   const command = (message: SessionCommand): Promise<void> => sendSessionCommand(deps.redis, deps.prefix, message);
@@ -108,13 +119,21 @@ export function createSessionControlService(deps: {
 
   return {
     async view(config: SessionConfig): Promise<SessionView> {
-      const [live, cap, restriction, linkedAt] = await Promise.all([
+      const [live, cap, restriction, linkedAt, health] = await Promise.all([
         liveView(config.id),
         store.newChatCaps.get(config),
         store.sessions.restriction(config),
         store.sessions.linkedAt(config.id),
+        healthSummaries(store, [config]),
       ]);
-      return { ...config, checkNumbers: checksNumbersByDefault(config), ...live, linkedAt, newChatCap: newChatCapView(cap), restriction };
+      const summary = health.get(config.uid) ?? { score: 100, band: 'healthy' as const, bandSince: null, assessedAt: null };
+      return { ...config, checkNumbers: checksNumbersByDefault(config), ...live, linkedAt, newChatCap: newChatCapView(cap), restriction, health: summary };
+    },
+
+    /** GET /api/sessions/:id/health. */
+    async health(principal: Principal, id: string): Promise<SessionHealthView> {
+      const config = await visible(principal, id);
+      return sessionHealthView(store, config, deps.healthModel ?? DEFAULT_HEALTH_MODEL, deps.clock.now());
     },
 
     /** The QR or pairing code that links the session now, if one is waiting to be scanned or typed. */

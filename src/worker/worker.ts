@@ -22,6 +22,7 @@ import { PacingGate } from '../sending/pacing-gate.js';
 import { formatWaVersion, resolveWaVersion } from '../providers/baileys/wa-version.js';
 import { recordClientVersion } from '../sessions/client-version.store.js';
 import { InboundDedupe } from '../sessions/inbound-dedupe.js';
+import { registerHealthGauges } from './health-gauges.js';
 import { registerNewChatCapGauges } from './new-chat-cap-gauges.js';
 import { blastProcessors } from './blast.processor.js';
 import { WebhookWorker } from '../webhooks/webhook-worker.js';
@@ -211,7 +212,9 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
       attributionHours: runtime.config.replies.attributionHours,
       announcer: createReplyAnnouncer({ store: runtime.store, events: runtime.events, log: runtime.logger.child({ component: 'replies' }) }),
     },
+    health: { model: runtime.config.health, events: runtime.events, metrics: runtime.metrics },
   });
+  registerHealthGauges(runtime.metrics, runtime.store, sessions);
   // Blasts no session may send any more are failed before anything sends (then now and again).
   await failOrphanedBlasts({ store: runtime.store, control, log });
   // Started before the sessions, so it hears their first "connected"; stopped before them

@@ -86,6 +86,7 @@ describe('HTTP behaviour', () => {
         'get /api/me',
         'get /api/sessions',
         'get /api/sessions/{id}',
+        'get /api/sessions/{id}/health',
         'get /api/sessions/{id}/sandbox/outbox',
         'get /api/suppressions',
         'get /api/ws-ticket',

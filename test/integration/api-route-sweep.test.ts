@@ -48,6 +48,7 @@ describe('route sweep', () => {
 
     const hidden: [Method, string, unknown?][] = [
       ['GET', '/api/sessions/sales-a'],
+      ['GET', '/api/sessions/sales-a/health'],
       ['PATCH', '/api/sessions/sales-a', { friendlyName: 'mine' }],
       ['DELETE', '/api/sessions/sales-a'],
       ['POST', '/api/sessions/sales-a/connect'],

@@ -6,7 +6,7 @@ import { SANDBOX_MESSAGE_ID_PATTERN } from '../../core/sandbox-message-id.js';
 import { REPLY_KINDS, REPLY_TEXT_LIMIT } from '../../core/reply.js';
 import type { ApiServer } from '../server-types.js';
 import { BusinessUnit, errorResponses, Offset } from '../schemas/common.schema.js';
-import { SandboxSignalBody, SessionConfigBody, SessionConfigPatchBody, SessionId, SessionLiveResponse } from '../schemas/session.schema.js';
+import { SandboxSignalBody, SessionConfigBody, SessionConfigPatchBody, SessionHealthResponse, SessionId, SessionLiveResponse } from '../schemas/session.schema.js';
 
 const SessionRef = Type.Unsafe({ $ref: 'Session#' });
 const IdParams = Type.Object({ id: SessionId });
@@ -62,6 +62,23 @@ export function sessionsRoutes(sessions: SessionConfigService, control: SessionC
         },
       },
       async (request) => control.view(await sessions.get(request.principal, request.params.id)),
+    );
+
+    app.get(
+      '/sessions/:id/health',
+      {
+        schema: {
+          tags,
+          summary: "The account's health: score, band, reasons with figures, what the band does to its pace, its new-chat budget, WhatsApp's cap and time-lock",
+          description:
+            'Assessed by the worker that owns the session whenever something happens to it (and every 30 s) from the last HEALTH_WINDOW_HOURS ' +
+            "(default 24): WhatsApp's signals, how messages fared, opt-outs and replies. Every worker paces the session by its band. " +
+            'A band change is a `session:health` WebSocket event and a `session.status` webhook (status `health`). README: "Account health".',
+          params: IdParams,
+          response: { 200: SessionHealthResponse, ...errorResponses(400, 401, 404) },
+        },
+      },
+      async (request) => control.health(request.principal, request.params.id),
     );
 
     app.patch(

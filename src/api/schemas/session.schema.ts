@@ -1,4 +1,5 @@
 import { Type, type TSchema } from 'typebox';
+import { HEALTH_BANDS } from '../../core/health.js';
 import { NEW_CHAT_CAP_STATES } from '../../core/new-chat-cap.js';
 import { CAPPING_LIMITS, SANDBOX_NEW_CHAT_QUOTA } from '../../core/sandbox-signal.js';
 import { SANDBOX_LIMITS, SANDBOX_LIST_LIMITS, SANDBOX_PHONE_PATTERN } from '../../core/sandbox-config.js';
@@ -183,6 +184,53 @@ const NewChatCap = Type.Union(
   { description: 'WhatsApp\'s cap on messages that start new chats, as last read (at connect, before a blast, or when WhatsApp announces a change); null until read.' },
 );
 
+const Band = StringEnum(HEALTH_BANDS, { description: 'healthy (as configured), watch (delays ×2, hourly cap halved), at_risk (×4, existing chats only), stop (paused on every blast until an operator resumes one).' });
+
+export const HealthSummary = Type.Object(
+  {
+    score: Type.Integer({ minimum: 0, maximum: 100 }),
+    band: Band,
+    bandSince: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    assessedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'null: never assessed yet (score 100, healthy).' }),
+  },
+  { description: "The account's health as last assessed (GET /api/sessions/:id/health for its reasons)." },
+);
+
+const HealthReasonSchema = Type.Object({
+  code: Type.String({ description: 'e.g. ACK_ERROR_479, OPT_OUT_RATE, NEW_CHAT_CAP_FIRST_WARNING, TIMELOCK, REPLIES (points given back).' }),
+  points: Type.Number({ description: 'Points taken off the score (negative: given back).' }),
+  figure: Type.Number({ description: 'The count, or the rate (0–1), behind it.' }),
+  detail: Type.String(),
+});
+
+export const SessionHealthResponse = Type.Object({
+  sessionId: Type.String(),
+  ...HealthSummary.properties,
+  reasons: Type.Array(HealthReasonSchema, { description: 'Worst first.' }),
+  acknowledged: Type.Union([Type.Object({ score: Type.Integer(), at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]) }), Type.Null()], {
+    description: 'An operator resumed a blast of the stopped session: it sends at the at-risk pace (half its new chats) until its score drops below this.',
+  }),
+  enforcement: Type.Object({
+    pace: Band,
+    slowdown: Type.Integer({ description: 'Delays multiplied and hourly cap divided by this.' }),
+    paused: Type.Boolean(),
+    existingChatsOnly: Type.Boolean({ description: 'No message may open a new chat now (its band, or its new-chat budget spent).' }),
+    minDelayMs: Type.Integer(),
+    maxDelayMs: Type.Integer(),
+    hourlyCap: Type.Integer(),
+    dailyCap: Type.Integer(),
+  }),
+  newContacts: Type.Union([Type.Object({ budget: Type.Integer(), used: Type.Integer(), left: Type.Integer(), healthyDays: Type.Integer() }), Type.Null()], {
+    description: 'Messages that open a new chat over the last 24 hours against the warm-up budget; null when the session has none (pacing.newContacts "off").',
+  }),
+  newChatCap: NewChatCap,
+  restriction: Type.Union([Type.Object({ reason: Type.String(), code: Type.Union([Type.String(), Type.Null()]), until: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]) }), Type.Null()]),
+  model: Type.Object({
+    windowHours: Type.Integer(),
+    bands: Type.Object({ healthy: Type.Integer(), watch: Type.Integer(), atRisk: Type.Integer() }, { description: 'The lowest score of each band; below atRisk: stop.' }),
+  }),
+});
+
 export const SessionConfigResponse = Type.Object(
   {
     ...LiveFields,
@@ -208,6 +256,7 @@ export const SessionConfigResponse = Type.Object(
       ],
       { description: 'A restriction WhatsApp put on the account: the session sends nothing (on any blast) until it ends or an operator resumes a blast of it.' },
     ),
+    health: HealthSummary,
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
   },
