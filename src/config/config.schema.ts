@@ -150,12 +150,14 @@ export type Env = z.infer<typeof envSchema>;
 function healthModelOf(env: { HEALTH_WINDOW_HOURS?: number | undefined; HEALTH_BANDS?: string | undefined; HEALTH_MODEL?: string | undefined }): HealthModel | string[] {
   let overrides: Record<string, unknown> = {};
   if (env.HEALTH_MODEL !== undefined) {
+    let parsed: unknown;
     try {
-      overrides = JSON.parse(env.HEALTH_MODEL) as Record<string, unknown>;
+      parsed = JSON.parse(env.HEALTH_MODEL);
     } catch {
       return ['HEALTH_MODEL is not JSON'];
     }
-    if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) return ['HEALTH_MODEL must be a JSON object'];
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return ['HEALTH_MODEL must be a JSON object'];
+    overrides = parsed as Record<string, unknown>;
   }
   if (env.HEALTH_WINDOW_HOURS !== undefined) overrides = { ...overrides, windowHours: env.HEALTH_WINDOW_HOURS };
   if (env.HEALTH_BANDS !== undefined) {
