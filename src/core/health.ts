@@ -206,7 +206,8 @@ export function assessHealth(inputs: HealthInputs, model: HealthModel = DEFAULT_
       : undefined,
   ].filter((reason): reason is HealthReason => reason !== undefined);
   const penalties = reasons.reduce((sum, reason) => sum + reason.points, 0);
-  const replyRate = counts.replied / Math.max(counts.sent, model.minSample);
+  // An opt-out is a reply too, but not a good sign: only the others give points back.
+  const replyRate = Math.max(0, counts.replied - counts.opted_out) / Math.max(counts.sent, model.minSample);
   if (replyRate > 0 && penalties > 0) {
     const bonus = Math.round(model.replyBonus.points * Math.min(1, replyRate / model.replyBonus.rate));
     if (bonus > 0) reasons.push({ code: 'REPLIES', points: -Math.min(bonus, penalties), figure: Number(replyRate.toFixed(4)), detail: `${percent(replyRate)} of recipients replied` });

@@ -352,6 +352,7 @@ export class BlastEngine implements SenderHost {
       // Not lost to a database hiccup: written again until it holds, the sender halted meanwhile.
       const stored = await this.#untilWritten(session, 'record a restriction', () => this.#restrictions.restrict(session, heard));
       if (stored) this.deps.sessions.restrictionWritten(sessionId);
+      this.#health.touch(session);
     } finally {
       const left = (this.#halting.get(sessionId) ?? 1) - 1;
       if (left > 0) this.#halting.set(sessionId, left);
@@ -410,6 +411,10 @@ export class BlastEngine implements SenderHost {
       case 'status':
         if (event.status === 'connected') {
           this.#ensureSender(sessionId);
+          // Its health as it comes (a week's counts, the cap, a time-lock), before it sends much.
+          void this.#health.assess(session).catch((error: unknown) => {
+            this.deps.log.warn({ sessionId, err: error }, "could not assess the session's health at connect");
+          });
           // Known before anything is sent: a cap reached while the link was down, or one that ended meanwhile.
           void this.#newChatCap.refresh(session).catch((error: unknown) => {
             this.deps.log.warn({ sessionId, err: error }, 'could not act on the new-chat cap at connect');
@@ -418,7 +423,9 @@ export class BlastEngine implements SenderHost {
         return;
       case 'new-chat-cap': {
         const { state, quota, used, resetsAt } = event;
-        void this.#newChatCap.apply(session, { state, quota, used, resetsAt }).catch((error: unknown) => {
+        void this.#newChatCap.apply(session, { state, quota, used, resetsAt }).then(() => {
+          this.#health.touch(session);
+        }, (error: unknown) => {
           this.deps.log.error({ sessionId, err: error }, 'could not act on the new-chat cap');
         });
         return;
@@ -441,7 +448,10 @@ export class BlastEngine implements SenderHost {
       case 'restriction-lifted': {
         const heard = { reason: event.reason, ...(event.endedBy ? { endedBy: event.endedBy } : {}) };
         void this.#untilWritten(session, 'lift a restriction', () => this.#restrictions.lift(session, heard))
-          .then(() => this.#senders.get(sessionId)?.wake())
+          .then(() => {
+            this.#health.touch(session);
+            this.#senders.get(sessionId)?.wake();
+          })
           .catch((error: unknown) => {
             this.deps.log.error({ sessionId, err: error }, 'could not resume a session whose restriction ended');
           });

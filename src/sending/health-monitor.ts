@@ -46,8 +46,8 @@ export interface HealthMonitorDeps {
  * left with none is paused with SESSION_HEALTH) until an operator resumes a blast of it.
  */
 export class HealthMonitor {
-  #pending = new Map<string, { session: SessionRef & { id: string }; hour: number; kind: HealthCountKind; count: number }>();
-  readonly #dirty = new Map<string, SessionConfig>();
+  #pending = new Map<string, { session: SessionRef; hour: number; kind: HealthCountKind; count: number }>();
+  readonly #dirty = new Map<string, SessionRef>();
   readonly #queues = new Map<string, Promise<unknown>>();
   #timers: NodeJS.Timeout[] = [];
   #flushing: Promise<void> | undefined;
@@ -70,13 +70,18 @@ export class HealthMonitor {
   }
 
   /** Something happened to the session: counted in the current hour, assessed with the next flush. */
-  count(session: SessionConfig, kind: HealthCountKind, count = 1): void {
+  count(session: SessionRef, kind: HealthCountKind, count = 1): void {
     if (count <= 0) return;
     const hour = Math.floor(this.deps.clock.now().getTime() / HOUR_MS);
     const key = `${session.uid}\u0000${String(hour)}\u0000${kind}`;
     const seen = this.#pending.get(key);
     if (seen) seen.count += count;
     else if (this.#pending.size < MAX_PENDING_KEYS) this.#pending.set(key, { session, hour, kind, count });
+    this.#dirty.set(session.uid, session);
+  }
+
+  /** Something the score reads changed (a restriction, the new-chat cap): assessed with the next flush. */
+  touch(session: SessionRef): void {
     this.#dirty.set(session.uid, session);
   }
 
@@ -120,7 +125,7 @@ export class HealthMonitor {
   }
 
   /** Assesses the session now and acts on its band (one assessment at a time per session). */
-  assess(session: SessionConfig): Promise<StoredHealth | undefined> {
+  assess(session: SessionRef): Promise<StoredHealth | undefined> {
     const run = (this.#queues.get(session.uid) ?? Promise.resolve()).then(() => this.#assess(session));
     const tail = run.catch(() => undefined);
     this.#queues.set(session.uid, tail);
@@ -130,7 +135,7 @@ export class HealthMonitor {
     return run;
   }
 
-  async #assess(session: SessionConfig): Promise<StoredHealth | undefined> {
+  async #assess(session: SessionRef): Promise<StoredHealth | undefined> {
     const { store, clock, model, log } = this.deps;
     const current = await store.sessions.get(session.id);
     if (current?.uid !== session.uid) return undefined; // deleted, or another session under its id now
