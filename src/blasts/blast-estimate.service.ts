@@ -5,6 +5,7 @@ import { ValidationFailed } from '../errors/app-error.js';
 import type { ListService } from '../lists/list.service.js';
 import type { SessionConfigService } from '../sessions/session-config.service.js';
 import type { SessionControlService } from '../sessions/session-control.service.js';
+import type { SessionHealthView } from '../sessions/session-health.js';
 import { MAX_SESSIONS_PER_BLAST, scheduledStart } from './blast.service.js';
 
 /** A schedule this far in the past is taken as now: a form left open, a clock a little behind. */
@@ -23,7 +24,19 @@ export interface EstimateBlastInput {
 export interface BlastEstimateView extends Omit<BlastEstimate, 'sessions'> {
   recipients: number | null;
   startsAt: string;
-  sessions: (BlastEstimate['sessions'][number] & { friendlyName: string; status: string; linked: boolean })[];
+  sessions: (BlastEstimate['sessions'][number] & {
+    friendlyName: string;
+    status: string;
+    linked: boolean;
+    health: { score: number; band: string; slowdown: number; newContactsLeft: number | null } | null;
+  })[];
+}
+
+/** The session's pace in its health band, its daily cap no more than the new chats it may still open. */
+function pacedByHealth(pacing: PacingPolicy, health: SessionHealthView): PacingPolicy {
+  const { minDelayMs, maxDelayMs, hourlyCap } = health.enforcement;
+  const budget = health.newContacts?.left;
+  return { ...pacing, minDelayMs, maxDelayMs, hourlyCap, dailyCap: budget === undefined ? pacing.dailyCap : Math.max(1, Math.min(pacing.dailyCap, budget)) };
 }
 
 /**
@@ -57,8 +70,8 @@ export function createBlastEstimateService(deps: {
       const sessions = await Promise.all(
         sessionIds.map(async (id) => {
           const config = await deps.sessions.get(principal, id);
-          const [view, linkedAt] = await Promise.all([deps.control.view(config), deps.control.linkedAt(id)]);
-          return { config, status: view.status, linkedAt };
+          const [view, linkedAt, health] = await Promise.all([deps.control.view(config), deps.control.linkedAt(id), deps.control.health(principal, id)]);
+          return { config, status: view.status, linkedAt, health };
         }),
       );
 
@@ -66,10 +79,12 @@ export function createBlastEstimateService(deps: {
       if (input.listId !== undefined) recipients = (await deps.lists.get(principal, input.listId)).counts.valid;
 
       const estimate = estimateBlast({
-        sessions: sessions.map(({ config, linkedAt }): EstimateSession => ({
+        sessions: sessions.map(({ config, linkedAt, health }): EstimateSession => ({
           sessionId: config.id,
-          pacing: config.pacing,
+          pacing: pacedByHealth(config.pacing, health),
           linkedAt: linkedAt === null ? null : new Date(linkedAt),
+          // A blast's recipients are new chats, as a rule: none for a session its health holds to existing chats.
+          sends: !health.enforcement.paused && !health.enforcement.existingChatsOnly,
         })),
         override: input.pacing,
         typing: input.typing,
@@ -88,6 +103,9 @@ export function createBlastEstimateService(deps: {
             friendlyName: resolved?.config.friendlyName ?? session.sessionId,
             status: resolved?.status ?? 'disconnected',
             linked: resolved?.linkedAt != null,
+            health: resolved
+              ? { score: resolved.health.score, band: resolved.health.band, slowdown: resolved.health.enforcement.slowdown, newContactsLeft: resolved.health.newContacts?.left ?? null }
+              : null,
           };
         }),
       };

@@ -17,6 +17,8 @@ export interface EstimateSession {
   /** The session's own policy. */
   pacing: PacingPolicy;
   linkedAt: Date | null;
+  /** False: it would send none of these recipients now (its health stopped it, or allows existing chats only). */
+  sends?: boolean;
 }
 
 export interface EstimateInput {
@@ -71,7 +73,10 @@ const DEFAULT_MESSAGE_LENGTH = 120;
 
 export function estimateBlast(input: EstimateInput): BlastEstimate {
   const messageLength = Math.max(0, input.messageLength ?? DEFAULT_MESSAGE_LENGTH);
-  const described = input.sessions.map((session) => describeSession(session, input, messageLength));
+  const described = input.sessions.map((session) => {
+    const figures = describeSession(session, input, messageLength);
+    return session.sends === false ? { ...figures, burstPerHour: 0, perDay: 0, ratePerHour: 0, openHoursPerDay: 0 } : figures;
+  });
   const sessions: SessionEstimate[] = described.map(({ exactMessageMs: _exact, ...session }) => session);
   const sum = (pick: (session: SessionEstimate) => number): number => round1(sessions.reduce((total, session) => total + pick(session), 0));
   let estimatedMs: number | null = null;

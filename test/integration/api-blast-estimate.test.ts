@@ -42,6 +42,28 @@ afterAll(async () => {
 });
 
 describe('POST /api/blasts/estimate', () => {
+  it("accounts for each session's health: a watch session at half pace, one held to existing chats sends none of the blast", async () => {
+    const { store } = api.runtime;
+    const stored = async (id: string, band: 'watch' | 'at_risk', score: number) => {
+      const uid = (await store.sessions.get(id))?.uid ?? '';
+      const at = new Date().toISOString();
+      await store.health.put({ sessionUid: uid, sessionId: id, score, band, reasons: [], bandSince: at, assessedAt: at, acknowledgedScore: null, acknowledgedAt: null, unhealthyDays: 1, lastUnhealthyDay: null });
+    };
+    await stored('clinic-a', 'watch', 70);
+    await stored('clinic-b', 'at_risk', 50);
+    try {
+      const body = (await estimate({ sessionIds: ['clinic-a', 'clinic-b'], recipients: 1_000 })).json<Estimate & { sessions: { health: { band: string; slowdown: number } | null }[] }>();
+      expect(body.sessions[0]).toMatchObject({ health: { band: 'watch', score: 70, slowdown: 2 }, pacing: { minDelayMs: 10_000, maxDelayMs: 30_000, hourlyCap: 500 }, burstPerHour: 180 });
+      expect(body.sessions[1]).toMatchObject({ health: { band: 'at_risk', slowdown: 4 }, burstPerHour: 0, perDay: 0 });
+      // Only the watch session sends: 1,000 messages at a mean of 20 s.
+      expect(body.ratePerHour).toBe(180);
+      expect(body.estimatedSeconds).toBeGreaterThan(19_800);
+      expect(body.estimatedSeconds).toBeLessThan(20_200);
+    } finally {
+      await api.runtime.database.db.deleteFrom('session_health').execute();
+    }
+  });
+
   it("counts a list's valid rows and gives each session's effective pace", async () => {
     const response = await estimate({ sessionIds: ['clinic-a'], listId }, withKey(clinicKey));
     expect(response.statusCode).toBe(200);

@@ -46,6 +46,18 @@ const SessionEstimate = Type.Object({
   ratePerHour: Type.Number({ description: 'Messages per hour kept up all day (perDay / 24): delays, typing, both caps, warm-up and the window.' }),
   dailyCapToday: Type.Integer({ description: 'The daily cap on the first day, warm-up included.' }),
   openHoursPerDay: Type.Number({ description: 'Hours a day the sending window(s) are open.' }),
+  health: Type.Union(
+    [
+      Type.Object({
+        score: Type.Integer(),
+        band: Type.String(),
+        slowdown: Type.Integer({ description: 'Its band multiplies its delays and divides its hourly cap by this (already in `pacing`).' }),
+        newContactsLeft: Type.Union([Type.Integer(), Type.Null()], { description: 'New chats it may still open today (caps its daily figure); null: no such budget.' }),
+      }),
+      Type.Null(),
+    ],
+    { description: "The session's health (GET /api/sessions/:id/health): a stopped session, or one held to existing chats, sends none of a blast's new recipients." },
+  ),
 });
 
 const EstimateResponse = Type.Object({
