@@ -57,6 +57,18 @@ describe('loadConfig', () => {
     for (const bad of ['0', '2161', 'x']) expect(() => loadConfig({ REPLY_ATTRIBUTION_HOURS: bad }), bad).toThrow(/REPLY_ATTRIBUTION_HOURS/);
   });
 
+  it('takes the account health model from HEALTH_*, over the defaults, and refuses a broken one', () => {
+    expect(loadConfig({}).health).toMatchObject({ windowHours: 24, bands: { healthy: 80, watch: 60, atRisk: 40 } });
+    const tuned = loadConfig({ HEALTH_WINDOW_HOURS: '48', HEALTH_BANDS: '90,70,50', HEALTH_MODEL: '{"ackError479":{"points":15},"optOutRate":{"ok":0.02,"bad":0.08}}' }).health;
+    expect(tuned).toMatchObject({ windowHours: 48, bands: { healthy: 90, watch: 70, atRisk: 50 }, ackError479: { points: 15, max: 40 }, optOutRate: { ok: 0.02, bad: 0.08, max: 40 } });
+    for (const bad of ['{"nope":1}', 'not json', '[1]', '{"optOutRate":{"ok":0.5,"bad":0.1}}', '{"timelock":-1}']) {
+      expect(() => loadConfig({ HEALTH_MODEL: bad }), bad).toThrow(/HEALTH_MODEL/);
+    }
+    expect(() => loadConfig({ HEALTH_BANDS: '40,60,80' })).toThrow(/bands must satisfy/);
+    expect(() => loadConfig({ HEALTH_BANDS: 'high' })).toThrow(/HEALTH_BANDS/);
+    expect(() => loadConfig({ HEALTH_WINDOW_HOURS: '169' })).toThrow(/HEALTH_WINDOW_HOURS/);
+  });
+
   it('refuses a SHUTDOWN_TIMEOUT_MS longer than a timer can wait (it would force the exit at once)', () => {
     expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '2147483647' }).shutdownTimeoutMs).toBe(2_147_483_647);
     expect(() => loadConfig({ SHUTDOWN_TIMEOUT_MS: '2147483648' })).toThrow(/SHUTDOWN_TIMEOUT_MS/);
