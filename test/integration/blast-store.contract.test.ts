@@ -633,4 +633,80 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
       expect(none).toEqual([]);
     });
   });
+  describe.skipIf(skip)('account health (issue 17)', () => {
+    const reply = (sessionId: string, phone: string, messageId: string, receivedAt: string) => ({
+      sessionUid: ref(sessionId).uid,
+      sessionId,
+      businessUnit: 'Marketing',
+      phone,
+      messageId,
+      kind: 'text' as const,
+      text: 'hello',
+      optOut: false,
+      receivedAt,
+    });
+
+    it('marks each person who wrote to one of the blast\'s sessions with the last one; claims prefer them, or take only them', async () => {
+      // seq 2 wrote to s1, seq 3 to s2 then s1 (s1 last), seq 4 to s3 (another unit's session: not counted).
+      await store.replies.record(reply('s1', phoneOf(2), 'R1', AT), 72, AT);
+      await store.replies.record(reply('s2', phoneOf(3), 'R2', AT), 72, AT);
+      await store.replies.record(reply('s1', phoneOf(3), 'R3', LATER), 72, LATER);
+      await store.replies.record({ ...reply('s3', phoneOf(4), 'R4', AT), businessUnit: 'Sales' }, 72, AT);
+      await store.replies.record(reply('s2', phoneOf(5), 'R5', AT), 72, AT);
+      await runningBlast('b-health', 6, { sessions: refs('s1', 's2') });
+      expect(await store.blasts.markChats('b-health', 'Marketing', refs('s1', 's2'))).toBe(3);
+
+      // s2 held to existing chats: the one person whose last chat is with it.
+      const onlyChats = await store.blasts.claim('b-health', 'list-1', 's2', 1, 10, AT, 'chats');
+      expect(onlyChats.map((row) => [row.seq, row.chatSessionId])).toEqual([[5, 's2']]);
+      expect(await store.blasts.hasPending('b-health', 's2')).toBe(false);
+      expect(await store.blasts.hasPending('b-health', 's1')).toBe(true);
+      // s2 again, preferring: everyone but s1's people.
+      const preferred = await store.blasts.claim('b-health', 'list-1', 's2', 1, 10, AT, 'prefer');
+      expect(seqs(preferred)).toEqual([1, 4, 6]);
+      expect(preferred.every((row) => row.chatSessionId === null)).toBe(true);
+      // Only s1's people are left: s2 takes them too rather than leave them waiting.
+      const fallback = await store.blasts.claim('b-health', 'list-1', 's2', 1, 10, AT, 'prefer');
+      expect(fallback.map((row) => [row.seq, row.chatSessionId])).toEqual([
+        [2, 's1'],
+        [3, 's1'],
+      ]);
+      // A blast whose sessions never heard from anyone marks nothing.
+      expect(await store.blasts.markChats('b-health', 'Marketing', refs('s3'))).toBe(0);
+    });
+
+    it('sums hourly counts over a window, keeps the last assessment and the operator\'s acknowledgement, and forgets what is old', async () => {
+      const uid = ref('s1').uid;
+      await store.health.addCounts([
+        { sessionUid: uid, hour: 100, kind: 'sent', count: 10 },
+        { sessionUid: uid, hour: 100, kind: 'sent', count: 5 },
+        { sessionUid: uid, hour: 105, kind: 'sent', count: 7 },
+        { sessionUid: uid, hour: 105, kind: 'opted_out', count: 1 },
+        { sessionUid: ref('s2').uid, hour: 105, kind: 'sent', count: 99 },
+      ]);
+      await store.health.addCounts([{ sessionUid: uid, hour: 105, kind: 'sent', count: 3 }]);
+      const window = await store.health.counts(uid, 100, 103);
+      expect(window.counts).toMatchObject({ sent: 25, opted_out: 1, failed: 0 });
+      expect(window.sentBeforeGrace).toBe(15);
+      expect((await store.health.counts(uid, 101, 103)).counts.sent).toBe(10);
+
+      const assessed = { sessionUid: uid, sessionId: 's1', score: 30, band: 'stop' as const, reasons: [{ code: 'OPT_OUT_RATE', points: 40, figure: 0.06, detail: 'x' }], bandSince: AT, assessedAt: AT, acknowledgedScore: null, acknowledgedAt: null, unhealthyDays: 2, lastUnhealthyDay: '2026-03-01' };
+      await store.health.put(assessed);
+      expect(await store.health.acknowledge(uid, 30, LATER)).toBe(true);
+      // A later assessment keeps the operator's word unless it clears it.
+      await store.health.put({ ...assessed, score: 32, acknowledgedScore: 30, acknowledgedAt: LATER, assessedAt: LATER });
+      expect(await store.health.get(uid)).toMatchObject({ score: 32, band: 'stop', acknowledgedScore: 30, acknowledgedAt: LATER, unhealthyDays: 2, reasons: [{ code: 'OPT_OUT_RATE' }] });
+      await store.health.put({ ...assessed, band: 'at_risk', score: 45 });
+      expect(await store.health.get(uid)).toMatchObject({ band: 'at_risk', acknowledgedScore: null });
+      expect([...(await store.health.getMany([uid, 'uid-none'])).keys()]).toEqual([uid]);
+      expect(await store.health.acknowledge('uid-none', 10, LATER)).toBe(false);
+
+      // Old hours go; so does the health of a session that is gone.
+      await store.health.put({ ...assessed, sessionUid: 'uid-deleted', sessionId: 'gone' });
+      expect(await store.health.prune(104)).toBe(1);
+      expect((await store.health.counts(uid, 0, 0)).counts.sent).toBe(10);
+      expect(await store.health.get('uid-deleted')).toBeNull();
+      expect(await store.health.get(uid)).not.toBeNull();
+    });
+  });
 });
