@@ -327,6 +327,8 @@ export function createSandboxProvider(deps: {
 
     async catchUp() {
       if (!isConnected()) return; // the next connect delivers them all
+      // One probe per pass when nothing waits (the usual case); the rest only when something does.
+      if ((await backlog.waiting(self, 1)).length === 0) return;
       await deliverBacklog({ live: true });
       if ((await backlog.count(self)) > 0) await this.backlogWaiting();
     },
