@@ -81,6 +81,7 @@ export async function createApiApp(runtime: Runtime, adminKey: AdminKey): Promis
       prefix: config.redis.prefix,
       clock,
       healthModel: config.health,
+      acknowledgeHealth: (session) => blastControl.acknowledgeHealth(session),
     }),
     tickets: new WsTickets(redis, config.wsTicketTtlMs, wsLedger),
     wsLedger,

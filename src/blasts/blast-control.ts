@@ -1,4 +1,4 @@
-import { HEALTH_STOP_PAUSE } from '../core/health.js';
+import { HEALTH_STOP_PAUSE, SESSION_HEALTH_BLAST_PAUSE } from '../core/health.js';
 import { isFinal, nextBlastStatus, type BlastEvent, type BlastStatus } from '../core/blast-state.js';
 import { doneOf, rateAndEta, type Blast } from '../core/blast.js';
 import type { BlastProgress } from '../events/event-catalogue.js';
@@ -6,6 +6,7 @@ import type { EventPublisher } from '../events/event-bus.js';
 import type { Clock } from '../infra/clock.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { enqueue, type Queues } from '../queue/queues.js';
+import type { SessionRef } from '../core/session-config.js';
 import type { BlastSignals } from '../sending/blast-signals.js';
 import { createSessionRestrictions } from '../sending/session-restrictions.js';
 import type { StatusChange } from '../store/blast.repository.js';
@@ -23,7 +24,7 @@ export function startJobId(blastId: string): string {
 }
 
 /** Pauses the product makes when a blast has no session left that may send (session-restrictions, new-chat-cap-guard). */
-const AUTOMATIC_PAUSES: ReadonlySet<string> = new Set(['SESSION_RESTRICTED', 'NEW_CHAT_CAP']);
+const AUTOMATIC_PAUSES: ReadonlySet<string> = new Set(['SESSION_RESTRICTED', 'NEW_CHAT_CAP', SESSION_HEALTH_BLAST_PAUSE]);
 
 export type ProgressSample = { atMs: number; done: number };
 
@@ -105,6 +106,25 @@ export function createBlastControl(deps: {
     }
   }
 
+  /**
+   * The operator's word on a session its health stopped (a blast of it resumed, or POST
+   * /api/sessions/:id/health/acknowledge): acknowledged at its score now, it sends again at the at-risk pace
+   * until its score drops below that (core/health.ts); its health pause goes from every blast it serves, and
+   * a blast paused for want of a session that may send runs again. Returns whether it was stopped.
+   */
+  async function acknowledgeHealth(ref: SessionRef): Promise<boolean> {
+    const health = await store.health.get(ref.uid);
+    const stopped = health?.band === 'stop' && (await store.health.acknowledge(ref.uid, health.score, now()));
+    for (const blastId of await store.blasts.liveBlastsOf(ref)) {
+      const blast = await store.blasts.get(blastId);
+      if (blast?.sessions.find((entry) => entry.sessionId === ref.id)?.pausedReason !== HEALTH_STOP_PAUSE) continue;
+      await store.blasts.pauseSession(blastId, ref.id, null);
+      await control.resumeAutomaticPause(blastId);
+      await signals.changed(blastId);
+    }
+    return stopped;
+  }
+
   const control = {
     progressOf,
 
@@ -155,6 +175,11 @@ export function createBlastControl(deps: {
       const before = await store.blasts.get(blastId);
       if (before?.status !== 'paused') return false;
       if (await failIfOrphaned(blastId)) return false;
+      // The operator's word on sessions their health stopped, written before their pauses go: an assessment
+      // landing in between finds it, rather than stopping them again.
+      for (const session of before.sessions) {
+        if (session.sessionUid !== null) await acknowledgeHealth({ id: session.sessionId, uid: session.sessionUid });
+      }
       await store.blasts.resumeSessions(blastId);
       const change: StatusChange = { pause: null, ...(before.startedAt === null ? { startedAt: now() } : {}) };
       if (!(await move(blastId, 'resume', 'running', change))) return false;
@@ -166,17 +191,11 @@ export function createBlastControl(deps: {
         const ref = { id: session.sessionId, uid: session.sessionUid };
         const stored = await store.sessions.restriction(ref);
         if (stored) await restrictions.lift(ref, { reason: stored.reason });
-        // A session its health stopped sends again, at the at-risk pace, until its score drops further (core/health.ts).
-        const health = await store.health.get(session.sessionUid);
-        if (health?.band === 'stop' && (await store.health.acknowledge(session.sessionUid, health.score, now()))) {
-          for (const blastId of await store.blasts.liveBlastsOf(ref)) {
-            const other = await store.blasts.get(blastId);
-            if (other?.sessions.find((entry) => entry.sessionId === ref.id)?.pausedReason === HEALTH_STOP_PAUSE) await store.blasts.pauseSession(blastId, ref.id, null);
-          }
-        }
       }
       return true;
     },
+
+    acknowledgeHealth,
 
     /**
      * Reconsiders a pause the product made by itself (SESSION_RESTRICTED, NEW_CHAT_CAP) now that a

@@ -5,7 +5,6 @@ import { ValidationFailed } from '../errors/app-error.js';
 import type { ListService } from '../lists/list.service.js';
 import type { SessionConfigService } from '../sessions/session-config.service.js';
 import type { SessionControlService } from '../sessions/session-control.service.js';
-import type { SessionHealthView } from '../sessions/session-health.js';
 import { MAX_SESSIONS_PER_BLAST, scheduledStart } from './blast.service.js';
 
 /** A schedule this far in the past is taken as now: a form left open, a clock a little behind. */
@@ -32,12 +31,6 @@ export interface BlastEstimateView extends Omit<BlastEstimate, 'sessions'> {
   })[];
 }
 
-/** The session's pace in its health band, its daily cap no more than the new chats it may still open. */
-function pacedByHealth(pacing: PacingPolicy, health: SessionHealthView): PacingPolicy {
-  const { minDelayMs, maxDelayMs, hourlyCap } = health.enforcement;
-  const budget = health.newContacts?.left;
-  return { ...pacing, minDelayMs, maxDelayMs, hourlyCap, dailyCap: budget === undefined ? pacing.dailyCap : Math.max(1, Math.min(pacing.dailyCap, budget)) };
-}
 
 /**
  * The pace and duration a blast would have, before it is created: the sessions (visible to the
@@ -81,7 +74,9 @@ export function createBlastEstimateService(deps: {
       const estimate = estimateBlast({
         sessions: sessions.map(({ config, linkedAt, health }): EstimateSession => ({
           sessionId: config.id,
-          pacing: pacedByHealth(config.pacing, health),
+          pacing: config.pacing,
+          pace: health.enforcement.pace,
+          ...(health.newContacts ? { dailyCeiling: health.newContacts.left } : {}),
           linkedAt: linkedAt === null ? null : new Date(linkedAt),
           // A blast's recipients are new chats, as a rule: none for a session its health holds to existing chats.
           sends: !health.enforcement.paused && !health.enforcement.existingChatsOnly,

@@ -1,4 +1,5 @@
 import { simulateBlast } from './blast-simulation.js';
+import { bandPacing, type HealthBand } from './health.js';
 import { effectiveDailyCap, msUntilWindowCloses, msUntilWindowOpens, tightenPacing, typingMs, type PacingPolicy } from './pacing.js';
 
 /**
@@ -19,6 +20,10 @@ export interface EstimateSession {
   linkedAt: Date | null;
   /** False: it would send none of these recipients now (its health stopped it, or allows existing chats only). */
   sends?: boolean;
+  /** Its health band's pace, applied after the blast's override, as the engine does (core/health.ts bandPacing). */
+  pace?: HealthBand;
+  /** Its day holds at most this many (what is left of its new-chat budget). */
+  dailyCeiling?: number;
 }
 
 export interface EstimateInput {
@@ -110,7 +115,8 @@ export function meanMessageMs(minDelayMs: number, maxDelayMs: number, typing: nu
 }
 
 function describeSession(session: EstimateSession, input: EstimateInput, messageLength: number): SessionEstimate & { exactMessageMs: number } {
-  const pacing = tightenPacing(session.pacing, input.override);
+  const paced = bandPacing(tightenPacing(session.pacing, input.override), session.pace ?? 'healthy');
+  const pacing = session.dailyCeiling === undefined ? paced : { ...paced, dailyCap: Math.max(1, Math.min(paced.dailyCap, session.dailyCeiling)) };
   const perMessageMs = meanMessageMs(pacing.minDelayMs, pacing.maxDelayMs, typingMs(pacing, messageLength, input.typing === true));
   const dailyCapToday = effectiveDailyCap(pacing, session.linkedAt, input.start);
   const gapPerHour = perMessageMs <= 0 ? Number.POSITIVE_INFINITY : HOUR_MS / perMessageMs;

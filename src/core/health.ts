@@ -153,7 +153,7 @@ const percent = (rate: number): string => `${(rate * 100).toFixed(1)} %`;
 
 function perEvent(code: string, count: number, rule: PerEvent, what: string): HealthReason | undefined {
   if (count <= 0) return undefined;
-  return { code, points: Math.min(rule.max, count * rule.points), figure: count, detail: `${String(count)} ${what}` };
+  return { code, points: Math.round(Math.min(rule.max, count * rule.points)), figure: count, detail: `${String(count)} ${what}` };
 }
 
 function rate(code: string, events: number, base: number, minSample: number, rule: RateRule, what: string): HealthReason | undefined {
@@ -181,9 +181,9 @@ export function assessHealth(inputs: HealthInputs, model: HealthModel = DEFAULT_
     counts.reconnect > model.reconnects.free
       ? perEvent('RECONNECTS', counts.reconnect - model.reconnects.free, model.reconnects, `reconnects beyond ${String(model.reconnects.free)}`)
       : undefined,
-    inputs.timelocked ? { code: 'TIMELOCK', points: model.timelock, figure: 1, detail: 'a reach-out time-lock is in force' } : undefined,
+    inputs.timelocked ? { code: 'TIMELOCK', points: Math.round(model.timelock), figure: 1, detail: 'a reach-out time-lock is in force' } : undefined,
     inputs.capState !== null && inputs.capState !== 'NONE'
-      ? { code: `NEW_CHAT_CAP_${inputs.capState}`, points: model.capping[inputs.capState], figure: 1, detail: `WhatsApp's new-chat cap says ${inputs.capState}` }
+      ? { code: `NEW_CHAT_CAP_${inputs.capState}`, points: Math.round(model.capping[inputs.capState]), figure: 1, detail: `WhatsApp's new-chat cap says ${inputs.capState}` }
       : undefined,
     rate('FAILURE_RATE', counts.failed, attempted, model.minSample, model.failureRate, 'of messages failed'),
     rate('NOT_ON_WHATSAPP_RATE', counts.not_on_whatsapp, attempted, model.minSample, model.notOnWhatsAppRate, 'of numbers are not on WhatsApp'),
@@ -199,20 +199,21 @@ export function assessHealth(inputs: HealthInputs, model: HealthModel = DEFAULT_
       : undefined,
     rate('OPT_OUT_RATE', counts.opted_out, counts.sent, model.minSample, model.optOutRate, 'of recipients opted out'),
     delivered >= model.lowReadRate.minDelivered && counts.read / delivered < model.lowReadRate.below
-      ? { code: 'LOW_READ_RATE', points: model.lowReadRate.points, figure: Number((counts.read / delivered).toFixed(4)), detail: `${percent(counts.read / delivered)} of delivered messages were read` }
+      ? { code: 'LOW_READ_RATE', points: Math.round(model.lowReadRate.points), figure: Number((counts.read / delivered).toFixed(4)), detail: `${percent(counts.read / delivered)} of delivered messages were read` }
       : undefined,
     inputs.ageDays !== null && inputs.ageDays < model.newNumber.days
-      ? { code: 'NEW_NUMBER', points: model.newNumber.points, figure: inputs.ageDays, detail: `linked ${String(inputs.ageDays)} days ago: still warming up` }
+      ? { code: 'NEW_NUMBER', points: Math.round(model.newNumber.points), figure: inputs.ageDays, detail: `linked ${String(inputs.ageDays)} days ago: still warming up` }
       : undefined,
   ].filter((reason): reason is HealthReason => reason !== undefined);
   const penalties = reasons.reduce((sum, reason) => sum + reason.points, 0);
-  // An opt-out is a reply too, but not a good sign: only the others give points back.
-  const replyRate = Math.max(0, counts.replied - counts.opted_out) / Math.max(counts.sent, model.minSample);
+  // `replied` counts people who answered other than by opting out (the monitor counts opt-outs apart).
+  const replyRate = counts.replied / Math.max(counts.sent, model.minSample);
   if (replyRate > 0 && penalties > 0) {
     const bonus = Math.round(model.replyBonus.points * Math.min(1, replyRate / model.replyBonus.rate));
     if (bonus > 0) reasons.push({ code: 'REPLIES', points: -Math.min(bonus, penalties), figure: Number(replyRate.toFixed(4)), detail: `${percent(replyRate)} of recipients replied` });
   }
-  const score = Math.max(0, Math.min(100, 100 - reasons.reduce((sum, reason) => sum + reason.points, 0)));
+  // Whole points (the knobs may be fractions): the score is a whole number on every database.
+  const score = Math.round(Math.max(0, Math.min(100, 100 - reasons.reduce((sum, reason) => sum + reason.points, 0))));
   reasons.sort((a, b) => b.points - a.points);
   return { score, band: bandOf(score, model), reasons };
 }

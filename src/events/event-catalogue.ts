@@ -135,8 +135,8 @@ export interface WebhookEventCatalogue {
   'message.replied': ReplyEventData;
   'optout.added': OptOutEventData;
   'optout.removed': OptOutEventData;
-  /** A status change, or (status `health`, with `health`) a change of the session's health band. */
-  'session.status': Omit<EventCatalogue['session:status'], 'status'> & { status: SessionStatus | 'health'; health?: SessionHealthEvent };
+  /** A status change, or a change of the session's health band (`reason` `health:<band>`, with `health`; the status is the session's own). */
+  'session.status': EventCatalogue['session:status'] & { health?: SessionHealthEvent };
   'list.ready': EventCatalogue['list:progress'];
   'list.failed': EventCatalogue['list:progress'];
   /** POST /api/webhooks/:id/test. */

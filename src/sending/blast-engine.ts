@@ -12,6 +12,8 @@ import type { Redis } from '../infra/redis.js';
 import type { Logger } from '../logging/logger.js';
 import type { ProviderEvent } from '../providers/provider.js';
 import type { EventPublisher } from '../events/event-bus.js';
+import type { LiveStatusStore } from '../sessions/live-status.js';
+import type { StoredHealth } from '../store/health.repository.js';
 import type { AckFailure, ClaimedRecipient, Outcome, Receipt } from '../store/blast.repository.js';
 import type { StoredReply } from '../store/reply.repository.js';
 import type { ReplyAnnouncer } from '../replies/reply-announcer.js';
@@ -62,7 +64,7 @@ export interface BlastEngineDeps {
   /** Replies: how far back a send gets one (REPLY_ATTRIBUTION_HOURS, default 72), and who is told of a stored one. */
   replies?: { attributionHours: number; announcer?: ReplyAnnouncer };
   /** Account health (issue 17): the model's knobs (HEALTH_*), and where band changes are announced. */
-  health?: { model: HealthModel; events: Pick<EventPublisher, 'publish'>; metrics?: Pick<Metrics, 'healthBandChanges'> };
+  health?: { model: HealthModel; events: Pick<EventPublisher, 'publish'>; metrics?: Pick<Metrics, 'healthBandChanges'>; live?: Pick<LiveStatusStore, 'read'> };
 }
 
 
@@ -90,6 +92,7 @@ const MAX_UNMATCHED = 50_000;
 export class BlastEngine implements SenderHost {
   readonly #senders = new Map<string, SessionSender>();
   readonly #contexts = new Map<string, SendContext>();
+  readonly #budgets = new Map<string, { budget: { left: number }; loadedAtMs: number }>();
   readonly #dirty = new Set<string>();
   readonly #samples = new Map<string, ProgressSample[]>();
   #receipts: { receipt: Receipt; sinceMs: number }[] = [];
@@ -128,6 +131,7 @@ export class BlastEngine implements SenderHost {
       owned: () => deps.sessions.ownedConfigs(),
       changed,
       metrics: deps.health?.metrics,
+      live: deps.health?.live,
     });
     this.#replyWriter = new ReplyWriter({
       replies: deps.store.replies,
@@ -251,14 +255,9 @@ export class BlastEngine implements SenderHost {
     // WhatsApp warned the account about new chats: half its hourly pace for a day (core/new-chat-cap.ts); its health band slows it further.
     const policy = bandPacing(slowedPacing(tightenPacing(session.pacing, blast.pacing), cap, now), enforced.pace);
     const linked = linkedAt === null ? null : new Date(linkedAt);
-    let newChatsLeft: number | null = null;
-    if (budgetsNewContacts(policy, session.provider)) {
-      const ageDays = linked === null ? 0 : Math.max(0, Math.floor((nowMs - linked.getTime()) / 86_400_000));
-      const budget = newContactBudget(Math.max(0, ageDays - (health?.unhealthyDays ?? 0)), enforced.newContactShare);
-      const hour = Math.floor(nowMs / 3_600_000);
-      const used = (await this.deps.store.health.counts(config.uid, hour - 23, hour - 23)).counts.new_chat;
-      newChatsLeft = Math.max(0, budget - used);
-    } else if (enforced.newContactShare === 0) newChatsLeft = 0;
+    const budget = budgetsNewContacts(policy, session.provider) ? await this.#newChatBudget(config, health, enforced.newContactShare, linked, nowMs) : null;
+    // Existing chats only: no budget at all for the band (at risk), whether or not the session keeps one.
+    const newChats = enforced.newContactShare === 0 ? { left: 0 } : budget;
     const context: SendContext = {
       blast,
       compiled: compileTemplate(blast.message),
@@ -266,7 +265,7 @@ export class BlastEngine implements SenderHost {
       policy,
       dailyCap: effectiveDailyCap(policy, linked, now),
       cappedUntilMs: cappedUntilMs(cap, now),
-      health: { band: health?.band ?? 'healthy', pause: enforced.pause, scope: newChatsLeft === 0 ? 'chats' : 'prefer', newChatsLeft },
+      health: { band: health?.band ?? 'healthy', pause: enforced.pause, scope: newChats?.left === 0 ? 'chats' : 'prefer', newChats },
       loadedAtMs: nowMs,
     };
     this.#contexts.set(key, context);
@@ -285,7 +284,24 @@ export class BlastEngine implements SenderHost {
     return this.#newChatCap.cappedUntilMs(sessionId);
   }
 
+  /**
+   * What is left of the session's new-chat budget over the last 24 hours: one object per session, shared by the
+   * contexts of all its blasts (each new chat sent takes one from it), read again every CONTEXT_TTL_MS.
+   */
+  async #newChatBudget(config: SessionConfig, health: StoredHealth | null, share: number, linked: Date | null, nowMs: number): Promise<{ left: number }> {
+    const cached = this.#budgets.get(config.id);
+    if (cached && nowMs - cached.loadedAtMs < CONTEXT_TTL_MS) return cached.budget;
+    const ageDays = linked === null ? 0 : Math.max(0, Math.floor((nowMs - linked.getTime()) / 86_400_000));
+    const perDay = newContactBudget(Math.max(0, ageDays - (health?.unhealthyDays ?? 0)), share);
+    const hour = Math.floor(nowMs / 3_600_000);
+    const used = (await this.deps.store.health.counts(config.uid, hour - 23, hour - 23)).counts.new_chat;
+    const budget = { left: Math.max(0, perDay - used) };
+    this.#budgets.set(config.id, { budget, loadedAtMs: nowMs });
+    return budget;
+  }
+
   #forgetContexts(sessionId: string): void {
+    this.#budgets.delete(sessionId);
     for (const key of this.#contexts.keys()) if (key.endsWith(`:${sessionId}`)) this.#contexts.delete(key);
   }
 
@@ -491,6 +507,7 @@ export class BlastEngine implements SenderHost {
     const text = event.text ?? null;
     const optOut = event.kind === 'text' && text !== null && isOptOut(text, this.deps.optOutKeywords);
     let stored: StoredReply | undefined;
+    let newlyOptedOut = false;
     try {
       const current = await this.deps.store.sessions.get(sessionId);
       if (current?.uid !== session.uid) {
@@ -504,6 +521,7 @@ export class BlastEngine implements SenderHost {
           { businessUnit, phone: event.from, reason: `replied "${replyPreview(text)}"`, source: 'reply', createdAt: at },
         ]);
         this.deps.log.info({ sessionId, businessUnit, added }, 'opt-out reply: number suppressed');
+        newlyOptedOut = added > 0;
       }
       const reply = { sessionUid: session.uid, sessionId, businessUnit, phone: event.from, messageId: event.messageId, kind: event.kind, text, optOut, receivedAt: event.at };
       // Awaited: shared with the replies arriving alongside, but resolved only once this one is committed.
@@ -512,9 +530,11 @@ export class BlastEngine implements SenderHost {
       this.deps.log.error({ sessionId, err: error }, 'could not record a reply; it is heard again if WhatsApp redelivers it');
       throw error;
     }
-    if (stored) {
-      this.#health.count(session, 'replied');
-      if (optOut) this.#health.count(session, 'opted_out');
+    // Health counts people the session messaged, once each: a stranger's messages, or one person's tenth
+    // message, move no score (nobody can drag a session down, or up, by writing to it).
+    if (stored?.attribution) {
+      if (stored.attribution.first && !optOut) this.#health.count(session, 'replied');
+      if (newlyOptedOut) this.#health.count(session, 'opted_out');
     }
     if (!stored?.attribution) return;
     if (stored.attribution.first) this.touched(stored.attribution.blastId);

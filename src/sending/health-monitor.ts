@@ -6,7 +6,8 @@ import type { EventPublisher } from '../events/event-bus.js';
 import type { Clock } from '../infra/clock.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { StoredHealth } from '../store/health.repository.js';
+import type { LiveStatusStore } from '../sessions/live-status.js';
+import type { HealthAssessmentRecord, StoredHealth } from '../store/health.repository.js';
 import type { Store } from '../store/store.js';
 import type { BlastSignals } from './blast-signals.js';
 
@@ -35,6 +36,8 @@ export interface HealthMonitorDeps {
   /** The session's pace changed: cached send contexts are stale. */
   changed: (sessionId: string) => void;
   metrics?: Pick<Metrics, 'healthBandChanges'> | undefined;
+  /** The sessions' live status, for the webhook of a band change (the session's own status, phone and name). */
+  live?: Pick<LiveStatusStore, 'read'> | undefined;
 }
 
 /**
@@ -105,7 +108,11 @@ export class HealthMonitor {
         }
         const sessions = [...this.#dirty.values()];
         this.#dirty.clear();
-        for (const session of sessions) await this.assess(session).catch(() => undefined);
+        for (const session of sessions) {
+          await this.assess(session).catch((error: unknown) => {
+            this.deps.log.warn({ sessionId: session.id, err: error }, "could not assess the session's health");
+          });
+        }
       } finally {
         this.#flushing = undefined;
       }
@@ -156,12 +163,7 @@ export class HealthMonitor {
 
     const today = now.toISOString().slice(0, 10);
     const unhealthyToday = assessment.band !== 'healthy' && previous?.lastUnhealthyDay !== today;
-    // The operator's word on a stop holds while the session stays stopped and its score does not drop below it.
-    const acknowledged =
-      previous?.acknowledgedScore != null && assessment.band === 'stop' && assessment.score >= previous.acknowledgedScore
-        ? { acknowledgedScore: previous.acknowledgedScore, acknowledgedAt: previous.acknowledgedAt }
-        : { acknowledgedScore: null, acknowledgedAt: null };
-    const stored: StoredHealth = {
+    const record: HealthAssessmentRecord = {
       sessionUid: session.uid,
       sessionId: session.id,
       score: assessment.score,
@@ -169,11 +171,22 @@ export class HealthMonitor {
       reasons: assessment.reasons,
       bandSince: previous?.band === assessment.band ? previous.bandSince : now.toISOString(),
       assessedAt: now.toISOString(),
-      ...acknowledged,
       unhealthyDays: (previous?.unhealthyDays ?? 0) + (unhealthyToday ? 1 : 0),
       lastUnhealthyDay: unhealthyToday ? today : (previous?.lastUnhealthyDay ?? null),
     };
-    await store.health.put(stored);
+    await store.health.put(record);
+    // The operator's word holds until the score drops below what it was then, or the session is healthy again.
+    // Only the acknowledgement read here is cleared: one the operator gives meanwhile stays.
+    const ackAt = previous?.acknowledgedAt ?? null;
+    const ackScore = previous?.acknowledgedScore ?? null;
+    const ackKept = ackScore !== null && assessment.band !== 'healthy' && assessment.score >= ackScore;
+    if (ackAt !== null && !ackKept) await store.health.clearAcknowledgement(session.uid, ackAt);
+    const stored: StoredHealth = {
+      ...record,
+      acknowledgedScore: ackKept ? ackScore : null,
+      acknowledgedAt: ackKept ? ackAt : null,
+      announcedBand: previous?.announcedBand ?? null,
+    };
 
     const before: HealthBand = previous?.band ?? 'healthy';
     const paceChanged = before !== stored.band || (previous?.acknowledgedScore ?? null) !== stored.acknowledgedScore;
@@ -185,7 +198,12 @@ export class HealthMonitor {
         'session health band changed',
       );
       this.deps.metrics?.healthBandChanges.inc({ band: stored.band });
-      await this.#announce(current, stored, before);
+    }
+    // Announced once stored; one that failed (or a crash in between) is announced at the next assessment.
+    const announced = stored.announcedBand ?? 'healthy';
+    if (announced !== stored.band) {
+      await this.#announce(current, stored, announced);
+      await store.health.announced(session.uid, stored.band);
     }
     if (enforcementOf(stored).pause) await this.#hold(session, stored);
     return stored;
@@ -196,12 +214,15 @@ export class HealthMonitor {
     const at = health.assessedAt;
     const data = { sessionId: session.id, score: health.score, band: health.band, previousBand, reasons: health.reasons, at };
     const scope = { businessUnit: session.businessUnit, sessionId: session.id };
+    // The session's own status, phone and name as they are now: a consumer mirroring the status keeps it.
+    const live = await this.deps.live?.read(session.id).catch(() => undefined);
+    const status = live?.status ?? 'connected';
     await store.webhooks.emit([
       {
         type: 'session.status',
         businessUnit: session.businessUnit,
         orderingKey: `session:${session.id}`,
-        data: { sessionId: session.id, status: 'health', reason: `health:${health.band}`, phone: null, name: null, at, health: data },
+        data: { sessionId: session.id, status, reason: `health:${health.band}`, phone: live?.phone ?? null, name: live?.name ?? null, at, health: data },
         at,
       },
     ]);
@@ -216,7 +237,9 @@ export class HealthMonitor {
       const mine = blast?.sessions.find((entry) => entry.sessionId === session.id);
       if (!blast || !mine || mine.pausedReason !== null) continue; // paused already, for this or another reason
       await store.blasts.pauseSession(blastId, session.id, HEALTH_STOP_PAUSE);
-      if (blast.status === 'running' && blast.sessions.every((entry) => entry.sessionId === session.id || entry.pausedReason !== null)) {
+      // Read again after the write: two sessions stopped at once by two workers each see the other's pause.
+      const after = await store.blasts.get(blastId);
+      if (after?.status === 'running' && after.sessions.every((entry) => entry.pausedReason !== null)) {
         const why = health.reasons.slice(0, 3).map((reason) => reason.detail).join('; ');
         await control.pause(blastId, SESSION_HEALTH_BLAST_PAUSE, `Session ${session.id} stopped by its health (score ${String(health.score)}: ${why}). Resume the blast to send from it again.`);
       }

@@ -26,9 +26,9 @@ export interface SendContext {
   /**
    * The session's health as every worker reads it (issue 17): paused by it; which rows it may claim
    * (existing chats only, when its band or its new-chat budget allows no new chat); how many new chats
-   * it may still open (null: no budget), counted down as it sends.
+   * it may still open (null: no budget), counted down as it sends: one object for all the session's blasts.
    */
-  health: { band: HealthBand; pause: boolean; scope: ClaimScope; newChatsLeft: number | null };
+  health: { band: HealthBand; pause: boolean; scope: ClaimScope; newChats: { left: number } | null };
   loadedAtMs: number;
 }
 

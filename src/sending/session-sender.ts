@@ -246,7 +246,7 @@ export class SessionSender {
       }
       // A new chat past the session's budget for the day: it and the rest go back, for sessions that may (or a later day).
       const newChat = recipient.chatSessionId !== this.sessionId;
-      if (newChat && context.health.newChatsLeft !== null && context.health.newChatsLeft <= 0) {
+      if (newChat && context.health.newChats !== null && context.health.newChats.left <= 0) {
         context.health.scope = 'chats';
         capped = true;
         break;
@@ -262,7 +262,7 @@ export class SessionSender {
         stop = result;
         break;
       }
-      if (newChat && result.outcome.status === 'sent' && context.health.newChatsLeft !== null) context.health.newChatsLeft -= 1;
+      if (newChat && result.outcome.status === 'sent' && context.health.newChats !== null) context.health.newChats.left -= 1;
       outcomes.push(result.outcome);
     }
 

@@ -84,6 +84,8 @@ export function createSessionControlService(deps: {
   clock: Clock;
   /** The health model's knobs (HEALTH_*), shown with a session's health. */
   healthModel?: HealthModel;
+  /** The operator's word on a session its health stopped (blast-control.ts `acknowledgeHealth`). */
+  acknowledgeHealth?: (session: SessionRef) => Promise<boolean>;
 }) {
   const { store, live, leases } = deps;
   const command = (message: SessionCommand): Promise<void> => sendSessionCommand(deps.redis, deps.prefix, message);
@@ -133,6 +135,15 @@ export function createSessionControlService(deps: {
     /** GET /api/sessions/:id/health. */
     async health(principal: Principal, id: string): Promise<SessionHealthView> {
       const config = await visible(principal, id);
+      return sessionHealthView(store, config, deps.healthModel ?? DEFAULT_HEALTH_MODEL, deps.clock.now());
+    },
+
+    /** POST /api/sessions/:id/health/acknowledge: the session its health stopped sends again, on every blast it serves. */
+    async acknowledgeHealth(principal: Principal, id: string): Promise<SessionHealthView> {
+      const config = await visible(principal, id);
+      const health = await store.health.get(config.uid);
+      if (health?.band !== 'stop') throw new Conflict('SESSION_NOT_STOPPED', `Session "${id}" is not stopped by its health (band: ${health?.band ?? 'healthy'}).`);
+      await deps.acknowledgeHealth?.(config);
       return sessionHealthView(store, config, deps.healthModel ?? DEFAULT_HEALTH_MODEL, deps.clock.now());
     },
 

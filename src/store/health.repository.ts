@@ -22,9 +22,14 @@ export interface StoredHealth {
   /** An operator resumed a blast of the session while it was stopped, at this score: stopped again only below it. */
   acknowledgedScore: number | null;
   acknowledgedAt: string | null;
+  /** The band last announced (event, webhook); null before the first. */
+  announcedBand: HealthBand | null;
   unhealthyDays: number;
   lastUnhealthyDay: string | null;
 }
+
+/** An assessment to store: the acknowledgement and the announcement are not the assessment's to write. */
+export type HealthAssessmentRecord = Omit<StoredHealth, 'acknowledgedScore' | 'acknowledgedAt' | 'announcedBand'>;
 
 export interface HealthRepository {
   /** Adds to the hourly counts (one statement per row; rows for the same key are summed first). */
@@ -33,9 +38,16 @@ export interface HealthRepository {
   counts(sessionUid: string, fromHour: number, graceHour: number): Promise<{ counts: HealthCounts; sentBeforeGrace: number }>;
   get(sessionUid: string): Promise<StoredHealth | null>;
   getMany(sessionUids: readonly string[]): Promise<Map<string, StoredHealth>>;
-  put(health: StoredHealth): Promise<void>;
+  /** Stores an assessment; the operator's acknowledgement and the announced band stay as they are. */
+  put(health: HealthAssessmentRecord): Promise<void>;
   /** The operator's word on a stopped session (a blast resumed): kept until its score drops below `score`. */
   acknowledge(sessionUid: string, score: number, at: string): Promise<boolean>;
+  /** Forgets the acknowledgement made at `at`, and only that one (a newer one, made meanwhile, stays). */
+  clearAcknowledgement(sessionUid: string, at: string): Promise<void>;
+  /** The band was announced. */
+  announced(sessionUid: string, band: HealthBand): Promise<void>;
+  /** A new link: its warm-up starts again (the days an earlier link spent unhealthy no longer count). */
+  restartWarmup(sessionUid: string): Promise<void>;
   /** Forgets counts older than `beforeHour` and the health of sessions that no longer exist. */
   prune(beforeHour: number): Promise<number>;
 }
@@ -51,6 +63,7 @@ export function createHealthRepository(db: Db): HealthRepository {
     assessed_at: string;
     acknowledged_score: number | null;
     acknowledged_at: string | null;
+    announced_band: string | null;
     unhealthy_days: number;
     last_unhealthy_day: string | null;
   }): StoredHealth => ({
@@ -63,6 +76,7 @@ export function createHealthRepository(db: Db): HealthRepository {
     assessedAt: row.assessed_at,
     acknowledgedScore: row.acknowledged_score,
     acknowledgedAt: row.acknowledged_at,
+    announcedBand: isHealthBand(row.announced_band) ? row.announced_band : null,
     unhealthyDays: row.unhealthy_days,
     lastUnhealthyDay: row.last_unhealthy_day,
   });
@@ -128,19 +142,32 @@ export function createHealthRepository(db: Db): HealthRepository {
         reasons: JSON.stringify(health.reasons),
         band_since: health.bandSince,
         assessed_at: health.assessedAt,
-        acknowledged_score: health.acknowledgedScore,
-        acknowledged_at: health.acknowledgedAt,
         unhealthy_days: health.unhealthyDays,
         last_unhealthy_day: health.lastUnhealthyDay,
       };
-      const { session_uid: _uid, acknowledged_score: _score, acknowledged_at: _at, ...changes } = row;
-      // The acknowledgement is the operator's (acknowledge): an assessment keeps it unless it clears it.
-      const ack = health.acknowledgedScore === null ? { acknowledged_score: null, acknowledged_at: null } : {};
+      const { session_uid: _uid, ...changes } = row;
       await db
         .insertInto('session_health')
-        .values(row)
-        .onConflict((conflict) => conflict.column('session_uid').doUpdateSet({ ...changes, ...ack }))
+        .values({ ...row, acknowledged_score: null, acknowledged_at: null, announced_band: null })
+        .onConflict((conflict) => conflict.column('session_uid').doUpdateSet(changes))
         .execute();
+    },
+
+    async clearAcknowledgement(sessionUid, at) {
+      await db
+        .updateTable('session_health')
+        .set({ acknowledged_score: null, acknowledged_at: null })
+        .where('session_uid', '=', sessionUid)
+        .where('acknowledged_at', '=', at)
+        .execute();
+    },
+
+    async announced(sessionUid, band) {
+      await db.updateTable('session_health').set({ announced_band: band }).where('session_uid', '=', sessionUid).execute();
+    },
+
+    async restartWarmup(sessionUid) {
+      await db.updateTable('session_health').set({ unhealthy_days: 0, last_unhealthy_day: null }).where('session_uid', '=', sessionUid).execute();
     },
 
     async acknowledge(sessionUid, score, at) {

@@ -62,6 +62,7 @@ export interface SessionHealthTable {
   assessed_at: string;
   acknowledged_score: number | null;
   acknowledged_at: string | null;
+  announced_band: string | null;
   unhealthy_days: Generated<number>;
   last_unhealthy_day: string | null;
 }

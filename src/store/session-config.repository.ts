@@ -27,7 +27,8 @@ export interface SessionConfigRepository {
   /** The sessions that should be connected, in id order. */
   listWanted(): Promise<SessionConfig[]>;
   /** Records when the number was first linked (kept while it stays linked), for warm-up. */
-  markLinked(id: string, at: string): Promise<void>;
+  /** Records when the account was linked, unless it is already; true when this is a new link. */
+  markLinked(id: string, at: string): Promise<boolean>;
   /** The link is gone (logged out): a new link starts warm-up again. */
   clearLinked(id: string): Promise<void>;
   linkedAt(id: string): Promise<string | null>;
@@ -45,7 +46,8 @@ export type DesiredState = 'connected' | 'disconnected';
 export function createSessionConfigRepository(db: Db): SessionConfigRepository {
   return {
     async markLinked(id, at) {
-      await db.updateTable('session_configs').set({ linked_at: at }).where('id', '=', id).where('linked_at', 'is', null).execute();
+      const result = await db.updateTable('session_configs').set({ linked_at: at }).where('id', '=', id).where('linked_at', 'is', null).executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
     },
 
     async clearLinked(id) {

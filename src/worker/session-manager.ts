@@ -350,7 +350,8 @@ export class SessionManager {
         owned.linkUp = event.status === 'connected';
         this.#emit(owned.config, event);
         if (event.status === 'connected') {
-          await this.deps.store.sessions.markLinked(sessionId, this.deps.clock.now().toISOString());
+          // A new link (the first, or one after a logout) starts its warm-up again (account health).
+          if (await this.deps.store.sessions.markLinked(sessionId, this.deps.clock.now().toISOString())) await this.deps.store.health.restartWarmup(owned.config.uid);
           // A restriction stored on the session (heard by this worker or another, before a restart) still holds.
           if (await this.#stillRestricted(owned)) return;
         }

@@ -212,7 +212,7 @@ export async function startWorker(runtime: Runtime, lifecycle: Lifecycle): Promi
       attributionHours: runtime.config.replies.attributionHours,
       announcer: createReplyAnnouncer({ store: runtime.store, events: runtime.events, log: runtime.logger.child({ component: 'replies' }) }),
     },
-    health: { model: runtime.config.health, events: runtime.events, metrics: runtime.metrics },
+    health: { model: runtime.config.health, events: runtime.events, metrics: runtime.metrics, live: runtime.live },
   });
   registerHealthGauges(runtime.metrics, runtime.store, sessions);
   // Blasts no session may send any more are failed before anything sends (then now and again).

@@ -47,7 +47,7 @@ describe('POST /api/blasts/estimate', () => {
     const stored = async (id: string, band: 'watch' | 'at_risk', score: number) => {
       const uid = (await store.sessions.get(id))?.uid ?? '';
       const at = new Date().toISOString();
-      await store.health.put({ sessionUid: uid, sessionId: id, score, band, reasons: [], bandSince: at, assessedAt: at, acknowledgedScore: null, acknowledgedAt: null, unhealthyDays: 1, lastUnhealthyDay: null });
+      await store.health.put({ sessionUid: uid, sessionId: id, score, band, reasons: [], bandSince: at, assessedAt: at, unhealthyDays: 1, lastUnhealthyDay: null });
     };
     await stored('clinic-a', 'watch', 70);
     await stored('clinic-b', 'at_risk', 50);

@@ -101,6 +101,7 @@ describe('HTTP behaviour', () => {
         'post /api/sessions/config',
         'post /api/sessions/{id}/connect',
         'post /api/sessions/{id}/disconnect',
+        'post /api/sessions/{id}/health/acknowledge',
         'post /api/sessions/{id}/logout',
         'post /api/sessions/{id}/sandbox/inbound',
         'post /api/sessions/{id}/sandbox/scan',

@@ -49,6 +49,7 @@ describe('route sweep', () => {
     const hidden: [Method, string, unknown?][] = [
       ['GET', '/api/sessions/sales-a'],
       ['GET', '/api/sessions/sales-a/health'],
+      ['POST', '/api/sessions/sales-a/health/acknowledge'],
       ['PATCH', '/api/sessions/sales-a', { friendlyName: 'mine' }],
       ['DELETE', '/api/sessions/sales-a'],
       ['POST', '/api/sessions/sales-a/connect'],

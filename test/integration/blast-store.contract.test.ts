@@ -225,8 +225,8 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
       await runningBlast('b1', 5);
       const first = await store.blasts.claim('b1', 'list-1', 's1', 1, 2, AT);
       expect(first).toEqual([
-        { seq: 1, phone: phoneOf(1), attempts: 0, vars: { name: 'Person 1' } },
-        { seq: 2, phone: phoneOf(2), attempts: 0, vars: { name: 'Person 2' } },
+        { seq: 1, phone: phoneOf(1), attempts: 0, vars: { name: 'Person 1' }, chatSessionId: null },
+        { seq: 2, phone: phoneOf(2), attempts: 0, vars: { name: 'Person 2' }, chatSessionId: null },
       ]);
       expect(seqs(await store.blasts.claim('b1', 'list-1', 's2', 2, 2, AT))).toEqual([3, 4]);
       expect(seqs(await store.blasts.claim('b1', 'list-1', 's1', 1, 10, AT))).toEqual([5]);
@@ -284,8 +284,8 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
 
       const orphans = await store.blasts.reclaim('b1', 's1', 3, LATER);
       expect(orphans).toEqual([
-        { seq: 1, phone: phoneOf(1), attempts: 0, vars: { name: 'Person 1' } },
-        { seq: 2, phone: phoneOf(2), attempts: 0, vars: { name: 'Person 2' } },
+        { seq: 1, phone: phoneOf(1), attempts: 0, vars: { name: 'Person 1' }, chatSessionId: null },
+        { seq: 2, phone: phoneOf(2), attempts: 0, vars: { name: 'Person 2' }, chatSessionId: null },
       ]);
       expect(await store.blasts.reclaim('b1', 's1', 3, LATER)).toEqual([]);
       expect(await store.blasts.reclaim('missing', 's1', 4, LATER)).toEqual([]);
@@ -647,11 +647,11 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
     });
 
     it('marks each person who wrote to one of the blast\'s sessions with the last one; claims prefer them, or take only them', async () => {
-      // seq 2 wrote to s1, seq 3 to s2 then s1 (s1 last), seq 4 to s3 (another unit's session: not counted).
+      // seq 2 wrote to s1, seq 3 to s2 then s1 (s1 last), seq 4 to s1 while it was in another unit (not this blast's chat).
       await store.replies.record(reply('s1', phoneOf(2), 'R1', AT), 72, AT);
       await store.replies.record(reply('s2', phoneOf(3), 'R2', AT), 72, AT);
       await store.replies.record(reply('s1', phoneOf(3), 'R3', LATER), 72, LATER);
-      await store.replies.record({ ...reply('s3', phoneOf(4), 'R4', AT), businessUnit: 'Sales' }, 72, AT);
+      await store.replies.record({ ...reply('s1', phoneOf(4), 'R4', AT), businessUnit: 'Sales' }, 72, AT);
       await store.replies.record(reply('s2', phoneOf(5), 'R5', AT), 72, AT);
       await runningBlast('b-health', 6, { sessions: refs('s1', 's2') });
       expect(await store.blasts.markChats('b-health', 'Marketing', refs('s1', 's2'))).toBe(3);
@@ -671,8 +671,8 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
         [2, 's1'],
         [3, 's1'],
       ]);
-      // A blast whose sessions never heard from anyone marks nothing.
-      expect(await store.blasts.markChats('b-health', 'Marketing', refs('s3'))).toBe(0);
+      // Another unit's replies are not this blast's chats.
+      expect(preferred.find((row) => row.seq === 4)?.chatSessionId).toBeNull();
     });
 
     it('sums hourly counts over a window, keeps the last assessment and the operator\'s acknowledgement, and forgets what is old', async () => {
@@ -690,16 +690,24 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
       expect(window.sentBeforeGrace).toBe(15);
       expect((await store.health.counts(uid, 101, 103)).counts.sent).toBe(10);
 
-      const assessed = { sessionUid: uid, sessionId: 's1', score: 30, band: 'stop' as const, reasons: [{ code: 'OPT_OUT_RATE', points: 40, figure: 0.06, detail: 'x' }], bandSince: AT, assessedAt: AT, acknowledgedScore: null, acknowledgedAt: null, unhealthyDays: 2, lastUnhealthyDay: '2026-03-01' };
+      const assessed = { sessionUid: uid, sessionId: 's1', score: 30, band: 'stop' as const, reasons: [{ code: 'OPT_OUT_RATE', points: 40, figure: 0.06, detail: 'x' }], bandSince: AT, assessedAt: AT, unhealthyDays: 2, lastUnhealthyDay: '2026-03-01' };
       await store.health.put(assessed);
+      expect(await store.health.get(uid)).toMatchObject({ acknowledgedScore: null, announcedBand: null });
       expect(await store.health.acknowledge(uid, 30, LATER)).toBe(true);
-      // A later assessment keeps the operator's word unless it clears it.
-      await store.health.put({ ...assessed, score: 32, acknowledgedScore: 30, acknowledgedAt: LATER, assessedAt: LATER });
-      expect(await store.health.get(uid)).toMatchObject({ score: 32, band: 'stop', acknowledgedScore: 30, acknowledgedAt: LATER, unhealthyDays: 2, reasons: [{ code: 'OPT_OUT_RATE' }] });
-      await store.health.put({ ...assessed, band: 'at_risk', score: 45 });
-      expect(await store.health.get(uid)).toMatchObject({ band: 'at_risk', acknowledgedScore: null });
+      // A later assessment never writes over the operator's word, nor over the announced band.
+      await store.health.announced(uid, 'stop');
+      await store.health.put({ ...assessed, score: 32, assessedAt: LATER });
+      expect(await store.health.get(uid)).toMatchObject({ score: 32, band: 'stop', acknowledgedScore: 30, acknowledgedAt: LATER, announcedBand: 'stop', unhealthyDays: 2, reasons: [{ code: 'OPT_OUT_RATE' }] });
+      // Clearing an acknowledgement read earlier leaves a newer one alone.
+      await store.health.clearAcknowledgement(uid, AT);
+      expect((await store.health.get(uid))?.acknowledgedScore).toBe(30);
+      await store.health.clearAcknowledgement(uid, LATER);
+      expect(await store.health.get(uid)).toMatchObject({ acknowledgedScore: null, acknowledgedAt: null });
       expect([...(await store.health.getMany([uid, 'uid-none'])).keys()]).toEqual([uid]);
       expect(await store.health.acknowledge('uid-none', 10, LATER)).toBe(false);
+      // A new link starts its warm-up again.
+      await store.health.restartWarmup(uid);
+      expect(await store.health.get(uid)).toMatchObject({ unhealthyDays: 0, lastUnhealthyDay: null });
 
       // Old hours go; so does the health of a session that is gone.
       await store.health.put({ ...assessed, sessionUid: 'uid-deleted', sessionId: 'gone' });

@@ -54,7 +54,7 @@ class Host implements SenderHost {
   async context(blastId: string): Promise<SendContext | undefined> {
     const blast = await this.deps.store.blasts.get(blastId);
     if (!blast) return undefined;
-    const health = { band: 'healthy' as const, pause: false, scope: 'prefer' as const, newChatsLeft: null };
+    const health = { band: 'healthy' as const, pause: false, scope: 'prefer' as const, newChats: null };
     return { blast, compiled: compileTemplate(blast.message), maxLength: messageLimit(false).limit, policy: PACING, dailyCap: PACING.dailyCap, cappedUntilMs: undefined, health, loadedAtMs: 0 };
   }
 

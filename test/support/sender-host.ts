@@ -41,7 +41,7 @@ export function storeSenderHost(
       const blast = await store.blasts.get(blastId);
       if (!blast) return undefined;
       const loadedAtMs = clock.now().getTime();
-      const health = { band: 'healthy' as const, pause: false, scope: 'prefer' as const, newChatsLeft: null };
+      const health = { band: 'healthy' as const, pause: false, scope: 'prefer' as const, newChats: null };
       return { blast, compiled: compileTemplate(blast.message), maxLength: messageLimit(withMedia).limit, policy, dailyCap: 1_000, cappedUntilMs: undefined, health, loadedAtMs };
     },
     touched: () => undefined,

@@ -81,6 +81,23 @@ export function sessionsRoutes(sessions: SessionConfigService, control: SessionC
       async (request) => control.health(request.principal, request.params.id),
     );
 
+    app.post(
+      '/sessions/:id/health/acknowledge',
+      {
+        schema: {
+          tags,
+          summary: 'The operator\'s word on a session its health stopped: it sends again, at the at-risk pace, on every blast it serves',
+          description:
+            'As resuming a blast of it does: acknowledged at its score now, the session is stopped again only if its score drops below ' +
+            'that (or once healthy, the next time it reaches stop). Its health pause goes from every blast it serves; a blast paused ' +
+            'with SESSION_HEALTH runs again. 409 SESSION_NOT_STOPPED when its band is not stop.',
+          params: IdParams,
+          response: { 200: SessionHealthResponse, ...errorResponses(400, 401, 404, 409) },
+        },
+      },
+      async (request) => control.acknowledgeHealth(request.principal, request.params.id),
+    );
+
     app.patch(
       '/sessions/:id',
       {

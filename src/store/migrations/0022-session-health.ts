@@ -36,15 +36,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     /** An operator resumed a blast of the stopped session at this score: stopped again only below it. */
     .addColumn('acknowledged_score', 'integer')
     .addColumn('acknowledged_at', 'varchar(32)')
+    /** The band last announced (event, webhook): a band stored but not yet announced is announced at the next assessment. */
+    .addColumn('announced_band', 'varchar(16)')
     .addColumn('unhealthy_days', 'integer', (col) => col.notNull().defaultTo(0))
     /** The last UTC day (YYYY-MM-DD) counted in unhealthy_days. */
     .addColumn('last_unhealthy_day', 'varchar(10)')
     .execute();
 
   await db.schema.alterTable('blast_recipients').addColumn('chat_session_id', 'varchar(64)').execute();
+  // A session held to existing chats finds its rows (or that there are none) without reading every pending row.
+  await db.schema.createIndex('blast_recipients_chat').on('blast_recipients').columns(['blast_id', 'chat_session_id', 'status', 'seq']).execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropIndex('blast_recipients_chat').execute();
   await db.schema.alterTable('blast_recipients').dropColumn('chat_session_id').execute();
   await db.schema.dropTable('session_health').execute();
   await db.schema.dropTable('session_health_counts').execute();
