@@ -112,10 +112,12 @@ export function createBlastControl(deps: {
    * until its score drops below that (core/health.ts); its health pause goes from every blast it serves, and
    * a blast paused for want of a session that may send runs again. Returns whether it was stopped.
    */
-  async function acknowledgeHealth(ref: SessionRef): Promise<boolean> {
+  async function acknowledgeHealth(ref: SessionRef, resuming?: string): Promise<boolean> {
     const health = await store.health.get(ref.uid);
     const stopped = health?.band === 'stop' && (await store.health.acknowledge(ref.uid, health.score, now()));
     for (const blastId of await store.blasts.liveBlastsOf(ref)) {
+      // The blast being resumed is the operator's own to move.
+      if (blastId === resuming) continue;
       const blast = await store.blasts.get(blastId);
       if (blast?.sessions.find((entry) => entry.sessionId === ref.id)?.pausedReason !== HEALTH_STOP_PAUSE) continue;
       await store.blasts.pauseSession(blastId, ref.id, null);
@@ -178,7 +180,7 @@ export function createBlastControl(deps: {
       // The operator's word on sessions their health stopped, written before their pauses go: an assessment
       // landing in between finds it, rather than stopping them again.
       for (const session of before.sessions) {
-        if (session.sessionUid !== null) await acknowledgeHealth({ id: session.sessionId, uid: session.sessionUid });
+        if (session.sessionUid !== null) await acknowledgeHealth({ id: session.sessionId, uid: session.sessionUid }, blastId);
       }
       await store.blasts.resumeSessions(blastId);
       const change: StatusChange = { pause: null, ...(before.startedAt === null ? { startedAt: now() } : {}) };
@@ -195,7 +197,7 @@ export function createBlastControl(deps: {
       return true;
     },
 
-    acknowledgeHealth,
+    acknowledgeHealth: (ref: SessionRef): Promise<boolean> => acknowledgeHealth(ref),
 
     /**
      * Reconsiders a pause the product made by itself (SESSION_RESTRICTED, NEW_CHAT_CAP) now that a
