@@ -259,3 +259,35 @@ describe('xlsxReport', () => {
     expect(error).toBe(failure);
   });
 });
+
+describe('moments in a time zone', () => {
+  // 10:00 UTC on the day before Paris moves to summer time, and 10:00 UTC on the day after.
+  const winter = new Date('2026-03-28T10:00:00.000Z');
+  const summer = new Date('2026-03-30T10:00:00.000Z');
+
+  it('writes CSV times as ISO 8601 with the zone\'s offset of that day, and UTC exactly as before', async () => {
+    const rows = [[winter, summer], [null, new Date('2026-03-01T23:30:15.250Z')]];
+    const paris = (await bytesOf(csvReport({ header: ['a', 'b'], rows: rowsOf(rows), timeZone: 'Europe/Paris' }))).toString('utf8');
+    expect(paris.split('\r\n').slice(1, 3)).toEqual(['2026-03-28T11:00:00.000+01:00,2026-03-30T12:00:00.000+02:00', ',2026-03-02T00:30:15.250+01:00']);
+    const utc = (await bytesOf(csvReport({ header: ['a', 'b'], rows: rowsOf(rows) }))).toString('utf8');
+    expect(utc.split('\r\n')[1]).toBe('2026-03-28T10:00:00.000Z,2026-03-30T10:00:00.000Z');
+    const newfoundland = (await bytesOf(csvReport({ header: ['a'], rows: rowsOf([[winter]]), timeZone: 'America/St_Johns' }))).toString('utf8');
+    expect(newfoundland.split('\r\n')[1]).toBe('2026-03-28T07:30:00.000-02:30');
+  });
+
+  it('writes XLSX times as date-time cells of the local time, which Excel, SheetJS and the importer show as such', async () => {
+    const file = await writeXlsx('moments.xlsx', { header: ['sent_at (Europe/Paris)', 'read_at (Europe/Paris)'], rows: rowsOf([[winter, summer], [null, 'not a time']]), timeZone: 'Europe/Paris' });
+    const sheet = XLSX.read(fs.readFileSync(file), { cellNF: true }).Sheets.Sheet1!;
+    expect(sheet.A2).toMatchObject({ t: 'n', z: 'yyyy-mm-dd hh:mm:ss' });
+    expect(XLSX.SSF.format('yyyy-mm-dd hh:mm:ss', (sheet.A2 as XLSX.CellObject).v as number)).toBe('2026-03-28 11:00:00');
+    expect(XLSX.SSF.format('yyyy-mm-dd hh:mm:ss', (sheet.B2 as XLSX.CellObject).v as number)).toBe('2026-03-30 12:00:00');
+    expect(sheet.A3).toBeUndefined();
+    const asDates = XLSX.read(fs.readFileSync(file), { cellDates: true }).Sheets.Sheet1!;
+    expect(asDates.A2).toMatchObject({ t: 'd' });
+
+    const read: string[][] = [];
+    for await (const row of readXlsxRows(file)) read.push(row.cells);
+    // The importer reads a date-time cell back as ISO 8601 local time.
+    expect(read).toEqual([['sent_at (Europe/Paris)', 'read_at (Europe/Paris)'], ['2026-03-28T11:00:00', '2026-03-30T12:00:00'], ['', 'not a time']]);
+  });
+});
