@@ -496,7 +496,7 @@ export function createBlastService(deps: {
   };
 }
 
-// eslint-disable-next-line @typescript-eslint/require-await -- an empty source of the same kind as the store's
+/** An empty source of the same kind as the store's. */
 async function* noRejects(): AsyncGenerator<ListReject> {}
 
 function notNow(blast: Blast, verb: string, from: BlastStatus[]): Conflict {
