@@ -47,7 +47,7 @@ describe('blast reports (sandbox)', () => {
     expect(list.counts).toEqual({ rows: 7, valid: 3, duplicates: 1, invalid: 2, blank: 1 });
 
     const download = async (file: string) => fetch(`${url}/api/blasts/${blastId}/${file}`, { headers: { authorization: `Bearer ${ADMIN}` } });
-    const csvOf = async (query: string) => parse((await (await download(`report.csv${query}`)).text()).replace(/^\uFEFF/, '')) as string[][];
+    const csvOf = async (query: string) => parse((await (await download(`report.csv${query}`)).text()).replace(/^\uFEFF/, ''));
 
     // CSV, UTC by default: every row of the sheet but the blank one, in sheet order.
     const [header, ...rows] = await csvOf('');

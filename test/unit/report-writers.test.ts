@@ -7,9 +7,9 @@ import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promi
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import XLSX from 'xlsx';
 import { readXlsxRows } from '../../src/import/xlsx-reader.js';
-import { csvReport, escapeFormula, xlsxReport, type ReportSheet } from '../../src/reports/report-writers.js';
+import { csvReport, escapeFormula, xlsxReport, type ReportCell, type ReportSheet } from '../../src/reports/report-writers.js';
 
-type Cell = string | number | null;
+type Cell = ReportCell;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wab-reports-'));
 afterAll(() => {
@@ -144,13 +144,13 @@ const EMOJI = 'Promo 🎉🔥 👩🏽‍💻';
 const LONG_TEXT = 'ا'.repeat(250) + '😀'.repeat(125);
 const ODD_TEXTS = ['=HYPERLINK("x")', '<b>&amp;</b> "q" \'s', 'line one\r\nline two', '  padded\t', '_x0041_ stays', '@mention', '+628', '-dash'];
 
-function sampleRow(i: number): Cell[] {
+function sampleRow(i: number): (string | number | null)[] {
   const text = i % 2 === 0 ? ARABIC : EMOJI;
   return [6281234500000 + i, text, i % 100 === 0 ? LONG_TEXT : ODD_TEXTS[i % ODD_TEXTS.length]!, null, i % 3 === 0 ? -i / 4 : null];
 }
 
 /** What the project's reader gives back: escaped formulas, '' for a null between cells, trailing empties dropped. */
-function expectedCells(row: readonly Cell[]): string[] {
+function expectedCells(row: readonly (string | number | null)[]): string[] {
   const cells = row.map((value) => (value === null ? '' : typeof value === 'number' ? String(value) : /^[=+\-@]/.test(value) && !/^[+-]\d+$/.test(value) ? `'${value}` : value));
   while (cells.at(-1) === '') cells.pop();
   return cells;
