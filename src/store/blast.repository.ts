@@ -776,7 +776,7 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
       if (replied !== undefined) query = query.where('replied_at', replied ? 'is not' : 'is', null);
       const rows = await query.selectAll().orderBy('seq').limit(limit).offset(offset).execute();
       const total = await query.select((eb) => eb.fn.countAll<string | number>().as('total')).executeTakeFirstOrThrow();
-      const sheet = await sheetRowsOf(db, id, rows.map((row) => row.seq));
+      const sheet = rows.length === 0 ? new Map<number, SheetRow>() : await sheetRowsOf(db, await listShapeOf(db, id), rows.map((row) => row.seq));
       return { items: rows.map((row) => recipientFromRow(row, sheet.get(row.seq))), total: Number(total.total) };
     },
 
@@ -786,18 +786,15 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
       for (;;) {
         const rows = await db
           .selectFrom('blast_recipients')
-          .leftJoin('list_recipients', (join) => join.onRef('list_recipients.seq', '=', 'blast_recipients.seq').on('list_recipients.list_key', '=', list?.key ?? -1))
-          .selectAll('blast_recipients')
-          .select(['list_recipients.row_number as row_number', 'list_recipients.vars as vars'])
-          .where('blast_recipients.blast_id', '=', id)
-          .where('blast_recipients.seq', '>', after)
-          .orderBy('blast_recipients.seq')
+          .selectAll()
+          .where('blast_id', '=', id)
+          .where('seq', '>', after)
+          .orderBy('seq')
           .limit(pageSize)
           .execute();
-        for (const row of rows) {
-          const sheet = row.row_number === null ? undefined : { rowNumber: row.row_number, vars: decodeVars(row.vars ?? '{}', list?.columns ?? []) };
-          yield recipientFromRow(row, sheet);
-        }
+        // Looked up by key, not joined: a join's plan on tables not yet analysed (a list just imported) read the whole list per page.
+        const sheet = await sheetRowsOf(db, list, rows.map((row) => row.seq));
+        for (const row of rows) yield recipientFromRow(row, sheet.get(row.seq));
         const last = rows[rows.length - 1];
         if (last === undefined || rows.length < pageSize) return;
         after = last.seq;
@@ -860,7 +857,7 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
 }
 
 /** The list a blast sends to: its number and columns (undefined when the list is gone). */
-async function listShapeOf(db: Db, blastId: string): Promise<{ key: number; columns: ListColumn[] } | undefined> {
+async function listShapeOf(db: Db, blastId: string): Promise<ListShape | undefined> {
   const row = await db
     .selectFrom('blasts')
     .innerJoin('lists', 'lists.id', 'blasts.list_id')
@@ -870,11 +867,9 @@ async function listShapeOf(db: Db, blastId: string): Promise<{ key: number; colu
   return row && { key: row.key, columns: columnsOf(row.columns) };
 }
 
-/** The sheet row and list columns of the blast's recipients with these seqs. */
-async function sheetRowsOf(db: Db, blastId: string, seqs: number[]): Promise<Map<number, SheetRow>> {
-  if (seqs.length === 0) return new Map();
-  const list = await listShapeOf(db, blastId);
-  if (!list) return new Map();
+/** The sheet row and list columns of the list's recipients with these seqs. */
+async function sheetRowsOf(db: Db, list: ListShape | undefined, seqs: number[]): Promise<Map<number, SheetRow>> {
+  if (seqs.length === 0 || !list) return new Map();
   const rows = await db
     .selectFrom('list_recipients')
     .select(['seq', 'row_number', 'vars'])
@@ -882,6 +877,11 @@ async function sheetRowsOf(db: Db, blastId: string, seqs: number[]): Promise<Map
     .where('seq', 'in', seqs)
     .execute();
   return new Map(rows.map((row) => [row.seq, { rowNumber: row.row_number, vars: decodeVars(row.vars, list.columns) }]));
+}
+
+interface ListShape {
+  key: number;
+  columns: ListColumn[];
 }
 
 interface SheetRow {
