@@ -120,11 +120,15 @@ function rowXml(rowNumber: number, cells: readonly ReportCell[], timeZone: strin
 const UNIX_EPOCH_SERIAL = 25_569;
 const DAY_MS = 86_400_000;
 
-/** The moment as Excel's day number of its local time in the zone; undefined for an invalid date. */
+/**
+ * The moment as Excel's day number of its local time in the zone, to the second (Excel rounds what
+ * `hh:mm:ss` shows: 10:00:00.6 would read 10:00:01); undefined for an invalid date.
+ */
 function excelSerial(moment: Date, timeZone: string): number | undefined {
   const ms = moment.getTime();
   if (!Number.isFinite(ms)) return undefined;
-  return (ms + utcOffsetMs(timeZone, ms)) / DAY_MS + UNIX_EPOCH_SERIAL;
+  const second = Math.floor(ms / 1000) * 1000;
+  return (second + utcOffsetMs(timeZone, second)) / DAY_MS + UNIX_EPOCH_SERIAL;
 }
 
 /** ISO 8601 in the zone: `2026-03-01T09:30:00.000+01:00`; in UTC exactly as Date#toISOString (`…Z`). */

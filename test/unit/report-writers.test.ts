@@ -276,7 +276,9 @@ describe('moments in a time zone', () => {
   });
 
   it('writes XLSX times as date-time cells of the local time, which Excel, SheetJS and the importer show as such', async () => {
-    const file = await writeXlsx('moments.xlsx', { header: ['sent_at (Europe/Paris)', 'read_at (Europe/Paris)'], rows: rowsOf([[winter, summer], [null, 'not a time']]), timeZone: 'Europe/Paris' });
+    // The second a time fell in, as the CSV's text shows it: not rounded up by its milliseconds.
+    const late = new Date(summer.getTime() + 999);
+    const file = await writeXlsx('moments.xlsx', { header: ['sent_at (Europe/Paris)', 'read_at (Europe/Paris)'], rows: rowsOf([[winter, late], [null, 'not a time']]), timeZone: 'Europe/Paris' });
     const sheet = XLSX.read(fs.readFileSync(file), { cellNF: true }).Sheets.Sheet1!;
     // A number with a date-time format, shown (`w`) as the local time of each day's offset.
     expect(sheet.A2).toMatchObject({ t: 'n', z: 'yyyy-mm-dd hh:mm:ss', w: '2026-03-28 11:00:00' });
