@@ -113,5 +113,12 @@ describe('blast reports (sandbox)', () => {
     ]);
     const rejects = await call<{ items: { rowNumber: number; vars: Record<string, string> }[] }>('GET', `/api/lists/${blast.listId}/rejects`);
     expect(rejects.json.items.map((item) => [item.rowNumber, item.vars.name])).toEqual([[3, 'Budi'], [5, 'Dewi'], [7, 'Eko']]);
+
+    // A follow-up sends to part of its parent's list: its report has its own recipients, no rejected rows of the parent's sheet.
+    const followUp = await call<{ blastId: string }>('POST', '/api/blasts', { sessionId: 'reports-a', message: 'Thanks {name}', followUpOf: blastId, segment: 'delivered' });
+    expect(followUp.status).toBe(202);
+    await events.waitFor(blastEvent('blast:completed', followUp.json.blastId), 'the follow-up completed', 60_000);
+    const followUpReport = parse((await (await fetch(`${url}/api/blasts/${followUp.json.blastId}/report.csv`, { headers: { authorization: `Bearer ${ADMIN}` } })).text()).replace(/^\uFEFF/, ''));
+    expect(followUpReport.map((row) => row.slice(0, 3))).toEqual([['row', 'phone', 'Name'], ['2', '+6281200000001', 'Ani'], ['4', '+6281200000002', 'Citra'], ['8', '+6281200000003', 'Fajar']]);
   });
 });
