@@ -10,15 +10,17 @@ import { sniffMedia } from '../core/media-type.js';
 import { pacingProblems, tightenPacing, defaultPacing, type PacingPolicy } from '../core/pacing.js';
 import { assertMessageFits, longestValues } from '../core/message-length.js';
 import { checksNumbersByDefault } from '../core/number-check.js';
+import type { ListReject } from '../core/recipient-list.js';
 import type { SessionRef } from '../core/session-config.js';
+import { canonicalTimeZone } from '../core/time-zone.js';
 import { assertKnownVariables, compileTemplate } from '../core/template.js';
 import { AppError, Conflict, NotFound, SessionNotFound, ValidationFailed, type ErrorStatus } from '../errors/app-error.js';
 import type { Clock } from '../infra/clock.js';
 import type { ListService } from '../lists/list.service.js';
 import { enqueue, type Queues } from '../queue/queues.js';
+import { reportHeader, reportRows } from '../reports/blast-report.js';
 import { csvReport, xlsxReport } from '../reports/report-writers.js';
 import { BlobTooLarge, type StagedBlob } from '../store/blob.repository.js';
-import type { RecipientRow } from '../store/blast.repository.js';
 import type { Store } from '../store/store.js';
 import type { BlastControl } from './blast-control.js';
 import { BUILT_IN_VARIABLES } from './prepare-blast.js';
@@ -105,26 +107,6 @@ export interface BlastTimeline {
   to: string;
   /** One per bucket from `from` to `to`, empty ones included; none before the blast started. */
   points: TimelinePoint[];
-}
-
-const REPORT_HEADER = ['row', 'phone', 'status', 'reason', 'detail', 'session', 'message_id', 'attempts', 'sent_at', 'delivered_at', 'read_at', 'replied_at', 'reply_text'];
-
-function reportRow(row: RecipientRow): (string | number | null)[] {
-  return [
-    row.rowNumber,
-    row.phone,
-    row.status,
-    row.reason,
-    row.detail,
-    row.sessionId,
-    row.messageId,
-    row.attempts,
-    row.sentAt,
-    row.deliveredAt,
-    row.readAt,
-    row.repliedAt,
-    row.replyText,
-  ];
 }
 
 /**
@@ -487,23 +469,35 @@ export function createBlastService(deps: {
       return value;
     },
 
-    /** The per-recipient outcomes as a file, streamed page by page from the database. */
-    async report(principal: Principal, id: string, format: 'csv' | 'xlsx'): Promise<{ stream: Readable; fileName: string; contentType: string }> {
+    /**
+     * The per-recipient outcomes as a file, streamed page by page from the database: one line per
+     * row of the uploaded sheet (its rejects too, but for a follow-up, which sent to part of its
+     * parent's list), with the list's own columns, times in `timeZone` (IANA, default UTC).
+     */
+    async report(principal: Principal, id: string, format: 'csv' | 'xlsx', zone = 'UTC'): Promise<{ stream: Readable; fileName: string; contentType: string }> {
+      const timeZone = canonicalTimeZone(zone);
+      if (timeZone === undefined) {
+        throw new BlastRefused('INVALID_TIME_ZONE', `timeZone "${zone.slice(0, 64)}" is not an IANA time zone (such as Europe/Paris or Asia/Jakarta).`, 400);
+      }
       const blast = await visible(principal, id);
-      const rows = (async function* () {
-        for await (const row of store.blasts.allRecipients(id)) yield reportRow(row);
-      })();
+      const list = await store.lists.get(blast.listId);
+      const columns = list?.columns ?? [];
+      const rejects = list === undefined || blast.followUp !== null ? noRejects() : store.lists.allRejects(list.id);
+      const sheet = { header: reportHeader(columns, timeZone), rows: reportRows(store.blasts.allRecipients(id), rejects, columns), timeZone };
       const base = `blast-${blast.id.slice(0, 8)}-report`;
       return format === 'csv'
-        ? { stream: csvReport({ header: REPORT_HEADER, rows }), fileName: `${base}.csv`, contentType: 'text/csv; charset=utf-8' }
+        ? { stream: csvReport(sheet), fileName: `${base}.csv`, contentType: 'text/csv; charset=utf-8' }
         : {
-            stream: xlsxReport({ header: REPORT_HEADER, rows, sheetName: 'Recipients' }),
+            stream: xlsxReport({ ...sheet, sheetName: 'Recipients' }),
             fileName: `${base}.xlsx`,
             contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
           };
     },
   };
 }
+
+/** An empty source of the same kind as the store's. */
+async function* noRejects(): AsyncGenerator<ListReject> {}
 
 function notNow(blast: Blast, verb: string, from: BlastStatus[]): Conflict {
   return new Conflict('BLAST_STATE_CONFLICT', `The blast is ${blast.status}; only a blast that is ${from.join(' or ')} can be ${verb}.`, { status: blast.status });

@@ -55,6 +55,13 @@ export interface ListReject {
   rawValue: string;
   reason: RejectReason;
   duplicateOfRow: number | null;
+  /** The row's other cells by column key, as a recipient's (empty for rows rejected before they were kept). */
+  vars: Record<string, string>;
+}
+
+/** A reject as an import stores it: its other cells in the order of the list's columns, as NewRecipient.values. */
+export interface NewReject extends Omit<ListReject, 'vars'> {
+  values: string[];
 }
 
 export interface ListRecipient {

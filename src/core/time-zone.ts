@@ -89,3 +89,9 @@ export function offsetChangeBetween(timeZone: string, from: number, to: number, 
   }
   return after * 1000;
 }
+
+/** The zone's name as Intl spells it (`europe/paris` → `Europe/Paris`), or undefined for an unknown zone. */
+export function canonicalTimeZone(timeZone: string): string | undefined {
+  if (!isValidTimeZone(timeZone)) return undefined;
+  return formatter(timeZone).resolvedOptions().timeZone;
+}

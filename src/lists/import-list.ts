@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
-import type { ListColumn, ListCounts, ListReject, NewRecipient, RecipientList } from '../core/recipient-list.js';
+import type { ListColumn, ListCounts, NewReject, NewRecipient, RecipientList } from '../core/recipient-list.js';
 import type { Clock } from '../infra/clock.js';
 import { ensurePrivateDir } from '../infra/private-files.js';
 import type { BlobRepository } from '../store/blob.repository.js';
@@ -111,7 +111,7 @@ export async function importList(
         const phone = tools.normalizePhone(raw, list.defaultCountry);
         if (!phone.ok) {
           counts.invalid += 1;
-          batch.rejects.push({ rowNumber: row.rowNumber, rawValue: clip(raw), reason: phone.reason, duplicateOfRow: null });
+          batch.rejects.push({ rowNumber: row.rowNumber, rawValue: clip(raw), reason: phone.reason, duplicateOfRow: null, values: valuesOf(header.variables, cells) });
         } else {
           // A copy within this batch is caught here; one of a number stored by an earlier batch, by
           // the database's unique index when the batch is stored (flush).
@@ -124,7 +124,7 @@ export async function importList(
             batch.recipients.push({ seq: ++seq, rowNumber: row.rowNumber, phone: phone.e164, values });
           } else {
             counts.duplicates += 1;
-            batch.rejects.push({ rowNumber: row.rowNumber, rawValue: clip(raw), reason: 'DUPLICATE', duplicateOfRow: earlier });
+            batch.rejects.push({ rowNumber: row.rowNumber, rawValue: clip(raw), reason: 'DUPLICATE', duplicateOfRow: earlier, values: valuesOf(header.variables, cells) });
           }
         }
       }
@@ -164,7 +164,7 @@ export async function importList(
 class Batch {
   /** Recipients to store, each number once: a later copy in the batch is a reject already. */
   recipients: NewRecipient[] = [];
-  rejects: ListReject[] = [];
+  rejects: NewReject[] = [];
   /** The row of each number of `recipients`. */
   firstRows = new Map<string, number>();
   /** The cell as written, for a reject found only when the batch meets the database (a number an earlier batch stored). */
@@ -183,7 +183,13 @@ async function flush(listId: string, batch: Batch, counts: ListCounts, store: Im
       const kept = skipped.get(recipient.phone);
       if (kept === undefined) continue;
       keptFor.set(recipient.rowNumber, kept);
-      batch.rejects.push({ rowNumber: recipient.rowNumber, rawValue: batch.raw.get(recipient.rowNumber) ?? recipient.phone, reason: 'DUPLICATE', duplicateOfRow: kept });
+      batch.rejects.push({
+        rowNumber: recipient.rowNumber,
+        rawValue: batch.raw.get(recipient.rowNumber) ?? recipient.phone,
+        reason: 'DUPLICATE',
+        duplicateOfRow: kept,
+        values: recipient.values,
+      });
     }
     // Later copies in this batch were reported as copies of that row: name the kept one instead.
     for (const reject of batch.rejects) {

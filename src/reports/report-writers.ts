@@ -1,12 +1,16 @@
 import { PassThrough, Readable, pipeline } from 'node:stream';
 import yazl from 'yazl';
+import { utcOffsetMs } from '../core/time-zone.js';
 
-type ReportCell = string | number | null;
+/** A `Date` is a moment: local time in the sheet's time zone (a date-time cell in XLSX, ISO 8601 with its offset in CSV). */
+export type ReportCell = string | number | Date | null;
 
 export interface ReportSheet {
   header: readonly string[];
   rows: AsyncIterable<readonly ReportCell[]>;
   sheetName?: string;
+  /** The IANA zone moments are shown in; UTC when absent. The caller checks it (core/time-zone.ts isValidTimeZone). */
+  timeZone?: string;
 }
 
 /** Bytes buffered ahead of the consumer; the source iterable is pulled only as this drains. */
@@ -32,17 +36,19 @@ export function csvReport(sheet: ReportSheet): Readable {
 }
 
 async function* csvRecords(sheet: ReportSheet): AsyncGenerator<string, void, undefined> {
-  yield `\uFEFF${csvRecord(sheet.header)}`;
-  for await (const row of sheet.rows) yield csvRecord(row);
+  const timeZone = sheet.timeZone ?? 'UTC';
+  yield `\uFEFF${csvRecord(sheet.header, timeZone)}`;
+  for await (const row of sheet.rows) yield csvRecord(row, timeZone);
 }
 
-function csvRecord(cells: readonly ReportCell[]): string {
-  return `${cells.map(csvField).join(',')}\r\n`;
+function csvRecord(cells: readonly ReportCell[], timeZone: string): string {
+  return `${cells.map((cell) => csvField(cell, timeZone)).join(',')}\r\n`;
 }
 
-function csvField(value: ReportCell): string {
+function csvField(value: ReportCell, timeZone: string): string {
   if (value === null) return '';
   if (typeof value === 'number') return String(value);
+  if (value instanceof Date) return isoInZone(value, timeZone);
   const text = escapeFormula(value);
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
@@ -69,17 +75,20 @@ export function xlsxReport(sheet: ReportSheet): Readable {
 const MAX_ROWS = 1_048_576;
 const MAX_COLUMNS = 16_384;
 const HEADER_STYLE = 1;
+/** A moment: numFmt 164, `yyyy-mm-dd hh:mm:ss`. */
+const DATE_TIME_STYLE = 2;
 
 /** Rows are handed on in batches about this long: one deflate call per row would be ten times slower. */
 const BATCH_CHARS = 32 * 1024;
 
 async function* worksheetXml(sheet: ReportSheet): AsyncGenerator<string, void, undefined> {
-  let batch = `${XML_DECLARATION}<worksheet xmlns="${MAIN_NS}"><sheetData>${rowXml(1, sheet.header, HEADER_STYLE)}`;
+  const timeZone = sheet.timeZone ?? 'UTC';
+  let batch = `${XML_DECLARATION}<worksheet xmlns="${MAIN_NS}"><sheetData>${rowXml(1, sheet.header, timeZone, HEADER_STYLE)}`;
   let rowNumber = 1;
   for await (const row of sheet.rows) {
     rowNumber += 1;
     if (rowNumber > MAX_ROWS) throw new RangeError(`A worksheet holds at most ${MAX_ROWS} rows, the header included.`);
-    batch += rowXml(rowNumber, row);
+    batch += rowXml(rowNumber, row, timeZone);
     if (batch.length >= BATCH_CHARS) {
       yield batch;
       batch = '';
@@ -88,18 +97,50 @@ async function* worksheetXml(sheet: ReportSheet): AsyncGenerator<string, void, u
   yield `${batch}</sheetData></worksheet>`;
 }
 
-function rowXml(rowNumber: number, cells: readonly ReportCell[], style?: number): string {
+function rowXml(rowNumber: number, cells: readonly ReportCell[], timeZone: string, style?: number): string {
   if (cells.length > MAX_COLUMNS) throw new RangeError(`A worksheet holds at most ${MAX_COLUMNS} columns, row ${rowNumber} has ${cells.length}.`);
   const styled = style === undefined ? '' : ` s="${style}"`;
   let xml = `<row r="${rowNumber}">`;
   cells.forEach((value, index) => {
     if (value === null) return;
     const ref = `${columnName(index)}${rowNumber}`;
+    if (value instanceof Date) {
+      const serial = excelSerial(value, timeZone);
+      if (serial !== undefined) xml += `<c r="${ref}" s="${DATE_TIME_STYLE}"><v>${serial}</v></c>`;
+      return;
+    }
     xml += typeof value === 'number' && Number.isFinite(value)
       ? `<c r="${ref}"${styled}><v>${value}</v></c>`
       : `<c r="${ref}"${styled} t="inlineStr"><is><t xml:space="preserve">${cellText(String(value))}</t></is></c>`;
   });
   return `${xml}</row>`;
+}
+
+/** Excel's serial of 1970-01-01 (days since its 1900 epoch, its phantom 29 February 1900 counted). */
+const UNIX_EPOCH_SERIAL = 25_569;
+const DAY_MS = 86_400_000;
+
+/**
+ * The moment as Excel's day number of its local time in the zone, to the second (Excel rounds what
+ * `hh:mm:ss` shows: 10:00:00.6 would read 10:00:01); undefined for an invalid date.
+ */
+function excelSerial(moment: Date, timeZone: string): number | undefined {
+  const ms = moment.getTime();
+  if (!Number.isFinite(ms)) return undefined;
+  const second = Math.floor(ms / 1000) * 1000;
+  return (second + utcOffsetMs(timeZone, second)) / DAY_MS + UNIX_EPOCH_SERIAL;
+}
+
+/** ISO 8601 in the zone: `2026-03-01T09:30:00.000+01:00`; in UTC exactly as Date#toISOString (`…Z`). */
+export function isoInZone(moment: Date, timeZone: string): string {
+  const ms = moment.getTime();
+  if (!Number.isFinite(ms)) return '';
+  if (timeZone === 'UTC') return moment.toISOString();
+  const offset = utcOffsetMs(timeZone, ms);
+  const local = new Date(ms + offset).toISOString().slice(0, -1);
+  const minutes = Math.round(Math.abs(offset) / 60_000);
+  const sign = offset < 0 ? '-' : '+';
+  return `${local}${sign}${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 }
 
 /** 0 → A, 25 → Z, 26 → AA. */
@@ -152,14 +193,16 @@ function fixedParts(title: string): [string, string][] {
     ['xl/_rels/workbook.xml.rels', `${XML_DECLARATION}<Relationships xmlns="${PACKAGE_REL_NS}">`
       + `<Relationship Id="rId1" Type="${REL_NS}/worksheet" Target="worksheets/sheet1.xml"/>`
       + `<Relationship Id="rId2" Type="${REL_NS}/styles" Target="styles.xml"/></Relationships>`],
-    // Style 1 is the bold header; the fills, border and Normal style are what Excel insists on.
+    // Style 1 is the bold header, 2 a date and time; the fills, border and Normal style are what Excel insists on.
     ['xl/styles.xml', `${XML_DECLARATION}<styleSheet xmlns="${MAIN_NS}">`
+      + '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm:ss"/></numFmts>'
       + '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
       + '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
       + '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
       + '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-      + '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-      + `<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>`
+      + '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+      + '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+      + '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
       + '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'],
   ];
 }

@@ -8,7 +8,8 @@ import type { PacingPolicy } from '../core/pacing.js';
 import type { SessionRef } from '../core/session-config.js';
 import type { Db } from './database.js';
 import type { BlastRecipientTable, BlastTable, Database } from './schema.js';
-import { decodeVars } from './list-rows.js';
+import type { ListColumn } from '../core/recipient-list.js';
+import { columnsOf, decodeVars } from './list-rows.js';
 import { listKey, recipientsShape } from './list.repository.js';
 import { storedError } from './stored-error.js';
 import { immediateTransaction } from './sqlite.js';
@@ -110,6 +111,8 @@ export interface RecipientRow {
   /** The first reply attributed to this row: when, and its text or caption. */
   repliedAt: string | null;
   replyText: string | null;
+  /** The row's list columns by key (empty when the list is gone). */
+  vars: Record<string, string>;
 }
 
 export interface BlastFilter {
@@ -820,11 +823,12 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
       if (replied !== undefined) query = query.where('replied_at', replied ? 'is not' : 'is', null);
       const rows = await query.selectAll().orderBy('seq').limit(limit).offset(offset).execute();
       const total = await query.select((eb) => eb.fn.countAll<string | number>().as('total')).executeTakeFirstOrThrow();
-      const rowNumbers = await rowNumbersOf(db, id, rows.map((row) => row.seq));
-      return { items: rows.map((row) => recipientFromRow(row, rowNumbers.get(row.seq) ?? null)), total: Number(total.total) };
+      const sheet = rows.length === 0 ? new Map<number, SheetRow>() : await sheetRowsOf(db, await listShapeOf(db, id), rows.map((row) => row.seq));
+      return { items: rows.map((row) => recipientFromRow(row, sheet.get(row.seq))), total: Number(total.total) };
     },
 
     async *allRecipients(id, pageSize = 1_000) {
+      const list = await listShapeOf(db, id);
       let after = 0;
       for (;;) {
         const rows = await db
@@ -835,11 +839,12 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
           .orderBy('seq')
           .limit(pageSize)
           .execute();
-        if (rows.length === 0) return;
-        const rowNumbers = await rowNumbersOf(db, id, rows.map((row) => row.seq));
-        for (const row of rows) yield recipientFromRow(row, rowNumbers.get(row.seq) ?? null);
-        after = rows[rows.length - 1]?.seq ?? after;
-        if (rows.length < pageSize) return;
+        // Looked up by key, not joined: a join's plan on tables not yet analysed (a list just imported) read the whole list per page.
+        const sheet = await sheetRowsOf(db, list, rows.map((row) => row.seq));
+        for (const row of rows) yield recipientFromRow(row, sheet.get(row.seq));
+        const last = rows[rows.length - 1];
+        if (last === undefined || rows.length < pageSize) return;
+        after = last.seq;
       }
     },
 
@@ -898,21 +903,43 @@ export function createBlastRepository(db: Db, dialect: 'sqlite' | 'postgres', sq
   };
 }
 
-async function rowNumbersOf(db: Db, blastId: string, seqs: number[]): Promise<Map<number, number>> {
-  if (seqs.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('list_recipients')
-    .select(['seq', 'row_number'])
-    .where('list_key', '=', db.selectFrom('blasts').innerJoin('lists', 'lists.id', 'blasts.list_id').select('lists.list_key').where('blasts.id', '=', blastId))
-    .where('seq', 'in', seqs)
-    .execute();
-  return new Map(rows.map((row) => [row.seq, row.row_number]));
+/** The list a blast sends to: its number and columns (undefined when the list is gone). */
+async function listShapeOf(db: Db, blastId: string): Promise<ListShape | undefined> {
+  const row = await db
+    .selectFrom('blasts')
+    .innerJoin('lists', 'lists.id', 'blasts.list_id')
+    .select(['lists.list_key as key', 'lists.columns as columns'])
+    .where('blasts.id', '=', blastId)
+    .executeTakeFirst();
+  return row && { key: row.key, columns: columnsOf(row.columns) };
 }
 
-function recipientFromRow(row: Selectable<BlastRecipientTable>, rowNumber: number | null): RecipientRow {
+/** The sheet row and list columns of the list's recipients with these seqs. */
+async function sheetRowsOf(db: Db, list: ListShape | undefined, seqs: number[]): Promise<Map<number, SheetRow>> {
+  if (seqs.length === 0 || !list) return new Map();
+  const rows = await db
+    .selectFrom('list_recipients')
+    .select(['seq', 'row_number', 'vars'])
+    .where('list_key', '=', list.key)
+    .where('seq', 'in', seqs)
+    .execute();
+  return new Map(rows.map((row) => [row.seq, { rowNumber: row.row_number, vars: decodeVars(row.vars, list.columns) }]));
+}
+
+interface ListShape {
+  key: number;
+  columns: ListColumn[];
+}
+
+interface SheetRow {
+  rowNumber: number;
+  vars: Record<string, string>;
+}
+
+function recipientFromRow(row: Selectable<BlastRecipientTable>, sheet: SheetRow | undefined): RecipientRow {
   return {
     seq: row.seq,
-    rowNumber,
+    rowNumber: sheet?.rowNumber ?? null,
     phone: row.phone,
     status: (row.status === 'sending' ? 'pending' : row.status) as RecipientStatus,
     reason: row.reason,
@@ -925,6 +952,7 @@ function recipientFromRow(row: Selectable<BlastRecipientTable>, rowNumber: numbe
     readAt: row.read_at,
     repliedAt: row.replied_at,
     replyText: row.reply_text,
+    vars: sheet?.vars ?? {},
   };
 }
 

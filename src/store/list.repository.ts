@@ -1,8 +1,8 @@
 import type SQLite from 'better-sqlite3';
-import { sql, type Kysely } from 'kysely';
-import type { ListColumn, ListCounts, ListPurpose, ListRecipient, ListStatus, ListReject, NewRecipient, RecipientList, RejectReason } from '../core/recipient-list.js';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { ListColumn, ListCounts, ListPurpose, ListRecipient, ListStatus, ListReject, NewRecipient, NewReject, RecipientList, RejectReason } from '../core/recipient-list.js';
 import type { Db } from './database.js';
-import type { Database } from './schema.js';
+import type { Database, ListRejectTable } from './schema.js';
 import { columnsOf, decodeVars, fromRow, failedValues, progressValues, readyValues, type ImportProgress } from './list-rows.js';
 import { sqliteListWrites } from './sqlite-list-writes.js';
 
@@ -55,9 +55,11 @@ export interface ListRepository {
    * inserted again. Returns those numbers, each with the sheet row of the recipient that has it.
    */
   insertRecipients(listId: string, recipients: readonly NewRecipient[]): Promise<Map<string, number>>;
-  insertRejects(listId: string, rejects: readonly ListReject[]): Promise<void>;
+  insertRejects(listId: string, rejects: readonly NewReject[]): Promise<void>;
   recipients(listId: string, page: { limit: number; offset: number }): Promise<{ items: ListRecipient[]; total: number }>;
   rejects(listId: string, page: { limit: number; offset: number }): Promise<{ items: ListReject[]; total: number }>;
+  /** Every reject in sheet order, read in pages (for reports of any size). */
+  allRejects(listId: string, pageSize?: number): AsyncIterable<ListReject>;
 }
 
 export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepository {
@@ -229,6 +231,7 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
               raw_value: reject.rawValue,
               reason: reject.reason,
               duplicate_of_row: reject.duplicateOfRow,
+              vars: JSON.stringify(reject.values),
             })),
           )
           .execute();
@@ -253,26 +256,48 @@ export function createListRepository(db: Db, sqlite?: SQLite.Database): ListRepo
     },
 
     async rejects(listId, { limit, offset }) {
-      const key = await keyOf(db, listId);
-      if (key === undefined) return { items: [], total: 0 };
+      const list = await recipientsShape(db, listId);
+      if (!list) return { items: [], total: 0 };
       const rows = await db
         .selectFrom('list_rejects')
         .selectAll()
-        .where('list_key', '=', key)
+        .where('list_key', '=', list.key)
         .orderBy('row_number')
         .limit(limit)
         .offset(offset)
         .execute();
-      return {
-        items: rows.map((row) => ({
-          rowNumber: row.row_number,
-          rawValue: row.raw_value,
-          reason: row.reason as RejectReason,
-          duplicateOfRow: row.duplicate_of_row,
-        })),
-        total: await count('list_rejects', key),
-      };
+      return { items: rows.map((row) => rejectFromRow(row, list.columns)), total: await count('list_rejects', list.key) };
     },
+
+    async *allRejects(listId, pageSize = 1_000) {
+      const list = await recipientsShape(db, listId);
+      if (!list) return;
+      let after = 0;
+      for (;;) {
+        const rows = await db
+          .selectFrom('list_rejects')
+          .selectAll()
+          .where('list_key', '=', list.key)
+          .where('row_number', '>', after)
+          .orderBy('row_number')
+          .limit(pageSize)
+          .execute();
+        for (const row of rows) yield rejectFromRow(row, list.columns);
+        const last = rows[rows.length - 1];
+        if (last === undefined || rows.length < pageSize) return;
+        after = last.row_number;
+      }
+    },
+  };
+}
+
+function rejectFromRow(row: Selectable<ListRejectTable>, columns: readonly ListColumn[]): ListReject {
+  return {
+    rowNumber: row.row_number,
+    rawValue: row.raw_value,
+    reason: row.reason as RejectReason,
+    duplicateOfRow: row.duplicate_of_row,
+    vars: row.vars === null ? {} : decodeVars(row.vars, columns),
   };
 }
 

@@ -249,6 +249,8 @@ export interface ListRejectTable {
   /** INVALID_PHONE | MISSING_PHONE | DUPLICATE */
   reason: string;
   duplicate_of_row: number | null;
+  /** JSON: the row's other cells, in the order of the list's columns (as list_recipients.vars); null for rows rejected before 0023. */
+  vars: Generated<string | null>;
 }
 
 export interface SuppressionTable {

@@ -1,8 +1,8 @@
 import type SQLite from 'better-sqlite3';
-import type { ListReject, NewRecipient } from '../core/recipient-list.js';
+import type { NewReject, NewRecipient } from '../core/recipient-list.js';
 import { immediateTransaction } from './sqlite.js';
 
-/** Rows per multi-row INSERT: 100 × 5 parameters, well under SQLite's 32,766. */
+/** Rows per multi-row INSERT: 100 × 6 parameters at most, well under SQLite's 32,766. */
 const ROWS_PER_STATEMENT = 100;
 
 /** Prepares a statement, once per text. */
@@ -85,22 +85,23 @@ export function sqliteListWrites(sqlite: SQLite.Database, prepare: Prepare = sta
     }
     return skipped;
   });
-  const insertRejects = immediateTransaction(sqlite, (listId: string, rejects: readonly ListReject[]): void => {
+  const insertRejects = immediateTransaction(sqlite, (listId: string, rejects: readonly NewReject[]): void => {
     const key = keyOf(listId);
     if (key === undefined) return; // deleted meanwhile
-    insertMany('list_rejects', ['list_key', 'row_number', 'raw_value', 'reason', 'duplicate_of_row'], '', rejects, (reject, out, at) => {
+    insertMany('list_rejects', ['list_key', 'row_number', 'raw_value', 'reason', 'duplicate_of_row', 'vars'], '', rejects, (reject, out, at) => {
       out[at] = key;
       out[at + 1] = reject.rowNumber;
       out[at + 2] = reject.rawValue;
       out[at + 3] = reject.reason;
       out[at + 4] = reject.duplicateOfRow;
+      out[at + 5] = JSON.stringify(reject.values);
     });
   });
   return {
     /** Stores the batch's recipients (each number once in it); returns the numbers the list had already, each with the row that has it. */
     insertRecipients: (listId: string, recipients: readonly NewRecipient[]): Map<string, number> =>
       recipients.length === 0 ? new Map<string, number>() : insertRecipients(listId, recipients),
-    insertRejects: (listId: string, rejects: readonly ListReject[]): void => {
+    insertRejects: (listId: string, rejects: readonly NewReject[]): void => {
       if (rejects.length > 0) insertRejects(listId, rejects);
     },
   };

@@ -273,6 +273,10 @@ async function story(page: Page, url: string): Promise<void> {
   const rejectsText = (await rejects.textContent()) ?? '';
   expect(rejectsText).toContain('12345');
   expect(rejectsText).toContain('DUPLICATE');
+  // Each reject shows whose row it was: the sheet's own columns beside the bad number.
+  expect(await rejects.getByRole('columnheader', { name: 'Name' }).count()).toBe(1);
+  expect(await rejects.getByRole('row').filter({ hasText: '12345' }).textContent()).toMatch(/Broken.*Nowhere/);
+  expect(await rejects.getByRole('row').filter({ hasText: '+6281300000002' }).textContent()).toMatch(/Again.*DUPLICATE/);
   await screenshot(page, '04-list-detail');
 
   // New blast from that list: both sessions, a template with a variable, a preview of real rows.
@@ -298,10 +302,18 @@ async function story(page: Page, url: string): Promise<void> {
   await page.getByText('completed', { exact: true }).first().waitFor();
   expect(await statValue(page, 'Sent')).toBe('20');
   expect(await statValue(page, 'Pending')).toBe('0');
+  // The recipients table names each row's person (the list's first columns) beside the number and outcome.
+  const recipientsTable = page.getByRole('table', { name: 'Recipients' });
+  expect(await recipientsTable.getByRole('columnheader', { name: 'Name' }).count()).toBe(1);
+  await expect.poll(() => recipientsTable.getByRole('row').filter({ hasText: '+6281300000001' }).textContent()).toContain('Customer 1');
   await screenshot(page, '06-blast-detail');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
   const report = fs.readFileSync(await download.path(), 'utf8').replace(/^\uFEFF/, '').trim().split(/\r?\n/);
-  expect(report).toHaveLength(21);
+  // One line per row of the sheet (22) under the header: the two rejected rows in their places.
+  expect(report).toHaveLength(23);
+  expect(report[0]).toMatch(/^row,phone,Name,City,status,/);
+  expect(report[11]).toMatch(/^12,12345,Broken,Nowhere,rejected,INVALID_PHONE,/);
+  expect(report[22]).toMatch(/^23,\+6281300000002,Again,City 2,rejected,DUPLICATE,duplicate of row 3,/);
   const outbox = await outboxOf(call, 'sales-1');
   const sent = outbox.total + (await outboxOf(call, 'sales-2')).total;
   expect(sent).toBe(20);

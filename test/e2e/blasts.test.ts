@@ -76,10 +76,10 @@ describe('blasts end to end (sandbox)', () => {
     const report = await fetch(`${url}/api/blasts/${blastId}/report.csv`, { headers: { authorization: `Bearer ${ADMIN}` } });
     expect(report.headers.get('content-type')).toContain('text/csv');
     const rows = parseCsv(await report.text());
-    expect(rows[0]).toEqual(['row', 'phone', 'status', 'reason', 'detail', 'session', 'message_id', 'attempts', 'sent_at', 'delivered_at', 'read_at', 'replied_at', 'reply_text']);
+    expect(rows[0]).toEqual(['row', 'phone', 'Name', 'City', 'status', 'reason', 'detail', 'session', 'message_id', 'attempts', 'sent_at (UTC)', 'delivered_at (UTC)', 'read_at (UTC)', 'replied_at (UTC)', 'reply_text']);
     expect(rows).toHaveLength(1_001);
-    expect(rows.slice(1).every((row) => row[2] === 'read')).toBe(true);
-    expect(rows[1]?.slice(0, 2)).toEqual(['2', '+6281200000001']); // a phone number is not escaped as a formula
+    expect(rows.slice(1).every((row) => row[4] === 'read')).toBe(true);
+    expect(rows[1]?.slice(0, 4)).toEqual(['2', '+6281200000001', 'Person 1', 'City 0']); // a phone number is not escaped as a formula
 
     const xlsx = await fetch(`${url}/api/blasts/${blastId}/report.xlsx`, { headers: { authorization: `Bearer ${ADMIN}` } });
     expect(xlsx.status).toBe(200);

@@ -990,3 +990,41 @@ describe('hostile webhook input', () => {
     expect(product.child.exitCode).toBeNull();
   });
 });
+
+describe('issue 19: hostile report time zones', () => {
+  it('refuses every zone that is not an IANA name with a 400 and a code, sees no other unit\'s report, and stays up', async () => {
+    const { product, url } = await startApiProduct('all', await environment());
+    track(product);
+    const admin = apiClient(url, ADMIN);
+    const events = await openSocket(url);
+    await linkedSandboxSessions(admin, events, ['tz-a']);
+    const key = await admin<{ secret: string }>('POST', '/api/keys', { name: 'clinic', businessUnit: 'Clinic' });
+    const other = await admin<{ secret: string }>('POST', '/api/keys', { name: 'sales', businessUnit: 'Sales' });
+    const created = await postBlast(url, key.json.secret, { fields: { sessionId: 'tz-a', message: 'Hi {name}' }, recipientsFile: { name: 'p.csv', data: recipientsCsv(3) } });
+    expect(created.status).toBe(202);
+    const blastId = String(created.json.blastId);
+    await events.waitFor((frame: Frame) => frame.event === 'blast:completed' && frame.data.blastId === blastId, 'blast:completed', 60_000);
+
+    const zones = ['Mars/Olympus', '../../etc/passwd', 'UTC\u0000', 'Europe/Paris ', '+07:00', 'GMT+7', '🕰️', 'a'.repeat(10_000), '%', 'Asia/Jakarta/x', 'constructor', '__proto__'];
+    for (const format of ['csv', 'xlsx']) {
+      for (const zone of zones) {
+        const response = await fetch(`${url}/api/blasts/${blastId}/report.${format}?timeZone=${encodeURIComponent(zone)}`, { headers: { authorization: `Bearer ${key.json.secret}` } });
+        expect(response.status, `${format} ${zone.slice(0, 20)}`).toBeGreaterThanOrEqual(400);
+        expect(response.status, `${format} ${zone.slice(0, 20)}`).toBeLessThan(500);
+        expect(typeof ((await response.json()) as { error?: { code?: unknown } }).error?.code).toBe('string');
+      }
+      const twice = await fetch(`${url}/api/blasts/${blastId}/report.${format}?timeZone=UTC&timeZone=Asia/Jakarta`, { headers: { authorization: `Bearer ${key.json.secret}` } });
+      expect(twice.status).toBe(400);
+      const unknown = await fetch(`${url}/api/blasts/${blastId}/report.${format}?zone=UTC`, { headers: { authorization: `Bearer ${key.json.secret}` } });
+      expect(unknown.status).toBe(400);
+      // Another unit's key learns nothing of the blast, whatever the zone.
+      const foreign = await fetch(`${url}/api/blasts/${blastId}/report.${format}?timeZone=Asia/Jakarta`, { headers: { authorization: `Bearer ${other.json.secret}` } });
+      expect(foreign.status).toBe(404);
+      const good = await fetch(`${url}/api/blasts/${blastId}/report.${format}?timeZone=America/New_York`, { headers: { authorization: `Bearer ${key.json.secret}` } });
+      expect(good.status).toBe(200);
+      await good.arrayBuffer();
+    }
+    expect((await fetch(`${url}/ready`)).status).toBe(200);
+    expect(product.child.exitCode).toBeNull();
+  });
+});

@@ -49,8 +49,9 @@ describe('recipient lists over HTTP', () => {
     expect(rejects.json).toEqual({
       total: 2,
       items: [
-        { rowNumber: 3, rawValue: '6281234567890', reason: 'DUPLICATE', duplicateOfRow: 2 },
-        { rowNumber: 4, rawValue: '', reason: 'MISSING_PHONE', duplicateOfRow: null },
+        // Each with the row's other cells: whose row it was.
+        { rowNumber: 3, rawValue: '6281234567890', reason: 'DUPLICATE', duplicateOfRow: 2, vars: expect.objectContaining({ name: '東京', active: 'FALSE' }) as unknown },
+        { rowNumber: 4, rawValue: '', reason: 'MISSING_PHONE', duplicateOfRow: null, vars: expect.objectContaining({ name: 'Siti & "Co" <VIP>' }) as unknown },
       ],
     });
     const recipients = await call<{ items: { phone: string }[]; total: number }>('GET', `/api/lists/${listId}/recipients?limit=1&offset=1`);

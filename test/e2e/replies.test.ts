@@ -102,7 +102,7 @@ describe('replies end to end (sandbox)', () => {
 
     const report = await fetch(`${url}/api/blasts/${blastId}/report.csv`, { headers: { authorization: `Bearer ${ADMIN}` } });
     const lines = (await report.text()).replace(/^\uFEFF/, '').trim().split('\r\n').map((line) => line.split(','));
-    expect(lines[0]?.slice(-2)).toEqual(['replied_at', 'reply_text']);
+    expect(lines[0]?.slice(-2)).toEqual(['replied_at (UTC)', 'reply_text']);
     expect(lines[1]?.at(-1)).toBe('Yes I will come');
     expect(lines[5]?.slice(-2)).toEqual(['', '']);
 

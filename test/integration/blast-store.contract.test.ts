@@ -202,6 +202,7 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
         readAt: null,
         repliedAt: null,
         replyText: null,
+        vars: { name: 'Person 1' },
       });
 
       await store.blasts.claim('b1', 'list-1', 's1', 1, 2, AT);
@@ -627,9 +628,30 @@ describe.each(databaseKinds(inject('postgresUrl')))('blast store contract on $ki
         expect(seqs(rows), `page size ${String(pageSize)}`).toEqual([1, 2, 3, 4, 5, 6, 7]);
         expect(rows.map((row) => row.rowNumber)).toEqual([2, 3, 4, 5, 6, 7, 8]);
         expect(rows.map((row) => row.status)).toEqual(['pending', 'pending', 'sent', 'failed', 'pending', 'pending', 'pending']);
+        expect(rows.map((row) => row.vars.name)).toEqual([1, 2, 3, 4, 5, 6, 7].map((seq) => `Person ${String(seq)}`));
       }
       const none: RecipientRow[] = [];
       for await (const row of store.blasts.allRecipients('missing', 3)) none.push(row);
+      expect(none).toEqual([]);
+    });
+
+    it("iterates the list's rejects in row order across pages, with the cells each kept", async () => {
+      await store.lists.insertRejects('list-1', [
+        { rowNumber: 12, rawValue: '0812', reason: 'INVALID_PHONE', duplicateOfRow: null, values: ['Short'] },
+        { rowNumber: 9, rawValue: '', reason: 'MISSING_PHONE', duplicateOfRow: null, values: ['Nobody'] },
+        { rowNumber: 10, rawValue: phoneOf(1), reason: 'DUPLICATE', duplicateOfRow: 2, values: ['Again'] },
+      ]);
+      for (const pageSize of [1, 2, 1_000]) {
+        const rejects: [number, string, string | undefined][] = [];
+        for await (const reject of store.lists.allRejects('list-1', pageSize)) rejects.push([reject.rowNumber, reject.reason, reject.vars.name]);
+        expect(rejects, `page size ${String(pageSize)}`).toEqual([
+          [9, 'MISSING_PHONE', 'Nobody'],
+          [10, 'DUPLICATE', 'Again'],
+          [12, 'INVALID_PHONE', 'Short'],
+        ]);
+      }
+      const none: unknown[] = [];
+      for await (const reject of store.lists.allRejects('missing', 3)) none.push(reject);
       expect(none).toEqual([]);
     });
   });

@@ -78,7 +78,9 @@ async function importFile(
   return list;
 }
 
-const rejectsOf = async (list: RecipientList) => (await store.lists.rejects(list.id, { limit: 100, offset: 0 })).items;
+const rejectsOf = async (list: RecipientList) => (await store.lists.rejects(list.id, { limit: 100, offset: 0 })).items.map(({ vars: _vars, ...reject }) => reject);
+/** Each reject's row and the other cells it kept, by column key. */
+const rejectCellsOf = async (list: RecipientList) => (await store.lists.rejects(list.id, { limit: 100, offset: 0 })).items.map((reject) => [reject.rowNumber, reject.vars]);
 const recipientsOf = async (list: RecipientList) => (await store.lists.recipients(list.id, { limit: 100, offset: 0 })).items;
 
 // The importer runs over the Kysely store (PostgreSQL's path, and any in-process import) and over
@@ -130,6 +132,13 @@ describe.each(['kysely store', 'sqlite import store'] as const)('with the %s', (
         { rowNumber: 8, rawValue: '12345', reason: 'INVALID_PHONE', duplicateOfRow: null },
         { rowNumber: 9, rawValue: '', reason: 'MISSING_PHONE', duplicateOfRow: null },
         { rowNumber: 13, rawValue: 'call me', reason: 'INVALID_PHONE', duplicateOfRow: null },
+      ]);
+      // A rejected row keeps its other cells: whose row it was shows without the file.
+      expect(await rejectCellsOf(list)).toEqual([
+        [6, { no: '4', nama_pasien: 'Dup', catatan: '' }],
+        [8, { no: '5', nama_pasien: 'Bad', catatan: '' }],
+        [9, { no: '6', nama_pasien: 'NoPhone', catatan: '' }],
+        [13, { no: '10', nama_pasien: 'Garbage', catatan: '' }],
       ]);
       const recipients = await recipientsOf(list);
       expect(recipients.map((r) => [r.rowNumber, r.phone])).toEqual([
@@ -184,6 +193,10 @@ describe.each(['kysely store', 'sqlite import store'] as const)('with the %s', (
         { rowNumber: 3, rawValue: '+62-812-3456-7890', reason: 'DUPLICATE', duplicateOfRow: 2 },
         { rowNumber: 5, rawValue: '08123', reason: 'INVALID_PHONE', duplicateOfRow: null },
       ]);
+      expect(await rejectCellsOf(list)).toEqual([
+        [3, { nama: 'Beni', pesan: 'dup' }],
+        [5, { nama: 'Citra', pesan: 'pendek' }],
+      ]);
     });
 
     it('keeps each column\'s longest value (for the message-length check), and cuts a rejected phone cell to 100 characters', async () => {
@@ -219,6 +232,8 @@ describe.each(['kysely store', 'sqlite import store'] as const)('with the %s', (
       const list = await importFile(writeText(path.join(dir, 'big.csv'), lines.join('\n')));
       expect(list.counts).toEqual({ rows: 2_501, valid: 2_500, duplicates: 1, invalid: 0, blank: 0 });
       expect(await rejectsOf(list)).toEqual([{ rowNumber: 2_502, rawValue: '+6281234000007', reason: 'DUPLICATE', duplicateOfRow: 9 }]);
+      // Found only as its batch was stored: its cells come from the row it was read as.
+      expect(await rejectCellsOf(list)).toEqual([[2_502, { name: 'late duplicate' }]]);
     });
 
     it('names the kept row for every later copy, in another batch or the same one, and keeps the rows after them', async () => {

@@ -94,7 +94,7 @@ describe.each(databaseKinds(inject('postgresUrl')))('store contract on $kind', (
           [2, '+6281200000011', 'list-old-b one'],
           [4, '+6281200000012', 'list-old-b two'],
         ]);
-        expect(await migrated.lists.rejects('list-old-a', { limit: 10, offset: 0 })).toEqual({ total: 1, items: [{ rowNumber: 3, rawValue: '0812', reason: 'INVALID_PHONE', duplicateOfRow: null }] });
+        expect(await migrated.lists.rejects('list-old-a', { limit: 10, offset: 0 })).toEqual({ total: 1, items: [{ rowNumber: 3, rawValue: '0812', reason: 'INVALID_PHONE', duplicateOfRow: null, vars: {} }] });
 
         // A list made after the migration takes a number of its own: its rows are its own.
         await migrated.lists.create({ ...newList('list-new'), createdAt: '2026-02-01T00:00:00.000Z' });

@@ -7,9 +7,9 @@ import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promi
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import XLSX from 'xlsx';
 import { readXlsxRows } from '../../src/import/xlsx-reader.js';
-import { csvReport, escapeFormula, xlsxReport, type ReportSheet } from '../../src/reports/report-writers.js';
+import { csvReport, escapeFormula, xlsxReport, type ReportCell, type ReportSheet } from '../../src/reports/report-writers.js';
 
-type Cell = string | number | null;
+type Cell = ReportCell;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wab-reports-'));
 afterAll(() => {
@@ -144,13 +144,13 @@ const EMOJI = 'Promo 🎉🔥 👩🏽‍💻';
 const LONG_TEXT = 'ا'.repeat(250) + '😀'.repeat(125);
 const ODD_TEXTS = ['=HYPERLINK("x")', '<b>&amp;</b> "q" \'s', 'line one\r\nline two', '  padded\t', '_x0041_ stays', '@mention', '+628', '-dash'];
 
-function sampleRow(i: number): Cell[] {
+function sampleRow(i: number): (string | number | null)[] {
   const text = i % 2 === 0 ? ARABIC : EMOJI;
   return [6281234500000 + i, text, i % 100 === 0 ? LONG_TEXT : ODD_TEXTS[i % ODD_TEXTS.length]!, null, i % 3 === 0 ? -i / 4 : null];
 }
 
 /** What the project's reader gives back: escaped formulas, '' for a null between cells, trailing empties dropped. */
-function expectedCells(row: readonly Cell[]): string[] {
+function expectedCells(row: readonly (string | number | null)[]): string[] {
   const cells = row.map((value) => (value === null ? '' : typeof value === 'number' ? String(value) : /^[=+\-@]/.test(value) && !/^[+-]\d+$/.test(value) ? `'${value}` : value));
   while (cells.at(-1) === '') cells.pop();
   return cells;
@@ -257,5 +257,39 @@ describe('xlsxReport', () => {
     const stream = xlsxReport({ header: ['a'], rows: rows() });
     const error = await new Promise((resolve) => stream.once('error', resolve));
     expect(error).toBe(failure);
+  });
+});
+
+describe('moments in a time zone', () => {
+  // 10:00 UTC on the day before Paris moves to summer time, and 10:00 UTC on the day after.
+  const winter = new Date('2026-03-28T10:00:00.000Z');
+  const summer = new Date('2026-03-30T10:00:00.000Z');
+
+  it('writes CSV times as ISO 8601 with the zone\'s offset of that day, and UTC exactly as before', async () => {
+    const rows = [[winter, summer], [null, new Date('2026-03-01T23:30:15.250Z')]];
+    const paris = (await bytesOf(csvReport({ header: ['a', 'b'], rows: rowsOf(rows), timeZone: 'Europe/Paris' }))).toString('utf8');
+    expect(paris.split('\r\n').slice(1, 3)).toEqual(['2026-03-28T11:00:00.000+01:00,2026-03-30T12:00:00.000+02:00', ',2026-03-02T00:30:15.250+01:00']);
+    const utc = (await bytesOf(csvReport({ header: ['a', 'b'], rows: rowsOf(rows) }))).toString('utf8');
+    expect(utc.split('\r\n')[1]).toBe('2026-03-28T10:00:00.000Z,2026-03-30T10:00:00.000Z');
+    const newfoundland = (await bytesOf(csvReport({ header: ['a'], rows: rowsOf([[winter]]), timeZone: 'America/St_Johns' }))).toString('utf8');
+    expect(newfoundland.split('\r\n')[1]).toBe('2026-03-28T07:30:00.000-02:30');
+  });
+
+  it('writes XLSX times as date-time cells of the local time, which Excel, SheetJS and the importer show as such', async () => {
+    // The second a time fell in, as the CSV's text shows it: not rounded up by its milliseconds.
+    const late = new Date(summer.getTime() + 999);
+    const file = await writeXlsx('moments.xlsx', { header: ['sent_at (Europe/Paris)', 'read_at (Europe/Paris)'], rows: rowsOf([[winter, late], [null, 'not a time']]), timeZone: 'Europe/Paris' });
+    const sheet = XLSX.read(fs.readFileSync(file), { cellNF: true }).Sheets.Sheet1!;
+    // A number with a date-time format, shown (`w`) as the local time of each day's offset.
+    expect(sheet.A2).toMatchObject({ t: 'n', z: 'yyyy-mm-dd hh:mm:ss', w: '2026-03-28 11:00:00' });
+    expect(sheet.B2).toMatchObject({ t: 'n', z: 'yyyy-mm-dd hh:mm:ss', w: '2026-03-30 12:00:00' });
+    expect(sheet.A3).toBeUndefined();
+    const asDates = XLSX.read(fs.readFileSync(file), { cellDates: true }).Sheets.Sheet1!;
+    expect(asDates.A2).toMatchObject({ t: 'd' });
+
+    const read: string[][] = [];
+    for await (const row of readXlsxRows(file)) read.push(row.cells);
+    // The importer reads a date-time cell back as ISO 8601 local time.
+    expect(read).toEqual([['sent_at (Europe/Paris)', 'read_at (Europe/Paris)'], ['2026-03-28T11:00:00', '2026-03-30T12:00:00'], ['', 'not a time']]);
   });
 });

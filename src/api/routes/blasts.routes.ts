@@ -12,7 +12,7 @@ import type { StagedBlob } from '../../store/blob.repository.js';
 import type { ApiServer } from '../server-types.js';
 import { multipartParts } from '../multipart-parts.js';
 import { errorResponses, Offset, StringEnum } from '../schemas/common.schema.js';
-import { BlastFields, BlastQuery, BlastRecipientItem, BlastReplyItem, BlastSegments, BlastUploadBody } from '../schemas/blast.schema.js';
+import { BlastFields, BlastQuery, BlastRecipientItem, BlastReplyItem, BlastSegments, BlastUploadBody, ReportQuery } from '../schemas/blast.schema.js';
 
 const BlastRef = Type.Unsafe({ $ref: 'Blast#' });
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
@@ -242,13 +242,14 @@ export function blastsRoutes(blasts: BlastService, control: BlastControl) {
         {
           schema: {
             tags,
-            summary: `The per-recipient report as ${format.toUpperCase()}, streamed (cells starting with = + - @ are escaped)`,
+            summary: `The report as ${format.toUpperCase()}, streamed: one line per row of the uploaded sheet (rejected rows included), with the list's columns; cells starting with = + - @ are escaped`,
             params: IdParams,
+            querystring: ReportQuery,
             response: { 200: Type.String({ format: 'binary' }), ...errorResponses(400, 401, 404) },
           },
         },
         async (request, reply) => {
-          const report = await blasts.report(request.principal, request.params.id, format);
+          const report = await blasts.report(request.principal, request.params.id, format, request.query.timeZone);
           return reply
             .type(report.contentType)
             .header('content-disposition', `attachment; filename="${report.fileName}"`)

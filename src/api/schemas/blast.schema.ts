@@ -151,7 +151,22 @@ export const BlastRecipientItem = Type.Object({
   replyText: Type.Union([Type.String(), Type.Null()], {
     description: 'The first reply\'s text or caption (at most 4,096 characters); null when none or when it was media without a caption.',
   }),
+  vars: Type.Record(Type.String(), Type.String(), { description: "The recipient's list columns by key (the list's `columns` name them); empty when the list is gone." }),
 });
+
+export const ReportQuery = Type.Object(
+  {
+    timeZone: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        default: 'UTC',
+        description: 'The IANA time zone of the times (Europe/Paris, Asia/Jakarta); the time columns\' headers name it. Unknown: 400 INVALID_TIME_ZONE.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export const BlastReplyItem = Type.Object({
   seq: Type.Integer({ description: "The recipient's seq in the list." }),

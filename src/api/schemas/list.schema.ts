@@ -90,4 +90,5 @@ export const RejectItem = Type.Object({
   rawValue: Type.String(),
   reason: StringEnum(['INVALID_PHONE', 'MISSING_PHONE', 'DUPLICATE'] as const),
   duplicateOfRow: Type.Union([Type.Integer(), Type.Null()], { description: 'For DUPLICATE: the row that was kept.' }),
+  vars: Type.Record(Type.String(), Type.String(), { description: "The row's other cells by column key, as a recipient's (empty for rows rejected before they were kept)." }),
 });

@@ -18,6 +18,7 @@ import * as m0016 from './0016-webhooks.js';
 import * as m0018 from './0018-sandbox-backlog-kind.js';
 import * as m0019 from './0019-list-origin.js';
 import * as m0022 from './0022-session-health.js';
+import * as m0023 from './0023-reject-values.js';
 
 /**
  * Every migration, in order. Migrations are code (not files found at run time), so the
@@ -43,6 +44,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0018-sandbox-backlog-kind': m0018,
   '0019-list-origin': m0019,
   '0022-session-health': m0022,
+  '0023-reject-values': m0023,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -2012,6 +2012,10 @@ export interface paths {
                                 reason: "INVALID_PHONE" | "MISSING_PHONE" | "DUPLICATE";
                                 /** @description For DUPLICATE: the row that was kept. */
                                 duplicateOfRow: number | null;
+                                /** @description The row's other cells by column key, as a recipient's (empty for rows rejected before they were kept). */
+                                vars: {
+                                    [key: string]: string;
+                                };
                             }[];
                             total: number;
                         };
@@ -3072,6 +3076,10 @@ export interface paths {
                                 repliedAt: string | null;
                                 /** @description The first reply's text or caption (at most 4,096 characters); null when none or when it was media without a caption. */
                                 replyText: string | null;
+                                /** @description The recipient's list columns by key (the list's `columns` name them); empty when the list is gone. */
+                                vars: {
+                                    [key: string]: string;
+                                };
                             }[];
                             total: number;
                         };
@@ -3400,10 +3408,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The per-recipient report as CSV, streamed (cells starting with = + - @ are escaped) */
+        /** The report as CSV, streamed: one line per row of the uploaded sheet (rejected rows included), with the list's columns; cells starting with = + - @ are escaped */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description The IANA time zone of the times (Europe/Paris, Asia/Jakarta); the time columns' headers name it. Unknown: 400 INVALID_TIME_ZONE. */
+                    timeZone?: string;
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -3465,10 +3476,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The per-recipient report as XLSX, streamed (cells starting with = + - @ are escaped) */
+        /** The report as XLSX, streamed: one line per row of the uploaded sheet (rejected rows included), with the list's columns; cells starting with = + - @ are escaped */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description The IANA time zone of the times (Europe/Paris, Asia/Jakarta); the time columns' headers name it. Unknown: 400 INVALID_TIME_ZONE. */
+                    timeZone?: string;
+                };
                 header?: never;
                 path: {
                     id: string;

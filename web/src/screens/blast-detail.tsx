@@ -354,7 +354,7 @@ export function BlastDetailScreen(props: { blastId: string }) {
         <BlastChart blastId={blastId} refreshKey={refreshKey} />
         <Details blast={blast} />
       </div>
-      <ListTabs blastId={blastId} refreshKey={refreshKey} replied={blast.replied} />
+      <ListTabs blastId={blastId} listId={blast.listId} refreshKey={refreshKey} replied={blast.replied} />
     </section>
   );
 }
@@ -371,7 +371,7 @@ function Replied(props: { replied: number; rate: number | null }) {
 type Tab = 'recipients' | 'replies';
 
 /** The recipients by outcome, or the replies, one at a time. */
-function ListTabs(props: { blastId: string; refreshKey: number; replied: number }) {
+function ListTabs(props: { blastId: string; listId: string; refreshKey: number; replied: number }) {
   const [tab, setTab] = useState<Tab>('recipients');
   const tabs: readonly [Tab, string][] = [
     ['recipients', 'Recipients'],
@@ -406,7 +406,7 @@ function ListTabs(props: { blastId: string; refreshKey: number; replied: number 
         ))}
       </div>
       <div id={`blast-tabpanel-${tab}`} role="tabpanel" aria-labelledby={`blast-tab-${tab}`}>
-        {tab === 'recipients' ? <BlastRecipients blastId={props.blastId} refreshKey={props.refreshKey} /> : <BlastReplies blastId={props.blastId} refreshKey={props.refreshKey} />}
+        {tab === 'recipients' ? <BlastRecipients blastId={props.blastId} listId={props.listId} refreshKey={props.refreshKey} /> : <BlastReplies blastId={props.blastId} refreshKey={props.refreshKey} />}
       </div>
     </>
   );

@@ -8,6 +8,8 @@ import { formatMoment } from './blast-shared';
 // The blast's recipients by outcome (GET /api/blasts/{id}/recipients), and its report files.
 
 const PAGE = 25;
+/** The list's columns shown beside the number (the first is usually the name); the report has them all. */
+const SHOWN_COLUMNS = 2;
 
 type Outcome = 'pending' | 'sent' | 'delivered' | 'read' | 'failed' | 'skipped';
 
@@ -56,9 +58,12 @@ function ReportButtons(props: { blastId: string }) {
   );
 }
 
-export function BlastRecipients(props: { blastId: string; refreshKey: number }) {
+export function BlastRecipients(props: { blastId: string; listId: string; refreshKey: number }) {
   const [outcome, setOutcome] = useState<Outcome | ''>('');
   const [offset, setOffset] = useState(0);
+  // The list names the columns each row's values are keyed by; without it (gone, or not loaded yet) the table shows none.
+  const list = useResource(() => call(api.GET('/api/lists/{id}', { params: { path: { id: props.listId } } })), [props.listId]);
+  const columns = (list.data?.columns ?? []).slice(0, SHOWN_COLUMNS);
   const page = useResource(
     () =>
       call(
@@ -112,6 +117,11 @@ export function BlastRecipients(props: { blastId: string; refreshKey: number }) 
               <tr>
                 <th scope="col" class="num blast-narrow-hide">Row</th>
                 <th scope="col">Phone</th>
+                {columns.map((column, index) => (
+                  <th key={column.key} scope="col" class={index > 0 ? 'blast-narrow-hide' : undefined} title={`{${column.key}}`}>
+                    {column.header === '' ? column.key : column.header}
+                  </th>
+                ))}
                 <th scope="col">Outcome</th>
                 <th scope="col">Reason</th>
                 <th scope="col" class="blast-narrow-hide">Session</th>
@@ -125,6 +135,11 @@ export function BlastRecipients(props: { blastId: string; refreshKey: number }) 
                 <tr key={row.seq}>
                   <td class="num blast-narrow-hide">{row.rowNumber ?? '—'}</td>
                   <td class="blast-nowrap">{row.phone}</td>
+                  {columns.map((column, index) => (
+                    <td key={column.key} class={index > 0 ? 'blast-narrow-hide blast-column-cell' : 'blast-column-cell'}>
+                      {row.vars[column.key] ?? ''}
+                    </td>
+                  ))}
                   <td>
                     <StatusBadge status={row.status} />
                   </td>

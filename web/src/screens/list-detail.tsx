@@ -40,6 +40,11 @@ function RejectsTable(props: { list: List; version: number }) {
                 <tr>
                   <th scope="col" class="num">Row</th>
                   <th scope="col">Value</th>
+                  {list.columns.map((column) => (
+                    <th key={column.key} scope="col" title={`{${column.key}}`}>
+                      {column.header === '' ? column.key : column.header}
+                    </th>
+                  ))}
                   <th scope="col">Reason</th>
                   <th scope="col" class="num">Duplicate of</th>
                 </tr>
@@ -47,7 +52,7 @@ function RejectsTable(props: { list: List; version: number }) {
               <tbody>
                 {rejects.data.items.length === 0 ? (
                   <tr>
-                    <td colSpan={4} class="muted">
+                    <td colSpan={4 + list.columns.length} class="muted">
                       {list.status === 'importing' ? 'No rejects so far.' : 'None: every row with a number was taken.'}
                     </td>
                   </tr>
@@ -56,6 +61,9 @@ function RejectsTable(props: { list: List; version: number }) {
                     <tr key={reject.rowNumber}>
                       <td class="num">{reject.rowNumber}</td>
                       <td class="value-cell">{reject.rawValue === '' ? <span class="muted">(empty)</span> : reject.rawValue}</td>
+                      {list.columns.map((column) => (
+                        <td key={column.key} class="value-cell">{reject.vars[column.key] ?? ''}</td>
+                      ))}
                       <td>
                         <code title={REASONS[reject.reason]}>{reject.reason}</code>
                       </td>
