@@ -413,9 +413,11 @@ export class SessionManager {
     const fire = (): void => {
       owned.restrictionTimer = undefined;
       if (this.#owned.get(owned.config.id) !== owned) return;
-      // Past a timer's reach (~24.8 days), it is armed again for the rest.
-      if (endsAt - this.deps.clock.now().getTime() > MAX_TIMER_MS) {
-        owned.restrictionTimer = setTimeout(fire, MAX_TIMER_MS);
+      // Past a timer's reach (~24.8 days), or a timer that fired a moment early (timers run on another clock
+      // than the wall clock's milliseconds): armed again for the rest, so nothing is lifted before its end.
+      const left = endsAt - this.deps.clock.now().getTime();
+      if (left > 0) {
+        owned.restrictionTimer = setTimeout(fire, Math.min(left, MAX_TIMER_MS));
         return;
       }
       const endedBy = new Date(Math.max(endsAt, this.deps.clock.now().getTime())).toISOString();
