@@ -1,9 +1,12 @@
-import type { Session, SessionHealth } from '../api/client';
-import { formatNumber } from '../format';
-import { formatDelay } from './accounts-shared';
+import type { components, paths } from '../api/schema.js';
+import { formatDelay, formatNumber } from '../format.js';
 
 // An account's health in words, for the Accounts screen's column and detail panel
-// (accounts-health.tsx). Pure, so it is unit-tested without a page (test/unit/web).
+// (accounts-health.tsx). Pure, so it is unit-tested without a page (test/unit/web); it imports
+// nothing of the page, and with the extensions Node needs.
+
+type Session = components['schemas']['Session'];
+type SessionHealth = paths['/api/sessions/{id}/health']['get']['responses'][200]['content']['application/json'];
 
 export type HealthBand = Session['health']['band'];
 export type HealthReason = SessionHealth['reasons'][number];
