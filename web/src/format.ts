@@ -15,6 +15,14 @@ export function formatDateTime(iso: string | null | undefined): string {
   return Number.isNaN(date.getTime()) ? '—' : date.toLocaleString();
 }
 
+/** 0 → "0 s", 1500 → "1.5 s", 250 → "250 ms". */
+export function formatDelay(ms: number): string {
+  if (ms === 0) return '0 s';
+  if (ms < 1_000) return `${ms} ms`;
+  const seconds = ms / 1_000;
+  return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;
+}
+
 /** 90 → "1 min 30 s", 7200 → "2 h". */
 export function formatDuration(totalSeconds: number | null | undefined): string {
   if (totalSeconds === null || totalSeconds === undefined || !Number.isFinite(totalSeconds)) return '—';

@@ -10,6 +10,8 @@ export type ApiKey = Schemas['ApiKey'];
 export type List = Schemas['List'];
 export type Blast = Schemas['Blast'];
 export type Pacing = Session['pacing'];
+/** GET /api/sessions/:id/health: score, band, reasons, enforcement, new-chat budget (README: "Account health"). */
+export type SessionHealth = paths['/api/sessions/{id}/health']['get']['responses'][200]['content']['application/json'];
 
 /** An error answer of the API: `{error: {code, message, details}}`, or a network failure (status 0). */
 export class ApiError extends Error {

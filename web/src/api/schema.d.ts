@@ -427,6 +427,11 @@ export interface paths {
                                 msPerChar: number;
                                 maxMs: number;
                             };
+                            /**
+                             * @description How many messages that open a new chat (to someone who never wrote to the account) it may send per rolling day: `warmup` follows the warm-up curve by the days it has been healthy, shared by its health band (README: "Account health"); `off`: no such budget. Default: `warmup` for WhatsApp (baileys), `off` for the sandbox.
+                             * @enum {string}
+                             */
+                            newContacts?: "warmup" | "off";
                         };
                         /** @description Simulation settings for provider "sandbox"; on PATCH they replace the stored ones. */
                         sandbox?: {
@@ -758,6 +763,11 @@ export interface paths {
                                 msPerChar: number;
                                 maxMs: number;
                             };
+                            /**
+                             * @description How many messages that open a new chat (to someone who never wrote to the account) it may send per rolling day: `warmup` follows the warm-up curve by the days it has been healthy, shared by its health band (README: "Account health"); `off`: no such budget. Default: `warmup` for WhatsApp (baileys), `off` for the sandbox.
+                             * @enum {string}
+                             */
+                            newContacts?: "warmup" | "off";
                         };
                         /** @description Simulation settings for provider "sandbox"; on PATCH they replace the stored ones. */
                         sandbox?: {
@@ -851,6 +861,169 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/api/sessions/{id}/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The account's health: score, band, reasons with figures, what the band does to its pace, its new-chat budget, WhatsApp's cap and time-lock
+         * @description Assessed by the worker that owns the session whenever something happens to it (and every 30 s) from the last HEALTH_WINDOW_HOURS (default 24): WhatsApp's signals, how messages fared, opt-outs and replies. Every worker paces the session by its band. A band change is a `session:health` WebSocket event and a `session.status` webhook (status `health`). README: "Account health".
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /**
+                     * @description Slug: lower-case letters, digits, "-" and "_", starting with a letter or digit, at most 64 characters.
+                     * @example marketing-promo
+                     */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            sessionId: string;
+                            score: number;
+                            /**
+                             * @description healthy (as configured), watch (delays ×2, hourly cap halved), at_risk (×4, existing chats only), stop (paused on every blast until an operator resumes one).
+                             * @enum {string}
+                             */
+                            band: "healthy" | "watch" | "at_risk" | "stop";
+                            /** Format: date-time */
+                            bandSince: string | null;
+                            /**
+                             * Format: date-time
+                             * @description null: never assessed yet (score 100, healthy).
+                             */
+                            assessedAt: string | null;
+                            /** @description Worst first. */
+                            reasons: {
+                                /** @description e.g. ACK_ERROR_479, OPT_OUT_RATE, NEW_CHAT_CAP_FIRST_WARNING, TIMELOCK, REPLIES (points given back). */
+                                code: string;
+                                /** @description Points taken off the score (negative: given back). */
+                                points: number;
+                                /** @description The count, or the rate (0–1), behind it. */
+                                figure: number;
+                                detail: string;
+                            }[];
+                            /** @description An operator resumed a blast of the stopped session: it sends at the at-risk pace (half its new chats) until its score drops below this. */
+                            acknowledged: {
+                                score: number;
+                                /** Format: date-time */
+                                at: string | null;
+                            } | null;
+                            enforcement: {
+                                /**
+                                 * @description healthy (as configured), watch (delays ×2, hourly cap halved), at_risk (×4, existing chats only), stop (paused on every blast until an operator resumes one).
+                                 * @enum {string}
+                                 */
+                                pace: "healthy" | "watch" | "at_risk" | "stop";
+                                /** @description Delays multiplied and hourly cap divided by this. */
+                                slowdown: number;
+                                paused: boolean;
+                                /** @description No message may open a new chat now (its band, or its new-chat budget spent). */
+                                existingChatsOnly: boolean;
+                                minDelayMs: number;
+                                maxDelayMs: number;
+                                hourlyCap: number;
+                                dailyCap: number;
+                            };
+                            /** @description Messages that open a new chat over the last 24 hours against the warm-up budget; null when the session has none (pacing.newContacts "off"). */
+                            newContacts: {
+                                budget: number;
+                                used: number;
+                                left: number;
+                                healthyDays: number;
+                            } | null;
+                            /** @description WhatsApp's cap on messages that start new chats, as last read (at connect, before a blast, or when WhatsApp announces a change); null until read. */
+                            newChatCap: {
+                                /**
+                                 * @description NONE, FIRST_WARNING, SECOND_WARNING or CAPPED (WhatsApp's capping_status).
+                                 * @enum {string}
+                                 */
+                                state: "NONE" | "FIRST_WARNING" | "SECOND_WARNING" | "CAPPED";
+                                /** @description Messages to new chats allowed in the cycle. */
+                                quota: number | null;
+                                /** @description How many of them are used. */
+                                used: number | null;
+                                /**
+                                 * Format: date-time
+                                 * @description When the cycle ends and the quota resets; a CAPPED session sends no blast message before.
+                                 */
+                                resetsAt: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description After a warning, the session sends at half its hourly cap until then.
+                                 */
+                                slowUntil: string | null;
+                            } | null;
+                            restriction: {
+                                reason: string;
+                                code: string | null;
+                                /** Format: date-time */
+                                until: string | null;
+                            } | null;
+                            model: {
+                                windowHours: number;
+                                /** @description The lowest score of each band; below atRisk: stop. */
+                                bands: {
+                                    healthy: number;
+                                    watch: number;
+                                    atRisk: number;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description VALIDATION_FAILED (with details listing each field) or another bad-request code. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description API_KEY_MISSING or API_KEY_INVALID. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The resource does not exist or is not visible to this key. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/sessions/{id}/connect": {
@@ -1326,7 +1499,7 @@ export interface paths {
         put?: never;
         /**
          * Sandbox only: simulate a signal WhatsApp sends to the account (an error ack, the new-chat cap, a time-lock, a disconnect)
-         * @description `ack_error`: the next message the session sends gets an ack with this error code (`463`: the account may not reach out, so it stops sending; `479`: the message is refused). `capping`: the new-chat cap moves to this state. `timelock`: the account may not start chats until `until`. `disconnect`: the link closes with this status code, as baileys reports it.
+         * @description `ack_error`: the next message the session sends gets an ack with this error code (`463`: the account may not reach out, so it stops sending; `479`: the message is refused). `capping`: the new-chat cap moves to this state. `timelock`: the account may not start chats until `until`. `disconnect`: the link closes with this status code, as baileys reports it. Signals are kept in the database in line with the session's waiting messages and applied in order by its link (at once while connected, else at its next connect); at most 1000 wait per session (409 SANDBOX_BACKLOG_FULL).
          */
         post: {
             parameters: {
@@ -2622,6 +2795,11 @@ export interface paths {
                                 msPerChar: number;
                                 maxMs: number;
                             };
+                            /**
+                             * @description How many messages that open a new chat (to someone who never wrote to the account) it may send per rolling day: `warmup` follows the warm-up curve by the days it has been healthy, shared by its health band (README: "Account health"); `off`: no such budget. Default: `warmup` for WhatsApp (baileys), `off` for the sandbox.
+                             * @enum {string}
+                             */
+                            newContacts?: "warmup" | "off";
                         };
                         /** @description With a recipientsFile: the header of the phone column (default: found by its name). */
                         phoneColumn?: string;
@@ -3587,6 +3765,11 @@ export interface paths {
                                 msPerChar: number;
                                 maxMs: number;
                             };
+                            /**
+                             * @description How many messages that open a new chat (to someone who never wrote to the account) it may send per rolling day: `warmup` follows the warm-up curve by the days it has been healthy, shared by its health band (README: "Account health"); `off`: no such budget. Default: `warmup` for WhatsApp (baileys), `off` for the sandbox.
+                             * @enum {string}
+                             */
+                            newContacts?: "warmup" | "off";
                         };
                         /** @description The blast's typing flag (as in POST /api/blasts). */
                         typing?: boolean;
@@ -3639,6 +3822,8 @@ export interface paths {
                                         msPerChar: number;
                                         maxMs: number;
                                     };
+                                    /** @enum {string} */
+                                    newContacts?: "warmup" | "off";
                                     /** @description The blast's own window, when both it and the session set one: both hold. */
                                     alsoWindow?: {
                                         startHour: number;
@@ -3658,6 +3843,15 @@ export interface paths {
                                 dailyCapToday: number;
                                 /** @description Hours a day the sending window(s) are open. */
                                 openHoursPerDay: number;
+                                /** @description The session's health (GET /api/sessions/:id/health): a stopped session, or one held to existing chats, sends none of a blast's new recipients. */
+                                health: {
+                                    score: number;
+                                    band: string;
+                                    /** @description Its band multiplies its delays and divides its hourly cap by this (already in `pacing`). */
+                                    slowdown: number;
+                                    /** @description New chats it may still open today (caps its daily figure); null: no such budget. */
+                                    newContactsLeft: number | null;
+                                } | null;
                             }[];
                             burstPerHour: number;
                             perDay: number;
@@ -4511,6 +4705,8 @@ export interface components {
                     msPerChar: number;
                     maxMs: number;
                 };
+                /** @enum {string} */
+                newContacts?: "warmup" | "off";
             };
             /** @description Simulation settings for provider "sandbox"; on PATCH they replace the stored ones. */
             sandbox: {
@@ -4583,6 +4779,22 @@ export interface components {
                  */
                 until: string | null;
             } | null;
+            /** @description The account's health as last assessed (GET /api/sessions/:id/health for its reasons). */
+            health: {
+                score: number;
+                /**
+                 * @description healthy (as configured), watch (delays ×2, hourly cap halved), at_risk (×4, existing chats only), stop (paused on every blast until an operator resumes one).
+                 * @enum {string}
+                 */
+                band: "healthy" | "watch" | "at_risk" | "stop";
+                /** Format: date-time */
+                bandSince: string | null;
+                /**
+                 * Format: date-time
+                 * @description null: never assessed yet (score 100, healthy).
+                 */
+                assessedAt: string | null;
+            };
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */

@@ -4,7 +4,7 @@ import { api, call, type Pacing, type Session } from '../api/client';
 import type { paths } from '../api/schema';
 import { identity } from '../auth';
 import { Button, ErrorNotice, Field } from '../components/ui';
-import { formatDelay } from './accounts-shared';
+import { formatDelay } from '../format';
 
 // The add / edit form of an account (session config), its pacing policy included.
 

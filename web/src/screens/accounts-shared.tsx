@@ -1,5 +1,5 @@
 import type { Pacing, Session } from '../api/client';
-import { formatDateTime, formatNumber } from '../format';
+import { formatDateTime, formatDelay, formatNumber } from '../format';
 
 // Parts shared by the Accounts screen (accounts.tsx, accounts-form.tsx, accounts-connect.tsx).
 
@@ -35,14 +35,6 @@ export function statusLabel(status: SessionStatus): string {
 /** "logout_requested" → "logout requested". */
 export function humanize(text: string): string {
   return text.replace(/[_-]+/g, ' ');
-}
-
-/** 0 → "0 s", 1500 → "1.5 s", 250 → "250 ms". */
-export function formatDelay(ms: number): string {
-  if (ms === 0) return '0 s';
-  if (ms < 1_000) return `${ms} ms`;
-  const seconds = ms / 1_000;
-  return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)} s`;
 }
 
 function hour(value: number): string {

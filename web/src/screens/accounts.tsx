@@ -7,20 +7,32 @@ import { formatDateTime } from '../format';
 import { useLiveEvents, useResource } from '../hooks';
 import { ConnectPanel } from './accounts-connect';
 import { AccountForm } from './accounts-form';
+import { HealthBadge, HealthPanel } from './accounts-health';
 import { humanize, isRunning, newChatCapSummary, pacingSummary, statusLabel } from './accounts-shared';
 import './accounts.css';
 
 // Accounts: every WhatsApp account (session) the key sees, its live status from the app-wide
 // stream, and what an operator does with it: add, edit, connect (QR or pairing code),
-// disconnect, log out, delete.
+// disconnect, log out, delete; its health (score and band, live) and the panel of its reasons.
 
 type StatusFrame = EventMap['session:status'];
+type Health = Session['health'];
 type Action = 'disconnect' | 'logout' | 'delete' | 'scan';
 
 /** A session as the freshest of the last GET and the last status frame shows it. */
 function withLive(session: Session, frame: StatusFrame | undefined): Session {
   if (frame === undefined || (session.statusAt !== null && frame.at < session.statusAt)) return session;
   return { ...session, status: frame.status, statusReason: frame.reason, linkedPhone: frame.phone, linkedName: frame.name, statusAt: frame.at };
+}
+
+/** Whether `health` was assessed after `than` (a health never assessed is older than any). */
+function isNewer(health: Health, than: Health): boolean {
+  return health.assessedAt !== null && (than.assessedAt === null || health.assessedAt > than.assessedAt);
+}
+
+/** A session with the freshest of its listed health and the last one heard (a `session:health` frame, or the panel's read). */
+function withHealth(session: Session, heard: Health | undefined): Session {
+  return heard !== undefined && isNewer(heard, session.health) ? { ...session, health: heard } : session;
 }
 
 /** The session's new-chat cap under its status: usage, state, and what it means for sending. */
@@ -42,12 +54,29 @@ function providerLabel(provider: string): string {
 export function AccountsScreen() {
   const sessions = useResource(() => call(api.GET('/api/sessions')), []);
   const [frames, setFrames] = useState<Record<string, StatusFrame>>({});
+  const [healths, setHealths] = useState<Record<string, Health>>({});
+  /** The account whose health panel is open, and how many band changes of it were heard (each reads the panel again). */
+  const [inspecting, setInspecting] = useState<{ id: string; name: string } | undefined>(undefined);
+  const [bandChanges, setBandChanges] = useState<Record<string, number>>({});
   const [editing, setEditing] = useState<Session | 'new' | undefined>(undefined);
   const [connecting, setConnecting] = useState<Session | undefined>(undefined);
   const [pending, setPending] = useState<{ id: string; action: Action } | undefined>(undefined);
   const unitOfKey = identity.value?.businessUnit ?? null;
 
+  const heardHealth = (sessionId: string, health: Health) => {
+    setHealths((current) => {
+      const known = current[sessionId];
+      return known === undefined || isNewer(health, known) ? { ...current, [sessionId]: health } : current;
+    });
+  };
+
   useLiveEvents((frame) => {
+    if (frame.event === 'session:health') {
+      const { sessionId, score, band, at } = frame.data;
+      heardHealth(sessionId, { score, band, bandSince: at, assessedAt: at });
+      setBandChanges((current) => ({ ...current, [sessionId]: (current[sessionId] ?? 0) + 1 }));
+      return;
+    }
     if (frame.event !== 'session:status') return;
     const data = frame.data;
     setFrames((current) => ({ ...current, [data.sessionId]: data }));
@@ -55,7 +84,10 @@ export function AccountsScreen() {
     if (sessions.data !== undefined && !sessions.data.items.some((item) => item.id === data.sessionId)) sessions.reload();
   });
 
-  const rows = useMemo(() => (sessions.data?.items ?? []).map((session) => withLive(session, frames[session.id])), [sessions.data, frames]);
+  const rows = useMemo(
+    () => (sessions.data?.items ?? []).map((session) => withHealth(withLive(session, frames[session.id]), healths[session.id])),
+    [sessions.data, frames, healths],
+  );
   const units = useMemo(() => [...new Set(rows.map((row) => row.businessUnit))].sort(), [rows]);
   const multiUnit = unitOfKey === null;
 
@@ -135,6 +167,7 @@ export function AccountsScreen() {
                   {multiUnit && <th scope="col">Unit</th>}
                   <th scope="col">Provider</th>
                   <th scope="col">Status</th>
+                  <th scope="col">Health</th>
                   <th scope="col">Linked phone</th>
                   <th scope="col">Pacing</th>
                   <th scope="col">
@@ -166,6 +199,16 @@ export function AccountsScreen() {
                           </span>
                         )}
                         {session.newChatCap !== null && <NewChatCapNote cap={session.newChatCap} />}
+                      </td>
+                      <td data-label="Health" class="acct-health-cell">
+                        <span aria-live="polite">
+                          <HealthBadge
+                            session={session}
+                            onOpen={() => {
+                              setInspecting({ id: session.id, name });
+                            }}
+                          />
+                        </span>
                       </td>
                       <td data-label="Linked phone">
                         {session.linkedPhone ?? <span class="muted">—</span>}
@@ -265,6 +308,26 @@ export function AccountsScreen() {
               notify(editing === 'new' ? `Added “${saved.friendlyName}”` : `Saved “${saved.friendlyName}”`);
               setEditing(undefined);
               sessions.reload();
+            }}
+          />
+        )}
+      </Dialog>
+
+      <Dialog
+        open={inspecting !== undefined}
+        wide
+        title={inspecting === undefined ? 'Health' : `Health of ${inspecting.name}`}
+        onClose={() => {
+          setInspecting(undefined);
+        }}
+      >
+        {inspecting !== undefined && (
+          <HealthPanel
+            key={inspecting.id}
+            sessionId={inspecting.id}
+            version={bandChanges[inspecting.id] ?? 0}
+            onLoaded={(health) => {
+              heardHealth(inspecting.id, { score: health.score, band: health.band, bandSince: health.bandSince, assessedAt: health.assessedAt });
             }}
           />
         )}
