@@ -1026,6 +1026,178 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sessions/{id}/health/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The operator's word on a session its health stopped: it sends again, at the at-risk pace, on every blast it serves
+         * @description As resuming a blast of it does: acknowledged at its score now, the session is stopped again only if its score drops below that (or once healthy, the next time it reaches stop). Its health pause goes from every blast it serves; a blast paused with SESSION_HEALTH runs again. 409 SESSION_NOT_STOPPED when its band is not stop.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /**
+                     * @description Slug: lower-case letters, digits, "-" and "_", starting with a letter or digit, at most 64 characters.
+                     * @example marketing-promo
+                     */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            sessionId: string;
+                            score: number;
+                            /**
+                             * @description healthy (as configured), watch (delays ×2, hourly cap halved), at_risk (×4, existing chats only), stop (paused on every blast until an operator resumes one).
+                             * @enum {string}
+                             */
+                            band: "healthy" | "watch" | "at_risk" | "stop";
+                            /** Format: date-time */
+                            bandSince: string | null;
+                            /**
+                             * Format: date-time
+                             * @description null: never assessed yet (score 100, healthy).
+                             */
+                            assessedAt: string | null;
+                            /** @description Worst first. */
+                            reasons: {
+                                /** @description e.g. ACK_ERROR_479, OPT_OUT_RATE, NEW_CHAT_CAP_FIRST_WARNING, TIMELOCK, REPLIES (points given back). */
+                                code: string;
+                                /** @description Points taken off the score (negative: given back). */
+                                points: number;
+                                /** @description The count, or the rate (0–1), behind it. */
+                                figure: number;
+                                detail: string;
+                            }[];
+                            /** @description An operator resumed a blast of the stopped session: it sends at the at-risk pace (half its new chats) until its score drops below this. */
+                            acknowledged: {
+                                score: number;
+                                /** Format: date-time */
+                                at: string | null;
+                            } | null;
+                            enforcement: {
+                                /**
+                                 * @description healthy (as configured), watch (delays ×2, hourly cap halved), at_risk (×4, existing chats only), stop (paused on every blast until an operator resumes one).
+                                 * @enum {string}
+                                 */
+                                pace: "healthy" | "watch" | "at_risk" | "stop";
+                                /** @description Delays multiplied and hourly cap divided by this. */
+                                slowdown: number;
+                                paused: boolean;
+                                /** @description No message may open a new chat now (its band, or its new-chat budget spent). */
+                                existingChatsOnly: boolean;
+                                minDelayMs: number;
+                                maxDelayMs: number;
+                                hourlyCap: number;
+                                dailyCap: number;
+                            };
+                            /** @description Messages that open a new chat over the last 24 hours against the warm-up budget; null when the session has none (pacing.newContacts "off"). */
+                            newContacts: {
+                                budget: number;
+                                used: number;
+                                left: number;
+                                healthyDays: number;
+                            } | null;
+                            /** @description WhatsApp's cap on messages that start new chats, as last read (at connect, before a blast, or when WhatsApp announces a change); null until read. */
+                            newChatCap: {
+                                /**
+                                 * @description NONE, FIRST_WARNING, SECOND_WARNING or CAPPED (WhatsApp's capping_status).
+                                 * @enum {string}
+                                 */
+                                state: "NONE" | "FIRST_WARNING" | "SECOND_WARNING" | "CAPPED";
+                                /** @description Messages to new chats allowed in the cycle. */
+                                quota: number | null;
+                                /** @description How many of them are used. */
+                                used: number | null;
+                                /**
+                                 * Format: date-time
+                                 * @description When the cycle ends and the quota resets; a CAPPED session sends no blast message before.
+                                 */
+                                resetsAt: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description After a warning, the session sends at half its hourly cap until then.
+                                 */
+                                slowUntil: string | null;
+                            } | null;
+                            restriction: {
+                                reason: string;
+                                code: string | null;
+                                /** Format: date-time */
+                                until: string | null;
+                            } | null;
+                            model: {
+                                windowHours: number;
+                                /** @description The lowest score of each band; below atRisk: stop. */
+                                bands: {
+                                    healthy: number;
+                                    watch: number;
+                                    atRisk: number;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description VALIDATION_FAILED (with details listing each field) or another bad-request code. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description API_KEY_MISSING or API_KEY_INVALID. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The resource does not exist or is not visible to this key. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Conflicts with an existing resource. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/sessions/{id}/connect": {
         parameters: {
             query?: never;
