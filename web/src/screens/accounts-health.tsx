@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, call, type Session, type SessionHealth } from '../api/client';
 import { Button, ErrorNotice, Loading, Stats } from '../components/ui';
 import { formatDateTime, formatNumber } from '../format';
@@ -99,7 +99,35 @@ function restrictionText(restriction: SessionHealth['restriction']): string {
   return parts.join(' · ');
 }
 
-function HealthDetail({ health }: { health: SessionHealth }) {
+/** The operator's word on a stopped account: it sends again, at the at-risk pace, on every blast it serves. */
+function Acknowledge({ health, onDone }: { health: SessionHealth; onDone: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  if (health.band !== 'stop' || health.acknowledged !== null) return null;
+  const acknowledge = async (): Promise<void> => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await call(api.POST('/api/sessions/{id}/health/acknowledge', { params: { path: { id: health.sessionId } } }));
+      onDone();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="acct-small">
+      <ErrorNotice error={error} title="The account could not be resumed" />
+      <p class="muted">Stopped by its health: it sends nothing until you resume it. It then sends at the at-risk pace, and stops again if its score drops further.</p>
+      <Button busy={busy} onClick={() => void acknowledge()}>
+        Resume sending from it
+      </Button>
+    </div>
+  );
+}
+
+function HealthDetail({ health, onChanged }: { health: SessionHealth; onChanged: () => void }) {
   const cap = health.newChatCap === null ? 'not read yet' : newChatCapSummary(health.newChatCap).text.replace(/^New chats: /, '');
   return (
     <div class="acct-health">
@@ -113,6 +141,7 @@ function HealthDetail({ health }: { health: SessionHealth }) {
       <p class="muted acct-small">
         {bandEffect(health.band)} {health.assessedAt === null ? 'Not assessed yet.' : `Assessed ${formatDateTime(health.assessedAt)}.`}
       </p>
+      <Acknowledge health={health} onDone={onChanged} />
       {health.acknowledged !== null && (
         <p class="acct-small">
           An operator resumed it at a score of {formatNumber(health.acknowledged.score)}
@@ -175,7 +204,7 @@ export function HealthPanel({ sessionId, version, onLoaded }: { sessionId: strin
           <Button onClick={reload}>Try again</Button>
         )
       ) : (
-        <HealthDetail health={health.data} />
+        <HealthDetail health={health.data} onChanged={reload} />
       )}
     </div>
   );
