@@ -4,7 +4,7 @@ import { signWebhook } from '../core/webhook-signature.js';
 import type { Clock } from '../infra/clock.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { ClaimedDelivery, WebhookEndpoint, WebhookRepository } from '../store/webhook.repository.js';
+import type { AttemptRecord, ClaimedDelivery, EndpointSecrets, WebhookEndpoint, WebhookRepository } from '../store/webhook.repository.js';
 import { postWebhook, type WebhookRequest, type WebhookResponse } from './webhook-http.js';
 
 const IDLE_POLL_MS = 500;
@@ -39,6 +39,8 @@ export class WebhookWorker {
   #again = false;
   #lastHousekeepingMs = 0;
   readonly #attempts = new Set<Promise<void>>();
+  /** Attempts ended, their outcome not yet written (the next round writes them all at once). */
+  readonly #finished: { record: AttemptRecord; endpoint: WebhookEndpoint }[] = [];
 
   constructor(deps: WebhookWorkerDeps) {
     this.#deps = deps;
@@ -55,6 +57,9 @@ export class WebhookWorker {
     clearTimeout(this.#timer);
     await this.#running;
     await Promise.allSettled([...this.#attempts]);
+    await this.#record().catch((error: unknown) => {
+      this.#deps.log.warn({ err: error }, 'webhook attempts could not be recorded');
+    });
   }
 
   /** Runs one round now (new events were written, an attempt ended). */
@@ -90,28 +95,29 @@ export class WebhookWorker {
     const nowMs = clock.now().getTime();
     if (nowMs - this.#lastHousekeepingMs >= HOUSEKEEPING_EVERY_MS) {
       this.#lastHousekeepingMs = nowMs;
-      const at = new Date(nowMs).toISOString();
-      const expired = await webhooks.expire(new Date(nowMs - config.maxAgeMs).toISOString(), at);
-      if (expired > 0) this.#deps.log.warn({ expired }, 'webhook deliveries older than WEBHOOK_MAX_AGE_HOURS were given up');
-      await webhooks.prune(new Date(nowMs - config.retentionMs).toISOString());
+      await this.#housekeeping(nowMs);
     }
+    await this.#record();
     while (!this.#stopped && (await webhooks.dispatch(DISPATCH_BATCH, clock.now().toISOString())) === DISPATCH_BATCH);
     const room = config.concurrency - this.#total;
     if (this.#stopped || room <= 0) return;
-    const busy = [...this.#inFlight].filter(([, count]) => count >= config.concurrencyPerEndpoint).map(([id]) => id);
     const now = clock.now();
-    const claimed = await webhooks.claim(room, config.concurrencyPerEndpoint, busy, now.toISOString(), new Date(now.getTime() + CLAIM_LOCK_MS).toISOString());
+    const claimed = await webhooks.claim(room, config.concurrencyPerEndpoint, this.#inFlight, now.toISOString(), new Date(now.getTime() + CLAIM_LOCK_MS).toISOString());
     if (claimed.length === 0) return;
-    const endpoints = new Map<string, WebhookEndpoint | undefined>();
+    // The endpoint and its secrets, read once a round for all it claimed there.
+    const endpoints = new Map<string, { endpoint: WebhookEndpoint; secrets: EndpointSecrets } | undefined>();
     for (const delivery of claimed) {
-      if (!endpoints.has(delivery.endpointId)) endpoints.set(delivery.endpointId, await webhooks.get(delivery.endpointId));
+      if (endpoints.has(delivery.endpointId)) continue;
+      const endpoint = await webhooks.get(delivery.endpointId);
+      const secrets = endpoint && (await webhooks.secrets(endpoint.id));
+      endpoints.set(delivery.endpointId, endpoint && secrets && { endpoint, secrets });
     }
     for (const delivery of claimed) {
       this.#inFlight.set(delivery.endpointId, (this.#inFlight.get(delivery.endpointId) ?? 0) + 1);
       this.#total += 1;
       const attempt = this.#attempt(delivery, endpoints.get(delivery.endpointId))
         .catch((error: unknown) => {
-          this.#deps.log.warn({ err: error, deliveryId: delivery.id }, 'webhook attempt could not be recorded');
+          this.#deps.log.warn({ err: error, deliveryId: delivery.id }, 'webhook attempt failed unexpectedly');
         })
         .finally(() => {
           this.#attempts.delete(attempt);
@@ -126,16 +132,68 @@ export class WebhookWorker {
     if (claimed.length === room) this.#again = true;
   }
 
-  async #attempt(delivery: ClaimedDelivery, endpoint: WebhookEndpoint | undefined): Promise<void> {
-    const { webhooks, config, clock, log } = this.#deps;
+  /**
+   * Open deliveries older than WEBHOOK_MAX_AGE_HOURS are given up (an endpoint's backlog is
+   * bounded by age, whatever its receiver does), and the log older than the retention pruned.
+   */
+  async #housekeeping(nowMs: number): Promise<void> {
+    const { webhooks, config, log, metrics } = this.#deps;
+    const at = new Date(nowMs).toISOString();
+    const expired = await webhooks.expire(new Date(nowMs - config.maxAgeMs).toISOString(), at);
+    for (const [endpointId, count] of expired) {
+      metrics?.webhookExpired.inc({}, count);
+      log.warn({ endpointId, expired: count }, 'webhook deliveries older than WEBHOOK_MAX_AGE_HOURS were given up');
+    }
+    await webhooks.prune(new Date(nowMs - config.retentionMs).toISOString());
+  }
+
+  /**
+   * Writes the outcomes of the attempts that ended since the last round in one transaction (at
+   * speed, one write per round instead of one per delivery), then each endpoint's health: a
+   * failure starts (or continues) its failing streak, a success ends it; 5 days of failing disables it.
+   */
+  async #record(): Promise<void> {
+    if (this.#finished.length === 0) return;
+    const { webhooks, config, log } = this.#deps;
+    const finished = this.#finished.slice();
+    await webhooks.recordAttempts(finished.map((entry) => entry.record));
+    // Written: dropped from the list only now (a failed write is tried again next round; meanwhile they stay claimed).
+    this.#finished.splice(0, finished.length);
+    const health = new Map<string, { endpoint: WebhookEndpoint; ok: boolean; at: string }>();
+    for (const { record, endpoint } of finished) {
+      const ok = record.outcome === 'succeeded';
+      const seen = health.get(endpoint.id);
+      // The latest outcome decides; a success on an endpoint not failing needs no write.
+      if (!seen || record.at >= seen.at) health.set(endpoint.id, { endpoint, ok, at: record.at });
+    }
+    for (const { endpoint, ok, at } of health.values()) {
+      if (ok && endpoint.failingSince === null) continue;
+      const failingSince = await webhooks.markEndpointHealth(endpoint.id, ok, at);
+      if (failingSince === null || Date.parse(at) - Date.parse(failingSince) < config.disableAfterMs) continue;
+      const reason = `failing since ${failingSince} without a success`;
+      await webhooks.disable(endpoint.id, reason, at);
+      log.warn({ endpointId: endpoint.id, businessUnit: endpoint.businessUnit, failingSince }, 'webhook endpoint disabled: failing for WEBHOOK_DISABLE_AFTER_HOURS in a row');
+      await webhooks.emit([
+        {
+          type: 'webhook.disabled',
+          businessUnit: endpoint.businessUnit ?? '*',
+          orderingKey: `endpoint:${endpoint.id}`,
+          data: { endpointId: endpoint.id, url: endpoint.url, reason, failingSince },
+          at,
+        },
+      ]);
+    }
+  }
+
+  async #attempt(delivery: ClaimedDelivery, target: { endpoint: WebhookEndpoint; secrets: EndpointSecrets } | undefined): Promise<void> {
+    const { webhooks, config, clock } = this.#deps;
     const attempt = delivery.attempts + 1;
-    if (!endpoint?.enabled) {
-      // Disabled meanwhile: back in the queue (it goes once enabled again, or expires by age).
+    if (!target?.endpoint.enabled) {
+      // Disabled or deleted meanwhile: back in the queue (it goes once enabled again, or expires by age).
       await webhooks.release(delivery.id, clock.now().toISOString());
       return;
     }
-    const secrets = await webhooks.secrets(endpoint.id);
-    if (!secrets) return;
+    const { endpoint, secrets } = target;
     const now = clock.now();
     const signing = [secrets.secret];
     if (secrets.previousSecret !== null && secrets.previousSecretExpiresAt !== null && secrets.previousSecretExpiresAt > now.toISOString()) signing.push(secrets.previousSecret);
@@ -156,33 +214,21 @@ export class WebhookWorker {
     const delay = verdict === 'retryable' ? nextRetryDelayMs(config.retryScheduleMs, attempt, response.result.kind === 'response' ? response.result.retryAfter : null, endedAt.getTime()) : null;
     const outcome = verdict === 'succeeded' ? 'succeeded' : delay === null ? 'failed' : 'retry';
     this.#deps.metrics?.webhookAttempts.inc({ outcome });
-    await webhooks.recordAttempt({
-      deliveryId: delivery.id,
-      endpointId: endpoint.id,
-      attempt,
-      at: endedAt.toISOString(),
-      durationMs: response.durationMs,
-      outcome,
-      statusCode: response.result.kind === 'response' ? response.result.status : null,
-      error: errorOf(response),
-      responseBody: response.body,
-      nextAttemptAt: delay === null ? null : new Date(endedAt.getTime() + delay).toISOString(),
+    this.#finished.push({
+      endpoint,
+      record: {
+        deliveryId: delivery.id,
+        endpointId: endpoint.id,
+        attempt,
+        at: endedAt.toISOString(),
+        durationMs: response.durationMs,
+        outcome,
+        statusCode: response.result.kind === 'response' ? response.result.status : null,
+        error: errorOf(response),
+        responseBody: response.body,
+        nextAttemptAt: delay === null ? null : new Date(endedAt.getTime() + delay).toISOString(),
+      },
     });
-    const failingSince = await webhooks.markEndpointHealth(endpoint.id, verdict === 'succeeded', endedAt.toISOString());
-    if (failingSince !== null && endedAt.getTime() - Date.parse(failingSince) >= config.disableAfterMs) {
-      const reason = `failing since ${failingSince} without a success`;
-      await webhooks.disable(endpoint.id, reason, endedAt.toISOString());
-      log.warn({ endpointId: endpoint.id, businessUnit: endpoint.businessUnit, failingSince }, 'webhook endpoint disabled: failing for WEBHOOK_DISABLE_AFTER_HOURS in a row');
-      await webhooks.emit([
-        {
-          type: 'webhook.disabled',
-          businessUnit: endpoint.businessUnit ?? '*',
-          orderingKey: `endpoint:${endpoint.id}`,
-          data: { endpointId: endpoint.id, url: endpoint.url, reason, failingSince },
-          at: endedAt.toISOString(),
-        },
-      ]);
-    }
   }
 }
 
