@@ -12,6 +12,14 @@ const DISPATCH_BATCH = 500;
 /** A claimed delivery whose worker died is claimable again after this (well above the request timeout). */
 const CLAIM_LOCK_MS = 120_000;
 const HOUSEKEEPING_EVERY_MS = 60_000;
+/** Deliveries claimed ahead of sending, as a multiple of the in-flight limits. */
+const PREFETCH = 8;
+
+type Target = { endpoint: WebhookEndpoint; secrets: EndpointSecrets };
+interface QueuedDelivery {
+  delivery: ClaimedDelivery;
+  claimedAtMs: number;
+}
 
 export interface WebhookWorkerDeps {
   webhooks: WebhookRepository;
@@ -41,6 +49,9 @@ export class WebhookWorker {
   readonly #attempts = new Set<Promise<void>>();
   /** Attempts ended, their outcome not yet written (the next round writes them all at once). */
   readonly #finished: { record: AttemptRecord; endpoint: WebhookEndpoint }[] = [];
+  /** Claimed, not yet sent (each endpoint's in claim order), and the endpoint as last read. */
+  readonly #queued = new Map<string, QueuedDelivery[]>();
+  readonly #targets = new Map<string, Target | undefined>();
 
   constructor(deps: WebhookWorkerDeps) {
     this.#deps = deps;
@@ -56,6 +67,10 @@ export class WebhookWorker {
     this.#stopped = true;
     clearTimeout(this.#timer);
     await this.#running;
+    // Claimed but not sent: back to the database's queue at once, for the next worker.
+    const at = this.#deps.clock.now().toISOString();
+    for (const queue of this.#queued.values()) for (const { delivery } of queue) await this.#deps.webhooks.release(delivery.id, at).catch(() => undefined);
+    this.#queued.clear();
     await Promise.allSettled([...this.#attempts]);
     await this.#record().catch((error: unknown) => {
       this.#deps.log.warn({ err: error }, 'webhook attempts could not be recorded');
@@ -99,37 +114,80 @@ export class WebhookWorker {
     }
     await this.#record();
     while (!this.#stopped && (await webhooks.dispatch(DISPATCH_BATCH, clock.now().toISOString())) === DISPATCH_BATCH);
-    const room = config.concurrency - this.#total;
-    if (this.#stopped || room <= 0) return;
-    const now = clock.now();
-    const claimed = await webhooks.claim(room, config.concurrencyPerEndpoint, this.#inFlight, now.toISOString(), new Date(now.getTime() + CLAIM_LOCK_MS).toISOString());
-    if (claimed.length === 0) return;
-    // The endpoint and its secrets, read once a round for all it claimed there.
-    const endpoints = new Map<string, { endpoint: WebhookEndpoint; secrets: EndpointSecrets } | undefined>();
-    for (const delivery of claimed) {
-      if (endpoints.has(delivery.endpointId)) continue;
-      const endpoint = await webhooks.get(delivery.endpointId);
-      const secrets = endpoint && (await webhooks.secrets(endpoint.id));
-      endpoints.set(delivery.endpointId, endpoint && secrets && { endpoint, secrets });
+    if (this.#stopped) return;
+    // Claimed ahead: up to PREFETCH times the in-flight limits, in total and per endpoint, so one
+    // claim query serves many attempts; an endpoint is claimed for again once it is below half of that.
+    const perEndpointCap = config.concurrencyPerEndpoint * PREFETCH;
+    const held = new Map<string, number>();
+    for (const [endpointId, count] of this.#inFlight) held.set(endpointId, count);
+    for (const [endpointId, queue] of this.#queued) held.set(endpointId, (held.get(endpointId) ?? 0) + queue.length);
+    let heldTotal = 0;
+    for (const [endpointId, count] of held) {
+      heldTotal += count;
+      if (count > perEndpointCap / 2) held.set(endpointId, perEndpointCap);
     }
-    for (const delivery of claimed) {
-      this.#inFlight.set(delivery.endpointId, (this.#inFlight.get(delivery.endpointId) ?? 0) + 1);
-      this.#total += 1;
-      const attempt = this.#attempt(delivery, endpoints.get(delivery.endpointId))
-        .catch((error: unknown) => {
-          this.#deps.log.warn({ err: error, deliveryId: delivery.id }, 'webhook attempt failed unexpectedly');
-        })
-        .finally(() => {
-          this.#attempts.delete(attempt);
-          this.#total -= 1;
-          const left = (this.#inFlight.get(delivery.endpointId) ?? 1) - 1;
-          if (left <= 0) this.#inFlight.delete(delivery.endpointId);
-          else this.#inFlight.set(delivery.endpointId, left);
-          this.wake();
-        });
-      this.#attempts.add(attempt);
+    const room = config.concurrency * PREFETCH - heldTotal;
+    // The endpoints' settings and secrets, read once a round (a change or a disable is obeyed within one).
+    const targets = new Map<string, Target | undefined>();
+    const targetOf = async (endpointId: string): Promise<Target | undefined> => {
+      if (!targets.has(endpointId)) {
+        const endpoint = await webhooks.get(endpointId);
+        const secrets = endpoint && (await webhooks.secrets(endpoint.id));
+        targets.set(endpointId, endpoint && secrets && { endpoint, secrets });
+      }
+      return targets.get(endpointId);
+    };
+    if (room > 0) {
+      const now = clock.now();
+      const claimed = await webhooks.claim(room, perEndpointCap, held, now.toISOString(), new Date(now.getTime() + CLAIM_LOCK_MS).toISOString());
+      const claimedAtMs = clock.now().getTime();
+      for (const delivery of claimed) {
+        const queue = this.#queued.get(delivery.endpointId) ?? [];
+        queue.push({ delivery, claimedAtMs });
+        this.#queued.set(delivery.endpointId, queue);
+      }
+      if (claimed.length === room) this.#again = true;
     }
-    if (claimed.length === room) this.#again = true;
+    for (const endpointId of this.#queued.keys()) this.#targets.set(endpointId, await targetOf(endpointId));
+    for (const endpointId of [...this.#queued.keys()]) this.#pump(endpointId);
+  }
+
+  /** Starts queued deliveries of an endpoint while it and the worker have room. */
+  #pump(endpointId: string): void {
+    const { config, clock } = this.#deps;
+    const queue = this.#queued.get(endpointId);
+    while (queue && queue.length > 0 && this.#total < config.concurrency && (this.#inFlight.get(endpointId) ?? 0) < config.concurrencyPerEndpoint) {
+      const { delivery, claimedAtMs } = queue.shift() as QueuedDelivery;
+      // Held too long (a slow receiver ahead of it): back to the queue in the database before its claim can lapse.
+      const stale = clock.now().getTime() - claimedAtMs > CLAIM_LOCK_MS / 2;
+      this.#start(delivery, stale ? undefined : this.#targets.get(endpointId));
+    }
+    if (queue?.length === 0) {
+      this.#queued.delete(endpointId);
+      if (!this.#inFlight.has(endpointId)) this.#targets.delete(endpointId);
+    }
+  }
+
+  #start(delivery: ClaimedDelivery, target: Target | undefined): void {
+    this.#inFlight.set(delivery.endpointId, (this.#inFlight.get(delivery.endpointId) ?? 0) + 1);
+    this.#total += 1;
+    const attempt = this.#attempt(delivery, target)
+      .catch((error: unknown) => {
+        this.#deps.log.warn({ err: error, deliveryId: delivery.id }, 'webhook attempt failed unexpectedly');
+      })
+      .finally(() => {
+        this.#attempts.delete(attempt);
+        this.#total -= 1;
+        const left = (this.#inFlight.get(delivery.endpointId) ?? 1) - 1;
+        if (left <= 0) this.#inFlight.delete(delivery.endpointId);
+        else this.#inFlight.set(delivery.endpointId, left);
+        if (!this.#stopped) {
+          this.#pump(delivery.endpointId);
+          for (const endpointId of [...this.#queued.keys()]) this.#pump(endpointId);
+        }
+        this.wake();
+      });
+    this.#attempts.add(attempt);
   }
 
   /**
@@ -185,11 +243,11 @@ export class WebhookWorker {
     }
   }
 
-  async #attempt(delivery: ClaimedDelivery, target: { endpoint: WebhookEndpoint; secrets: EndpointSecrets } | undefined): Promise<void> {
+  async #attempt(delivery: ClaimedDelivery, target: Target | undefined): Promise<void> {
     const { webhooks, config, clock } = this.#deps;
     const attempt = delivery.attempts + 1;
     if (!target?.endpoint.enabled) {
-      // Disabled or deleted meanwhile: back in the queue (it goes once enabled again, or expires by age).
+      // Disabled or deleted meanwhile, or held too long: back in the queue (it goes once enabled again, or expires by age).
       await webhooks.release(delivery.id, clock.now().toISOString());
       return;
     }
