@@ -144,19 +144,26 @@ export function createWebhookRepository(db: Db, dialect: 'sqlite' | 'postgres', 
       .where('d.endpoint_id', '=', endpointId)
       .where('d.status', '=', 'pending')
       .where('d.next_attempt_at', '<=', at)
-      // One ordering key's events in order: only the first still open of each key goes.
+      // One ordering key's events in order: only the first still open of each key goes. An event
+      // written without an order to keep (a per-recipient batch) has its own id as its key: no
+      // check (and, written as an OR, the check runs per row on the index, never as a join a
+      // planner with stale statistics might turn into a scan of the endpoint's whole backlog).
       .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('webhook_deliveries as e')
-              .select('e.id')
-              .whereRef('e.endpoint_id', '=', 'd.endpoint_id')
-              .whereRef('e.ordering_key', '=', 'd.ordering_key')
-              .where('e.status', 'in', ['pending', 'sending'])
-              .whereRef('e.event_id', '<', 'd.event_id'),
+        eb.or([
+          eb('d.ordering_key', '=', eb.ref('d.event_id')),
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('webhook_deliveries as e')
+                .select('e.id')
+                .whereRef('e.endpoint_id', '=', 'd.endpoint_id')
+                .whereRef('e.ordering_key', '=', 'd.ordering_key')
+                // Spelled as the partial index webhook_deliveries_open_order is (a bound parameter would keep it off that index).
+                .where(sql<boolean>`e.status in ('pending', 'sending')`)
+                .whereRef('e.event_id', '<', 'd.event_id'),
+            ),
           ),
-        ),
+        ]),
       )
       .orderBy('d.next_attempt_at')
       .orderBy('d.event_id')
