@@ -114,6 +114,8 @@ async function blast(sessionId: string): Promise<{ rate: number; samples: Sample
       heapMb: (values.get('wab_nodejs_heap_size_used_bytes') ?? 0) / 1048576,
       outbox: values.get('webhook_outbox_depth{state="pending"}') ?? 0,
     });
+    const last = samples[samples.length - 1] as Sample;
+    process.stderr.write(`${sessionId}: ${last.s.toFixed(0)} s, ${String(last.sent)} sent, RSS ${last.rssMb.toFixed(0)} MB\r`);
     await Promise.race([completed, new Promise((resolve) => setTimeout(resolve, SAMPLE_MS))]);
   }
   const rate = COUNT / ((performance.now() - startedAt) / 1000);
