@@ -43,7 +43,7 @@ async function deadPort(): Promise<number> {
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wab-bench-dead-'));
 const prefix = `bench-dead-${process.pid}`;
-const { product, url } = await startApiProduct('all', { DATA_DIR: dataDir, ADMIN_API_KEY: KEY, REDIS_URL, REDIS_PREFIX: prefix, LOG_LEVEL: 'warn' });
+const { product, url } = await startApiProduct('all', { DATA_DIR: dataDir, ADMIN_API_KEY: KEY, REDIS_URL, REDIS_PREFIX: prefix, LOG_LEVEL: 'info' });
 const call = async <T>(method: string, route: string, body?: unknown): Promise<T> => {
   const response = await fetch(`${url}${route}`, {
     method,
@@ -58,7 +58,9 @@ const metric = async (): Promise<Map<string, number>> => {
   for (const line of text.split('\n')) {
     if (line.startsWith('#') || line.trim() === '') continue;
     const space = line.lastIndexOf(' ');
-    values.set(line.slice(0, space), Number(line.slice(space + 1)));
+    // Without the process's role label: `webhook_outbox_depth{state="pending"}`.
+    const name = line.slice(0, space).replace(/,?role="[^"]*"/, '').replace('{,', '{').replace('{}', '');
+    values.set(name, Number(line.slice(space + 1)));
   }
   return values;
 };
