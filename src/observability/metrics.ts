@@ -64,6 +64,11 @@ export function createMetrics(role: string) {
       labelNames: ['outcome'] as const,
       registers,
     }),
+    webhookExpired: new Counter({
+      name: 'webhook_expired_total',
+      help: 'Webhook deliveries given up unsent because they were older than WEBHOOK_MAX_AGE_HOURS (the outbox is bounded by age).',
+      registers,
+    }),
     /** Gauges read when scraped: the owner of the figure registers how to read it. */
     gauge(name: string, help: string, labelNames: readonly string[], collect: (set: (labels: Record<string, string>, value: number) => void) => Promise<void> | void): void {
       if (registry.getSingleMetric(name)) registry.removeSingleMetric(name); // the newest owner reads it

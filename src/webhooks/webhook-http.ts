@@ -13,6 +13,29 @@ export interface WebhookRequest {
   timeoutMs: number;
   /** Refuse loopback, link-local, private… addresses (a unit-scoped endpoint without WEBHOOK_ALLOW_PRIVATE). */
   publicOnly: boolean;
+  /** How a host name is resolved for `publicOnly` (the system resolver; replaceable to test a resolver that hangs). */
+  resolve?: Resolve;
+}
+
+/** Resolves a host name to all its addresses, as `dns.lookup(hostname, { all: true })` does. */
+export type Resolve = (hostname: string, family: number, callback: (error: Error | null, addresses: LookupAddress[]) => void) => void;
+
+const systemResolve: Resolve = (hostname, family, callback) => {
+  dnsLookup(hostname, { all: true, family }, callback);
+};
+
+/**
+ * How long the name lookup of one attempt may take, at most (within the request's own timeout). A
+ * resolver that never answers fails the attempt as a timeout, retried like any other; it never
+ * holds a delivery slot. (The system resolver's thread may stay busy until the OS gives up; no
+ * slot waits for it.)
+ */
+export const LOOKUP_TIMEOUT_MS = 5_000;
+
+export class LookupTimeoutError extends Error {
+  constructor(hostname: string, ms: number) {
+    super(`DNS lookup of ${hostname} took longer than ${String(ms)} ms`);
+  }
 }
 
 export interface WebhookResponse {
@@ -44,24 +67,34 @@ export class PrivateAddressError extends Error {
 /**
  * Resolves the host and hands the socket a checked address only: the address connected to is the
  * one that was checked, so a DNS answer that changes between check and connect (DNS rebinding)
- * cannot reach a private address.
+ * cannot reach a private address. The lookup is bounded by `timeoutMs`.
  */
-const publicLookup: LookupFunction = (hostname, options, callback) => {
-  dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
-    if (error) {
-      callback(error, '', 0);
-      return;
-    }
-    const allowed = addresses.filter((entry) => !isPrivateAddress(entry.address));
-    const first = allowed[0];
-    if (!first) {
-      callback(new PrivateAddressError(addresses[0]?.address ?? hostname), '', 0);
-      return;
-    }
-    if (options.all) (callback as unknown as (error: null, addresses: LookupAddress[]) => void)(null, allowed);
-    else callback(null, first.address, first.family);
-  });
-};
+function publicLookup(resolve: Resolve, timeoutMs: number): LookupFunction {
+  return (hostname, options, callback) => {
+    let answered = false;
+    const timer = setTimeout(() => {
+      answered = true;
+      callback(new LookupTimeoutError(hostname, timeoutMs), '', 0);
+    }, timeoutMs);
+    resolve(hostname, options.family === 4 || options.family === 6 ? options.family : 0, (error, addresses) => {
+      if (answered) return;
+      answered = true;
+      clearTimeout(timer);
+      if (error) {
+        callback(error, '', 0);
+        return;
+      }
+      const allowed = addresses.filter((entry) => !isPrivateAddress(entry.address));
+      const first = allowed[0];
+      if (!first) {
+        callback(new PrivateAddressError(addresses[0]?.address ?? hostname), '', 0);
+        return;
+      }
+      if (options.all) (callback as unknown as (error: null, addresses: LookupAddress[]) => void)(null, allowed);
+      else callback(null, first.address, first.family);
+    });
+  };
+}
 
 /** One POST, never following a redirect, cut off at `timeoutMs`; never throws. */
 export function postWebhook(request: WebhookRequest): Promise<WebhookResponse> {
@@ -93,14 +126,15 @@ export function postWebhook(request: WebhookRequest): Promise<WebhookResponse> {
       method: 'POST',
       agent: (request.publicOnly ? agents.publicOnly : agents.any)[secure ? 'https' : 'http'],
       headers: { ...request.headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(request.body)), 'user-agent': 'wa-blaster-webhooks/1' },
-      ...(request.publicOnly ? { lookup: publicLookup } : {}),
+      ...(request.publicOnly ? { lookup: publicLookup(request.resolve ?? systemResolve, Math.min(LOOKUP_TIMEOUT_MS, request.timeoutMs)) } : {}),
     });
     const timer = setTimeout(() => {
       finish(done({ kind: 'timeout' }));
       req.destroy();
     }, request.timeoutMs);
     req.on('error', (error) => {
-      finish(done(error instanceof PrivateAddressError ? { kind: 'refused', message: error.message } : { kind: 'network', message: error.message.slice(0, 300) }));
+      if (error instanceof LookupTimeoutError) finish(done({ kind: 'timeout' }));
+      else finish(done(error instanceof PrivateAddressError ? { kind: 'refused', message: error.message } : { kind: 'network', message: error.message.slice(0, 300) }));
     });
     req.on('response', (response) => {
       const chunks: Buffer[] = [];

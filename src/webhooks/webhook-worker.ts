@@ -4,7 +4,7 @@ import { signWebhook } from '../core/webhook-signature.js';
 import type { Clock } from '../infra/clock.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { ClaimedDelivery, WebhookEndpoint, WebhookRepository } from '../store/webhook.repository.js';
+import type { AttemptRecord, ClaimedDelivery, EndpointSecrets, WebhookEndpoint, WebhookRepository } from '../store/webhook.repository.js';
 import { postWebhook, type WebhookRequest, type WebhookResponse } from './webhook-http.js';
 
 const IDLE_POLL_MS = 500;
@@ -12,6 +12,14 @@ const DISPATCH_BATCH = 500;
 /** A claimed delivery whose worker died is claimable again after this (well above the request timeout). */
 const CLAIM_LOCK_MS = 120_000;
 const HOUSEKEEPING_EVERY_MS = 60_000;
+/** Deliveries claimed ahead of sending, as a multiple of the in-flight limits. */
+const PREFETCH = 8;
+
+type Target = { endpoint: WebhookEndpoint; secrets: EndpointSecrets };
+interface QueuedDelivery {
+  delivery: ClaimedDelivery;
+  claimedAtMs: number;
+}
 
 export interface WebhookWorkerDeps {
   webhooks: WebhookRepository;
@@ -39,6 +47,11 @@ export class WebhookWorker {
   #again = false;
   #lastHousekeepingMs = 0;
   readonly #attempts = new Set<Promise<void>>();
+  /** Attempts ended, their outcome not yet written (the next round writes them all at once). */
+  readonly #finished: { record: AttemptRecord; endpoint: WebhookEndpoint }[] = [];
+  /** Claimed, not yet sent (each endpoint's in claim order), and the endpoint as last read. */
+  readonly #queued = new Map<string, QueuedDelivery[]>();
+  readonly #targets = new Map<string, Target | undefined>();
 
   constructor(deps: WebhookWorkerDeps) {
     this.#deps = deps;
@@ -54,7 +67,14 @@ export class WebhookWorker {
     this.#stopped = true;
     clearTimeout(this.#timer);
     await this.#running;
+    // Claimed but not sent: back to the database's queue at once, for the next worker.
+    const at = this.#deps.clock.now().toISOString();
+    for (const queue of this.#queued.values()) for (const { delivery } of queue) await this.#deps.webhooks.release(delivery.id, at).catch(() => undefined);
+    this.#queued.clear();
     await Promise.allSettled([...this.#attempts]);
+    await this.#record().catch((error: unknown) => {
+      this.#deps.log.warn({ err: error }, 'webhook attempts could not be recorded');
+    });
   }
 
   /** Runs one round now (new events were written, an attempt ended). */
@@ -90,52 +110,148 @@ export class WebhookWorker {
     const nowMs = clock.now().getTime();
     if (nowMs - this.#lastHousekeepingMs >= HOUSEKEEPING_EVERY_MS) {
       this.#lastHousekeepingMs = nowMs;
-      const at = new Date(nowMs).toISOString();
-      const expired = await webhooks.expire(new Date(nowMs - config.maxAgeMs).toISOString(), at);
-      if (expired > 0) this.#deps.log.warn({ expired }, 'webhook deliveries older than WEBHOOK_MAX_AGE_HOURS were given up');
-      await webhooks.prune(new Date(nowMs - config.retentionMs).toISOString());
+      await this.#housekeeping(nowMs);
     }
+    await this.#record();
     while (!this.#stopped && (await webhooks.dispatch(DISPATCH_BATCH, clock.now().toISOString())) === DISPATCH_BATCH);
-    const room = config.concurrency - this.#total;
-    if (this.#stopped || room <= 0) return;
-    const busy = [...this.#inFlight].filter(([, count]) => count >= config.concurrencyPerEndpoint).map(([id]) => id);
-    const now = clock.now();
-    const claimed = await webhooks.claim(room, config.concurrencyPerEndpoint, busy, now.toISOString(), new Date(now.getTime() + CLAIM_LOCK_MS).toISOString());
-    if (claimed.length === 0) return;
-    const endpoints = new Map<string, WebhookEndpoint | undefined>();
-    for (const delivery of claimed) {
-      if (!endpoints.has(delivery.endpointId)) endpoints.set(delivery.endpointId, await webhooks.get(delivery.endpointId));
+    if (this.#stopped) return;
+    // Claimed ahead: up to PREFETCH times the in-flight limits, in total and per endpoint, so one
+    // claim query serves many attempts; an endpoint is claimed for again once it is below half of that.
+    const perEndpointCap = config.concurrencyPerEndpoint * PREFETCH;
+    const held = new Map<string, number>();
+    for (const [endpointId, count] of this.#inFlight) held.set(endpointId, count);
+    for (const [endpointId, queue] of this.#queued) held.set(endpointId, (held.get(endpointId) ?? 0) + queue.length);
+    let heldTotal = 0;
+    for (const [endpointId, count] of held) {
+      heldTotal += count;
+      if (count > perEndpointCap / 2) held.set(endpointId, perEndpointCap);
     }
-    for (const delivery of claimed) {
-      this.#inFlight.set(delivery.endpointId, (this.#inFlight.get(delivery.endpointId) ?? 0) + 1);
-      this.#total += 1;
-      const attempt = this.#attempt(delivery, endpoints.get(delivery.endpointId))
-        .catch((error: unknown) => {
-          this.#deps.log.warn({ err: error, deliveryId: delivery.id }, 'webhook attempt could not be recorded');
-        })
-        .finally(() => {
-          this.#attempts.delete(attempt);
-          this.#total -= 1;
-          const left = (this.#inFlight.get(delivery.endpointId) ?? 1) - 1;
-          if (left <= 0) this.#inFlight.delete(delivery.endpointId);
-          else this.#inFlight.set(delivery.endpointId, left);
-          this.wake();
-        });
-      this.#attempts.add(attempt);
+    const room = config.concurrency * PREFETCH - heldTotal;
+    // The endpoints' settings and secrets, read once a round (a change or a disable is obeyed within one).
+    const targets = new Map<string, Target | undefined>();
+    const targetOf = async (endpointId: string): Promise<Target | undefined> => {
+      if (!targets.has(endpointId)) {
+        const endpoint = await webhooks.get(endpointId);
+        const secrets = endpoint && (await webhooks.secrets(endpoint.id));
+        targets.set(endpointId, endpoint && secrets && { endpoint, secrets });
+      }
+      return targets.get(endpointId);
+    };
+    if (room > 0) {
+      const now = clock.now();
+      const claimed = await webhooks.claim(room, perEndpointCap, held, now.toISOString(), new Date(now.getTime() + CLAIM_LOCK_MS).toISOString());
+      const claimedAtMs = clock.now().getTime();
+      for (const delivery of claimed) {
+        const queue = this.#queued.get(delivery.endpointId) ?? [];
+        queue.push({ delivery, claimedAtMs });
+        this.#queued.set(delivery.endpointId, queue);
+      }
+      if (claimed.length === room) this.#again = true;
     }
-    if (claimed.length === room) this.#again = true;
+    for (const endpointId of this.#queued.keys()) this.#targets.set(endpointId, await targetOf(endpointId));
+    for (const endpointId of [...this.#queued.keys()]) this.#pump(endpointId);
   }
 
-  async #attempt(delivery: ClaimedDelivery, endpoint: WebhookEndpoint | undefined): Promise<void> {
-    const { webhooks, config, clock, log } = this.#deps;
+  /** Starts queued deliveries of an endpoint while it and the worker have room. */
+  #pump(endpointId: string): void {
+    const { config, clock } = this.#deps;
+    const queue = this.#queued.get(endpointId);
+    while (queue && queue.length > 0 && this.#total < config.concurrency && (this.#inFlight.get(endpointId) ?? 0) < config.concurrencyPerEndpoint) {
+      const { delivery, claimedAtMs } = queue.shift() as QueuedDelivery;
+      // Held too long (a slow receiver ahead of it): back to the queue in the database before its claim can lapse.
+      const stale = clock.now().getTime() - claimedAtMs > CLAIM_LOCK_MS / 2;
+      this.#start(delivery, stale ? undefined : this.#targets.get(endpointId));
+    }
+    if (queue?.length === 0) {
+      this.#queued.delete(endpointId);
+      if (!this.#inFlight.has(endpointId)) this.#targets.delete(endpointId);
+    }
+  }
+
+  #start(delivery: ClaimedDelivery, target: Target | undefined): void {
+    this.#inFlight.set(delivery.endpointId, (this.#inFlight.get(delivery.endpointId) ?? 0) + 1);
+    this.#total += 1;
+    const attempt = this.#attempt(delivery, target)
+      .catch((error: unknown) => {
+        this.#deps.log.warn({ err: error, deliveryId: delivery.id }, 'webhook attempt failed unexpectedly');
+      })
+      .finally(() => {
+        this.#attempts.delete(attempt);
+        this.#total -= 1;
+        const left = (this.#inFlight.get(delivery.endpointId) ?? 1) - 1;
+        if (left <= 0) this.#inFlight.delete(delivery.endpointId);
+        else this.#inFlight.set(delivery.endpointId, left);
+        if (!this.#stopped) {
+          this.#pump(delivery.endpointId);
+          for (const endpointId of [...this.#queued.keys()]) this.#pump(endpointId);
+        }
+        this.wake();
+      });
+    this.#attempts.add(attempt);
+  }
+
+  /**
+   * Open deliveries older than WEBHOOK_MAX_AGE_HOURS are given up (an endpoint's backlog is
+   * bounded by age, whatever its receiver does), and the log older than the retention pruned.
+   */
+  async #housekeeping(nowMs: number): Promise<void> {
+    const { webhooks, config, log, metrics } = this.#deps;
+    const at = new Date(nowMs).toISOString();
+    const expired = await webhooks.expire(new Date(nowMs - config.maxAgeMs).toISOString(), at);
+    for (const [endpointId, count] of expired) {
+      metrics?.webhookExpired.inc({}, count);
+      log.warn({ endpointId, expired: count }, 'webhook deliveries older than WEBHOOK_MAX_AGE_HOURS were given up');
+    }
+    await webhooks.prune(new Date(nowMs - config.retentionMs).toISOString());
+  }
+
+  /**
+   * Writes the outcomes of the attempts that ended since the last round in one transaction (at
+   * speed, one write per round instead of one per delivery), then each endpoint's health: a
+   * failure starts (or continues) its failing streak, a success ends it; 5 days of failing disables it.
+   */
+  async #record(): Promise<void> {
+    if (this.#finished.length === 0) return;
+    const { webhooks, config, log } = this.#deps;
+    const finished = this.#finished.slice();
+    await webhooks.recordAttempts(finished.map((entry) => entry.record));
+    // Written: dropped from the list only now (a failed write is tried again next round; meanwhile they stay claimed).
+    this.#finished.splice(0, finished.length);
+    const health = new Map<string, { endpoint: WebhookEndpoint; ok: boolean; at: string }>();
+    for (const { record, endpoint } of finished) {
+      const ok = record.outcome === 'succeeded';
+      const seen = health.get(endpoint.id);
+      // The latest outcome decides; a success on an endpoint not failing needs no write.
+      if (!seen || record.at >= seen.at) health.set(endpoint.id, { endpoint, ok, at: record.at });
+    }
+    for (const { endpoint, ok, at } of health.values()) {
+      if (ok && endpoint.failingSince === null) continue;
+      const failingSince = await webhooks.markEndpointHealth(endpoint.id, ok, at);
+      if (failingSince === null || Date.parse(at) - Date.parse(failingSince) < config.disableAfterMs) continue;
+      const reason = `failing since ${failingSince} without a success`;
+      await webhooks.disable(endpoint.id, reason, at);
+      log.warn({ endpointId: endpoint.id, businessUnit: endpoint.businessUnit, failingSince }, 'webhook endpoint disabled: failing for WEBHOOK_DISABLE_AFTER_HOURS in a row');
+      await webhooks.emit([
+        {
+          type: 'webhook.disabled',
+          businessUnit: endpoint.businessUnit ?? '*',
+          orderingKey: `endpoint:${endpoint.id}`,
+          data: { endpointId: endpoint.id, url: endpoint.url, reason, failingSince },
+          at,
+        },
+      ]);
+    }
+  }
+
+  async #attempt(delivery: ClaimedDelivery, target: Target | undefined): Promise<void> {
+    const { webhooks, config, clock } = this.#deps;
     const attempt = delivery.attempts + 1;
-    if (!endpoint?.enabled) {
-      // Disabled meanwhile: back in the queue (it goes once enabled again, or expires by age).
+    if (!target?.endpoint.enabled) {
+      // Disabled or deleted meanwhile, or held too long: back in the queue (it goes once enabled again, or expires by age).
       await webhooks.release(delivery.id, clock.now().toISOString());
       return;
     }
-    const secrets = await webhooks.secrets(endpoint.id);
-    if (!secrets) return;
+    const { endpoint, secrets } = target;
     const now = clock.now();
     const signing = [secrets.secret];
     if (secrets.previousSecret !== null && secrets.previousSecretExpiresAt !== null && secrets.previousSecretExpiresAt > now.toISOString()) signing.push(secrets.previousSecret);
@@ -156,33 +272,21 @@ export class WebhookWorker {
     const delay = verdict === 'retryable' ? nextRetryDelayMs(config.retryScheduleMs, attempt, response.result.kind === 'response' ? response.result.retryAfter : null, endedAt.getTime()) : null;
     const outcome = verdict === 'succeeded' ? 'succeeded' : delay === null ? 'failed' : 'retry';
     this.#deps.metrics?.webhookAttempts.inc({ outcome });
-    await webhooks.recordAttempt({
-      deliveryId: delivery.id,
-      endpointId: endpoint.id,
-      attempt,
-      at: endedAt.toISOString(),
-      durationMs: response.durationMs,
-      outcome,
-      statusCode: response.result.kind === 'response' ? response.result.status : null,
-      error: errorOf(response),
-      responseBody: response.body,
-      nextAttemptAt: delay === null ? null : new Date(endedAt.getTime() + delay).toISOString(),
+    this.#finished.push({
+      endpoint,
+      record: {
+        deliveryId: delivery.id,
+        endpointId: endpoint.id,
+        attempt,
+        at: endedAt.toISOString(),
+        durationMs: response.durationMs,
+        outcome,
+        statusCode: response.result.kind === 'response' ? response.result.status : null,
+        error: errorOf(response),
+        responseBody: response.body,
+        nextAttemptAt: delay === null ? null : new Date(endedAt.getTime() + delay).toISOString(),
+      },
     });
-    const failingSince = await webhooks.markEndpointHealth(endpoint.id, verdict === 'succeeded', endedAt.toISOString());
-    if (failingSince !== null && endedAt.getTime() - Date.parse(failingSince) >= config.disableAfterMs) {
-      const reason = `failing since ${failingSince} without a success`;
-      await webhooks.disable(endpoint.id, reason, endedAt.toISOString());
-      log.warn({ endpointId: endpoint.id, businessUnit: endpoint.businessUnit, failingSince }, 'webhook endpoint disabled: failing for WEBHOOK_DISABLE_AFTER_HOURS in a row');
-      await webhooks.emit([
-        {
-          type: 'webhook.disabled',
-          businessUnit: endpoint.businessUnit ?? '*',
-          orderingKey: `endpoint:${endpoint.id}`,
-          data: { endpointId: endpoint.id, url: endpoint.url, reason, failingSince },
-          at: endedAt.toISOString(),
-        },
-      ]);
-    }
   }
 }
 

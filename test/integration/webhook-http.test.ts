@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { postWebhook } from '../../src/webhooks/webhook-http.js';
+import { LOOKUP_TIMEOUT_MS, postWebhook, type Resolve } from '../../src/webhooks/webhook-http.js';
 
 // The HTTP side of a delivery against a real local server: what it refuses, what it reports.
 describe('a webhook request', () => {
@@ -62,4 +62,30 @@ describe('a webhook request', () => {
     const down = await request('http://127.0.0.1:1/nothing', false);
     expect(down.result).toMatchObject({ kind: 'network' });
   });
+
+  it('bounds the name lookup of a public-only request: a resolver that never answers fails the attempt as a timeout, and one that answers is obeyed', async () => {
+    const asked: string[] = [];
+    const hanging: Resolve = (hostname) => {
+      asked.push(hostname);
+    };
+    const started = performance.now();
+    const hung = await postWebhook({ url: `http://hooks.example:${port}/hook`, headers: {}, body: '{}', timeoutMs: 60_000, publicOnly: true, resolve: hanging });
+    expect(hung.result).toEqual({ kind: 'timeout' });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(LOOKUP_TIMEOUT_MS - 50);
+    expect(performance.now() - started).toBeLessThan(LOOKUP_TIMEOUT_MS + 2_000);
+    expect(asked).toEqual(['hooks.example']);
+    // A request's own shorter timeout bounds the lookup too.
+    const short = await postWebhook({ url: `http://hooks.example:${port}/hook`, headers: {}, body: '{}', timeoutMs: 200, publicOnly: true, resolve: hanging });
+    expect(short.result).toEqual({ kind: 'timeout' });
+    expect(short.durationMs).toBeLessThan(1_500);
+    // A resolver that answers late with a private address (rebinding) is still checked.
+    const rebinding: Resolve = (_hostname, _family, callback) => {
+      setTimeout(() => {
+        callback(null, [{ address: '127.0.0.1', family: 4 }]);
+      }, 50);
+    };
+    const refused = await postWebhook({ url: `http://hooks.example:${port}/hook`, headers: {}, body: '{}', timeoutMs: 2_000, publicOnly: true, resolve: rebinding });
+    expect(refused.result).toMatchObject({ kind: 'refused' });
+    expect(hits).toEqual([]);
+  }, 15_000);
 });

@@ -69,7 +69,7 @@ describe.each(databaseKinds(inject('postgresUrl')))('the webhook outbox on $kind
     expect(await store.webhooks.dispatch(100, T0)).toBe(2);
     expect(await store.webhooks.dispatch(100, T0)).toBe(0);
 
-    const claimed = await store.webhooks.claim(100, 10, [], T0, later(60_000));
+    const claimed = await store.webhooks.claim(100, 10, new Map(), T0, later(60_000));
     const byEndpoint = (id: string) => claimed.filter((delivery) => delivery.endpointId === id).map((delivery) => (JSON.parse(delivery.body) as { data: { blastId: string } }).data.blastId);
     expect(byEndpoint('clinic-hook')).toEqual(['b1']);
     expect(byEndpoint('lab-hook')).toEqual(['b2']);
@@ -84,10 +84,10 @@ describe.each(databaseKinds(inject('postgresUrl')))('the webhook outbox on $kind
     await store.webhooks.create(endpoint('hook', null, ['*']));
     await store.webhooks.emit([progress('b1', 'clinic', T0), progress('b1', 'clinic', later(1)), progress('b2', 'clinic', later(2))]);
     await store.webhooks.dispatch(100, T0);
-    const round1 = await store.webhooks.claim(100, 10, [], later(10), later(60_000));
+    const round1 = await store.webhooks.claim(100, 10, new Map(), later(10), later(60_000));
     expect(round1.map((delivery) => (JSON.parse(delivery.body) as { data: { blastId: string } }).data.blastId).sort()).toEqual(['b1', 'b2']);
     const firstOfB1 = round1.find((delivery) => delivery.body.includes('"b1"'));
-    expect(await store.webhooks.claim(100, 10, [], later(10), later(60_000))).toEqual([]);
+    expect(await store.webhooks.claim(100, 10, new Map(), later(10), later(60_000))).toEqual([]);
     // The first attempt fails and is to be retried in 5 s: b1's second event still waits behind it.
     await store.webhooks.recordAttempt({
       deliveryId: firstOfB1?.id ?? '',
@@ -101,12 +101,12 @@ describe.each(databaseKinds(inject('postgresUrl')))('the webhook outbox on $kind
       responseBody: 'oops',
       nextAttemptAt: later(5_020),
     });
-    expect(await store.webhooks.claim(100, 10, [], later(30), later(60_000))).toEqual([]);
-    const again = await store.webhooks.claim(100, 10, [], later(5_020), later(60_000));
+    expect(await store.webhooks.claim(100, 10, new Map(), later(30), later(60_000))).toEqual([]);
+    const again = await store.webhooks.claim(100, 10, new Map(), later(5_020), later(60_000));
     expect(again.map((delivery) => delivery.id)).toEqual([firstOfB1?.id]);
     expect(again[0]?.attempts).toBe(1);
     await store.webhooks.recordAttempt({ deliveryId: firstOfB1?.id ?? '', endpointId: 'hook', attempt: 2, at: later(5_030), durationMs: 3, outcome: 'succeeded', statusCode: 200, error: null, responseBody: '', nextAttemptAt: null });
-    const next = await store.webhooks.claim(100, 10, [], later(5_040), later(60_000));
+    const next = await store.webhooks.claim(100, 10, new Map(), later(5_040), later(60_000));
     expect(next).toHaveLength(1);
     expect(next[0]?.body).toContain('"b1"');
     expect((next[0]?.eventId ?? '') > (firstOfB1?.eventId ?? '')).toBe(true);
@@ -124,20 +124,20 @@ describe.each(databaseKinds(inject('postgresUrl')))('the webhook outbox on $kind
     await store.webhooks.create(endpoint('hook', null, ['*']));
     await store.webhooks.emit(Array.from({ length: 40 }, (_, index) => progress(`b${index}`, 'clinic')));
     await store.webhooks.dispatch(100, T0);
-    const [a, b] = await Promise.all([store.webhooks.claim(25, 40, [], T0, later(60_000)), store.webhooks.claim(25, 40, [], T0, later(60_000))]);
-    const rest = await store.webhooks.claim(40, 40, [], T0, later(60_000));
+    const [a, b] = await Promise.all([store.webhooks.claim(25, 40, new Map(), T0, later(60_000)), store.webhooks.claim(25, 40, new Map(), T0, later(60_000))]);
+    const rest = await store.webhooks.claim(40, 40, new Map(), T0, later(60_000));
     const ids = [...a, ...b, ...rest].map((delivery) => delivery.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.length).toBe(40);
-    expect(await store.webhooks.claim(100, 40, [], later(59_000), later(120_000))).toEqual([]);
-    expect(await store.webhooks.claim(100, 40, [], later(60_001), later(120_000))).toHaveLength(40);
+    expect(await store.webhooks.claim(100, 40, new Map(), later(59_000), later(120_000))).toEqual([]);
+    expect(await store.webhooks.claim(100, 40, new Map(), later(60_001), later(120_000))).toHaveLength(40);
   });
 
   it.skipIf(skip)('retries and replays by request, expires what is too old, and prunes what is past retention', async () => {
     await store.webhooks.create(endpoint('hook', 'clinic', ['blast.progress']));
     await store.webhooks.emit([progress('b1', 'clinic', T0), progress('b2', 'clinic', later(1_000)), progress('b3', 'lab', later(1_000))]);
     await store.webhooks.dispatch(100, T0);
-    const [claimed] = await store.webhooks.claim(1, 1, [], T0, later(60_000));
+    const [claimed] = await store.webhooks.claim(1, 1, new Map(), T0, later(60_000));
     await store.webhooks.recordAttempt({ deliveryId: claimed?.id ?? '', endpointId: 'hook', attempt: 1, at: T0, durationMs: 1, outcome: 'failed', statusCode: 410, error: 'HTTP 410', responseBody: null, nextAttemptAt: null });
     expect((await store.webhooks.deliveries('hook', { failed: true, limit: 10, offset: 0 })).items.map((item) => item.id)).toEqual([claimed?.id]);
     expect(await store.webhooks.retry('other-hook', claimed?.id ?? '', later(1))).toBe(false);
@@ -145,7 +145,7 @@ describe.each(databaseKinds(inject('postgresUrl')))('the webhook outbox on $kind
     // Retried by hand, its age counts from the retry: it is not expired for the age of its first try.
     const retried = (await store.webhooks.deliveries('hook', { failed: false, limit: 10, offset: 0 })).items.find((item) => item.id === claimed?.id);
     expect(retried).toMatchObject({ status: 'pending', createdAt: later(1) });
-    expect((await store.webhooks.claim(10, 10, [], later(2), later(60_000))).map((delivery) => delivery.id)).toContain(claimed?.id);
+    expect((await store.webhooks.claim(10, 10, new Map(), later(2), later(60_000))).map((delivery) => delivery.id)).toContain(claimed?.id);
 
     const hook = await store.webhooks.get('hook');
     if (!hook) throw new Error('hook is gone');
@@ -157,7 +157,10 @@ describe.each(databaseKinds(inject('postgresUrl')))('the webhook outbox on $kind
     expect(await store.webhooks.replay(hook, { since: T0, until: later(5_000), events: null, limit: 100 }, later(3))).toBe(2);
     expect(await store.webhooks.replay(hook, { since: T0, until: later(5_000), events: ['message.sent'], limit: 100 }, later(3))).toBe(0);
 
-    expect(await store.webhooks.expire(later(10), later(10))).toBeGreaterThan(0);
+    const pendingBefore = (await store.webhooks.depth()).pending;
+    const expired = await store.webhooks.expire(later(10), later(10));
+    expect([...expired.keys()]).toEqual(['hook']);
+    expect(expired.get('hook')).toBe(pendingBefore - 2);
     expect((await store.webhooks.depth()).pending).toBe(2); // the two claimed (sending) are not expired
     await store.webhooks.prune(later(86_400_000));
     const left = await store.webhooks.deliveries('hook', { failed: false, limit: 100, offset: 0 });
