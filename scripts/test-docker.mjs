@@ -432,6 +432,8 @@ async function stackRun(kind) {
     }, 30_000);
     call.useKey(adminKey);
     pass(`${kind}: the api generated an admin key and printed it once in its log`);
+    const database = compose(['logs', '--no-color', 'api'], { capture: true }).stdout.includes(`"database":"${kind}"`);
+    check(database, `${kind}: the api runs on ${kind === 'sqlite' ? 'SQLite in the app-data volume' : 'the postgres service'}`);
 
     for (const service of ['api', 'worker']) {
       const [id] = containerIds(compose, service);
