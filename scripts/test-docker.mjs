@@ -539,7 +539,7 @@ try {
   await stopEngine(engine);
 }
 
-console.log(`\n${String(passed.length)} checks passed${failed ? ', then one failed (above)' : ''}. Steps:`);
+if (!args.includes('--purge')) console.log(`\n${String(passed.length)} checks passed${failed ? ', then one failed (above)' : ''}. Steps:`);
 for (const [name, took] of timings) console.log(`  ${took.padStart(7)} s  ${name}`);
 console.log(`  ${seconds(startedAt).padStart(7)} s  the whole check`);
 if (sizeLine) console.log(sizeLine);
