@@ -126,14 +126,17 @@ async function ensureEngine() {
   fs.closeSync(out);
   const exited = new Promise((resolve) => daemon.once('exit', resolve));
   await waitFor('dockerd to answer', () => docker(['info'], { capture: true, allowFail: true }).ok, 60_000);
-  return { daemon, exited };
+  return { daemon, exited, logFile };
 }
 
-async function stopEngine(engine) {
+/** Its log is kept only when the run failed. */
+async function stopEngine(engine, keepLog) {
   if (!engine) return;
   log('stopping the dockerd this run started');
   engine.daemon.kill('SIGTERM');
   await Promise.race([engine.exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+  if (keepLog) log(`dockerd's log: ${engine.logFile}`);
+  else fs.rmSync(engine.logFile, { force: true });
 }
 
 /** `docker-compose` (Debian's 1.29) or the `docker compose` plugin. */
@@ -536,7 +539,7 @@ try {
   if (!args.includes('--purge')) {
     docker(['image', 'rm', '-f', PRODUCT_IMAGE], { capture: true, allowFail: true });
   }
-  await stopEngine(engine);
+  await stopEngine(engine, failed);
 }
 
 if (!args.includes('--purge')) console.log(`\n${String(passed.length)} checks passed${failed ? ', then one failed (above)' : ''}. Steps:`);
