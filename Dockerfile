@@ -5,8 +5,13 @@
 #   deps    - the same node_modules pruned to production dependencies (the compiled addon stays)
 #   runtime - node_modules + dist + package.json, run as the unprivileged `node` user
 # redis-server is NOT in the image: use the compose file's redis service, or set REDIS_URL.
+#
+# NODE_IMAGE: the Node.js 20 base of both stages (a Debian bookworm with node, npm and a `node`
+# user of uid 1000). Only `npm run test:docker` changes it, to a stand-in built on a machine that
+# cannot pull from a registry.
+ARG NODE_IMAGE=node:20-bookworm-slim
 
-FROM node:20-bookworm-slim AS build
+FROM ${NODE_IMAGE} AS build
 # Optional npm mirror: docker build --build-arg npm_config_registry=https://npm.example/ .
 ARG npm_config_registry=https://registry.npmjs.org/
 WORKDIR /app
@@ -27,13 +32,23 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 # The operator console (Vite + Preact), built into dist/web and served by the api at /.
 COPY web ./web
-RUN npm run build
+# No source maps in the image (tsconfig.json makes them for development).
+RUN npm run build \
+ && find dist -name '*.map' -delete
 
 FROM build AS deps
+# Also gone: dependencies' source maps (nothing reads them in production); typescript, which the
+# prune keeps as an optional peer of valibot (for its types; nothing loads it); and better-sqlite3's
+# SQLite sources and compiler output, all but the addon itself.
 RUN npm prune --omit=dev --no-audit --no-fund \
+ && find node_modules -name '*.map' -type f -delete \
+ && rm -rf node_modules/typescript node_modules/.bin/tsc node_modules/.bin/tsserver \
+ && rm -rf node_modules/better-sqlite3/deps node_modules/better-sqlite3/src \
+ && find node_modules/better-sqlite3/build -type f ! -name better_sqlite3.node -delete \
+ && find node_modules/better-sqlite3/build -type d -empty -delete \
  && node -e "require('better-sqlite3')(':memory:').close()"
 
-FROM node:20-bookworm-slim AS runtime
+FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     DATA_DIR=/app/data \
     HOST=0.0.0.0 \

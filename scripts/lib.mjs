@@ -41,7 +41,7 @@ export function ensureBuilt() {
   }
 }
 
-function onPath(bin) {
+export function onPath(bin) {
   return spawnSync('sh', ['-c', `command -v "${bin}"`], { encoding: 'utf8' }).status === 0;
 }
 
@@ -49,7 +49,7 @@ function onPath(bin) {
  * Installs a Debian package when this runs as root on a machine with apt-get (from the package
  * lists already there, else after refreshing them). Returns whether apt-get said it succeeded.
  */
-function aptInstall(pkg, why) {
+export function aptInstall(pkg, why) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !onPath('apt-get')) return false;
   console.log(`${pkg} is not installed; installing Debian's package ${why} (apt-get install ${pkg})…`);
