@@ -51,10 +51,11 @@ async function reportUnitVariants(handle: DatabaseHandle, log: Logger): Promise<
     .selectFrom('units as variant')
     .innerJoin('units as original', 'original.id', 'variant.variant_of')
     .select(['variant.name as name', 'original.name as variantOf'])
-    .orderBy('original.name')
-    .orderBy('variant.name')
     .execute();
   if (variants.length === 0) return;
+  // In code-point order on both databases (their collations differ on case).
+  const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  variants.sort((a, b) => byCodePoint(a.variantOf, b.variantOf) || byCodePoint(a.name, b.name));
   log.warn(
     { migration: '0020-units', caseVariants: variants },
     `business units differing only in case were kept apart, not merged: ${variants.map((v) => `"${v.name}" (beside "${v.variantOf}")`).join(', ')}; ` +

@@ -78,7 +78,10 @@ export function createUnitRepository(db: Db, dialect: 'sqlite' | 'postgres'): Un
 
   return {
     async list() {
-      return (await withVariantNames(db).orderBy('units.name_key').orderBy('units.name').execute()).map(toUnit);
+      // Sorted here: the databases' collations order "Clinic" and "clinic" differently.
+      const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+      const rows = await withVariantNames(db).execute();
+      return rows.sort((a, b) => byCodePoint(a.name_key, b.name_key) || byCodePoint(a.name, b.name)).map(toUnit);
     },
 
     async get(id) {

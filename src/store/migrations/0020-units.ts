@@ -31,7 +31,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'varchar(30)', (col) => col.notNull())
     .execute();
   // One unit per key, variants of an older install aside.
-  await db.schema.createIndex('units_name_key').on('units').column('name_key').unique().where(sql.ref('variant_of'), 'is', null).execute();
+  await db.schema.createIndex('units_one_per_key').on('units').column('name_key').unique().where(sql.ref('variant_of'), 'is', null).execute();
 
   const uses = UNIT_COLUMNS.map(
     ({ table }) => sql`SELECT business_unit AS name, count(*) AS uses FROM ${sql.table(table)} WHERE business_unit IS NOT NULL GROUP BY business_unit`,
