@@ -10,6 +10,7 @@ export type ApiKey = Schemas['ApiKey'];
 export type List = Schemas['List'];
 export type Blast = Schemas['Blast'];
 export type Pacing = Session['pacing'];
+export type Unit = paths['/api/units']['get']['responses'][200]['content']['application/json']['items'][number];
 
 /** An error answer of the API: `{error: {code, message, details}}`, or a network failure (status 0). */
 export class ApiError extends Error {

@@ -56,7 +56,6 @@ export function AccountsScreen() {
   });
 
   const rows = useMemo(() => (sessions.data?.items ?? []).map((session) => withLive(session, frames[session.id])), [sessions.data, frames]);
-  const units = useMemo(() => [...new Set(rows.map((row) => row.businessUnit))].sort(), [rows]);
   const multiUnit = unitOfKey === null;
 
   const act = async (session: Session, action: Action) => {
@@ -257,7 +256,6 @@ export function AccountsScreen() {
           <AccountForm
             key={editing === 'new' ? 'new' : editing.id}
             session={editing === 'new' ? undefined : editing}
-            units={units}
             onCancel={() => {
               setEditing(undefined);
             }}
