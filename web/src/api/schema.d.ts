@@ -236,7 +236,7 @@ export interface paths {
                          * @enum {string}
                          */
                         role?: "admin" | "operator";
-                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
+                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. Any spelling of a unit's name (case, spacing) means that unit, and answers show its canonical name. A name no unit has: added when an admin key creates a resource with it; 422 UNIT_UNKNOWN (details.known lists the units) from other keys that see every unit, or under UNITS_STRICT. */
                         businessUnit?: string;
                     };
                 };
@@ -394,7 +394,7 @@ export interface paths {
                         id: string;
                         /** @description A name. Normalised (Unicode NFC, trimmed); no control, zero-width or bidi characters. */
                         friendlyName: string;
-                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
+                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. Any spelling of a unit's name (case, spacing) means that unit, and answers show its canonical name. A name no unit has: added when an admin key creates a resource with it; 422 UNIT_UNKNOWN (details.known lists the units) from other keys that see every unit, or under UNITS_STRICT. */
                         businessUnit?: string;
                         /**
                          * @default baileys
@@ -528,7 +528,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
+                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. Any spelling of a unit's name (case, spacing) means that unit, and answers show its canonical name. A name no unit has: added when an admin key creates a resource with it; 422 UNIT_UNKNOWN (details.known lists the units) from other keys that see every unit, or under UNITS_STRICT. */
                     businessUnit?: string;
                 };
                 header?: never;
@@ -730,7 +730,7 @@ export interface paths {
                     "application/json": {
                         /** @description A name. Normalised (Unicode NFC, trimmed); no control, zero-width or bidi characters. */
                         friendlyName?: string;
-                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
+                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. Any spelling of a unit's name (case, spacing) means that unit, and answers show its canonical name. A name no unit has: added when an admin key creates a resource with it; 422 UNIT_UNKNOWN (details.known lists the units) from other keys that see every unit, or under UNITS_STRICT. */
                         businessUnit?: string;
                         /** @description Check each number is on WhatsApp before sending to it (answers kept per business unit: NUMBER_CHECK_TTL_HOURS), and send to the address WhatsApp answers with. The default of this session's blasts; false turns checks off for all of them. Default: true for baileys, false for sandbox. null: back to the default. */
                         checkNumbers?: boolean | null;
@@ -1631,7 +1631,7 @@ export interface paths {
                 query: {
                     limit: number;
                     offset: number;
-                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
+                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. Any spelling of a unit's name (case, spacing) means that unit, and answers show its canonical name. A name no unit has: added when an admin key creates a resource with it; 422 UNIT_UNKNOWN (details.known lists the units) from other keys that see every unit, or under UNITS_STRICT. */
                     businessUnit?: string;
                     /** @description Only lists in this state, e.g. ready ones to send to. */
                     status?: "importing" | "ready" | "failed";
@@ -2067,7 +2067,7 @@ export interface paths {
                 query: {
                     limit: number;
                     offset: number;
-                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
+                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. Any spelling of a unit's name (case, spacing) means that unit, and answers show its canonical name. A name no unit has: added when an admin key creates a resource with it; 422 UNIT_UNKNOWN (details.known lists the units) from other keys that see every unit, or under UNITS_STRICT. */
                     businessUnit?: string;
                     phone?: string;
                 };
@@ -2129,7 +2129,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         phones: string[];
-                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
+                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. Any spelling of a unit's name (case, spacing) means that unit, and answers show its canonical name. A name no unit has: added when an admin key creates a resource with it; 422 UNIT_UNKNOWN (details.known lists the units) from other keys that see every unit, or under UNITS_STRICT. */
                         businessUnit?: string;
                         reason?: string;
                         defaultCountry?: string;
@@ -2203,7 +2203,7 @@ export interface paths {
         delete: {
             parameters: {
                 query?: {
-                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
+                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. Any spelling of a unit's name (case, spacing) means that unit, and answers show its canonical name. A name no unit has: added when an admin key creates a resource with it; 422 UNIT_UNKNOWN (details.known lists the units) from other keys that see every unit, or under UNITS_STRICT. */
                     businessUnit?: string;
                     defaultCountry?: string;
                 };
@@ -2468,7 +2468,7 @@ export interface paths {
                     offset: number;
                     status?: "importing" | "scheduled" | "running" | "paused" | "completed" | "cancelled" | "failed";
                     sessionId?: string;
-                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
+                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. Any spelling of a unit's name (case, spacing) means that unit, and answers show its canonical name. A name no unit has: added when an admin key creates a resource with it; 422 UNIT_UNKNOWN (details.known lists the units) from other keys that see every unit, or under UNITS_STRICT. */
                     businessUnit?: string;
                 };
                 header?: never;
@@ -2625,7 +2625,7 @@ export interface paths {
                         defaultCountry?: string;
                         /** @description The text encoding of a CSV that is not UTF-8, as a WHATWG label (windows-1252, iso-8859-15, shift_jis…); the file is read in it. Ignored for .xlsx and for text with a byte order mark. */
                         encoding?: string;
-                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
+                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. Any spelling of a unit's name (case, spacing) means that unit, and answers show its canonical name. A name no unit has: added when an admin key creates a resource with it; 422 UNIT_UNKNOWN (details.known lists the units) from other keys that see every unit, or under UNITS_STRICT. */
                         businessUnit?: string;
                         /**
                          * Format: uuid
@@ -3771,7 +3771,7 @@ export interface paths {
                         /** @description http(s) URL the events are POSTed to; redirects are not followed. */
                         url: string;
                         events: ("*" | "blast.created" | "blast.started" | "blast.paused" | "blast.resumed" | "blast.completed" | "blast.cancelled" | "blast.failed" | "blast.progress" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.skipped" | "message.replied" | "optout.added" | "optout.removed" | "session.status" | "list.ready" | "list.failed" | "webhook.test" | "webhook.disabled")[];
-                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
+                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. Any spelling of a unit's name (case, spacing) means that unit, and answers show its canonical name. A name no unit has: added when an admin key creates a resource with it; 422 UNIT_UNKNOWN (details.known lists the units) from other keys that see every unit, or under UNITS_STRICT. */
                         businessUnit?: string;
                         description?: string;
                         enabled?: boolean;
@@ -4499,7 +4499,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
+                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. Any spelling of a unit's name (case, spacing) means that unit, and answers show its canonical name. A name no unit has: added when an admin key creates a resource with it; 422 UNIT_UNKNOWN (details.known lists the units) from other keys that see every unit, or under UNITS_STRICT. */
                         name: string;
                     };
                 };
@@ -4722,7 +4722,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
+                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. Any spelling of a unit's name (case, spacing) means that unit, and answers show its canonical name. A name no unit has: added when an admin key creates a resource with it; 422 UNIT_UNKNOWN (details.known lists the units) from other keys that see every unit, or under UNITS_STRICT. */
                         name: string;
                     };
                 };
