@@ -1072,7 +1072,7 @@ describe('hostile business unit names (issue 22)', () => {
     const keys = new Set<string>();
     for (const { name } of stored) {
       // Bounded in characters (code points), as the schema and PostgreSQL's varchar(64) count them.
-      expect([...name].length).toBeLessThanOrEqual(64);
+      expect(Array.from(name).length).toBeLessThanOrEqual(64);
       expect(name).toBe(name.normalize('NFC').trim().replace(/ {2,}/g, ' '));
       expect(name).not.toMatch(/[\p{Cc}\p{Cf}\p{Cs}\u00a0]/u);
       const spelling = name.toLowerCase();
