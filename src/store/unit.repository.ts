@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Selectable, type Transaction } from 'kysely';
 import { canonicalUnitName, unitKey } from '../core/business-unit.js';
 import type { Db } from './database.js';
-import { UNIT_COLUMNS } from './migrations/0020-units.js';
 import type { Database, UnitTable } from './schema.js';
 import { isUniqueViolation } from './unique-violation.js';
 
@@ -32,6 +31,10 @@ export interface UnitRepository {
   remove(id: string): Promise<'deleted' | 'not-found' | { references: UnitReferences }>;
 }
 
+/** Every table whose `business_unit` names a unit: what a rename rewrites (a new one belongs here). */
+const UNIT_TABLES = ['session_configs', 'api_keys', 'lists', 'suppressions', 'webhook_endpoints', 'blasts', 'replies', 'webhook_events'] as const;
+
+/** What keeps a unit from being deleted (replies and webhook events go with their blasts and endpoints). */
 const REFERENCE_KINDS: Record<string, keyof UnitReferences> = {
   session_configs: 'sessions',
   api_keys: 'apiKeys',
@@ -124,7 +127,7 @@ export function createUnitRepository(db: Db, dialect: 'sqlite' | 'postgres'): Un
           const variantOf = key === unit.name_key ? unit.variant_of : null;
           await trx.updateTable('units').set({ name: canonical, name_key: key, variant_of: variantOf }).where('id', '=', id).execute();
           if (canonical !== unit.name) {
-            for (const { table } of UNIT_COLUMNS) {
+            for (const table of UNIT_TABLES) {
               await trx.updateTable(table).set({ business_unit: canonical }).where('business_unit', '=', unit.name).execute();
             }
           }

@@ -2,17 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { planUnitMigration, unitKey } from '../../core/business-unit.js';
 
-/** Every column that names a business unit: what a unit's rename rewrites and its delete checks. */
-export const UNIT_COLUMNS = [
-  { table: 'session_configs', nullable: false },
-  { table: 'api_keys', nullable: true },
-  { table: 'lists', nullable: false },
-  { table: 'suppressions', nullable: false },
-  { table: 'webhook_endpoints', nullable: true },
-  { table: 'blasts', nullable: false },
-  { table: 'replies', nullable: false },
-  { table: 'webhook_events', nullable: false },
-] as const;
+/** The tables whose `business_unit` named a unit when units became rows (frozen with this migration). */
+const UNIT_TABLES = ['session_configs', 'api_keys', 'lists', 'suppressions', 'webhook_endpoints', 'blasts', 'replies', 'webhook_events'];
 
 /**
  * Business units become rows (`units`): names unique without regard to case (`name_key`), which
@@ -33,8 +24,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // One unit per key, variants of an older install aside.
   await db.schema.createIndex('units_one_per_key').on('units').column('name_key').unique().where(sql.ref('variant_of'), 'is', null).execute();
 
-  const uses = UNIT_COLUMNS.map(
-    ({ table }) => sql`SELECT business_unit AS name, count(*) AS uses FROM ${sql.table(table)} WHERE business_unit IS NOT NULL GROUP BY business_unit`,
+  const uses = UNIT_TABLES.map(
+    (table) => sql`SELECT business_unit AS name, count(*) AS uses FROM ${sql.table(table)} WHERE business_unit IS NOT NULL GROUP BY business_unit`,
   );
   const { rows } = await sql<{ name: string; count: number | string }>`
     SELECT name, sum(uses) AS count FROM (${sql.join(uses, sql` UNION ALL `)}) AS used GROUP BY name
