@@ -364,8 +364,9 @@ describe('deleted and reused sessions (issue 14, item 2)', () => {
 
     // Everything but an explicit cancelBlasts=true: refused, the session and its blast kept.
     const junk = ['', 'false', '1', 'yes', 'TRUE', '%00', 'true%00', '[]', 'false&cancelBlasts=true', 'x'.repeat(5_000)];
-    // (' Sales' is not among them: names are trimmed, so it is the session's own unit, and no move.)
-    const units: unknown[] = ['Clinic', 'sales', 'SALES', 'Sales\u200b', '', null, 7, ['Clinic'], { name: 'Clinic' }];
+    // (' Sales', 'sales' and 'SALES' are not among them: a unit is one whatever its case or spacing
+    // (issue 22), so they are the session's own unit, and no move.)
+    const units: unknown[] = ['Clinic', 'Sales\u200b', '', null, 7, ['Clinic'], { name: 'Clinic' }];
     const attacks: Promise<{ what: string; status: number }>[] = [
       ...junk.map(async (value) => ({ what: `DELETE cancelBlasts=${value.slice(0, 20)}`, status: (await call('DELETE', `/api/sessions/fz-reuse?cancelBlasts=${value}`)).status })),
       ...units.map(async (unit) => ({ what: `PATCH businessUnit=${JSON.stringify(unit)}`, status: (await call('PATCH', '/api/sessions/fz-reuse', { businessUnit: unit })).status })),
@@ -376,8 +377,11 @@ describe('deleted and reused sessions (issue 14, item 2)', () => {
     expect(answers.filter((answer) => answer.status === 204 || answer.status === 201 || answer.status === 200).map((answer) => answer.what)).toEqual([]);
     expect((await call<{ businessUnit: string }>('GET', '/api/sessions/fz-reuse')).json.businessUnit).toBe('Sales');
     expect((await call<{ status: string }>('GET', `/api/blasts/${blastId}`)).json.status).toBe('scheduled');
-    const sameUnit = await call<{ businessUnit: string }>('PATCH', '/api/sessions/fz-reuse', { businessUnit: ' Sales ' });
-    expect({ status: sameUnit.status, unit: sameUnit.json.businessUnit }).toEqual({ status: 200, unit: 'Sales' });
+    for (const spelling of [' Sales ', 'sales', 'SALES']) {
+      const sameUnit = await call<{ businessUnit: string }>('PATCH', '/api/sessions/fz-reuse', { businessUnit: spelling });
+      expect({ status: sameUnit.status, unit: sameUnit.json.businessUnit }).toEqual({ status: 200, unit: 'Sales' });
+    }
+    expect((await call<{ status: string }>('GET', `/api/blasts/${blastId}`)).json.status).toBe('scheduled');
 
     // A delete that cancels its blast raced by Clinic taking the id and connecting it, again and again.
     const race = await Promise.all([
