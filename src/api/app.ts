@@ -47,6 +47,9 @@ import { registerMetricsRoute } from './plugins/metrics.plugin.js';
 import { registerRateLimit } from './plugins/rate-limit.plugin.js';
 import { registerConsole } from './plugins/console.plugin.js';
 import type { Redis } from '../infra/redis.js';
+import type { UnitService } from '../units/unit.service.js';
+import { unitsRoutes } from './routes/units.routes.js';
+import { resolveUnitFields } from './plugins/unit-names.js';
 
 export interface ApiDeps {
   logger: Logger;
@@ -65,6 +68,7 @@ export interface ApiDeps {
   blasts: BlastService;
   blastControl: BlastControl;
   webhooks: WebhookService;
+  units: UnitService;
   maxUploadBytes: number;
   tickets: WsTickets;
   /** Each key's WebSocket tickets and sockets over every api process. */
@@ -165,6 +169,8 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
         normalizeNameFields(request.query);
         done();
       });
+      // A unit named in any case or spacing is that unit: handlers see its canonical name.
+      resolveUnitFields(api, deps.units);
       // Ajv's coercion turns `?offset=1e400` into Infinity and lets it through its own bounds: refused here, not at the database.
       api.addHook('preHandler', async (request) => {
         const query = request.query;
@@ -184,6 +190,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiServer> {
       blastsRoutes(deps.blasts, deps.blastControl)(api);
       blastEstimateRoutes(deps)(api);
       webhooksRoutes(deps.webhooks)(api);
+      unitsRoutes(deps.units)(api);
     },
     { prefix: '/api' },
   );

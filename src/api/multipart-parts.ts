@@ -1,6 +1,8 @@
 import { PassThrough, finished } from 'node:stream';
 import type { Multipart, MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
+import { Value } from 'typebox/value';
+import { BusinessUnit } from './schemas/common.schema.js';
 import { NAME_FIELDS, normalizeName } from '../core/display-name.js';
 import { AppError } from '../errors/app-error.js';
 
@@ -20,9 +22,11 @@ export class RequestAborted extends AppError {
  * when it shows while a file part is being read: busboy destroys the file stream with a plain
  * Error ("Unexpected end of multipart data"), which would reach the error handler as unknown.
  * Fastify's own limit errors (file too large, too many parts) keep their codes. Name fields are
- * normalised as they are in JSON bodies (core/display-name.ts).
+ * normalised as they are in JSON bodies (core/display-name.ts), and a valid `businessUnit` made the
+ * canonical name of the unit it means (`addsUnit`: an admin's new name adds the unit), as the
+ * JSON routes' is (api/plugins/unit-names.ts).
  */
-export async function* multipartParts(request: FastifyRequest): AsyncGenerator<Multipart> {
+export async function* multipartParts(request: FastifyRequest, options: { addsUnit: boolean }): AsyncGenerator<Multipart> {
   const parts = request.parts()[Symbol.asyncIterator]();
   for (;;) {
     let next: IteratorResult<Multipart>;
@@ -34,7 +38,12 @@ export async function* multipartParts(request: FastifyRequest): AsyncGenerator<M
     if (next.done) return;
     const part = next.value;
     if (part.type === 'file') yield { ...part, file: new GuardedFile(part.file) };
-    else if (NAME_FIELDS.has(part.fieldname) && typeof part.value === 'string') yield { ...part, value: normalizeName(part.value) };
+    else if (NAME_FIELDS.has(part.fieldname) && typeof part.value === 'string') {
+      const value = normalizeName(part.value);
+      // An invalid name is left for the route's validation to refuse: it never reaches the store.
+      const valid = part.fieldname === 'businessUnit' && Value.Check(BusinessUnit, value);
+      yield { ...part, value: valid ? await request.resolveUnit(value, options.addsUnit) : value };
+    }
     else yield part;
   }
 }

@@ -20,5 +20,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the /api auth hook; every /api handler can rely on it. */
     principal: Principal;
+    /** The canonical name of the unit a name means (api/plugins/unit-names.ts); `mayAdd`: an admin's new name adds it. */
+    resolveUnit(name: string, mayAdd: boolean): Promise<string>;
   }
 }

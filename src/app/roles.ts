@@ -1,5 +1,6 @@
 import { createWebhookService } from '../webhooks/webhook.service.js';
 import { fileURLToPath } from 'node:url';
+import { createUnitService } from '../units/unit.service.js';
 import { buildApi } from '../api/app.js';
 import type { ApiServer } from '../api/server-types.js';
 import { createApiKeyService } from '../auth/api-key.service.js';
@@ -91,6 +92,7 @@ export async function createApiApp(runtime: Runtime, adminKey: AdminKey): Promis
     blasts: createBlastService({ store, lists, control: blastControl, queues: runtime.queues, clock, mediaMaxBytes: config.blasts.mediaMaxBytes }),
     blastControl,
     webhooks: createWebhookService({ store, clock, config: config.webhooks }),
+    units: createUnitService({ repository: store.units, clock, strict: config.units.strict }),
     maxUploadBytes: config.uploads.maxBytes,
     webDir: config.webDir ?? fileURLToPath(new URL('../web', import.meta.url)),
     subscribeEvents: (onEvent) =>

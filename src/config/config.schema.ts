@@ -109,6 +109,8 @@ export const envSchema = z.object({
   WS_MAX_SOCKETS_PER_KEY: positiveInt(20),
   /** Lets unit-scoped webhook endpoints target loopback, link-local and private addresses (self-hosted set-ups). */
   WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  /** true: a business unit name no unit has is refused (422 UNIT_UNKNOWN), even from an admin key. */
+  UNITS_STRICT: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   /** Delays between a failed webhook attempt and the next, comma-separated (`0,5s,5m,30m,2h,5h,10h,10h`). */
   WEBHOOK_RETRY_SCHEDULE: optionalString.transform((value, context) => {
     if (value === undefined) return [...DEFAULT_RETRY_SCHEDULE_MS];
@@ -226,6 +228,8 @@ export interface Config {
   /** Serve /metrics without auth on this port too (any role); the api always serves it to admins. */
   metricsPort: number | undefined;
   webhooks: WebhookConfig;
+  /** strict: unknown unit names are refused rather than added by admin keys. */
+  units: { strict: boolean };
 }
 
 export interface WebhookConfig {
@@ -296,6 +300,7 @@ export function toConfig(env: Env): Config {
     replies: { retentionDays: env.REPLY_RETENTION_DAYS, attributionHours: env.REPLY_ATTRIBUTION_HOURS },
     health: modelOrDefault(healthModelOf(env)),
     metricsPort: env.METRICS_PORT,
+    units: { strict: env.UNITS_STRICT },
     webhooks: {
       allowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
       retryScheduleMs: env.WEBHOOK_RETRY_SCHEDULE,

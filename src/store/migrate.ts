@@ -25,6 +25,7 @@ export async function migrateToLatest(handle: DatabaseHandle, log: Logger): Prom
     if (error !== undefined) {
       throw error instanceof Error ? error : new Error(`migration failed: ${JSON.stringify(error)}`);
     }
+    if (results?.some((result) => result.migrationName === '0020-units' && result.status === 'Success')) await reportUnitVariants(handle, log);
   } finally {
     release();
   }
@@ -42,4 +43,22 @@ function lockSqlite(file: string): () => void {
     lock.exec('COMMIT');
     lock.close();
   };
+}
+
+/** 0020 kept business units whose names differ only in case apart (never merged): the operator hears which. */
+async function reportUnitVariants(handle: DatabaseHandle, log: Logger): Promise<void> {
+  const variants = await handle.db
+    .selectFrom('units as variant')
+    .innerJoin('units as original', 'original.id', 'variant.variant_of')
+    .select(['variant.name as name', 'original.name as variantOf'])
+    .execute();
+  if (variants.length === 0) return;
+  // In code-point order on both databases (their collations differ on case).
+  const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  variants.sort((a, b) => byCodePoint(a.variantOf, b.variantOf) || byCodePoint(a.name, b.name));
+  log.warn(
+    { migration: '0020-units', caseVariants: variants },
+    `business units differing only in case were kept apart, not merged: ${variants.map((v) => `"${v.name}" (beside "${v.variantOf}")`).join(', ')}; ` +
+      'each stays its own unit (variantOf in GET /api/units) until an admin renames it (PATCH /api/units/{id})',
+  );
 }

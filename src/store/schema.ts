@@ -29,6 +29,7 @@ export interface Database {
   webhook_events: WebhookEventTable;
   webhook_deliveries: WebhookDeliveryTable;
   webhook_attempts: WebhookAttemptTable;
+  units: UnitTable;
 }
 
 /** A message a person sent to a linked session (0014), attributed to a blast's recipient row when one messaged them. */
@@ -407,4 +408,15 @@ export interface WebhookAttemptTable {
   status_code: number | null;
   error: string | null;
   response_body: string | null;
+}
+
+/** Business units (0020): every resource names its unit by `name`; `name_key` is unique among non-variants. */
+export interface UnitTable {
+  id: string;
+  name: string;
+  /** The name without regard to case or spacing (core/business-unit.ts). */
+  name_key: string;
+  /** Set on a unit an older install had that differs only in case from another (that unit's id). */
+  variant_of: string | null;
+  created_at: string;
 }

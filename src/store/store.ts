@@ -17,6 +17,7 @@ import { createFollowUpRepository, type FollowUpRepository } from './follow-up.r
 import { createReplyRepository, type ReplyRepository } from './reply.repository.js';
 import { createWebhookRepository, type WebhookRepository } from './webhook.repository.js';
 import { createWebhookInterest } from './webhook-outbox.js';
+import { createUnitRepository, type UnitRepository } from './unit.repository.js';
 
 /** Every repository over one database; the one thing services receive from the store. */
 export interface Store {
@@ -40,6 +41,8 @@ export interface Store {
   replies: ReplyRepository;
   /** Outbound webhooks' endpoints, outbox, deliveries and log (0016). */
   webhooks: WebhookRepository;
+  /** Business units (0020). */
+  units: UnitRepository;
 }
 
 export function createStore(handle: DatabaseHandle): Store {
@@ -62,5 +65,6 @@ export function createStore(handle: DatabaseHandle): Store {
     followUps: createFollowUpRepository(handle.db),
     replies: createReplyRepository(handle.db, webhookInterest),
     webhooks: createWebhookRepository(handle.db, handle.target.kind, webhookInterest),
+    units: createUnitRepository(handle.db, handle.target.kind),
   };
 }

@@ -223,7 +223,9 @@ async function story(page: Page, url: string): Promise<void> {
   await page.getByRole('button', { name: 'Add account' }).click();
   await page.getByLabel('Session id', { exact: true }).fill('sales-1');
   await page.getByLabel('Friendly name', { exact: true }).fill('Sales One');
-  await page.getByLabel('Business unit', { exact: true }).fill('Sales');
+  // An empty install has no units: an admin names a new one in the unit picker.
+  await page.getByLabel('Business unit', { exact: true }).selectOption({ label: 'New unit…' });
+  await page.getByLabel('New unit name', { exact: true }).fill('Sales');
   await page.getByLabel('Provider', { exact: true }).selectOption('sandbox');
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByRole('button', { name: 'Connect Sales One', exact: true }).click();
@@ -261,7 +263,7 @@ async function story(page: Page, url: string): Promise<void> {
   await page.getByRole('link', { name: 'Lists' }).click();
   const sheet = customersCsv();
   await page.getByLabel('Spreadsheet (.xlsx or .csv)', { exact: true }).setInputFiles({ name: 'customers.csv', mimeType: 'text/csv', buffer: sheet });
-  await page.getByLabel('Business unit', { exact: true }).fill('Sales');
+  await page.getByLabel('Business unit', { exact: true }).selectOption('Sales');
   await page.getByRole('button', { name: 'Upload', exact: true }).click();
   await page.getByRole('button', { name: 'Delete list' }).waitFor();
   await expect.poll(() => statValue(page, 'Valid'), { timeout: 20_000 }).toBe('20');
@@ -347,7 +349,8 @@ async function story(page: Page, url: string): Promise<void> {
   // Keys (admin): create a unit-scoped key; the secret is shown once.
   await page.getByRole('link', { name: 'API keys' }).click();
   await page.getByLabel('Name', { exact: true }).fill('marketing team');
-  await page.getByLabel('Business unit', { exact: true }).fill('Marketing');
+  await page.getByLabel('Business unit', { exact: true }).selectOption({ label: 'New unit…' });
+  await page.getByLabel('New unit name', { exact: true }).fill('Marketing');
   await page.getByRole('button', { name: 'Create key' }).click();
   const secret = ((await page.getByTestId('new-key-secret').textContent()) ?? '').trim();
   expect(secret.length).toBeGreaterThan(30);

@@ -364,8 +364,9 @@ describe('deleted and reused sessions (issue 14, item 2)', () => {
 
     // Everything but an explicit cancelBlasts=true: refused, the session and its blast kept.
     const junk = ['', 'false', '1', 'yes', 'TRUE', '%00', 'true%00', '[]', 'false&cancelBlasts=true', 'x'.repeat(5_000)];
-    // (' Sales' is not among them: names are trimmed, so it is the session's own unit, and no move.)
-    const units: unknown[] = ['Clinic', 'sales', 'SALES', 'Sales\u200b', '', null, 7, ['Clinic'], { name: 'Clinic' }];
+    // (' Sales', 'sales' and 'SALES' are not among them: a unit is one whatever its case or spacing
+    // (issue 22), so they are the session's own unit, and no move.)
+    const units: unknown[] = ['Clinic', 'Sales\u200b', '', null, 7, ['Clinic'], { name: 'Clinic' }];
     const attacks: Promise<{ what: string; status: number }>[] = [
       ...junk.map(async (value) => ({ what: `DELETE cancelBlasts=${value.slice(0, 20)}`, status: (await call('DELETE', `/api/sessions/fz-reuse?cancelBlasts=${value}`)).status })),
       ...units.map(async (unit) => ({ what: `PATCH businessUnit=${JSON.stringify(unit)}`, status: (await call('PATCH', '/api/sessions/fz-reuse', { businessUnit: unit })).status })),
@@ -376,8 +377,11 @@ describe('deleted and reused sessions (issue 14, item 2)', () => {
     expect(answers.filter((answer) => answer.status === 204 || answer.status === 201 || answer.status === 200).map((answer) => answer.what)).toEqual([]);
     expect((await call<{ businessUnit: string }>('GET', '/api/sessions/fz-reuse')).json.businessUnit).toBe('Sales');
     expect((await call<{ status: string }>('GET', `/api/blasts/${blastId}`)).json.status).toBe('scheduled');
-    const sameUnit = await call<{ businessUnit: string }>('PATCH', '/api/sessions/fz-reuse', { businessUnit: ' Sales ' });
-    expect({ status: sameUnit.status, unit: sameUnit.json.businessUnit }).toEqual({ status: 200, unit: 'Sales' });
+    for (const spelling of [' Sales ', 'sales', 'SALES']) {
+      const sameUnit = await call<{ businessUnit: string }>('PATCH', '/api/sessions/fz-reuse', { businessUnit: spelling });
+      expect({ status: sameUnit.status, unit: sameUnit.json.businessUnit }).toEqual({ status: 200, unit: 'Sales' });
+    }
+    expect((await call<{ status: string }>('GET', `/api/blasts/${blastId}`)).json.status).toBe('scheduled');
 
     // A delete that cancels its blast raced by Clinic taking the id and connecting it, again and again.
     const race = await Promise.all([
@@ -1028,3 +1032,99 @@ describe('issue 19: hostile report time zones', () => {
     expect(product.child.exitCode).toBeNull();
   });
 });
+
+describe('hostile business unit names (issue 22)', () => {
+  it('junk names on /api/units and every field that names a unit: a 4xx with a code, never a 5xx; a unit key adds nothing; stored names stay visible, bounded and one per spelling', async () => {
+    const env = await environment();
+    const { product, url } = await startApiProduct('all', env);
+    track(product);
+    const admin = apiClient(url, ADMIN);
+    const key = await admin<{ secret: string }>('POST', '/api/keys', { name: 'units', businessUnit: 'Clinic' });
+    expect(key.status).toBe(201);
+    const unitKey = apiClient(url, key.json.secret);
+    const clinic = (await admin<{ items: { id: string; name: string }[] }>('GET', '/api/units')).json.items[0];
+    expect(clinic?.name).toBe('Clinic');
+    const random = prng(SEED + 22);
+    const names: unknown[] = [
+      '\u0000', 'A\u200b', '\u202eevil', 'Clinic\u200d', ' '.repeat(70), 'x'.repeat(65), 'x'.repeat(64), 'e\u0301'.repeat(40), 'İ'.repeat(64),
+      '𝔘'.repeat(40), '__proto__', 'constructor', '../../etc/passwd', '%00', 'Clinic', 'CLINIC', ' clinic  ', 'Sales  East', 'sales east',
+      '\ud800', '🏥 Ward', 'a\tb', 'a\nb', '\u00a0Clinic', 1e3, null, ['Clinic'], { name: 'Clinic' }, '',
+    ];
+    const pick = (): unknown => names[Math.floor(random() * names.length)];
+    const ids = [clinic?.id ?? '', 'not-a-uuid', '00000000-0000-0000-0000-000000000000', 'a'.repeat(300)];
+    const requests = (name: unknown): [string, string, unknown][] => {
+      const id = ids[Math.floor(random() * ids.length)] ?? '';
+      // A lone surrogate cannot be URI-encoded: its bytes as CESU-8, which no decoder should accept.
+      const encoded = (text: string): string => {
+        try {
+          return encodeURIComponent(text);
+        } catch {
+          return '%ED%A0%80';
+        }
+      };
+      const query = typeof name === 'string' ? encoded(name) : encodeURIComponent(JSON.stringify(name));
+      return [
+        ['POST', '/api/units', { name }],
+        ['PATCH', `/api/units/${id}`, { name }],
+        ['GET', `/api/units/${id}`, undefined],
+        ['POST', '/api/sessions/config', { id: `fz-${String(Math.floor(random() * 1e6))}`, friendlyName: 'Fuzz', provider: 'sandbox', businessUnit: name }],
+        ['POST', '/api/keys', { name: 'fuzz', businessUnit: name }],
+        ['POST', '/api/suppressions', { businessUnit: name, phones: ['+6281234567890'] }],
+        ['POST', '/api/webhooks', { url: 'https://93.184.215.14/u', events: ['*'], businessUnit: name }],
+        ['GET', `/api/sessions?businessUnit=${query}`, undefined],
+        ['GET', `/api/suppressions?businessUnit=${query}`, undefined],
+      ];
+    };
+    const send = async (secret: string, [method, route, body]: [string, string, unknown]): Promise<number> => {
+      const response = await fetch(`${url}${route}`, {
+        method,
+        headers: { authorization: `Bearer ${secret}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      expect(response.status, `${method} ${route} ${JSON.stringify({ body }).slice(0, 90)}`).toBeLessThan(500);
+      if (response.status >= 400) expect(typeof ((await response.json()) as { error?: { code?: unknown } }).error?.code).toBe('string');
+      else await response.arrayBuffer();
+      return response.status;
+    };
+    const multipart = async (secret: string, name: unknown): Promise<void> => {
+      const form = new FormData();
+      form.append('businessUnit', String(name));
+      form.append('file', new Blob(['phone\n+6281234567890\n']), 'a.csv');
+      const response = await fetch(`${url}/api/lists`, { method: 'POST', headers: { authorization: `Bearer ${secret}` }, body: form });
+      expect(response.status, `POST /api/lists ${JSON.stringify(name)}`).toBeLessThan(500);
+      await response.arrayBuffer();
+    };
+
+    // The unit's key first: whatever it names, no unit is added, renamed or deleted.
+    for (let n = 0; n < 120; n++) {
+      const all = requests(pick());
+      await send(key.json.secret, all[Math.floor(random() * all.length)] ?? all[0]!);
+      if (n % 20 === 0) await multipart(key.json.secret, pick());
+    }
+    await send(key.json.secret, ['DELETE', `/api/units/${clinic?.id ?? ''}`, undefined]);
+    expect((await admin<{ items: { name: string }[] }>('GET', '/api/units')).json.items.map((unit) => unit.name)).toEqual(['Clinic']);
+
+    // Then the admin, who may add units by naming them.
+    for (let n = 0; n < 150; n++) {
+      const all = requests(pick());
+      await send(ADMIN, all[Math.floor(random() * all.length)] ?? all[0]!);
+      if (n % 25 === 0) await multipart(ADMIN, pick());
+    }
+    const stored = (await admin<{ items: { name: string; variantOf: string | null }[] }>('GET', '/api/units')).json.items;
+    const keys = new Set<string>();
+    for (const { name } of stored) {
+      // Bounded in characters (code points), as the schema and PostgreSQL's varchar(64) count them.
+      expect(Array.from(name).length).toBeLessThanOrEqual(64);
+      expect(name).toBe(name.normalize('NFC').trim().replace(/ {2,}/g, ' '));
+      expect(name).not.toMatch(/[\p{Cc}\p{Cf}\p{Cs}\u00a0]/u);
+      const spelling = name.toLowerCase();
+      expect(keys.has(spelling), `two units spelt "${name}"`).toBe(false);
+      keys.add(spelling);
+    }
+    // The unit key still sees exactly its own unit, whatever the admin renamed it to.
+    expect((await unitKey<{ items: unknown[] }>('GET', '/api/units')).json.items).toHaveLength(1);
+    expect((await fetch(`${url}/ready`)).status).toBe(200);
+    expect(product.child.exitCode).toBeNull();
+  });
+});
+

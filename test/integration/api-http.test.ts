@@ -119,6 +119,11 @@ describe('HTTP behaviour', () => {
         'post /api/webhooks/{id}/replay',
         'post /api/webhooks/{id}/rotate-secret',
         'post /api/webhooks/{id}/test',
+        'delete /api/units/{id}',
+        'get /api/units',
+        'get /api/units/{id}',
+        'patch /api/units/{id}',
+        'post /api/units',
       ].sort(),
     );
     for (const { op } of operations) expect(Object.keys(op.responses)).toContain('401');

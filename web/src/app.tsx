@@ -11,11 +11,13 @@ import { ListDetailScreen } from './screens/list-detail';
 import { ListsScreen } from './screens/lists';
 import { NewBlastScreen } from './screens/new-blast';
 import { SignInScreen } from './screens/sign-in';
+import { UnitsScreen } from './screens/units';
 
 const NAV = [
   { path: 'accounts', label: 'Accounts' },
   { path: 'lists', label: 'Lists' },
   { path: 'blasts', label: 'Blasts' },
+  { path: 'units', label: 'Units', adminOnly: true },
   { path: 'keys', label: 'API keys', adminOnly: true },
 ] as const;
 
@@ -29,6 +31,8 @@ function Screen() {
       return id === undefined ? <BlastsScreen /> : <BlastDetailScreen blastId={id} />;
     case 'keys':
       return isAdmin.value ? <KeysScreen /> : <NotFound />;
+    case 'units':
+      return isAdmin.value ? <UnitsScreen /> : <NotFound />;
     case 'accounts':
       return <AccountsScreen />;
     default:

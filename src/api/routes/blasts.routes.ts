@@ -356,7 +356,7 @@ function convertFields(raw: Map<string, string[]>): unknown {
  */
 async function readMultipart(request: FastifyRequest, blasts: BlastService, files: Files): Promise<CreateBlastInput> {
   const raw = new Map<string, string[]>();
-  for await (const part of multipartParts(request)) {
+  for await (const part of multipartParts(request, { addsUnit: false })) {
     if (part.type === 'file') {
       const fileName = part.filename.slice(0, 255) || 'upload';
       const wanted = (part.fieldname === 'recipientsFile' && !files.recipients) || (part.fieldname === 'media' && !files.media);

@@ -169,7 +169,7 @@ async function readUpload(
   const fields: Record<string, string> = {};
   let blob: StagedBlob | undefined;
   let fileName = '';
-  for await (const part of multipartParts(request)) {
+  for await (const part of multipartParts(request, { addsUnit: true })) {
     if (part.type === 'file') {
       if (part.fieldname !== 'file' || blob !== undefined) {
         part.file.resume();

@@ -40,7 +40,9 @@ export const BusinessUnit = Type.String({
   pattern: UNIT_NAME_PATTERN,
   description:
     'Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: ' +
-    'no control, format (zero-width, bidi), variation-selector or special-space characters.',
+    'no control, format (zero-width, bidi), variation-selector or special-space characters. Any spelling of a unit\'s name ' +
+    '(case, spacing) means that unit, and answers show its canonical name. A name no unit has: added when an admin key creates ' +
+    'a resource with it; 422 UNIT_UNKNOWN (details.known lists the units) from other keys that see every unit, or under UNITS_STRICT.',
 });
 
 /** A name people read (a session's friendlyName, a list's, a key's, a blast's): normalised, visible text. */

@@ -17,6 +17,7 @@ import * as m0015 from './0015-follow-ups.js';
 import * as m0016 from './0016-webhooks.js';
 import * as m0018 from './0018-sandbox-backlog-kind.js';
 import * as m0019 from './0019-list-origin.js';
+import * as m0020 from './0020-units.js';
 import * as m0021 from './0021-webhook-claim-index.js';
 import * as m0022 from './0022-session-health.js';
 import * as m0023 from './0023-reject-values.js';
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0016-webhooks': m0016,
   '0018-sandbox-backlog-kind': m0018,
   '0019-list-origin': m0019,
+  '0020-units': m0020,
   '0021-webhook-claim-index': m0021,
   '0022-session-health': m0022,
   '0023-reject-values': m0023,

@@ -12,6 +12,7 @@ export type Blast = Schemas['Blast'];
 export type Pacing = Session['pacing'];
 /** GET /api/sessions/:id/health: score, band, reasons, enforcement, new-chat budget (README: "Account health"). */
 export type SessionHealth = paths['/api/sessions/{id}/health']['get']['responses'][200]['content']['application/json'];
+export type Unit = paths['/api/units']['get']['responses'][200]['content']['application/json']['items'][number];
 
 /** An error answer of the API: `{error: {code, message, details}}`, or a network failure (status 0). */
 export class ApiError extends Error {

@@ -236,7 +236,7 @@ export interface paths {
                          * @enum {string}
                          */
                         role?: "admin" | "operator";
-                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
+                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. Any spelling of a unit's name (case, spacing) means that unit, and answers show its canonical name. A name no unit has: added when an admin key creates a resource with it; 422 UNIT_UNKNOWN (details.known lists the units) from other keys that see every unit, or under UNITS_STRICT. */
                         businessUnit?: string;
                     };
                 };
@@ -394,7 +394,7 @@ export interface paths {
                         id: string;
                         /** @description A name. Normalised (Unicode NFC, trimmed); no control, zero-width or bidi characters. */
                         friendlyName: string;
-                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
+                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. Any spelling of a unit's name (case, spacing) means that unit, and answers show its canonical name. A name no unit has: added when an admin key creates a resource with it; 422 UNIT_UNKNOWN (details.known lists the units) from other keys that see every unit, or under UNITS_STRICT. */
                         businessUnit?: string;
                         /**
                          * @default baileys
@@ -533,7 +533,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
+                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. Any spelling of a unit's name (case, spacing) means that unit, and answers show its canonical name. A name no unit has: added when an admin key creates a resource with it; 422 UNIT_UNKNOWN (details.known lists the units) from other keys that see every unit, or under UNITS_STRICT. */
                     businessUnit?: string;
                 };
                 header?: never;
@@ -735,7 +735,7 @@ export interface paths {
                     "application/json": {
                         /** @description A name. Normalised (Unicode NFC, trimmed); no control, zero-width or bidi characters. */
                         friendlyName?: string;
-                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
+                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. Any spelling of a unit's name (case, spacing) means that unit, and answers show its canonical name. A name no unit has: added when an admin key creates a resource with it; 422 UNIT_UNKNOWN (details.known lists the units) from other keys that see every unit, or under UNITS_STRICT. */
                         businessUnit?: string;
                         /** @description Check each number is on WhatsApp before sending to it (answers kept per business unit: NUMBER_CHECK_TTL_HOURS), and send to the address WhatsApp answers with. The default of this session's blasts; false turns checks off for all of them. Default: true for baileys, false for sandbox. null: back to the default. */
                         checkNumbers?: boolean | null;
@@ -1976,7 +1976,7 @@ export interface paths {
                 query: {
                     limit: number;
                     offset: number;
-                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
+                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. Any spelling of a unit's name (case, spacing) means that unit, and answers show its canonical name. A name no unit has: added when an admin key creates a resource with it; 422 UNIT_UNKNOWN (details.known lists the units) from other keys that see every unit, or under UNITS_STRICT. */
                     businessUnit?: string;
                     /** @description Only lists in this state, e.g. ready ones to send to. */
                     status?: "importing" | "ready" | "failed";
@@ -2416,7 +2416,7 @@ export interface paths {
                 query: {
                     limit: number;
                     offset: number;
-                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
+                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. Any spelling of a unit's name (case, spacing) means that unit, and answers show its canonical name. A name no unit has: added when an admin key creates a resource with it; 422 UNIT_UNKNOWN (details.known lists the units) from other keys that see every unit, or under UNITS_STRICT. */
                     businessUnit?: string;
                     phone?: string;
                 };
@@ -2478,7 +2478,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         phones: string[];
-                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
+                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. Any spelling of a unit's name (case, spacing) means that unit, and answers show its canonical name. A name no unit has: added when an admin key creates a resource with it; 422 UNIT_UNKNOWN (details.known lists the units) from other keys that see every unit, or under UNITS_STRICT. */
                         businessUnit?: string;
                         reason?: string;
                         defaultCountry?: string;
@@ -2552,7 +2552,7 @@ export interface paths {
         delete: {
             parameters: {
                 query?: {
-                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
+                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. Any spelling of a unit's name (case, spacing) means that unit, and answers show its canonical name. A name no unit has: added when an admin key creates a resource with it; 422 UNIT_UNKNOWN (details.known lists the units) from other keys that see every unit, or under UNITS_STRICT. */
                     businessUnit?: string;
                     defaultCountry?: string;
                 };
@@ -2817,7 +2817,7 @@ export interface paths {
                     offset: number;
                     status?: "importing" | "scheduled" | "running" | "paused" | "completed" | "cancelled" | "failed";
                     sessionId?: string;
-                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
+                    /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. Any spelling of a unit's name (case, spacing) means that unit, and answers show its canonical name. A name no unit has: added when an admin key creates a resource with it; 422 UNIT_UNKNOWN (details.known lists the units) from other keys that see every unit, or under UNITS_STRICT. */
                     businessUnit?: string;
                 };
                 header?: never;
@@ -2979,7 +2979,7 @@ export interface paths {
                         defaultCountry?: string;
                         /** @description The text encoding of a CSV that is not UTF-8, as a WHATWG label (windows-1252, iso-8859-15, shift_jis…); the file is read in it. Ignored for .xlsx and for text with a byte order mark. */
                         encoding?: string;
-                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
+                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. Any spelling of a unit's name (case, spacing) means that unit, and answers show its canonical name. A name no unit has: added when an admin key creates a resource with it; 422 UNIT_UNKNOWN (details.known lists the units) from other keys that see every unit, or under UNITS_STRICT. */
                         businessUnit?: string;
                         /**
                          * Format: uuid
@@ -4151,7 +4151,7 @@ export interface paths {
                         /** @description http(s) URL the events are POSTed to; redirects are not followed. */
                         url: string;
                         events: ("*" | "blast.created" | "blast.started" | "blast.paused" | "blast.resumed" | "blast.completed" | "blast.cancelled" | "blast.failed" | "blast.progress" | "message.sent" | "message.delivered" | "message.read" | "message.failed" | "message.skipped" | "message.replied" | "optout.added" | "optout.removed" | "session.status" | "list.ready" | "list.failed" | "webhook.test" | "webhook.disabled")[];
-                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. */
+                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. Any spelling of a unit's name (case, spacing) means that unit, and answers show its canonical name. A name no unit has: added when an admin key creates a resource with it; 422 UNIT_UNKNOWN (details.known lists the units) from other keys that see every unit, or under UNITS_STRICT. */
                         businessUnit?: string;
                         description?: string;
                         enabled?: boolean;
@@ -4814,6 +4814,365 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/units": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Business units, by name (a key limited to a unit sees its own) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                /** @description The canonical name, as every resource of the unit shows it. */
+                                name: string;
+                                /** @description Set on a unit kept from before units existed beside another whose name differs only in case (that unit's name): never merged, it stays its own unit until an admin renames it. */
+                                variantOf: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description API_KEY_MISSING or API_KEY_INVALID. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Add a business unit (admin only)
+         * @description Names are unique without regard to case or spacing: 409 UNIT_EXISTS when one is taken.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. Any spelling of a unit's name (case, spacing) means that unit, and answers show its canonical name. A name no unit has: added when an admin key creates a resource with it; 422 UNIT_UNKNOWN (details.known lists the units) from other keys that see every unit, or under UNITS_STRICT. */
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** @description The canonical name, as every resource of the unit shows it. */
+                            name: string;
+                            /** @description Set on a unit kept from before units existed beside another whose name differs only in case (that unit's name): never merged, it stays its own unit until an admin renames it. */
+                            variantOf: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description VALIDATION_FAILED (with details listing each field) or another bad-request code. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description API_KEY_MISSING or API_KEY_INVALID. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description ADMIN_REQUIRED or BUSINESS_UNIT_FORBIDDEN. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Conflicts with an existing resource. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/units/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A business unit */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** @description The canonical name, as every resource of the unit shows it. */
+                            name: string;
+                            /** @description Set on a unit kept from before units existed beside another whose name differs only in case (that unit's name): never merged, it stays its own unit until an admin renames it. */
+                            variantOf: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description VALIDATION_FAILED (with details listing each field) or another bad-request code. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description API_KEY_MISSING or API_KEY_INVALID. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The resource does not exist or is not visible to this key. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /**
+         * Delete a business unit nothing uses (admin only)
+         * @description 409 UNIT_IN_USE while sessions, lists, opt-outs, active keys, webhooks or blasts name it; details.references counts each kind.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description VALIDATION_FAILED (with details listing each field) or another bad-request code. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description API_KEY_MISSING or API_KEY_INVALID. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description ADMIN_REQUIRED or BUSINESS_UNIT_FORBIDDEN. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The resource does not exist or is not visible to this key. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Conflicts with an existing resource. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Rename a business unit (admin only): its sessions, lists, opt-outs, keys, webhooks and blasts show the new name at once
+         * @description 409 UNIT_EXISTS when the name (without regard to case or spacing) is another unit's.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Business unit (team) that owns the resource, e.g. "Marketing". Normalised (Unicode NFC, trimmed); visible text only: no control, format (zero-width, bidi), variation-selector or special-space characters. Any spelling of a unit's name (case, spacing) means that unit, and answers show its canonical name. A name no unit has: added when an admin key creates a resource with it; 422 UNIT_UNKNOWN (details.known lists the units) from other keys that see every unit, or under UNITS_STRICT. */
+                        name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /** @description The canonical name, as every resource of the unit shows it. */
+                            name: string;
+                            /** @description Set on a unit kept from before units existed beside another whose name differs only in case (that unit's name): never merged, it stays its own unit until an admin renames it. */
+                            variantOf: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description VALIDATION_FAILED (with details listing each field) or another bad-request code. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description API_KEY_MISSING or API_KEY_INVALID. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description ADMIN_REQUIRED or BUSINESS_UNIT_FORBIDDEN. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description The resource does not exist or is not visible to this key. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+                /** @description Conflicts with an existing resource. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorResponse"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
 }

@@ -4,6 +4,7 @@ import { api, call, type Pacing, type Session } from '../api/client';
 import type { paths } from '../api/schema';
 import { identity } from '../auth';
 import { Button, ErrorNotice, Field } from '../components/ui';
+import { UnitPicker } from '../components/unit-picker';
 import { formatDelay } from '../format';
 
 // The add / edit form of an account (session config), its pacing policy included.
@@ -214,7 +215,7 @@ const INPUT_ID: Record<FieldName, string> = {
   typingMaxMs: 'acct-typing-max',
 };
 
-export function AccountForm(props: { session?: Session; units: readonly string[]; onSaved: (session: Session) => void; onCancel: () => void }) {
+export function AccountForm(props: { session?: Session; onSaved: (session: Session) => void; onCancel: () => void }) {
   const { session } = props;
   const creating = session === undefined;
   const unitOfKey = identity.value?.businessUnit ?? null;
@@ -358,29 +359,22 @@ export function AccountForm(props: { session?: Session; units: readonly string[]
           hint={scoped ? 'Your key is limited to this unit.' : 'The team that owns it; keys limited to a unit see only its accounts.'}
           error={errors.businessUnit}
         >
-          <input
-            id="acct-unit"
-            required
-            maxLength={64}
-            autoComplete="off"
-            list={scoped ? undefined : 'acct-units'}
-            readOnly={scoped}
-            disabled={busy}
-            value={values.businessUnit}
-            aria-invalid={errors.businessUnit !== undefined}
-            aria-describedby={describedBy('businessUnit', true)}
-            onInput={(event) => {
-              set('businessUnit', event.currentTarget.value);
-            }}
-          />
+          {scoped ? (
+            <input id="acct-unit" readOnly value={values.businessUnit} aria-describedby={describedBy('businessUnit', true)} />
+          ) : (
+            <UnitPicker
+              id="acct-unit"
+              required
+              disabled={busy}
+              value={values.businessUnit}
+              invalid={errors.businessUnit !== undefined}
+              describedBy={describedBy('businessUnit', true)}
+              onChange={(value) => {
+                set('businessUnit', value);
+              }}
+            />
+          )}
         </Field>
-        {!scoped && (
-          <datalist id="acct-units">
-            {props.units.map((unit) => (
-              <option key={unit} value={unit} />
-            ))}
-          </datalist>
-        )}
         <Field
           id="acct-provider"
           label="Provider"

@@ -88,7 +88,6 @@ export function AccountsScreen() {
     () => (sessions.data?.items ?? []).map((session) => withHealth(withLive(session, frames[session.id]), healths[session.id])),
     [sessions.data, frames, healths],
   );
-  const units = useMemo(() => [...new Set(rows.map((row) => row.businessUnit))].sort(), [rows]);
   const multiUnit = unitOfKey === null;
 
   const act = async (session: Session, action: Action) => {
@@ -300,7 +299,6 @@ export function AccountsScreen() {
           <AccountForm
             key={editing === 'new' ? 'new' : editing.id}
             session={editing === 'new' ? undefined : editing}
-            units={units}
             onCancel={() => {
               setEditing(undefined);
             }}

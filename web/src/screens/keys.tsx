@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, call, describeError, type ApiKey } from '../api/client';
 import { Alert, Button, CopyButton, Dialog, EmptyState, ErrorNotice, Field, Loading, PageHeader, StatusBadge } from '../components/ui';
+import { UnitPicker } from '../components/unit-picker';
 import { formatDateTime } from '../format';
 import { useResource, useRowAction } from '../hooks';
 
@@ -42,8 +43,8 @@ function CreateKeyForm(props: { onCreated: (secret: string, key: ApiKey) => void
         </select>
       </Field>
       {role === 'operator' && (
-        <Field id="key-unit" label="Business unit" hint="Limits the key to this unit's accounts, lists and blasts. Empty: every unit.">
-          <input id="key-unit" maxLength={64} value={unit} onInput={(event) => { setUnit(event.currentTarget.value); }} />
+        <Field id="key-unit" label="Business unit" hint="Limits the key to this unit's accounts, lists and blasts.">
+          <UnitPicker id="key-unit" emptyLabel="Every unit" value={unit} describedBy="key-unit-hint" onChange={setUnit} />
         </Field>
       )}
       {error !== undefined && <Alert kind="error">{error}</Alert>}

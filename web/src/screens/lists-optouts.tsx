@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, call, upload, type UploadProgress } from '../api/client';
 import { identity } from '../auth';
 import { Alert, Button, EmptyState, ErrorNotice, Field, Loading, notify, Pager, ProgressBar } from '../components/ui';
+import { UnitPicker } from '../components/unit-picker';
 import { formatBytes } from '../format';
 import { SHEET_ACCEPT } from '../csv-file';
 import { useResource, useRowAction } from '../hooks';
@@ -58,7 +59,7 @@ function AddNumbersForm(props: { onAdded: () => void }) {
       </Field>
       {unitOfKey === null && (
         <Field id="optout-unit" label="Unit for these opt-outs" hint="The unit that will not message these numbers.">
-          <input id="optout-unit" required maxLength={64} value={unit} aria-describedby="optout-unit-hint" onInput={(event) => { setUnit(event.currentTarget.value); }} />
+          <UnitPicker id="optout-unit" required value={unit} describedBy="optout-unit-hint" onChange={setUnit} />
         </Field>
       )}
       <ApiErrorAlert error={error} title="The numbers were not added" />
@@ -127,7 +128,7 @@ function ImportOptOutsForm() {
       </Field>
       {unitOfKey === null && (
         <Field id="optout-import-unit" label="Unit for the opt-out sheet">
-          <input id="optout-import-unit" required maxLength={64} value={unit} onInput={(event) => { setUnit(event.currentTarget.value); }} />
+          <UnitPicker id="optout-import-unit" required value={unit} onChange={setUnit} />
         </Field>
       )}
       {progress !== undefined && (

@@ -2,6 +2,7 @@ import { useRef, useState } from 'preact/hooks';
 import { api, call, upload, type List, type UploadProgress } from '../api/client';
 import { identity } from '../auth';
 import { Button, EmptyState, ErrorNotice, Field, Loading, notify, Pager, PageHeader, ProgressBar, StatusBadge } from '../components/ui';
+import { UnitPicker } from '../components/unit-picker';
 import { formatBytes, formatNumber } from '../format';
 import { useLiveEvents, useResource } from '../hooks';
 import { href, navigate } from '../router';
@@ -115,16 +116,11 @@ function UploadForm() {
           label="Business unit"
           hint={unitOfKey === null ? 'The team that owns the list; its keys see it.' : 'Your key is limited to this unit.'}
         >
-          <input
-            id="list-unit"
-            maxLength={64}
-            required={unitOfKey === null}
-            readOnly={unitOfKey !== null}
-            value={unitOfKey ?? unit}
-            disabled={busy}
-            aria-describedby="list-unit-hint"
-            onInput={(event) => { setUnit(event.currentTarget.value); }}
-          />
+          {unitOfKey !== null ? (
+            <input id="list-unit" readOnly value={unitOfKey} aria-describedby="list-unit-hint" />
+          ) : (
+            <UnitPicker id="list-unit" required value={unit} disabled={busy} describedBy="list-unit-hint" onChange={setUnit} />
+          )}
         </Field>
       </div>
       {progress !== undefined && (
