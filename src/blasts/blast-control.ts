@@ -1,4 +1,4 @@
-import { HEALTH_STOP_PAUSE, SESSION_HEALTH_BLAST_PAUSE } from '../core/health.js';
+import { enforcementOf, HEALTH_STOP_PAUSE, SESSION_HEALTH_BLAST_PAUSE } from '../core/health.js';
 import { isFinal, nextBlastStatus, type BlastEvent, type BlastStatus } from '../core/blast-state.js';
 import { doneOf, rateAndEta, type Blast } from '../core/blast.js';
 import type { BlastProgress } from '../events/event-catalogue.js';
@@ -209,7 +209,13 @@ export function createBlastControl(deps: {
       const before = await store.blasts.get(blastId);
       if (before?.status !== 'paused' || !AUTOMATIC_PAUSES.has(before.pause?.reason ?? '')) return false;
       const sending = new Set(await store.blasts.sendingSessions(blastId));
-      if (!before.sessions.some((session) => session.pausedReason === null && sending.has(session.sessionId))) return false;
+      const able = before.sessions.filter((session) => session.pausedReason === null && sending.has(session.sessionId));
+      if (able.length === 0) return false;
+      // Paused for want of a session that may open new chats: one must, now.
+      if (before.pause?.reason === SESSION_HEALTH_BLAST_PAUSE) {
+        const healths = await store.health.getMany(able.flatMap((session) => (session.sessionUid === null ? [] : [session.sessionUid])));
+        if (!able.some((session) => session.sessionUid !== null && enforcementOf(healths.get(session.sessionUid) ?? null).newContactShare > 0)) return false;
+      }
       if (!(await move(blastId, 'resume', 'running', { pause: null }))) return false;
       await events.publish('blast:resumed', { blastId, at: now() }, scope(before));
       return true;

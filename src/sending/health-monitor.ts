@@ -25,7 +25,7 @@ const MAX_PENDING_KEYS = 100_000;
 
 export interface HealthMonitorDeps {
   store: Store;
-  control: Pick<BlastControl, 'pause'>;
+  control: Pick<BlastControl, 'pause' | 'resumeAutomaticPause'>;
   signals: BlastSignals;
   events: Pick<EventPublisher, 'publish'>;
   clock: Clock;
@@ -205,8 +205,52 @@ export class HealthMonitor {
       await this.#announce(current, stored, announced);
       await store.health.announced(session.uid, stored.band);
     }
-    if (enforcementOf(stored).pause) await this.#hold(session, stored);
+    const enforced = enforcementOf(stored);
+    if (enforced.pause) await this.#hold(session, stored);
+    else if (enforced.newContactShare === 0) await this.#holdIfNoneMay(session);
+    // It may open new chats again: a blast paused for want of one that may runs again.
+    if (enforced.newContactShare > 0 && enforcementOf(previous).newContactShare === 0) await this.#release(session);
     return stored;
+  }
+
+  /**
+   * At risk, the session sends to existing chats only: a running blast none of whose sessions may send any of
+   * its remaining recipients (each paused, or held to existing chats with none of them waiting) would sit
+   * `running` with nothing going out. It is paused with SESSION_HEALTH instead, saying why, and runs again by
+   * itself when one of its sessions may open new chats (#release; blast-control's resumeAutomaticPause).
+   */
+  async #holdIfNoneMay(session: SessionRef): Promise<void> {
+    const { store, control, signals } = this.deps;
+    for (const blastId of await store.blasts.liveBlastsOf(session)) {
+      const blast = await store.blasts.get(blastId);
+      if (blast?.status !== 'running' || !(await store.blasts.hasPending(blastId))) continue;
+      const healths = await store.health.getMany(blast.sessions.flatMap((entry) => (entry.sessionUid === null ? [] : [entry.sessionUid])));
+      let someoneMay = false;
+      for (const entry of blast.sessions) {
+        if (entry.pausedReason !== null || entry.sessionUid === null) continue;
+        const health = healths.get(entry.sessionUid) ?? null;
+        if (enforcementOf(health).newContactShare > 0 || (await store.blasts.hasPending(blastId, entry.sessionId))) {
+          someoneMay = true;
+          break;
+        }
+      }
+      if (someoneMay) continue;
+      await control.pause(
+        blastId,
+        SESSION_HEALTH_BLAST_PAUSE,
+        'No session of this blast may open a new chat now (their health holds them to people who already wrote to them); it goes on by itself when one may, or when an operator resumes it.',
+      );
+      await signals.changed(blastId);
+    }
+  }
+
+  /** The blasts of the session paused for want of a session that may send: they run again if one may now. */
+  async #release(session: SessionRef): Promise<void> {
+    const { store, control } = this.deps;
+    for (const blastId of await store.blasts.liveBlastsOf(session)) {
+      const blast = await store.blasts.get(blastId);
+      if (blast?.status === 'paused' && blast.pause?.reason === SESSION_HEALTH_BLAST_PAUSE) await control.resumeAutomaticPause(blastId);
+    }
   }
 
   async #announce(session: SessionConfig, health: StoredHealth, previousBand: HealthBand): Promise<void> {
