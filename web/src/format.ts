@@ -9,10 +9,46 @@ export function formatPercent(part: number, whole: number): string {
   return `${Math.floor((part / whole) * 100)} %`;
 }
 
-export function formatDateTime(iso: string | null | undefined): string {
-  if (iso === null || iso === undefined) return '—';
+/**
+ * One date format across the console, in the browser's locale and time zone: "24 Nov 2026, 18:16"
+ * (formatDateTime); with the zone where a time is a promise or a deadline, "24 Nov 2026, 18:16 GMT+7"
+ * (formatDateTimeWithZone); to the second for what happened, the date only when not today (formatMoment).
+ */
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const dateTimeZone = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
+const timeOfDay = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' });
+const dateAndSeconds = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+const timeZoneOnly = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
+
+function parsed(iso: string | null | undefined): Date | undefined {
+  if (iso === null || iso === undefined) return undefined;
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? '—' : date.toLocaleString();
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+export function formatDateTime(iso: string | null | undefined): string {
+  const date = parsed(iso);
+  return date === undefined ? '—' : dateTime.format(date);
+}
+
+/** A scheduled start, an end, a deadline: the zone is shown. */
+export function formatDateTimeWithZone(iso: string | null | undefined): string {
+  const date = parsed(iso);
+  return date === undefined ? '—' : dateTimeZone.format(date);
+}
+
+/** To the second: "10:05:23" today, "1 Mar 2026, 10:05:23" another day. */
+export function formatMoment(iso: string | null | undefined): string {
+  const date = parsed(iso);
+  if (date === undefined) return '—';
+  return date.toDateString() === new Date().toDateString() ? timeOfDay.format(date) : dateAndSeconds.format(date);
+}
+
+/** A time later today, with its zone ("18:16 GMT+7"); another day's, as formatDateTimeWithZone. */
+export function formatTimeWithZone(iso: string | null | undefined): string {
+  const date = parsed(iso);
+  if (date === undefined) return '—';
+  return date.toDateString() === new Date().toDateString() ? timeZoneOnly.format(date) : dateTimeZone.format(date);
 }
 
 /** 0 → "0 s", 1500 → "1.5 s", 250 → "250 ms". */

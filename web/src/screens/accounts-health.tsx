@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, call, type Session, type SessionHealth } from '../api/client';
 import { Button, ErrorNotice, Loading, Stats } from '../components/ui';
-import { formatDateTime, formatNumber } from '../format';
+import { formatDateTime, formatDateTimeWithZone, formatNumber } from '../format';
 import { useResource } from '../hooks';
 import {
   bandEffect,
@@ -95,7 +95,7 @@ function restrictionText(restriction: SessionHealth['restriction']): string {
   if (restriction === null) return 'none';
   const parts = [humanize(restriction.reason)];
   if (restriction.code !== null) parts.push(`code ${restriction.code}`);
-  if (restriction.until !== null) parts.push(`until ${formatDateTime(restriction.until)}`);
+  if (restriction.until !== null) parts.push(`until ${formatDateTimeWithZone(restriction.until)}`);
   return parts.join(' · ');
 }
 

@@ -1,5 +1,5 @@
 import type { Pacing, Session } from '../api/client';
-import { formatDateTime, formatDelay, formatNumber } from '../format';
+import { formatDateTimeWithZone, formatDelay, formatNumber } from '../format';
 
 // Parts shared by the Accounts screen (accounts.tsx, accounts-form.tsx, accounts-connect.tsx).
 
@@ -75,8 +75,8 @@ export function newChatCapSummary(cap: NewChatCap): { text: string; warn: boolea
   const usage = cap.quota !== null ? `${formatNumber(cap.used)}/${formatNumber(cap.quota)}` : cap.used !== null ? `${formatNumber(cap.used)} used` : '';
   const text = `New chats: ${[usage, CAP_STATES[cap.state]].filter(Boolean).join(' · ')}`;
   const notes: string[] = [];
-  if (cap.state === 'CAPPED' && cap.resetsAt !== null) notes.push(`No blast message until the quota resets (${formatDateTime(cap.resetsAt)}).`);
-  if (cap.slowUntil !== null && Date.parse(cap.slowUntil) > Date.now()) notes.push(`Half the hourly cap until ${formatDateTime(cap.slowUntil)}.`);
-  if (cap.state !== 'CAPPED' && cap.resetsAt !== null) notes.push(`The quota resets ${formatDateTime(cap.resetsAt)}.`);
+  if (cap.state === 'CAPPED' && cap.resetsAt !== null) notes.push(`No blast message until the quota resets (${formatDateTimeWithZone(cap.resetsAt)}).`);
+  if (cap.slowUntil !== null && Date.parse(cap.slowUntil) > Date.now()) notes.push(`Half the hourly cap until ${formatDateTimeWithZone(cap.slowUntil)}.`);
+  if (cap.state !== 'CAPPED' && cap.resetsAt !== null) notes.push(`The quota resets ${formatDateTimeWithZone(cap.resetsAt)}.`);
   return { text, warn: cap.state !== 'NONE', title: notes.join(' ') || "WhatsApp's cap on messages that start new chats." };
 }

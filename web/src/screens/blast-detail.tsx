@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, call, describeError, type Blast } from '../api/client';
 import { openEvents, type ConnectionState } from '../api/events';
 import { Alert, Button, ErrorNotice, Loading, notify, PageHeader, ProgressBar, Stats, StatusBadge } from '../components/ui';
-import { formatDateTime, formatDuration, formatNumber, formatPercent } from '../format';
+import { formatDateTime, formatDateTimeWithZone, formatDuration, formatNumber, formatPercent, formatTimeWithZone } from '../format';
 import { useResource, useTicker } from '../hooks';
 import { href } from '../router';
 import { BlastChart } from './blast-chart';
@@ -37,9 +37,9 @@ function Eta(props: { eta: string | null }) {
   if (props.eta === null) return <>—</>;
   const seconds = (Date.parse(props.eta) - now) / 1_000;
   return (
-    <span title={formatDateTime(props.eta)}>
+    <span title={formatDateTimeWithZone(props.eta)}>
       {seconds <= 0 ? 'soon' : formatDuration(seconds)}
-      <span class="blast-eta-at">{new Date(props.eta).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}</span>
+      <span class="blast-eta-at">{formatTimeWithZone(props.eta)}</span>
     </span>
   );
 }
@@ -130,7 +130,7 @@ function StatusNotices(props: { blast: Blast }) {
         </Alert>
       )}
       {blast.status === 'scheduled' && blast.scheduledAt !== null && blast.followUp === null && (
-        <Alert kind="info" title={`Scheduled for ${formatDateTime(blast.scheduledAt)}`}>
+        <Alert kind="info" title={`Scheduled for ${formatDateTimeWithZone(blast.scheduledAt)}`}>
           It starts by itself then. Pause it to hold it, or cancel it.
         </Alert>
       )}
@@ -172,7 +172,7 @@ function Details(props: { blast: Blast }) {
         {blast.scheduledAt !== null && (
           <div>
             <dt>Scheduled</dt>
-            <dd>{formatDateTime(blast.scheduledAt)}</dd>
+            <dd>{formatDateTimeWithZone(blast.scheduledAt)}</dd>
           </div>
         )}
         <div>

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError, call, describeError, upload, type Blast } from '../api/client';
 import { Alert, Button, Dialog, ErrorNotice, Field, Loading } from '../components/ui';
-import { formatNumber } from '../format';
+import { formatDateTimeWithZone, formatNumber } from '../format';
 import { useResource } from '../hooks';
 import { href, navigate } from '../router';
 
@@ -53,7 +53,7 @@ export function FollowUpNotice(props: { blast: Blast }) {
   const parent = <a href={href(`/blasts/${encodeURIComponent(followUp.of)}`)}>an earlier blast</a>;
   if (status === 'scheduled' || status === 'importing') {
     return (
-      <Alert kind="info" title={followUp.waitingForParent || scheduledAt === null ? 'Waiting for the earlier blast to end' : `Starts ${new Date(scheduledAt).toLocaleString()}`}>
+      <Alert kind="info" title={followUp.waitingForParent || scheduledAt === null ? 'Waiting for the earlier blast to end' : `Starts ${formatDateTimeWithZone(scheduledAt)}`}>
         A follow-up of {parent} to its “{followUp.segment.replace('_', ' ')}” recipients{followUp.after === null ? '' : `, ${followUp.after} after it ends`}. Who is in that
         segment is decided when it starts.
       </Alert>

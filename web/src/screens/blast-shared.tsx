@@ -1,6 +1,6 @@
 import type { Blast } from '../api/client';
 import type { Frame } from '../api/events';
-import { formatDuration } from '../format';
+import { formatDateTime, formatDuration } from '../format';
 
 // What the blasts list and the blast detail share: statuses, figures from live frames, wording.
 
@@ -78,30 +78,15 @@ export function sessionPauseText(reason: string): string {
   return detail === undefined ? words(kind) : `${words(kind)} (${words(detail)})`;
 }
 
-const shortDate = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
-
-/** "Mar 1, 10:05": the year only matters on the detail page. */
-export function formatShort(iso: string | null | undefined): string {
-  if (iso === null || iso === undefined) return '—';
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? '—' : shortDate.format(date);
-}
+/** The console's one date format (format.ts). */
+export const formatShort = formatDateTime;
 
 export function formatRate(perMinute: number | null): string {
   if (perMinute === null || !Number.isFinite(perMinute)) return '—';
   return `${perMinute >= 10 ? Math.round(perMinute).toString() : perMinute.toFixed(1)} / min`;
 }
 
-const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-const dayAndTime = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
-
-/** To the second: "10:05:23" today, "Mar 1, 10:05:23" another day. */
-export function formatMoment(iso: string | null | undefined): string {
-  if (iso === null || iso === undefined) return '—';
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return '—';
-  return date.toDateString() === new Date().toDateString() ? timeOfDay.format(date) : dayAndTime.format(date);
-}
+export { formatMoment } from '../format';
 
 /** How a blast's session shows beside it: sending only while the blast runs. */
 export function sessionRole(status: BlastStatus): 'connected' | 'paused' | 'scheduled' | 'completed' {

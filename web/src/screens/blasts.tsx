@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, call, type Blast } from '../api/client';
 import { identity } from '../auth';
 import { EmptyState, ErrorNotice, Loading, Pager, PageHeader, ProgressBar, StatusBadge } from '../components/ui';
-import { formatNumber } from '../format';
+import { formatDateTimeWithZone, formatNumber } from '../format';
 import { useLiveEvents, useResource } from '../hooks';
 import { href } from '../router';
 import { applyFrame, BLAST_STATUSES, barValueOf, formatShort, sessionPauseText, type BlastStatus } from './blast-shared';
@@ -61,7 +61,7 @@ function BlastRow(props: { blast: Blast; showUnit: boolean }) {
           {blast.startedAt !== null
             ? `started ${formatShort(blast.startedAt)}`
             : blast.scheduledAt !== null
-              ? `scheduled ${formatShort(blast.scheduledAt)}`
+              ? `scheduled ${formatDateTimeWithZone(blast.scheduledAt)}`
               : 'not started'}
         </div>
       </td>

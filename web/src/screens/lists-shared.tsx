@@ -1,7 +1,7 @@
 import { ApiError, type List } from '../api/client';
 import type { EventMap } from '../api/events';
 import { ErrorNotice, ProgressBar } from '../components/ui';
-import { formatNumber } from '../format';
+import { formatDateTime, formatNumber } from '../format';
 import { href } from '../router';
 
 // Parts shared by the Lists screens (lists.tsx, list-detail.tsx).
@@ -103,11 +103,5 @@ export const REASONS: Record<string, string> = {
   DUPLICATE: 'the number is already on the list, in the row shown under “Duplicate of”',
 };
 
-const shortDateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-
-/** "24 Nov 2026, 18:16": for table cells, where the full date-time is too wide. */
-export function formatShortDateTime(iso: string | null | undefined): string {
-  if (iso === null || iso === undefined) return '—';
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? '—' : shortDateTime.format(date);
-}
+/** The console's one date format (format.ts), as the list tables name it. */
+export const formatShortDateTime = formatDateTime;
