@@ -42,6 +42,8 @@ export function createTemplatePreviewService(deps: { lists: ListService }) {
       const available = ['phone', ...list.columns.map((column) => column.key)];
       const { unknown } = checkVariables(compiled, available);
       if (list.status === 'ready') assertMessageFits(compiled, false, longestValues(list.columns));
+      // An unknown variable shows as a visible placeholder, not an empty gap (the blast would be refused for it).
+      const placeholders = Object.fromEntries(unknown.map((name) => [name, `‹${name}›`]));
       const page = await deps.lists.recipients(principal, list.id, { limit: count, offset: 0 });
       return {
         unknownVariables: unknown,
@@ -49,7 +51,7 @@ export function createTemplatePreviewService(deps: { lists: ListService }) {
         samples: page.items.map((recipient) => ({
           rowNumber: recipient.rowNumber,
           phone: recipient.phone,
-          text: sample(compiled, { ...recipient.vars, phone: recipient.phone }, `preview:${list.id}:${recipient.seq}`, recipient.rowNumber),
+          text: sample(compiled, { ...placeholders, ...recipient.vars, phone: recipient.phone }, `preview:${list.id}:${recipient.seq}`, recipient.rowNumber),
         })),
       };
     },

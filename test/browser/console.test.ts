@@ -288,6 +288,15 @@ async function story(page: Page, url: string): Promise<void> {
   await sessions.getByLabel('Sandbox sales-2', { exact: true }).check();
   await page.getByLabel('Message', { exact: true }).fill('Hello {name} from {nope}');
   await expect.poll(() => page.getByText('Unknown variable').count()).toBeGreaterThan(0);
+  // The unknown variable shows as a marked placeholder in the preview, not as an empty gap (issue 22).
+  const preview = page.getByRole('region', { name: 'Preview' });
+  await expect.poll(() => preview.locator('mark.nb-var-unknown').first().textContent()).toBe('‹nope›');
+  expect(await preview.textContent()).toMatch(/Hello Customer 1 from ‹nope›/);
+  // An attached image shows in each sample above its caption.
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwABBAEAwS2OUAAAAABJRU5ErkJggg==', 'base64');
+  await page.getByLabel('Media (optional)', { exact: true }).setInputFiles({ name: 'promo.png', mimeType: 'image/png', buffer: png });
+  await expect.poll(() => preview.getByRole('img', { name: 'Attached image promo.png' }).count()).toBeGreaterThan(0);
+  await page.getByLabel('Media (optional)', { exact: true }).setInputFiles([]);
   await page.getByLabel('Message', { exact: true }).fill('{Hi|Hello} {name}, see you in {city}!');
   await expect.poll(() => page.getByRole('region', { name: 'Preview' }).textContent()).toMatch(/(Hi|Hello) Customer 1, see you in City 1!/);
   expect(await page.getByText('Unknown variable').count()).toBe(0);

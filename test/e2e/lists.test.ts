@@ -63,7 +63,8 @@ describe('recipient lists over HTTP', () => {
     });
     expect(preview.status).toBe(200);
     expect(preview.json.unknownVariables).toEqual(['voucher']);
-    expect(preview.json.samples[0]?.text).toMatch(/^(Hi|Hello) Budi Santoso, see you on 2023-01-01\. $/);
+    // The unknown variable shows as a visible placeholder, not an empty gap.
+    expect(preview.json.samples[0]?.text).toMatch(/^(Hi|Hello) Budi Santoso, see you on 2023-01-01\. ‹voucher›$/);
     const syntax = await call<{ error: { code: string } }>('POST', '/api/templates/preview', { message: 'Hi {name' });
     expect(syntax.status).toBe(400);
     expect(syntax.json.error.code).toBe('TEMPLATE_SYNTAX');

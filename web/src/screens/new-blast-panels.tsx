@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, call, describeError } from '../api/client';
 import type { paths } from '../api/schema';
 import { Alert, Loading } from '../components/ui';
-import { formatDateTime, formatDuration, formatNumber } from '../format';
+import { formatBytes, formatDateTime, formatDuration, formatNumber } from '../format';
 
 // The live side panels of the new-blast screen: the preview of real rows and the estimate.
 // Both ask the API again ~300 ms after the user stops typing, and drop answers that came late.
@@ -45,7 +45,7 @@ function useDebounced<I, T>(input: I | null, key: string, load: (input: I) => Pr
 }
 
 /** Unknown variables as the preview reports them, for the form to warn beside the message too. */
-export function PreviewPanel(props: { message: string; listId: string | undefined; fileChosen: boolean; onUnknown: (unknown: string[]) => void }) {
+export function PreviewPanel(props: { message: string; listId: string | undefined; fileChosen: boolean; media?: File | undefined; onUnknown: (unknown: string[]) => void }) {
   const input = props.message.trim() === '' ? null : { message: props.message, ...(props.listId === undefined ? {} : { listId: props.listId }), count: 3 };
   const preview = useDebounced(input, JSON.stringify(input), (body) => call(api.POST('/api/templates/preview', { body })));
   const unknown = preview.data?.unknownVariables ?? [];
@@ -65,13 +65,52 @@ export function PreviewPanel(props: { message: string; listId: string | undefine
       ) : preview.data === undefined ? (
         <Loading label="Rendering…" />
       ) : (
-        <PreviewSamples data={preview.data} listChosen={props.listId !== undefined} fileChosen={props.fileChosen} />
+        <PreviewSamples data={preview.data} listChosen={props.listId !== undefined} fileChosen={props.fileChosen} media={props.media} />
       )}
     </section>
   );
 }
 
-function PreviewSamples(props: { data: PreviewAnswer; listChosen: boolean; fileChosen: boolean }) {
+/** The attached file as WhatsApp shows it above its caption: the image or video itself, else a document chip. */
+function MediaPreview({ file }: { file: File }) {
+  const [url, setUrl] = useState<string | undefined>(undefined);
+  useEffect(() => {
+    const made = URL.createObjectURL(file);
+    setUrl(made);
+    return () => {
+      URL.revokeObjectURL(made);
+    };
+  }, [file]);
+  if (url === undefined) return null;
+  if (file.type.startsWith('image/')) return <img class="nb-media" src={url} alt={`Attached image ${file.name}`} />;
+  if (file.type.startsWith('video/')) return <video class="nb-media" src={url} controls muted aria-label={`Attached video ${file.name}`} />;
+  return (
+    <div class="nb-media nb-media-file" aria-label={`Attached file ${file.name}`}>
+      <span aria-hidden="true">📄</span> {file.name} <span class="muted">· {formatBytes(file.size)}</span>
+    </div>
+  );
+}
+
+/** The text with each ‹placeholder› marked: an unknown variable's stands out (the blast would be refused for it). */
+function BubbleText({ text, unknown }: { text: string; unknown: readonly string[] }) {
+  const parts = text.split(/(‹[^›\n]{1,64}›)/);
+  return (
+    <>
+      {parts.map((part, index) => {
+        if (index % 2 === 0) return part;
+        const name = part.slice(1, -1);
+        const isUnknown = unknown.includes(name);
+        return (
+          <mark key={index} class={isUnknown ? 'nb-var nb-var-unknown' : 'nb-var'} title={isUnknown ? `{${name}} is not a column: nothing would fill it` : `a sample value for {${name}}`}>
+            {part}
+          </mark>
+        );
+      })}
+    </>
+  );
+}
+
+function PreviewSamples(props: { data: PreviewAnswer; listChosen: boolean; fileChosen: boolean; media?: File | undefined }) {
   const { data } = props;
   const unknown = data.unknownVariables;
   return (
@@ -100,7 +139,12 @@ function PreviewSamples(props: { data: PreviewAnswer; listChosen: boolean; fileC
                 <span>{sample.phone}</span>
                 {sample.rowNumber !== null && <span class="muted">row {sample.rowNumber}</span>}
               </div>
-              <p class="nb-bubble">{sample.text}</p>
+              <div class="nb-bubble">
+                {props.media !== undefined && <MediaPreview file={props.media} />}
+                <p class="nb-bubble-text">
+                  <BubbleText text={sample.text} unknown={unknown} />
+                </p>
+              </div>
             </li>
           ))}
         </ol>

@@ -444,7 +444,7 @@ export function NewBlastScreen() {
         </form>
 
         <aside class="nb-side" aria-label="Preview and estimate">
-          <PreviewPanel message={message} listId={listId === '' ? undefined : listId} fileChosen={file !== undefined} onUnknown={setUnknown} />
+          <PreviewPanel message={message} listId={listId === '' ? undefined : listId} fileChosen={file !== undefined} media={media} onUnknown={setUnknown} />
           <EstimatePanel body={estimateBody} recipientsHint={listId === '' && fileRows !== undefined ? 'Counted from the file’s lines' : undefined} />
         </aside>
       </div>
