@@ -117,7 +117,13 @@ export class BlastEngine implements SenderHost {
     const changed = (sessionId: string): void => {
       this.#forgetContexts(sessionId);
     };
-    this.#newChatCap = new NewChatCapGuard({ ...deps, changed });
+    // The cap changed (a reading, its reset): the pace is stale, and so is the session's health.
+    const capChanged = (sessionId: string): void => {
+      changed(sessionId);
+      const owned = deps.sessions.owned(sessionId);
+      if (owned) this.#health.touch(owned.config);
+    };
+    this.#newChatCap = new NewChatCapGuard({ ...deps, changed: capChanged });
     this.#restrictions = createSessionRestrictions(deps);
     this.#health = new HealthMonitor({
       store: deps.store,
