@@ -229,7 +229,9 @@ export class HealthMonitor {
       for (const entry of blast.sessions) {
         if (entry.pausedReason !== null || entry.sessionUid === null) continue;
         const health = healths.get(entry.sessionUid) ?? null;
-        if (enforcementOf(health).newContactShare > 0 || (await store.blasts.hasPending(blastId, entry.sessionId))) {
+        // A restriction being written down pauses the blast itself, with its own reason.
+        const restricted = (await store.sessions.restriction({ id: entry.sessionId, uid: entry.sessionUid })) !== null;
+        if (restricted || enforcementOf(health).newContactShare > 0 || (await store.blasts.hasPending(blastId, entry.sessionId))) {
           someoneMay = true;
           break;
         }
