@@ -80,7 +80,7 @@ export async function createRuntime(config: Config, logger: Logger, lifecycle: L
       return connection;
     },
     newSubscriber(name) {
-      const connection = createRedis(url, { name, log });
+      const connection = createRedis(url, { name, log, subscriber: true });
       lifecycle.defer(`redis:${name}`, () => closeRedis(connection));
       return connection;
     },

@@ -10,13 +10,17 @@ export type { Redis } from 'ioredis';
  */
 export function createRedis(
   url: string,
-  options: { prefix?: string; name: string; log: Logger; forBullmq?: boolean },
+  options: { prefix?: string; name: string; log: Logger; forBullmq?: boolean; subscriber?: boolean },
 ): Redis {
   const redisOptions: RedisOptions = {
     connectionName: options.name,
     // BullMQ workers block on Redis and must never give up a command.
     maxRetriesPerRequest: options.forBullmq ? null : 3,
-    enableReadyCheck: true,
+    // A subscriber's SUBSCRIBE, queued before the connection opened, can reach Redis ahead of the ready
+    // check's INFO, which Redis then refuses ("Connection in subscriber mode"): the ready check failed and
+    // the channel stayed unsubscribed, every command published to it lost (seen on loaded test runs as a
+    // worker deaf to connect, scan and signal commands). A subscriber connection has no ready check.
+    enableReadyCheck: options.subscriber !== true,
     retryStrategy: (attempt) => Math.min(200 * 2 ** attempt, 5_000),
   };
   if (options.prefix !== undefined) redisOptions.keyPrefix = `${options.prefix}:`;
