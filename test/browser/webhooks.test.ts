@@ -9,15 +9,16 @@ import { apiClient } from '../support/http.js';
 import { startApiProduct } from '../support/product.js';
 
 // Issue 18 (console): a Webhooks screen — add an endpoint and see its secret once, send a test
-// event and see it delivered in the log, disable the endpoint.
+// event and see it delivered in the log, retry a refused one, disable the endpoint.
 
 const ADMIN = 'browser-webhooks-admin-key-0123456789abcdef';
 const { environment, track, cleanups } = e2eHarness(ADMIN, 'webhooks');
 
 interface Request { headers: http.IncomingHttpHeaders; body: string }
 
-/** A receiver on 127.0.0.1 (an admin's endpoint may target it) that answers 200 with a short body. */
-async function startReceiver(): Promise<{ url: string; next: () => Promise<Request> }> {
+/** A receiver on 127.0.0.1 (an admin's endpoint may target it) that answers `answer` (200 with a short body at first). */
+async function startReceiver(): Promise<{ url: string; next: () => Promise<Request>; answer: { status: number; body: string } }> {
+  const answer = { status: 200, body: 'thanks from the receiver' };
   const received: Request[] = [];
   const waiting: ((request: Request) => void)[] = [];
   const server = http.createServer((request, response) => {
@@ -28,13 +29,14 @@ async function startReceiver(): Promise<{ url: string; next: () => Promise<Reque
       const waiter = waiting.shift();
       if (waiter === undefined) received.push(got);
       else waiter(got);
-      response.writeHead(200, { 'content-type': 'text/plain' }).end('thanks from the receiver');
+      response.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   cleanups.push(() => new Promise<void>((resolve) => server.close(() => { resolve(); })));
   const { port } = server.address() as AddressInfo;
   return {
+    answer,
     url: `http://127.0.0.1:${String(port)}/hooks/wa`,
     next: () => {
       const first = received.shift();
@@ -59,7 +61,7 @@ describe.skipIf(!browserAvailable())('webhooks in the console', () => {
     await browser.close();
   });
 
-  it('adds an endpoint showing its secret once, delivers a test event it logs with the answer, and disables the endpoint', async () => {
+  it('adds an endpoint showing its secret once, delivers a test event it logs with the answer, retries a refused one, and disables the endpoint', async () => {
     const receiver = await startReceiver();
     const { product, url } = await startApiProduct('all', await environment());
     track(product);
@@ -119,9 +121,42 @@ describe.skipIf(!browserAvailable())('webhooks in the console', () => {
         }, { timeout: 15_000 })
         .toEqual(['webhook.test', 'succeeded', '1', '200', 'thanks from the receiver']);
       // Nothing failed: the failed-only filter shows an empty log.
-      await page.getByLabel('Failed only', { exact: true }).check();
+      const failedOnly = page.getByLabel('Failed only', { exact: true });
+      await failedOnly.check();
       await page.getByText('No failed deliveries').waitFor();
-      await screenshot(page, 'webhooks-02-log');
+
+      // A final refusal (400) is logged as failed with its answer; Retry sends it again, now accepted.
+      receiver.answer.status = 400;
+      receiver.answer.body = 'no such hook';
+      const refused = receiver.next();
+      await page.getByRole('button', { name: 'Send test event', exact: true }).click();
+      const first = await refused;
+      const failedRow = page.getByRole('row', { name: /webhook\.test/ });
+      await expect
+        .poll(async () => {
+          if ((await failedRow.count()) === 0) {
+            await page.getByRole('button', { name: 'Refresh' }).click();
+            return 'waiting';
+          }
+          const cells = await failedRow.locator('td').allTextContents();
+          return [cells[2], cells[4], cells[6]];
+        }, { timeout: 15_000 })
+        .toEqual(['failed', '400', 'no such hook']);
+      await screenshot(page, 'webhooks-02-failed');
+      receiver.answer.status = 200;
+      receiver.answer.body = 'thanks from the receiver';
+      const retried = receiver.next();
+      await failedRow.getByRole('button', { name: /^Retry webhook\.test/ }).click();
+      expect((await retried).headers['webhook-id']).toBe(first.headers['webhook-id']);
+      await expect
+        .poll(async () => {
+          await page.getByRole('button', { name: 'Refresh' }).click();
+          return page.getByText('No failed deliveries').isVisible();
+        }, { timeout: 15_000 })
+        .toBe(true);
+      await failedOnly.uncheck();
+      await expect.poll(() => page.getByRole('row', { name: /webhook\.test/ }).count()).toBe(2);
+      await screenshot(page, 'webhooks-03-log');
 
       // Disable: the page says so, and so does the API.
       await page.getByRole('button', { name: 'Disable', exact: true }).click();

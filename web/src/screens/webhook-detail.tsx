@@ -98,7 +98,8 @@ function DeliveryRow(props: { webhook: Webhook; delivery: WebhookDelivery; onRet
       <td class="num">{delivery.lastStatusCode ?? <span class="muted">—</span>}</td>
       <td class="num">{last === undefined ? '—' : formatDelay(last.durationMs)}</td>
       <td>
-        {last?.error !== null && last?.error !== undefined && <div class="field-error">{last.error}</div>}
+        {/* A timeout or connection error; an answer's code is in its own column. */}
+        {last !== undefined && last.statusCode === null && last.error !== null && <div class="field-error">{last.error}</div>}
         <code class="response-preview" title={last?.responseBody ?? undefined}>{preview(last?.responseBody ?? null)}</code>
       </td>
       <td class="row-actions">

@@ -150,7 +150,7 @@ export function WebhooksScreen() {
                 <tbody>
                   {webhooks.data.items.map((webhook) => (
                     <tr key={webhook.id}>
-                      <td>
+                      <td class="endpoint-url">
                         <a href={href(`/webhooks/${webhook.id}`)}><code>{webhook.url}</code></a>
                         {webhook.description !== null && <div class="muted">{webhook.description}</div>}
                       </td>
@@ -158,16 +158,18 @@ export function WebhooksScreen() {
                       <td>{webhook.events.includes('*') ? 'all' : webhook.events.join(', ')}</td>
                       <td><EndpointStatus webhook={webhook} /></td>
                       <td>{formatDateTime(webhook.failingSince)}</td>
-                      <td class="row-actions">
-                        <Button busy={testing === webhook.id} onClick={() => void sendTest(webhook)} aria-label={`Send test event to ${webhook.url}`}>
-                          Send test event
-                        </Button>
-                        <Button busy={toggling === webhook.id} onClick={() => void toggle(webhook)} aria-label={`${webhook.enabled ? 'Disable' : 'Enable'} ${webhook.url}`}>
-                          {webhook.enabled ? 'Disable' : 'Enable'}
-                        </Button>
-                        <Button variant="danger" busy={deleting.busy === webhook.id} onClick={() => void remove(webhook)} aria-label={`Delete ${webhook.url}`}>
-                          Delete
-                        </Button>
+                      <td>
+                        <div class="endpoint-actions">
+                          <Button busy={testing === webhook.id} onClick={() => void sendTest(webhook)} aria-label={`Send test event to ${webhook.url}`}>
+                            Send test event
+                          </Button>
+                          <Button busy={toggling === webhook.id} onClick={() => void toggle(webhook)} aria-label={`${webhook.enabled ? 'Disable' : 'Enable'} ${webhook.url}`}>
+                            {webhook.enabled ? 'Disable' : 'Enable'}
+                          </Button>
+                          <Button variant="danger" busy={deleting.busy === webhook.id} onClick={() => void remove(webhook)} aria-label={`Delete ${webhook.url}`}>
+                            Delete
+                          </Button>
+                        </div>
                       </td>
                     </tr>
                   ))}
