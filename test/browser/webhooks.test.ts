@@ -142,6 +142,14 @@ describe.skipIf(!browserAvailable())('webhooks in the console', () => {
           return [cells[2], cells[4], cells[6]];
         }, { timeout: 15_000 })
         .toEqual(['failed', '400', 'no such hook']);
+      // The endpoint is now failing, and says since when.
+      const failing = page.getByText(/^Failing since /);
+      await expect
+        .poll(async () => {
+          await page.getByRole('button', { name: 'Refresh' }).click();
+          return failing.isVisible();
+        }, { timeout: 15_000 })
+        .toBe(true);
       await screenshot(page, 'webhooks-02-failed');
       receiver.answer.status = 200;
       receiver.answer.body = 'thanks from the receiver';
@@ -154,6 +162,8 @@ describe.skipIf(!browserAvailable())('webhooks in the console', () => {
           return page.getByText('No failed deliveries').isVisible();
         }, { timeout: 15_000 })
         .toBe(true);
+      // A success ends the failure streak.
+      await expect.poll(() => failing.count(), { timeout: 15_000 }).toBe(0);
       await failedOnly.uncheck();
       await expect.poll(() => page.getByRole('row', { name: /webhook\.test/ }).count()).toBe(2);
       await screenshot(page, 'webhooks-03-log');

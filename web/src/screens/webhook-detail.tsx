@@ -113,6 +113,7 @@ function DeliveryRow(props: { webhook: Webhook; delivery: WebhookDelivery; onRet
   );
 }
 
+/** `onChange`: the endpoint may have changed too (a failure streak begun or ended). */
 function DeliveryLog(props: { webhook: Webhook; generation: number; onChange: () => void }) {
   const [failedOnly, setFailedOnly] = useState(false);
   const [offset, setOffset] = useState(0);
@@ -128,7 +129,7 @@ function DeliveryLog(props: { webhook: Webhook; generation: number; onChange: ()
           <input type="checkbox" checked={failedOnly} onChange={(event) => { setFailedOnly(event.currentTarget.checked); setOffset(0); }} />
           Failed only
         </label>
-        <Button variant="ghost" busy={deliveries.loading} onClick={deliveries.reload}>Refresh</Button>
+        <Button variant="ghost" busy={deliveries.loading} onClick={() => { deliveries.reload(); props.onChange(); }}>Refresh</Button>
       </div>
       <ErrorNotice error={deliveries.error} />
       {deliveries.data === undefined ? (
