@@ -61,7 +61,7 @@ describe.skipIf(!browserAvailable())('webhooks in the console', () => {
     await browser.close();
   });
 
-  it('adds an endpoint showing its secret once, delivers a test event it logs with the answer, retries a refused one, and disables the endpoint', async () => {
+  it('adds an endpoint showing its secret once, delivers a test event it logs with the answer, retries a refused one, replays a window, and disables the endpoint', async () => {
     const receiver = await startReceiver();
     const { product, url } = await startApiProduct('all', await environment());
     track(product);
@@ -167,6 +167,14 @@ describe.skipIf(!browserAvailable())('webhooks in the console', () => {
       await failedOnly.uncheck();
       await expect.poll(() => page.getByRole('row', { name: /webhook\.test/ }).count()).toBe(2);
       await screenshot(page, 'webhooks-03-log');
+
+      // Replay: the window given in local time is accepted; test events are never replayed, and the page says so.
+      const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+      const pad = (value: number) => String(value).padStart(2, '0');
+      const local = `${String(twoHoursAgo.getFullYear())}-${pad(twoHoursAgo.getMonth() + 1)}-${pad(twoHoursAgo.getDate())}T${pad(twoHoursAgo.getHours())}:${pad(twoHoursAgo.getMinutes())}`;
+      await page.getByLabel('From', { exact: true }).fill(local);
+      await page.getByRole('button', { name: 'Replay', exact: true }).click();
+      await page.getByText('Nothing to replay in that window (test events are never replayed)').waitFor();
 
       // Disable: the page says so, and so does the API.
       await page.getByRole('button', { name: 'Disable', exact: true }).click();

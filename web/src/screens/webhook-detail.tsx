@@ -39,7 +39,8 @@ function ReplayForm(props: { webhook: Webhook; onQueued: () => void }) {
       if (to !== undefined) body.until = to.toISOString();
       if (events.length > 0) body.events = events as WebhookEvent[];
       const queued = await call(api.POST('/api/webhooks/{id}/replay', { params: { path: { id: props.webhook.id } }, body }));
-      notify(queued.queued === 1 ? 'Replaying 1 event' : `Replaying ${queued.queued} events${queued.queued >= queued.limit ? ` (the most at once: ${queued.limit})` : ''}`);
+      if (queued.queued === 0) notify('Nothing to replay in that window (test events are never replayed)', 'info');
+      else notify(queued.queued === 1 ? 'Replaying 1 event' : `Replaying ${queued.queued} events${queued.queued >= queued.limit ? ` (the most at once: ${queued.limit})` : ''}`);
       props.onQueued();
     } catch (reason) {
       setError(describeError(reason));
