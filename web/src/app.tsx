@@ -12,11 +12,14 @@ import { ListsScreen } from './screens/lists';
 import { NewBlastScreen } from './screens/new-blast';
 import { SignInScreen } from './screens/sign-in';
 import { UnitsScreen } from './screens/units';
+import { WebhookDetailScreen } from './screens/webhook-detail';
+import { WebhooksScreen } from './screens/webhooks';
 
 const NAV = [
   { path: 'accounts', label: 'Accounts' },
   { path: 'lists', label: 'Lists' },
   { path: 'blasts', label: 'Blasts' },
+  { path: 'webhooks', label: 'Webhooks' },
   { path: 'units', label: 'Units', adminOnly: true },
   { path: 'keys', label: 'API keys', adminOnly: true },
 ] as const;
@@ -29,6 +32,8 @@ function Screen() {
     case 'blasts':
       if (id === 'new') return <NewBlastScreen />;
       return id === undefined ? <BlastsScreen /> : <BlastDetailScreen blastId={id} />;
+    case 'webhooks':
+      return id === undefined ? <WebhooksScreen /> : <WebhookDetailScreen webhookId={id} />;
     case 'keys':
       return isAdmin.value ? <KeysScreen /> : <NotFound />;
     case 'units':

@@ -13,6 +13,9 @@ export type Pacing = Session['pacing'];
 /** GET /api/sessions/:id/health: score, band, reasons, enforcement, new-chat budget (README: "Account health"). */
 export type SessionHealth = paths['/api/sessions/{id}/health']['get']['responses'][200]['content']['application/json'];
 export type Unit = paths['/api/units']['get']['responses'][200]['content']['application/json']['items'][number];
+export type Webhook = paths['/api/webhooks/{id}']['get']['responses'][200]['content']['application/json'];
+export type WebhookEvent = NonNullable<paths['/api/webhooks']['post']['requestBody']>['content']['application/json']['events'][number];
+export type WebhookDelivery = paths['/api/webhooks/{id}/deliveries']['get']['responses'][200]['content']['application/json']['items'][number];
 
 /** An error answer of the API: `{error: {code, message, details}}`, or a network failure (status 0). */
 export class ApiError extends Error {

@@ -120,6 +120,7 @@ const BADGE_TONE: Record<string, string> = {
   sent: 'ok',
   delivered: 'ok',
   read: 'ok',
+  succeeded: 'ok',
   running: 'info',
   importing: 'info',
   connecting: 'info',
@@ -134,6 +135,7 @@ const BADGE_TONE: Record<string, string> = {
   logged_out: 'warn',
   failed: 'bad',
   revoked: 'bad',
+  expired: 'bad',
 };
 
 export function StatusBadge(props: { status: string; label?: string }) {
