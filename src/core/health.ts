@@ -264,6 +264,12 @@ export const NEW_CONTACT_WARMUP: readonly { day: number; perDay: number }[] = Ob
 /** What share of the warm-up budget each band may use: none at risk (existing chats only) or stopped. */
 export const BAND_NEW_CONTACT_SHARE: Readonly<Record<HealthBand, number>> = Object.freeze({ healthy: 1, watch: 0.5, at_risk: 0, stop: 0 });
 
+/** Days since the link that count for warm-up: those not spent outside the healthy band. */
+export function healthyDaysOf(linkedAt: Date | null, unhealthyDays: number, nowMs: number): number {
+  const ageDays = linkedAt === null ? 0 : Math.max(0, Math.floor((nowMs - linkedAt.getTime()) / 86_400_000));
+  return Math.max(0, ageDays - unhealthyDays);
+}
+
 /** Today's budget of new chats: the warm-up curve at `healthyDays`, times the band's share (enforcementOf). */
 export function newContactBudget(healthyDays: number, share: number, curve: readonly { day: number; perDay: number }[] = NEW_CONTACT_WARMUP): number {
   let perDay = curve[0]?.perDay ?? 0;

@@ -1,7 +1,7 @@
 import type { BlastControl, ProgressSample } from '../blasts/blast-control.js';
 import { doneOf, isOptOut } from '../core/blast.js';
 import { cappedUntilMs, slowedPacing } from '../core/new-chat-cap.js';
-import { bandPacing, DEFAULT_HEALTH_MODEL, enforcementOf, newContactBudget, type HealthModel } from '../core/health.js';
+import { bandPacing, DEFAULT_HEALTH_MODEL, enforcementOf, healthyDaysOf, newContactBudget, type HealthModel } from '../core/health.js';
 import { budgetsNewContacts, effectiveDailyCap, tightenPacing } from '../core/pacing.js';
 import type { SessionConfig, SessionRef } from '../core/session-config.js';
 import { messageLimit } from '../core/message-length.js';
@@ -297,10 +297,8 @@ export class BlastEngine implements SenderHost {
   async #newChatBudget(config: SessionConfig, health: StoredHealth | null, share: number, linked: Date | null, nowMs: number): Promise<{ left: number }> {
     const cached = this.#budgets.get(config.id);
     if (cached && nowMs - cached.loadedAtMs < CONTEXT_TTL_MS) return cached.budget;
-    const ageDays = linked === null ? 0 : Math.max(0, Math.floor((nowMs - linked.getTime()) / 86_400_000));
-    const perDay = newContactBudget(Math.max(0, ageDays - (health?.unhealthyDays ?? 0)), share);
-    const hour = Math.floor(nowMs / 3_600_000);
-    const used = (await this.deps.store.health.counts(config.uid, hour - 23, hour - 23)).counts.new_chat;
+    const perDay = newContactBudget(healthyDaysOf(linked, health?.unhealthyDays ?? 0, nowMs), share);
+    const used = await this.deps.store.health.newChatsLastDay(config.uid, nowMs);
     const budget = { left: Math.max(0, perDay - used) };
     this.#budgets.set(config.id, { budget, loadedAtMs: nowMs });
     return budget;

@@ -1,11 +1,9 @@
-import { BAND_SLOWDOWN, bandPacing, enforcementOf, newContactBudget, type HealthBand, type HealthModel, type HealthReason } from '../core/health.js';
+import { BAND_SLOWDOWN, bandPacing, enforcementOf, healthyDaysOf, newContactBudget, type HealthBand, type HealthModel, type HealthReason } from '../core/health.js';
 import { newChatCapView, slowedPacing } from '../core/new-chat-cap.js';
 import { budgetsNewContacts, effectiveDailyCap } from '../core/pacing.js';
 import type { SessionConfig, SessionRestriction } from '../core/session-config.js';
 import type { Store } from '../store/store.js';
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 
 /** The short form shown with every session (GET /api/sessions). */
 export interface HealthSummary {
@@ -54,23 +52,20 @@ export async function healthSummaries(store: Store, configs: readonly SessionCon
 
 export async function sessionHealthView(store: Store, config: SessionConfig, model: HealthModel, now: Date): Promise<SessionHealthView> {
   const nowMs = now.getTime();
-  const hour = Math.floor(nowMs / HOUR_MS);
-  const [health, cap, restriction, linkedAt, lastDay] = await Promise.all([
+  const [health, cap, restriction, linkedAt, used] = await Promise.all([
     store.health.get(config.uid),
     store.newChatCaps.get(config),
     store.sessions.restriction(config),
     store.sessions.linkedAt(config.id),
-    store.health.counts(config.uid, hour - 23, hour - 23),
+    store.health.newChatsLastDay(config.uid, nowMs),
   ]);
   const enforced = enforcementOf(health);
   const policy = bandPacing(slowedPacing(config.pacing, cap, now), enforced.pace);
   const linked = linkedAt === null ? null : new Date(linkedAt);
   let newContacts: SessionHealthView['newContacts'] = null;
   if (budgetsNewContacts(config.pacing, config.provider)) {
-    const ageDays = linked === null ? 0 : Math.max(0, Math.floor((nowMs - linked.getTime()) / DAY_MS));
-    const healthyDays = Math.max(0, ageDays - (health?.unhealthyDays ?? 0));
+    const healthyDays = healthyDaysOf(linked, health?.unhealthyDays ?? 0, nowMs);
     const budget = newContactBudget(healthyDays, enforced.newContactShare);
-    const used = lastDay.counts.new_chat;
     newContacts = { budget, used, left: Math.max(0, budget - used), healthyDays };
   }
   return {

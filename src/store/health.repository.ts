@@ -1,6 +1,7 @@
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { emptyCounts, isHealthBand, isHealthCountKind, type HealthBand, type HealthCountKind, type HealthCounts, type HealthReason } from '../core/health.js';
 import type { Db } from './database.js';
+import type { SessionHealthTable } from './schema.js';
 
 /** What happened to a session in one hour (hours since the epoch). */
 export interface HealthCountRow {
@@ -36,6 +37,8 @@ export interface HealthRepository {
   addCounts(rows: readonly HealthCountRow[]): Promise<void>;
   /** The counts from `fromHour` on, summed by kind; and the messages sent before `graceHour` among them. */
   counts(sessionUid: string, fromHour: number, graceHour: number): Promise<{ counts: HealthCounts; sentBeforeGrace: number }>;
+  /** Messages that opened a new chat over the last 24 hours (the new-chat budget's use). */
+  newChatsLastDay(sessionUid: string, nowMs: number): Promise<number>;
   get(sessionUid: string): Promise<StoredHealth | null>;
   getMany(sessionUids: readonly string[]): Promise<Map<string, StoredHealth>>;
   /** Stores an assessment; the operator's acknowledgement and the announced band stay as they are. */
@@ -53,20 +56,7 @@ export interface HealthRepository {
 }
 
 export function createHealthRepository(db: Db): HealthRepository {
-  const toStored = (row: {
-    session_uid: string;
-    session_id: string;
-    score: number;
-    band: string;
-    reasons: string;
-    band_since: string;
-    assessed_at: string;
-    acknowledged_score: number | null;
-    acknowledged_at: string | null;
-    announced_band: string | null;
-    unhealthy_days: number;
-    last_unhealthy_day: string | null;
-  }): StoredHealth => ({
+  const toStored = (row: Selectable<SessionHealthTable>): StoredHealth => ({
     sessionUid: row.session_uid,
     sessionId: row.session_id,
     score: row.score,
@@ -81,7 +71,7 @@ export function createHealthRepository(db: Db): HealthRepository {
     lastUnhealthyDay: row.last_unhealthy_day,
   });
 
-  return {
+  const repository: HealthRepository = {
     async addCounts(rows) {
       const summed = new Map<string, HealthCountRow>();
       for (const row of rows) {
@@ -120,6 +110,11 @@ export function createHealthRepository(db: Db): HealthRepository {
         .where('hour', '<', graceHour)
         .executeTakeFirst();
       return { counts, sentBeforeGrace: Number(early?.total ?? 0) };
+    },
+
+    async newChatsLastDay(sessionUid, nowMs) {
+      const hour = Math.floor(nowMs / 3_600_000);
+      return (await repository.counts(sessionUid, hour - 23, hour - 23)).counts.new_chat;
     },
 
     async get(sessionUid) {
@@ -188,6 +183,7 @@ export function createHealthRepository(db: Db): HealthRepository {
       return Number(counts.numDeletedRows);
     },
   };
+  return repository;
 }
 
 function parseReasons(text: string): HealthReason[] {
